@@ -1,0 +1,59 @@
+// swift-tools-version: 6.0
+// lrd-bench: benchmarking and hardware profiling of low-rank-decomposed layers on CPUs.
+
+import PackageDescription
+
+let package = Package(
+  name: "lrd-bench",
+  products: [
+    .executable(name: "lrd-bench", targets: ["lrd-bench"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0")
+  ],
+  targets: [
+    // C libraries from Debian, one systemLibrary each; every one is imported by exactly one Swift module.
+    .systemLibrary(
+      name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+      name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
+    .systemLibrary(
+      name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
+    .systemLibrary(
+      name: "CPAPI", pkgConfig: "papi", providers: [.apt(["libpapi-dev"])]),
+    // Linux perf_event_open(2): kernel headers only, no library.
+    .systemLibrary(name: "CPerfEvent"),
+
+    // Swift modules, split along dependency lines.
+    .target(name: "Tensors", dependencies: ["CBLAS", "CLAPACKE"]),
+    .target(name: "Kernels", dependencies: ["Tensors"]),
+    .target(name: "Networks", dependencies: ["Kernels", "Tensors"]),
+    .target(name: "Decomposition", dependencies: ["Tensors", "Kernels", "Networks"]),
+    .target(name: "Profiling", dependencies: ["Tensors", "CHwloc", "CPAPI", "CPerfEvent"]),
+    .target(
+      name: "Harness",
+      dependencies: ["Tensors", "Kernels", "Networks", "Decomposition", "Profiling"]),
+    .target(name: "Reports", dependencies: ["Harness", "Profiling", "Networks"]),
+    .executableTarget(
+      name: "lrd-bench",
+      dependencies: [
+        "Tensors", "Kernels", "Networks", "Decomposition", "Profiling", "Harness", "Reports",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // Tests: one target per module, plus a malloc counter used to prove kernels do not allocate.
+    .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensors", "AllocationCounter"]),
+    .testTarget(name: "NetworksTests", dependencies: ["Networks"]),
+    .testTarget(
+      name: "DecompositionTests", dependencies: ["Decomposition", "Kernels", "Tensors", "Networks"]),
+    .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Tensors"]),
+    .testTarget(
+      name: "HarnessTests",
+      dependencies: ["Harness", "Profiling", "Networks", "Decomposition", "AllocationCounter"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling"]),
+    .testTarget(name: "LRDBenchTests", dependencies: ["lrd-bench"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

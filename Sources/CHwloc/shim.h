@@ -1,0 +1,42 @@
+// hwloc: hardware topology and CPU binding. Imported only by the Profiling module.
+#ifndef LRD_CHWLOC_SHIM_H
+#define LRD_CHWLOC_SHIM_H
+
+#include <hwloc.h>
+
+/// HWLOC_API_VERSION of the headers compiled against.
+static inline unsigned lrd_hwloc_header_api_version(void) { return HWLOC_API_VERSION; }
+
+/// Writes the indices set in `set` into `out` (at most `capacity`), in increasing order, as the
+/// hwloc_bitmap_foreach_begin/end macros would visit them. Returns how many are set (may exceed
+/// capacity), or -1 for an infinite bitmap.
+static inline int lrd_hwloc_bitmap_indices(hwloc_const_bitmap_t set, int *out, int capacity) {
+  if (hwloc_bitmap_weight(set) < 0) return -1;
+  int n = 0;
+  int index = hwloc_bitmap_first(set);
+  while (index != -1) {
+    if (n < capacity) out[n] = index;
+    n++;
+    index = hwloc_bitmap_next(set, index);
+  }
+  return n;
+}
+
+/// Cache attributes of `obj` (size in bytes, depth, line size) or all zero when `obj` is not a cache.
+static inline void lrd_hwloc_cache_attr(hwloc_obj_t obj, unsigned long long *size, unsigned *depth,
+                                        unsigned *linesize, int *type) {
+  *size = 0; *depth = 0; *linesize = 0; *type = -1;
+  if (obj == NULL || !hwloc_obj_type_is_cache(obj->type) || obj->attr == NULL) return;
+  *size = obj->attr->cache.size;
+  *depth = obj->attr->cache.depth;
+  *linesize = obj->attr->cache.linesize;
+  *type = (int)obj->attr->cache.type;
+}
+
+/// Local memory of a NUMA node object in bytes (0 when not a NUMA node).
+static inline unsigned long long lrd_hwloc_numa_local_memory(hwloc_obj_t obj) {
+  if (obj == NULL || obj->type != HWLOC_OBJ_NUMANODE || obj->attr == NULL) return 0;
+  return obj->attr->numanode.local_memory;
+}
+
+#endif

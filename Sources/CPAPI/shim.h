@@ -1,0 +1,28 @@
+// PAPI: hardware and software performance counters. Imported only by the Profiling module.
+#ifndef LRD_CPAPI_SHIM_H
+#define LRD_CPAPI_SHIM_H
+
+#include <papi.h>
+#include <stdio.h>
+
+/// PAPI_VER_CURRENT is a function-like macro expression; Swift cannot import it.
+static inline int lrd_papi_ver_current(void) { return PAPI_VER_CURRENT; }
+/// The PAPI version the headers describe, as major.minor.revision.increment packed like PAPI_VERSION.
+static inline int lrd_papi_header_version(void) { return PAPI_VERSION; }
+static inline int lrd_papi_version_major(int v) { return PAPI_VERSION_MAJOR(v); }
+static inline int lrd_papi_version_minor(int v) { return PAPI_VERSION_MINOR(v); }
+static inline int lrd_papi_version_revision(int v) { return PAPI_VERSION_REVISION(v); }
+static inline int lrd_papi_version_increment(int v) { return PAPI_VERSION_INCREMENT(v); }
+static inline int lrd_papi_null(void) { return PAPI_NULL; }
+static inline int lrd_papi_native_mask(void) { return (int)PAPI_NATIVE_MASK; }
+
+/// Copies a component's name and disabled reason (fixed-size char arrays in PAPI_component_info_t).
+static inline int lrd_papi_component(int cid, char *name, int name_len, char *reason, int reason_len) {
+  const PAPI_component_info_t *info = PAPI_get_component_info(cid);
+  if (info == NULL) return PAPI_ENOCMP;
+  snprintf(name, (size_t)name_len, "%s", info->name);
+  snprintf(reason, (size_t)reason_len, "%s", info->disabled_reason);
+  return info->disabled;
+}
+
+#endif

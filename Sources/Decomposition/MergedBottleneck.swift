@@ -1,0 +1,55 @@
+import Networks
+import Tensors
+
+/// A ResNet bottleneck whose 3×3 `conv2` is Tucker-2 decomposed and whose two inner 1×1 factors are
+/// merged into `conv1` and `conv3` (paper §2.3, DESIGN.md): three convolutions, narrower inside.
+///
+/// conv1 (1×1 Cin→w, weight A: Cin×w), conv2 ≈ (U_in, core, U_out), conv3 (1×1 w→4w, weight C).
+/// Merged (row-vector convention, x·W): conv1' = A·U_in,r1 (Cin→r1), core (r1→r2, conv2's stride),
+/// conv3' = U_out,r2ᵀ·C (r2→4w). BN1/ReLU follow conv1' (r1 channels) and BN2/ReLU the core (r2), as
+/// in the original block; without those ReLUs the merged linear map equals conv3∘conv2'∘conv1, with
+/// conv2' the Tucker-2 reconstruction (exact at full rank).
+public struct MergedBottleneck {
+  public var conv1: FactorLayer
+  public var core: FactorLayer
+  public var conv3: FactorLayer
+
+  /// Merges the block's layers (`conv1`, `conv2`, `conv3` specs and weights) at ranks (r1, r2).
+  public init(
+    conv1: (spec: LayerSpec, weight: Tensor), conv2: LayerDecomposer, conv3: (spec: LayerSpec, weight: Tensor),
+    r1: Int, r2: Int
+  ) throws(DecompositionError) {
+    try Factorization.tucker2(r1: r1, r2: r2).validate(for: conv2.layer)
+    let width = conv2.layer.inChannels
+    guard conv1.spec.outChannels == width, conv3.spec.inChannels == conv2.layer.outChannels,
+      conv1.spec.kernel == 1, conv3.spec.kernel == 1
+    else {
+      throw .numerics("\(conv1.spec.name), \(conv2.layer.name), \(conv3.spec.name) do not form a bottleneck")
+    }
+    let tucker = try conv2.tucker2()
+    let a = Tensor(shape: [conv1.spec.inChannels, width], scalars: conv1.weight.scalars)
+    let uIn = tucker.firstFactor(r1: r1)
+    let merged1 = BLAS.matmul(a, Tensor(shape: [width, r1], scalars: uIn.scalars))
+    let uOutT = tucker.lastFactor(r2: r2)
+    let c = Tensor(shape: [conv3.spec.inChannels, conv3.spec.outChannels], scalars: conv3.weight.scalars)
+    let merged3 = BLAS.matmul(Tensor(shape: [r2, conv2.layer.outChannels], scalars: uOutT.scalars), c)
+    var spec1 = conv1.spec
+    spec1.outChannels = r1
+    var specCore = conv2.layer
+    specCore.inChannels = r1
+    specCore.outChannels = r2
+    specCore.name += "[core]"
+    var spec3 = conv3.spec
+    spec3.inChannels = r2
+    self.conv1 = FactorLayer(spec: spec1, weight: Tensor(shape: [1, 1, spec1.inChannels, r1], scalars: merged1.scalars))
+    self.core = FactorLayer(spec: specCore, weight: tucker.coreFactor(r1: r1, r2: r2))
+    self.conv3 = FactorLayer(
+      spec: spec3, weight: Tensor(shape: [1, 1, r2, spec3.outChannels], scalars: merged3.scalars))
+  }
+
+  /// The three layers in execution order.
+  public var layers: [FactorLayer] { [conv1, core, conv3] }
+
+  /// Parameters of the three convolutions (batch norm excluded).
+  public var parameterCount: Int { layers.reduce(0) { $0 + $1.spec.parameterCount } }
+}

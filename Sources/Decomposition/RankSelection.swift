@@ -1,0 +1,70 @@
+import Foundation
+import Networks
+
+/// Ranks that divide a layer's parameter count by a compression ratio α (DESIGN.md "Numerics").
+///
+/// * SVD (1×1, linear): r = ⌊Cin·Cout / (α·(Cin + Cout))⌋.
+/// * Tucker-2 (paper eq. 7): β = max(0.8·Cout/Cin, 1); r1 = ⌊positive root of
+///   β·k²·r² + (Cin + β·Cout)·r − Cin·Cout·k²/α = 0⌋; r2 = ⌊β·r1⌋.
+/// Ranks are clamped to at least 1 and at most the full rank.
+public enum RankSelection {
+  /// The SVD rank for a Cin×Cout matrix at compression α.
+  public static func svdRank(inChannels: Int, outChannels: Int, ratio alpha: Double) throws(DecompositionError) -> Int {
+    guard alpha > 1, alpha.isFinite else { throw .badCompressionRatio(alpha) }
+    let r = Int((Double(inChannels * outChannels) / (alpha * Double(inChannels + outChannels))).rounded(.down))
+    return min(max(r, 1), min(inChannels, outChannels))
+  }
+
+  /// β of paper eq. 7.
+  public static func beta(inChannels: Int, outChannels: Int) -> Double {
+    max(0.8 * Double(outChannels) / Double(inChannels), 1)
+  }
+
+  /// r2 = ⌊β·r1⌋ clamped to the full Cout-mode rank, the Tucker-2 partner of a swept r1.
+  public static func tucker2PartnerRank(r1: Int, inChannels: Int, outChannels: Int, kernel: Int) -> Int {
+    let b = beta(inChannels: inChannels, outChannels: outChannels)
+    let full2 = min(outChannels, kernel * kernel * inChannels)
+    // A tiny epsilon keeps exact products (β·r1 integral) from flooring one below.
+    return min(max(Int((b * Double(r1) + 1e-9).rounded(.down)), 1), full2)
+  }
+
+  /// Tucker-2 ranks (r1, r2) for a k×k Cin→Cout convolution at compression α.
+  public static func tucker2Ranks(
+    inChannels c: Int, outChannels s: Int, kernel k: Int, ratio alpha: Double
+  ) throws(DecompositionError) -> (r1: Int, r2: Int) {
+    guard alpha > 1, alpha.isFinite else { throw .badCompressionRatio(alpha) }
+    let b = beta(inChannels: c, outChannels: s)
+    let k2 = Double(k * k)
+    let qa = b * k2
+    let qb = Double(c) + b * Double(s)
+    let qc = -Double(c * s) * k2 / alpha
+    let root = (-qb + (qb * qb - 4 * qa * qc).squareRoot()) / (2 * qa)
+    let full1 = min(c, k * k * s)
+    let r1 = min(max(Int(root.rounded(.down)), 1), full1)
+    return (r1, tucker2PartnerRank(r1: r1, inChannels: c, outChannels: s, kernel: k))
+  }
+
+  /// The vanilla-LRD factorization of `layer` at α: SVD for 1×1/linear, Tucker-2 for k×k.
+  public static func factorization(for layer: LayerSpec, ratio alpha: Double) throws(DecompositionError) -> Factorization {
+    if layer.isPointwise {
+      return .svd(rank: try svdRank(inChannels: layer.inChannels, outChannels: layer.outChannels, ratio: alpha))
+    }
+    let (r1, r2) = try tucker2Ranks(
+      inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel, ratio: alpha)
+    return .tucker2(r1: r1, r2: r2)
+  }
+
+  /// The factorization at swept rank `r` (r for SVD; r1 = r, r2 = ⌊β·r⌋ for Tucker-2).
+  public static func factorization(for layer: LayerSpec, sweptRank r: Int) -> Factorization {
+    if layer.isPointwise { return .svd(rank: r) }
+    return .tucker2(
+      r1: r,
+      r2: tucker2PartnerRank(r1: r, inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel))
+  }
+
+  /// The largest valid swept rank for `layer` (full rank of the swept mode).
+  public static func fullRank(of layer: LayerSpec) -> Int {
+    if layer.isPointwise { return min(layer.inChannels, layer.outChannels) }
+    return min(layer.inChannels, layer.kernel * layer.kernel * layer.outChannels)
+  }
+}

@@ -1,0 +1,92 @@
+import Tensors
+
+/// Elementwise and reduction helpers on raw buffers (inner loops of the kernels; vectorised by the
+/// compiler in release builds). Pointers come from the caller's `withUnsafe…` closure.
+enum Elementwise {
+  /// `matrix[r, c] += vector[c]` for a row-major rows×columns matrix.
+  static func addRowVector(
+    _ vector: UnsafePointer<Float>, to matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int
+  ) {
+    for r in 0..<rows {
+      let row = matrix + r * columns
+      for c in 0..<columns { row[c] += vector[c] }
+    }
+  }
+
+  /// `out[c] = Σ_r matrix[r, c]` for a row-major rows×columns matrix.
+  static func sumRows(
+    _ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    out.update(repeating: 0, count: columns)
+    for r in 0..<rows {
+      let row = matrix + r * columns
+      for c in 0..<columns { out[c] += row[c] }
+    }
+  }
+}
+
+/// Rectified linear unit, y = max(x, 0), elementwise on any shape.
+public enum ReLU {
+  /// y ← max(x, 0). `x` and `y` may be the same tensor.
+  public static func forward(_ x: Tensor, into y: Tensor) {
+    precondition(x.count == y.count, "ReLU: \(x.shape) vs \(y.shape)")
+    if x === y {
+      y.scalars.withUnsafeMutableBufferPointer { p in
+        for i in p.indices { p[i] = max(p[i], 0) }
+      }
+      return
+    }
+    x.scalars.withUnsafeBufferPointer { xp in
+      y.scalars.withUnsafeMutableBufferPointer { yp in
+        for i in xp.indices { yp[i] = max(xp[i], 0) }
+      }
+    }
+  }
+
+  /// dx ← dy · [y > 0], from the ReLU output `y`. `dy` and `dx` may be the same tensor.
+  public static func backward(output y: Tensor, gradient dy: Tensor, into dx: Tensor) {
+    precondition(y.count == dy.count && dy.count == dx.count, "ReLU backward: size mismatch")
+    precondition(y !== dx, "ReLU backward cannot overwrite its saved output")
+    y.scalars.withUnsafeBufferPointer { yp in
+      if dy === dx {
+        dx.scalars.withUnsafeMutableBufferPointer { p in
+          for i in p.indices where yp[i] <= 0 { p[i] = 0 }
+        }
+        return
+      }
+      dy.scalars.withUnsafeBufferPointer { gp in
+        dx.scalars.withUnsafeMutableBufferPointer { p in
+          for i in p.indices { p[i] = yp[i] > 0 ? gp[i] : 0 }
+        }
+      }
+    }
+  }
+}
+
+/// The residual connection of a ResNet block, y = a + b.
+public enum ResidualAdd {
+  /// y ← y + x (in place on `y`). The backward pass is the identity on both inputs.
+  public static func forward(adding x: Tensor, into y: Tensor) {
+    precondition(x.count == y.count, "residual add: \(x.shape) vs \(y.shape)")
+    precondition(x !== y, "residual add of a tensor to itself")
+    x.scalars.withUnsafeBufferPointer { xp in
+      y.scalars.withUnsafeMutableBufferPointer { yp in
+        BLAS.axpy(count: xp.count, alpha: 1, x: xp.baseAddress!, y: yp.baseAddress!)
+      }
+    }
+  }
+}
+
+/// Plain stochastic gradient descent, W ← W − η·∂L/∂W.
+public enum SGD {
+  /// Applies one update in place. O(count), one `saxpy`.
+  public static func update(_ weight: Tensor, gradient: Tensor, learningRate: Float) {
+    precondition(weight.count == gradient.count, "SGD: \(weight.shape) vs \(gradient.shape)")
+    precondition(weight !== gradient, "SGD: weight and gradient are the same tensor")
+    gradient.scalars.withUnsafeBufferPointer { gp in
+      weight.scalars.withUnsafeMutableBufferPointer { wp in
+        BLAS.axpy(count: gp.count, alpha: -learningRate, x: gp.baseAddress!, y: wp.baseAddress!)
+      }
+    }
+  }
+}

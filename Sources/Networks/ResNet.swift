@@ -1,0 +1,121 @@
+/// The ResNet variants in the catalog (torchvision v1.5: stride 2 on the 3×3 `conv2`).
+public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
+  case resnet50
+  case resnet101
+  case resnet152
+
+  /// Bottleneck blocks per stage (layer1 … layer4).
+  public var blocks: [Int] {
+    switch self {
+    case .resnet50: return [3, 4, 6, 3]
+    case .resnet101: return [3, 4, 23, 3]
+    case .resnet152: return [3, 8, 36, 3]
+    }
+  }
+
+  /// The paper's display name, e.g. "ResNet-50".
+  public var displayName: String {
+    switch self {
+    case .resnet50: return "ResNet-50"
+    case .resnet101: return "ResNet-101"
+    case .resnet152: return "ResNet-152"
+    }
+  }
+
+  public var description: String { rawValue }
+
+  /// Parses "resnet50", "ResNet-50", "r50", "50" (case-insensitive).
+  public init?(parsing text: String) {
+    let key = text.lowercased().replacingOccurrences(of: "-", with: "")
+      .replacingOccurrences(of: "_", with: "")
+    for model in Self.allCases {
+      let digits = String(model.rawValue.dropFirst("resnet".count))
+      if key == model.rawValue || key == digits || key == "r" + digits {
+        self = model
+        return
+      }
+    }
+    return nil
+  }
+}
+
+/// A batch-norm layer of the catalog: `channels` γ and `channels` β parameters.
+public struct BatchNormSpec: Hashable, Codable, Sendable {
+  public var name: String
+  public var channels: Int
+  public var parameterCount: Int { 2 * channels }
+}
+
+/// Every convolution, linear and batch-norm layer of a ResNet at 224×224, in execution order.
+public struct ModelCatalog: Codable, Sendable {
+  public var model: ResNetModel
+  public var imageSize: Int
+  public var layers: [LayerSpec]
+  public var batchNorms: [BatchNormSpec]
+
+  /// Builds the catalog of `model` for square `imageSize` inputs (224 in the paper).
+  public init(_ model: ResNetModel, imageSize: Int = 224) {
+    self.model = model
+    self.imageSize = imageSize
+    var layers: [LayerSpec] = []
+    var norms: [BatchNormSpec] = []
+    let stem = LayerSpec(
+      name: "conv1", kind: .convolution, role: .stem, inChannels: 3, outChannels: 64, kernel: 7,
+      stride: 2, padding: 3, inputHeight: imageSize, inputWidth: imageSize)
+    layers.append(stem)
+    norms.append(BatchNormSpec(name: "bn1", channels: 64))
+    // Max-pool 3×3 stride 2 padding 1.
+    var size = (stem.outputHeight + 2 - 3) / 2 + 1
+    var inChannels = 64
+    for (stage, count) in model.blocks.enumerated() {
+      let width = 64 << stage
+      let outChannels = width * 4
+      for block in 0..<count {
+        let prefix = "layer\(stage + 1).\(block)"
+        let stride = (block == 0 && stage > 0) ? 2 : 1
+        let conv1 = LayerSpec(
+          name: "\(prefix).conv1", kind: .convolution, role: .reduce, inChannels: inChannels,
+          outChannels: width, inputHeight: size, inputWidth: size)
+        let conv2 = LayerSpec(
+          name: "\(prefix).conv2", kind: .convolution, role: .spatial, inChannels: width,
+          outChannels: width, kernel: 3, stride: stride, padding: 1, inputHeight: size, inputWidth: size)
+        let outSize = conv2.outputHeight
+        let conv3 = LayerSpec(
+          name: "\(prefix).conv3", kind: .convolution, role: .expand, inChannels: width,
+          outChannels: outChannels, inputHeight: outSize, inputWidth: outSize)
+        layers += [conv1, conv2, conv3]
+        norms += [1, 2, 3].map { BatchNormSpec(name: "\(prefix).bn\($0)", channels: [width, width, outChannels][$0 - 1]) }
+        if block == 0 {
+          layers.append(
+            LayerSpec(
+              name: "\(prefix).downsample.0", kind: .convolution, role: .downsample,
+              inChannels: inChannels, outChannels: outChannels, stride: stride, inputHeight: size,
+              inputWidth: size))
+          norms.append(BatchNormSpec(name: "\(prefix).downsample.1", channels: outChannels))
+        }
+        inChannels = outChannels
+        size = outSize
+      }
+    }
+    layers.append(
+      LayerSpec(
+        name: "fc", kind: .linear, role: .classifier, inChannels: inChannels, outChannels: 1000,
+        bias: true, inputHeight: 1, inputWidth: 1))
+    self.layers = layers
+    self.batchNorms = norms
+  }
+
+  /// Parameters of every layer including batch norm (torchvision's `sum(p.numel())`).
+  public var parameterCount: Int {
+    layers.reduce(0) { $0 + $1.parameterCount } + batchNorms.reduce(0) { $0 + $1.parameterCount }
+  }
+
+  /// Multiply-adds of convolution and linear layers for one image.
+  public var macsPerImage: Int { layers.reduce(0) { $0 + $1.macsPerImage } }
+
+  /// FLOPs (2 × MACs) for one image.
+  public var flopsPerImage: Int { 2 * macsPerImage }
+
+  /// Weight layers on the main path (stem, bottleneck convolutions, fc; no downsample): 50/101/152.
+  public var mainPathLayerCount: Int { layers.filter(\.isMainPath).count }
+}

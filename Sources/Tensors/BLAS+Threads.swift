@@ -1,0 +1,67 @@
+import CBLAS
+
+extension BLAS {
+  /// The number of threads OpenBLAS uses for the next call (set with `setThreads`).
+  public static var threads: Int { Int(openblas_get_num_threads()) }
+
+  /// Sets how many threads OpenBLAS uses (1 … `maxThreads`). OpenBLAS keeps its pool; fewer
+  /// threads means the extra workers stay idle.
+  public static func setThreads(_ count: Int) {
+    openblas_set_num_threads(Int32(max(1, count)))
+  }
+
+  /// The number of processors OpenBLAS detected.
+  public static var processors: Int { Int(openblas_get_num_procs()) }
+
+  /// OpenBLAS build configuration, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell …".
+  public static var configuration: String { String(cString: openblas_get_config()) }
+
+  /// The kernel set OpenBLAS selected for this CPU (e.g. "Haswell", "SkylakeX", "Zen").
+  public static var coreName: String { String(cString: openblas_get_corename()) }
+
+  /// OpenBLAS version, parsed from `configuration` ("0.3.21"), or "unknown".
+  public static var version: String {
+    let words = configuration.split(separator: " ")
+    if let i = words.firstIndex(of: "OpenBLAS"), i + 1 < words.count { return String(words[i + 1]) }
+    return "unknown"
+  }
+
+  /// Threading model: "sequential", "pthreads" or "openmp".
+  public static var parallelModel: String {
+    switch openblas_get_parallel() {
+    case 0: return "sequential"
+    case 1: return "pthreads"
+    case 2: return "openmp"
+    default: return "unknown"
+    }
+  }
+
+  /// Pins OpenBLAS thread `index` (0 ..< `threads`; the last index is the calling thread) to the
+  /// given logical CPUs (OS indices). Throws `BLASAffinityError` with the errno on failure.
+  public static func setAffinity(threadIndex index: Int, cpus: [Int]) throws(BLASAffinityError) {
+    let cpuList = cpus.map { Int32($0) }
+    let rc = cpuList.withUnsafeBufferPointer { buffer in
+      lrd_openblas_set_affinity(Int32(index), buffer.baseAddress, Int32(buffer.count))
+    }
+    if rc != 0 { throw BLASAffinityError(threadIndex: index, errno: rc) }
+  }
+
+  /// The logical CPUs OpenBLAS thread `index` may run on.
+  public static func affinity(threadIndex index: Int) throws(BLASAffinityError) -> [Int] {
+    var cpus = [Int32](repeating: 0, count: 1024)
+    let n = cpus.withUnsafeMutableBufferPointer { buffer in
+      lrd_openblas_get_affinity(Int32(index), buffer.baseAddress, Int32(buffer.count))
+    }
+    if n < 0 { throw BLASAffinityError(threadIndex: index, errno: -n) }
+    return cpus.prefix(Int(n)).map(Int.init)
+  }
+}
+
+/// OpenBLAS could not set or read a thread's CPU affinity.
+public struct BLASAffinityError: Error, Equatable, Sendable, CustomStringConvertible {
+  public var threadIndex: Int
+  public var errno: Int32
+  public var description: String {
+    "OpenBLAS could not pin thread \(threadIndex) (errno \(errno)); is the index below BLAS.threads?"
+  }
+}

@@ -1,0 +1,53 @@
+import CLAPACKE
+
+/// A thin singular value decomposition A = U·diag(S)·Vᵀ of an m×n matrix.
+///
+/// Layout: `u` is m×p, `vt` is p×n (row-major), `s` has p = min(m, n) values in decreasing order.
+public struct SingularValueDecomposition: Sendable {
+  public var m: Int
+  public var n: Int
+  public var u: [Float]
+  public var s: [Float]
+  public var vt: [Float]
+
+  /// min(m, n).
+  public var p: Int { s.count }
+}
+
+/// LAPACK entry points used by lrd-bench; status codes become `NumericsError`.
+public enum LAPACK {
+  /// Maps a LAPACK `info` to a typed error (the one place that interprets LAPACK status codes).
+  static func check(_ info: lrd_lapack_int, _ routine: String) throws(NumericsError) {
+    if info != 0 { throw NumericsError.lapack(routine: routine, info: Int(info)) }
+  }
+
+  /// Thin SVD of the row-major m×n matrix `a` with `sgesdd` (divide and conquer).
+  /// Complexity O(m·n·min(m,n)). Throws `.nonFinite` for NaN/∞ input and `.lapack` on failure.
+  public static func svd(_ a: [Float], m: Int, n: Int) throws(NumericsError)
+    -> SingularValueDecomposition
+  {
+    guard a.count == m * n, m > 0, n > 0 else {
+      throw NumericsError.shapeMismatch("svd: \(a.count) values do not form a \(m)×\(n) matrix")
+    }
+    guard a.allSatisfy({ $0.isFinite }) else { throw NumericsError.nonFinite(what: "matrix") }
+    let p = min(m, n)
+    var work = a
+    var s = [Float](repeating: 0, count: p)
+    var u = [Float](repeating: 0, count: m * p)
+    var vt = [Float](repeating: 0, count: p * n)
+    let info = work.withUnsafeMutableBufferPointer { ap in
+      s.withUnsafeMutableBufferPointer { sp in
+        u.withUnsafeMutableBufferPointer { up in
+          vt.withUnsafeMutableBufferPointer { vp in
+            LAPACKE_sgesdd(
+              lrd_lapack_row_major(), CChar(UInt8(ascii: "S")), lrd_lapack_int(m), lrd_lapack_int(n),
+              ap.baseAddress, lrd_lapack_int(n), sp.baseAddress, up.baseAddress, lrd_lapack_int(p),
+              vp.baseAddress, lrd_lapack_int(n))
+          }
+        }
+      }
+    }
+    try check(info, "sgesdd")
+    return SingularValueDecomposition(m: m, n: n, u: u, s: s, vt: vt)
+  }
+}

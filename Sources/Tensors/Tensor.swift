@@ -1,0 +1,101 @@
+/// A dense float32 tensor buffer with an explicit shape, stored row-major (last index fastest).
+///
+/// Activations use NHWC (`[batch, height, width, channels]`); weights of a k×k convolution use
+/// HWIO (`[k, k, inChannels/groups, outChannels]`, so that with `groups == 1` they are the
+/// `(k·k·Cin) × Cout` GEMM operand); matrices are `[rows, columns]`.
+///
+/// `Tensor` is a reference type on purpose: kernels own preallocated input, output and workspace
+/// tensors and write into them in place, so a timed call never allocates or copies on write.
+/// Element access goes through `withUnsafeBufferPointer` / `withUnsafeMutableBufferPointer`; the
+/// pointers never escape those closures.
+public final class Tensor {
+  /// Extents, outermost first.
+  public let shape: [Int]
+  /// The elements, row-major. Its count never changes after initialisation.
+  public var scalars: [Float]
+
+  /// A zero-filled tensor. Every page is touched here, so later use does not page-fault.
+  public init(zeros shape: [Int]) {
+    precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in \(shape)")
+    self.shape = shape
+    self.scalars = [Float](repeating: 0, count: shape.reduce(1, *))
+  }
+
+  /// A tensor holding `scalars`; `scalars.count` must equal the product of `shape`.
+  public init(shape: [Int], scalars: [Float]) {
+    precondition(
+      scalars.count == shape.reduce(1, *),
+      "\(scalars.count) scalars do not fill shape \(shape)")
+    self.shape = shape
+    self.scalars = scalars
+  }
+
+  /// A tensor of independent normal samples with mean 0 and standard deviation `standardDeviation`.
+  public convenience init<G: RandomNumberGenerator>(
+    normal shape: [Int], standardDeviation: Float = 1, using generator: inout G
+  ) {
+    let count = shape.reduce(1, *)
+    var values = [Float](repeating: 0, count: count)
+    for i in 0..<count {
+      values[i] = Float(generator.nextGaussian()) * standardDeviation
+    }
+    self.init(shape: shape, scalars: values)
+  }
+
+  /// Number of elements.
+  public var count: Int { scalars.count }
+
+  /// Number of dimensions.
+  public var rank: Int { shape.count }
+
+  /// A deep copy (new storage).
+  public func copy() -> Tensor { Tensor(shape: shape, scalars: scalars) }
+
+  /// Sets every element to `value`.
+  public func fill(_ value: Float) {
+    scalars.withUnsafeMutableBufferPointer { buffer in
+      buffer.update(repeating: value)
+    }
+  }
+
+  /// Reads the element at a full multi-index (bounds checked; slow, meant for tests and setup).
+  public subscript(_ index: Int...) -> Float {
+    get { scalars[offset(index)] }
+    set { scalars[offset(index)] = newValue }
+  }
+
+  /// Row-major offset of a full multi-index.
+  public func offset(_ index: [Int]) -> Int {
+    precondition(index.count == shape.count, "index \(index) does not match shape \(shape)")
+    var result = 0
+    for (axis, i) in index.enumerated() {
+      precondition(i >= 0 && i < shape[axis], "index \(index) out of bounds for shape \(shape)")
+      result = result * shape[axis] + i
+    }
+    return result
+  }
+
+  /// Frobenius norm ‖x‖₂, accumulated in double precision.
+  public var norm: Double {
+    var sum = 0.0
+    for value in scalars { sum += Double(value) * Double(value) }
+    return sum.squareRoot()
+  }
+
+  /// ‖self − other‖₂ / ‖other‖₂ (double accumulation); 0 when both are zero.
+  public func relativeError(to other: Tensor) -> Double {
+    precondition(count == other.count, "size mismatch: \(shape) vs \(other.shape)")
+    var difference = 0.0
+    var reference = 0.0
+    for i in 0..<count {
+      let d = Double(scalars[i]) - Double(other.scalars[i])
+      difference += d * d
+      reference += Double(other.scalars[i]) * Double(other.scalars[i])
+    }
+    if reference == 0 { return difference == 0 ? 0 : .infinity }
+    return (difference / reference).squareRoot()
+  }
+
+  /// Whether every element is finite (no NaN, no ±∞).
+  public var isFinite: Bool { scalars.allSatisfy { $0.isFinite } }
+}

@@ -1,0 +1,105 @@
+import Kernels
+import Tensors
+import Testing
+
+/// (batch, size, Cin, Cout, kernel, stride, padding, groups)
+private let shapes: [ConvGeometry] = [
+  ConvGeometry(batch: 1, height: 5, width: 5, inChannels: 4, outChannels: 6),
+  ConvGeometry(batch: 3, height: 6, width: 5, inChannels: 8, outChannels: 4, kernel: 1, groups: 2),
+  ConvGeometry(batch: 2, height: 7, width: 7, inChannels: 6, outChannels: 8, kernel: 1, stride: 2),
+  ConvGeometry(batch: 1, height: 6, width: 6, inChannels: 4, outChannels: 5, kernel: 3, padding: 0),
+  ConvGeometry(batch: 3, height: 5, width: 6, inChannels: 3, outChannels: 4, kernel: 3, padding: 1),
+  ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 4, outChannels: 6, kernel: 3, stride: 2, padding: 1),
+  ConvGeometry(batch: 1, height: 9, width: 9, inChannels: 8, outChannels: 8, kernel: 3, padding: 1, groups: 2),
+  ConvGeometry(batch: 3, height: 6, width: 6, inChannels: 8, outChannels: 12, kernel: 3, stride: 2, padding: 1, groups: 4),
+  ConvGeometry(batch: 1, height: 11, width: 11, inChannels: 3, outChannels: 4, kernel: 7, stride: 2, padding: 3),
+  ConvGeometry(batch: 2, height: 4, width: 4, inChannels: 4, outChannels: 4, kernel: 3, padding: 3),
+  .linear(batch: 3, inFeatures: 7, outFeatures: 5),
+]
+
+@Suite("Conv2D against naive loops")
+struct Conv2DTests {
+  @Test("forward", arguments: shapes)
+  func forward(geometry: ConvGeometry) throws {
+    var rng = SplitMix64(seed: 1)
+    let conv = try Conv2D(geometry, using: &rng)
+    let x = Tensor(normal: geometry.inputShape, using: &rng)
+    let y = Tensor(zeros: geometry.outputShape)
+    conv.forward(x, into: y)
+    let expected = Reference.convForward(geometry, x: x, w: conv.weight)
+    #expect(y.relativeError(to: expected) < 1e-5, "\(geometry)")
+  }
+
+  @Test("backward data and weights", arguments: shapes)
+  func backward(geometry: ConvGeometry) throws {
+    var rng = SplitMix64(seed: 2)
+    let conv = try Conv2D(geometry, using: &rng)
+    let x = Tensor(normal: geometry.inputShape, using: &rng)
+    let dy = Tensor(normal: geometry.outputShape, using: &rng)
+    let y = Tensor(zeros: geometry.outputShape)
+    let dx = Tensor(normal: geometry.inputShape, using: &rng)  // garbage: must be overwritten
+    conv.forward(x, into: y)
+    conv.backwardData(dy, into: dx)
+    conv.backwardWeights(input: x, gradient: dy, reusingForwardColumns: true)
+    let expected = Reference.convBackward(geometry, x: x, w: conv.weight, dy: dy)
+    #expect(dx.relativeError(to: expected.dx) < 1e-5, "dx \(geometry)")
+    #expect(conv.weightGradient.relativeError(to: expected.dw) < 1e-5, "dW \(geometry)")
+    // Without reuse the columns are packed again and the result is the same.
+    let other = Tensor(normal: geometry.inputShape, using: &rng)
+    conv.forward(other, into: y)
+    conv.backwardWeights(input: x, gradient: dy)
+    #expect(conv.weightGradient.relativeError(to: expected.dw) < 1e-5, "dW repacked \(geometry)")
+  }
+
+  @Test func linearWithBias() throws {
+    var rng = SplitMix64(seed: 3)
+    let g = ConvGeometry.linear(batch: 4, inFeatures: 6, outFeatures: 3)
+    let conv = try Conv2D(g, bias: true, using: &rng)
+    conv.bias!.scalars = [0.5, -1, 2]
+    let x = Tensor(normal: g.inputShape, using: &rng)
+    let y = Tensor(zeros: g.outputShape)
+    conv.forward(x, into: y)
+    #expect(y.relativeError(to: Reference.convForward(g, x: x, w: conv.weight, bias: conv.bias)) < 1e-5)
+    let dy = Tensor(normal: g.outputShape, using: &rng)
+    conv.backwardWeights(input: x, gradient: dy)
+    for o in 0..<3 {
+      let expected = (0..<4).reduce(Float(0)) { $0 + dy[$1, 0, 0, o] }
+      #expect(abs(conv.biasGradient![o] - expected) < 1e-5)
+    }
+  }
+
+  @Test func finiteDifferencesAgreeWithBackward() throws {
+    // Loss L = Σ y·r for a fixed random r, so ∂L/∂y = r.
+    var rng = SplitMix64(seed: 4)
+    let g = ConvGeometry(batch: 2, height: 5, width: 5, inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1)
+    let conv = try Conv2D(g, using: &rng)
+    let x = Tensor(normal: g.inputShape, using: &rng)
+    let r = Tensor(normal: g.outputShape, using: &rng)
+    let y = Tensor(zeros: g.outputShape)
+    func loss() -> Double {
+      conv.forward(x, into: y)
+      return zip(y.scalars, r.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+    }
+    _ = loss()
+    let dx = Tensor(zeros: g.inputShape)
+    conv.backwardData(r, into: dx)
+    let h: Float = 1e-2
+    for index in [0, 7, 31, x.count - 1] {
+      let saved = x.scalars[index]
+      x.scalars[index] = saved + h
+      let plus = loss()
+      x.scalars[index] = saved - h
+      let minus = loss()
+      x.scalars[index] = saved
+      let numeric = (plus - minus) / Double(2 * h)
+      #expect(abs(numeric - Double(dx.scalars[index])) < 1e-2 * max(1, abs(numeric)))
+    }
+  }
+
+  @Test func invalidGeometryIsATypedError() {
+    let bad = ConvGeometry(batch: 1, height: 4, width: 4, inChannels: 6, outChannels: 4, kernel: 3, groups: 4)
+    #expect(throws: KernelError.self) { try bad.validate() }
+    let tooBig = ConvGeometry(batch: 1, height: 2, width: 2, inChannels: 1, outChannels: 1, kernel: 5)
+    #expect(throws: KernelError.self) { try tooBig.validate() }
+  }
+}
