@@ -3,6 +3,8 @@
 #define LRD_CHWLOC_SHIM_H
 
 #include <hwloc.h>
+#include <limits.h>
+#include <stdlib.h>
 
 /// HWLOC_API_VERSION of the headers compiled against.
 static inline unsigned lrd_hwloc_header_api_version(void) { return HWLOC_API_VERSION; }
@@ -37,6 +39,29 @@ static inline void lrd_hwloc_cache_attr(hwloc_obj_t obj, unsigned long long *siz
 static inline unsigned long long lrd_hwloc_numa_local_memory(hwloc_obj_t obj) {
   if (obj == NULL || obj->type != HWLOC_OBJ_NUMANODE || obj->attr == NULL) return 0;
   return obj->attr->numanode.local_memory;
+}
+
+/// Spreads `n` threads over the whole machine as hwloc_distrib does (as much private cache each as
+/// possible, in order) and writes one PU OS index per thread into `pus`. Returns 0 or -1 (errno).
+static inline int lrd_hwloc_scatter_pus(hwloc_topology_t topology, unsigned n, int *pus) {
+  hwloc_obj_t root = hwloc_get_root_obj(topology);
+  hwloc_cpuset_t *sets = (hwloc_cpuset_t *)calloc(n, sizeof(hwloc_cpuset_t));
+  if (sets == NULL) return -1;
+  int rc = 0;
+  for (unsigned i = 0; i < n; i++) {
+    sets[i] = hwloc_bitmap_alloc();
+    if (sets[i] == NULL) rc = -1;
+  }
+  if (rc == 0) rc = hwloc_distrib(topology, &root, 1, sets, n, INT_MAX, 0);
+  for (unsigned i = 0; i < n; i++) {
+    if (rc == 0) {
+      hwloc_bitmap_singlify(sets[i]);
+      pus[i] = hwloc_bitmap_first(sets[i]);
+    }
+    if (sets[i] != NULL) hwloc_bitmap_free(sets[i]);
+  }
+  free(sets);
+  return rc;
 }
 
 #endif

@@ -25,4 +25,23 @@ static inline int lrd_papi_component(int cid, char *name, int name_len, char *re
   return info->disabled;
 }
 
+/// Copies the CPU model and virtualisation vendor strings of PAPI_get_hardware_info().
+/// Returns 1 when PAPI says it runs in a virtual machine, 0 when not, -1 when no info is available.
+static inline int lrd_papi_hardware(char *model, int model_len, char *vm_vendor, int vm_len) {
+  const PAPI_hw_info_t *hw = PAPI_get_hardware_info();
+  if (hw == NULL) return -1;
+  snprintf(model, (size_t)model_len, "%s", hw->model_string);
+  snprintf(vm_vendor, (size_t)vm_len, "%s", hw->virtual_vendor_string);
+  return hw->virtualized ? 1 : 0;
+}
+
+/// Copies an event's short description. Returns PAPI_OK or an error code.
+static inline int lrd_papi_event_description(int code, char *out, int len) {
+  PAPI_event_info_t info;
+  int rc = PAPI_get_event_info(code, &info);
+  if (rc != PAPI_OK) return rc;
+  snprintf(out, (size_t)len, "%s", info.short_descr[0] ? info.short_descr : info.long_descr);
+  return PAPI_OK;
+}
+
 #endif

@@ -1,0 +1,137 @@
+import Foundation
+import Tensors
+
+/// Where a result was measured: stored in every result file so numbers can be compared honestly.
+public struct MachineFingerprint: Codable, Sendable, Equatable {
+  public struct OpenBLASInfo: Codable, Sendable, Equatable {
+    public var version: String
+    public var coreName: String
+    public var configuration: String
+    public var parallel: String
+    public var maxThreads: Int
+  }
+
+  public var cpuModel: String
+  public var topology: String
+  public var cores: Int
+  public var processingUnits: Int
+  public var lastLevelCacheBytes: Int
+  public var openBLAS: OpenBLASInfo
+  /// PAPI version and whether a PMU (hardware counters) is visible, with PAPI's reason if not.
+  public var papi: String
+  public var hasHardwareCounters: Bool
+  public var swiftVersion: String
+  public var buildConfiguration: String
+  public var gitCommit: String
+  public var kernel: String
+  public var hostname: String
+  /// OPENBLAS_*, OMP_*, GOTO_*, LIBPFM_*, PAPI_* variables in effect.
+  public var environment: [String: String]
+  public var clock: ClockOverhead
+  /// ISO 8601 time of capture.
+  public var capturedAt: String
+
+  /// Captures the fingerprint of this process on this machine.
+  public static func capture(topology: TopologySummary) -> MachineFingerprint {
+    let papiState: (String, Bool)
+    switch PAPI.library {
+    case .success(let info):
+      let perf = info.components.first { $0.name == "perf_event" }
+      let pmu =
+        info.hasHardwareCounters
+        ? "PMU available (\(perf?.hardwareCounters ?? 0) counters)"
+        : "no PMU: \(perf?.disabledReason ?? "no hardware counters")"
+      papiState = ("PAPI \(info.version); \(pmu)", info.hasHardwareCounters)
+    case .failure(let error):
+      papiState = ("PAPI unavailable: \(error)", false)
+    }
+    var uts = utsname()
+    uname(&uts)
+    func field<T>(_ value: T) -> String {
+      withUnsafeBytes(of: value) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+    }
+    let prefixes = ["OPENBLAS_", "OMP_", "GOTO_", "LIBPFM_", "PAPI_"]
+    let environment = ProcessInfo.processInfo.environment.filter { key, _ in prefixes.contains { key.hasPrefix($0) } }
+    return MachineFingerprint(
+      cpuModel: topology.cpuModel, topology: topology.oneLine, cores: topology.coreCount,
+      processingUnits: topology.processingUnits.count, lastLevelCacheBytes: topology.lastLevelCacheBytes,
+      openBLAS: OpenBLASInfo(
+        version: BLAS.version, coreName: BLAS.coreName, configuration: BLAS.configuration,
+        parallel: BLAS.parallelModel, maxThreads: BLAS.processors),
+      papi: papiState.0, hasHardwareCounters: papiState.1, swiftVersion: swiftVersion,
+      buildConfiguration: buildConfiguration, gitCommit: GitInfo.commit(),
+      kernel: "\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))", hostname: field(uts.nodename),
+      environment: environment, clock: Clock.overhead(readings: 20_000),
+      capturedAt: ISO8601DateFormatter().string(from: Date()))
+  }
+
+  /// The compiler that built this binary.
+  public static var swiftVersion: String {
+    #if compiler(>=6.5)
+      return "6.5 or later"
+    #elseif compiler(>=6.4)
+      return "6.4"
+    #elseif compiler(>=6.3.1)
+      return "6.3.1"
+    #elseif compiler(>=6.3)
+      return "6.3"
+    #elseif compiler(>=6.2)
+      return "6.2"
+    #else
+      return "6.0–6.1"
+    #endif
+  }
+
+  /// "debug" or "release".
+  public static var buildConfiguration: String {
+    #if DEBUG
+      return "debug"
+    #else
+      return "release"
+    #endif
+  }
+}
+
+/// The git commit of the checkout the binary was built from.
+public enum GitInfo {
+  /// `git rev-parse HEAD` (+ "-dirty" with uncommitted changes) of the repository holding the
+  /// executable, or `LRD_BENCH_GIT_COMMIT`, or "unknown".
+  public static func commit() -> String {
+    if let forced = ProcessInfo.processInfo.environment["LRD_BENCH_GIT_COMMIT"] { return forced }
+    var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+      .deletingLastPathComponent()
+    for _ in 0..<6 {
+      if FileManager.default.fileExists(atPath: directory.appendingPathComponent(".git").path) { break }
+      directory.deleteLastPathComponent()
+    }
+    guard let head = run(["-C", directory.path, "rev-parse", "HEAD"]), !head.isEmpty else { return "unknown" }
+    let status = run(["-C", directory.path, "status", "--porcelain", "--untracked-files=no"]) ?? ""
+    return head + (status.isEmpty ? "" : "-dirty")
+  }
+
+  private static func run(_ arguments: [String]) -> String? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do {
+      try process.run()
+    } catch {
+      return nil
+    }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}
+
+/// Public access to PAPI's library information for reports and the `counters` command.
+public enum CounterLibrary {
+  /// PAPI's version and components, or why PAPI could not initialise.
+  public static var papi: Result<PAPILibraryInfo, PAPIError> { PAPI.library }
+}

@@ -1,0 +1,134 @@
+import CPAPI
+
+/// A PAPI status code as a typed error (swift-system's `Errno` pattern).
+public struct PAPIError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// PAPI's return code (negative).
+  public var code: Int32
+  /// The PAPI function that returned it.
+  public var function: String
+  /// PAPI's own message (`PAPI_strerror`).
+  public var message: String
+  /// Extra context, e.g. why the component is disabled.
+  public var detail: String?
+
+  public var description: String {
+    message + (detail.map { " (\($0))" } ?? "")
+  }
+}
+
+/// PAPI library information, gathered once at initialisation.
+public struct PAPILibraryInfo: Codable, Sendable, Equatable {
+  public struct Component: Codable, Sendable, Equatable {
+    public var index: Int
+    public var name: String
+    public var enabled: Bool
+    public var disabledReason: String?
+    public var hardwareCounters: Int
+  }
+
+  /// Runtime version, e.g. "7.0.0.0".
+  public var version: String
+  public var components: [Component]
+  public var cpuModel: String
+  public var virtualized: Bool?
+  public var virtualVendor: String?
+
+  /// Whether some component can count CPU hardware events (a PMU is visible).
+  public var hasHardwareCounters: Bool { components.contains { $0.enabled && $0.hardwareCounters > 0 } }
+}
+
+/// The one place PAPI status codes are interpreted, and the library's process-wide state.
+enum PAPI {
+  static let ok: Int32 = 0
+
+  /// Throws `PAPIError` for any code other than PAPI_OK.
+  static func check(_ rc: Int32, _ function: String, detail: String? = nil) throws(PAPIError) {
+    if rc != ok { throw error(rc, function, detail: detail) }
+  }
+
+  static func error(_ rc: Int32, _ function: String, detail: String? = nil) -> PAPIError {
+    let message = PAPI_strerror(rc).map { String(cString: $0) } ?? "PAPI error \(rc)"
+    return PAPIError(code: rc, function: function, message: message, detail: detail)
+  }
+
+  /// Initialises the library once per process (thread-safe lazy global).
+  static let library: Result<PAPILibraryInfo, PAPIError> = initialize()
+
+  private static func initialize() -> Result<PAPILibraryInfo, PAPIError> {
+    let expected = lrd_papi_ver_current()
+    let rc = PAPI_library_init(expected)
+    guard rc == expected else {
+      return .failure(
+        rc < 0 ? error(rc, "PAPI_library_init")
+          : PAPIError(code: rc, function: "PAPI_library_init", message: "PAPI version mismatch", detail: "headers \(expected), library \(rc)"))
+    }
+    // Multiplexing lets more events than hardware counters share them; failure only disables that.
+    _ = PAPI_multiplex_init()
+    // PAPI_library_init returns only major.minor; the headers name the full release linked against.
+    let header = lrd_papi_header_version()
+    let fullVersion = [
+      lrd_papi_version_major(header), lrd_papi_version_minor(header), lrd_papi_version_revision(header),
+      lrd_papi_version_increment(header),
+    ]
+    var components: [PAPILibraryInfo.Component] = []
+    for cid in 0..<PAPI_num_components() {
+      var name = [CChar](repeating: 0, count: 256)
+      var reason = [CChar](repeating: 0, count: 1024)
+      let disabled = lrd_papi_component(cid, &name, 256, &reason, 1024)
+      let reasonText = String(cString: reason)
+      components.append(
+        .init(
+          index: Int(cid), name: String(cString: name), enabled: disabled == 0,
+          disabledReason: disabled == 0 ? nil : (reasonText.isEmpty ? "disabled (code \(disabled))" : reasonText),
+          hardwareCounters: max(Int(PAPI_num_cmp_hwctrs(cid)), 0)))
+    }
+    var model = [CChar](repeating: 0, count: 256)
+    var vmVendor = [CChar](repeating: 0, count: 256)
+    let virtualized = lrd_papi_hardware(&model, 256, &vmVendor, 256)
+    let vendor = String(cString: vmVendor)
+    return .success(
+      PAPILibraryInfo(
+        version: fullVersion.map(String.init).joined(separator: "."), components: components,
+        cpuModel: String(cString: model), virtualized: virtualized < 0 ? nil : virtualized == 1,
+        virtualVendor: vendor.isEmpty ? nil : vendor))
+  }
+
+  /// Resolves an event name to a code that PAPI can actually add to an event set, or the reason
+  /// it cannot (name unknown, event not on this hardware, component disabled and why).
+  static func resolve(_ name: String) -> Result<(code: Int32, component: Int32), PAPIError> {
+    if case .failure(let failure) = library { return .failure(failure) }
+    var code: Int32 = 0
+    let rc = PAPI_event_name_to_code(name, &code)
+    guard rc == ok else { return .failure(error(rc, "PAPI_event_name_to_code", detail: componentDetail(for: name))) }
+    let component = PAPI_get_event_component(code)
+    let query = PAPI_query_event(code)
+    guard query == ok else { return .failure(error(query, "PAPI_query_event", detail: componentDetail(code: code))) }
+    // Adding to a scratch event set catches disabled components and unusable events.
+    do {
+      let set = try PAPIEventSet(component: component, thread: nil)
+      try set.add(code)
+    } catch {
+      return .failure(error)
+    }
+    return .success((code, component))
+  }
+
+  /// "component perf_event disabled: <reason>" for the component an event belongs to, if disabled.
+  static func componentDetail(code: Int32) -> String? {
+    let cid = PAPI_get_event_component(code)
+    guard cid >= 0, case .success(let info) = library,
+      let component = info.components.first(where: { $0.index == Int(cid) }), !component.enabled
+    else { return nil }
+    return "component \(component.name): \(component.disabledReason ?? "disabled")"
+  }
+
+  /// For names PAPI cannot resolve: which component would own them (perf:: → perf_event).
+  static func componentDetail(for name: String) -> String? {
+    guard case .success(let info) = library else { return nil }
+    let owner = name.lowercased().hasPrefix("perf::") || name.hasPrefix("PAPI_") ? "perf_event" : nil
+    guard let owner, let component = info.components.first(where: { $0.name == owner }), !component.enabled else {
+      return nil
+    }
+    return "component \(component.name): \(component.disabledReason ?? "disabled")"
+  }
+}

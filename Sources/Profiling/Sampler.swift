@@ -1,0 +1,200 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Times a body of work as `SamplerConfiguration` describes and keeps every sample.
+///
+/// The body must not allocate; the sampler itself does no work inside the timed region besides
+/// the loop. Counters (if any) and getrusage are read just outside each sample's timed region.
+public struct Sampler {
+  public var configuration: SamplerConfiguration
+  public var counters: CounterSet?
+  public var flusher: CacheFlusher?
+
+  public init(configuration: SamplerConfiguration, counters: CounterSet? = nil, flusher: CacheFlusher? = nil) {
+    self.configuration = configuration
+    self.counters = counters
+    self.flusher = flusher
+  }
+
+  /// Warm-up result: calls made, seconds spent, calls per sample chosen.
+  struct Calibration {
+    var warmupCalls: Int
+    var warmupSeconds: Double
+    var callsPerSample: Int
+  }
+
+  /// Runs `body` until its per-call time settles and picks the calls per sample.
+  func calibrate(_ body: () -> Void) -> Calibration {
+    let c = configuration
+    let start = Clock.now()
+    var t = Clock.now()
+    body()
+    var perCall = Clock.seconds(since: t)
+    var calls = 1
+    var recent: [Double] = []
+    let cap = min(3 * c.warmupSeconds, c.budgetSeconds / 2)
+    while true {
+      let batch = max(1, Int((c.minimumSampleSeconds / max(perCall, 1e-9)).rounded(.up)))
+      t = Clock.now()
+      for _ in 0..<batch { body() }
+      perCall = Clock.seconds(since: t) / Double(batch)
+      calls += batch
+      recent.append(perCall)
+      if recent.count > 3 { recent.removeFirst() }
+      let elapsed = Clock.seconds(since: start)
+      if recent.count == 3 && elapsed >= c.warmupSeconds {
+        let m = recent.sorted()[1]
+        if recent.allSatisfy({ abs($0 - m) <= 0.03 * m }) { break }
+      }
+      if elapsed >= cap || Interruption.isRequested { break }
+    }
+    let settled = recent.sorted()[recent.count / 2]
+    let perSample =
+      c.cache == .cold ? 1 : max(1, Int((c.minimumSampleSeconds / max(settled, 1e-9)).rounded(.up)))
+    return Calibration(warmupCalls: calls, warmupSeconds: Clock.seconds(since: start), callsPerSample: perSample)
+  }
+
+  /// Accumulates counters and rusage over the timed regions of one body.
+  struct Accumulator {
+    var samples: [Double] = []
+    var counterTotals: [Double]
+    var before: [Double]
+    var after: [Double]
+    var faults = 0.0
+    var switches = 0.0
+    var cpu = 0.0
+
+    init(events: Int) {
+      counterTotals = [Double](repeating: 0, count: events)
+      before = counterTotals
+      after = counterTotals
+      samples.reserveCapacity(1024)
+    }
+  }
+
+  /// Takes one sample of `calls` calls into `acc`.
+  func sample(_ body: () -> Void, calls: Int, into acc: inout Accumulator) {
+    flusher?.flush()
+    var usage0 = rusage()
+    var usage1 = rusage()
+    counters?.read(into: &acc.before)
+    getrusage(RUSAGE_SELF.rawValue, &usage0)
+    let t0 = Clock.now()
+    for _ in 0..<calls { body() }
+    let t1 = Clock.now()
+    getrusage(RUSAGE_SELF.rawValue, &usage1)
+    counters?.read(into: &acc.after)
+    acc.samples.append(Double(t1 &- t0) * 1e-9 / Double(calls))
+    for i in acc.counterTotals.indices { acc.counterTotals[i] += acc.after[i] - acc.before[i] }
+    acc.faults += Double((usage1.ru_minflt - usage0.ru_minflt) + (usage1.ru_majflt - usage0.ru_majflt))
+    acc.switches += Double((usage1.ru_nvcsw - usage0.ru_nvcsw) + (usage1.ru_nivcsw - usage0.ru_nivcsw))
+    acc.cpu += Self.seconds(usage1.ru_utime) + Self.seconds(usage1.ru_stime) - Self.seconds(usage0.ru_utime)
+      - Self.seconds(usage0.ru_stime)
+  }
+
+  static func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+
+  /// Whether to recompute the CI after `n` samples (every sample early on, then every ~2%).
+  static func shouldCheck(_ n: Int) -> Bool { n < 100 || n % max(n / 50, 1) == 0 }
+
+  func finish(_ acc: Accumulator, calibration: Calibration, reason: StopReason, start: UInt64) -> Measurement {
+    let calls = Double(max(acc.samples.count * calibration.callsPerSample, 1))
+    let stats = SampleStatistics(acc.samples)
+    var readings: [CounterReading] = []
+    if let counters {
+      for (i, availability) in counters.availability.enumerated() {
+        let total = availability.isAvailable && acc.counterTotals[i].isFinite ? acc.counterTotals[i] : nil
+        readings.append(
+          CounterReading(name: availability.name, availability: availability, total: total, perCall: total.map { $0 / calls }))
+      }
+    }
+    return Measurement(
+      samples: acc.samples, callsPerSample: calibration.callsPerSample, warmupCalls: calibration.warmupCalls,
+      warmupSeconds: calibration.warmupSeconds, statistics: stats, stopReason: reason,
+      reachedTarget: stats.relativeHalfWidth <= configuration.targetRelativeHalfWidth,
+      elapsedSeconds: Clock.seconds(since: start), cache: configuration.cache, counters: readings,
+      usage: ProcessUsage(
+        pageFaultsPerCall: acc.faults / calls, contextSwitchesPerCall: acc.switches / calls,
+        cpuSecondsPerCall: acc.cpu / calls))
+  }
+
+  /// Measures `body`: warm-up, calibration, then samples until the stop rule fires.
+  public func measure(_ body: () -> Void) -> Measurement {
+    let c = configuration
+    let start = Clock.now()
+    let calibration = calibrate(body)
+    var acc = Accumulator(events: counters?.availability.count ?? 0)
+    try? counters?.start()
+    defer { counters?.stop() }
+    var reason = StopReason.budget
+    while true {
+      sample(body, calls: calibration.callsPerSample, into: &acc)
+      let n = acc.samples.count
+      if Interruption.isRequested {
+        reason = .interrupted
+        break
+      }
+      if n >= c.maximumSamples {
+        reason = .maximumSamples
+        break
+      }
+      if n >= c.minimumSamples {
+        if Self.shouldCheck(n), SampleStatistics(acc.samples).relativeHalfWidth <= c.targetRelativeHalfWidth {
+          reason = .confidenceReached
+          break
+        }
+        if Clock.seconds(since: start) >= c.budgetSeconds {
+          reason = .budget
+          break
+        }
+      }
+    }
+    return finish(acc, calibration: calibration, reason: reason, start: start)
+  }
+
+  /// Measures A and B interleaved (A B A B …), each with its own calls per sample, until both
+  /// medians reach the CI target or the budget (shared) is spent; then compares them.
+  public func measurePaired(
+    baseline a: () -> Void, candidate b: () -> Void
+  ) -> (baseline: Measurement, candidate: Measurement, comparison: PairedComparison) {
+    let c = configuration
+    let start = Clock.now()
+    let calA = calibrate(a)
+    let calB = calibrate(b)
+    var accA = Accumulator(events: counters?.availability.count ?? 0)
+    var accB = accA
+    try? counters?.start()
+    defer { counters?.stop() }
+    var reason = StopReason.budget
+    while true {
+      sample(a, calls: calA.callsPerSample, into: &accA)
+      sample(b, calls: calB.callsPerSample, into: &accB)
+      let n = accA.samples.count
+      if Interruption.isRequested {
+        reason = .interrupted
+        break
+      }
+      if n >= c.maximumSamples {
+        reason = .maximumSamples
+        break
+      }
+      if n >= c.minimumSamples {
+        if Self.shouldCheck(n),
+          SampleStatistics(accA.samples).relativeHalfWidth <= c.targetRelativeHalfWidth,
+          SampleStatistics(accB.samples).relativeHalfWidth <= c.targetRelativeHalfWidth
+        {
+          reason = .confidenceReached
+          break
+        }
+        if Clock.seconds(since: start) >= c.budgetSeconds {
+          reason = .budget
+          break
+        }
+      }
+    }
+    let ma = finish(accA, calibration: calA, reason: reason, start: start)
+    let mb = finish(accB, calibration: calB, reason: reason, start: start)
+    return (ma, mb, PairedComparison(baseline: ma.samples, candidate: mb.samples))
+  }
+}

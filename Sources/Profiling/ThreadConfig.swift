@@ -1,0 +1,77 @@
+/// How BLAS threads are placed on the machine.
+public enum BindingPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+  /// No pinning: the process may run on every PU; the OS schedules threads.
+  case none
+  /// Thread i on the first PU of core i (neighbouring cores share caches first).
+  case compact
+  /// Threads spread over packages, caches and cores as far apart as possible (hwloc_distrib).
+  case scatter
+
+  public var description: String { rawValue }
+}
+
+/// A number of BLAS threads and a binding policy: one axis of every sweep.
+public struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertible {
+  public var threads: Int
+  public var binding: BindingPolicy
+
+  public init(threads: Int, binding: BindingPolicy) {
+    self.threads = threads
+    self.binding = binding
+  }
+
+  /// "2 threads, compact".
+  public var description: String { "\(threads) thread\(threads == 1 ? "" : "s"), \(binding)" }
+
+  /// A compact label for file names and tables, e.g. "2t-compact".
+  public var label: String { "\(threads)t-\(binding)" }
+
+  /// The default sweep axis: 1 thread and every core, both with `binding`.
+  public static func defaults(cores: Int, binding: BindingPolicy = .compact) -> [ThreadConfig] {
+    Array(Set([1, max(cores, 1)])).sorted().map { ThreadConfig(threads: $0, binding: binding) }
+  }
+
+  /// Parses a thread list such as "1,2" or "1-4" or "all" into counts (validated against `cores`).
+  public static func parseThreadList(_ text: String, cores: Int) throws(ThreadConfigError) -> [Int] {
+    var counts: [Int] = []
+    for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+      if part == "all" {
+        counts.append(cores)
+      } else if let dash = part.firstIndex(of: "-"), let lo = Int(part[..<dash]),
+        let hi = Int(part[part.index(after: dash)...]), lo <= hi
+      {
+        counts += Array(lo...hi)
+      } else if let n = Int(part) {
+        counts.append(n)
+      } else {
+        throw .unparsable(text)
+      }
+    }
+    for n in counts where n < 1 || n > cores {
+      throw .tooManyThreads(requested: n, cores: cores)
+    }
+    if counts.isEmpty { throw .unparsable(text) }
+    var seen = Set<Int>()
+    return counts.filter { seen.insert($0).inserted }
+  }
+}
+
+/// Errors in thread configuration and binding.
+public enum ThreadConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+  case unparsable(String)
+  case tooManyThreads(requested: Int, cores: Int)
+  case bindingFailed(String)
+
+  public var description: String {
+    switch self {
+    case .unparsable(let text):
+      return "cannot read thread list '\(text)'; use counts like 1,2 or a range 1-4 or 'all'"
+    case .tooManyThreads(let requested, let cores):
+      return requested < 1
+        ? "thread count \(requested) must be at least 1"
+        : "\(requested) threads requested but this machine has \(cores) core\(cores == 1 ? "" : "s"); use 1…\(cores)"
+    case .bindingFailed(let message):
+      return "binding failed: \(message)"
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import CHwloc
+import Tensors
+
+/// What binding was asked for and what took effect (read back from the OS), stored with results.
+public struct BindingRecord: Codable, Sendable, Equatable {
+  public var config: ThreadConfig
+  /// PU OS index chosen for each BLAS thread (calling thread first); empty for `none`.
+  public var plannedProcessingUnits: [Int]
+  /// The process CPU set read back with hwloc_get_cpubind.
+  public var processCPUSet: [Int]
+  /// The affinity of each active OpenBLAS thread read back with openblas_getaffinity (calling thread first).
+  public var blasThreadAffinity: [[Int]]
+  /// True when every thread's read-back affinity equals the plan.
+  public var verified: Bool
+  /// OpenBLAS's active thread count after the change.
+  public var blasThreads: Int
+}
+
+/// An hwloc bitmap owned by Swift (freed in `deinit`).
+final class HwlocBitmap {
+  let handle: hwloc_bitmap_t
+
+  init(_ indices: [Int] = []) throws(TopologyError) {
+    guard let bitmap = hwloc_bitmap_alloc() else { throw TopologyError(function: "hwloc_bitmap_alloc", errno: 12) }
+    handle = bitmap
+    for index in indices { _ = hwloc_bitmap_set(handle, UInt32(index)) }
+  }
+
+  deinit { hwloc_bitmap_free(handle) }
+
+  var indices: [Int] { Topology.indices(handle) }
+}
+
+extension Topology {
+  /// Sets OpenBLAS to `config.threads` threads and pins them as `config.binding` says: the process
+  /// is bound (hwloc, HWLOC_CPUBIND_PROCESS) to the chosen PUs, then each active OpenBLAS thread to
+  /// its own PU (`openblas_setaffinity`; the calling thread takes the first). Reads everything back
+  /// and records whether it matches. Throws when the thread count exceeds the cores.
+  @discardableResult
+  public func apply(_ config: ThreadConfig) throws(ThreadConfigError) -> BindingRecord {
+    let cores = summary.cores
+    guard config.threads >= 1, config.threads <= max(cores.count, 1) else {
+      throw .tooManyThreads(requested: config.threads, cores: cores.count)
+    }
+    BLAS.setThreads(config.threads)
+    var planned: [Int] = []
+    do {
+      switch config.binding {
+      case .none:
+        planned = []
+      case .compact:
+        planned = cores.prefix(config.threads).compactMap { $0.processingUnits.first }
+      case .scatter:
+        planned = try scatterProcessingUnits(config.threads)
+      }
+      let processSet = try HwlocBitmap(planned.isEmpty ? summary.processingUnits : planned)
+      try Self.check(
+        hwloc_set_cpubind(handle, processSet.handle, Int32(HWLOC_CPUBIND_PROCESS.rawValue)), "hwloc_set_cpubind")
+    } catch {
+      throw .bindingFailed("\(error)")
+    }
+    let active = BLAS.threads
+    // OpenBLAS numbers its workers 0..<active-1; index active-1 is the calling thread.
+    let order = [active - 1] + Array(0..<(active - 1))
+    for (position, index) in order.enumerated() {
+      let cpus = planned.isEmpty ? summary.processingUnits : [planned[position % planned.count]]
+      do {
+        try BLAS.setAffinity(threadIndex: index, cpus: cpus)
+      } catch {
+        throw .bindingFailed("\(error)")
+      }
+    }
+    return readBack(config, planned: planned, order: order)
+  }
+
+  private func readBack(_ config: ThreadConfig, planned: [Int], order: [Int]) -> BindingRecord {
+    var processSet: [Int] = []
+    if let bitmap = try? HwlocBitmap(),
+      hwloc_get_cpubind(handle, bitmap.handle, Int32(HWLOC_CPUBIND_PROCESS.rawValue)) == 0
+    {
+      processSet = bitmap.indices
+    }
+    let affinity = order.map { (try? BLAS.affinity(threadIndex: $0)) ?? [] }
+    let expectedProcess = planned.isEmpty ? summary.processingUnits : planned.sorted()
+    var verified = Set(processSet) == Set(expectedProcess)
+    for (position, cpus) in affinity.enumerated() {
+      let expected = planned.isEmpty ? summary.processingUnits : [planned[position % planned.count]]
+      if Set(cpus) != Set(expected) { verified = false }
+    }
+    return BindingRecord(
+      config: config, plannedProcessingUnits: planned, processCPUSet: processSet, blasThreadAffinity: affinity,
+      verified: verified && !processSet.isEmpty, blasThreads: BLAS.threads)
+  }
+}

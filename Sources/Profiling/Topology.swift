@@ -1,0 +1,194 @@
+import CHwloc
+import Foundation
+
+/// The machine as hwloc sees it, as a plain value stored in every result.
+public struct TopologySummary: Codable, Sendable, Equatable {
+  public struct Core: Codable, Sendable, Equatable {
+    public var logicalIndex: Int
+    /// OS indices of the core's processing units (hardware threads).
+    public var processingUnits: [Int]
+  }
+
+  public struct Cache: Codable, Sendable, Equatable {
+    /// "L1d", "L1i", "L2", "L3", …
+    public var name: String
+    public var level: Int
+    /// "data", "instruction" or "unified".
+    public var kind: String
+    public var sizeBytes: Int
+    public var lineBytes: Int
+    /// OS indices of the PUs that share this cache instance.
+    public var sharedBy: [Int]
+  }
+
+  public struct NUMANode: Codable, Sendable, Equatable {
+    public var osIndex: Int
+    public var memoryBytes: Int
+    public var processingUnits: [Int]
+  }
+
+  public var cpuModel: String
+  public var packages: Int
+  public var cores: [Core]
+  /// OS indices of every PU.
+  public var processingUnits: [Int]
+  public var caches: [Cache]
+  public var numaNodes: [NUMANode]
+  public var totalMemoryBytes: Int
+  public var hwlocVersion: String
+
+  public var coreCount: Int { cores.count }
+
+  /// The largest cache size (the last-level cache), or 32 MiB when hwloc reports none.
+  public var lastLevelCacheBytes: Int { caches.map(\.sizeBytes).max() ?? 32 << 20 }
+
+  /// One line, e.g. "1 package, 2 cores, 2 PUs, L1d 48 KiB ×2, L2 1 MiB ×2, L3 32 MiB ×1, 1 NUMA node".
+  public var oneLine: String {
+    var parts = ["\(packages) package\(packages == 1 ? "" : "s")", "\(cores.count) cores", "\(processingUnits.count) PUs"]
+    var seen: [String: (Int, Int)] = [:]
+    var order: [String] = []
+    for cache in caches {
+      if seen[cache.name] == nil { order.append(cache.name) }
+      seen[cache.name, default: (cache.sizeBytes, 0)].1 += 1
+    }
+    for name in order { parts.append("\(name) \(ByteCount.format(seen[name]!.0)) ×\(seen[name]!.1)") }
+    parts.append("\(numaNodes.count) NUMA node\(numaNodes.count == 1 ? "" : "s")")
+    return parts.joined(separator: ", ")
+  }
+}
+
+/// Human-readable byte counts (binary units).
+public enum ByteCount {
+  public static func format(_ bytes: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+      value /= 1024
+      unit += 1
+    }
+    return value == value.rounded() ? "\(Int(value)) \(units[unit])" : String(format: "%.1f %@", value, units[unit])
+  }
+}
+
+/// Errors from hwloc, with the failing function and errno.
+public struct TopologyError: Error, Equatable, Sendable, CustomStringConvertible {
+  public var function: String
+  public var errno: Int32
+  public var description: String { "hwloc \(function) failed: \(String(cString: strerror(errno)))" }
+}
+
+/// A loaded hwloc topology. Owns the handle and destroys it in `deinit`.
+public final class Topology {
+  let handle: hwloc_topology_t
+  /// The summary taken when the topology was loaded.
+  public let summary: TopologySummary
+
+  /// The one place hwloc status codes become errors (hwloc returns -1 and sets errno).
+  static func check(_ rc: Int32, _ function: String) throws(TopologyError) {
+    if rc < 0 { throw TopologyError(function: function, errno: errno) }
+  }
+
+  /// Discovers this machine.
+  public init() throws(TopologyError) {
+    var topology: hwloc_topology_t?
+    try Self.check(hwloc_topology_init(&topology), "hwloc_topology_init")
+    guard let topology else { throw TopologyError(function: "hwloc_topology_init", errno: ENOMEM) }
+    do {
+      try Self.check(hwloc_topology_load(topology), "hwloc_topology_load")
+    } catch {
+      hwloc_topology_destroy(topology)
+      throw error
+    }
+    handle = topology
+    summary = Self.summarize(topology)
+  }
+
+  deinit { hwloc_topology_destroy(handle) }
+
+  static func indices(_ set: hwloc_const_bitmap_t?) -> [Int] {
+    guard let set else { return [] }
+    var buffer = [Int32](repeating: 0, count: 4096)
+    let n = lrd_hwloc_bitmap_indices(set, &buffer, Int32(buffer.count))
+    return n < 0 ? [] : buffer.prefix(Int(min(n, 4096))).map(Int.init)
+  }
+
+  static func objects(_ topology: hwloc_topology_t, _ type: hwloc_obj_type_t) -> [hwloc_obj_t] {
+    let count = hwloc_get_nbobjs_by_type(topology, type)
+    guard count > 0 else { return [] }
+    return (0..<UInt32(count)).compactMap { hwloc_get_obj_by_type(topology, type, $0) }
+  }
+
+  private static func summarize(_ topology: hwloc_topology_t) -> TopologySummary {
+    let root = hwloc_get_root_obj(topology)
+    let packages = objects(topology, HWLOC_OBJ_PACKAGE)
+    var model = ""
+    for object in packages + (root.map { [$0] } ?? []) {
+      if let value = hwloc_obj_get_info_by_name(object, "CPUModel") {
+        model = String(cString: value)
+        break
+      }
+    }
+    let cores = objects(topology, HWLOC_OBJ_CORE).map {
+      TopologySummary.Core(logicalIndex: Int($0.pointee.logical_index), processingUnits: indices($0.pointee.cpuset))
+    }
+    let pus = objects(topology, HWLOC_OBJ_PU).map { Int($0.pointee.os_index) }
+    let cacheTypes: [(hwloc_obj_type_t, Int, String)] = [
+      (HWLOC_OBJ_L1CACHE, 1, ""), (HWLOC_OBJ_L1ICACHE, 1, "i"), (HWLOC_OBJ_L2CACHE, 2, ""),
+      (HWLOC_OBJ_L2ICACHE, 2, "i"), (HWLOC_OBJ_L3CACHE, 3, ""), (HWLOC_OBJ_L3ICACHE, 3, "i"),
+      (HWLOC_OBJ_L4CACHE, 4, ""), (HWLOC_OBJ_L5CACHE, 5, ""),
+    ]
+    var caches: [TopologySummary.Cache] = []
+    for (type, level, _) in cacheTypes {
+      for object in objects(topology, type) {
+        var size: UInt64 = 0
+        var depth: UInt32 = 0
+        var line: UInt32 = 0
+        var kind: Int32 = 0
+        lrd_hwloc_cache_attr(object, &size, &depth, &line, &kind)
+        let kindName: String
+        switch hwloc_obj_cache_type_e(rawValue: UInt32(bitPattern: kind)) {
+        case HWLOC_OBJ_CACHE_DATA: kindName = "data"
+        case HWLOC_OBJ_CACHE_INSTRUCTION: kindName = "instruction"
+        default: kindName = "unified"
+        }
+        let suffix = kindName == "data" ? "d" : kindName == "instruction" ? "i" : ""
+        caches.append(
+          .init(
+            name: "L\(level)\(suffix)", level: level, kind: kindName, sizeBytes: Int(size), lineBytes: Int(line),
+            sharedBy: indices(object.pointee.cpuset)))
+      }
+    }
+    let numa = objects(topology, HWLOC_OBJ_NUMANODE).map {
+      TopologySummary.NUMANode(
+        osIndex: Int($0.pointee.os_index), memoryBytes: Int(lrd_hwloc_numa_local_memory($0)),
+        processingUnits: indices($0.pointee.cpuset))
+    }
+    let api = hwloc_get_api_version()
+    return TopologySummary(
+      cpuModel: model.isEmpty ? CPUInfo.modelName : model, packages: max(packages.count, 1), cores: cores,
+      processingUnits: pus, caches: caches, numaNodes: numa, totalMemoryBytes: Int(root?.pointee.total_memory ?? 0),
+      hwlocVersion: "\(api >> 16).\((api >> 8) & 0xff).\(api & 0xff)")
+  }
+
+  /// PU OS indices for `threads` threads spread over the machine (hwloc_distrib).
+  func scatterProcessingUnits(_ threads: Int) throws(TopologyError) -> [Int] {
+    var pus = [Int32](repeating: -1, count: threads)
+    try Self.check(lrd_hwloc_scatter_pus(handle, UInt32(threads), &pus), "hwloc_distrib")
+    return pus.map(Int.init)
+  }
+}
+
+/// /proc/cpuinfo facts hwloc may not carry.
+public enum CPUInfo {
+  /// The "model name" line, or "unknown".
+  public static var modelName: String {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+    for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+      if let colon = line.firstIndex(of: ":") {
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+      }
+    }
+    return "unknown"
+  }
+}
