@@ -51,7 +51,7 @@ public final class BatchNorm {
 
   private func checkShapes(_ x: Tensor, _ y: Tensor) {
     precondition(x.count == y.count, "BatchNorm: \(x.shape) vs \(y.shape)")
-    precondition(x.shape.last == channels, "BatchNorm(\(channels)) on \(x.shape)")
+    precondition(x.rank > 0 && x.shape[x.rank - 1] == channels, "BatchNorm(\(channels)) on \(x.shape)")
   }
 
   /// Inference form with the running statistics. `x` and `y` may be the same tensor.

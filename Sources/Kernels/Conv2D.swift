@@ -28,6 +28,9 @@ public final class Conv2D {
   let columns: Tensor
   /// Column-gradient workspace for backward-data (same shape as `columns`).
   let columnGradient: Tensor
+  /// `geometry.inputShape` and `outputShape`, stored so shape checks do not build arrays per call.
+  let inputShape: [Int]
+  let outputShape: [Int]
   /// Identity of the input whose columns `columns` currently holds.
   var packedInput: ObjectIdentifier?
 
@@ -42,6 +45,8 @@ public final class Conv2D {
       throw KernelError.shapeMismatch("bias \(bias.shape) must be [\(geometry.outChannels)]")
     }
     self.geometry = geometry
+    self.inputShape = geometry.inputShape
+    self.outputShape = geometry.outputShape
     self.weight = weight
     self.weightGradient = Tensor(zeros: weight.shape)
     self.bias = bias
@@ -66,8 +71,8 @@ public final class Conv2D {
   public var workspaceBytes: Int { (columns.count + columnGradient.count) * MemoryLayout<Float>.size }
 
   func checkShapes(input x: Tensor, output y: Tensor) {
-    precondition(x.shape == geometry.inputShape, "input \(x.shape) ≠ \(geometry.inputShape)")
-    precondition(y.shape == geometry.outputShape, "output \(y.shape) ≠ \(geometry.outputShape)")
+    precondition(x.shape == inputShape, "input \(x.shape) ≠ \(inputShape)")
+    precondition(y.shape == outputShape, "output \(y.shape) ≠ \(outputShape)")
     precondition(x !== y, "a convolution cannot run in place")
   }
 
