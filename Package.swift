@@ -33,7 +33,7 @@ let package = Package(
     .target(
       name: "Harness",
       dependencies: ["Tensors", "Kernels", "Networks", "Decomposition", "Profiling"]),
-    .target(name: "Reports", dependencies: ["Harness", "Profiling", "Networks"]),
+    .target(name: "Reports", dependencies: ["Harness", "Profiling", "Networks", "Tensors"]),
     .executableTarget(
       name: "lrd-bench",
       dependencies: [

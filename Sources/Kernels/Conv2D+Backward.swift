@@ -20,16 +20,22 @@ extension Conv2D {
             }
             return
           }
+          dxp.update(repeating: 0)
           columnGradient.scalars.withUnsafeMutableBufferPointer { cp in
-            for group in 0..<g.groups {
-              BLAS.gemm(
-                transposeB: true, m: m, n: k, k: n,
-                a: dyp.baseAddress! + group * n, lda: g.outChannels,
-                b: wp.baseAddress! + group * n, ldb: g.outChannels,
-                c: cp.baseAddress! + group * m * k, ldc: k)
+            var start = 0
+            while start < m {
+              let rows = min(blockRows, m - start)
+              for group in 0..<g.groups {
+                BLAS.gemm(
+                  transposeB: true, m: rows, n: k, k: n,
+                  a: dyp.baseAddress! + start * g.outChannels + group * n, lda: g.outChannels,
+                  b: wp.baseAddress! + group * n, ldb: g.outChannels,
+                  c: cp.baseAddress! + group * blockRows * k, ldc: k)
+              }
+              Im2col.unpackAdding(
+                g, columns: cp.baseAddress!, rows: start..<(start + rows), rowStride: blockRows, dx: dxp.baseAddress!)
+              start += rows
             }
-            dxp.update(repeating: 0)
-            Im2col.unpackAdding(g, columns: cp.baseAddress!, dx: dxp.baseAddress!)
           }
         }
       }
@@ -38,9 +44,10 @@ extension Conv2D {
 
   /// weightGradient ← ∂L/∂W (and biasGradient) from the layer input `x` and dy.
   ///
-  /// With `reusingForwardColumns` the im2col columns packed by the last `forward` are used as they
-  /// are (the caller guarantees that `forward` ran on this `x` and `x` has not changed since), which
-  /// is what a training step does; otherwise they are packed again.
+  /// With `reusingForwardColumns` and a kernel that retains its columns, the im2col matrix packed by
+  /// the last `forward` is used as it is (the caller guarantees that `forward` ran on this `x` and
+  /// `x` has not changed since), which is what a training step does; otherwise the columns are
+  /// packed again block by block and the products accumulated.
   public func backwardWeights(input x: Tensor, gradient dy: Tensor, reusingForwardColumns: Bool = false) {
     checkShapes(input: x, output: dy)
     let g = geometry
@@ -57,18 +64,26 @@ extension Conv2D {
                 b: dyp.baseAddress! + group * n, ldb: g.outChannels,
                 c: dwp.baseAddress! + group * n, ldc: g.outChannels)
             }
-          } else {
-            columns.scalars.withUnsafeMutableBufferPointer { cp in
-              if !(reusingForwardColumns && packedInput == ObjectIdentifier(x)) {
-                Im2col.pack(g, x: xp.baseAddress!, columns: cp.baseAddress!)
+            return
+          }
+          columns.scalars.withUnsafeMutableBufferPointer { cp in
+            let reuse = reusingForwardColumns && retainsColumns && packedInput == ObjectIdentifier(x)
+            let stride = retainsColumns ? m : blockRows
+            var start = 0
+            while start < m {
+              let rows = retainsColumns ? m : min(blockRows, m - start)
+              if !reuse {
+                Im2col.pack(g, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!, rowStride: stride)
               }
               for group in 0..<g.groups {
                 BLAS.gemm(
-                  transposeA: true, m: k, n: n, k: m,
-                  a: cp.baseAddress! + group * m * k, lda: k,
-                  b: dyp.baseAddress! + group * n, ldb: g.outChannels,
+                  transposeA: true, m: k, n: n, k: rows,
+                  a: cp.baseAddress! + group * stride * k, lda: k,
+                  b: dyp.baseAddress! + start * g.outChannels + group * n, ldb: g.outChannels,
+                  beta: start == 0 ? 0 : 1,
                   c: dwp.baseAddress! + group * n, ldc: g.outChannels)
               }
+              start += rows
             }
           }
         }
@@ -79,6 +94,6 @@ extension Conv2D {
         }
       }
     }
-    if !g.isPointwise { packedInput = ObjectIdentifier(x) }
+    if retainsColumns && !g.isPointwise { packedInput = ObjectIdentifier(x) }
   }
 }

@@ -9,6 +9,13 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
     public var configuration: String
     public var parallel: String
     public var maxThreads: Int
+
+    /// This process's OpenBLAS.
+    public static var current: OpenBLASInfo {
+      OpenBLASInfo(
+        version: BLAS.version, coreName: BLAS.coreName, configuration: BLAS.configuration,
+        parallel: BLAS.parallelModel, maxThreads: BLAS.processors)
+    }
   }
 
   public var cpuModel: String
@@ -57,9 +64,7 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
     return MachineFingerprint(
       cpuModel: topology.cpuModel, topology: topology.oneLine, cores: topology.coreCount,
       processingUnits: topology.processingUnits.count, lastLevelCacheBytes: topology.lastLevelCacheBytes,
-      openBLAS: OpenBLASInfo(
-        version: BLAS.version, coreName: BLAS.coreName, configuration: BLAS.configuration,
-        parallel: BLAS.parallelModel, maxThreads: BLAS.processors),
+      openBLAS: .current,
       papi: papiState.0, hasHardwareCounters: papiState.1, swiftVersion: swiftVersion,
       buildConfiguration: buildConfiguration, gitCommit: GitInfo.commit(),
       kernel: "\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))", hostname: field(uts.nodename),

@@ -4,7 +4,6 @@
 #include "AllocationCounter.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stddef.h>
 
 extern void *__libc_malloc(size_t);
@@ -12,23 +11,22 @@ extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 
-static atomic_int counting = 0;
-static atomic_uint_fast64_t allocations = 0;
+// Per thread, so tests running in parallel on other threads do not disturb the count.
+static _Thread_local int counting = 0;
+static _Thread_local uint64_t allocations = 0;
 
 static inline void note(void) {
-  if (atomic_load_explicit(&counting, memory_order_relaxed)) {
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-  }
+  if (counting) allocations++;
 }
 
 void allocation_counter_start(void) {
-  atomic_store(&allocations, 0);
-  atomic_store(&counting, 1);
+  allocations = 0;
+  counting = 1;
 }
 
 uint64_t allocation_counter_stop(void) {
-  atomic_store(&counting, 0);
-  return atomic_load(&allocations);
+  counting = 0;
+  return allocations;
 }
 
 void *malloc(size_t size) {

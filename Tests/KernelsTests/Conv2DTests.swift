@@ -19,10 +19,13 @@ private let shapes: [ConvGeometry] = [
 
 @Suite("Conv2D against naive loops")
 struct Conv2DTests {
-  @Test("forward", arguments: shapes)
-  func forward(geometry: ConvGeometry) throws {
+  /// im2col block sizes: 7 rows (many blocks and a remainder) and automatic (one block here).
+  static let blockRows: [Int?] = [7, nil]
+
+  @Test("forward", arguments: shapes, blockRows)
+  func forward(geometry: ConvGeometry, blockRows: Int?) throws {
     var rng = SplitMix64(seed: 1)
-    let conv = try Conv2D(geometry, using: &rng)
+    let conv = try Conv2D(geometry, blockRows: blockRows, using: &rng)
     let x = Tensor(normal: geometry.inputShape, using: &rng)
     let y = Tensor(zeros: geometry.outputShape)
     conv.forward(x, into: y)
@@ -30,10 +33,10 @@ struct Conv2DTests {
     #expect(y.relativeError(to: expected) < 1e-5, "\(geometry)")
   }
 
-  @Test("backward data and weights", arguments: shapes)
-  func backward(geometry: ConvGeometry) throws {
+  @Test("backward data and weights", arguments: shapes, [(false, 7), (false, nil), (true, 7)] as [(Bool, Int?)])
+  func backward(geometry: ConvGeometry, options: (retain: Bool, blockRows: Int?)) throws {
     var rng = SplitMix64(seed: 2)
-    let conv = try Conv2D(geometry, using: &rng)
+    let conv = try Conv2D(geometry, retainColumns: options.retain, blockRows: options.blockRows, using: &rng)
     let x = Tensor(normal: geometry.inputShape, using: &rng)
     let dy = Tensor(normal: geometry.outputShape, using: &rng)
     let y = Tensor(zeros: geometry.outputShape)

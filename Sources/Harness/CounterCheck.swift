@@ -1,0 +1,54 @@
+import Profiling
+import Tensors
+
+/// What `lrd-bench counters` reports: PAPI's state, every requested event's availability, and one
+/// sgemm measured with the available events on every thread.
+public struct CounterCheckResult: Codable, Sendable {
+  public var papi: PAPILibraryInfo?
+  public var papiError: String?
+  public var events: [EventAvailability]
+  public var gemmSize: Int
+  public var threads: Int
+  public var measurement: Measurement
+  public var derived: [DerivedMetric]
+}
+
+public enum CounterCheck {
+  /// The default event list (hardware presets and the software events that work without a PMU).
+  public static let defaultEvents = [
+    "PAPI_TOT_CYC", "PAPI_TOT_INS", "PAPI_L1_DCM", "PAPI_L2_DCM", "PAPI_L3_TCM", "PAPI_SP_OPS", "PAPI_VEC_SP",
+    "perf::TASK-CLOCK", "perf::PAGE-FAULTS", "perf::CONTEXT-SWITCHES",
+  ]
+
+  /// Measures an n×n×n sgemm with `events` (budget in seconds) on the current BLAS threads.
+  public static func run(events: [String], size n: Int = 512, budget: Double = 1) -> CounterCheckResult {
+    let a = Tensor(shape: [n, n], scalars: [Float](repeating: 0.5, count: n * n))
+    let b = Tensor(shape: [n, n], scalars: [Float](repeating: 0.25, count: n * n))
+    let c = Tensor(zeros: [n, n])
+    let gemm = {
+      a.scalars.withUnsafeBufferPointer { ap in
+        b.scalars.withUnsafeBufferPointer { bp in
+          c.scalars.withUnsafeMutableBufferPointer { cp in
+            BLAS.gemm(m: n, n: n, k: n, a: ap.baseAddress!, lda: n, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+          }
+        }
+      }
+    }
+    gemm()  // OpenBLAS threads exist before counters attach to them
+    let counters = CounterSet(events: events)
+    let sampler = Sampler(
+      configuration: SamplerConfiguration(budgetSeconds: budget, minimumSamples: 10), counters: counters)
+    let measurement = sampler.measure(gemm)
+    var info: PAPILibraryInfo?
+    var failure: String?
+    switch CounterLibrary.papi {
+    case .success(let value): info = value
+    case .failure(let error): failure = error.description
+    }
+    return CounterCheckResult(
+      papi: info, papiError: failure, events: counters.availability, gemmSize: n, threads: BLAS.threads,
+      measurement: measurement,
+      derived: DerivedMetrics.compute(
+        counters: measurement.counters, secondsPerCall: measurement.statistics.median, flopsPerCall: 2 * n * n * n))
+  }
+}

@@ -1,0 +1,150 @@
+import Kernels
+import Networks
+import Profiling
+import Tensors
+
+/// One distinct layer shape of `lrd-bench kernels`: the convolution kernel against a plain sgemm of
+/// the same M×N×K (three GEMMs in training: forward, backward-data, backward-weights), measured
+/// interleaved in the same run.
+public struct KernelRow: Codable, Sendable {
+  /// Catalog layers with this shape.
+  public var layers: [String]
+  public var shape: String
+  public var m: Int
+  public var n: Int
+  public var k: Int
+  public var pointwise: Bool
+  public var flopsPerCall: Int
+  public var kernel: SampleStatistics
+  public var gemm: SampleStatistics
+  /// median(kernel) / median(gemm) with its bootstrap CI (> 1: the kernel is slower).
+  public var comparison: PairedComparison
+  /// Median time of the im2col copy alone (nil for pointwise layers or training mode).
+  public var im2colSeconds: Double?
+
+  public var kernelGFLOPS: Double { Double(flopsPerCall) / kernel.median / 1e9 }
+  public var gemmGFLOPS: Double { Double(flopsPerCall) / gemm.median / 1e9 }
+  /// Kernel throughput as a fraction of sgemm throughput (1 / ratio).
+  public var efficiency: Double { gemm.median / kernel.median }
+}
+
+/// The `kernels` result.
+public struct KernelBenchmarkResult: Codable, Sendable {
+  public static let schemaVersion = "lrd-bench/kernels@1"
+  public var schema = KernelBenchmarkResult.schemaVersion
+  public var model: ResNetModel
+  public var batch: Int
+  public var mode: Mode
+  public var threads: ThreadConfig
+  public var binding: BindingRecord
+  public var rows: [KernelRow]
+  public var fingerprint: MachineFingerprint
+  public var interrupted: Bool
+
+  /// Σ over every catalog layer of kernel time and of sgemm time (layers sharing a shape counted each).
+  public var totals: (kernel: Double, gemm: Double, flops: Double) {
+    rows.reduce((0, 0, 0)) { total, row in
+      let count = Double(row.layers.count)
+      return (
+        total.0 + count * row.kernel.median, total.1 + count * row.gemm.median, total.2 + count * Double(row.flopsPerCall)
+      )
+    }
+  }
+}
+
+public enum KernelBenchmark {
+  /// Measures every distinct conv/linear shape of `model` (in catalog order).
+  public static func run(
+    model: ResNetModel, batch: Int, mode: Mode, threads: ThreadConfig, topology: Topology,
+    sampler: SamplerConfiguration, filter: String? = nil, progress enabled: Bool
+  ) throws -> KernelBenchmarkResult {
+    let fingerprint = MachineFingerprint.capture(topology: topology.summary)
+    let binding = try topology.apply(threads)
+    let catalog = ModelCatalog(model)
+    var groups: [(key: String, layers: [LayerSpec])] = []
+    let selected = try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+    for layer in selected {
+      if let index = groups.firstIndex(where: { $0.key == layer.shapeKey }) {
+        groups[index].layers.append(layer)
+      } else {
+        groups.append((layer.shapeKey, [layer]))
+      }
+    }
+    let progress = Progress(total: groups.count, enabled: enabled)
+    var rows: [KernelRow] = []
+    var interrupted = false
+    for group in groups {
+      if Interruption.isRequested {
+        interrupted = true
+        break
+      }
+      let start = Clock.now()
+      let row = try measure(group.layers, batch: batch, mode: mode, sampler: sampler)
+      rows.append(row)
+      progress.step(
+        "\(group.layers[0].name) \(Format.fixed(row.kernelGFLOPS, 1)) vs \(Format.fixed(row.gemmGFLOPS, 1)) GFLOP/s",
+        seconds: Clock.seconds(since: start))
+    }
+    progress.finish()
+    return KernelBenchmarkResult(
+      model: model, batch: batch, mode: mode, threads: threads, binding: binding, rows: rows, fingerprint: fingerprint,
+      interrupted: interrupted || Interruption.isRequested)
+  }
+
+  static func measure(_ layers: [LayerSpec], batch: Int, mode: Mode, sampler: SamplerConfiguration) throws -> KernelRow {
+    let g = layers[0].geometry(batch: batch)
+    var rng = SplitMix64(seed: 11)
+    let training = mode == .training
+    let conv = try Conv2D(g, retainColumns: training, using: &rng)
+    let x = Tensor(normal: g.inputShape, using: &rng)
+    let y = Tensor(zeros: g.outputShape)
+    let dy = Tensor(normal: g.outputShape, using: &rng)
+    let dx = Tensor(zeros: g.inputShape)
+    let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
+    let a = Tensor(normal: [m, k], using: &rng)
+    let b = Tensor(normal: [k, n], using: &rng)
+    let c = Tensor(zeros: [m, n])
+    let da = Tensor(zeros: [m, k])
+    let db = Tensor(zeros: [k, n])
+    let kernelBody = {
+      conv.forward(x, into: y)
+      if training {
+        conv.backwardData(dy, into: dx)
+        conv.backwardWeights(input: x, gradient: dy, reusingForwardColumns: true)
+      }
+    }
+    let gemmBody = {
+      a.scalars.withUnsafeBufferPointer { ap in
+        b.scalars.withUnsafeBufferPointer { bp in
+          c.scalars.withUnsafeMutableBufferPointer { cp in
+            BLAS.gemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+            guard training else { return }
+            da.scalars.withUnsafeMutableBufferPointer { dap in
+              BLAS.gemm(
+                transposeB: true, m: m, n: k, k: n, a: UnsafePointer(cp.baseAddress!), lda: n, b: bp.baseAddress!, ldb: n,
+                c: dap.baseAddress!, ldc: k)
+            }
+            db.scalars.withUnsafeMutableBufferPointer { dbp in
+              BLAS.gemm(
+                transposeA: true, m: k, n: n, k: m, a: ap.baseAddress!, lda: k, b: UnsafePointer(cp.baseAddress!), ldb: n,
+                c: dbp.baseAddress!, ldc: n)
+            }
+          }
+        }
+      }
+    }
+    let outcome = Sampler(configuration: sampler).measurePaired(baseline: gemmBody, candidate: kernelBody)
+    var im2col: Double?
+    if !g.isPointwise && !training {
+      var quick = sampler
+      quick.budgetSeconds = max(sampler.budgetSeconds / 4, 0.05)
+      im2col = Sampler(configuration: quick).measure { conv.packColumns(x) }.statistics.median
+    }
+    let flops = training ? 3 * g.flops : g.flops
+    let shape = layers[0].shapeDescription
+    return KernelRow(
+      layers: layers.map(\.name), shape: shape, m: m, n: n, k: k, pointwise: g.isPointwise, flopsPerCall: flops,
+      kernel: outcome.candidate.statistics, gemm: outcome.baseline.statistics, comparison: outcome.comparison,
+      im2colSeconds: im2col)
+  }
+}

@@ -1,0 +1,108 @@
+import Decomposition
+import Kernels
+import Tensors
+
+/// A decomposed (or original) layer ready to run: one kernel per factor and every activation and
+/// gradient buffer allocated and touched up front, so `run()` allocates nothing and never
+/// page-faults on first touch.
+///
+/// Inference: the factors' forward passes back to back. Training: forward, then from the last
+/// factor to the first backward-weights (skipped when frozen; reuses the forward im2col columns)
+/// and backward-data, then an SGD step on every trained factor (learning rate 1e-4 so values stay
+/// finite over many calls). There is no nonlinearity between factors (they replace one linear layer).
+public final class LayerProgram {
+  public let decomposed: DecomposedLayer
+  public let batch: Int
+  public let mode: Mode
+  public let frozen: Set<Int>
+  /// `frozen` as a per-factor flag array (no hashing in `run`).
+  let isFrozen: [Bool]
+  let kernels: [Conv2D]
+  /// activations[i] is the input of factor i; the last is the layer output.
+  let activations: [Tensor]
+  /// gradients[i] is ∂L/∂activations[i].
+  let gradients: [Tensor]
+  let learningRate: Float = 1e-4
+
+  public init(
+    _ decomposed: DecomposedLayer, batch: Int, mode: Mode, frozen: FrozenFactors = .none, seed: UInt64 = 1
+  ) throws(HarnessError) {
+    self.decomposed = decomposed
+    self.batch = batch
+    self.mode = mode
+    let frozenSet = frozen.indices(factorCount: decomposed.factors.count)
+    self.frozen = frozenSet
+    guard batch >= 1 else { throw .invalidOption("--batch must be at least 1") }
+    if let bad = frozenSet.first(where: { $0 >= decomposed.factors.count }) {
+      throw .invalidOption(
+        "--frozen: factor \(bad) does not exist; \(decomposed.factorization) has factors 0…\(decomposed.factors.count - 1)")
+    }
+    var kernels: [Conv2D] = []
+    for factor in decomposed.factors {
+      do {
+        kernels.append(
+          try Conv2D(
+            factor.spec.geometry(batch: batch), weight: factor.weight.copy(), bias: factor.bias?.copy(),
+            retainColumns: mode == .training))
+      } catch {
+        throw .invalidOption("cannot build \(factor.spec.name): \(error)")
+      }
+    }
+    self.kernels = kernels
+    isFrozen = (0..<kernels.count).map { frozenSet.contains($0) }
+    var rng = SplitMix64(seed: seed)
+    var acts = [Tensor(normal: kernels[0].geometry.inputShape, using: &rng)]
+    for kernel in kernels { acts.append(Tensor(zeros: kernel.geometry.outputShape)) }
+    activations = acts
+    if mode == .training {
+      var grads = kernels.map { Tensor(zeros: $0.geometry.inputShape) }
+      grads.append(Tensor(normal: kernels[kernels.count - 1].geometry.outputShape, standardDeviation: 1e-2, using: &rng))
+      gradients = grads
+    } else {
+      gradients = []
+    }
+  }
+
+  /// One call: see the type's documentation. Allocation-free.
+  public func run() {
+    let count = kernels.count
+    for i in 0..<count {
+      kernels[i].forward(activations[i], into: activations[i + 1])
+    }
+    guard mode == .training else { return }
+    var i = count - 1
+    while i >= 0 {
+      let kernel = kernels[i]
+      if !isFrozen[i] {
+        kernel.backwardWeights(input: activations[i], gradient: gradients[i + 1], reusingForwardColumns: true)
+      }
+      kernel.backwardData(gradients[i + 1], into: gradients[i])
+      i -= 1
+    }
+    for index in 0..<count where !isFrozen[index] {
+      let kernel = kernels[index]
+      SGD.update(kernel.weight, gradient: kernel.weightGradient, learningRate: learningRate)
+      if let bias = kernel.bias, let gradient = kernel.biasGradient {
+        SGD.update(bias, gradient: gradient, learningRate: learningRate)
+      }
+    }
+  }
+
+  /// FLOPs of one call: forward, plus backward-data and (unless frozen) backward-weights in training.
+  public var flopsPerCall: Int {
+    kernels.enumerated().reduce(0) { total, entry in
+      let forward = entry.element.geometry.flops
+      guard mode == .training else { return total + forward }
+      return total + 2 * forward + (frozen.contains(entry.offset) ? 0 : forward)
+    }
+  }
+
+  /// The layer output of the last call.
+  public var output: Tensor { activations[activations.count - 1] }
+
+  /// Bytes held in activations, gradients and kernel workspaces.
+  public var bytes: Int {
+    let tensors = activations.reduce(0) { $0 + $1.count } + gradients.reduce(0) { $0 + $1.count }
+    return tensors * 4 + kernels.reduce(0) { $0 + $1.workspaceBytes + 2 * $1.weight.count * 4 }
+  }
+}

@@ -1,0 +1,34 @@
+import Decomposition
+import Networks
+import Profiling
+
+/// The result of `lrd-bench time`: one point, its counters and the machine.
+public struct PointTimingResult: Codable, Sendable {
+  public static let schemaVersion = "lrd-bench/time@1"
+  public var schema = PointTimingResult.schemaVersion
+  public var point: PointResult
+  public var sampler: SamplerConfiguration
+  public var binding: BindingRecord
+  public var derived: [DerivedMetric]
+  public var fingerprint: MachineFingerprint
+  public var layer: LayerSpecSnapshot
+}
+
+public enum PointTiming {
+  /// Validates `spec` against the catalog, applies its thread config and measures it.
+  public static func run(
+    _ spec: PointSpec, sampler: SamplerConfiguration, events: [String], topology: Topology
+  ) throws -> PointTimingResult {
+    let runner = PointRunner(model: spec.model, sampler: sampler, events: events, topology: topology.summary)
+    let layer = try runner.catalog.layer(named: spec.layer)
+    try spec.factorization.validate(for: layer)
+    let fingerprint = MachineFingerprint.capture(topology: topology.summary)
+    let binding = try topology.apply(spec.threads)
+    let point = try runner.measure(spec)
+    return PointTimingResult(
+      point: point, sampler: sampler, binding: binding,
+      derived: DerivedMetrics.compute(
+        counters: point.measurement.counters, secondsPerCall: point.seconds, flopsPerCall: point.flopsPerCall),
+      fingerprint: fingerprint, layer: SweepRunner.snapshot(layer, ratio: 2))
+  }
+}

@@ -1,0 +1,135 @@
+/// One rank of a sweep as the policies see it: its time and the original's time measured closest
+/// to it (so slow drift cancels in their ratio), each with its 95% CI, in seconds.
+public struct RankTiming: Codable, Sendable, Equatable {
+  public var rank: Int
+  public var median: Double
+  public var lower: Double
+  public var upper: Double
+  public var referenceMedian: Double
+  public var referenceLower: Double
+  public var referenceUpper: Double
+
+  public init(
+    rank: Int, median: Double, lower: Double, upper: Double, referenceMedian: Double, referenceLower: Double,
+    referenceUpper: Double
+  ) {
+    self.rank = rank
+    self.median = median
+    self.lower = lower
+    self.upper = upper
+    self.referenceMedian = referenceMedian
+    self.referenceLower = referenceLower
+    self.referenceUpper = referenceUpper
+  }
+
+  /// t(r) / T (< 1: the decomposed layer is faster).
+  public var ratio: Double { median / referenceMedian }
+  /// Conservative CI of the ratio from the two CIs: [t_lo / T_hi, t_hi / T_lo].
+  public var ratioLower: Double { lower / referenceUpper }
+  public var ratioUpper: Double { upper / referenceLower }
+}
+
+/// A rank-selection policy: from a sweep's timings, a rank or ORG (keep the original).
+public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+  /// The paper's Algorithm 1 exactly (DESIGN.md): Δ(r) = t(r+step) − t(r) over the window,
+  /// R_opt = argmax Δ (largest drop when stepping down to r; ties → larger r), decompose at R_opt
+  /// if t(R_opt) < T, else ORG. Uses point estimates only.
+  case paper
+  /// Noise-aware (lrd-bench's default): among ranks whose time is statistically tied with the
+  /// fastest rank (CIs overlap), take the largest rank (least compression, best accuracy); keep it
+  /// only if it is faster than the original with confidence (the ratio's CI lies below 1), else ORG.
+  /// The sweep then re-checks the choice with an interleaved paired test against the original
+  /// and falls back to ORG if that test does not confirm a significant speed-up.
+  case robust
+  /// The rank with the smallest median time if it beats T (argmin baseline; no noise handling).
+  case fastest
+
+  public var description: String { rawValue }
+
+  /// Parses a comma list such as "paper,robust" (or "all").
+  public static func parseList(_ text: String) throws(HarnessError) -> [RankPolicy] {
+    if text.lowercased() == "all" { return allCases }
+    var result: [RankPolicy] = []
+    for part in text.split(separator: ",") {
+      guard let policy = RankPolicy(rawValue: part.trimmingCharacters(in: .whitespaces).lowercased()) else {
+        throw .invalidOption(
+          "unknown policy '\(part)'; valid policies: \(allCases.map(\.rawValue).joined(separator: ", ")), all")
+      }
+      if !result.contains(policy) { result.append(policy) }
+    }
+    if result.isEmpty { throw .invalidOption("--policy needs at least one policy") }
+    return result
+  }
+
+  /// The decision for timings of ranks swept downward (any order accepted; sorted here).
+  public func decide(_ timings: [RankTiming]) -> RankChoice {
+    let sorted = timings.sorted { $0.rank > $1.rank }
+    guard !sorted.isEmpty else { return RankChoice(rank: nil, timing: nil, reason: "no ranks measured") }
+    switch self {
+    case .paper: return Self.paperChoice(sorted)
+    case .robust: return Self.robustChoice(sorted)
+    case .fastest:
+      let best = sorted.min { $0.ratio < $1.ratio }!
+      return best.ratio < 1
+        ? RankChoice(rank: best.rank, timing: best, reason: "smallest median time, \(Self.percent(best.ratio)) of T")
+        : RankChoice(rank: nil, timing: best, reason: "fastest rank \(best.rank) is not faster than T (\(Self.percent(best.ratio)))")
+    }
+  }
+
+  /// Ratios (t/T) are compared instead of raw times so that drift of the machine between
+  /// the reference measurements cancels; without drift this is exactly Algorithm 1 on t(r).
+  static func paperChoice(_ sorted: [RankTiming]) -> RankChoice {
+    var best = sorted[0]
+    var bestDelta = -Double.infinity
+    if sorted.count == 1 {
+      bestDelta = 0
+    }
+    for i in 1..<max(sorted.count, 1) {
+      let delta = sorted[i - 1].ratio - sorted[i].ratio  // t(r+step) − t(r), in units of T
+      if delta > bestDelta {
+        bestDelta = delta
+        best = sorted[i]
+      }
+    }
+    if best.ratio < 1 {
+      return RankChoice(
+        rank: best.rank, timing: best,
+        reason: "largest drop Δ = \(percent(bestDelta)) of T stepping down to \(best.rank); t = \(percent(best.ratio)) of T")
+    }
+    return RankChoice(
+      rank: nil, timing: best, reason: "R_opt = \(best.rank) (Δ = \(percent(bestDelta)) of T) is not faster than T (\(percent(best.ratio)))")
+  }
+
+  static func robustChoice(_ sorted: [RankTiming]) -> RankChoice {
+    let fastest = sorted.min { $0.ratio < $1.ratio }!
+    // Largest rank statistically tied with the fastest (ratio CIs overlap).
+    let tied = sorted.filter { $0.ratioLower <= fastest.ratioUpper }
+    let chosen = tied.max { $0.rank < $1.rank } ?? fastest
+    if chosen.ratioUpper < 1 {
+      return RankChoice(
+        rank: chosen.rank, timing: chosen,
+        reason: "largest rank tied with the fastest (\(fastest.rank)); t/T = \(percent(chosen.ratio)) "
+          + "[\(percent(chosen.ratioLower)), \(percent(chosen.ratioUpper))] < 100%")
+    }
+    return RankChoice(
+      rank: nil, timing: chosen,
+      reason: "no rank is faster than the original with confidence: best candidate \(chosen.rank) has t/T CI "
+        + "[\(percent(chosen.ratioLower)), \(percent(chosen.ratioUpper))]")
+  }
+
+  static func percent(_ x: Double) -> String {
+    let value = (x * 1000).rounded() / 10
+    return "\(value)%"
+  }
+}
+
+/// A policy's answer: a rank, or nil for ORG, with the timing it rests on and why.
+public struct RankChoice: Codable, Sendable, Equatable {
+  public var rank: Int?
+  public var timing: RankTiming?
+  public var reason: String
+
+  public var isOriginal: Bool { rank == nil }
+  /// "ORG" or the rank.
+  public var label: String { rank.map(String.init) ?? "ORG" }
+}

@@ -1,0 +1,224 @@
+import Foundation
+
+/// A small SVG line chart: series of (x, y) points, horizontal reference lines, labelled markers,
+/// axes with "nice" ticks (1, 2, 5 × 10ᵏ), axis titles and a legend. Deterministic output.
+public struct SVGChart: Sendable {
+  public struct Series: Sendable {
+    public var name: String
+    public var color: String
+    public var points: [(x: Double, y: Double)]
+    public var dashed: Bool
+    public var showsDots: Bool
+
+    public init(name: String, color: String, points: [(x: Double, y: Double)], dashed: Bool = false, showsDots: Bool = true) {
+      self.name = name
+      self.color = color
+      self.points = points
+      self.dashed = dashed
+      self.showsDots = showsDots
+    }
+  }
+
+  public struct Marker: Sendable {
+    public enum Shape: String, Sendable { case circle, diamond, triangle, square }
+    public var x: Double
+    public var y: Double
+    public var label: String
+    public var color: String
+    public var shape: Shape
+
+    public init(x: Double, y: Double, label: String, color: String, shape: Shape) {
+      self.x = x
+      self.y = y
+      self.label = label
+      self.color = color
+      self.shape = shape
+    }
+  }
+
+  public struct Reference: Sendable {
+    public var y: Double
+    public var label: String
+    public var color: String
+
+    public init(y: Double, label: String, color: String) {
+      self.y = y
+      self.label = label
+      self.color = color
+    }
+  }
+
+  public var title: String
+  public var subtitle: String
+  public var xLabel: String
+  public var yLabel: String
+  public var series: [Series] = []
+  public var references: [Reference] = []
+  public var markers: [Marker] = []
+  public var width = 900.0
+  public var height = 540.0
+  /// Draw the x axis from high to low (rank sweeps go downward, as in the paper's Figure 2).
+  public var reverseX = false
+
+  public init(title: String, subtitle: String = "", xLabel: String, yLabel: String) {
+    self.title = title
+    self.subtitle = subtitle
+    self.xLabel = xLabel
+    self.yLabel = yLabel
+  }
+
+  /// The palette used for series (colour-blind friendly, Okabe–Ito).
+  public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+
+  /// Nice tick values covering [lo, hi].
+  public static func ticks(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {
+    guard hi > lo, lo.isFinite, hi.isFinite else { return [lo] }
+    let raw = (hi - lo) / Double(max(count - 1, 1))
+    let magnitude = pow(10, floor(log10(raw)))
+    let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    var values: [Double] = []
+    var v = (lo / step).rounded(.up) * step
+    while v <= hi + step * 1e-9 {
+      values.append(abs(v) < step * 1e-9 ? 0 : v)
+      v += step
+    }
+    return values
+  }
+
+  static func label(_ v: Double) -> String {
+    if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
+    return String(format: abs(v) >= 100 ? "%.0f" : abs(v) >= 10 ? "%.1f" : "%.2f", v)
+  }
+
+  static func escape(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+      .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+  }
+
+  static func n(_ v: Double) -> String { String(format: "%.1f", v) }
+
+  /// The SVG document.
+  public func render() -> String {
+    let n = Self.n
+    let left = 80.0
+    let right = 30.0
+    let top = 70.0
+    let legendRows = Double(series.count + references.count + Set(markers.map(\.label)).count)
+    let bottom = 70.0 + 18 * ((legendRows / 2).rounded(.up))
+    let plotW = width - left - right
+    let plotH = height - top - bottom
+    let xs = series.flatMap { $0.points.map(\.x) } + markers.map(\.x)
+    let ys = series.flatMap { $0.points.map(\.y) } + references.map(\.y) + markers.map(\.y)
+    var xLo = xs.min() ?? 0
+    var xHi = xs.max() ?? 1
+    if xLo == xHi {
+      xLo -= 1
+      xHi += 1
+    }
+    var yLo = min(ys.min() ?? 0, 0)
+    var yHi = ys.max() ?? 1
+    if yLo == yHi { yHi = yLo + 1 }
+    let yTicks = Self.ticks(yLo, yHi * 1.05)
+    yLo = min(yLo, yTicks.first ?? yLo)
+    yHi = max(yHi * 1.05, yTicks.last ?? yHi)
+    let xTicks = Self.ticks(xLo, xHi, count: 8)
+    func px(_ x: Double) -> Double {
+      let t = (x - xLo) / (xHi - xLo)
+      return left + (reverseX ? 1 - t : t) * plotW
+    }
+    func py(_ y: Double) -> Double { top + (1 - (y - yLo) / (yHi - yLo)) * plotH }
+
+    var out: [String] = []
+    out.append(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+        + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">")
+    out.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
+    out.append("<text x=\"\(n(width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">\(Self.escape(title))</text>")
+    if !subtitle.isEmpty {
+      out.append("<text x=\"\(n(width / 2))\" y=\"44\" text-anchor=\"middle\" fill=\"#444\">\(Self.escape(subtitle))</text>")
+    }
+    // Grid and ticks.
+    for t in yTicks {
+      let y = py(t)
+      out.append("<line x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"\(n(left + plotW))\" y2=\"\(n(y))\" stroke=\"#e5e5e5\"/>")
+      out.append("<text x=\"\(n(left - 8))\" y=\"\(n(y + 4))\" text-anchor=\"end\">\(Self.label(t))</text>")
+    }
+    for t in xTicks {
+      let x = px(t)
+      out.append("<line x1=\"\(n(x))\" y1=\"\(n(top + plotH))\" x2=\"\(n(x))\" y2=\"\(n(top + plotH + 5))\" stroke=\"#333\"/>")
+      out.append("<text x=\"\(n(x))\" y=\"\(n(top + plotH + 20))\" text-anchor=\"middle\">\(Self.label(t))</text>")
+    }
+    out.append(
+      "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(plotH))\" fill=\"none\" stroke=\"#333\"/>")
+    out.append(
+      "<text x=\"\(n(left + plotW / 2))\" y=\"\(n(top + plotH + 42))\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>")
+    out.append(
+      "<text transform=\"translate(20 \(n(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>")
+    // References.
+    for reference in references {
+      let y = py(reference.y)
+      out.append(
+        "<line x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"\(n(left + plotW))\" y2=\"\(n(y))\" stroke=\"\(reference.color)\" "
+          + "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
+    }
+    // Series.
+    for s in series where !s.points.isEmpty {
+      let path = s.points.sorted { $0.x < $1.x }.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(separator: " ")
+      out.append(
+        "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\""
+          + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>")
+      if s.showsDots {
+        for p in s.points {
+          out.append("<circle cx=\"\(n(px(p.x)))\" cy=\"\(n(py(p.y)))\" r=\"2\" fill=\"\(s.color)\"/>")
+        }
+      }
+    }
+    // Markers.
+    for m in markers {
+      out.append(Self.shape(m.shape, x: px(m.x), y: py(m.y), color: m.color))
+      // Labels near the right edge go to the left of their marker so they stay inside the plot.
+      let nearRight = px(m.x) > left + 0.7 * plotW
+      out.append(
+        "<text x=\"\(n(px(m.x) + (nearRight ? -10 : 8)))\" y=\"\(n(py(m.y) - 8))\" fill=\"\(m.color)\" "
+          + "font-weight=\"bold\" text-anchor=\"\(nearRight ? "end" : "start")\">\(Self.escape(m.label))</text>")
+    }
+    // Legend: two columns under the plot.
+    var slot = 0
+    func place(_ symbol: (Double, Double) -> String, _ text: String) {
+      let x = left + Double(slot % 2) * (plotW / 2)
+      let y = top + plotH + 62 + Double(slot / 2) * 18
+      out.append(symbol(x, y - 4))
+      out.append("<text x=\"\(n(x + 28))\" y=\"\(n(y))\">\(Self.escape(text))</text>")
+      slot += 1
+    }
+    for s in series {
+      place({ x, y in
+        "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(s.color)\" stroke-width=\"3\""
+          + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>"
+      }, s.name)
+    }
+    for reference in references {
+      place({ x, y in
+        "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(reference.color)\" "
+          + "stroke-width=\"2\" stroke-dasharray=\"4 3\"/>"
+      }, reference.label)
+    }
+    var seen = Set<String>()
+    for m in markers where seen.insert(m.label).inserted {
+      place({ x, y in Self.shape(m.shape, x: x + 11, y: y, color: m.color) }, m.label)
+    }
+    out.append("</svg>")
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  static func shape(_ shape: Marker.Shape, x: Double, y: Double, color: String) -> String {
+    let body: String
+    switch shape {
+    case .circle: body = "<circle cx=\"11\" cy=\"0\" r=\"6\"/>"
+    case .diamond: body = "<polygon points=\"11,-7 18,0 11,7 4,0\"/>"
+    case .triangle: body = "<polygon points=\"11,-7 18,6 4,6\"/>"
+    case .square: body = "<rect x=\"5\" y=\"-6\" width=\"12\" height=\"12\"/>"
+    }
+    return "<g transform=\"translate(\(n(x - 11)) \(n(y)))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\">\(body)</g>"
+  }
+}

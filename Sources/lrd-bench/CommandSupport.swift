@@ -1,0 +1,104 @@
+import ArgumentParser
+import Decomposition
+import Foundation
+import Harness
+import Kernels
+import Networks
+import Profiling
+
+/// Output formats of the inspection commands.
+enum TextFormat: String, ExpressibleByArgument, CaseIterable {
+  case text
+  case json
+}
+
+/// The `--model` option shared by every command that reads the catalog.
+struct ModelOption: ParsableArguments {
+  @Option(name: .long, help: "Model: resnet50, resnet101 or resnet152.")
+  var model: String = "resnet50"
+
+  func resolve() throws -> ResNetModel {
+    guard let parsed = ResNetModel(parsing: model) else { throw CatalogError.unknownModel(model) }
+    return parsed
+  }
+}
+
+/// Sampling options shared by the measuring commands.
+struct MeasurementOptions: ParsableArguments {
+  @Option(help: "Seconds of measurement per point (warm-up included); sampling stops earlier once the CI target is met.")
+  var budget: Double?
+
+  @Option(name: .customLong("ci"), help: "Target half-width of the median's 95% CI, relative (0.01 = ±1%).")
+  var ciTarget: Double = 0.01
+
+  @Option(name: .customLong("min-sample-ms"), help: "Minimum length of one sample in milliseconds (calls are batched to reach it).")
+  var minimumSampleMilliseconds: Double = 1
+
+  @Option(help: "Cache state between samples: warm, or cold (flush a buffer 2× the last-level cache before each sample).")
+  var cache: String = "warm"
+
+  @Option(help: "Comma-separated PAPI / perf events to count on every thread (e.g. PAPI_TOT_CYC,perf::TASK-CLOCK); 'none' for none.")
+  var events: String?
+
+  func configuration(defaultBudget: Double) throws -> SamplerConfiguration {
+    guard let state = CacheState(rawValue: cache) else {
+      throw HarnessError.invalidOption("--cache '\(cache)': use warm or cold")
+    }
+    let config = SamplerConfiguration(
+      minimumSampleSeconds: minimumSampleMilliseconds / 1000, targetRelativeHalfWidth: ciTarget,
+      budgetSeconds: budget ?? defaultBudget, cache: state)
+    try config.validate()
+    return config
+  }
+
+  func eventList(default defaults: [String]) -> [String] {
+    guard let events else { return defaults }
+    if events.lowercased() == "none" { return [] }
+    return events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+  }
+}
+
+/// Thread options: counts and binding.
+struct ThreadOptions: ParsableArguments {
+  @Option(help: "BLAS thread counts, e.g. 1,2 or 1-4 or all (default: 1 and all cores).")
+  var threads: String?
+
+  @Option(help: "Thread binding: none, compact or scatter.")
+  var bind: String = "compact"
+
+  func configs(topology: Topology, defaultAll: Bool = false) throws -> [ThreadConfig] {
+    guard let binding = BindingPolicy(rawValue: bind) else {
+      throw HarnessError.invalidOption("--bind '\(bind)': use none, compact or scatter")
+    }
+    let cores = topology.summary.coreCount
+    guard let threads else {
+      return defaultAll ? [ThreadConfig(threads: cores, binding: binding)] : ThreadConfig.defaults(cores: cores, binding: binding)
+    }
+    return try ThreadConfig.parseThreadList(threads, cores: cores).map { ThreadConfig(threads: $0, binding: binding) }
+  }
+}
+
+/// Runs a command body, turning errors into a one-line message on stderr and an exit code:
+/// bad input (unknown names, ranges, options) → 64; anything else → 1. No stack traces.
+func guarded(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let exit as ExitCode {
+    throw exit
+  } catch {
+    printError("error: \(error)")
+    switch error {
+    case is CatalogError, is DecompositionError, is ThreadConfigError, is SamplerError, is KernelError:
+      throw ExitCode(64)
+    case HarnessError.invalidOption, HarnessError.resume:
+      throw ExitCode(64)
+    default:
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// Writes `text` to stdout.
+func emit(_ text: String) {
+  FileHandle.standardOutput.write(Data(text.utf8))
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+struct RanksCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "ranks", abstract: "TODO")
+  func run() throws {}
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Decomposition
+import Foundation
+import Harness
+import Networks
+import Profiling
+import Reports
+
+struct SweepCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sweep",
+    abstract: "Time one layer over a rank sweep and pick ranks with Algorithm 1 (and better policies).",
+    discussion: """
+      For each thread config: measure the original layer, decompose it once (SVD for 1×1 and linear
+      layers, Tucker-2 for k×k with r2 = ⌊β·r1⌋), time every rank from R down to R_min, re-measure the
+      original every --reference-every ranks (drift cannot bias the comparison), then apply the
+      policies and check each choice with an interleaved paired measurement against the original.
+
+      Policies: paper (Algorithm 1 exactly: largest drop Δ(r) = t(r+1) − t(r), keep if faster than
+      the original), robust (largest rank statistically tied with the fastest, kept only if faster
+      than the original with confidence and confirmed by the paired check), fastest (argmin).
+
+      Writes to --out: sweep.csv (one row per point), sweep.json (everything: samples, statistics,
+      counters, fingerprint, decisions), sweep.md (the summary printed on stdout), sweep.svg
+      (throughput vs rank, the paper's Figure 2), plan.json and points.jsonl (the journal). Ctrl-C
+      stops after the current sample and writes what was measured; --resume DIR continues it.
+      """)
+
+  @Option(help: "Layer to sweep, e.g. layer4.2.conv2 (see `lrd-bench layers`).")
+  var layer: String?
+
+  @OptionGroup var model: ModelOption
+
+  @Option(help: "Compression ratio α; the starting rank R divides the layer's parameters by α.")
+  var ratio: Double = 2
+
+  @Option(help: "Largest rank R (default: from --ratio).")
+  var from: Int?
+
+  @Option(help: "Smallest rank R_min (default: ⌈R/2⌉).")
+  var to: Int?
+
+  @Option(help: "Rank step.")
+  var step: Int = 1
+
+  @Option(help: "Batch size (images per call).")
+  var batch: Int = 8
+
+  @OptionGroup var threads: ThreadOptions
+
+  @Option(help: "inference (forward) or training (forward, both backward passes, SGD update).")
+  var mode: String = "inference"
+
+  @Option(help: "Frozen factors in training mode: none, paper (first 1×1; first and last for Tucker-2) or indices like 0,2.")
+  var frozen: String = "none"
+
+  @Option(help: "Rank-selection policies: paper, robust, fastest, or all.")
+  var policy: String = "paper,robust"
+
+  @OptionGroup var measurement: MeasurementOptions
+
+  @Option(help: "Re-measure the original layer after every N ranks.")
+  var referenceEvery: Int = 16
+
+  @Option(help: "Seconds for the interleaved check of each chosen rank against the original (0: skip).")
+  var confirmBudget: Double = 1
+
+  @Option(help: "Output directory (default: results/sweeps/<layer>-<UTC time>).")
+  var out: String?
+
+  @Option(help: "Continue the interrupted sweep in this directory (its plan.json decides the options).")
+  var resume: String?
+
+  @Option(help: "Summary format on stdout: markdown or json.")
+  var format: SummaryFormat = .markdown
+
+  @Flag(help: "No progress output on stderr.")
+  var quiet = false
+
+  enum SummaryFormat: String, ExpressibleByArgument, CaseIterable {
+    case markdown, json
+  }
+
+  func makePlan(topology: Topology) throws -> SweepPlan {
+    guard let layerName = layer else {
+      throw HarnessError.invalidOption("--layer is required (e.g. --layer layer4.2.conv2; list them with `lrd-bench layers`)")
+    }
+    let resolvedModel = try model.resolve()
+    let spec = try ModelCatalog(resolvedModel).layer(named: layerName)
+    guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1") }
+    guard let resolvedMode = Mode(rawValue: mode) else {
+      throw HarnessError.invalidOption("--mode '\(mode)': use inference or training")
+    }
+    guard ratio > 1 else { throw DecompositionError.badCompressionRatio(ratio) }
+    let ranks = try SweepPlan.resolveRanks(layer: spec, ratio: ratio, from: from, to: to, step: step)
+    guard referenceEvery >= 1 else { throw HarnessError.invalidOption("--reference-every must be at least 1") }
+    guard confirmBudget >= 0 else { throw HarnessError.invalidOption("--confirm-budget must be ≥ 0") }
+    return SweepPlan(
+      model: resolvedModel, layer: layerName, ratio: ratio, from: ranks.from, to: ranks.to, step: step, batch: batch,
+      threadConfigs: try threads.configs(topology: topology), mode: resolvedMode, frozen: try FrozenFactors(parsing: frozen),
+      policies: try RankPolicy.parseList(policy), sampler: try measurement.configuration(defaultBudget: 0.5),
+      events: measurement.eventList(default: ["PAPI_TOT_CYC", "PAPI_TOT_INS", "perf::TASK-CLOCK", "perf::PAGE-FAULTS"]),
+      referenceEvery: referenceEvery, confirmBudget: confirmBudget)
+  }
+
+  func run() throws {
+    try guarded {
+      let topology = try Topology()
+      let directory: ResultDirectory
+      let plan: SweepPlan
+      if let resume {
+        directory = try ResultDirectory(path: resume)
+        plan = try directory.read(SweepPlan.self, from: "plan.json")
+        printError("resuming the sweep of \(plan.layer) in \(resume) with its saved options")
+      } else {
+        plan = try makePlan(topology: topology)
+        directory = try ResultDirectory(path: out ?? ResultDirectory.defaultPath(kind: "sweeps", name: plan.layer))
+        try directory.write(try JSONCoding.encoder.encode(plan), to: "plan.json")
+      }
+      Interruption.install()
+      let runner = SweepRunner(plan: plan, directory: directory, topology: topology)
+      runner.showProgress = !quiet
+      let result = try runner.run()
+      try SweepReport.write(result, to: directory)
+      emit(format == .json ? String(decoding: try SweepReport.json(result), as: UTF8.self) + "\n" : SweepReport.markdown(result))
+      printError("results: \(directory.url.path)/sweep.{md,csv,json,svg}")
+      if result.interrupted {
+        printError("interrupted: continue with  lrd-bench sweep --resume \(directory.url.path)")
+        throw ExitCode(130)
+      }
+    }
+  }
+}
