@@ -52,7 +52,8 @@ let package = Package(
     .testTarget(
       name: "HarnessTests",
       dependencies: ["Harness", "Profiling", "Networks", "Decomposition", "AllocationCounter"]),
-    .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling"]),
+    .testTarget(
+      name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling"], exclude: ["Fixtures", "Golden"]),
     .testTarget(name: "LRDBenchTests", dependencies: ["lrd-bench"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
 import Foundation
 
 /// A results directory: checked for writability before anything is measured, every result file
@@ -30,14 +33,15 @@ public final class ResultDirectory {
     let temporary = url.appendingPathComponent(".\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
     do {
       try data.write(to: temporary)
-      if FileManager.default.fileExists(atPath: target.path) {
-        _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
-      } else {
-        try FileManager.default.moveItem(at: temporary, to: target)
-      }
     } catch {
       try? FileManager.default.removeItem(at: temporary)
       throw .io("cannot write \(target.path): \(error.localizedDescription)")
+    }
+    // rename(2) replaces the target atomically: readers see the old file or the new one, never a mix.
+    if rename(temporary.path, target.path) != 0 {
+      let reason = String(cString: strerror(errno))
+      try? FileManager.default.removeItem(at: temporary)
+      throw .io("cannot write \(target.path): \(reason)")
     }
   }
 

@@ -14,6 +14,10 @@ public final class SweepRunner {
   public let directory: ResultDirectory
   public let topology: Topology
   public var showProgress = true
+  /// Called after each newly measured point with the number measured so far in this run.
+  public var onPoint: ((Int) -> Void)?
+  /// Prefix for progress lines (e.g. "[3/24] ").
+  public var progressPrefix = ""
 
   public init(plan: SweepPlan, directory: ResultDirectory, topology: Topology) {
     self.plan = plan
@@ -41,12 +45,13 @@ public final class SweepRunner {
 
     var configs: [ThreadConfigSweep] = []
     var interrupted = false
+    var measuredNow = 0
     for config in plan.threadConfigs {
       let binding = try topology.apply(config)
       if !binding.verified { printError("warning: binding \(config) could not be verified: \(binding)") }
       for task in tasks where task.config == config {
         if done[task.id] != nil {
-          progress.step("\(task.id) (already measured)", skipped: true)
+          progress.step("\(progressPrefix)\(task.id) (already measured)", skipped: true)
           continue
         }
         if Interruption.isRequested {
@@ -62,9 +67,11 @@ public final class SweepRunner {
         try directory.append(journal: SweepJournalEntry(task: task, result: result))
         done[task.id] = result
         let stats = result.measurement.statistics
+        measuredNow += 1
         progress.step(
-          "\(task.id) \(Format.duration(stats.median)) ±\(Format.percent(stats.relativeHalfWidth))",
+          "\(progressPrefix)\(task.id) \(Format.duration(stats.median)) ±\(Format.percent(stats.relativeHalfWidth))",
           seconds: result.measurement.elapsedSeconds)
+        onPoint?(measuredNow)
       }
       configs.append(
         try summarize(config: config, binding: binding, tasks: tasks, done: done, layer: layer, runner: runner,

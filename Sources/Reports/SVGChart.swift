@@ -57,6 +57,8 @@ public struct SVGChart: Sendable {
   public var markers: [Marker] = []
   public var width = 900.0
   public var height = 540.0
+  /// Explicit x tick values (e.g. the branch counts); automatic when nil.
+  public var xTickValues: [Double]?
   /// Draw the x axis from high to low (rank sweeps go downward, as in the paper's Figure 2).
   public var reverseX = false
 
@@ -121,7 +123,7 @@ public struct SVGChart: Sendable {
     let yTicks = Self.ticks(yLo, yHi * 1.05)
     yLo = min(yLo, yTicks.first ?? yLo)
     yHi = max(yHi * 1.05, yTicks.last ?? yHi)
-    let xTicks = Self.ticks(xLo, xHi, count: 8)
+    let xTicks = xTickValues ?? Self.ticks(xLo, xHi, count: 8)
     func px(_ x: Double) -> Double {
       let t = (x - xLo) / (xHi - xLo)
       return left + (reverseX ? 1 - t : t) * plotW

@@ -1,6 +1,111 @@
 import ArgumentParser
+import Decomposition
+import Harness
+import Networks
+import Profiling
+import Reports
 
 struct RanksCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "ranks", abstract: "TODO")
-  func run() throws {}
+  static let configuration = CommandConfiguration(
+    commandName: "ranks",
+    abstract: "Run Algorithm 1 over every conv/linear layer of a model: the paper's Table 2, measured here.",
+    discussion: """
+      Each distinct layer shape is swept once (R from --ratio down to ⌈R/2⌉) with one thread config
+      (default: all cores, compact); layers of identical shape share the result. Writes ranks.md,
+      ranks.csv and ranks.json to --out, and every sweep (CSV, JSON, Markdown, SVG, journal) to
+      <out>/sweeps/<layer>/. Ctrl-C keeps what was measured; --resume DIR continues.
+      """)
+
+  @OptionGroup var model: ModelOption
+
+  @Option(help: "Regular expression on layer names (default: every conv and linear layer).")
+  var filter: String?
+
+  @Option(help: "Compression ratio α.")
+  var ratio: Double = 2
+
+  @Option(help: "Rank step of each sweep.")
+  var step: Int = 1
+
+  @Option(help: "Batch size.")
+  var batch: Int = 8
+
+  @Option(help: "BLAS threads (default: all cores).")
+  var threads: Int?
+
+  @Option(help: "Thread binding: none, compact or scatter.")
+  var bind: String = "compact"
+
+  @Option(help: "inference or training.")
+  var mode: String = "inference"
+
+  @Option(help: "Rank-selection policies: paper, robust, fastest, or all.")
+  var policy: String = "paper,robust"
+
+  @OptionGroup var measurement: MeasurementOptions
+
+  @Option(help: "Re-measure the original layer after every N ranks.")
+  var referenceEvery: Int = 16
+
+  @Option(help: "Seconds for the interleaved check of each chosen rank (0: skip).")
+  var confirmBudget: Double = 0.5
+
+  @Option(help: "Output directory (default: results/ranks/<model>-<UTC time>).")
+  var out: String?
+
+  @Option(help: "Continue the interrupted study in this directory.")
+  var resume: String?
+
+  @Flag(help: "No progress output on stderr.")
+  var quiet = false
+
+  func run() throws {
+    try guarded {
+      let topology = try Topology()
+      let directory: ResultDirectory
+      let plan: RanksPlan
+      if let resume {
+        directory = try ResultDirectory(path: resume)
+        plan = try directory.read(RanksPlan.self, from: "ranks-plan.json")
+        printError("resuming the ranks study in \(resume) with its saved options")
+      } else {
+        let resolved = try model.resolve()
+        guard ratio > 1 else { throw DecompositionError.badCompressionRatio(ratio) }
+        guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1") }
+        guard step >= 1 else { throw HarnessError.invalidOption("--step must be at least 1") }
+        guard let resolvedMode = Mode(rawValue: mode) else {
+          throw HarnessError.invalidOption("--mode '\(mode)': use inference or training")
+        }
+        guard let binding = BindingPolicy(rawValue: bind) else {
+          throw HarnessError.invalidOption("--bind '\(bind)': use none, compact or scatter")
+        }
+        let cores = topology.summary.coreCount
+        let count = threads ?? cores
+        guard (1...cores).contains(count) else { throw ThreadConfigError.tooManyThreads(requested: count, cores: cores) }
+        if let filter { _ = try ModelCatalog(resolved).layers(matching: filter) }
+        let template = SweepPlan(
+          model: resolved, layer: "", ratio: ratio, from: 1, to: 1, step: step, batch: batch,
+          threadConfigs: [ThreadConfig(threads: count, binding: binding)], mode: resolvedMode, frozen: .none,
+          policies: try RankPolicy.parseList(policy), sampler: try measurement.configuration(defaultBudget: 0.25),
+          events: measurement.eventList(default: ["perf::TASK-CLOCK", "perf::PAGE-FAULTS"]), referenceEvery: referenceEvery,
+          confirmBudget: confirmBudget)
+        plan = RanksPlan(model: resolved, filter: filter, template: template)
+        directory = try ResultDirectory(path: out ?? ResultDirectory.defaultPath(kind: "ranks", name: resolved.rawValue))
+        try directory.write(try JSONCoding.encoder.encode(plan), to: "ranks-plan.json")
+      }
+      let catalog = ModelCatalog(plan.model)
+      let layers = try plan.filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+      Interruption.install()
+      let study = RanksStudy(model: plan.model, layers: layers, template: plan.template, directory: directory, topology: topology)
+      study.showProgress = !quiet
+      let result = try study.run()
+      try RanksReport.write(result, to: directory)
+      emit(RanksReport.markdown(result))
+      printError("results: \(directory.url.path)/ranks.{md,csv,json} and sweeps/<layer>/")
+      if result.interrupted {
+        printError("interrupted: continue with  lrd-bench ranks --resume \(directory.url.path)")
+        throw ExitCode(130)
+      }
+    }
+  }
 }

@@ -1,0 +1,69 @@
+import Harness
+import Testing
+
+/// A timing curve with a fixed relative CI half-width around each median and the original at `reference`.
+func curve(_ ranks: ClosedRange<Int>, halfWidth: Double = 0.002, reference: Double, _ time: (Int) -> Double) -> [RankTiming] {
+  ranks.reversed().map { r in
+    let t = time(r)
+    return RankTiming(
+      rank: r, median: t, lower: t * (1 - halfWidth), upper: t * (1 + halfWidth), referenceMedian: reference,
+      referenceLower: reference * (1 - halfWidth), referenceUpper: reference * (1 + halfWidth))
+  }
+}
+
+@Suite("Rank policies on synthetic timing curves")
+struct RankPolicyTests {
+  @Test("a cliff at 256 picks 256", arguments: RankPolicy.allCases)
+  func cliff(policy: RankPolicy) {
+    // Slowly falling times above 256, then 15% faster from 256 down (the paper's Figure 2).
+    let timings = curve(200...300, reference: 1.2) { r in r > 256 ? 1.0 + Double(r - 257) * 0.0005 : 0.85 + Double(r - 200) * 0.00001 }
+    let choice = policy.decide(timings)
+    if policy == .fastest {
+      #expect(choice.rank == 200)  // argmin ignores how small the gain is
+    } else {
+      #expect(choice.rank == 256, "\(policy): \(choice.reason)")
+    }
+  }
+
+  @Test("an original faster than every rank gives ORG", arguments: RankPolicy.allCases)
+  func originalWins(policy: RankPolicy) {
+    let timings = curve(150...309, reference: 0.5) { r in 0.6 + Double(r) * 0.001 }
+    let choice = policy.decide(timings)
+    #expect(choice.isOriginal && choice.label == "ORG", "\(policy): \(choice.reason)")
+  }
+
+  @Test func paperAlgorithmTakesTheLargestSingleDrop() {
+    // Drops of 1% everywhere except one drop of 5% stepping down to 280.
+    let timings = curve(270...290, reference: 2) { r in 1 - Double(290 - r) * 0.01 - (r <= 280 ? 0.04 : 0) }
+    #expect(RankPolicy.paper.decide(timings).rank == 280)
+  }
+
+  @Test func robustPrefersTheLargestRankAmongStatisticalTies() {
+    // Flat within noise: every CI overlaps the fastest, so the largest rank (least compression) wins.
+    var rng = 0x9E37_79B9 as UInt64
+    let timings = curve(100...140, halfWidth: 0.03, reference: 1.3) { _ in
+      rng = rng &* 6_364_136_223_846_793_005 &+ 1
+      return 1 + Double(rng >> 40) / Double(1 << 24) * 0.02
+    }
+    #expect(RankPolicy.robust.decide(timings).rank == 140)
+  }
+
+  @Test func robustKeepsTheOriginalWhenTheGainIsWithinNoise() {
+    // 1% faster on paper, but CIs of ±3% overlap the original: paper decomposes, robust does not.
+    let timings = curve(100...120, halfWidth: 0.03, reference: 1.0) { _ in 0.99 }
+    #expect(RankPolicy.paper.decide(timings).rank != nil)
+    #expect(RankPolicy.robust.decide(timings).isOriginal)
+  }
+
+  @Test func singleRankWindow() {
+    let timings = curve(16...16, reference: 2) { _ in 1 }
+    for policy in RankPolicy.allCases { #expect(policy.decide(timings).rank == 16) }
+    #expect(RankPolicy.paper.decide([]).isOriginal)
+  }
+
+  @Test func policyListsParse() throws {
+    #expect(try RankPolicy.parseList("paper,robust") == [.paper, .robust])
+    #expect(try RankPolicy.parseList("all") == RankPolicy.allCases)
+    #expect(throws: HarnessError.self) { try RankPolicy.parseList("paper,magic") }
+  }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Harness
+import Reports
+import Testing
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// Fixtures and golden files live next to this file. Set LRD_UPDATE_GOLDEN=1 to rewrite the goldens
+/// after an intended change of a report's format (then review the diff).
+enum Golden {
+  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
+  static func fixture(_ name: String) throws -> Data {
+    try Data(contentsOf: directory.appendingPathComponent("Fixtures/\(name)"))
+  }
+
+  static func check(_ text: String, against name: String) throws {
+    let url = directory.appendingPathComponent("Golden/\(name)")
+    if ProcessInfo.processInfo.environment["LRD_UPDATE_GOLDEN"] != nil {
+      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(text == expected, "\(name) differs from its golden file (LRD_UPDATE_GOLDEN=1 rewrites it)")
+  }
+}
+
+@Suite("Report writers")
+struct ReportTests {
+  /// A sweep measured by lrd-bench (layer1.0.conv1, batch 1, ranks 4 → 2, two thread configs).
+  func sweep() throws -> SweepResult {
+    try JSONCoding.decoder.decode(SweepResult.self, from: try Golden.fixture("sweep.json"))
+  }
+
+  @Test func sweepCSVMatchesGolden() throws {
+    let csv = SweepReport.csv(try sweep())
+    try Golden.check(csv, against: "sweep.csv")
+    let lines = csv.split(separator: "\n")
+    let result = try sweep()
+    #expect(lines.count == 1 + result.configs.reduce(0) { $0 + $1.references.count + $1.ranks.count })
+    #expect(lines[0].hasPrefix("kind,rank,sequence,layer,factorization"))
+  }
+
+  @Test func sweepMarkdownMatchesGolden() throws {
+    let markdown = SweepReport.markdown(try sweep())
+    try Golden.check(markdown, against: "sweep.md")
+    #expect(markdown.contains("| policy | decision |"))
+  }
+
+  @Test func sweepSVGMatchesGoldenAndIsWellFormed() throws {
+    let svg = SweepReport.svg(try sweep())
+    try Golden.check(svg, against: "sweep.svg")
+    let parser = XMLParser(data: Data(svg.utf8))
+    #expect(parser.parse(), "SVG is not well-formed XML")
+    #expect(svg.contains("throughput (images/s, median)") && svg.contains("rank r"))
+  }
+
+  @Test func sweepJSONRoundTripsWithSchema() throws {
+    let result = try sweep()
+    let data = try SweepReport.json(result)
+    let decoded = try JSONCoding.decoder.decode(SweepResult.self, from: data)
+    #expect(decoded == result)
+    #expect(decoded.schema == SweepResult.schemaVersion)
+    #expect(!decoded.configs[0].references[0].measurement.samples.isEmpty)
+  }
+
+  @Test func csvEscapesFields() {
+    var table = CSVTable(header: ["a", "b"])
+    table.append(["x,y", "say \"hi\""])
+    #expect(table.text == "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n")
+  }
+
+  @Test func markdownEscapesPipes() {
+    var table = MarkdownTable(header: ["a", "b"], alignment: [.left, .right])
+    table.append(["x|y", "1"])
+    #expect(table.text == "| a | b |\n|---|---:|\n| x\\|y | 1 |\n")
+  }
+
+  @Test func niceTicks() {
+    #expect(SVGChart.ticks(0, 10) == [0, 2, 4, 6, 8, 10])
+    #expect(SVGChart.ticks(155, 309, count: 8) == [175, 200, 225, 250, 275, 300])
+    #expect(SVGChart.ticks(0.5, 1.5, count: 3) == [0.5, 1, 1.5])
+  }
+
+  @Test func groupedThousands() {
+    #expect(LayersReport.grouped(25_557_032) == "25,557,032")
+    #expect(LayersReport.grouped(-1000) == "-1,000")
+    #expect(LayersReport.grouped(999) == "999")
+  }
+}
