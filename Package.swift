@@ -53,7 +53,8 @@ let package = Package(
       name: "HarnessTests",
       dependencies: ["Harness", "Profiling", "Networks", "Decomposition", "AllocationCounter"]),
     .testTarget(
-      name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling"], exclude: ["Fixtures", "Golden"]),
+      name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling"],
+      exclude: ["Fixtures", "Golden"]),
     .testTarget(name: "LRDBenchTests", dependencies: ["lrd-bench"]),
   ],
   swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@
 #define LRD_CPAPI_SHIM_H
 
 #include <papi.h>
+#include <pthread.h>
 #include <stdio.h>
 
 /// PAPI_VER_CURRENT is a function-like macro expression; Swift cannot import it.
@@ -14,6 +15,11 @@ static inline int lrd_papi_version_minor(int v) { return PAPI_VERSION_MINOR(v); 
 static inline int lrd_papi_version_revision(int v) { return PAPI_VERSION_REVISION(v); }
 static inline int lrd_papi_version_increment(int v) { return PAPI_VERSION_INCREMENT(v); }
 static inline int lrd_papi_null(void) { return PAPI_NULL; }
+
+/// Registers pthread_self as PAPI's thread-id function, so PAPI may be called from any thread.
+static inline int lrd_papi_thread_init(void) {
+  return PAPI_thread_init((unsigned long (*)(void))pthread_self);
+}
 static inline int lrd_papi_native_mask(void) { return (int)PAPI_NATIVE_MASK; }
 
 /// Copies a component's name and disabled reason (fixed-size char arrays in PAPI_component_info_t).

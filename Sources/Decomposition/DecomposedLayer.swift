@@ -43,7 +43,9 @@ public final class LayerDecomposer {
     guard weight.shape == expected else {
       throw .numerics("weight \(weight.shape) does not match \(layer.name) (\(expected))")
     }
-    guard weight.isFinite else { throw .numerics(NumericsError.nonFinite(what: "\(layer.name) weight").description) }
+    guard weight.isFinite else {
+      throw .numerics(NumericsError.nonFinite(what: "\(layer.name) weight").description)
+    }
     self.layer = layer
     self.weight = weight
     self.bias = bias ?? (layer.bias ? Tensor(zeros: [layer.outChannels]) : nil)
@@ -54,7 +56,8 @@ public final class LayerDecomposer {
     var rng = SplitMix64(seed: seed)
     let shape = [layer.kernel, layer.kernel, layer.inChannels / layer.groups, layer.outChannels]
     let fanIn = Float(layer.kernel * layer.kernel * layer.inChannels / layer.groups)
-    try self.init(layer: layer, weight: Tensor(normal: shape, standardDeviation: (2 / fanIn).squareRoot(), using: &rng))
+    try self.init(
+      layer: layer, weight: Tensor(normal: shape, standardDeviation: (2 / fanIn).squareRoot(), using: &rng))
   }
 
   /// The SVD of the weight (computed on first use).
@@ -77,8 +80,10 @@ public final class LayerDecomposer {
   public func decompose(_ factorization: Factorization) throws(DecompositionError) -> DecomposedLayer {
     try factorization.validate(for: layer)
     let base = layer
-    func part(_ suffix: String, cin: Int, cout: Int, k: Int = 1, stride: Int = 1, padding: Int = 0,
-              groups: Int = 1, bias: Bool = false, atOutput: Bool) -> LayerSpec {
+    func part(
+      _ suffix: String, cin: Int, cout: Int, k: Int = 1, stride: Int = 1, padding: Int = 0,
+      groups: Int = 1, bias: Bool = false, atOutput: Bool
+    ) -> LayerSpec {
       LayerSpec(
         name: "\(base.name)[\(suffix)]", kind: base.kind, role: base.role, inChannels: cin, outChannels: cout,
         kernel: k, stride: stride, padding: padding, groups: groups, bias: bias,
@@ -103,11 +108,13 @@ public final class LayerDecomposer {
       let tucker = try tucker2()
       var n = 1
       if case .branched(_, _, let branches) = factorization { n = branches }
-      let core = n == 1 ? tucker.coreFactor(r1: r1, r2: r2) : tucker.branchedCoreFactor(r1: r1, r2: r2, branches: n)
+      let core =
+        n == 1 ? tucker.coreFactor(r1: r1, r2: r2) : tucker.branchedCoreFactor(r1: r1, r2: r2, branches: n)
       let specs = [
         part("u_in", cin: layer.inChannels, cout: r1, atOutput: false),
-        part(n == 1 ? "core" : "core/\(n)", cin: r1, cout: r2, k: layer.kernel, stride: layer.stride,
-             padding: layer.padding, groups: n, atOutput: false),
+        part(
+          n == 1 ? "core" : "core/\(n)", cin: r1, cout: r2, k: layer.kernel, stride: layer.stride,
+          padding: layer.padding, groups: n, atOutput: false),
         part("u_out", cin: r2, cout: layer.outChannels, bias: layer.bias, atOutput: true),
       ]
       return DecomposedLayer(

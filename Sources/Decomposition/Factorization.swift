@@ -71,7 +71,9 @@ public enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible 
     case .original:
       return
     case .svd(let r):
-      guard layer.isPointwise else { throw .wrongFamily(layer: layer.name, factorization: self, hint: Self.hint(layer)) }
+      guard layer.isPointwise else {
+        throw .wrongFamily(layer: layer.name, factorization: self, hint: Self.hint(layer))
+      }
       let full = min(layer.inChannels, layer.outChannels)
       guard (1...full).contains(r) else { throw .rankOutOfRange(layer: layer.name, rank: r, valid: 1...full) }
     case .tucker2(let r1, let r2), .branched(let r1, let r2, _):
@@ -81,8 +83,12 @@ public enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible 
       let k2 = layer.kernel * layer.kernel
       let full1 = min(layer.inChannels, k2 * layer.outChannels)
       let full2 = min(layer.outChannels, k2 * layer.inChannels)
-      guard (1...full1).contains(r1) else { throw .rankOutOfRange(layer: layer.name, rank: r1, valid: 1...full1) }
-      guard (1...full2).contains(r2) else { throw .rankOutOfRange(layer: layer.name, rank: r2, valid: 1...full2) }
+      guard (1...full1).contains(r1) else {
+        throw .rankOutOfRange(layer: layer.name, rank: r1, valid: 1...full1)
+      }
+      guard (1...full2).contains(r2) else {
+        throw .rankOutOfRange(layer: layer.name, rank: r2, valid: 1...full2)
+      }
       if case .branched(_, _, let n) = self {
         guard n >= 1, r1 % n == 0, r2 % n == 0 else {
           throw .branchesDoNotDivide(r1: r1, r2: r2, branches: n)
@@ -112,7 +118,8 @@ public enum DecompositionError: Error, Equatable, Sendable, CustomStringConverti
   public var description: String {
     switch self {
     case .unparsable(let text):
-      return "cannot read factorization '\(text)'; valid forms: original, svd:R, tucker2:R1,R2, branched:R1,R2,N"
+      return
+        "cannot read factorization '\(text)'; valid forms: original, svd:R, tucker2:R1,R2, branched:R1,R2,N"
     case .wrongFamily(_, let factorization, let hint):
       return "\(factorization) does not fit: \(hint)"
     case .rankOutOfRange(let layer, let rank, let valid):

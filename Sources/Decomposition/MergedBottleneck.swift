@@ -16,7 +16,8 @@ public struct MergedBottleneck {
 
   /// Merges the block's layers (`conv1`, `conv2`, `conv3` specs and weights) at ranks (r1, r2).
   public init(
-    conv1: (spec: LayerSpec, weight: Tensor), conv2: LayerDecomposer, conv3: (spec: LayerSpec, weight: Tensor),
+    conv1: (spec: LayerSpec, weight: Tensor), conv2: LayerDecomposer,
+    conv3: (spec: LayerSpec, weight: Tensor),
     r1: Int, r2: Int
   ) throws(DecompositionError) {
     try Factorization.tucker2(r1: r1, r2: r2).validate(for: conv2.layer)
@@ -41,7 +42,8 @@ public struct MergedBottleneck {
     specCore.name += "[core]"
     var spec3 = conv3.spec
     spec3.inChannels = r2
-    self.conv1 = FactorLayer(spec: spec1, weight: Tensor(shape: [1, 1, spec1.inChannels, r1], scalars: merged1.scalars))
+    self.conv1 = FactorLayer(
+      spec: spec1, weight: Tensor(shape: [1, 1, spec1.inChannels, r1], scalars: merged1.scalars))
     self.core = FactorLayer(spec: specCore, weight: tucker.coreFactor(r1: r1, r2: r2))
     self.conv3 = FactorLayer(
       spec: spec3, weight: Tensor(shape: [1, 1, r2, spec3.outChannels], scalars: merged3.scalars))

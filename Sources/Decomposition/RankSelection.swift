@@ -9,9 +9,12 @@ import Networks
 /// Ranks are clamped to at least 1 and at most the full rank.
 public enum RankSelection {
   /// The SVD rank for a Cin×Cout matrix at compression α.
-  public static func svdRank(inChannels: Int, outChannels: Int, ratio alpha: Double) throws(DecompositionError) -> Int {
+  public static func svdRank(inChannels: Int, outChannels: Int, ratio alpha: Double)
+    throws(DecompositionError) -> Int
+  {
     guard alpha > 1, alpha.isFinite else { throw .badCompressionRatio(alpha) }
-    let r = Int((Double(inChannels * outChannels) / (alpha * Double(inChannels + outChannels))).rounded(.down))
+    let r = Int(
+      (Double(inChannels * outChannels) / (alpha * Double(inChannels + outChannels))).rounded(.down))
     return min(max(r, 1), min(inChannels, outChannels))
   }
 
@@ -45,9 +48,12 @@ public enum RankSelection {
   }
 
   /// The vanilla-LRD factorization of `layer` at α: SVD for 1×1/linear, Tucker-2 for k×k.
-  public static func factorization(for layer: LayerSpec, ratio alpha: Double) throws(DecompositionError) -> Factorization {
+  public static func factorization(for layer: LayerSpec, ratio alpha: Double) throws(DecompositionError)
+    -> Factorization
+  {
     if layer.isPointwise {
-      return .svd(rank: try svdRank(inChannels: layer.inChannels, outChannels: layer.outChannels, ratio: alpha))
+      return .svd(
+        rank: try svdRank(inChannels: layer.inChannels, outChannels: layer.outChannels, ratio: alpha))
     }
     let (r1, r2) = try tucker2Ranks(
       inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel, ratio: alpha)
@@ -59,7 +65,8 @@ public enum RankSelection {
     if layer.isPointwise { return .svd(rank: r) }
     return .tucker2(
       r1: r,
-      r2: tucker2PartnerRank(r1: r, inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel))
+      r2: tucker2PartnerRank(
+        r1: r, inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel))
   }
 
   /// The largest valid swept rank for `layer` (full rank of the swept mode).

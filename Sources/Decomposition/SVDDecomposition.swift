@@ -40,7 +40,9 @@ public struct SVDDecomposition: Sendable {
       for i in 0..<inChannels { a[i * r + j] = svd.u[i * p + j] * root }
       for o in 0..<outChannels { b[j * outChannels + o] = svd.vt[j * outChannels + o] * root }
     }
-    return (Tensor(shape: [1, 1, inChannels, r], scalars: a), Tensor(shape: [1, 1, r, outChannels], scalars: b))
+    return (
+      Tensor(shape: [1, 1, inChannels, r], scalars: a), Tensor(shape: [1, 1, r, outChannels], scalars: b)
+    )
   }
 
   /// A·B for rank r, shaped `[1, 1, Cin, Cout]`.

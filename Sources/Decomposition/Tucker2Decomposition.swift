@@ -77,7 +77,9 @@ public struct Tucker2Decomposition: Sendable {
 
   /// U_in[:, :r1] as a `[1, 1, Cin, r1]` 1×1 weight.
   public func firstFactor(r1: Int) -> Tensor {
-    Tensor(shape: [1, 1, inChannels, r1], scalars: Self.leadingColumns(inputBasis, rows: inChannels, columns: inputRank, take: r1))
+    Tensor(
+      shape: [1, 1, inChannels, r1],
+      scalars: Self.leadingColumns(inputBasis, rows: inChannels, columns: inputRank, take: r1))
   }
 
   /// U_out[:, :r2]ᵀ as a `[1, 1, r2, Cout]` 1×1 weight.
@@ -124,8 +126,12 @@ public struct Tucker2Decomposition: Sendable {
   /// core blocks contribute (the branched-Tucker weight).
   public func reconstruction(r1: Int, r2: Int, branches n: Int = 1) -> Tensor {
     let k2 = kernel * kernel
-    let uIn = Tensor(shape: [inChannels, r1], scalars: Self.leadingColumns(inputBasis, rows: inChannels, columns: inputRank, take: r1))
-    let uOut = Tensor(shape: [outChannels, r2], scalars: Self.leadingColumns(outputBasis, rows: outChannels, columns: outputRank, take: r2))
+    let uIn = Tensor(
+      shape: [inChannels, r1],
+      scalars: Self.leadingColumns(inputBasis, rows: inChannels, columns: inputRank, take: r1))
+    let uOut = Tensor(
+      shape: [outChannels, r2],
+      scalars: Self.leadingColumns(outputBasis, rows: outChannels, columns: outputRank, take: r2))
     let (b1, b2) = (r1 / n, r2 / n)
     var w = [Float](repeating: 0, count: k2 * inChannels * outChannels)
     for s in 0..<k2 {

@@ -41,12 +41,15 @@ public enum BranchesStudy {
   /// Branched Tucker at the α ranks rounded down to multiples of each N, timed against the original.
   public static func run(
     model: ResNetModel, layer name: String, branches: [Int], ratio: Double, batch: Int, mode: Mode,
-    threads: ThreadConfig, sampler: SamplerConfiguration, events: [String], topology: Topology, progress enabled: Bool
+    threads: ThreadConfig, sampler: SamplerConfiguration, events: [String], topology: Topology,
+    progress enabled: Bool
   ) throws -> BranchesResult {
     let runner = PointRunner(model: model, sampler: sampler, events: events, topology: topology.summary)
     let layer = try runner.catalog.layer(named: name)
     guard !layer.isPointwise, layer.groups == 1 else {
-      throw HarnessError.invalidOption("\(name) is \(layer.kernel)×\(layer.kernel); branched Tucker needs a k×k convolution (e.g. layer4.2.conv2)")
+      throw HarnessError.invalidOption(
+        "\(name) is \(layer.kernel)×\(layer.kernel); branched Tucker needs a k×k convolution (e.g. layer4.2.conv2)"
+      )
     }
     let (r1, r2) = try RankSelection.tucker2Ranks(
       inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel, ratio: ratio)
@@ -56,7 +59,8 @@ public enum BranchesStudy {
       let b1 = r1 / n * n
       let b2 = r2 / n * n
       guard b1 >= n, b2 >= n else {
-        throw HarnessError.invalidOption("\(n) branches leave no rank at α = \(ratio) (r1 = \(r1), r2 = \(r2)); use fewer branches")
+        throw HarnessError.invalidOption(
+          "\(n) branches leave no rank at α = \(ratio) (r1 = \(r1), r2 = \(r2)); use fewer branches")
       }
       factorizations.append((n, .branched(r1: b1, r2: b2, branches: n)))
     }
@@ -64,7 +68,9 @@ public enum BranchesStudy {
     let binding = try topology.apply(threads)
     let progress = Progress(total: factorizations.count + 2, enabled: enabled)
     func spec(_ f: Factorization) -> PointSpec {
-      PointSpec(model: model, layer: name, factorization: f, batch: batch, mode: mode, threads: threads, cache: sampler.cache)
+      PointSpec(
+        model: model, layer: name, factorization: f, batch: batch, mode: mode, threads: threads,
+        cache: sampler.cache)
     }
     var references: [PointResult] = []
     var points: [BranchPoint] = []
@@ -90,7 +96,8 @@ public enum BranchesStudy {
     if !interrupted && !Interruption.isRequested {
       let last = try runner.measure(spec(.original))
       references.append(last)
-      progress.step("original again \(Format.duration(last.seconds))", seconds: last.measurement.elapsedSeconds)
+      progress.step(
+        "original again \(Format.duration(last.seconds))", seconds: last.measurement.elapsedSeconds)
       // Each branch count is compared with the original measurement nearest in time.
       for index in points.indices {
         let nearest = references.min {

@@ -29,7 +29,9 @@ public enum CounterCheck {
       a.scalars.withUnsafeBufferPointer { ap in
         b.scalars.withUnsafeBufferPointer { bp in
           c.scalars.withUnsafeMutableBufferPointer { cp in
-            BLAS.gemm(m: n, n: n, k: n, a: ap.baseAddress!, lda: n, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+            BLAS.gemm(
+              m: n, n: n, k: n, a: ap.baseAddress!, lda: n, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!,
+              ldc: n)
           }
         }
       }
@@ -49,6 +51,7 @@ public enum CounterCheck {
       papi: info, papiError: failure, events: counters.availability, gemmSize: n, threads: BLAS.threads,
       measurement: measurement,
       derived: DerivedMetrics.compute(
-        counters: measurement.counters, secondsPerCall: measurement.statistics.median, flopsPerCall: 2 * n * n * n))
+        counters: measurement.counters, secondsPerCall: measurement.statistics.median,
+        flopsPerCall: 2 * n * n * n))
   }
 }

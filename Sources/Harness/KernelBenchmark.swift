@@ -46,7 +46,8 @@ public struct KernelBenchmarkResult: Codable, Sendable {
     rows.reduce((0, 0, 0)) { total, row in
       let count = Double(row.layers.count)
       return (
-        total.0 + count * row.kernel.median, total.1 + count * row.gemm.median, total.2 + count * Double(row.flopsPerCall)
+        total.0 + count * row.kernel.median, total.1 + count * row.gemm.median,
+        total.2 + count * Double(row.flopsPerCall)
       )
     }
   }
@@ -87,11 +88,14 @@ public enum KernelBenchmark {
     }
     progress.finish()
     return KernelBenchmarkResult(
-      model: model, batch: batch, mode: mode, threads: threads, binding: binding, rows: rows, fingerprint: fingerprint,
+      model: model, batch: batch, mode: mode, threads: threads, binding: binding, rows: rows,
+      fingerprint: fingerprint,
       interrupted: interrupted || Interruption.isRequested)
   }
 
-  static func measure(_ layers: [LayerSpec], batch: Int, mode: Mode, sampler: SamplerConfiguration) throws -> KernelRow {
+  static func measure(_ layers: [LayerSpec], batch: Int, mode: Mode, sampler: SamplerConfiguration) throws
+    -> KernelRow
+  {
     let g = layers[0].geometry(batch: batch)
     var rng = SplitMix64(seed: 11)
     let training = mode == .training
@@ -117,16 +121,20 @@ public enum KernelBenchmark {
       a.scalars.withUnsafeBufferPointer { ap in
         b.scalars.withUnsafeBufferPointer { bp in
           c.scalars.withUnsafeMutableBufferPointer { cp in
-            BLAS.gemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+            BLAS.gemm(
+              m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!,
+              ldc: n)
             guard training else { return }
             da.scalars.withUnsafeMutableBufferPointer { dap in
               BLAS.gemm(
-                transposeB: true, m: m, n: k, k: n, a: UnsafePointer(cp.baseAddress!), lda: n, b: bp.baseAddress!, ldb: n,
+                transposeB: true, m: m, n: k, k: n, a: UnsafePointer(cp.baseAddress!), lda: n,
+                b: bp.baseAddress!, ldb: n,
                 c: dap.baseAddress!, ldc: k)
             }
             db.scalars.withUnsafeMutableBufferPointer { dbp in
               BLAS.gemm(
-                transposeA: true, m: k, n: n, k: m, a: ap.baseAddress!, lda: k, b: UnsafePointer(cp.baseAddress!), ldb: n,
+                transposeA: true, m: k, n: n, k: m, a: ap.baseAddress!, lda: k,
+                b: UnsafePointer(cp.baseAddress!), ldb: n,
                 c: dbp.baseAddress!, ldc: n)
             }
           }
@@ -143,7 +151,8 @@ public enum KernelBenchmark {
     let flops = training ? 3 * g.flops : g.flops
     let shape = layers[0].shapeDescription
     return KernelRow(
-      layers: layers.map(\.name), shape: shape, m: m, n: n, k: k, pointwise: g.isPointwise, flopsPerCall: flops,
+      layers: layers.map(\.name), shape: shape, m: m, n: n, k: k, pointwise: g.isPointwise,
+      flopsPerCall: flops,
       kernel: outcome.candidate.statistics, gemm: outcome.baseline.statistics, comparison: outcome.comparison,
       im2colSeconds: im2col)
   }

@@ -35,7 +35,8 @@ public final class LayerProgram {
     guard batch >= 1 else { throw .invalidOption("--batch must be at least 1") }
     if let bad = frozenSet.first(where: { $0 >= decomposed.factors.count }) {
       throw .invalidOption(
-        "--frozen: factor \(bad) does not exist; \(decomposed.factorization) has factors 0…\(decomposed.factors.count - 1)")
+        "--frozen: factor \(bad) does not exist; \(decomposed.factorization) has factors 0…\(decomposed.factors.count - 1)"
+      )
     }
     var kernels: [Conv2D] = []
     for factor in decomposed.factors {
@@ -56,7 +57,8 @@ public final class LayerProgram {
     activations = acts
     if mode == .training {
       var grads = kernels.map { Tensor(zeros: $0.geometry.inputShape) }
-      grads.append(Tensor(normal: kernels[kernels.count - 1].geometry.outputShape, standardDeviation: 1e-2, using: &rng))
+      grads.append(
+        Tensor(normal: kernels[kernels.count - 1].geometry.outputShape, standardDeviation: 1e-2, using: &rng))
       gradients = grads
     } else {
       gradients = []

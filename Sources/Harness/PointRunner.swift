@@ -16,13 +16,15 @@ public final class PointRunner {
   private var decomposers: [String: LayerDecomposer] = [:]
   private var sequence = 0
 
-  public init(model: ResNetModel, sampler: SamplerConfiguration, events: [String], topology: TopologySummary) {
+  public init(model: ResNetModel, sampler: SamplerConfiguration, events: [String], topology: TopologySummary)
+  {
     catalog = ModelCatalog(model)
     self.sampler = sampler
     self.events = events
     flusher =
       sampler.cache == .cold
-      ? CacheFlusher(lastLevelCacheBytes: topology.lastLevelCacheBytes, lineBytes: topology.caches.first?.lineBytes ?? 64)
+      ? CacheFlusher(
+        lastLevelCacheBytes: topology.lastLevelCacheBytes, lineBytes: topology.caches.first?.lineBytes ?? 64)
       : nil
   }
 
@@ -80,6 +82,8 @@ public final class PointRunner {
     let a = try program(for: baseline)
     let b = try program(for: candidate)
     let outcome = makeSampler().measurePaired(baseline: { a.run() }, candidate: { b.run() })
-    return (result(baseline, a, outcome.baseline), result(candidate, b, outcome.candidate), outcome.comparison)
+    return (
+      result(baseline, a, outcome.baseline), result(candidate, b, outcome.candidate), outcome.comparison
+    )
   }
 }

@@ -1,8 +1,9 @@
+import Foundation
+import Profiling
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import Foundation
-import Profiling
 
 /// Progress of a long run on stderr: a redrawn bar with ETA on a terminal, one plain line per
 /// step otherwise (CI logs, pipes). Silent when `enabled` is false.
@@ -40,7 +41,8 @@ public final class Progress {
       FileHandle.standardError.write(Data((clipped + "\u{1B}[K").utf8))
       if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
     } else {
-      FileHandle.standardError.write(Data("[\(done)/\(total)] \(label) (elapsed \(Self.clock(elapsed)), ETA \(Self.clock(eta)))\n".utf8))
+      FileHandle.standardError.write(
+        Data("[\(done)/\(total)] \(label) (elapsed \(Self.clock(elapsed)), ETA \(Self.clock(eta)))\n".utf8))
     }
   }
 
@@ -52,7 +54,9 @@ public final class Progress {
   /// "m:ss" or "h:mm:ss".
   public static func clock(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
-    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    return s >= 3600
+      ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+      : String(format: "%d:%02d", s / 60, s % 60)
   }
 }
 

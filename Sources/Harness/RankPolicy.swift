@@ -1,7 +1,12 @@
 /// One rank of a sweep as the policies see it: its time and the original's time measured closest
-/// to it (so slow drift cancels in their ratio), each with its 95% CI, in seconds.
+/// to it (so slow drift cancels in their ratio), each with its 95% CI, in seconds, and the
+/// decomposed layer's FLOPs per call.
 public struct RankTiming: Codable, Sendable, Equatable {
   public var rank: Int
+  /// Analytic FLOPs of one call of the decomposed layer at this rank.
+  public var flops: Double
+  /// Analytic FLOPs of one call of the original layer.
+  public var referenceFlops: Double
   public var median: Double
   public var lower: Double
   public var upper: Double
@@ -10,10 +15,12 @@ public struct RankTiming: Codable, Sendable, Equatable {
   public var referenceUpper: Double
 
   public init(
-    rank: Int, median: Double, lower: Double, upper: Double, referenceMedian: Double, referenceLower: Double,
-    referenceUpper: Double
+    rank: Int, flops: Double, referenceFlops: Double, median: Double, lower: Double, upper: Double,
+    referenceMedian: Double, referenceLower: Double, referenceUpper: Double
   ) {
     self.rank = rank
+    self.flops = flops
+    self.referenceFlops = referenceFlops
     self.median = median
     self.lower = lower
     self.upper = upper
@@ -27,6 +34,15 @@ public struct RankTiming: Codable, Sendable, Equatable {
   /// Conservative CI of the ratio from the two CIs: [t_lo / T_hi, t_hi / T_lo].
   public var ratioLower: Double { lower / referenceUpper }
   public var ratioUpper: Double { upper / referenceLower }
+
+  /// Throughput (FLOP/s) relative to the original's, both measured at about the same time, so drift
+  /// cancels: (F(r)/t(r)) / (F₀/T). How well the hardware runs this rank's shapes, independent of how
+  /// many FLOPs the rank costs. Its CI comes from the CI of t/T.
+  public var relativeThroughput: Double { flops / referenceFlops / ratio }
+  public var relativeThroughputLower: Double { flops / referenceFlops / ratioUpper }
+  public var relativeThroughputUpper: Double { flops / referenceFlops / ratioLower }
+  /// Throughput in GFLOP/s (median).
+  public var gflops: Double { flops / median / 1e9 }
 }
 
 /// A rank-selection policy: from a sweep's timings, a rank or ORG (keep the original).
@@ -35,11 +51,20 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
   /// R_opt = argmax Δ (largest drop when stepping down to r; ties → larger r), decompose at R_opt
   /// if t(R_opt) < T, else ORG. Uses point estimates only.
   case paper
-  /// Noise-aware (lrd-bench's default): among ranks whose time is statistically tied with the
-  /// fastest rank (CIs overlap), take the largest rank (least compression, best accuracy); keep it
-  /// only if it is faster than the original with confidence (the ratio's CI lies below 1), else ORG.
-  /// The sweep then re-checks the choice with an interleaved paired test against the original
-  /// and falls back to ORG if that test does not confirm a significant speed-up.
+  /// Noise-aware, hardware-friendly ranks: among ranks whose throughput (FLOP/s, relative to the
+  /// original measured at the same time) is tied with the best throughput of the window — CIs that
+  /// overlap once widened by the tie tolerance (5% by default) — take the largest rank (least
+  /// compression, best accuracy); keep it only if it is faster than the original with confidence
+  /// (the CI of t/T lies below 1), else ORG. The sweep then re-checks the choice with an
+  /// interleaved paired test against the original and falls back to ORG if that test does not
+  /// confirm a significant speed-up.
+  ///
+  /// Why throughput and not time: time falls with the rank almost everywhere (fewer FLOPs), so
+  /// "tied with the fastest" would drift to R_min and trade accuracy for speed without bound;
+  /// FLOP/s is flat on a smooth curve (→ the largest rank, R itself) and jumps exactly where a
+  /// dimension suits the kernels (the paper's 257 → 256 cliff), which is what Algorithm 1 looks for.
+  /// The tolerance keeps a few per cent of throughput, within the drift of a shared machine, from
+  /// costing rank.
   case robust
   /// The rank with the smallest median time if it beats T (argmin baseline; no noise handling).
   case fastest
@@ -53,7 +78,8 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
     for part in text.split(separator: ",") {
       guard let policy = RankPolicy(rawValue: part.trimmingCharacters(in: .whitespaces).lowercased()) else {
         throw .invalidOption(
-          "unknown policy '\(part)'; valid policies: \(allCases.map(\.rawValue).joined(separator: ", ")), all")
+          "unknown policy '\(part)'; valid policies: \(allCases.map(\.rawValue).joined(separator: ", ")), all"
+        )
       }
       if !result.contains(policy) { result.append(policy) }
     }
@@ -61,18 +87,25 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
     return result
   }
 
+  /// The default tie tolerance of `robust`: throughputs within 5% count as equal.
+  public static let defaultTolerance = 0.05
+
   /// The decision for timings of ranks swept downward (any order accepted; sorted here).
-  public func decide(_ timings: [RankTiming]) -> RankChoice {
+  /// `tolerance` only affects `robust`.
+  public func decide(_ timings: [RankTiming], tolerance: Double = RankPolicy.defaultTolerance) -> RankChoice {
     let sorted = timings.sorted { $0.rank > $1.rank }
     guard !sorted.isEmpty else { return RankChoice(rank: nil, timing: nil, reason: "no ranks measured") }
     switch self {
     case .paper: return Self.paperChoice(sorted)
-    case .robust: return Self.robustChoice(sorted)
+    case .robust: return Self.robustChoice(sorted, tolerance: tolerance)
     case .fastest:
       let best = sorted.min { $0.ratio < $1.ratio }!
       return best.ratio < 1
-        ? RankChoice(rank: best.rank, timing: best, reason: "smallest median time, \(Self.percent(best.ratio)) of T")
-        : RankChoice(rank: nil, timing: best, reason: "fastest rank \(best.rank) is not faster than T (\(Self.percent(best.ratio)))")
+        ? RankChoice(
+          rank: best.rank, timing: best, reason: "smallest median time, \(Self.percent(best.ratio)) of T")
+        : RankChoice(
+          rank: nil, timing: best,
+          reason: "fastest rank \(best.rank) is not faster than T (\(Self.percent(best.ratio)))")
     }
   }
 
@@ -94,22 +127,29 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
     if best.ratio < 1 {
       return RankChoice(
         rank: best.rank, timing: best,
-        reason: "largest drop Δ = \(percent(bestDelta)) of T stepping down to \(best.rank); t = \(percent(best.ratio)) of T")
+        reason:
+          "largest drop Δ = \(percent(bestDelta)) of T stepping down to \(best.rank); t = \(percent(best.ratio)) of T"
+      )
     }
     return RankChoice(
-      rank: nil, timing: best, reason: "R_opt = \(best.rank) (Δ = \(percent(bestDelta)) of T) is not faster than T (\(percent(best.ratio)))")
+      rank: nil, timing: best,
+      reason:
+        "R_opt = \(best.rank) (Δ = \(percent(bestDelta)) of T) is not faster than T (\(percent(best.ratio)))")
   }
 
-  static func robustChoice(_ sorted: [RankTiming]) -> RankChoice {
-    let fastest = sorted.min { $0.ratio < $1.ratio }!
-    // Largest rank statistically tied with the fastest (ratio CIs overlap).
-    let tied = sorted.filter { $0.ratioLower <= fastest.ratioUpper }
-    let chosen = tied.max { $0.rank < $1.rank } ?? fastest
+  static func robustChoice(_ sorted: [RankTiming], tolerance: Double) -> RankChoice {
+    let best = sorted.max { $0.relativeThroughput < $1.relativeThroughput }!
+    // Largest rank whose throughput CI, widened by the tolerance, reaches the best one's CI.
+    let tied = sorted.filter { $0.relativeThroughputUpper * (1 + tolerance) >= best.relativeThroughputLower }
+    let chosen = tied.max { $0.rank < $1.rank } ?? best
     if chosen.ratioUpper < 1 {
       return RankChoice(
         rank: chosen.rank, timing: chosen,
-        reason: "largest rank tied with the fastest (\(fastest.rank)); t/T = \(percent(chosen.ratio)) "
-          + "[\(percent(chosen.ratioLower)), \(percent(chosen.ratioUpper))] < 100%")
+        reason:
+          "largest rank whose throughput (\(percent(chosen.relativeThroughput)) of the original's) is within "
+          + "\(percent(tolerance)) of the best (rank \(best.rank): \(percent(best.relativeThroughput))); "
+          + "t/T = \(percent(chosen.ratio)) [\(percent(chosen.ratioLower)), \(percent(chosen.ratioUpper))] < 100%"
+      )
     }
     return RankChoice(
       rank: nil, timing: chosen,

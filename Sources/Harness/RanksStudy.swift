@@ -53,7 +53,10 @@ public final class RanksStudy {
   public var showProgress = true
 
   /// `template` supplies every sweep option but the layer and ranks.
-  public init(model: ResNetModel, layers: [LayerSpec], template: SweepPlan, directory: ResultDirectory, topology: Topology) {
+  public init(
+    model: ResNetModel, layers: [LayerSpec], template: SweepPlan, directory: ResultDirectory,
+    topology: Topology
+  ) {
     self.model = model
     self.layers = layers
     self.template = template
@@ -78,7 +81,8 @@ public final class RanksStudy {
         interrupted = true
         break
       }
-      let ranks = try SweepPlan.resolveRanks(layer: layer, ratio: template.ratio, from: nil, to: nil, step: template.step)
+      let ranks = try SweepPlan.resolveRanks(
+        layer: layer, ratio: template.ratio, from: nil, to: nil, step: template.step)
       var plan = template
       plan.layer = layer.name
       plan.from = ranks.from
@@ -109,13 +113,16 @@ public final class RanksStudy {
       }
       rows.append(
         RanksRow(
-          layer: layer.name, inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel,
-          alphaFactorization: alpha.description, alphaRank: alpha.primaryRank ?? 0, choices: choices, speedups: speedups,
+          layer: layer.name, inChannels: layer.inChannels, outChannels: layer.outChannels,
+          kernel: layer.kernel,
+          alphaFactorization: alpha.description, alphaRank: alpha.primaryRank ?? 0, choices: choices,
+          speedups: speedups,
           measuredAs: sweep.plan.layer, originalSeconds: config.referenceSeconds))
     }
     return RanksResult(
       model: model, ratio: template.ratio, batch: template.batch, mode: template.mode,
-      threads: template.threadConfigs.first ?? ThreadConfig(threads: 1, binding: .compact), policies: template.policies,
+      threads: template.threadConfigs.first ?? ThreadConfig(threads: 1, binding: .compact),
+      policies: template.policies,
       rows: rows, sweeps: sweeps.count, points: points, interrupted: interrupted,
       elapsedSeconds: Clock.seconds(since: start), fingerprint: fingerprint)
   }

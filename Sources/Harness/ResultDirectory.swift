@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import Foundation
 
 /// A results directory: checked for writability before anything is measured, every result file
 /// written atomically (temporary file + rename), and a journal (`points.jsonl`, one JSON object

@@ -24,11 +24,14 @@ public struct SweepPlan: Codable, Sendable, Equatable {
   public var referenceEvery: Int
   /// Seconds for each interleaved confirmation (original vs chosen rank); 0 skips confirmation.
   public var confirmBudget: Double
+  /// Relative throughput difference the `robust` policy treats as a tie.
+  public var tieTolerance: Double
 
   public init(
     model: ResNetModel, layer: String, ratio: Double, from: Int, to: Int, step: Int, batch: Int,
     threadConfigs: [ThreadConfig], mode: Mode, frozen: FrozenFactors, policies: [RankPolicy],
-    sampler: SamplerConfiguration, events: [String], referenceEvery: Int, confirmBudget: Double
+    sampler: SamplerConfiguration, events: [String], referenceEvery: Int, confirmBudget: Double,
+    tieTolerance: Double = RankPolicy.defaultTolerance
   ) {
     self.model = model
     self.layer = layer
@@ -45,6 +48,7 @@ public struct SweepPlan: Codable, Sendable, Equatable {
     self.events = events
     self.referenceEvery = referenceEvery
     self.confirmBudget = confirmBudget
+    self.tieTolerance = tieTolerance
   }
 
   /// Swept ranks, largest first: from, from − step, …, ≥ to.
@@ -59,7 +63,9 @@ public struct SweepPlan: Codable, Sendable, Equatable {
   public static func resolveRanks(
     layer: LayerSpec, ratio: Double, from: Int?, to: Int?, step: Int
   ) throws(HarnessError) -> (from: Int, to: Int) {
-    guard layer.groups == 1 else { throw .invalidOption("\(layer.name) is a grouped convolution; sweeps need groups = 1") }
+    guard layer.groups == 1 else {
+      throw .invalidOption("\(layer.name) is a grouped convolution; sweeps need groups = 1")
+    }
     let full = RankSelection.fullRank(of: layer)
     let start: Int
     if let from {
@@ -79,7 +85,8 @@ public struct SweepPlan: Codable, Sendable, Equatable {
       throw .invalidOption("--to \(end) is outside the valid rank range 1…\(full) of \(layer.name)")
     }
     guard end <= start else {
-      throw .invalidOption("--from \(start) is below --to \(end); a sweep goes down from R to R_min (from ≥ to)")
+      throw .invalidOption(
+        "--from \(start) is below --to \(end); a sweep goes down from R to R_min (from ≥ to)")
     }
     guard step >= 1 else { throw .invalidOption("--step must be at least 1") }
     return (start, end)

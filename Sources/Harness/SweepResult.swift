@@ -46,7 +46,9 @@ public struct ThreadConfigSweep: Codable, Sendable, Equatable {
   }
 
   /// Ranks whose CI did not reach the sampler's target.
-  public var pointsMissingTarget: [PointResult] { (references + ranks).filter { !$0.measurement.reachedTarget } }
+  public var pointsMissingTarget: [PointResult] {
+    (references + ranks).filter { !$0.measurement.reachedTarget }
+  }
 }
 
 /// Everything a sweep produced (the `sweep.json` file; schema versioned).

@@ -29,7 +29,8 @@ public final class SweepRunner {
   public func run() throws -> SweepResult {
     let start = Clock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
-    let runner = PointRunner(model: plan.model, sampler: plan.sampler, events: plan.events, topology: topology.summary)
+    let runner = PointRunner(
+      model: plan.model, sampler: plan.sampler, events: plan.events, topology: topology.summary)
     let layer = try runner.catalog.layer(named: plan.layer)
     let decomposeStart = Clock.now()
     let decomposer = try runner.decomposer(for: plan.layer)
@@ -74,18 +75,21 @@ public final class SweepRunner {
         onPoint?(measuredNow)
       }
       configs.append(
-        try summarize(config: config, binding: binding, tasks: tasks, done: done, layer: layer, runner: runner,
-                      confirm: !interrupted))
+        try summarize(
+          config: config, binding: binding, tasks: tasks, done: done, layer: layer, runner: runner,
+          confirm: !interrupted))
       if interrupted { break }
     }
     progress.finish()
     return SweepResult(
-      plan: plan, layer: Self.snapshot(layer, ratio: plan.ratio), fingerprint: fingerprint, topology: topology.summary,
+      plan: plan, layer: Self.snapshot(layer, ratio: plan.ratio), fingerprint: fingerprint,
+      topology: topology.summary,
       configs: configs, interrupted: interrupted, decompositionSeconds: decompositionSeconds,
       elapsedSeconds: Clock.seconds(since: start),
       comparisonMethod:
         "each rank's median over the median of the nearest re-measurement of the original (re-measured every "
-        + "\(plan.referenceEvery) ranks); decisions confirmed by interleaved ABAB measurement, bootstrap CI and Mann-Whitney U")
+        + "\(plan.referenceEvery) ranks); decisions confirmed by interleaved ABAB measurement, bootstrap CI and Mann-Whitney U"
+    )
   }
 
   func pointSpec(for task: SweepTask, layer: LayerSpec) -> PointSpec {
@@ -96,11 +100,13 @@ public final class SweepRunner {
     }
     return PointSpec(
       model: plan.model, layer: plan.layer, factorization: factorization, batch: plan.batch, mode: plan.mode,
-      frozen: factorization == .original ? .none : plan.frozen, threads: task.config, cache: plan.sampler.cache)
+      frozen: factorization == .original ? .none : plan.frozen, threads: task.config,
+      cache: plan.sampler.cache)
   }
 
   func summarize(
-    config: ThreadConfig, binding: BindingRecord, tasks: [SweepTask], done: [String: PointResult], layer: LayerSpec,
+    config: ThreadConfig, binding: BindingRecord, tasks: [SweepTask], done: [String: PointResult],
+    layer: LayerSpec,
     runner: PointRunner, confirm: Bool
   ) throws -> ThreadConfigSweep {
     var references: [PointResult] = []
@@ -115,19 +121,25 @@ public final class SweepRunner {
     references.sort { $0.sequence < $1.sequence }
     ranks.sort { $0.0 > $1.0 }
     let timings = ranks.compactMap { rank, result -> RankTiming? in
-      guard let reference = references.min(by: { abs($0.sequence - result.sequence) < abs($1.sequence - result.sequence) })
+      guard
+        let reference = references.min(by: {
+          abs($0.sequence - result.sequence) < abs($1.sequence - result.sequence)
+        })
       else { return nil }
-      let t = result.measurement.statistics
-      let T = reference.measurement.statistics
+      let decomposed = result.measurement.statistics
+      let original = reference.measurement.statistics
       return RankTiming(
-        rank: rank, median: t.median, lower: t.medianCI.lower, upper: t.medianCI.upper, referenceMedian: T.median,
-        referenceLower: T.medianCI.lower, referenceUpper: T.medianCI.upper)
+        rank: rank, flops: Double(result.flopsPerCall), referenceFlops: Double(reference.flopsPerCall),
+        median: decomposed.median, lower: decomposed.medianCI.lower,
+        upper: decomposed.medianCI.upper,
+        referenceMedian: original.median, referenceLower: original.medianCI.lower,
+        referenceUpper: original.medianCI.upper)
     }
     let original = FactorizationCost(layer, .original)
     var confirmations: [Int: PairedComparison] = [:]
     var decisions: [PolicyDecision] = []
     for policy in plan.policies {
-      let choice = policy.decide(timings)
+      let choice = policy.decide(timings, tolerance: plan.tieTolerance)
       var factorization: Factorization?
       var cost = original
       if let rank = choice.rank {
@@ -176,7 +188,8 @@ public final class SweepRunner {
   static func snapshot(_ layer: LayerSpec, ratio: Double) -> LayerSpecSnapshot {
     let alpha = (try? RankSelection.factorization(for: layer, ratio: ratio))?.description ?? "n/a"
     return LayerSpecSnapshot(
-      name: layer.name, shape: layer.shapeDescription, inChannels: layer.inChannels, outChannels: layer.outChannels,
+      name: layer.name, shape: layer.shapeDescription, inChannels: layer.inChannels,
+      outChannels: layer.outChannels,
       kernel: layer.kernel, parameters: layer.parameterCount, macsPerImage: layer.macsPerImage,
       decomposition: layer.isPointwise ? "svd" : "tucker2", alphaRank: alpha)
   }

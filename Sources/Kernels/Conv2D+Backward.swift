@@ -33,7 +33,8 @@ extension Conv2D {
                   c: cp.baseAddress! + group * blockRows * k, ldc: k)
               }
               Im2col.unpackAdding(
-                g, columns: cp.baseAddress!, rows: start..<(start + rows), rowStride: blockRows, dx: dxp.baseAddress!)
+                g, columns: cp.baseAddress!, rows: start..<(start + rows), rowStride: blockRows,
+                dx: dxp.baseAddress!)
               start += rows
             }
           }
@@ -73,7 +74,9 @@ extension Conv2D {
             while start < m {
               let rows = retainsColumns ? m : min(blockRows, m - start)
               if !reuse {
-                Im2col.pack(g, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!, rowStride: stride)
+                Im2col.pack(
+                  g, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!,
+                  rowStride: stride)
               }
               for group in 0..<g.groups {
                 BLAS.gemm(

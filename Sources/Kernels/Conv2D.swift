@@ -80,7 +80,8 @@ public final class Conv2D {
     self.blockRows = geometry.isPointwise ? m : block
     let retained = geometry.isPointwise ? [0] : [geometry.groups, retainColumns ? m : block, geometry.gemmK]
     self.columns = Tensor(zeros: retained)
-    self.columnGradient = Tensor(zeros: geometry.isPointwise ? [0] : [geometry.groups, block, geometry.gemmK])
+    self.columnGradient = Tensor(
+      zeros: geometry.isPointwise ? [0] : [geometry.groups, block, geometry.gemmK])
   }
 
   /// A convolution with He-normal random weights (std √(2/fan_in)) from `generator`.
@@ -93,7 +94,8 @@ public final class Conv2D {
     let w = Tensor(
       normal: geometry.weightShape, standardDeviation: (2 / fanIn).squareRoot(), using: &generator)
     try self.init(
-      geometry, weight: w, bias: bias ? Tensor(zeros: [geometry.outChannels]) : nil, retainColumns: retainColumns,
+      geometry, weight: w, bias: bias ? Tensor(zeros: [geometry.outChannels]) : nil,
+      retainColumns: retainColumns,
       blockRows: blockRows)
   }
 
@@ -127,7 +129,9 @@ public final class Conv2D {
               var start = 0
               while start < m {
                 let rows = retainsColumns ? m : min(blockRows, m - start)
-                Im2col.pack(g, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!, rowStride: stride)
+                Im2col.pack(
+                  g, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!,
+                  rowStride: stride)
                 for group in 0..<g.groups {
                   BLAS.gemm(
                     m: rows, n: n, k: k, a: cp.baseAddress! + group * stride * k, lda: k,
@@ -161,7 +165,9 @@ public final class Conv2D {
         var start = 0
         while start < m {
           let rows = retainsColumns ? m : min(blockRows, m - start)
-          Im2col.pack(geometry, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!, rowStride: stride)
+          Im2col.pack(
+            geometry, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!,
+            rowStride: stride)
           start += rows
         }
       }

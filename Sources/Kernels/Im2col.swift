@@ -15,7 +15,8 @@ enum Im2col {
   /// Fills the column rows `rows` (output pixels in NHWC order) into `columns`, laid out
   /// `[groups][rowStride][K_g]` with the first row of the range at row 0.
   static func pack(
-    _ g: ConvGeometry, x: UnsafePointer<Float>, rows: Range<Int>, columns: UnsafeMutablePointer<Float>, rowStride: Int
+    _ g: ConvGeometry, x: UnsafePointer<Float>, rows: Range<Int>, columns: UnsafeMutablePointer<Float>,
+    rowStride: Int
   ) {
     let k = g.kernel
     let cin = g.inChannels
@@ -74,7 +75,8 @@ enum Im2col {
   /// `[groups][rowStride][K_g]`) back into the NHWC gradient `dx`: the adjoint of `pack`. `dx` must
   /// be zeroed before the first range; padding positions are dropped.
   static func unpackAdding(
-    _ g: ConvGeometry, columns: UnsafePointer<Float>, rows: Range<Int>, rowStride: Int, dx: UnsafeMutablePointer<Float>
+    _ g: ConvGeometry, columns: UnsafePointer<Float>, rows: Range<Int>, rowStride: Int,
+    dx: UnsafeMutablePointer<Float>
   ) {
     let k = g.kernel
     let cin = g.inChannels

@@ -84,7 +84,9 @@ public struct ModelCatalog: Codable, Sendable {
           name: "\(prefix).conv3", kind: .convolution, role: .expand, inChannels: width,
           outChannels: outChannels, inputHeight: outSize, inputWidth: outSize)
         layers += [conv1, conv2, conv3]
-        norms += [1, 2, 3].map { BatchNormSpec(name: "\(prefix).bn\($0)", channels: [width, width, outChannels][$0 - 1]) }
+        norms += [1, 2, 3].map {
+          BatchNormSpec(name: "\(prefix).bn\($0)", channels: [width, width, outChannels][$0 - 1])
+        }
         if block == 0 {
           layers.append(
             LayerSpec(

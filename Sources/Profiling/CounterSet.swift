@@ -61,15 +61,19 @@ public final class CounterSet {
       case .failure(let papiError):
         if let known = PerfSoftwareCounter.lookup(name) {
           do {
-            let counter = try PerfSoftwareCounter(name: name, config: known.config, unit: known.unit, threads: threads)
+            let counter = try PerfSoftwareCounter(
+              name: name, config: known.config, unit: known.unit, threads: threads)
             software.append((slot, counter))
-            availability.append(EventAvailability(name: name, source: "perf_event_open", reason: papiError.description, unit: known.unit))
+            availability.append(
+              EventAvailability(
+                name: name, source: "perf_event_open", reason: papiError.description, unit: known.unit))
           } catch {
             availability.append(
               EventAvailability(name: name, source: nil, reason: "\(papiError); \(error)", unit: known.unit))
           }
         } else {
-          availability.append(EventAvailability(name: name, source: nil, reason: papiError.description, unit: "count"))
+          availability.append(
+            EventAvailability(name: name, source: nil, reason: papiError.description, unit: "count"))
         }
       }
     }

@@ -10,36 +10,51 @@ public struct DerivedMetric: Codable, Sendable, Equatable {
 
 public enum DerivedMetrics {
   /// IPC, counted GFLOP/s vs analytic, cache misses per kFLOP, CPU utilisation (threads busy).
-  public static func compute(counters: [CounterReading], secondsPerCall: Double, flopsPerCall: Int) -> [DerivedMetric] {
+  public static func compute(counters: [CounterReading], secondsPerCall: Double, flopsPerCall: Int)
+    -> [DerivedMetric]
+  {
     func value(_ name: String) -> Double? {
       counters.first { $0.name.uppercased() == name.uppercased() }?.perCall.flatMap { $0.isFinite ? $0 : nil }
     }
     var metrics: [DerivedMetric] = []
     if let instructions = value("PAPI_TOT_INS"), let cycles = value("PAPI_TOT_CYC"), cycles > 0 {
-      metrics.append(.init(name: "IPC", value: instructions / cycles, unit: "instr/cycle", formula: "PAPI_TOT_INS / PAPI_TOT_CYC"))
+      metrics.append(
+        .init(
+          name: "IPC", value: instructions / cycles, unit: "instr/cycle",
+          formula: "PAPI_TOT_INS / PAPI_TOT_CYC"))
     }
     for event in ["PAPI_SP_OPS", "PAPI_VEC_SP"] {
       if let ops = value(event), secondsPerCall > 0 {
         metrics.append(
-          .init(name: "counted GFLOP/s (\(event))", value: ops / secondsPerCall / 1e9, unit: "GFLOP/s", formula: "\(event) / time"))
+          .init(
+            name: "counted GFLOP/s (\(event))", value: ops / secondsPerCall / 1e9, unit: "GFLOP/s",
+            formula: "\(event) / time"))
         if flopsPerCall > 0 {
           metrics.append(
-            .init(name: "counted / analytic FLOPs (\(event))", value: ops / Double(flopsPerCall), unit: "ratio", formula: "\(event) / analytic FLOPs"))
+            .init(
+              name: "counted / analytic FLOPs (\(event))", value: ops / Double(flopsPerCall), unit: "ratio",
+              formula: "\(event) / analytic FLOPs"))
         }
       }
     }
     for event in ["PAPI_L1_DCM", "PAPI_L2_DCM", "PAPI_L3_TCM"] where flopsPerCall > 0 {
       if let misses = value(event) {
         metrics.append(
-          .init(name: "\(event) per kFLOP", value: misses / (Double(flopsPerCall) / 1000), unit: "misses/kFLOP", formula: "\(event) / (FLOPs / 1000)"))
+          .init(
+            name: "\(event) per kFLOP", value: misses / (Double(flopsPerCall) / 1000), unit: "misses/kFLOP",
+            formula: "\(event) / (FLOPs / 1000)"))
       }
     }
     if let taskClock = value("perf::TASK-CLOCK"), secondsPerCall > 0 {
       metrics.append(
-        .init(name: "CPU utilisation", value: taskClock * 1e-9 / secondsPerCall, unit: "busy threads", formula: "perf::TASK-CLOCK / wall time"))
+        .init(
+          name: "CPU utilisation", value: taskClock * 1e-9 / secondsPerCall, unit: "busy threads",
+          formula: "perf::TASK-CLOCK / wall time"))
     }
     if let faults = value("perf::PAGE-FAULTS") {
-      metrics.append(.init(name: "page faults per call", value: faults, unit: "faults", formula: "perf::PAGE-FAULTS / calls"))
+      metrics.append(
+        .init(
+          name: "page faults per call", value: faults, unit: "faults", formula: "perf::PAGE-FAULTS / calls"))
     }
     return metrics
   }

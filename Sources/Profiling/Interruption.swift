@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import Synchronization
 
 /// Ctrl-C handling: the first SIGINT asks every measurement loop to stop after its current sample
 /// (results measured so far are kept and written); a second SIGINT exits at once.

@@ -60,14 +60,17 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
       }
     }
     let prefixes = ["OPENBLAS_", "OMP_", "GOTO_", "LIBPFM_", "PAPI_"]
-    let environment = ProcessInfo.processInfo.environment.filter { key, _ in prefixes.contains { key.hasPrefix($0) } }
+    let environment = ProcessInfo.processInfo.environment.filter { key, _ in
+      prefixes.contains { key.hasPrefix($0) }
+    }
     return MachineFingerprint(
       cpuModel: topology.cpuModel, topology: topology.oneLine, cores: topology.coreCount,
       processingUnits: topology.processingUnits.count, lastLevelCacheBytes: topology.lastLevelCacheBytes,
       openBLAS: .current,
       papi: papiState.0, hasHardwareCounters: papiState.1, swiftVersion: swiftVersion,
       buildConfiguration: buildConfiguration, gitCommit: GitInfo.commit(),
-      kernel: "\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))", hostname: field(uts.nodename),
+      kernel: "\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))",
+      hostname: field(uts.nodename),
       environment: environment, clock: Clock.overhead(readings: 20_000),
       capturedAt: ISO8601DateFormatter().string(from: Date()))
   }

@@ -1,4 +1,5 @@
 import CPAPI
+import Synchronization
 
 /// A PAPI status code as a typed error (swift-system's `Errno` pattern).
 public struct PAPIError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -59,9 +60,15 @@ enum PAPI {
     let rc = PAPI_library_init(expected)
     guard rc == expected else {
       return .failure(
-        rc < 0 ? error(rc, "PAPI_library_init")
-          : PAPIError(code: rc, function: "PAPI_library_init", message: "PAPI version mismatch", detail: "headers \(expected), library \(rc)"))
+        rc < 0
+          ? error(rc, "PAPI_library_init")
+          : PAPIError(
+            code: rc, function: "PAPI_library_init", message: "PAPI version mismatch",
+            detail: "headers \(expected), library \(rc)"))
     }
+    // Event sets may be made and read on any thread (test runners, future concurrent callers).
+    let threads = lrd_papi_thread_init()
+    if threads != ok { return .failure(error(threads, "PAPI_thread_init")) }
     // Multiplexing lets more events than hardware counters share them; failure only disables that.
     _ = PAPI_multiplex_init()
     // PAPI_library_init returns only major.minor; the headers name the full release linked against.
@@ -79,7 +86,8 @@ enum PAPI {
       components.append(
         .init(
           index: Int(cid), name: String(cString: name), enabled: disabled == 0,
-          disabledReason: disabled == 0 ? nil : (reasonText.isEmpty ? "disabled (code \(disabled))" : reasonText),
+          disabledReason: disabled == 0
+            ? nil : (reasonText.isEmpty ? "disabled (code \(disabled))" : reasonText),
           hardwareCounters: max(Int(PAPI_num_cmp_hwctrs(cid)), 0)))
     }
     var model = [CChar](repeating: 0, count: 256)
@@ -93,16 +101,44 @@ enum PAPI {
         virtualVendor: vendor.isEmpty ? nil : vendor))
   }
 
+  /// Registers the calling thread with PAPI (idempotent). PAPI 7.0 dereferences a null per-thread
+  /// record when a thread that never registered looks up an unknown event name, so every entry
+  /// point calls this first.
+  static func registerCurrentThread() {
+    _ = PAPI_register_thread()
+  }
+
+  /// Resolved event names, so repeated points do not look names up again.
+  private static let resolved = Mutex<[String: Result<Resolved, PAPIError>]>([:])
+
+  /// An event PAPI can count: its code and owning component.
+  struct Resolved: Sendable {
+    var code: Int32
+    var component: Int32
+  }
+
   /// Resolves an event name to a code that PAPI can actually add to an event set, or the reason
-  /// it cannot (name unknown, event not on this hardware, component disabled and why).
-  static func resolve(_ name: String) -> Result<(code: Int32, component: Int32), PAPIError> {
+  /// it cannot (name unknown, event not on this hardware, component disabled and why). Cached.
+  static func resolve(_ name: String) -> Result<Resolved, PAPIError> {
+    if let cached = resolved.withLock({ $0[name] }) { return cached }
+    let result = lookUp(name)
+    resolved.withLock { $0[name] = result }
+    return result
+  }
+
+  private static func lookUp(_ name: String) -> Result<Resolved, PAPIError> {
     if case .failure(let failure) = library { return .failure(failure) }
+    registerCurrentThread()
     var code: Int32 = 0
     let rc = PAPI_event_name_to_code(name, &code)
-    guard rc == ok else { return .failure(error(rc, "PAPI_event_name_to_code", detail: componentDetail(for: name))) }
+    guard rc == ok else {
+      return .failure(error(rc, "PAPI_event_name_to_code", detail: componentDetail(for: name)))
+    }
     let component = PAPI_get_event_component(code)
     let query = PAPI_query_event(code)
-    guard query == ok else { return .failure(error(query, "PAPI_query_event", detail: componentDetail(code: code))) }
+    guard query == ok else {
+      return .failure(error(query, "PAPI_query_event", detail: componentDetail(code: code)))
+    }
     // Adding to a scratch event set catches disabled components and unusable events.
     do {
       let set = try PAPIEventSet(component: component, thread: nil)
@@ -110,7 +146,7 @@ enum PAPI {
     } catch {
       return .failure(error)
     }
-    return .success((code, component))
+    return .success(Resolved(code: code, component: component))
   }
 
   /// "component perf_event disabled: <reason>" for the component an event belongs to, if disabled.
@@ -126,7 +162,8 @@ enum PAPI {
   static func componentDetail(for name: String) -> String? {
     guard case .success(let info) = library else { return nil }
     let owner = name.lowercased().hasPrefix("perf::") || name.hasPrefix("PAPI_") ? "perf_event" : nil
-    guard let owner, let component = info.components.first(where: { $0.name == owner }), !component.enabled else {
+    guard let owner, let component = info.components.first(where: { $0.name == owner }), !component.enabled
+    else {
       return nil
     }
     return "component \(component.name): \(component.disabledReason ?? "disabled")"

@@ -11,6 +11,7 @@ final class PAPIEventSet {
   /// Creates an event set for `component`; with `thread` (a kernel tid) it counts that thread.
   init(component: Int32, thread: Int32?) throws(PAPIError) {
     if case .failure(let failure) = PAPI.library { throw failure }
+    PAPI.registerCurrentThread()
     var set = lrd_papi_null()
     try PAPI.check(PAPI_create_eventset(&set), "PAPI_create_eventset")
     handle = set

@@ -43,7 +43,9 @@ public struct PairedComparison: Codable, Sendable, Equatable {
     isSignificant(alpha: alpha) && ratio < 1 / (1 + threshold)
   }
 
-  static func bootstrapRatio(_ a: [Double], _ b: [Double], replicates: Int, seed: UInt64) -> ConfidenceInterval {
+  static func bootstrapRatio(_ a: [Double], _ b: [Double], replicates: Int, seed: UInt64)
+    -> ConfidenceInterval
+  {
     let pairs = min(a.count, b.count)
     var state = seed
     func next() -> Int {
@@ -66,7 +68,8 @@ public struct PairedComparison: Codable, Sendable, Equatable {
     }
     ratios.sort()
     return ConfidenceInterval(
-      lower: SampleStatistics.quantile(ratios, 0.025), upper: SampleStatistics.quantile(ratios, 0.975), level: 0.95,
+      lower: SampleStatistics.quantile(ratios, 0.025), upper: SampleStatistics.quantile(ratios, 0.975),
+      level: 0.95,
       method: "percentile bootstrap over \(pairs) pairs, \(replicates) replicates")
   }
 

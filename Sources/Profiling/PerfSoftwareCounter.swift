@@ -46,7 +46,8 @@ final class PerfSoftwareCounter {
       if fd < 0 {
         // A thread that exited since it was listed is not an error; anything else is.
         if -fd == ESRCH { continue }
-        throw CounterError.unavailable(event: name, reason: "perf_event_open: \(String(cString: strerror(-fd)))")
+        throw CounterError.unavailable(
+          event: name, reason: "perf_event_open: \(String(cString: strerror(-fd)))")
       }
       descriptors.append(fd)
     }
@@ -81,7 +82,8 @@ final class PerfSoftwareCounter {
       var enabled: UInt64 = 0
       var running: UInt64 = 0
       guard lrd_perf_read(fd, &value, &enabled, &running) == 0 else { continue }
-      total += running > 0 && running < enabled ? Double(value) * Double(enabled) / Double(running) : Double(value)
+      total +=
+        running > 0 && running < enabled ? Double(value) * Double(enabled) / Double(running) : Double(value)
     }
     return total
   }

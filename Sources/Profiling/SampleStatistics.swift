@@ -79,7 +79,8 @@ public struct SampleStatistics: Codable, Sendable, Equatable {
     guard k >= 1 else {
       let coverage = n >= 1 ? 1 - 2 * pow(0.5, Double(n)) : 0
       return ConfidenceInterval(
-        lower: sorted[0], upper: sorted[n - 1], level: coverage, method: "order statistics, n too small for 95%")
+        lower: sorted[0], upper: sorted[n - 1], level: coverage,
+        method: "order statistics, n too small for 95%")
     }
     return ConfidenceInterval(
       lower: sorted[k - 1], upper: sorted[n - k], level: 0.95,

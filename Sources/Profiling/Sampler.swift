@@ -11,7 +11,8 @@ public struct Sampler {
   public var counters: CounterSet?
   public var flusher: CacheFlusher?
 
-  public init(configuration: SamplerConfiguration, counters: CounterSet? = nil, flusher: CacheFlusher? = nil) {
+  public init(configuration: SamplerConfiguration, counters: CounterSet? = nil, flusher: CacheFlusher? = nil)
+  {
     self.configuration = configuration
     self.counters = counters
     self.flusher = flusher
@@ -52,7 +53,8 @@ public struct Sampler {
     let settled = recent.sorted()[recent.count / 2]
     let perSample =
       c.cache == .cold ? 1 : max(1, Int((c.minimumSampleSeconds / max(settled, 1e-9)).rounded(.up)))
-    return Calibration(warmupCalls: calls, warmupSeconds: Clock.seconds(since: start), callsPerSample: perSample)
+    return Calibration(
+      warmupCalls: calls, warmupSeconds: Clock.seconds(since: start), callsPerSample: perSample)
   }
 
   /// Accumulates counters and rusage over the timed regions of one body.
@@ -89,7 +91,8 @@ public struct Sampler {
     for i in acc.counterTotals.indices { acc.counterTotals[i] += acc.after[i] - acc.before[i] }
     acc.faults += Double((usage1.ru_minflt - usage0.ru_minflt) + (usage1.ru_majflt - usage0.ru_majflt))
     acc.switches += Double((usage1.ru_nvcsw - usage0.ru_nvcsw) + (usage1.ru_nivcsw - usage0.ru_nivcsw))
-    acc.cpu += Self.seconds(usage1.ru_utime) + Self.seconds(usage1.ru_stime) - Self.seconds(usage0.ru_utime)
+    acc.cpu +=
+      Self.seconds(usage1.ru_utime) + Self.seconds(usage1.ru_stime) - Self.seconds(usage0.ru_utime)
       - Self.seconds(usage0.ru_stime)
   }
 
@@ -98,7 +101,8 @@ public struct Sampler {
   /// Whether to recompute the CI after `n` samples (every sample early on, then every ~2%).
   static func shouldCheck(_ n: Int) -> Bool { n < 100 || n % max(n / 50, 1) == 0 }
 
-  func finish(_ acc: Accumulator, calibration: Calibration, reason: StopReason, start: UInt64) -> Measurement {
+  func finish(_ acc: Accumulator, calibration: Calibration, reason: StopReason, start: UInt64) -> Measurement
+  {
     let calls = Double(max(acc.samples.count * calibration.callsPerSample, 1))
     let stats = SampleStatistics(acc.samples)
     var readings: [CounterReading] = []
@@ -106,7 +110,9 @@ public struct Sampler {
       for (i, availability) in counters.availability.enumerated() {
         let total = availability.isAvailable && acc.counterTotals[i].isFinite ? acc.counterTotals[i] : nil
         readings.append(
-          CounterReading(name: availability.name, availability: availability, total: total, perCall: total.map { $0 / calls }))
+          CounterReading(
+            name: availability.name, availability: availability, total: total,
+            perCall: total.map { $0 / calls }))
       }
     }
     return Measurement(

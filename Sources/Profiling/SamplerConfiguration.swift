@@ -28,7 +28,8 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
 
   public init(
     minimumSampleSeconds: Double = 0.001, targetRelativeHalfWidth: Double = 0.01, budgetSeconds: Double = 2,
-    minimumSamples: Int = 10, maximumSamples: Int = 100_000, warmupSeconds: Double? = nil, cache: CacheState = .warm
+    minimumSamples: Int = 10, maximumSamples: Int = 100_000, warmupSeconds: Double? = nil,
+    cache: CacheState = .warm
   ) {
     self.minimumSampleSeconds = minimumSampleSeconds
     self.targetRelativeHalfWidth = targetRelativeHalfWidth
@@ -41,7 +42,9 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
 
   /// Checks ranges; returns a message naming the valid range otherwise.
   public func validate() throws(SamplerError) {
-    guard budgetSeconds > 0, budgetSeconds.isFinite else { throw .invalid("--budget must be a positive number of seconds") }
+    guard budgetSeconds > 0, budgetSeconds.isFinite else {
+      throw .invalid("--budget must be a positive number of seconds")
+    }
     guard targetRelativeHalfWidth > 0, targetRelativeHalfWidth < 1 else {
       throw .invalid("the CI target must be between 0 and 1 (0.01 = ±1%)")
     }

@@ -21,7 +21,9 @@ final class HwlocBitmap {
   let handle: hwloc_bitmap_t
 
   init(_ indices: [Int] = []) throws(TopologyError) {
-    guard let bitmap = hwloc_bitmap_alloc() else { throw TopologyError(function: "hwloc_bitmap_alloc", errno: 12) }
+    guard let bitmap = hwloc_bitmap_alloc() else {
+      throw TopologyError(function: "hwloc_bitmap_alloc", errno: 12)
+    }
     handle = bitmap
     for index in indices { _ = hwloc_bitmap_set(handle, UInt32(index)) }
   }
@@ -55,7 +57,8 @@ extension Topology {
       }
       let processSet = try HwlocBitmap(planned.isEmpty ? summary.processingUnits : planned)
       try Self.check(
-        hwloc_set_cpubind(handle, processSet.handle, Int32(HWLOC_CPUBIND_PROCESS.rawValue)), "hwloc_set_cpubind")
+        hwloc_set_cpubind(handle, processSet.handle, Int32(HWLOC_CPUBIND_PROCESS.rawValue)),
+        "hwloc_set_cpubind")
     } catch {
       throw .bindingFailed("\(error)")
     }
@@ -88,7 +91,8 @@ extension Topology {
       if Set(cpus) != Set(expected) { verified = false }
     }
     return BindingRecord(
-      config: config, plannedProcessingUnits: planned, processCPUSet: processSet, blasThreadAffinity: affinity,
+      config: config, plannedProcessingUnits: planned, processCPUSet: processSet,
+      blasThreadAffinity: affinity,
       verified: verified && !processSet.isEmpty, blasThreads: BLAS.threads)
   }
 }

@@ -44,7 +44,10 @@ public struct TopologySummary: Codable, Sendable, Equatable {
 
   /// One line, e.g. "1 package, 2 cores, 2 PUs, L1d 48 KiB ×2, L2 1 MiB ×2, L3 32 MiB ×1, 1 NUMA node".
   public var oneLine: String {
-    var parts = ["\(packages) package\(packages == 1 ? "" : "s")", "\(cores.count) cores", "\(processingUnits.count) PUs"]
+    var parts = [
+      "\(packages) package\(packages == 1 ? "" : "s")", "\(cores.count) cores",
+      "\(processingUnits.count) PUs",
+    ]
     var seen: [String: (Int, Int)] = [:]
     var order: [String] = []
     for cache in caches {
@@ -67,7 +70,8 @@ public enum ByteCount {
       value /= 1024
       unit += 1
     }
-    return value == value.rounded() ? "\(Int(value)) \(units[unit])" : String(format: "%.1f %@", value, units[unit])
+    return value == value.rounded()
+      ? "\(Int(value)) \(units[unit])" : String(format: "%.1f %@", value, units[unit])
   }
 }
 
@@ -130,7 +134,8 @@ public final class Topology {
       }
     }
     let cores = objects(topology, HWLOC_OBJ_CORE).map {
-      TopologySummary.Core(logicalIndex: Int($0.pointee.logical_index), processingUnits: indices($0.pointee.cpuset))
+      TopologySummary.Core(
+        logicalIndex: Int($0.pointee.logical_index), processingUnits: indices($0.pointee.cpuset))
     }
     let pus = objects(topology, HWLOC_OBJ_PU).map { Int($0.pointee.os_index) }
     let cacheTypes: [(hwloc_obj_type_t, Int, String)] = [
@@ -155,7 +160,8 @@ public final class Topology {
         let suffix = kindName == "data" ? "d" : kindName == "instruction" ? "i" : ""
         caches.append(
           .init(
-            name: "L\(level)\(suffix)", level: level, kind: kindName, sizeBytes: Int(size), lineBytes: Int(line),
+            name: "L\(level)\(suffix)", level: level, kind: kindName, sizeBytes: Int(size),
+            lineBytes: Int(line),
             sharedBy: indices(object.pointee.cpuset)))
       }
     }
@@ -167,7 +173,8 @@ public final class Topology {
     let api = hwloc_get_api_version()
     return TopologySummary(
       cpuModel: model.isEmpty ? CPUInfo.modelName : model, packages: max(packages.count, 1), cores: cores,
-      processingUnits: pus, caches: caches, numaNodes: numa, totalMemoryBytes: Int(root?.pointee.total_memory ?? 0),
+      processingUnits: pus, caches: caches, numaNodes: numa,
+      totalMemoryBytes: Int(root?.pointee.total_memory ?? 0),
       hwlocVersion: "\(api >> 16).\((api >> 8) & 0xff).\(api & 0xff)")
   }
 

@@ -5,12 +5,14 @@ import Networks
 /// `lrd-bench layers`: the catalog as a table, CSV or JSON, with model totals.
 public enum LayersReport {
   static let header = [
-    "layer", "kind", "role", "in", "out", "kernel", "stride", "padding", "groups", "input", "output", "params", "MACs",
+    "layer", "kind", "role", "in", "out", "kernel", "stride", "padding", "groups", "input", "output",
+    "params", "MACs",
   ]
 
   static func cells(_ l: LayerSpec) -> [String] {
     [
-      l.name, l.kind.rawValue, l.role.rawValue, String(l.inChannels), String(l.outChannels), "\(l.kernel)×\(l.kernel)",
+      l.name, l.kind.rawValue, l.role.rawValue, String(l.inChannels), String(l.outChannels),
+      "\(l.kernel)×\(l.kernel)",
       String(l.stride), String(l.padding), String(l.groups), "\(l.inputHeight)×\(l.inputWidth)",
       "\(l.outputHeight)×\(l.outputWidth)", String(l.parameterCount), String(l.macsPerImage),
     ]
@@ -59,7 +61,8 @@ public enum LayersReport {
   public static func json(_ catalog: ModelCatalog, shown: [LayerSpec]) throws -> String {
     let document = Document(
       model: catalog.model.rawValue, imageSize: catalog.imageSize, parameters: catalog.parameterCount,
-      batchNormParameters: catalog.batchNorms.reduce(0) { $0 + $1.parameterCount }, macsPerImage: catalog.macsPerImage,
+      batchNormParameters: catalog.batchNorms.reduce(0) { $0 + $1.parameterCount },
+      macsPerImage: catalog.macsPerImage,
       flopsPerImage: catalog.flopsPerImage, mainPathLayers: catalog.mainPathLayerCount, layers: shown)
     return String(decoding: try JSONCoding.encoder.encode(document), as: UTF8.self) + "\n"
   }

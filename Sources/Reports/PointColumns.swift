@@ -6,8 +6,10 @@ import Profiling
 enum PointColumns {
   static let header = [
     "sequence", "layer", "factorization", "batch", "mode", "frozen", "threads", "binding", "cache",
-    "median_s", "ci_low_s", "ci_high_s", "ci_half_width_pct", "min_s", "p10_s", "mean_s", "p90_s", "max_s", "mad_s",
-    "cv", "samples", "calls_per_sample", "outliers", "reached_target", "stop_reason", "gflops", "images_per_s",
+    "median_s", "ci_low_s", "ci_high_s", "ci_half_width_pct", "min_s", "p10_s", "mean_s", "p90_s", "max_s",
+    "mad_s",
+    "cv", "samples", "calls_per_sample", "outliers", "reached_target", "stop_reason", "gflops",
+    "images_per_s",
     "flops_per_call", "params", "macs_per_image", "relative_error", "page_faults_per_call",
     "context_switches_per_call", "cpu_utilisation",
   ]
@@ -16,7 +18,9 @@ enum PointColumns {
   static func counterNames(_ results: [PointResult]) -> [String] {
     var names: [String] = []
     for result in results {
-      for counter in result.measurement.counters where !names.contains(counter.name) { names.append(counter.name) }
+      for counter in result.measurement.counters where !names.contains(counter.name) {
+        names.append(counter.name)
+      }
     }
     return names
   }
@@ -27,9 +31,11 @@ enum PointColumns {
     func e(_ x: Double) -> String { x.isFinite ? String(format: "%.6e", x) : "" }
     func f(_ x: Double, _ digits: Int = 4) -> String { x.isFinite ? Format.fixed(x, digits) : "" }
     var cells = [
-      String(r.sequence), r.spec.layer, r.spec.factorization.description, String(r.spec.batch), r.spec.mode.rawValue,
+      String(r.sequence), r.spec.layer, r.spec.factorization.description, String(r.spec.batch),
+      r.spec.mode.rawValue,
       r.spec.frozen.description, String(r.spec.threads.threads), r.spec.threads.binding.rawValue,
-      r.spec.cache.rawValue, e(s.median), e(s.medianCI.lower), e(s.medianCI.upper), f(s.relativeHalfWidth * 100, 3),
+      r.spec.cache.rawValue, e(s.median), e(s.medianCI.lower), e(s.medianCI.upper),
+      f(s.relativeHalfWidth * 100, 3),
       e(s.minimum), e(s.p10), e(s.mean), e(s.p90), e(s.maximum), e(s.mad), f(s.cv), String(s.count),
       String(m.callsPerSample), String(s.outliers), m.reachedTarget ? "true" : "false", m.stopReason.rawValue,
       f(r.gflops, 2), f(r.imagesPerSecond, 1), String(r.flopsPerCall), String(r.cost.parameters),
@@ -43,7 +49,9 @@ enum PointColumns {
   }
 
   /// A CSV of `results` with `leading` extra columns in front (e.g. the sweep task kind).
-  static func table(_ results: [PointResult], leading: [String] = [], values: (PointResult) -> [String] = { _ in [] })
+  static func table(
+    _ results: [PointResult], leading: [String] = [], values: (PointResult) -> [String] = { _ in [] }
+  )
     -> CSVTable
   {
     let counters = counterNames(results)

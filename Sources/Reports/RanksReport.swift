@@ -21,10 +21,15 @@ public enum RanksReport {
     header += r.policies.map { "Optimized (\($0))" }
     header += r.policies.map { "speed-up (\($0))" }
     var table = MarkdownTable(
-      header: header, alignment: [.left, .right, .right, .right] + r.policies.map { _ in .right } + r.policies.map { _ in .right })
+      header: header,
+      alignment: [.left, .right, .right, .right] + r.policies.map { _ in .right }
+        + r.policies.map { _ in .right })
     for row in r.rows {
       table.append(
-        [row.layer + (row.measuredAs == row.layer ? "" : " ¹"), String(row.inChannels), String(row.outChannels), String(row.alphaRank)]
+        [
+          row.layer + (row.measuredAs == row.layer ? "" : " ¹"), String(row.inChannels),
+          String(row.outChannels), String(row.alphaRank),
+        ]
           + r.policies.map { choice(row, $0.rawValue) }
           + r.policies.map { Format.ratio(row.speedups[$0.rawValue] ?? 1) })
     }
@@ -34,7 +39,11 @@ public enum RanksReport {
     lines.append(
       "ORG: the original layer is kept (no rank in the window is faster). Ranks are r for SVD (1×1, fc) and r1 for Tucker-2 "
         + "(r2 = ⌊β·r1⌋). Per-layer sweeps (CSV, JSON, SVG) are in sweeps/<layer>/.")
-    if r.interrupted { lines += ["", "**Interrupted**: partial table. Continue with `lrd-bench ranks --resume <this directory>`."] }
+    if r.interrupted {
+      lines += [
+        "", "**Interrupted**: partial table. Continue with `lrd-bench ranks --resume <this directory>`.",
+      ]
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -45,7 +54,10 @@ public enum RanksReport {
         + ["measured_as", "original_s"])
     for row in r.rows {
       table.append(
-        [row.layer, String(row.inChannels), String(row.outChannels), String(row.kernel), row.alphaFactorization, String(row.alphaRank)]
+        [
+          row.layer, String(row.inChannels), String(row.outChannels), String(row.kernel),
+          row.alphaFactorization, String(row.alphaRank),
+        ]
           + r.policies.map { choice(row, $0.rawValue) }
           + r.policies.map { Format.fixed(row.speedups[$0.rawValue] ?? 1, 4) }
           + [row.measuredAs, String(format: "%.6e", row.originalSeconds)])
@@ -72,18 +84,24 @@ public enum BranchesReport {
       "",
     ]
     var table = MarkdownTable(
-      header: ["N", "factorization", "time", "±CI", "images/s", "speed-up", "Δparams", "ΔFLOPs", "rel. error"],
+      header: [
+        "N", "factorization", "time", "±CI", "images/s", "speed-up", "Δparams", "ΔFLOPs", "rel. error",
+      ],
       alignment: [.right, .left, .right, .right, .right, .right, .right, .right, .right])
     for p in r.points {
       let s = p.result.measurement.statistics
       table.append([
-        String(p.branches), p.factorization.description, Format.duration(s.median), Format.percent(s.relativeHalfWidth, digits: 1),
-        Format.fixed(p.result.imagesPerSecond, 0), Format.ratio(p.speedup), Format.signedPercent(p.parametersChangePercent),
+        String(p.branches), p.factorization.description, Format.duration(s.median),
+        Format.percent(s.relativeHalfWidth, digits: 1),
+        Format.fixed(p.result.imagesPerSecond, 0), Format.ratio(p.speedup),
+        Format.signedPercent(p.parametersChangePercent),
         Format.signedPercent(p.flopsChangePercent), Format.fixed(p.result.relativeError, 3),
       ])
     }
     lines.append(table.text)
-    lines.append("Speed-up = time of the original (nearest measurement) / time of the branched layer. N = 1 is plain Tucker-2.")
+    lines.append(
+      "Speed-up = time of the original (nearest measurement) / time of the branched layer. N = 1 is plain Tucker-2."
+    )
     if r.interrupted { lines += ["", "**Interrupted**: partial results."] }
     return lines.joined(separator: "\n") + "\n"
   }
@@ -103,8 +121,11 @@ public enum BranchesReport {
       xLabel: "branches N", yLabel: "throughput (images/s, median)")
     chart.xTickValues = r.points.map { Double($0.branches) }
     chart.series.append(
-      .init(name: "branched Tucker", color: SVGChart.palette[0], points: r.points.map { (Double($0.branches), $0.result.imagesPerSecond) }))
-    chart.references.append(.init(y: Double(r.batch) / r.referenceSeconds, label: "original layer", color: SVGChart.palette[1]))
+      .init(
+        name: "branched Tucker", color: SVGChart.palette[0],
+        points: r.points.map { (Double($0.branches), $0.result.imagesPerSecond) }))
+    chart.references.append(
+      .init(y: Double(r.batch) / r.referenceSeconds, label: "original layer", color: SVGChart.palette[1]))
     return chart.render()
   }
 

@@ -10,7 +10,10 @@ public struct SVGChart: Sendable {
     public var dashed: Bool
     public var showsDots: Bool
 
-    public init(name: String, color: String, points: [(x: Double, y: Double)], dashed: Bool = false, showsDots: Bool = true) {
+    public init(
+      name: String, color: String, points: [(x: Double, y: Double)], dashed: Bool = false,
+      showsDots: Bool = true
+    ) {
       self.name = name
       self.color = color
       self.points = points
@@ -133,29 +136,42 @@ public struct SVGChart: Sendable {
     var out: [String] = []
     out.append(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-        + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">")
+        + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">"
+    )
     out.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
-    out.append("<text x=\"\(n(width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">\(Self.escape(title))</text>")
+    out.append(
+      "<text x=\"\(n(width / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">\(Self.escape(title))</text>"
+    )
     if !subtitle.isEmpty {
-      out.append("<text x=\"\(n(width / 2))\" y=\"44\" text-anchor=\"middle\" fill=\"#444\">\(Self.escape(subtitle))</text>")
+      out.append(
+        "<text x=\"\(n(width / 2))\" y=\"44\" text-anchor=\"middle\" fill=\"#444\">\(Self.escape(subtitle))</text>"
+      )
     }
     // Grid and ticks.
     for t in yTicks {
       let y = py(t)
-      out.append("<line x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"\(n(left + plotW))\" y2=\"\(n(y))\" stroke=\"#e5e5e5\"/>")
+      out.append(
+        "<line x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"\(n(left + plotW))\" y2=\"\(n(y))\" stroke=\"#e5e5e5\"/>"
+      )
       out.append("<text x=\"\(n(left - 8))\" y=\"\(n(y + 4))\" text-anchor=\"end\">\(Self.label(t))</text>")
     }
     for t in xTicks {
       let x = px(t)
-      out.append("<line x1=\"\(n(x))\" y1=\"\(n(top + plotH))\" x2=\"\(n(x))\" y2=\"\(n(top + plotH + 5))\" stroke=\"#333\"/>")
-      out.append("<text x=\"\(n(x))\" y=\"\(n(top + plotH + 20))\" text-anchor=\"middle\">\(Self.label(t))</text>")
+      out.append(
+        "<line x1=\"\(n(x))\" y1=\"\(n(top + plotH))\" x2=\"\(n(x))\" y2=\"\(n(top + plotH + 5))\" stroke=\"#333\"/>"
+      )
+      out.append(
+        "<text x=\"\(n(x))\" y=\"\(n(top + plotH + 20))\" text-anchor=\"middle\">\(Self.label(t))</text>")
     }
     out.append(
-      "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(plotH))\" fill=\"none\" stroke=\"#333\"/>")
+      "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(plotH))\" fill=\"none\" stroke=\"#333\"/>"
+    )
     out.append(
-      "<text x=\"\(n(left + plotW / 2))\" y=\"\(n(top + plotH + 42))\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>")
+      "<text x=\"\(n(left + plotW / 2))\" y=\"\(n(top + plotH + 42))\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>"
+    )
     out.append(
-      "<text transform=\"translate(20 \(n(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>")
+      "<text transform=\"translate(20 \(n(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>"
+    )
     // References.
     for reference in references {
       let y = py(reference.y)
@@ -165,7 +181,8 @@ public struct SVGChart: Sendable {
     }
     // Series.
     for s in series where !s.points.isEmpty {
-      let path = s.points.sorted { $0.x < $1.x }.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(separator: " ")
+      let path = s.points.sorted { $0.x < $1.x }.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(
+        separator: " ")
       out.append(
         "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\""
           + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>")
@@ -182,7 +199,8 @@ public struct SVGChart: Sendable {
       let nearRight = px(m.x) > left + 0.7 * plotW
       out.append(
         "<text x=\"\(n(px(m.x) + (nearRight ? -10 : 8)))\" y=\"\(n(py(m.y) - 8))\" fill=\"\(m.color)\" "
-          + "font-weight=\"bold\" text-anchor=\"\(nearRight ? "end" : "start")\">\(Self.escape(m.label))</text>")
+          + "font-weight=\"bold\" text-anchor=\"\(nearRight ? "end" : "start")\">\(Self.escape(m.label))</text>"
+      )
     }
     // Legend: two columns under the plot.
     var slot = 0
@@ -194,16 +212,18 @@ public struct SVGChart: Sendable {
       slot += 1
     }
     for s in series {
-      place({ x, y in
-        "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(s.color)\" stroke-width=\"3\""
-          + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>"
-      }, s.name)
+      place(
+        { x, y in
+          "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(s.color)\" stroke-width=\"3\""
+            + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>"
+        }, s.name)
     }
     for reference in references {
-      place({ x, y in
-        "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(reference.color)\" "
-          + "stroke-width=\"2\" stroke-dasharray=\"4 3\"/>"
-      }, reference.label)
+      place(
+        { x, y in
+          "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(reference.color)\" "
+            + "stroke-width=\"2\" stroke-dasharray=\"4 3\"/>"
+        }, reference.label)
     }
     var seen = Set<String>()
     for m in markers where seen.insert(m.label).inserted {
@@ -221,6 +241,7 @@ public struct SVGChart: Sendable {
     case .triangle: body = "<polygon points=\"11,-7 18,6 4,6\"/>"
     case .square: body = "<rect x=\"5\" y=\"-6\" width=\"12\" height=\"12\"/>"
     }
-    return "<g transform=\"translate(\(n(x - 11)) \(n(y)))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\">\(body)</g>"
+    return
+      "<g transform=\"translate(\(n(x - 11)) \(n(y)))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\">\(body)</g>"
   }
 }

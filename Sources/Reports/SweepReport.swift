@@ -40,14 +40,16 @@ public enum SweepReport {
     lines.append("Machine: \(result.fingerprint.cpuModel); \(result.fingerprint.topology).")
     lines.append(
       "OpenBLAS \(result.fingerprint.openBLAS.version) (\(result.fingerprint.openBLAS.coreName)); "
-        + "\(result.fingerprint.papi); build \(result.fingerprint.buildConfiguration), commit \(result.fingerprint.gitCommit.prefix(12)).")
+        + "\(result.fingerprint.papi); build \(result.fingerprint.buildConfiguration), commit \(result.fingerprint.gitCommit.prefix(12))."
+    )
     lines.append(
       "Per point: CI target ±\(Format.percent(plan.sampler.targetRelativeHalfWidth, digits: 1)) of the median, budget "
         + "\(Format.fixed(plan.sampler.budgetSeconds, 2)) s; decomposition \(Format.duration(result.decompositionSeconds)) "
         + "(once per sweep); total \(Progress.clock(result.elapsedSeconds)).")
     if result.interrupted {
       lines.append("")
-      lines.append("**Interrupted**: partial results. Continue with `lrd-bench sweep --resume <this directory>`.")
+      lines.append(
+        "**Interrupted**: partial results. Continue with `lrd-bench sweep --resume <this directory>`.")
     }
     for config in result.configs {
       lines.append("")
@@ -60,10 +62,15 @@ public enum SweepReport {
           + (config.binding.verified ? ", binding verified" : ", binding NOT verified") + ".")
       lines.append("")
       var table = MarkdownTable(
-        header: ["policy", "decision", "time", "speed-up", "Δparams", "ΔFLOPs", "interleaved check (speed-up, 95% CI, p)"],
+        header: [
+          "policy", "decision", "time", "speed-up", "Δparams", "ΔFLOPs",
+          "interleaved check (speed-up, 95% CI, p)",
+        ],
         alignment: [.left, .left, .right, .right, .right, .right, .left])
       for decision in config.decisions {
-        let time = decision.choice.rank == nil ? Format.duration(config.referenceSeconds) : Format.duration(decision.choice.timing?.median ?? .nan)
+        let time =
+          decision.choice.rank == nil
+          ? Format.duration(config.referenceSeconds) : Format.duration(decision.choice.timing?.median ?? .nan)
         var check = "—"
         if let c = decision.confirmation {
           check =
@@ -71,8 +78,10 @@ public enum SweepReport {
           if decision.revokedByConfirmation { check += " → not significant, ORG" }
         }
         table.append([
-          decision.policy.rawValue, decision.factorization?.description ?? "ORG", time, Format.ratio(decision.speedup),
-          Format.signedPercent(decision.parametersChangePercent), Format.signedPercent(decision.flopsChangePercent), check,
+          decision.policy.rawValue, decision.factorization?.description ?? "ORG", time,
+          Format.ratio(decision.speedup),
+          Format.signedPercent(decision.parametersChangePercent),
+          Format.signedPercent(decision.flopsChangePercent), check,
         ])
       }
       lines.append(table.text)
@@ -84,7 +93,8 @@ public enum SweepReport {
         lines.append("")
         lines.append(
           "Fastest ranks: "
-            + fastest.map { "\($0.rank) (\(Format.duration($0.median)), \(Format.ratio(1 / $0.ratio)))" }.joined(separator: ", ")
+            + fastest.map { "\($0.rank) (\(Format.duration($0.median)), \(Format.ratio(1 / $0.ratio)))" }
+            .joined(separator: ", ")
             + ".")
       }
       let missed = config.pointsMissingTarget
@@ -97,12 +107,14 @@ public enum SweepReport {
           "\($0.spec.factorization.primaryRank.map { "rank \($0)" } ?? "original") ±\(Format.percent($0.measurement.statistics.relativeHalfWidth, digits: 1))"
         }
         lines.append(
-          "\(total - missed.count) of \(total) points reached the CI target; missed: " + names.joined(separator: ", ")
+          "\(total - missed.count) of \(total) points reached the CI target; missed: "
+            + names.joined(separator: ", ")
             + (missed.count > 12 ? ", …" : "") + ".")
       }
       let faulting = (config.references + config.ranks).filter(\.measurement.pageFaults)
       if !faulting.isEmpty {
-        lines.append("Warning: \(faulting.count) points page-fault inside the timed region (see page_faults_per_call).")
+        lines.append(
+          "Warning: \(faulting.count) points page-fault inside the timed region (see page_faults_per_call).")
       }
     }
     lines.append("")
@@ -115,25 +127,32 @@ public enum SweepReport {
   public static func svg(_ result: SweepResult) -> String {
     let family = result.layer.decomposition == "svd" ? "rank r" : "rank r1 (r2 = ⌊β·r1⌋)"
     var chart = SVGChart(
-      title: "\(result.layer.name): throughput vs rank (\(result.plan.model), batch \(result.plan.batch), \(result.plan.mode))",
-      subtitle: "\(result.layer.shape); \(result.fingerprint.cpuModel); OpenBLAS \(result.fingerprint.openBLAS.version)",
+      title:
+        "\(result.layer.name): throughput vs rank (\(result.plan.model), batch \(result.plan.batch), \(result.plan.mode))",
+      subtitle:
+        "\(result.layer.shape); \(result.fingerprint.cpuModel); OpenBLAS \(result.fingerprint.openBLAS.version)",
       xLabel: family, yLabel: "throughput (images/s, median)")
     chart.reverseX = true
-    let shapes: [RankPolicy: SVGChart.Marker.Shape] = [.paper: .circle, .robust: .diamond, .fastest: .triangle]
+    let shapes: [RankPolicy: SVGChart.Marker.Shape] = [
+      .paper: .circle, .robust: .diamond, .fastest: .triangle,
+    ]
     for (index, config) in result.configs.enumerated() {
       let color = SVGChart.palette[index % SVGChart.palette.count]
       let batch = Double(result.plan.batch)
       chart.series.append(
         .init(
           name: "decomposed, \(config.config)", color: color,
-          points: config.ranks.compactMap { r in r.spec.factorization.primaryRank.map { (Double($0), r.imagesPerSecond) } }))
+          points: config.ranks.compactMap { r in
+            r.spec.factorization.primaryRank.map { (Double($0), r.imagesPerSecond) }
+          }))
       chart.references.append(
         .init(y: batch / config.referenceSeconds, label: "original, \(config.config)", color: color))
       for decision in config.decisions {
         guard let rank = decision.choice.rank, let timing = decision.choice.timing else { continue }
         chart.markers.append(
           .init(
-            x: Double(rank), y: batch / timing.median, label: "\(decision.policy) → \(rank) (\(config.config.label))",
+            x: Double(rank), y: batch / timing.median,
+            label: "\(decision.policy) → \(rank) (\(config.config.label))",
             color: color, shape: shapes[decision.policy] ?? .square))
       }
     }

@@ -9,45 +9,63 @@ public enum TimeReport {
     let s = p.measurement.statistics
     let m = p.measurement
     var lines: [String] = []
-    lines.append("\(p.spec.layer) (\(r.layer.shape)) as \(p.spec.factorization), batch \(p.spec.batch), \(p.spec.mode)"
-      + (p.spec.frozen == .none ? "" : ", frozen \(p.spec.frozen)") + ", \(p.spec.threads), cache \(p.spec.cache)")
+    lines.append(
+      "\(p.spec.layer) (\(r.layer.shape)) as \(p.spec.factorization), batch \(p.spec.batch), \(p.spec.mode)"
+        + (p.spec.frozen == .none ? "" : ", frozen \(p.spec.frozen)")
+        + ", \(p.spec.threads), cache \(p.spec.cache)")
     lines.append(
       "  params \(LayersReport.grouped(p.cost.parameters)) (original \(LayersReport.grouped(r.layer.parameters))), "
         + "\(LayersReport.grouped(p.flopsPerCall)) FLOPs per call, \(p.cost.layerCount) layer\(p.cost.layerCount == 1 ? "" : "s"), "
         + "reconstruction error \(Format.fixed(p.relativeError, 4))")
     lines.append("")
-    lines.append("  median   \(Format.duration(s.median))   95% CI [\(Format.duration(s.medianCI.lower)), \(Format.duration(s.medianCI.upper))] "
-      + "(±\(Format.percent(s.relativeHalfWidth)), \(s.medianCI.method))")
-    lines.append("  min \(Format.duration(s.minimum))  p10 \(Format.duration(s.p10))  mean \(Format.duration(s.mean))  "
-      + "p90 \(Format.duration(s.p90))  max \(Format.duration(s.maximum))")
-    lines.append("  MAD \(Format.duration(s.mad))  CV \(Format.percent(s.cv))  outliers \(s.outliers) (beyond 3 scaled MADs, kept)")
-    lines.append("  \(s.count) samples × \(m.callsPerSample) call\(m.callsPerSample == 1 ? "" : "s"); warm-up \(m.warmupCalls) calls in "
-      + "\(Format.duration(m.warmupSeconds)); stopped: \(m.stopReason.rawValue) after \(Format.duration(m.elapsedSeconds))"
-      + (m.reachedTarget ? "" : " (CI target ±\(Format.percent(r.sampler.targetRelativeHalfWidth, digits: 1)) not reached)"))
+    lines.append(
+      "  median   \(Format.duration(s.median))   95% CI [\(Format.duration(s.medianCI.lower)), \(Format.duration(s.medianCI.upper))] "
+        + "(±\(Format.percent(s.relativeHalfWidth)), \(s.medianCI.method))")
+    lines.append(
+      "  min \(Format.duration(s.minimum))  p10 \(Format.duration(s.p10))  mean \(Format.duration(s.mean))  "
+        + "p90 \(Format.duration(s.p90))  max \(Format.duration(s.maximum))")
+    lines.append(
+      "  MAD \(Format.duration(s.mad))  CV \(Format.percent(s.cv))  outliers \(s.outliers) (beyond 3 scaled MADs, kept)"
+    )
+    lines.append(
+      "  \(s.count) samples × \(m.callsPerSample) call\(m.callsPerSample == 1 ? "" : "s"); warm-up \(m.warmupCalls) calls in "
+        + "\(Format.duration(m.warmupSeconds)); stopped: \(m.stopReason.rawValue) after \(Format.duration(m.elapsedSeconds))"
+        + (m.reachedTarget
+          ? "" : " (CI target ±\(Format.percent(r.sampler.targetRelativeHalfWidth, digits: 1)) not reached)"))
     lines.append("  \(Format.fixed(p.gflops, 1)) GFLOP/s, \(Format.fixed(p.imagesPerSecond, 1)) images/s")
     lines.append("")
     lines.append("Counters (per call, all threads):")
     for counter in m.counters {
       let value = counter.perCall.map { Format.fixed($0, $0 < 100 ? 3 : 0) + " \(counter.availability.unit)" }
-      lines.append("  \(counter.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value ?? counter.availability.summary)")
+      lines.append(
+        "  \(counter.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value ?? counter.availability.summary)"
+      )
     }
-    lines.append("  getrusage: \(Format.fixed(m.usage.pageFaultsPerCall, 3)) page faults, "
-      + "\(Format.fixed(m.usage.contextSwitchesPerCall, 3)) context switches, CPU utilisation \(Format.fixed(m.cpuUtilisation, 2))")
+    lines.append(
+      "  getrusage: \(Format.fixed(m.usage.pageFaultsPerCall, 3)) page faults, "
+        + "\(Format.fixed(m.usage.contextSwitchesPerCall, 3)) context switches, CPU utilisation \(Format.fixed(m.cpuUtilisation, 2))"
+    )
     if m.pageFaults { lines.append("  warning: the timed region page-faults; the timing is suspect") }
     for metric in r.derived {
       lines.append("  \(metric.name): \(Format.fixed(metric.value, 3)) \(metric.unit)")
     }
     lines.append("")
-    lines.append("Binding: planned PUs \(r.binding.plannedProcessingUnits), process set \(r.binding.processCPUSet), "
-      + "BLAS threads \(r.binding.blasThreadAffinity) — \(r.binding.verified ? "verified" : "NOT verified")")
+    lines.append(
+      "Binding: planned PUs \(r.binding.plannedProcessingUnits), process set \(r.binding.processCPUSet), "
+        + "BLAS threads \(r.binding.blasThreadAffinity) — \(r.binding.verified ? "verified" : "NOT verified")"
+    )
     let f = r.fingerprint
     lines.append("Machine: \(f.cpuModel); \(f.topology)")
-    lines.append("  OpenBLAS \(f.openBLAS.version) (\(f.openBLAS.coreName), \(f.openBLAS.parallel)); \(f.papi)")
+    lines.append(
+      "  OpenBLAS \(f.openBLAS.version) (\(f.openBLAS.coreName), \(f.openBLAS.parallel)); \(f.papi)")
     lines.append("  Swift \(f.swiftVersion) \(f.buildConfiguration); commit \(f.gitCommit); \(f.kernel)")
-    lines.append("  clock: \(f.clock.source), overhead \(Format.fixed(f.clock.medianNanoseconds, 0)) ns per reading, "
-      + "resolution \(f.clock.resolutionNanoseconds) ns")
+    lines.append(
+      "  clock: \(f.clock.source), overhead \(Format.fixed(f.clock.medianNanoseconds, 0)) ns per reading, "
+        + "resolution \(f.clock.resolutionNanoseconds) ns")
     if !f.environment.isEmpty {
-      lines.append("  env: " + f.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+      lines.append(
+        "  env: "
+          + f.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -8,7 +8,8 @@ import Reports
 struct BranchesCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "branches",
-    abstract: "Time branched Tucker (grouped-convolution core) against the number of branches: the paper's Figure 5 for one layer.",
+    abstract:
+      "Time branched Tucker (grouped-convolution core) against the number of branches: the paper's Figure 5 for one layer.",
     discussion: """
       The α ranks of the layer are rounded down to multiples of each N; N = 1 is plain Tucker-2.
       Writes branches.md, branches.csv, branches.json and branches.svg (throughput vs N with the
@@ -65,12 +66,16 @@ struct BranchesCommand: ParsableCommand {
       }
       let cores = topology.summary.coreCount
       let count = threads ?? cores
-      guard (1...cores).contains(count) else { throw ThreadConfigError.tooManyThreads(requested: count, cores: cores) }
+      guard (1...cores).contains(count) else {
+        throw ThreadConfigError.tooManyThreads(requested: count, cores: cores)
+      }
       let sampler = try measurement.configuration(defaultBudget: 2)
-      let directory = try ResultDirectory(path: out ?? ResultDirectory.defaultPath(kind: "branches", name: layer))
+      let directory = try ResultDirectory(
+        path: out ?? ResultDirectory.defaultPath(kind: "branches", name: layer))
       Interruption.install()
       let result = try BranchesStudy.run(
-        model: resolved, layer: layer, branches: counts.map { $0! }, ratio: ratio, batch: batch, mode: resolvedMode,
+        model: resolved, layer: layer, branches: counts.map { $0! }, ratio: ratio, batch: batch,
+        mode: resolvedMode,
         threads: ThreadConfig(threads: count, binding: binding), sampler: sampler,
         events: measurement.eventList(default: ["perf::TASK-CLOCK", "perf::PAGE-FAULTS"]), topology: topology,
         progress: !quiet)

@@ -25,19 +25,30 @@ struct ModelOption: ParsableArguments {
 
 /// Sampling options shared by the measuring commands.
 struct MeasurementOptions: ParsableArguments {
-  @Option(help: "Seconds of measurement per point (warm-up included); sampling stops earlier once the CI target is met.")
+  @Option(
+    help:
+      "Seconds of measurement per point (warm-up included); sampling stops earlier once the CI target is met."
+  )
   var budget: Double?
 
   @Option(name: .customLong("ci"), help: "Target half-width of the median's 95% CI, relative (0.01 = ±1%).")
   var ciTarget: Double = 0.01
 
-  @Option(name: .customLong("min-sample-ms"), help: "Minimum length of one sample in milliseconds (calls are batched to reach it).")
+  @Option(
+    name: .customLong("min-sample-ms"),
+    help: "Minimum length of one sample in milliseconds (calls are batched to reach it).")
   var minimumSampleMilliseconds: Double = 1
 
-  @Option(help: "Cache state between samples: warm, or cold (flush a buffer 2× the last-level cache before each sample).")
+  @Option(
+    help:
+      "Cache state between samples: warm, or cold (flush a buffer 2× the last-level cache before each sample)."
+  )
   var cache: String = "warm"
 
-  @Option(help: "Comma-separated PAPI / perf events to count on every thread (e.g. PAPI_TOT_CYC,perf::TASK-CLOCK); 'none' for none.")
+  @Option(
+    help:
+      "Comma-separated PAPI / perf events to count on every thread (e.g. PAPI_TOT_CYC,perf::TASK-CLOCK); 'none' for none."
+  )
   var events: String?
 
   func configuration(defaultBudget: Double) throws -> SamplerConfiguration {
@@ -72,9 +83,13 @@ struct ThreadOptions: ParsableArguments {
     }
     let cores = topology.summary.coreCount
     guard let threads else {
-      return defaultAll ? [ThreadConfig(threads: cores, binding: binding)] : ThreadConfig.defaults(cores: cores, binding: binding)
+      return defaultAll
+        ? [ThreadConfig(threads: cores, binding: binding)]
+        : ThreadConfig.defaults(cores: cores, binding: binding)
     }
-    return try ThreadConfig.parseThreadList(threads, cores: cores).map { ThreadConfig(threads: $0, binding: binding) }
+    return try ThreadConfig.parseThreadList(threads, cores: cores).map {
+      ThreadConfig(threads: $0, binding: binding)
+    }
   }
 }
 

@@ -6,7 +6,8 @@ import Reports
 struct CountersCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "counters",
-    abstract: "Probe PAPI: components, which events can be counted here (or why not), and one sgemm measured with them.",
+    abstract:
+      "Probe PAPI: components, which events can be counted here (or why not), and one sgemm measured with them.",
     discussion: """
       Counts cover every thread of the process (OpenBLAS workers included): PAPI event sets are
       attached to each thread; perf:: software events that PAPI cannot count (PAPI disables its
@@ -26,7 +27,9 @@ struct CountersCommand: ParsableCommand {
   func run() throws {
     try guarded {
       guard size >= 1 else { throw HarnessError.invalidOption("--size must be at least 1") }
-      let list = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+      let list = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+        !$0.isEmpty
+      }
       let result = CounterCheck.run(events: list, size: size)
       emit(format == .json ? try CountersReport.json(result) : CountersReport.text(result))
       if result.papi == nil { throw ExitCode(1) }

@@ -55,11 +55,15 @@ struct KernelsCommand: ParsableCommand {
       }
       let cores = topology.summary.coreCount
       let count = threads ?? cores
-      guard (1...cores).contains(count) else { throw ThreadConfigError.tooManyThreads(requested: count, cores: cores) }
+      guard (1...cores).contains(count) else {
+        throw ThreadConfigError.tooManyThreads(requested: count, cores: cores)
+      }
       Interruption.install()
       let result = try KernelBenchmark.run(
-        model: try model.resolve(), batch: batch, mode: resolvedMode, threads: ThreadConfig(threads: count, binding: binding),
-        topology: topology, sampler: try measurement.configuration(defaultBudget: 1), filter: filter, progress: !quiet)
+        model: try model.resolve(), batch: batch, mode: resolvedMode,
+        threads: ThreadConfig(threads: count, binding: binding),
+        topology: topology, sampler: try measurement.configuration(defaultBudget: 1), filter: filter,
+        progress: !quiet)
       switch format {
       case .text: emit(KernelsReport.text(result))
       case .csv: emit(KernelsReport.csv(result))

@@ -47,6 +47,9 @@ struct RanksCommand: ParsableCommand {
   @Option(help: "Re-measure the original layer after every N ranks.")
   var referenceEvery: Int = 16
 
+  @Option(help: "Throughput difference the robust policy treats as a tie (0.05 = 5%).")
+  var tieTolerance: Double = RankPolicy.defaultTolerance
+
   @Option(help: "Seconds for the interleaved check of each chosen rank (0: skip).")
   var confirmBudget: Double = 0.5
 
@@ -81,22 +84,29 @@ struct RanksCommand: ParsableCommand {
         }
         let cores = topology.summary.coreCount
         let count = threads ?? cores
-        guard (1...cores).contains(count) else { throw ThreadConfigError.tooManyThreads(requested: count, cores: cores) }
+        guard (1...cores).contains(count) else {
+          throw ThreadConfigError.tooManyThreads(requested: count, cores: cores)
+        }
+        guard tieTolerance >= 0 else { throw HarnessError.invalidOption("--tie-tolerance must be ≥ 0") }
         if let filter { _ = try ModelCatalog(resolved).layers(matching: filter) }
         let template = SweepPlan(
           model: resolved, layer: "", ratio: ratio, from: 1, to: 1, step: step, batch: batch,
           threadConfigs: [ThreadConfig(threads: count, binding: binding)], mode: resolvedMode, frozen: .none,
-          policies: try RankPolicy.parseList(policy), sampler: try measurement.configuration(defaultBudget: 0.25),
-          events: measurement.eventList(default: ["perf::TASK-CLOCK", "perf::PAGE-FAULTS"]), referenceEvery: referenceEvery,
-          confirmBudget: confirmBudget)
+          policies: try RankPolicy.parseList(policy),
+          sampler: try measurement.configuration(defaultBudget: 0.25),
+          events: measurement.eventList(default: ["perf::TASK-CLOCK", "perf::PAGE-FAULTS"]),
+          referenceEvery: referenceEvery,
+          confirmBudget: confirmBudget, tieTolerance: tieTolerance)
         plan = RanksPlan(model: resolved, filter: filter, template: template)
-        directory = try ResultDirectory(path: out ?? ResultDirectory.defaultPath(kind: "ranks", name: resolved.rawValue))
+        directory = try ResultDirectory(
+          path: out ?? ResultDirectory.defaultPath(kind: "ranks", name: resolved.rawValue))
         try directory.write(try JSONCoding.encoder.encode(plan), to: "ranks-plan.json")
       }
       let catalog = ModelCatalog(plan.model)
       let layers = try plan.filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
       Interruption.install()
-      let study = RanksStudy(model: plan.model, layers: layers, template: plan.template, directory: directory, topology: topology)
+      let study = RanksStudy(
+        model: plan.model, layers: layers, template: plan.template, directory: directory, topology: topology)
       study.showProgress = !quiet
       let result = try study.run()
       try RanksReport.write(result, to: directory)

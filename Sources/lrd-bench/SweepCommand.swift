@@ -51,7 +51,10 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "inference (forward) or training (forward, both backward passes, SGD update).")
   var mode: String = "inference"
 
-  @Option(help: "Frozen factors in training mode: none, paper (first 1×1; first and last for Tucker-2) or indices like 0,2.")
+  @Option(
+    help:
+      "Frozen factors in training mode: none, paper (first 1×1; first and last for Tucker-2) or indices like 0,2."
+  )
   var frozen: String = "none"
 
   @Option(help: "Rank-selection policies: paper, robust, fastest, or all.")
@@ -61,6 +64,9 @@ struct SweepCommand: ParsableCommand {
 
   @Option(help: "Re-measure the original layer after every N ranks.")
   var referenceEvery: Int = 16
+
+  @Option(help: "Throughput difference the robust policy treats as a tie (0.05 = 5%).")
+  var tieTolerance: Double = RankPolicy.defaultTolerance
 
   @Option(help: "Seconds for the interleaved check of each chosen rank against the original (0: skip).")
   var confirmBudget: Double = 1
@@ -83,7 +89,8 @@ struct SweepCommand: ParsableCommand {
 
   func makePlan(topology: Topology) throws -> SweepPlan {
     guard let layerName = layer else {
-      throw HarnessError.invalidOption("--layer is required (e.g. --layer layer4.2.conv2; list them with `lrd-bench layers`)")
+      throw HarnessError.invalidOption(
+        "--layer is required (e.g. --layer layer4.2.conv2; list them with `lrd-bench layers`)")
     }
     let resolvedModel = try model.resolve()
     let spec = try ModelCatalog(resolvedModel).layer(named: layerName)
@@ -93,14 +100,21 @@ struct SweepCommand: ParsableCommand {
     }
     guard ratio > 1 else { throw DecompositionError.badCompressionRatio(ratio) }
     let ranks = try SweepPlan.resolveRanks(layer: spec, ratio: ratio, from: from, to: to, step: step)
-    guard referenceEvery >= 1 else { throw HarnessError.invalidOption("--reference-every must be at least 1") }
+    guard referenceEvery >= 1 else {
+      throw HarnessError.invalidOption("--reference-every must be at least 1")
+    }
+    guard tieTolerance >= 0 else { throw HarnessError.invalidOption("--tie-tolerance must be ≥ 0") }
     guard confirmBudget >= 0 else { throw HarnessError.invalidOption("--confirm-budget must be ≥ 0") }
     return SweepPlan(
-      model: resolvedModel, layer: layerName, ratio: ratio, from: ranks.from, to: ranks.to, step: step, batch: batch,
-      threadConfigs: try threads.configs(topology: topology), mode: resolvedMode, frozen: try FrozenFactors(parsing: frozen),
+      model: resolvedModel, layer: layerName, ratio: ratio, from: ranks.from, to: ranks.to, step: step,
+      batch: batch,
+      threadConfigs: try threads.configs(topology: topology), mode: resolvedMode,
+      frozen: try FrozenFactors(parsing: frozen),
       policies: try RankPolicy.parseList(policy), sampler: try measurement.configuration(defaultBudget: 0.5),
-      events: measurement.eventList(default: ["PAPI_TOT_CYC", "PAPI_TOT_INS", "perf::TASK-CLOCK", "perf::PAGE-FAULTS"]),
-      referenceEvery: referenceEvery, confirmBudget: confirmBudget)
+      events: measurement.eventList(default: [
+        "PAPI_TOT_CYC", "PAPI_TOT_INS", "perf::TASK-CLOCK", "perf::PAGE-FAULTS",
+      ]),
+      referenceEvery: referenceEvery, confirmBudget: confirmBudget, tieTolerance: tieTolerance)
   }
 
   func run() throws {
@@ -114,7 +128,8 @@ struct SweepCommand: ParsableCommand {
         printError("resuming the sweep of \(plan.layer) in \(resume) with its saved options")
       } else {
         plan = try makePlan(topology: topology)
-        directory = try ResultDirectory(path: out ?? ResultDirectory.defaultPath(kind: "sweeps", name: plan.layer))
+        directory = try ResultDirectory(
+          path: out ?? ResultDirectory.defaultPath(kind: "sweeps", name: plan.layer))
         try directory.write(try JSONCoding.encoder.encode(plan), to: "plan.json")
       }
       Interruption.install()
@@ -122,7 +137,10 @@ struct SweepCommand: ParsableCommand {
       runner.showProgress = !quiet
       let result = try runner.run()
       try SweepReport.write(result, to: directory)
-      emit(format == .json ? String(decoding: try SweepReport.json(result), as: UTF8.self) + "\n" : SweepReport.markdown(result))
+      emit(
+        format == .json
+          ? String(decoding: try SweepReport.json(result), as: UTF8.self) + "\n"
+          : SweepReport.markdown(result))
       printError("results: \(directory.url.path)/sweep.{md,csv,json,svg}")
       if result.interrupted {
         printError("interrupted: continue with  lrd-bench sweep --resume \(directory.url.path)")

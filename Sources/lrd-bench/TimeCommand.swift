@@ -60,16 +60,23 @@ struct TimeCommand: ParsableCommand {
       }
       let cores = topology.summary.coreCount
       let count = threads ?? cores
-      guard (1...cores).contains(count) else { throw ThreadConfigError.tooManyThreads(requested: count, cores: cores) }
+      guard (1...cores).contains(count) else {
+        throw ThreadConfigError.tooManyThreads(requested: count, cores: cores)
+      }
       let sampler = try measurement.configuration(defaultBudget: 2)
       let spec = PointSpec(
-        model: resolvedModel, layer: layer, factorization: try Factorization(parsing: factorization), batch: batch,
-        mode: resolvedMode, frozen: try FrozenFactors(parsing: frozen), threads: ThreadConfig(threads: count, binding: binding),
+        model: resolvedModel, layer: layer, factorization: try Factorization(parsing: factorization),
+        batch: batch,
+        mode: resolvedMode, frozen: try FrozenFactors(parsing: frozen),
+        threads: ThreadConfig(threads: count, binding: binding),
         cache: sampler.cache)
       Interruption.install()
       let result = try PointTiming.run(
         spec, sampler: sampler,
-        events: measurement.eventList(default: ["PAPI_TOT_CYC", "PAPI_TOT_INS", "PAPI_L1_DCM", "PAPI_SP_OPS", "perf::TASK-CLOCK", "perf::PAGE-FAULTS", "perf::CONTEXT-SWITCHES"]),
+        events: measurement.eventList(default: [
+          "PAPI_TOT_CYC", "PAPI_TOT_INS", "PAPI_L1_DCM", "PAPI_SP_OPS", "perf::TASK-CLOCK",
+          "perf::PAGE-FAULTS", "perf::CONTEXT-SWITCHES",
+        ]),
         topology: topology)
       emit(format == .json ? try TimeReport.json(result) : TimeReport.text(result))
       if result.point.measurement.stopReason == .interrupted { throw ExitCode(130) }

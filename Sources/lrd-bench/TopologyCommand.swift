@@ -5,7 +5,8 @@ import Reports
 struct TopologyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "topology",
-    abstract: "Show the machine as hwloc sees it (packages, cores, PUs, caches, NUMA) and OpenBLAS's configuration.")
+    abstract:
+      "Show the machine as hwloc sees it (packages, cores, PUs, caches, NUMA) and OpenBLAS's configuration.")
 
   @Option(help: "Output format: text or json.")
   var format: TextFormat = .text

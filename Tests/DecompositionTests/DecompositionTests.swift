@@ -57,8 +57,9 @@ struct DecompositionTests {
     #expect(tucker.relativeError == branched.relativeError)
   }
 
-  @Test("decomposed layer equals the original run with reconstructed weights",
-        arguments: [Factorization.svd(rank: 3), .tucker2(r1: 5, r2: 4), .branched(r1: 6, r2: 4, branches: 2)])
+  @Test(
+    "decomposed layer equals the original run with reconstructed weights",
+    arguments: [Factorization.svd(rank: 3), .tucker2(r1: 5, r2: 4), .branched(r1: 6, r2: 4, branches: 2)])
   func decomposedOutputMatchesReconstruction(factorization: Factorization) throws {
     let layer = factorization.family == "svd" ? conv("l", 8, 6, stride: 2) : conv("l", 8, 6, k: 3, stride: 2)
     let decomposer = try LayerDecomposer(layer: layer, seed: 11)
@@ -70,7 +71,8 @@ struct DecompositionTests {
     switch factorization {
     case .svd(let r): reconstructed = try decomposer.svd().reconstruction(rank: r)
     case .tucker2(let r1, let r2): reconstructed = try decomposer.tucker2().reconstruction(r1: r1, r2: r2)
-    case .branched(let r1, let r2, let n): reconstructed = try decomposer.tucker2().reconstruction(r1: r1, r2: r2, branches: n)
+    case .branched(let r1, let r2, let n):
+      reconstructed = try decomposer.tucker2().reconstruction(r1: r1, r2: r2, branches: n)
     case .original: reconstructed = decomposer.weight
     }
     let reference = try run([FactorLayer(spec: layer, weight: reconstructed)], on: x)
@@ -97,8 +99,10 @@ struct DecompositionTests {
       let y = try run(merged.layers, on: x)
       let conv2Prime = try d2.tucker2().reconstruction(r1: r1, r2: r2)
       let reference = try run(
-        [FactorLayer(spec: c1, weight: d1.weight), FactorLayer(spec: c2, weight: conv2Prime),
-         FactorLayer(spec: c3, weight: d3.weight)], on: x)
+        [
+          FactorLayer(spec: c1, weight: d1.weight), FactorLayer(spec: c2, weight: conv2Prime),
+          FactorLayer(spec: c3, weight: d3.weight),
+        ], on: x)
       #expect(y.relativeError(to: reference) < 1e-4, "r = \(r1),\(r2)")
       #expect(merged.layers.map(\.spec.outChannels) == [r1, r2, 4 * width])
     }
@@ -197,7 +201,9 @@ struct DecompositionErrorTests {
     #expect(try Factorization(parsing: text).description == text)
   }
 
-  @Test("malformed factorizations are rejected", arguments: ["svd", "svd:x", "tucker2:3", "foo:1", "branched:1,2"])
+  @Test(
+    "malformed factorizations are rejected",
+    arguments: ["svd", "svd:x", "tucker2:3", "foo:1", "branched:1,2"])
   func rejects(text: String) {
     #expect(throws: DecompositionError.unparsable(text)) { try Factorization(parsing: text) }
   }

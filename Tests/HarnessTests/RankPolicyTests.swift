@@ -1,22 +1,31 @@
+import Foundation
 import Harness
 import Testing
 
 /// A timing curve with a fixed relative CI half-width around each median and the original at `reference`.
-func curve(_ ranks: ClosedRange<Int>, halfWidth: Double = 0.002, reference: Double, _ time: (Int) -> Double) -> [RankTiming] {
-  ranks.reversed().map { r in
+func curve(_ ranks: ClosedRange<Int>, halfWidth: Double = 0.002, reference: Double, _ time: (Int) -> Double)
+  -> [RankTiming]
+{
+  var timings: [RankTiming] = []
+  for r in ranks.reversed() {
     let t = time(r)
-    return RankTiming(
-      rank: r, median: t, lower: t * (1 - halfWidth), upper: t * (1 + halfWidth), referenceMedian: reference,
-      referenceLower: reference * (1 - halfWidth), referenceUpper: reference * (1 + halfWidth))
+    let low = t * (1 - halfWidth)
+    let high = t * (1 + halfWidth)
+    timings.append(
+      RankTiming(
+        rank: r, flops: Double(r) * 1e6, referenceFlops: 400e6, median: t, lower: low, upper: high,
+        referenceMedian: reference,
+        referenceLower: reference * (1 - halfWidth), referenceUpper: reference * (1 + halfWidth)))
   }
+  return timings
 }
 
 @Suite("Rank policies on synthetic timing curves")
 struct RankPolicyTests {
   @Test("a cliff at 256 picks 256", arguments: RankPolicy.allCases)
   func cliff(policy: RankPolicy) {
-    // Slowly falling times above 256, then 15% faster from 256 down (the paper's Figure 2).
-    let timings = curve(200...300, reference: 1.2) { r in r > 256 ? 1.0 + Double(r - 257) * 0.0005 : 0.85 + Double(r - 200) * 0.00001 }
+    // Time proportional to FLOPs, and 15% less from 256 down (the paper's Figure 2: 257 → 256).
+    let timings = curve(200...300, reference: 1.2) { r in Double(r) / 300 * (r > 256 ? 1 : 0.85) }
     let choice = policy.decide(timings)
     if policy == .fastest {
       #expect(choice.rank == 200)  // argmin ignores how small the gain is
@@ -36,6 +45,15 @@ struct RankPolicyTests {
     // Drops of 1% everywhere except one drop of 5% stepping down to 280.
     let timings = curve(270...290, reference: 2) { r in 1 - Double(290 - r) * 0.01 - (r <= 280 ? 0.04 : 0) }
     #expect(RankPolicy.paper.decide(timings).rank == 280)
+  }
+
+  @Test func robustDoesNotDriftToTheSmallestRank() {
+    // A smooth curve, time proportional to FLOPs (throughput constant up to ±2% wiggles): every rank
+    // is faster than the original and the smallest is fastest, but no rank is hardware-friendlier
+    // than another, so robust keeps the α rank while fastest would halve it.
+    let timings = curve(155...309, reference: 400) { r in Double(r) * (1 + 0.02 * sin(Double(r))) }
+    #expect(RankPolicy.robust.decide(timings).rank == 309)
+    #expect(RankPolicy.fastest.decide(timings).rank == 155)
   }
 
   @Test func robustPrefersTheLargestRankAmongStatisticalTies() {

@@ -8,14 +8,17 @@ import Tensors
 import Testing
 
 func temporaryDirectory(_ name: String) -> String {
-  let path = FileManager.default.temporaryDirectory.appendingPathComponent("lrd-bench-tests-\(name)-\(UUID().uuidString)").path
+  let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "lrd-bench-tests-\(name)-\(UUID().uuidString)"
+  ).path
   return path
 }
 
 /// A sweep small enough for the test suite: layer1.0.conv1 (64→64 1×1) at batch 1, ranks 4 → 2.
 func tinyPlan(threads: [ThreadConfig]) -> SweepPlan {
   SweepPlan(
-    model: .resnet50, layer: "layer1.0.conv1", ratio: 2, from: 4, to: 2, step: 1, batch: 1, threadConfigs: threads,
+    model: .resnet50, layer: "layer1.0.conv1", ratio: 2, from: 4, to: 2, step: 1, batch: 1,
+    threadConfigs: threads,
     mode: .inference, frozen: .none, policies: RankPolicy.allCases,
     sampler: SamplerConfiguration(budgetSeconds: 0.05, minimumSamples: 6, warmupSeconds: 0.005),
     events: ["perf::TASK-CLOCK", "NO_SUCH_EVENT"], referenceEvery: 2, confirmBudget: 0.05)
@@ -28,7 +31,8 @@ struct SweepTests {
     let tasks = SweepTask.schedule(plan).map(\.id)
     #expect(
       tasks == [
-        "1t-compact/reference/0", "1t-compact/rank/4", "1t-compact/rank/3", "1t-compact/reference/1", "1t-compact/rank/2",
+        "1t-compact/reference/0", "1t-compact/rank/4", "1t-compact/rank/3", "1t-compact/reference/1",
+        "1t-compact/rank/2",
         "1t-compact/reference/2",
       ])
   }
@@ -100,9 +104,15 @@ struct SweepTests {
     let layer = try ModelCatalog(.resnet50).layer(named: "layer4.2.conv2")
     let ranks = try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: nil, to: nil, step: 1)
     #expect(ranks.from == 309 && ranks.to == 155)
-    #expect(throws: HarnessError.self) { try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 100, to: 200, step: 1) }
-    #expect(throws: HarnessError.self) { try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 513, to: nil, step: 1) }
-    #expect(throws: HarnessError.self) { try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 10, to: 0, step: 1) }
+    #expect(throws: HarnessError.self) {
+      try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 100, to: 200, step: 1)
+    }
+    #expect(throws: HarnessError.self) {
+      try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 513, to: nil, step: 1)
+    }
+    #expect(throws: HarnessError.self) {
+      try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 10, to: 0, step: 1)
+    }
   }
 }
 
@@ -135,7 +145,9 @@ struct LayerProgramTests {
     #expect(trained.flopsPerCall == 3 * forward)
     #expect(frozen.frozen == [0, 2])
     #expect(frozen.flopsPerCall < trained.flopsPerCall)
-    #expect(throws: HarnessError.self) { try LayerProgram(decomposed, batch: 1, mode: .training, frozen: .indices([5])) }
+    #expect(throws: HarnessError.self) {
+      try LayerProgram(decomposed, batch: 1, mode: .training, frozen: .indices([5]))
+    }
     #expect(try FrozenFactors(parsing: "0,2") == .indices([0, 2]))
     #expect(throws: HarnessError.self) { try FrozenFactors(parsing: "first") }
   }
@@ -143,7 +155,8 @@ struct LayerProgramTests {
   @Test func decomposedProgramComputesTheReconstructedLayer() throws {
     let layer = try ModelCatalog(.resnet50).layer(named: "layer1.0.conv2")
     let decomposer = try LayerDecomposer(layer: layer, seed: 4)
-    let program = try LayerProgram(try decomposer.decompose(.tucker2(r1: 64, r2: 64)), batch: 1, mode: .inference)
+    let program = try LayerProgram(
+      try decomposer.decompose(.tucker2(r1: 64, r2: 64)), batch: 1, mode: .inference)
     let original = try LayerProgram(try decomposer.decompose(.original), batch: 1, mode: .inference)
     program.run()
     original.run()

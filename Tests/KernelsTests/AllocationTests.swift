@@ -18,7 +18,9 @@ struct AllocationTests {
     arguments: [
       ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16),
       ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 32, kernel: 3, padding: 1),
-      ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16, kernel: 3, stride: 2, padding: 1, groups: 4),
+      ConvGeometry(
+        batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16, kernel: 3, stride: 2, padding: 1,
+        groups: 4),
       ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 32, kernel: 1, stride: 2),
     ])
   func kernelCallsDoNotAllocate(geometry: ConvGeometry) throws {

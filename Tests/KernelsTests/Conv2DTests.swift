@@ -9,10 +9,15 @@ private let shapes: [ConvGeometry] = [
   ConvGeometry(batch: 2, height: 7, width: 7, inChannels: 6, outChannels: 8, kernel: 1, stride: 2),
   ConvGeometry(batch: 1, height: 6, width: 6, inChannels: 4, outChannels: 5, kernel: 3, padding: 0),
   ConvGeometry(batch: 3, height: 5, width: 6, inChannels: 3, outChannels: 4, kernel: 3, padding: 1),
-  ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 4, outChannels: 6, kernel: 3, stride: 2, padding: 1),
-  ConvGeometry(batch: 1, height: 9, width: 9, inChannels: 8, outChannels: 8, kernel: 3, padding: 1, groups: 2),
-  ConvGeometry(batch: 3, height: 6, width: 6, inChannels: 8, outChannels: 12, kernel: 3, stride: 2, padding: 1, groups: 4),
-  ConvGeometry(batch: 1, height: 11, width: 11, inChannels: 3, outChannels: 4, kernel: 7, stride: 2, padding: 3),
+  ConvGeometry(
+    batch: 2, height: 8, width: 8, inChannels: 4, outChannels: 6, kernel: 3, stride: 2, padding: 1),
+  ConvGeometry(
+    batch: 1, height: 9, width: 9, inChannels: 8, outChannels: 8, kernel: 3, padding: 1, groups: 2),
+  ConvGeometry(
+    batch: 3, height: 6, width: 6, inChannels: 8, outChannels: 12, kernel: 3, stride: 2, padding: 1, groups: 4
+  ),
+  ConvGeometry(
+    batch: 1, height: 11, width: 11, inChannels: 3, outChannels: 4, kernel: 7, stride: 2, padding: 3),
   ConvGeometry(batch: 2, height: 4, width: 4, inChannels: 4, outChannels: 4, kernel: 3, padding: 3),
   .linear(batch: 3, inFeatures: 7, outFeatures: 5),
 ]
@@ -33,7 +38,8 @@ struct Conv2DTests {
     #expect(y.relativeError(to: expected) < 1e-5, "\(geometry)")
   }
 
-  @Test("backward data and weights", arguments: shapes, [(false, 7), (false, nil), (true, 7)] as [(Bool, Int?)])
+  @Test(
+    "backward data and weights", arguments: shapes, [(false, 7), (false, nil), (true, 7)] as [(Bool, Int?)])
   func backward(geometry: ConvGeometry, options: (retain: Bool, blockRows: Int?)) throws {
     var rng = SplitMix64(seed: 2)
     let conv = try Conv2D(geometry, retainColumns: options.retain, blockRows: options.blockRows, using: &rng)
@@ -74,7 +80,8 @@ struct Conv2DTests {
   @Test func finiteDifferencesAgreeWithBackward() throws {
     // Loss L = Σ y·r for a fixed random r, so ∂L/∂y = r.
     var rng = SplitMix64(seed: 4)
-    let g = ConvGeometry(batch: 2, height: 5, width: 5, inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1)
+    let g = ConvGeometry(
+      batch: 2, height: 5, width: 5, inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1)
     let conv = try Conv2D(g, using: &rng)
     let x = Tensor(normal: g.inputShape, using: &rng)
     let r = Tensor(normal: g.outputShape, using: &rng)

@@ -88,7 +88,9 @@ struct LayerKernelTests {
   @Test("max pool forward and backward against loops", arguments: [(3, 2, 1), (2, 2, 0), (3, 1, 1)])
   func maxPool(kernel: Int, stride: Int, padding: Int) throws {
     var rng = SplitMix64(seed: 23)
-    let g = ConvGeometry(batch: 2, height: 7, width: 6, inChannels: 3, outChannels: 3, kernel: kernel, stride: stride, padding: padding)
+    let g = ConvGeometry(
+      batch: 2, height: 7, width: 6, inChannels: 3, outChannels: 3, kernel: kernel, stride: stride,
+      padding: padding)
     let pool = try MaxPool(g)
     let x = Tensor(normal: g.inputShape, using: &rng)
     let y = Tensor(zeros: g.outputShape)

@@ -71,7 +71,8 @@ struct SamplerTests {
     let config = SamplerConfiguration(targetRelativeHalfWidth: 0.01, budgetSeconds: 1.5, minimumSamples: 10)
     let result = Sampler(configuration: config).measurePaired(
       baseline: { sink += spin(20_000) }, candidate: { sink += spin(40_000) })
-    #expect(result.comparison.ratio > 1.6 && result.comparison.ratio < 2.4, "ratio \(result.comparison.ratio)")
+    #expect(
+      result.comparison.ratio > 1.6 && result.comparison.ratio < 2.4, "ratio \(result.comparison.ratio)")
     #expect(result.comparison.isSignificant())
     #expect(sink != 0)
   }

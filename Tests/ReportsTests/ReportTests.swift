@@ -19,7 +19,8 @@ enum Golden {
   static func check(_ text: String, against name: String) throws {
     let url = directory.appendingPathComponent("Golden/\(name)")
     if ProcessInfo.processInfo.environment["LRD_UPDATE_GOLDEN"] != nil {
-      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       try text.write(to: url, atomically: true, encoding: .utf8)
     }
     let expected = try String(contentsOf: url, encoding: .utf8)
