@@ -65,7 +65,8 @@ public final class PointRunner {
     defer { sequence += 1 }
     return PointResult(
       spec: spec, sequence: sequence, cost: program.decomposed.cost, flopsPerCall: program.flopsPerCall,
-      relativeError: program.decomposed.relativeError, measurement: measurement)
+      relativeError: program.decomposed.relativeError, measurement: measurement, pairedReference: nil,
+      comparison: nil)
   }
 
   /// Measures one point with the current thread binding (the caller applies the thread config).
@@ -85,5 +86,15 @@ public final class PointRunner {
     return (
       result(baseline, a, outcome.baseline), result(candidate, b, outcome.candidate), outcome.comparison
     )
+  }
+
+  /// Measures `candidate` interleaved with `reference` and returns the candidate's result carrying
+  /// the reference measurement and the comparison (reference → candidate).
+  public func measure(_ candidate: PointSpec, pairedWith reference: PointSpec) throws -> PointResult {
+    let outcome = try measurePaired(baseline: reference, candidate: candidate)
+    var result = outcome.candidate
+    result.pairedReference = outcome.baseline.measurement
+    result.comparison = outcome.comparison
+    return result
   }
 }

@@ -46,6 +46,10 @@ public struct PointResult: Codable, Sendable, Equatable {
   /// ‖W − W'‖/‖W‖ of the factorization's reconstructed weights.
   public var relativeError: Double
   public var measurement: Measurement
+  /// For points measured interleaved with a reference (sweeps: every rank with the original): the
+  /// reference's measurement and the paired comparison reference → this point.
+  public var pairedReference: Measurement?
+  public var comparison: PairedComparison?
 
   /// Seconds per call (median).
   public var seconds: Double { measurement.statistics.median }

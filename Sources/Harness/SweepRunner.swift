@@ -60,7 +60,14 @@ public final class SweepRunner {
           break
         }
         let spec = pointSpec(for: task, layer: layer)
-        let result = try runner.measure(spec)
+        let result: PointResult
+        if case .rank = task.kind {
+          // Every rank is measured interleaved with the original, so t/T survives drift.
+          let original = pointSpec(for: SweepTask(config: task.config, kind: .reference(-1)), layer: layer)
+          result = try runner.measure(spec, pairedWith: original)
+        } else {
+          result = try runner.measure(spec)
+        }
         if result.measurement.stopReason == .interrupted {
           interrupted = true
           break
@@ -120,18 +127,28 @@ public final class SweepRunner {
     }
     references.sort { $0.sequence < $1.sequence }
     ranks.sort { $0.0 > $1.0 }
+    let originalFlops = try LayerProgram(
+      try runner.decomposer(for: plan.layer).decompose(.original), batch: plan.batch, mode: plan.mode
+    ).flopsPerCall
     let timings = ranks.compactMap { rank, result -> RankTiming? in
+      let decomposed = result.measurement.statistics
+      if let comparison = result.comparison {
+        return RankTiming(
+          rank: rank, flops: Double(result.flopsPerCall), referenceFlops: Double(originalFlops),
+          median: decomposed.median, lower: decomposed.medianCI.lower, upper: decomposed.medianCI.upper,
+          referenceMedian: comparison.baseline.median, ratio: comparison.ratio, ratioLower: comparison.ratioCI.lower,
+          ratioUpper: comparison.ratioCI.upper)
+      }
+      // Unpaired (older journals): the original measured nearest in time.
       guard
         let reference = references.min(by: {
           abs($0.sequence - result.sequence) < abs($1.sequence - result.sequence)
         })
       else { return nil }
-      let decomposed = result.measurement.statistics
       let original = reference.measurement.statistics
       return RankTiming(
         rank: rank, flops: Double(result.flopsPerCall), referenceFlops: Double(reference.flopsPerCall),
-        median: decomposed.median, lower: decomposed.medianCI.lower,
-        upper: decomposed.medianCI.upper,
+        median: decomposed.median, lower: decomposed.medianCI.lower, upper: decomposed.medianCI.upper,
         referenceMedian: original.median, referenceLower: original.medianCI.lower,
         referenceUpper: original.medianCI.upper)
     }

@@ -11,7 +11,8 @@ enum PointColumns {
     "cv", "samples", "calls_per_sample", "outliers", "reached_target", "stop_reason", "gflops",
     "images_per_s",
     "flops_per_call", "params", "macs_per_image", "relative_error", "page_faults_per_call",
-    "context_switches_per_call", "cpu_utilisation",
+    "context_switches_per_call", "cpu_utilisation", "paired_reference_median_s", "ratio_to_reference",
+    "ratio_ci_low", "ratio_ci_high", "mann_whitney_p",
   ]
 
   /// Extra columns: one `<event>_per_call` per counter name seen in `results`.
@@ -42,6 +43,15 @@ enum PointColumns {
       String(r.cost.macsPerImage), e(r.relativeError), f(m.usage.pageFaultsPerCall, 3),
       f(m.usage.contextSwitchesPerCall, 3), f(m.cpuUtilisation, 3),
     ]
+    if let reference = r.pairedReference, let c = r.comparison {
+      let paired: [String] = [
+        e(reference.statistics.median), f(c.ratio, 5), f(c.ratioCI.lower, 5), f(c.ratioCI.upper, 5),
+        String(format: "%.3g", c.pValue),
+      ]
+      cells += paired
+    } else {
+      cells += ["", "", "", "", ""]
+    }
     for name in counters {
       cells.append(m.counters.first { $0.name == name }?.perCall.map { e($0) } ?? "")
     }
