@@ -21,6 +21,8 @@ public struct KernelRow: Codable, Sendable {
   public var comparison: PairedComparison
   /// Median time of the im2col copy alone (nil for pointwise layers or training mode).
   public var im2colSeconds: Double?
+  /// Counters of the kernel's timed calls (per call, every thread), when events were requested.
+  public var kernelCounters: [CounterReading]
 
   public var kernelGFLOPS: Double { Double(flopsPerCall) / kernel.median / 1e9 }
   public var gemmGFLOPS: Double { Double(flopsPerCall) / gemm.median / 1e9 }
@@ -57,7 +59,7 @@ public enum KernelBenchmark {
   /// Measures every distinct conv/linear shape of `model` (in catalog order).
   public static func run(
     model: ResNetModel, batch: Int, mode: Mode, threads: ThreadConfig, topology: Topology,
-    sampler: SamplerConfiguration, filter: String? = nil, progress enabled: Bool
+    sampler: SamplerConfiguration, events: [String] = [], filter: String? = nil, progress enabled: Bool
   ) throws -> KernelBenchmarkResult {
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let binding = try topology.apply(threads)
@@ -80,7 +82,8 @@ public enum KernelBenchmark {
         break
       }
       let start = Clock.now()
-      let row = try measure(group.layers, batch: batch, mode: mode, sampler: sampler)
+      let row = try measure(
+        group.layers, batch: batch, mode: mode, sampler: sampler, events: events, topology: topology.summary)
       rows.append(row)
       progress.step(
         "\(group.layers[0].name) \(Format.fixed(row.kernelGFLOPS, 1)) vs \(Format.fixed(row.gemmGFLOPS, 1)) GFLOP/s",
@@ -93,7 +96,10 @@ public enum KernelBenchmark {
       interrupted: interrupted || Interruption.isRequested)
   }
 
-  static func measure(_ layers: [LayerSpec], batch: Int, mode: Mode, sampler: SamplerConfiguration) throws
+  static func measure(
+    _ layers: [LayerSpec], batch: Int, mode: Mode, sampler: SamplerConfiguration, events: [String],
+    topology: TopologySummary
+  ) throws
     -> KernelRow
   {
     let g = layers[0].geometry(batch: batch)
@@ -141,12 +147,20 @@ public enum KernelBenchmark {
         }
       }
     }
-    let outcome = Sampler(configuration: sampler).measurePaired(baseline: gemmBody, candidate: kernelBody)
+    let flusher =
+      sampler.cache == .cold
+      ? CacheFlusher(
+        lastLevelCacheBytes: topology.lastLevelCacheBytes, lineBytes: topology.caches.first?.lineBytes ?? 64)
+      : nil
+    let counters = events.isEmpty ? nil : CounterSet(events: events)
+    let outcome = Sampler(configuration: sampler, counters: counters, flusher: flusher).measurePaired(
+      baseline: gemmBody, candidate: kernelBody)
     var im2col: Double?
     if !g.isPointwise && !training {
       var quick = sampler
       quick.budgetSeconds = max(sampler.budgetSeconds / 4, 0.05)
-      im2col = Sampler(configuration: quick).measure { conv.packColumns(x) }.statistics.median
+      im2col =
+        Sampler(configuration: quick, flusher: flusher).measure { conv.packColumns(x) }.statistics.median
     }
     let flops = training ? 3 * g.flops : g.flops
     let shape = layers[0].shapeDescription
@@ -154,6 +168,6 @@ public enum KernelBenchmark {
       layers: layers.map(\.name), shape: shape, m: m, n: n, k: k, pointwise: g.isPointwise,
       flopsPerCall: flops,
       kernel: outcome.candidate.statistics, gemm: outcome.baseline.statistics, comparison: outcome.comparison,
-      im2colSeconds: im2col)
+      im2colSeconds: im2col, kernelCounters: outcome.candidate.counters)
   }
 }

@@ -51,14 +51,13 @@ public final class LayerProgram {
     }
     self.kernels = kernels
     isFrozen = (0..<kernels.count).map { frozenSet.contains($0) }
-    var rng = SplitMix64(seed: seed)
-    var acts = [Tensor(normal: kernels[0].geometry.inputShape, using: &rng)]
+    var acts = [Tensor(uniform: kernels[0].geometry.inputShape, seed: seed)]
     for kernel in kernels { acts.append(Tensor(zeros: kernel.geometry.outputShape)) }
     activations = acts
     if mode == .training {
       var grads = kernels.map { Tensor(zeros: $0.geometry.inputShape) }
       grads.append(
-        Tensor(normal: kernels[kernels.count - 1].geometry.outputShape, standardDeviation: 1e-2, using: &rng))
+        Tensor(uniform: kernels[kernels.count - 1].geometry.outputShape, bound: 1e-2, seed: seed &+ 1))
       gradients = grads
     } else {
       gradients = []

@@ -14,6 +14,9 @@ public final class PointRunner {
   public var events: [String]
   let flusher: CacheFlusher?
   private var decomposers: [String: LayerDecomposer] = [:]
+  /// Programs of original layers, reused by every paired measurement of a sweep (building one
+  /// allocates and fills every buffer, which costs more than measuring a small layer).
+  private var originals: [String: LayerProgram] = [:]
   private var sequence = 0
 
   public init(model: ResNetModel, sampler: SamplerConfiguration, events: [String], topology: TopologySummary)
@@ -51,9 +54,14 @@ public final class PointRunner {
   }
 
   /// The runnable program of a point (decomposition done, buffers allocated and touched).
+  /// Programs of the original layer are built once and reused (the thread config does not change them).
   public func program(for spec: PointSpec) throws -> LayerProgram {
+    let key = "\(spec.layer)|b\(spec.batch)|\(spec.mode)|\(spec.frozen)"
+    if spec.factorization == .original, let cached = originals[key] { return cached }
     let decomposed = try decomposer(for: spec.layer).decompose(spec.factorization)
-    return try LayerProgram(decomposed, batch: spec.batch, mode: spec.mode, frozen: spec.frozen)
+    let program = try LayerProgram(decomposed, batch: spec.batch, mode: spec.mode, frozen: spec.frozen)
+    if spec.factorization == .original { originals[key] = program }
+    return program
   }
 
   func makeSampler() -> Sampler {

@@ -62,11 +62,11 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
   /// R_opt = argmax Δ (largest drop when stepping down to r; ties → larger r), decompose at R_opt
   /// if t(R_opt) < T, else ORG. Uses point estimates only.
   case paper
-  /// Noise-aware, hardware-friendly ranks: among ranks whose throughput (FLOP/s, relative to the
-  /// original measured at the same time) is tied with the best throughput of the window — CIs that
-  /// overlap once widened by the tie tolerance (5% by default) — take the largest rank (least
-  /// compression, best accuracy); keep it only if it is faster than the original with confidence
-  /// (the CI of t/T lies below 1), else ORG. The sweep then re-checks the choice with an
+  /// Noise-aware, hardware-friendly ranks: candidates are the ranks faster than the original with
+  /// confidence (the CI of t/T lies below 1; none → ORG). Among them, take the largest rank (least
+  /// compression, best accuracy) whose throughput (FLOP/s, relative to the original measured with
+  /// it) is tied with the best candidate's — CIs that overlap once widened by the tie tolerance
+  /// (5% by default). The sweep then re-checks the choice with an
   /// interleaved paired test against the original and falls back to ORG if that test does not
   /// confirm a significant speed-up.
   ///
@@ -149,23 +149,25 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
   }
 
   static func robustChoice(_ sorted: [RankTiming], tolerance: Double) -> RankChoice {
-    let best = sorted.max { $0.relativeThroughput < $1.relativeThroughput }!
-    // Largest rank whose throughput CI, widened by the tolerance, reaches the best one's CI.
-    let tied = sorted.filter { $0.relativeThroughputUpper * (1 + tolerance) >= best.relativeThroughputLower }
-    let chosen = tied.max { $0.rank < $1.rank } ?? best
-    if chosen.ratioUpper < 1 {
+    // Only ranks that beat the original with confidence (the CI of t/T lies below 1) are candidates.
+    let faster = sorted.filter { $0.ratioUpper < 1 }
+    guard let best = faster.max(by: { $0.relativeThroughput < $1.relativeThroughput }) else {
+      let closest = sorted.min { $0.ratioUpper < $1.ratioUpper }!
       return RankChoice(
-        rank: chosen.rank, timing: chosen,
-        reason:
-          "largest rank whose throughput (\(percent(chosen.relativeThroughput)) of the original's) is within "
-          + "\(percent(tolerance)) of the best (rank \(best.rank): \(percent(best.relativeThroughput))); "
-          + "t/T = \(percent(chosen.ratio)) [\(percent(chosen.ratioLower)), \(percent(chosen.ratioUpper))] < 100%"
-      )
+        rank: nil, timing: closest,
+        reason: "no rank is faster than the original with confidence: the best, \(closest.rank), has t/T CI "
+          + "[\(percent(closest.ratioLower)), \(percent(closest.ratioUpper))]")
     }
+    // Largest rank whose throughput CI, widened by the tolerance, reaches the best one's CI.
+    let tied = faster.filter { $0.relativeThroughputUpper * (1 + tolerance) >= best.relativeThroughputLower }
+    let chosen = tied.max { $0.rank < $1.rank } ?? best
     return RankChoice(
-      rank: nil, timing: chosen,
-      reason: "no rank is faster than the original with confidence: best candidate \(chosen.rank) has t/T CI "
-        + "[\(percent(chosen.ratioLower)), \(percent(chosen.ratioUpper))]")
+      rank: chosen.rank, timing: chosen,
+      reason:
+        "largest rank whose throughput (\(percent(chosen.relativeThroughput)) of the original's) is within "
+        + "\(percent(tolerance)) of the best (rank \(best.rank): \(percent(best.relativeThroughput))) among the "
+        + "\(faster.count) ranks faster than the original with confidence; "
+        + "t/T = \(percent(chosen.ratio)) [\(percent(chosen.ratioLower)), \(percent(chosen.ratioUpper))]")
   }
 
   static func percent(_ x: Double) -> String {

@@ -51,6 +51,8 @@ public final class RanksStudy {
   public let directory: ResultDirectory
   public let topology: Topology
   public var showProgress = true
+  /// Called with each finished sweep and its directory (the CLI writes the sweep's reports there).
+  public var onSweep: ((SweepResult, ResultDirectory) throws -> Void)?
 
   /// `template` supplies every sweep option but the layer and ranks.
   public init(
@@ -94,7 +96,7 @@ public final class RanksStudy {
       runner.progressPrefix = "[\(index + 1)/\(order.count) \(layer.name)] "
       let result = try runner.run()
       points += result.configs.reduce(0) { $0 + $1.references.count + $1.ranks.count }
-      try directory.write(try JSONCoding.encoder.encode(result), to: "sweeps/\(layer.name)/sweep.json")
+      try onSweep?(result, sub)
       sweeps[layer.shapeKey] = result
       if result.interrupted {
         interrupted = true

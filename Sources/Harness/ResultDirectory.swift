@@ -31,7 +31,8 @@ public final class ResultDirectory {
   /// Writes `data` to `name` atomically: a temporary file in the same directory, then rename.
   public func write(_ data: Data, to name: String) throws(HarnessError) {
     let target = url.appendingPathComponent(name)
-    let temporary = url.appendingPathComponent(".\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
+    let temporary = target.deletingLastPathComponent().appendingPathComponent(
+      ".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
     do {
       try data.write(to: temporary)
     } catch {

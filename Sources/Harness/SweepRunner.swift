@@ -127,8 +127,8 @@ public final class SweepRunner {
     }
     references.sort { $0.sequence < $1.sequence }
     ranks.sort { $0.0 > $1.0 }
-    let originalFlops = try LayerProgram(
-      try runner.decomposer(for: plan.layer).decompose(.original), batch: plan.batch, mode: plan.mode
+    let originalFlops = try runner.program(
+      for: pointSpec(for: SweepTask(config: config, kind: .reference(-1)), layer: layer)
     ).flopsPerCall
     let timings = ranks.compactMap { rank, result -> RankTiming? in
       let decomposed = result.measurement.statistics
@@ -136,7 +136,8 @@ public final class SweepRunner {
         return RankTiming(
           rank: rank, flops: Double(result.flopsPerCall), referenceFlops: Double(originalFlops),
           median: decomposed.median, lower: decomposed.medianCI.lower, upper: decomposed.medianCI.upper,
-          referenceMedian: comparison.baseline.median, ratio: comparison.ratio, ratioLower: comparison.ratioCI.lower,
+          referenceMedian: comparison.baseline.median, ratio: comparison.ratio,
+          ratioLower: comparison.ratioCI.lower,
           ratioUpper: comparison.ratioCI.upper)
       }
       // Unpaired (older journals): the original measured nearest in time.

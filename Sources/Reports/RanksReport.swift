@@ -37,7 +37,8 @@ public enum RanksReport {
     lines.append("¹ same shape as an earlier layer; its sweep is reused.")
     lines.append("")
     lines.append(
-      "ORG: the original layer is kept (no rank in the window is faster). Ranks are r for SVD (1×1, fc) and r1 for Tucker-2 "
+      "ORG: the original layer is kept (no rank in the window was faster by the policy's rule; robust also requires the "
+        + "interleaved check to confirm the speed-up). Ranks are r for SVD (1×1, fc) and r1 for Tucker-2 "
         + "(r2 = ⌊β·r1⌋). Per-layer sweeps (CSV, JSON, SVG) are in sweeps/<layer>/.")
     if r.interrupted {
       lines += [

@@ -42,6 +42,26 @@ public final class Tensor {
     self.init(shape: shape, scalars: values)
   }
 
+  /// A tensor of uniform samples in [−bound, bound), fast (two floats per 64-bit draw, no
+  /// transcendental functions): for activations and gradients, whose values do not affect timing.
+  /// bound = √3 gives unit variance.
+  public convenience init(uniform shape: [Int], bound: Float = 1.732_050_8, seed: UInt64) {
+    let count = shape.reduce(1, *)
+    var values = [Float](repeating: 0, count: count)
+    var generator = SplitMix64(seed: seed)
+    let scale = 2 * bound / Float(1 << 24)
+    values.withUnsafeMutableBufferPointer { p in
+      var i = 0
+      while i < count {
+        let bits = generator.next()
+        p[i] = Float(bits & 0xFF_FFFF) * scale - bound
+        if i + 1 < count { p[i + 1] = Float((bits >> 32) & 0xFF_FFFF) * scale - bound }
+        i += 2
+      }
+    }
+    self.init(shape: shape, scalars: values)
+  }
+
   /// Number of elements.
   public var count: Int { scalars.count }
 

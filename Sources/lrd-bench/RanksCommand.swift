@@ -108,6 +108,7 @@ struct RanksCommand: ParsableCommand {
       let study = RanksStudy(
         model: plan.model, layers: layers, template: plan.template, directory: directory, topology: topology)
       study.showProgress = !quiet
+      study.onSweep = { sweep, sub in try SweepReport.write(sweep, to: sub) }
       let result = try study.run()
       try RanksReport.write(result, to: directory)
       emit(RanksReport.markdown(result))

@@ -56,6 +56,14 @@ struct RankPolicyTests {
     #expect(RankPolicy.fastest.decide(timings).rank == 155)
   }
 
+  @Test func robustGoesDownUntilARankBeatsTheOriginal() {
+    // Like layer2.0.conv2 here: the α rank 77 is no faster than the original, smaller ranks are.
+    // Time ∝ FLOPs (flat throughput); with ±0.2% CIs ranks ≤ 69 are faster with confidence: robust takes 69.
+    let timings = curve(39...77, reference: 0.7) { r in Double(r) / 100 }
+    #expect(RankPolicy.robust.decide(timings).rank == 69)
+    #expect(RankPolicy.fastest.decide(timings).rank == 39)
+  }
+
   @Test func robustPrefersTheLargestRankAmongStatisticalTies() {
     // Flat within noise: every CI overlaps the fastest, so the largest rank (least compression) wins.
     var rng = 0x9E37_79B9 as UInt64
