@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Testing
 
 @testable import lrd_bench
@@ -74,5 +75,37 @@ struct CommandLineTests {
     #expect(exitCode(["layers", "--filter", "fc", "--format", "csv"]) == 0)
     #expect(exitCode(["topology", "--format", "json"]) == 0)
     #expect(exitCode(["counters", "--size", "64"]) == 0)
+  }
+}
+
+@Suite("README stays true to --help")
+struct ReadmeTests {
+  static let readme: String = {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "../../README.md")
+    return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+  }()
+
+  @Test(
+    "every option of every command is documented",
+    arguments: [
+      SweepCommand.self, RanksCommand.self, BranchesCommand.self, TimeCommand.self, KernelsCommand.self,
+      LayersCommand.self, TopologyCommand.self, CountersCommand.self,
+    ] as [any ParsableCommand.Type])
+  func optionsAreDocumented(command: any ParsableCommand.Type) throws {
+    let name = try #require(command.configuration.commandName)
+    let help = LRDBench.helpMessage(for: command)
+    let options = help.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("--") && $0 != "--help" }
+      .map { String($0.prefix { $0 == "-" || $0.isLetter }) }
+    #expect(!options.isEmpty && !Self.readme.isEmpty)
+    #expect(Self.readme.contains("`\(name)"), "README has no section for \(name)")
+    for option in Set(options) {
+      #expect(Self.readme.contains(option), "README does not mention \(name) \(option)")
+    }
+  }
+
+  @Test func quickStartHasTheTwoCommands() {
+    #expect(Self.readme.contains("scripts/lrd-bench sweep --layer layer4.2.conv2"))
+    #expect(Self.readme.contains("scripts/test"))
   }
 }
