@@ -22,20 +22,8 @@ public enum CounterCheck {
 
   /// Measures an n×n×n sgemm with `events` (budget in seconds) on the current BLAS threads.
   public static func run(events: [String], size n: Int = 512, budget: Double = 1) -> CounterCheckResult {
-    let a = Tensor(shape: [n, n], scalars: [Float](repeating: 0.5, count: n * n))
-    let b = Tensor(shape: [n, n], scalars: [Float](repeating: 0.25, count: n * n))
-    let c = Tensor(zeros: [n, n])
-    let gemm = {
-      a.scalars.withUnsafeBufferPointer { ap in
-        b.scalars.withUnsafeBufferPointer { bp in
-          c.scalars.withUnsafeMutableBufferPointer { cp in
-            BLAS.gemm(
-              m: n, n: n, k: n, a: ap.baseAddress!, lda: n, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!,
-              ldc: n)
-          }
-        }
-      }
-    }
+    let workload = GEMMWorkload(m: n, n: n, k: n)
+    let gemm = { workload.run() }
     gemm()  // OpenBLAS threads exist before counters attach to them
     let counters = CounterSet(events: events)
     let sampler = Sampler(

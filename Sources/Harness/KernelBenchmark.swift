@@ -111,11 +111,7 @@ public enum KernelBenchmark {
     let dy = Tensor(normal: g.outputShape, using: &rng)
     let dx = Tensor(zeros: g.inputShape)
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
-    let a = Tensor(normal: [m, k], using: &rng)
-    let b = Tensor(normal: [k, n], using: &rng)
-    let c = Tensor(zeros: [m, n])
-    let da = Tensor(zeros: [m, k])
-    let db = Tensor(zeros: [k, n])
+    let gemm = GEMMWorkload(m: m, n: n, k: k, training: training)
     let kernelBody = {
       conv.forward(x, into: y)
       if training {
@@ -123,30 +119,7 @@ public enum KernelBenchmark {
         conv.backwardWeights(input: x, gradient: dy, reusingForwardColumns: true)
       }
     }
-    let gemmBody = {
-      a.scalars.withUnsafeBufferPointer { ap in
-        b.scalars.withUnsafeBufferPointer { bp in
-          c.scalars.withUnsafeMutableBufferPointer { cp in
-            BLAS.gemm(
-              m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!,
-              ldc: n)
-            guard training else { return }
-            da.scalars.withUnsafeMutableBufferPointer { dap in
-              BLAS.gemm(
-                transposeB: true, m: m, n: k, k: n, a: UnsafePointer(cp.baseAddress!), lda: n,
-                b: bp.baseAddress!, ldb: n,
-                c: dap.baseAddress!, ldc: k)
-            }
-            db.scalars.withUnsafeMutableBufferPointer { dbp in
-              BLAS.gemm(
-                transposeA: true, m: k, n: n, k: m, a: ap.baseAddress!, lda: k,
-                b: UnsafePointer(cp.baseAddress!), ldb: n,
-                c: dbp.baseAddress!, ldc: n)
-            }
-          }
-        }
-      }
-    }
+    let gemmBody = { gemm.run() }
     let flusher =
       sampler.cache == .cold
       ? CacheFlusher(

@@ -127,36 +127,7 @@ public struct Sampler {
 
   /// Measures `body`: warm-up, calibration, then samples until the stop rule fires.
   public func measure(_ body: () -> Void) -> Measurement {
-    let c = configuration
-    let start = Clock.now()
-    let calibration = calibrate(body)
-    var acc = Accumulator(events: counters?.availability.count ?? 0)
-    try? counters?.start()
-    defer { counters?.stop() }
-    var reason = StopReason.budget
-    while true {
-      sample(body, calls: calibration.callsPerSample, into: &acc)
-      let n = acc.samples.count
-      if Interruption.isRequested {
-        reason = .interrupted
-        break
-      }
-      if n >= c.maximumSamples {
-        reason = .maximumSamples
-        break
-      }
-      if n >= c.minimumSamples {
-        if Self.shouldCheck(n), SampleStatistics(acc.samples).relativeHalfWidth <= c.targetRelativeHalfWidth {
-          reason = .confidenceReached
-          break
-        }
-        if Clock.seconds(since: start) >= c.budgetSeconds {
-          reason = .budget
-          break
-        }
-      }
-    }
-    return finish(acc, calibration: calibration, reason: reason, start: start)
+    withoutActuallyEscaping(body) { body in run([body])[0] }
   }
 
   /// Measures A and B interleaved (A B A B …), each with its own calls per sample, until both
@@ -164,19 +135,32 @@ public struct Sampler {
   public func measurePaired(
     baseline a: () -> Void, candidate b: () -> Void
   ) -> (baseline: Measurement, candidate: Measurement, comparison: PairedComparison) {
+    withoutActuallyEscaping(a) { a in
+      withoutActuallyEscaping(b) { b in
+        let measurements = run([a, b])
+        return (
+          measurements[0], measurements[1],
+          PairedComparison(baseline: measurements[0].samples, candidate: measurements[1].samples)
+        )
+      }
+    }
+  }
+
+  /// The sampling loop for one body or several interleaved ones (one sample of each per round);
+  /// stops when every body's median reaches the CI target, or on budget, cap or interruption.
+  func run(_ bodies: [() -> Void]) -> [Measurement] {
     let c = configuration
     let start = Clock.now()
-    let calA = calibrate(a)
-    let calB = calibrate(b)
-    var accA = Accumulator(events: counters?.availability.count ?? 0)
-    var accB = accA
+    let calibrations = bodies.map { calibrate($0) }
+    var accumulators = bodies.map { _ in Accumulator(events: counters?.availability.count ?? 0) }
     try? counters?.start()
     defer { counters?.stop() }
     var reason = StopReason.budget
     while true {
-      sample(a, calls: calA.callsPerSample, into: &accA)
-      sample(b, calls: calB.callsPerSample, into: &accB)
-      let n = accA.samples.count
+      for index in bodies.indices {
+        sample(bodies[index], calls: calibrations[index].callsPerSample, into: &accumulators[index])
+      }
+      let n = accumulators[0].samples.count
       if Interruption.isRequested {
         reason = .interrupted
         break
@@ -187,8 +171,9 @@ public struct Sampler {
       }
       if n >= c.minimumSamples {
         if Self.shouldCheck(n),
-          SampleStatistics(accA.samples).relativeHalfWidth <= c.targetRelativeHalfWidth,
-          SampleStatistics(accB.samples).relativeHalfWidth <= c.targetRelativeHalfWidth
+          accumulators.allSatisfy({
+            SampleStatistics($0.samples).relativeHalfWidth <= c.targetRelativeHalfWidth
+          })
         {
           reason = .confidenceReached
           break
@@ -199,8 +184,8 @@ public struct Sampler {
         }
       }
     }
-    let ma = finish(accA, calibration: calA, reason: reason, start: start)
-    let mb = finish(accB, calibration: calB, reason: reason, start: start)
-    return (ma, mb, PairedComparison(baseline: ma.samples, candidate: mb.samples))
+    return bodies.indices.map {
+      finish(accumulators[$0], calibration: calibrations[$0], reason: reason, start: start)
+    }
   }
 }

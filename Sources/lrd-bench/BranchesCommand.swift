@@ -27,17 +27,9 @@ struct BranchesCommand: ParsableCommand {
   @Option(help: "Compression ratio α for the Tucker-2 ranks.")
   var ratio: Double = 2
 
-  @Option(help: "Batch size.")
-  var batch: Int = 8
+  @OptionGroup var workload: WorkloadOptions
 
-  @Option(help: "BLAS threads (default: all cores).")
-  var threads: Int?
-
-  @Option(help: "Thread binding: none, compact or scatter.")
-  var bind: String = "compact"
-
-  @Option(help: "inference or training.")
-  var mode: String = "inference"
+  @OptionGroup var threads: ThreadConfigOptions
 
   @OptionGroup var measurement: MeasurementOptions
 
@@ -53,30 +45,20 @@ struct BranchesCommand: ParsableCommand {
       let resolved = try model.resolve()
       _ = try ModelCatalog(resolved).layer(named: layer)
       guard ratio > 1 else { throw DecompositionError.badCompressionRatio(ratio) }
-      guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1") }
+      let (batch, mode) = try workload.resolve()
       let counts = branches.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
       guard !counts.isEmpty, counts.allSatisfy({ $0 != nil }) else {
         throw HarnessError.invalidOption("--branches '\(branches)': use counts such as 1,2,4,8")
       }
-      guard let resolvedMode = Mode(rawValue: mode) else {
-        throw HarnessError.invalidOption("--mode '\(mode)': use inference or training")
-      }
-      guard let binding = BindingPolicy(rawValue: bind) else {
-        throw HarnessError.invalidOption("--bind '\(bind)': use none, compact or scatter")
-      }
-      let cores = topology.summary.coreCount
-      let count = threads ?? cores
-      guard (1...cores).contains(count) else {
-        throw ThreadConfigError.tooManyThreads(requested: count, cores: cores)
-      }
+      let config = try threads.resolve(topology: topology)
       let sampler = try measurement.configuration(defaultBudget: 2)
       let directory = try ResultDirectory(
         path: out ?? ResultDirectory.defaultPath(kind: "branches", name: layer))
       Interruption.install()
       let result = try BranchesStudy.run(
         model: resolved, layer: layer, branches: counts.map { $0! }, ratio: ratio, batch: batch,
-        mode: resolvedMode,
-        threads: ThreadConfig(threads: count, binding: binding), sampler: sampler,
+        mode: mode,
+        threads: config, sampler: sampler,
         events: measurement.eventList(default: ["perf::TASK-CLOCK", "perf::PAGE-FAULTS"]), topology: topology,
         progress: !quiet)
       try BranchesReport.write(result, to: directory)

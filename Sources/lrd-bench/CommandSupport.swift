@@ -69,27 +69,94 @@ struct MeasurementOptions: ParsableArguments {
   }
 }
 
-/// Thread options: counts and binding.
-struct ThreadOptions: ParsableArguments {
+/// Batch size and mode, shared by every measuring command.
+struct WorkloadOptions: ParsableArguments {
+  @Option(help: "Batch size (images per call).")
+  var batch: Int = 8
+
+  @Option(help: "inference (forward) or training (forward, backward-data, backward-weights, SGD update).")
+  var mode: String = "inference"
+
+  func resolve() throws -> (batch: Int, mode: Mode) {
+    guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1") }
+    guard let resolved = Mode(rawValue: mode) else {
+      throw HarnessError.invalidOption("--mode '\(mode)': use inference or training")
+    }
+    return (batch, resolved)
+  }
+}
+
+/// Parses a binding policy name.
+func parseBinding(_ text: String) throws -> BindingPolicy {
+  guard let binding = BindingPolicy(rawValue: text) else {
+    throw HarnessError.invalidOption("--bind '\(text)': use none, compact or scatter")
+  }
+  return binding
+}
+
+/// One thread config: a thread count and a binding.
+struct ThreadConfigOptions: ParsableArguments {
+  @Option(help: "BLAS threads (default: all cores).")
+  var threads: Int?
+
+  @Option(help: "Thread binding: none, compact or scatter.")
+  var bind: String = "compact"
+
+  func resolve(topology: Topology) throws -> ThreadConfig {
+    let cores = topology.summary.coreCount
+    let count = threads ?? cores
+    guard (1...cores).contains(count) else {
+      throw ThreadConfigError.tooManyThreads(requested: count, cores: cores)
+    }
+    return ThreadConfig(threads: count, binding: try parseBinding(bind))
+  }
+}
+
+/// Several thread configs (sweeps): thread counts and one binding.
+struct ThreadListOptions: ParsableArguments {
   @Option(help: "BLAS thread counts, e.g. 1,2 or 1-4 or all (default: 1 and all cores).")
   var threads: String?
 
   @Option(help: "Thread binding: none, compact or scatter.")
   var bind: String = "compact"
 
-  func configs(topology: Topology, defaultAll: Bool = false) throws -> [ThreadConfig] {
-    guard let binding = BindingPolicy(rawValue: bind) else {
-      throw HarnessError.invalidOption("--bind '\(bind)': use none, compact or scatter")
-    }
+  func configs(topology: Topology) throws -> [ThreadConfig] {
+    let binding = try parseBinding(bind)
     let cores = topology.summary.coreCount
-    guard let threads else {
-      return defaultAll
-        ? [ThreadConfig(threads: cores, binding: binding)]
-        : ThreadConfig.defaults(cores: cores, binding: binding)
-    }
+    guard let threads else { return ThreadConfig.defaults(cores: cores, binding: binding) }
     return try ThreadConfig.parseThreadList(threads, cores: cores).map {
       ThreadConfig(threads: $0, binding: binding)
     }
+  }
+}
+
+/// Rank-selection options shared by `sweep` and `ranks`.
+struct PolicyOptions: ParsableArguments {
+  @Option(help: "Rank-selection policies: paper, robust, fastest, or all.")
+  var policy: String = "paper,robust"
+
+  @Option(help: "Also measure the original layer alone after every N ranks (drift report).")
+  var referenceEvery: Int = 16
+
+  @Option(help: "Throughput difference the robust policy treats as a tie (0.05 = 5%).")
+  var tieTolerance: Double = RankPolicy.defaultTolerance
+
+  @Option(
+    help:
+      "Seconds for the interleaved check of each chosen rank against the original; 0 skips it (default: 1 for sweep, 0.5 for ranks)."
+  )
+  var confirmBudget: Double?
+
+  func resolve(defaultConfirmBudget: Double) throws -> (
+    policies: [RankPolicy], referenceEvery: Int, tieTolerance: Double, confirmBudget: Double
+  ) {
+    guard referenceEvery >= 1 else {
+      throw HarnessError.invalidOption("--reference-every must be at least 1")
+    }
+    guard tieTolerance >= 0 else { throw HarnessError.invalidOption("--tie-tolerance must be ≥ 0") }
+    let confirm = confirmBudget ?? defaultConfirmBudget
+    guard confirm >= 0 else { throw HarnessError.invalidOption("--confirm-budget must be ≥ 0") }
+    return (try RankPolicy.parseList(policy), referenceEvery, tieTolerance, confirm)
   }
 }
 

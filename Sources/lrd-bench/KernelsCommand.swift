@@ -20,17 +20,9 @@ struct KernelsCommand: ParsableCommand {
 
   @OptionGroup var model: ModelOption
 
-  @Option(help: "Batch size.")
-  var batch: Int = 8
+  @OptionGroup var workload: WorkloadOptions
 
-  @Option(help: "BLAS threads (default: all cores).")
-  var threads: Int?
-
-  @Option(help: "Thread binding: none, compact or scatter.")
-  var bind: String = "compact"
-
-  @Option(help: "inference or training.")
-  var mode: String = "inference"
+  @OptionGroup var threads: ThreadConfigOptions
 
   @OptionGroup var measurement: MeasurementOptions
 
@@ -46,24 +38,13 @@ struct KernelsCommand: ParsableCommand {
   func run() throws {
     try guarded {
       let topology = try Topology()
-      guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1") }
-      guard let resolvedMode = Mode(rawValue: mode) else {
-        throw HarnessError.invalidOption("--mode '\(mode)': use inference or training")
-      }
-      guard let binding = BindingPolicy(rawValue: bind) else {
-        throw HarnessError.invalidOption("--bind '\(bind)': use none, compact or scatter")
-      }
-      let cores = topology.summary.coreCount
-      let count = threads ?? cores
-      guard (1...cores).contains(count) else {
-        throw ThreadConfigError.tooManyThreads(requested: count, cores: cores)
-      }
+      let (batch, mode) = try workload.resolve()
+      let config = try threads.resolve(topology: topology)
       Interruption.install()
       let result = try KernelBenchmark.run(
-        model: try model.resolve(), batch: batch, mode: resolvedMode,
-        threads: ThreadConfig(threads: count, binding: binding),
-        topology: topology, sampler: try measurement.configuration(defaultBudget: 1), filter: filter,
-        progress: !quiet)
+        model: try model.resolve(), batch: batch, mode: mode, threads: config, topology: topology,
+        sampler: try measurement.configuration(defaultBudget: 1), events: measurement.eventList(default: []),
+        filter: filter, progress: !quiet)
       switch format {
       case .text: emit(KernelsReport.text(result))
       case .csv: emit(KernelsReport.csv(result))

@@ -10,10 +10,11 @@ struct RanksCommand: ParsableCommand {
     commandName: "ranks",
     abstract: "Run Algorithm 1 over every conv/linear layer of a model: the paper's Table 2, measured here.",
     discussion: """
-      Each distinct layer shape is swept once (R from --ratio down to ⌈R/2⌉) with one thread config
-      (default: all cores, compact); layers of identical shape share the result. Writes ranks.md,
-      ranks.csv and ranks.json to --out, and every sweep (CSV, JSON, Markdown, SVG, journal) to
-      <out>/sweeps/<layer>/. Ctrl-C keeps what was measured; --resume DIR continues.
+      Each distinct layer shape is swept once (R from --ratio down to ⌈R/2⌉, every rank
+      interleaved with the original) with one thread config (default: all cores, compact); layers
+      of identical shape share the result. Writes ranks.md, ranks.csv and ranks.json to --out, and
+      every sweep (CSV, JSON, Markdown, SVG, journal) to <out>/sweeps/<layer>/. Ctrl-C keeps what
+      was measured; --resume DIR continues.
       """)
 
   @OptionGroup var model: ModelOption
@@ -27,31 +28,13 @@ struct RanksCommand: ParsableCommand {
   @Option(help: "Rank step of each sweep.")
   var step: Int = 1
 
-  @Option(help: "Batch size.")
-  var batch: Int = 8
+  @OptionGroup var workload: WorkloadOptions
 
-  @Option(help: "BLAS threads (default: all cores).")
-  var threads: Int?
+  @OptionGroup var threads: ThreadConfigOptions
 
-  @Option(help: "Thread binding: none, compact or scatter.")
-  var bind: String = "compact"
-
-  @Option(help: "inference or training.")
-  var mode: String = "inference"
-
-  @Option(help: "Rank-selection policies: paper, robust, fastest, or all.")
-  var policy: String = "paper,robust"
+  @OptionGroup var policies: PolicyOptions
 
   @OptionGroup var measurement: MeasurementOptions
-
-  @Option(help: "Re-measure the original layer after every N ranks.")
-  var referenceEvery: Int = 16
-
-  @Option(help: "Throughput difference the robust policy treats as a tie (0.05 = 5%).")
-  var tieTolerance: Double = RankPolicy.defaultTolerance
-
-  @Option(help: "Seconds for the interleaved check of each chosen rank (0: skip).")
-  var confirmBudget: Double = 0.5
 
   @Option(help: "Output directory (default: results/ranks/<model>-<UTC time>).")
   var out: String?
@@ -61,6 +44,24 @@ struct RanksCommand: ParsableCommand {
 
   @Flag(help: "No progress output on stderr.")
   var quiet = false
+
+  func makePlan(topology: Topology) throws -> RanksPlan {
+    let resolved = try model.resolve()
+    guard ratio > 1 else { throw DecompositionError.badCompressionRatio(ratio) }
+    guard step >= 1 else { throw HarnessError.invalidOption("--step must be at least 1") }
+    let (batch, mode) = try workload.resolve()
+    if let filter { _ = try ModelCatalog(resolved).layers(matching: filter) }
+    let policy = try policies.resolve(defaultConfirmBudget: 0.5)
+    let template = SweepPlan(
+      model: resolved, layer: "", ratio: ratio, from: 1, to: 1, step: step, batch: batch,
+      threadConfigs: [try threads.resolve(topology: topology)], mode: mode, frozen: .none,
+      policies: policy.policies,
+      sampler: try measurement.configuration(defaultBudget: 0.25),
+      events: measurement.eventList(default: ["perf::TASK-CLOCK", "perf::PAGE-FAULTS"]),
+      referenceEvery: policy.referenceEvery, confirmBudget: policy.confirmBudget,
+      tieTolerance: policy.tieTolerance)
+    return RanksPlan(model: resolved, filter: filter, template: template)
+  }
 
   func run() throws {
     try guarded {
@@ -72,34 +73,9 @@ struct RanksCommand: ParsableCommand {
         plan = try directory.read(RanksPlan.self, from: "ranks-plan.json")
         printError("resuming the ranks study in \(resume) with its saved options")
       } else {
-        let resolved = try model.resolve()
-        guard ratio > 1 else { throw DecompositionError.badCompressionRatio(ratio) }
-        guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1") }
-        guard step >= 1 else { throw HarnessError.invalidOption("--step must be at least 1") }
-        guard let resolvedMode = Mode(rawValue: mode) else {
-          throw HarnessError.invalidOption("--mode '\(mode)': use inference or training")
-        }
-        guard let binding = BindingPolicy(rawValue: bind) else {
-          throw HarnessError.invalidOption("--bind '\(bind)': use none, compact or scatter")
-        }
-        let cores = topology.summary.coreCount
-        let count = threads ?? cores
-        guard (1...cores).contains(count) else {
-          throw ThreadConfigError.tooManyThreads(requested: count, cores: cores)
-        }
-        guard tieTolerance >= 0 else { throw HarnessError.invalidOption("--tie-tolerance must be ≥ 0") }
-        if let filter { _ = try ModelCatalog(resolved).layers(matching: filter) }
-        let template = SweepPlan(
-          model: resolved, layer: "", ratio: ratio, from: 1, to: 1, step: step, batch: batch,
-          threadConfigs: [ThreadConfig(threads: count, binding: binding)], mode: resolvedMode, frozen: .none,
-          policies: try RankPolicy.parseList(policy),
-          sampler: try measurement.configuration(defaultBudget: 0.25),
-          events: measurement.eventList(default: ["perf::TASK-CLOCK", "perf::PAGE-FAULTS"]),
-          referenceEvery: referenceEvery,
-          confirmBudget: confirmBudget, tieTolerance: tieTolerance)
-        plan = RanksPlan(model: resolved, filter: filter, template: template)
+        plan = try makePlan(topology: topology)
         directory = try ResultDirectory(
-          path: out ?? ResultDirectory.defaultPath(kind: "ranks", name: resolved.rawValue))
+          path: out ?? ResultDirectory.defaultPath(kind: "ranks", name: plan.model.rawValue))
         try directory.write(try JSONCoding.encoder.encode(plan), to: "ranks-plan.json")
       }
       let catalog = ModelCatalog(plan.model)

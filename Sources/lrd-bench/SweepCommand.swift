@@ -11,17 +11,19 @@ struct SweepCommand: ParsableCommand {
     commandName: "sweep",
     abstract: "Time one layer over a rank sweep and pick ranks with Algorithm 1 (and better policies).",
     discussion: """
-      For each thread config: measure the original layer, decompose it once (SVD for 1×1 and linear
-      layers, Tucker-2 for k×k with r2 = ⌊β·r1⌋), time every rank from R down to R_min, re-measure the
-      original every --reference-every ranks (drift cannot bias the comparison), then apply the
-      policies and check each choice with an interleaved paired measurement against the original.
+      For each thread config: decompose the layer once (SVD for 1×1 and linear layers, Tucker-2
+      for k×k with r2 = ⌊β·r1⌋) and time every rank from R down to R_min interleaved with the
+      original layer (A B A B …), so t/T and its CI survive drift; the original is also measured
+      alone every --reference-every ranks. Then apply the policies and check each choice with a
+      longer interleaved measurement against the original.
 
-      Policies: paper (Algorithm 1 exactly: largest drop Δ(r) = t(r+1) − t(r), keep if faster than
-      the original), robust (largest rank statistically tied with the fastest, kept only if faster
-      than the original with confidence and confirmed by the paired check), fastest (argmin).
+      Policies: paper (Algorithm 1 exactly: largest drop Δ(r) = t(r+1) − t(r), kept if faster
+      than the original), robust (among ranks faster than the original with confidence, the
+      largest whose throughput ties the best; revoked if the check is not significant), fastest
+      (argmin).
 
-      Writes to --out: sweep.csv (one row per point), sweep.json (everything: samples, statistics,
-      counters, fingerprint, decisions), sweep.md (the summary printed on stdout), sweep.svg
+      Writes to --out: sweep.md (the summary printed on stdout), sweep.csv (one row per point),
+      sweep.json (everything: samples, statistics, counters, fingerprint, decisions), sweep.svg
       (throughput vs rank, the paper's Figure 2), plan.json and points.jsonl (the journal). Ctrl-C
       stops after the current sample and writes what was measured; --resume DIR continues it.
       """)
@@ -43,13 +45,9 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "Rank step.")
   var step: Int = 1
 
-  @Option(help: "Batch size (images per call).")
-  var batch: Int = 8
+  @OptionGroup var workload: WorkloadOptions
 
-  @OptionGroup var threads: ThreadOptions
-
-  @Option(help: "inference (forward) or training (forward, both backward passes, SGD update).")
-  var mode: String = "inference"
+  @OptionGroup var threads: ThreadListOptions
 
   @Option(
     help:
@@ -57,19 +55,9 @@ struct SweepCommand: ParsableCommand {
   )
   var frozen: String = "none"
 
-  @Option(help: "Rank-selection policies: paper, robust, fastest, or all.")
-  var policy: String = "paper,robust"
+  @OptionGroup var policies: PolicyOptions
 
   @OptionGroup var measurement: MeasurementOptions
-
-  @Option(help: "Re-measure the original layer after every N ranks.")
-  var referenceEvery: Int = 16
-
-  @Option(help: "Throughput difference the robust policy treats as a tie (0.05 = 5%).")
-  var tieTolerance: Double = RankPolicy.defaultTolerance
-
-  @Option(help: "Seconds for the interleaved check of each chosen rank against the original (0: skip).")
-  var confirmBudget: Double = 1
 
   @Option(help: "Output directory (default: results/sweeps/<layer>-<UTC time>).")
   var out: String?
@@ -94,27 +82,21 @@ struct SweepCommand: ParsableCommand {
     }
     let resolvedModel = try model.resolve()
     let spec = try ModelCatalog(resolvedModel).layer(named: layerName)
-    guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1") }
-    guard let resolvedMode = Mode(rawValue: mode) else {
-      throw HarnessError.invalidOption("--mode '\(mode)': use inference or training")
-    }
+    let (batch, mode) = try workload.resolve()
     guard ratio > 1 else { throw DecompositionError.badCompressionRatio(ratio) }
     let ranks = try SweepPlan.resolveRanks(layer: spec, ratio: ratio, from: from, to: to, step: step)
-    guard referenceEvery >= 1 else {
-      throw HarnessError.invalidOption("--reference-every must be at least 1")
-    }
-    guard tieTolerance >= 0 else { throw HarnessError.invalidOption("--tie-tolerance must be ≥ 0") }
-    guard confirmBudget >= 0 else { throw HarnessError.invalidOption("--confirm-budget must be ≥ 0") }
+    let policy = try policies.resolve(defaultConfirmBudget: 1)
     return SweepPlan(
       model: resolvedModel, layer: layerName, ratio: ratio, from: ranks.from, to: ranks.to, step: step,
       batch: batch,
-      threadConfigs: try threads.configs(topology: topology), mode: resolvedMode,
+      threadConfigs: try threads.configs(topology: topology), mode: mode,
       frozen: try FrozenFactors(parsing: frozen),
-      policies: try RankPolicy.parseList(policy), sampler: try measurement.configuration(defaultBudget: 0.5),
+      policies: policy.policies, sampler: try measurement.configuration(defaultBudget: 0.5),
       events: measurement.eventList(default: [
         "PAPI_TOT_CYC", "PAPI_TOT_INS", "perf::TASK-CLOCK", "perf::PAGE-FAULTS",
       ]),
-      referenceEvery: referenceEvery, confirmBudget: confirmBudget, tieTolerance: tieTolerance)
+      referenceEvery: policy.referenceEvery, confirmBudget: policy.confirmBudget,
+      tieTolerance: policy.tieTolerance)
   }
 
   func run() throws {

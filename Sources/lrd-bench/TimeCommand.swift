@@ -26,20 +26,12 @@ struct TimeCommand: ParsableCommand {
   @Option(help: "original, svd:R, tucker2:R1,R2 or branched:R1,R2,N.")
   var factorization: String = "original"
 
-  @Option(help: "Batch size.")
-  var batch: Int = 8
-
-  @Option(help: "inference or training.")
-  var mode: String = "inference"
+  @OptionGroup var workload: WorkloadOptions
 
   @Option(help: "Frozen factors in training mode: none, paper or indices like 0,2.")
   var frozen: String = "none"
 
-  @Option(help: "BLAS threads (default: all cores).")
-  var threads: Int?
-
-  @Option(help: "Thread binding: none, compact or scatter.")
-  var bind: String = "compact"
+  @OptionGroup var threads: ThreadConfigOptions
 
   @OptionGroup var measurement: MeasurementOptions
 
@@ -51,24 +43,12 @@ struct TimeCommand: ParsableCommand {
       let topology = try Topology()
       let resolvedModel = try model.resolve()
       _ = try ModelCatalog(resolvedModel).layer(named: layer)
-      guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1") }
-      guard let resolvedMode = Mode(rawValue: mode) else {
-        throw HarnessError.invalidOption("--mode '\(mode)': use inference or training")
-      }
-      guard let binding = BindingPolicy(rawValue: bind) else {
-        throw HarnessError.invalidOption("--bind '\(bind)': use none, compact or scatter")
-      }
-      let cores = topology.summary.coreCount
-      let count = threads ?? cores
-      guard (1...cores).contains(count) else {
-        throw ThreadConfigError.tooManyThreads(requested: count, cores: cores)
-      }
+      let (batch, mode) = try workload.resolve()
+      let config = try threads.resolve(topology: topology)
       let sampler = try measurement.configuration(defaultBudget: 2)
       let spec = PointSpec(
         model: resolvedModel, layer: layer, factorization: try Factorization(parsing: factorization),
-        batch: batch,
-        mode: resolvedMode, frozen: try FrozenFactors(parsing: frozen),
-        threads: ThreadConfig(threads: count, binding: binding),
+        batch: batch, mode: mode, frozen: try FrozenFactors(parsing: frozen), threads: config,
         cache: sampler.cache)
       Interruption.install()
       let result = try PointTiming.run(

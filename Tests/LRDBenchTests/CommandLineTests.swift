@@ -23,8 +23,8 @@ struct CommandLineTests {
     let command = try #require(
       try LRDBench.parseAsRoot(["sweep", "--layer", "layer4.2.conv2"]) as? SweepCommand)
     #expect(command.layer == "layer4.2.conv2")
-    #expect(command.batch == 8 && command.ratio == 2 && command.step == 1)
-    #expect(command.policy == "paper,robust" && command.mode == "inference")
+    #expect(command.workload.batch == 8 && command.ratio == 2 && command.step == 1)
+    #expect(command.policies.policy == "paper,robust" && command.workload.mode == "inference")
     #expect(command.threads.bind == "compact" && command.threads.threads == nil)
   }
 

@@ -1,0 +1,61 @@
+import Tensors
+
+/// Plain `cblas_sgemm` calls on preallocated row-major operands: the reference every kernel is
+/// compared with, and the workload of `lrd-bench counters`.
+///
+/// Inference: C (M×N) = A (M×K) · B (K×N). Training adds the two GEMMs of a backward pass,
+/// dA (M×K) = C · Bᵀ and dB (K×N) = Aᵀ · C. `run()` allocates nothing.
+public final class GEMMWorkload {
+  public let m: Int
+  public let n: Int
+  public let k: Int
+  public let training: Bool
+  let a: Tensor
+  let b: Tensor
+  let c: Tensor
+  let da: Tensor
+  let db: Tensor
+
+  /// Operands filled with uniform values (timing does not depend on them), every page touched.
+  public init(m: Int, n: Int, k: Int, training: Bool = false, seed: UInt64 = 7) {
+    self.m = m
+    self.n = n
+    self.k = k
+    self.training = training
+    a = Tensor(uniform: [m, k], seed: seed)
+    b = Tensor(uniform: [k, n], seed: seed &+ 1)
+    c = Tensor(zeros: [m, n])
+    da = Tensor(zeros: training ? [m, k] : [0])
+    db = Tensor(zeros: training ? [k, n] : [0])
+  }
+
+  /// FLOPs of one `run()`.
+  public var flops: Int { (training ? 3 : 1) * 2 * m * n * k }
+
+  /// One call: the forward GEMM, plus the two backward GEMMs in training.
+  public func run() {
+    let (m, n, k) = (self.m, self.n, self.k)
+    a.scalars.withUnsafeBufferPointer { ap in
+      b.scalars.withUnsafeBufferPointer { bp in
+        c.scalars.withUnsafeMutableBufferPointer { cp in
+          BLAS.gemm(
+            m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!,
+            ldc: n)
+          guard training else { return }
+          da.scalars.withUnsafeMutableBufferPointer { dap in
+            BLAS.gemm(
+              transposeB: true, m: m, n: k, k: n, a: UnsafePointer(cp.baseAddress!), lda: n,
+              b: bp.baseAddress!,
+              ldb: n, c: dap.baseAddress!, ldc: k)
+          }
+          db.scalars.withUnsafeMutableBufferPointer { dbp in
+            BLAS.gemm(
+              transposeA: true, m: k, n: n, k: m, a: ap.baseAddress!, lda: k,
+              b: UnsafePointer(cp.baseAddress!),
+              ldb: n, c: dbp.baseAddress!, ldc: n)
+          }
+        }
+      }
+    }
+  }
+}
