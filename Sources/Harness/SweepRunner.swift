@@ -94,9 +94,10 @@ public final class SweepRunner {
       configs: configs, interrupted: interrupted, decompositionSeconds: decompositionSeconds,
       elapsedSeconds: Clock.seconds(since: start),
       comparisonMethod:
-        "each rank's median over the median of the nearest re-measurement of the original (re-measured every "
-        + "\(plan.referenceEvery) ranks); decisions confirmed by interleaved ABAB measurement, bootstrap CI and Mann-Whitney U"
-    )
+        "every rank measured interleaved with the original (ABAB; sampling stops when the 95% CI of the median "
+        + "per-pair ratio reaches the target); t/T and its 95% CI from a bootstrap over the pairs; the original also "
+        + "measured alone every \(plan.referenceEvery) ranks to report drift; each decision re-checked by a longer "
+        + "interleaved measurement (bootstrap CI, Mann-Whitney U)")
   }
 
   func pointSpec(for task: SweepTask, layer: LayerSpec) -> PointSpec {

@@ -26,7 +26,8 @@ public struct Measurement: Codable, Sendable, Equatable {
   public var warmupSeconds: Double
   public var statistics: SampleStatistics
   public var stopReason: StopReason
-  /// Whether the CI target was reached.
+  /// Whether the sampler's precision target was reached: the CI of this median, or for interleaved
+  /// measurements the CI of the median per-pair ratio (see `Sampler`).
   public var reachedTarget: Bool
   /// Wall time spent on this point, warm-up included.
   public var elapsedSeconds: Double

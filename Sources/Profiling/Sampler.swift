@@ -101,7 +101,8 @@ public struct Sampler {
   /// Whether to recompute the CI after `n` samples (every sample early on, then every ~2%).
   static func shouldCheck(_ n: Int) -> Bool { n < 100 || n % max(n / 50, 1) == 0 }
 
-  func finish(_ acc: Accumulator, calibration: Calibration, reason: StopReason, start: UInt64) -> Measurement
+  func finish(_ acc: Accumulator, calibration: Calibration, reason: StopReason, reached: Bool, start: UInt64)
+    -> Measurement
   {
     let calls = Double(max(acc.samples.count * calibration.callsPerSample, 1))
     let stats = SampleStatistics(acc.samples)
@@ -118,7 +119,7 @@ public struct Sampler {
     return Measurement(
       samples: acc.samples, callsPerSample: calibration.callsPerSample, warmupCalls: calibration.warmupCalls,
       warmupSeconds: calibration.warmupSeconds, statistics: stats, stopReason: reason,
-      reachedTarget: stats.relativeHalfWidth <= configuration.targetRelativeHalfWidth,
+      reachedTarget: reached,
       elapsedSeconds: Clock.seconds(since: start), cache: configuration.cache, counters: readings,
       usage: ProcessUsage(
         pageFaultsPerCall: acc.faults / calls, contextSwitchesPerCall: acc.switches / calls,
@@ -146,8 +147,22 @@ public struct Sampler {
     }
   }
 
-  /// The sampling loop for one body or several interleaved ones (one sample of each per round);
-  /// stops when every body's median reaches the CI target, or on budget, cap or interruption.
+  /// Whether the sampler's precision target is met: one body — the CI of its median; two
+  /// interleaved bodies — the CI of the median of the per-pair ratios b_i / a_i (order statistics),
+  /// the quantity a paired comparison is about, in which drift common to both cancels.
+  func targetReached(_ accumulators: [Accumulator]) -> Bool {
+    let target = configuration.targetRelativeHalfWidth
+    if accumulators.count == 2 {
+      let a = accumulators[0].samples
+      let b = accumulators[1].samples
+      let ratios = (0..<min(a.count, b.count)).map { b[$0] / a[$0] }
+      return SampleStatistics(ratios).relativeHalfWidth <= target
+    }
+    return accumulators.allSatisfy { SampleStatistics($0.samples).relativeHalfWidth <= target }
+  }
+
+  /// The sampling loop for one body or two interleaved ones (one sample of each per round); stops
+  /// when `targetReached`, or on budget, cap or interruption.
   func run(_ bodies: [() -> Void]) -> [Measurement] {
     let c = configuration
     let start = Clock.now()
@@ -184,8 +199,9 @@ public struct Sampler {
         }
       }
     }
+    let reached = targetReached(accumulators)
     return bodies.indices.map {
-      finish(accumulators[$0], calibration: calibrations[$0], reason: reason, start: start)
+      finish(accumulators[$0], calibration: calibrations[$0], reason: reason, reached: reached, start: start)
     }
   }
 }
