@@ -94,8 +94,8 @@ public final class SweepRunner {
       configs: configs, interrupted: interrupted, decompositionSeconds: decompositionSeconds,
       elapsedSeconds: Clock.seconds(since: start),
       comparisonMethod:
-        "every rank measured interleaved with the original (ABAB; sampling stops when the 95% CI of the median "
-        + "per-pair ratio reaches the target); t/T and its 95% CI from a bootstrap over the pairs; the original also "
+        "every rank measured interleaved with the original (ABAB, until both medians reach the CI target or the "
+        + "budget is spent); t/T and its 95% CI from a bootstrap over the pairs; the original also "
         + "measured alone every \(plan.referenceEvery) ranks to report drift; each decision re-checked by a longer "
         + "interleaved measurement (bootstrap CI, Mann-Whitney U)")
   }

@@ -26,8 +26,8 @@ public struct Measurement: Codable, Sendable, Equatable {
   public var warmupSeconds: Double
   public var statistics: SampleStatistics
   public var stopReason: StopReason
-  /// Whether the sampler's precision target was reached: the CI of this median, or for interleaved
-  /// measurements the CI of the median per-pair ratio (see `Sampler`).
+  /// Whether the CI of the median reached the sampler's target (for interleaved measurements: the
+  /// CIs of both medians; the sampler keeps sampling both until both do).
   public var reachedTarget: Bool
   /// Wall time spent on this point, warm-up included.
   public var elapsedSeconds: Double

@@ -147,22 +147,15 @@ public struct Sampler {
     }
   }
 
-  /// Whether the sampler's precision target is met: one body — the CI of its median; two
-  /// interleaved bodies — the CI of the median of the per-pair ratios b_i / a_i (order statistics),
-  /// the quantity a paired comparison is about, in which drift common to both cancels.
+  /// Whether every body's median has reached the CI target.
   func targetReached(_ accumulators: [Accumulator]) -> Bool {
-    let target = configuration.targetRelativeHalfWidth
-    if accumulators.count == 2 {
-      let a = accumulators[0].samples
-      let b = accumulators[1].samples
-      let ratios = (0..<min(a.count, b.count)).map { b[$0] / a[$0] }
-      return SampleStatistics(ratios).relativeHalfWidth <= target
+    accumulators.allSatisfy {
+      SampleStatistics($0.samples).relativeHalfWidth <= configuration.targetRelativeHalfWidth
     }
-    return accumulators.allSatisfy { SampleStatistics($0.samples).relativeHalfWidth <= target }
   }
 
-  /// The sampling loop for one body or two interleaved ones (one sample of each per round); stops
-  /// when `targetReached`, or on budget, cap or interruption.
+  /// The sampling loop for one body or several interleaved ones (one sample of each per round);
+  /// stops when every body's median reaches the CI target, or on budget, cap or interruption.
   func run(_ bodies: [() -> Void]) -> [Measurement] {
     let c = configuration
     let start = Clock.now()
