@@ -22,6 +22,7 @@ public struct SVGChart: Sendable {
     }
   }
 
+  /// A highlighted point (drawn as a shape and named in the legend, so labels never overlap the data).
   public struct Marker: Sendable {
     public enum Shape: String, Sendable { case circle, diamond, triangle, square }
     public var x: Double
@@ -195,12 +196,6 @@ public struct SVGChart: Sendable {
     // Markers.
     for m in markers {
       out.append(Self.shape(m.shape, x: px(m.x), y: py(m.y), color: m.color))
-      // Labels near the right edge go to the left of their marker so they stay inside the plot.
-      let nearRight = px(m.x) > left + 0.7 * plotW
-      out.append(
-        "<text x=\"\(n(px(m.x) + (nearRight ? -10 : 8)))\" y=\"\(n(py(m.y) - 8))\" fill=\"\(m.color)\" "
-          + "font-weight=\"bold\" text-anchor=\"\(nearRight ? "end" : "start")\">\(Self.escape(m.label))</text>"
-      )
     }
     // Legend: two columns under the plot.
     var slot = 0

@@ -103,8 +103,12 @@ public enum SweepReport {
       if missed.isEmpty {
         lines.append("All \(total) points reached the CI target.")
       } else {
-        let names = missed.prefix(12).map {
-          "\($0.spec.factorization.primaryRank.map { "rank \($0)" } ?? "original") ±\(Format.percent($0.measurement.statistics.relativeHalfWidth, digits: 1))"
+        let names = missed.prefix(12).map { point -> String in
+          let name = point.spec.factorization.primaryRank.map { "rank \($0)" } ?? "original"
+          let own = Format.percent(point.measurement.statistics.relativeHalfWidth, digits: 1)
+          guard let reference = point.pairedReference else { return "\(name) ±\(own)" }
+          return
+            "\(name) (±\(own), original alongside ±\(Format.percent(reference.statistics.relativeHalfWidth, digits: 1)))"
         }
         lines.append(
           "\(total - missed.count) of \(total) points reached the CI target; missed: "
