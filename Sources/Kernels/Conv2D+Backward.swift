@@ -22,9 +22,7 @@ extension Conv2D {
           }
           dxp.update(repeating: 0)
           columnGradient.scalars.withUnsafeMutableBufferPointer { cp in
-            var start = 0
-            while start < m {
-              let rows = min(blockRows, m - start)
+            forEachBlock(of: blockRows) { start, rows in
               for group in 0..<g.groups {
                 BLAS.gemm(
                   transposeB: true, m: rows, n: k, k: n,
@@ -35,7 +33,6 @@ extension Conv2D {
               Im2col.unpackAdding(
                 g, columns: cp.baseAddress!, rows: start..<(start + rows), rowStride: blockRows,
                 dx: dxp.baseAddress!)
-              start += rows
             }
           }
         }
@@ -69,10 +66,8 @@ extension Conv2D {
           }
           columns.scalars.withUnsafeMutableBufferPointer { cp in
             let reuse = reusingForwardColumns && retainsColumns && packedInput == ObjectIdentifier(x)
-            let stride = retainsColumns ? m : blockRows
-            var start = 0
-            while start < m {
-              let rows = retainsColumns ? m : min(blockRows, m - start)
+            let stride = columnStride
+            forEachBlock(of: stride) { start, rows in
               if !reuse {
                 Im2col.pack(
                   g, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!,
@@ -86,7 +81,6 @@ extension Conv2D {
                   beta: start == 0 ? 0 : 1,
                   c: dwp.baseAddress! + group * n, ldc: g.outChannels)
               }
-              start += rows
             }
           }
         }

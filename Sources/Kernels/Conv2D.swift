@@ -125,10 +125,8 @@ public final class Conv2D {
             }
           } else {
             columns.scalars.withUnsafeMutableBufferPointer { cp in
-              let stride = retainsColumns ? m : blockRows
-              var start = 0
-              while start < m {
-                let rows = retainsColumns ? m : min(blockRows, m - start)
+              let stride = columnStride
+              forEachBlock(of: stride) { start, rows in
                 Im2col.pack(
                   g, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!,
                   rowStride: stride)
@@ -138,7 +136,6 @@ public final class Conv2D {
                     b: wp.baseAddress! + group * n, ldb: g.outChannels,
                     c: yp.baseAddress! + start * g.outChannels + group * n, ldc: g.outChannels)
                 }
-                start += rows
               }
             }
           }
@@ -153,25 +150,37 @@ public final class Conv2D {
     packedInput = retainsColumns && !g.isPointwise ? ObjectIdentifier(x) : nil
   }
 
-  /// Packs the im2col columns of `x` (what `forward` does before its GEMMs; the first block only
-  /// unless columns are retained), so benchmarks can time the copy on its own.
+  /// Packs the im2col columns of `x` block by block, as `forward` does before its GEMMs (each
+  /// block overwrites the workspace unless columns are retained), so benchmarks can time the copy
+  /// on its own.
   public func packColumns(_ x: Tensor) {
     precondition(x.shape == inputShape, "input \(x.shape) ≠ \(inputShape)")
     guard !geometry.isPointwise else { return }
     x.scalars.withUnsafeBufferPointer { xp in
       columns.scalars.withUnsafeMutableBufferPointer { cp in
-        let m = geometry.gemmM
-        let stride = retainsColumns ? m : blockRows
-        var start = 0
-        while start < m {
-          let rows = retainsColumns ? m : min(blockRows, m - start)
+        let stride = columnStride
+        forEachBlock(of: stride) { start, rows in
           Im2col.pack(
             geometry, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!,
             rowStride: stride)
-          start += rows
         }
       }
     }
     packedInput = retainsColumns ? ObjectIdentifier(x) : nil
+  }
+
+  /// Rows of the columns workspace: every output pixel when columns are retained, else one block.
+  var columnStride: Int { retainsColumns ? geometry.gemmM : blockRows }
+
+  /// Calls `body(firstRow, rowCount)` for consecutive blocks of at most `rowsPerBlock` output pixels.
+  @inline(__always)
+  func forEachBlock(of rowsPerBlock: Int, _ body: (Int, Int) -> Void) {
+    let m = geometry.gemmM
+    var start = 0
+    while start < m {
+      let rows = min(rowsPerBlock, m - start)
+      body(start, rows)
+      start += rows
+    }
   }
 }

@@ -25,11 +25,7 @@ enum Im2col {
     let (oh, ow) = (g.outHeight, g.outWidth)
     let contiguousRow = g.groups == 1
     for row in rows {
-      let xo = row % ow
-      let y = (row / ow) % oh
-      let n = row / (ow * oh)
-      let iy0 = y * g.stride - g.padding
-      let ix0 = xo * g.stride - g.padding
+      let (n, iy0, ix0) = origin(of: row, g, outHeight: oh, outWidth: ow)
       let local = row - rows.lowerBound
       for group in 0..<g.groups {
         let dst = columns + group * rowStride * kg + local * kg
@@ -60,6 +56,14 @@ enum Im2col {
     }
   }
 
+  /// The image and the top-left input position (may be in the padding) of output pixel `row`.
+  @inline(__always)
+  static func origin(of row: Int, _ g: ConvGeometry, outHeight oh: Int, outWidth ow: Int) -> (Int, Int, Int) {
+    let xo = row % ow
+    let y = (row / ow) % oh
+    return (row / (ow * oh), y * g.stride - g.padding, xo * g.stride - g.padding)
+  }
+
   /// Copies `count` floats; short runs (few channels, e.g. the RGB stem) use an inline loop instead
   /// of a memmove call.
   @inline(__always)
@@ -84,11 +88,7 @@ enum Im2col {
     let kg = g.gemmK
     let (oh, ow) = (g.outHeight, g.outWidth)
     for row in rows {
-      let xo = row % ow
-      let y = (row / ow) % oh
-      let n = row / (ow * oh)
-      let iy0 = y * g.stride - g.padding
-      let ix0 = xo * g.stride - g.padding
+      let (n, iy0, ix0) = origin(of: row, g, outHeight: oh, outWidth: ow)
       let local = row - rows.lowerBound
       for group in 0..<g.groups {
         let src = columns + group * rowStride * kg + local * kg

@@ -65,3 +65,19 @@ enum Reference {
     )
   }
 }
+
+/// Central finite difference of `loss` with respect to `x[index]` (step `h`), restoring `x`.
+func numericGradient(of loss: () -> Double, at index: Int, in x: Tensor, step h: Float = 1e-2) -> Double {
+  let saved = x.scalars[index]
+  x.scalars[index] = saved + h
+  let plus = loss()
+  x.scalars[index] = saved - h
+  let minus = loss()
+  x.scalars[index] = saved
+  return (plus - minus) / Double(2 * h)
+}
+
+/// Σ y·r: a loss whose gradient with respect to y is r.
+func dot(_ y: Tensor, _ r: Tensor) -> Double {
+  zip(y.scalars, r.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+}
