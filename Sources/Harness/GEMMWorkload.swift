@@ -17,16 +17,32 @@ public final class GEMMWorkload {
   let db: Tensor
 
   /// Operands filled with uniform values (timing does not depend on them), every page touched.
-  public init(m: Int, n: Int, k: Int, training: Bool = false, seed: UInt64 = 7) {
+  public convenience init(m: Int, n: Int, k: Int, training: Bool = false, seed: UInt64 = 7) {
+    self.init(
+      m: m, n: n, k: k, training: training, a: Tensor(uniform: [m, k], seed: seed),
+      b: Tensor(uniform: [k, n], seed: seed &+ 1), c: Tensor(zeros: [m, n]))
+  }
+
+  /// GEMMs on existing buffers (any shape with the right element counts), e.g. a kernel's own input,
+  /// weights and output, so the kernel and its reference touch the same memory. `da` and `db` are
+  /// allocated when training and not given.
+  public init(
+    m: Int, n: Int, k: Int, training: Bool, a: Tensor, b: Tensor, c: Tensor, da: Tensor? = nil,
+    db: Tensor? = nil
+  ) {
+    precondition(
+      a.count == m * k && b.count == k * n && c.count == m * n, "GEMM operands do not fit \(m)×\(n)×\(k)")
     self.m = m
     self.n = n
     self.k = k
     self.training = training
-    a = Tensor(uniform: [m, k], seed: seed)
-    b = Tensor(uniform: [k, n], seed: seed &+ 1)
-    c = Tensor(zeros: [m, n])
-    da = Tensor(zeros: training ? [m, k] : [0])
-    db = Tensor(zeros: training ? [k, n] : [0])
+    self.a = a
+    self.b = b
+    self.c = c
+    self.da = da ?? Tensor(zeros: training ? [m, k] : [0])
+    self.db = db ?? Tensor(zeros: training ? [k, n] : [0])
+    precondition(
+      !training || (self.da.count == m * k && self.db.count == k * n), "gradient buffers do not fit")
   }
 
   /// FLOPs of one `run()`.

@@ -111,7 +111,15 @@ public enum KernelBenchmark {
     let dy = Tensor(normal: g.outputShape, using: &rng)
     let dx = Tensor(zeros: g.inputShape)
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
-    let gemm = GEMMWorkload(m: m, n: n, k: k, training: training)
+    // The reference multiplies the kernel's own weights into its own output (and, for 1×1 stride-1
+    // layers, reads the kernel's own input), so both touch the same memory: on this class of machine
+    // where physical placement alone moves a memory-bound GEMM by 20%, separate buffers would not
+    // compare like with like. Layers that need im2col get a separate M×K operand.
+    let gemm = GEMMWorkload(
+      m: m, n: n, k: k, training: training,
+      a: g.isPointwise && g.groups == 1 ? x : Tensor(uniform: [m, k], seed: 5),
+      b: conv.weight, c: y, da: g.isPointwise && g.groups == 1 && training ? dx : nil,
+      db: training ? conv.weightGradient : nil)
     let kernelBody = {
       conv.forward(x, into: y)
       if training {
