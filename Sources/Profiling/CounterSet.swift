@@ -39,7 +39,8 @@ public enum CounterError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Events PAPI cannot resolve and the fallback cannot provide are reported unavailable with the
 /// reason, never silently dropped.
 public final class CounterSet {
-  public let availability: [EventAvailability]
+  /// Every requested event, measured or with the reason it is not (updated if starting fails).
+  public private(set) var availability: [EventAvailability]
   public let threads: [Int32]
   private var papiSets: [PAPIEventSet] = []
   /// For each PAPI set, the index in `availability` of each of its events.
@@ -119,10 +120,18 @@ public final class CounterSet {
   /// Whether any PAPI (hardware) event set is in use.
   public var usesPAPI: Bool { !papiSets.isEmpty }
 
-  /// Starts every counter from zero.
-  public func start() throws(CounterError) {
-    for set in papiSets {
-      do { try set.start() } catch { throw .papi(error) }
+  /// Starts every counter from zero. An event set PAPI refuses to start (e.g. a thread it may not
+  /// attach to) marks its events unavailable with PAPI's reason; the others still count.
+  public func start() {
+    for (index, set) in papiSets.enumerated() {
+      do {
+        try set.start()
+      } catch {
+        for slot in papiSlots[index] {
+          availability[slot].source = nil
+          availability[slot].reason = "PAPI_start: \(error)"
+        }
+      }
     }
     for entry in software { entry.counter.start() }
   }

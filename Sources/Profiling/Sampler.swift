@@ -161,7 +161,7 @@ public struct Sampler {
     let start = Clock.now()
     let calibrations = bodies.map { calibrate($0) }
     var accumulators = bodies.map { _ in Accumulator(events: counters?.availability.count ?? 0) }
-    try? counters?.start()
+    counters?.start()
     defer { counters?.stop() }
     var reason = StopReason.budget
     while true {
