@@ -170,10 +170,7 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
         + "t/T = \(percent(chosen.ratio)) [\(percent(chosen.ratioLower)), \(percent(chosen.ratioUpper))]")
   }
 
-  static func percent(_ x: Double) -> String {
-    let value = (x * 1000).rounded() / 10
-    return "\(value)%"
-  }
+  static func percent(_ x: Double) -> String { Format.percent(x, digits: 1) }
 }
 
 /// A policy's answer: a rank, or nil for ORG, with the timing it rests on and why.

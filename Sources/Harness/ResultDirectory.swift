@@ -96,6 +96,25 @@ public final class ResultDirectory {
     }
   }
 
+  /// The directory of a run and its plan: with `resume`, the existing directory and the plan saved
+  /// in it as `planFile`; otherwise a new plan from `makePlan`, written to `planFile` in `out` (or
+  /// the default directory for `kind`/`name(plan)`) before anything is measured.
+  public static func open<Plan: Codable>(
+    resume: String?, out: String?, planFile: String, kind: String, name: (Plan) -> String,
+    makePlan: () throws -> Plan
+  ) throws -> (directory: ResultDirectory, plan: Plan) {
+    if let resume {
+      let directory = try ResultDirectory(path: resume)
+      let plan = try directory.read(Plan.self, from: planFile)
+      printError("resuming \(resume) with the options saved in its \(planFile)")
+      return (directory, plan)
+    }
+    let plan = try makePlan()
+    let directory = try ResultDirectory(path: out ?? defaultPath(kind: kind, name: name(plan)))
+    try directory.write(try JSONCoding.encoder.encode(plan), to: planFile)
+    return (directory, plan)
+  }
+
   /// A default output directory `results/<kind>/<name>-<UTC timestamp>`.
   public static func defaultPath(kind: String, name: String) -> String {
     let formatter = DateFormatter()

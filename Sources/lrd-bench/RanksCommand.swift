@@ -66,18 +66,10 @@ struct RanksCommand: ParsableCommand {
   func run() throws {
     try guarded {
       let topology = try Topology()
-      let directory: ResultDirectory
-      let plan: RanksPlan
-      if let resume {
-        directory = try ResultDirectory(path: resume)
-        plan = try directory.read(RanksPlan.self, from: "ranks-plan.json")
-        printError("resuming the ranks study in \(resume) with its saved options")
-      } else {
-        plan = try makePlan(topology: topology)
-        directory = try ResultDirectory(
-          path: out ?? ResultDirectory.defaultPath(kind: "ranks", name: plan.model.rawValue))
-        try directory.write(try JSONCoding.encoder.encode(plan), to: "ranks-plan.json")
-      }
+      let (directory, plan) = try ResultDirectory.open(
+        resume: resume, out: out, planFile: "ranks-plan.json", kind: "ranks",
+        name: { (plan: RanksPlan) in plan.model.rawValue },
+        makePlan: { try makePlan(topology: topology) })
       let catalog = ModelCatalog(plan.model)
       let layers = try plan.filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
       Interruption.install()

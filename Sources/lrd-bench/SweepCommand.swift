@@ -102,18 +102,10 @@ struct SweepCommand: ParsableCommand {
   func run() throws {
     try guarded {
       let topology = try Topology()
-      let directory: ResultDirectory
-      let plan: SweepPlan
-      if let resume {
-        directory = try ResultDirectory(path: resume)
-        plan = try directory.read(SweepPlan.self, from: "plan.json")
-        printError("resuming the sweep of \(plan.layer) in \(resume) with its saved options")
-      } else {
-        plan = try makePlan(topology: topology)
-        directory = try ResultDirectory(
-          path: out ?? ResultDirectory.defaultPath(kind: "sweeps", name: plan.layer))
-        try directory.write(try JSONCoding.encoder.encode(plan), to: "plan.json")
-      }
+      let (directory, plan) = try ResultDirectory.open(
+        resume: resume, out: out, planFile: "plan.json", kind: "sweeps",
+        name: { (plan: SweepPlan) in plan.layer },
+        makePlan: { try makePlan(topology: topology) })
       Interruption.install()
       let runner = SweepRunner(plan: plan, directory: directory, topology: topology)
       runner.showProgress = !quiet
