@@ -23,13 +23,16 @@ let package = Package(
       name: "CPAPI", pkgConfig: "papi", providers: [.apt(["libpapi-dev"])]),
     // Linux perf_event_open(2): kernel headers only, no library.
     .systemLibrary(name: "CPerfEvent"),
+    // A malloc interposer: counts the process's heap allocations (timed regions, GEMM probes, tests).
+    .target(name: "CAllocationCounter"),
 
     // Swift modules, split along dependency lines.
-    .target(name: "Tensors", dependencies: ["CBLAS", "CLAPACKE"]),
+    .target(name: "Tensors", dependencies: ["CBLAS", "CLAPACKE", "CAllocationCounter"]),
     .target(name: "Kernels", dependencies: ["Tensors"]),
     .target(name: "Networks", dependencies: ["Kernels", "Tensors"]),
     .target(name: "Decomposition", dependencies: ["Tensors", "Kernels", "Networks"]),
-    .target(name: "Profiling", dependencies: ["Tensors", "CHwloc", "CPAPI", "CPerfEvent"]),
+    .target(
+      name: "Profiling", dependencies: ["Tensors", "CHwloc", "CPAPI", "CPerfEvent", "CAllocationCounter"]),
     .target(
       name: "Harness",
       dependencies: ["Tensors", "Kernels", "Networks", "Decomposition", "Profiling"]),
@@ -41,17 +44,16 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    // Tests: one target per module, plus a malloc counter used to prove kernels do not allocate.
-    .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+    // Tests: one target per module.
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensors", "AllocationCounter"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensors", "CAllocationCounter"]),
     .testTarget(name: "NetworksTests", dependencies: ["Networks"]),
     .testTarget(
       name: "DecompositionTests", dependencies: ["Decomposition", "Kernels", "Tensors", "Networks"]),
     .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Tensors"]),
     .testTarget(
       name: "HarnessTests",
-      dependencies: ["Harness", "Profiling", "Networks", "Decomposition", "AllocationCounter"]),
+      dependencies: ["Harness", "Profiling", "Networks", "Decomposition", "CAllocationCounter"]),
     .testTarget(
       name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling"],
       exclude: ["Fixtures", "Golden"]),

@@ -11,6 +11,8 @@ public struct CounterCheckResult: Codable, Sendable {
   public var threads: Int
   public var measurement: Measurement
   public var derived: [DerivedMetric]
+  /// How the OpenBLAS core was chosen (nil when the caller did not establish one).
+  public var blasCore: BLASCoreReport?
 }
 
 public enum CounterCheck {
@@ -40,6 +42,6 @@ public enum CounterCheck {
       measurement: measurement,
       derived: DerivedMetrics.compute(
         counters: measurement.counters, secondsPerCall: measurement.statistics.median,
-        flopsPerCall: 2 * n * n * n))
+        flopsPerCall: 2 * n * n * n), blasCore: BLASCoreGate.current)
   }
 }

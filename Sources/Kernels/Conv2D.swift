@@ -40,6 +40,15 @@ public final class Conv2D {
   let outputShape: [Int]
   /// Identity of the input whose columns `columns` holds in full (retaining mode only).
   var packedInput: ObjectIdentifier?
+  /// The forward GEMM's detour around OpenBLAS's allocating small-matrix kernel, when this core has
+  /// one for these shapes (see `GEMMAllocationProfile`); nil otherwise.
+  let detour: PaddedGEMM?
+  /// The allocation profile the detour decision was made with (a copy: no global access per call).
+  let allocationProfile: GEMMAllocationProfile
+  /// Whether `detour` is used for every forward GEMM (tests) rather than only where OpenBLAS allocates.
+  let alwaysDetour: Bool
+  /// `allocationProfile.residueMask`, computed once.
+  let residueMask: UInt16
 
   /// Target size of one im2col block: 2 MiB stays in L2/L3 while the GEMM reads it.
   public static let columnBlockBytes = 2 << 20
@@ -53,9 +62,11 @@ public final class Conv2D {
   /// `retainColumns` when every forward call is followed by `backwardWeights` on the same input.
   ///
   /// `blockRows` overrides the automatic block size (rows per im2col block: max(512, 2 MiB / row)).
+  /// `detour` forces (true) or forbids (false) the padded forward GEMM; by default it is used exactly
+  /// where this process's OpenBLAS core would allocate (`BLAS.allocationProfile`).
   public init(
     _ geometry: ConvGeometry, weight: Tensor, bias: Tensor? = nil, retainColumns: Bool = false,
-    blockRows: Int? = nil
+    blockRows: Int? = nil, detour: Bool? = nil
   ) throws(KernelError) {
     try geometry.validate()
     guard weight.shape == geometry.weightShape else {
@@ -82,6 +93,38 @@ public final class Conv2D {
     self.columns = Tensor(zeros: retained)
     self.columnGradient = Tensor(
       zeros: geometry.isPointwise ? [0] : [geometry.groups, block, geometry.gemmK])
+    let profile = BLAS.allocationProfile
+    self.allocationProfile = profile
+    self.residueMask = profile.residueMask
+    self.alwaysDetour = detour == true
+    // Rows per forward GEMM: all of them (pointwise, or columns retained) or one block; the last
+    // block may be shorter, and a shorter call is the likelier to take OpenBLAS's small path.
+    let (n, k) = (geometry.gemmN, geometry.gemmK)
+    let callRows = geometry.isPointwise || retainColumns ? m : block
+    let shortest = m % callRows == 0 ? callRows : m % callRows
+    let needed = profile.nnAllocates(m: shortest, n: n, k: k) && residueMask & 1 == 0
+    // Scratch for the calls that are routed: at most the rows below OpenBLAS's small-matrix bound.
+    let routedRows = detour == true ? callRows : min(callRows, max(1, profile.smallLimit / max(n * k, 1)))
+    self.detour = (detour ?? needed) ? PaddedGEMM(maxRows: routedRows, n: n, k: k) : nil
+  }
+
+  /// One forward GEMM, `C (rows×N) = A (rows×K) · B (K×N)`, through the detour where OpenBLAS
+  /// would allocate.
+  @inline(__always)
+  func forwardGEMM(
+    rows: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+  ) {
+    let (n, k, ld) = (geometry.gemmN, geometry.gemmK, geometry.outChannels)
+    // No `||` here: its autoclosure may allocate a context in unoptimised builds.
+    if let detour {
+      var route = alwaysDetour
+      if !route { route = allocationProfile.nnAllocates(m: rows, n: n, k: k, mask: residueMask) }
+      if route {
+        detour.run(m: rows, a: a, lda: lda, b: b, ldb: ld, c: c, ldc: ld)
+        return
+      }
+    }
+    BLAS.gemm(m: rows, n: n, k: k, a: a, lda: lda, b: b, ldb: ld, c: c, ldc: ld)
   }
 
   /// A convolution with He-normal random weights (std √(2/fan_in)) from `generator`.
@@ -118,10 +161,9 @@ public final class Conv2D {
         y.scalars.withUnsafeMutableBufferPointer { yp in
           if g.isPointwise {
             for group in 0..<g.groups {
-              BLAS.gemm(
-                m: m, n: n, k: k, a: xp.baseAddress! + group * k, lda: g.inChannels,
-                b: wp.baseAddress! + group * n, ldb: g.outChannels,
-                c: yp.baseAddress! + group * n, ldc: g.outChannels)
+              forwardGEMM(
+                rows: m, a: xp.baseAddress! + group * k, lda: g.inChannels, b: wp.baseAddress! + group * n,
+                c: yp.baseAddress! + group * n)
             }
           } else {
             columns.scalars.withUnsafeMutableBufferPointer { cp in
@@ -131,10 +173,10 @@ public final class Conv2D {
                   g, x: xp.baseAddress!, rows: start..<(start + rows), columns: cp.baseAddress!,
                   rowStride: stride)
                 for group in 0..<g.groups {
-                  BLAS.gemm(
-                    m: rows, n: n, k: k, a: cp.baseAddress! + group * stride * k, lda: k,
-                    b: wp.baseAddress! + group * n, ldb: g.outChannels,
-                    c: yp.baseAddress! + start * g.outChannels + group * n, ldc: g.outChannels)
+                  forwardGEMM(
+                    rows: rows, a: cp.baseAddress! + group * stride * k, lda: k,
+                    b: wp.baseAddress! + group * n,
+                    c: yp.baseAddress! + start * g.outChannels + group * n)
                 }
               }
             }

@@ -24,6 +24,8 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
   public var processingUnits: Int
   public var lastLevelCacheBytes: Int
   public var openBLAS: OpenBLASInfo
+  /// How the OpenBLAS core was chosen and verified (nil when the command did not establish one).
+  public var blasCore: BLASCoreReport?
   /// PAPI version and whether a PMU (hardware counters) is visible, with PAPI's reason if not.
   public var papi: String
   public var hasHardwareCounters: Bool
@@ -66,7 +68,7 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
     return MachineFingerprint(
       cpuModel: topology.cpuModel, topology: topology.oneLine, cores: topology.coreCount,
       processingUnits: topology.processingUnits.count, lastLevelCacheBytes: topology.lastLevelCacheBytes,
-      openBLAS: .current,
+      openBLAS: .current, blasCore: BLASCoreGate.current,
       papi: papiState.0, hasHardwareCounters: papiState.1, swiftVersion: swiftVersion,
       buildConfiguration: buildConfiguration, gitCommit: GitInfo.commit(),
       kernel: "\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))",

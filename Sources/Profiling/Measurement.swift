@@ -15,6 +15,10 @@ public struct ProcessUsage: Codable, Sendable, Equatable {
   public var contextSwitchesPerCall: Double
   /// CPU seconds (user + system, all threads) per call.
   public var cpuSecondsPerCall: Double
+  /// Heap allocations per call by any thread while timed (nil when the allocation counter is not
+  /// linked into the process). OpenBLAS's threaded driver allocates a job table per multi-threaded
+  /// GEMM, so multi-threaded points show a few per call; a kernel's own code allocates nothing.
+  public var allocationsPerCall: Double?
 }
 
 /// Everything measured for one point: every sample and its statistics.

@@ -1,3 +1,5 @@
+import CAllocationCounter
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -66,6 +68,7 @@ public struct Sampler {
     var faults = 0.0
     var switches = 0.0
     var cpu = 0.0
+    var allocations: UInt64 = 0
 
     init(events: Int) {
       counterTotals = [Double](repeating: 0, count: events)
@@ -82,9 +85,13 @@ public struct Sampler {
     var usage1 = rusage()
     counters?.read(into: &acc.before)
     getrusage(RUSAGE_SELF.rawValue, &usage0)
+    let allocations0 = lrd_alloc_process_count()
+    lrd_alloc_process_enable(1)
     let t0 = Clock.now()
     for _ in 0..<calls { body() }
     let t1 = Clock.now()
+    lrd_alloc_process_enable(0)
+    acc.allocations += lrd_alloc_process_count() &- allocations0
     getrusage(RUSAGE_SELF.rawValue, &usage1)
     counters?.read(into: &acc.after)
     acc.samples.append(Double(t1 &- t0) * 1e-9 / Double(calls))
@@ -95,6 +102,9 @@ public struct Sampler {
       Self.seconds(usage1.ru_utime) + Self.seconds(usage1.ru_stime) - Self.seconds(usage0.ru_utime)
       - Self.seconds(usage0.ru_stime)
   }
+
+  /// Whether heap allocations in timed regions can be counted (the interposer is linked).
+  static let countsAllocations = lrd_alloc_interposed() == 1
 
   static func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
 
@@ -123,7 +133,8 @@ public struct Sampler {
       elapsedSeconds: Clock.seconds(since: start), cache: configuration.cache, counters: readings,
       usage: ProcessUsage(
         pageFaultsPerCall: acc.faults / calls, contextSwitchesPerCall: acc.switches / calls,
-        cpuSecondsPerCall: acc.cpu / calls))
+        cpuSecondsPerCall: acc.cpu / calls,
+        allocationsPerCall: Self.countsAllocations ? Double(acc.allocations) / calls : nil))
   }
 
   /// Measures `body`: warm-up, calibration, then samples until the stop rule fires.

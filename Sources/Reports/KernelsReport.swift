@@ -11,6 +11,7 @@ public enum KernelsReport {
     var lines = [
       "Kernels of \(r.model) at batch \(r.batch), \(r.mode), \(r.threads) (binding \(r.binding.verified ? "verified" : "NOT verified")); "
         + "OpenBLAS \(r.fingerprint.openBLAS.version) (\(r.fingerprint.openBLAS.coreName)), \(r.fingerprint.buildConfiguration) build.",
+      FingerprintText.blasCore(r.fingerprint) + ".",
       "Each kernel is measured interleaved with a plain cblas_sgemm of the same M×N×K"
         + (r.mode == .training ? " (three GEMMs: forward, backward-data, backward-weights)" : "")
         + "; efficiency = sgemm time / kernel time (95% CI from a bootstrap of the paired samples).",

@@ -11,6 +11,7 @@ enum PointColumns {
     "cv", "samples", "calls_per_sample", "outliers", "reached_target", "stop_reason", "gflops",
     "images_per_s",
     "flops_per_call", "params", "macs_per_image", "relative_error", "page_faults_per_call",
+    "allocations_per_call",
     "context_switches_per_call", "cpu_utilisation", "paired_reference_median_s", "ratio_to_reference",
     "ratio_ci_low", "ratio_ci_high", "mann_whitney_p",
   ]
@@ -41,6 +42,7 @@ enum PointColumns {
       String(m.callsPerSample), String(s.outliers), m.reachedTarget ? "true" : "false", m.stopReason.rawValue,
       f(r.gflops, 2), f(r.imagesPerSecond, 1), String(r.flopsPerCall), String(r.cost.parameters),
       String(r.cost.macsPerImage), e(r.relativeError), f(m.usage.pageFaultsPerCall, 3),
+      m.usage.allocationsPerCall.map { f($0, 3) } ?? "",
       f(m.usage.contextSwitchesPerCall, 3), f(m.cpuUtilisation, 3),
     ]
     if let reference = r.pairedReference, let c = r.comparison {

@@ -16,6 +16,8 @@ public enum RanksReport {
         + "OpenBLAS \(r.fingerprint.openBLAS.version) (\(r.fingerprint.openBLAS.coreName)). \(r.sweeps) distinct shapes swept "
         + "(\(r.points) points) in \(Progress.clock(r.elapsedSeconds)); layers of identical shape share one sweep.",
       "",
+      FingerprintText.blasCore(r.fingerprint) + ".",
+      "",
     ]
     var header = ["Layer", "# In Channels", "# Out Channels", "\(Format.fixed(r.ratio, 0))x Ranks"]
     header += r.policies.map { "Optimized (\($0))" }
@@ -82,6 +84,8 @@ public enum BranchesReport {
       "α = \(Format.fixed(r.ratio, 2)) ranks rounded down to multiples of N; batch \(r.batch), \(r.mode), \(r.threads); "
         + "\(r.fingerprint.cpuModel), OpenBLAS \(r.fingerprint.openBLAS.version). Original: \(Format.duration(r.referenceSeconds)) "
         + "(\(r.references.count) measurements).",
+      "",
+      FingerprintText.blasCore(r.fingerprint) + ".",
       "",
     ]
     var table = MarkdownTable(

@@ -42,6 +42,7 @@ public enum SweepReport {
       "OpenBLAS \(result.fingerprint.openBLAS.version) (\(result.fingerprint.openBLAS.coreName)); "
         + "\(result.fingerprint.papi); build \(result.fingerprint.buildConfiguration), commit \(result.fingerprint.gitCommit.prefix(12))."
     )
+    lines.append(FingerprintText.blasCore(result.fingerprint) + ".")
     lines.append(
       "Per point: CI target ±\(Format.percent(plan.sampler.targetRelativeHalfWidth, digits: 1)) of the median, budget "
         + "\(Format.fixed(plan.sampler.budgetSeconds, 2)) s; decomposition \(Format.duration(result.decompositionSeconds)) "

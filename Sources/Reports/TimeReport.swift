@@ -58,6 +58,7 @@ public enum TimeReport {
     lines.append("Machine: \(f.cpuModel); \(f.topology)")
     lines.append(
       "  OpenBLAS \(f.openBLAS.version) (\(f.openBLAS.coreName), \(f.openBLAS.parallel)); \(f.papi)")
+    lines.append("  \(FingerprintText.blasCore(f))")
     lines.append("  Swift \(f.swiftVersion) \(f.buildConfiguration); commit \(f.gitCommit); \(f.kernel)")
     lines.append(
       "  clock: \(f.clock.source), overhead \(Format.fixed(f.clock.medianNanoseconds, 0)) ns per reading, "

@@ -3,18 +3,38 @@ import Harness
 import Profiling
 import Tensors
 
-/// `lrd-bench topology`: hwloc's view of the machine plus OpenBLAS's configuration.
+/// `lrd-bench topology`: hwloc's view of the machine, the CPU's SIMD level, the OpenBLAS core and
+/// the candidate cores' sgemm throughput. A pure function of the gathered `Document`.
 public enum TopologyReport {
-  struct Document: Encodable {
-    var topology: TopologySummary
-    var openBLAS: MachineFingerprint.OpenBLASInfo
+  /// Everything `topology` shows, gathered by the command.
+  public struct Document: Codable, Sendable {
+    public var topology: TopologySummary
+    public var openBLAS: MachineFingerprint.OpenBLASInfo
+    public var blasThreads: Int
+    public var cpu: CPUFeatures
+    public var blasCore: BLASCoreReport
+    public var candidates: [CoreCandidateResult]
+
+    public init(
+      topology: TopologySummary, openBLAS: MachineFingerprint.OpenBLASInfo, blasThreads: Int,
+      cpu: CPUFeatures, blasCore: BLASCoreReport, candidates: [CoreCandidateResult]
+    ) {
+      self.topology = topology
+      self.openBLAS = openBLAS
+      self.blasThreads = blasThreads
+      self.cpu = cpu
+      self.blasCore = blasCore
+      self.candidates = candidates
+    }
   }
 
-  static var openBLAS: MachineFingerprint.OpenBLASInfo { .current }
-
-  public static func text(_ t: TopologySummary) -> String {
+  public static func text(_ d: Document) -> String {
+    let t = d.topology
     var lines: [String] = []
     lines.append("CPU model:   \(t.cpuModel)")
+    lines.append(
+      "ISA:         \(d.cpu.summary) (\(d.cpu.vendor)"
+        + (d.cpu.family.map { ", family \($0)" } ?? "") + (d.cpu.model.map { " model \($0)" } ?? "") + ")")
     lines.append("Packages:    \(t.packages)")
     lines.append(
       "Cores:       \(t.coreCount)  ("
@@ -39,17 +59,50 @@ public enum TopologyReport {
     }
     lines.append("Memory:      \(ByteCount.format(t.totalMemoryBytes))")
     lines.append("hwloc:       \(t.hwlocVersion)")
-    let blas = openBLAS
+    let blas = d.openBLAS
     lines.append(
-      "OpenBLAS:    \(blas.version), core \(blas.coreName), \(blas.parallel), \(BLAS.threads) threads (max \(blas.maxThreads))"
+      "OpenBLAS:    \(blas.version), core \(blas.coreName), \(blas.parallel), \(d.blasThreads) threads (max \(blas.maxThreads))"
     )
     lines.append("             \(blas.configuration)")
+    let core = d.blasCore
+    lines.append("BLAS core:   \(core.coreUsed), chosen by \(core.selection.rawValue): \(core.reason)")
+    lines.append(
+      "             OpenBLAS's own choice: \(core.openBLASChoice ?? "not probed")"
+        + (core.simulatedOpenBLASChoice == nil ? "" : " (simulated)")
+        + "; OPENBLAS_CORETYPE" + (core.coretypeVariable.map { "=\($0)" } ?? " unset")
+        + "; selection took \(Format.duration(core.selectionSeconds))")
+    lines.append("             self-check \(core.selfCheck?.summary ?? "not run")")
+    if let allocations = core.selfCheck?.allocations {
+      lines.append("             allocations: \(allocations.summary)")
+    }
+    for warning in core.warnings { lines.append("             warning: \(warning)") }
+    if !d.candidates.isEmpty {
+      let size = d.candidates.compactMap { $0.rates.first?.size }.first ?? 0
+      let threads = Array(Set(d.candidates.flatMap { $0.rates.map(\.threads) })).sorted()
+      lines.append("")
+      lines.append("Candidate cores (each in a child process; sgemm \(size)³, GFLOP/s, median):")
+      var table = TextTable(
+        header: ["core", "runs as", "self-check"] + threads.map { "\($0) thread\($0 == 1 ? "" : "s")" },
+        rightAligned: Set(3..<(3 + threads.count)))
+      for candidate in d.candidates {
+        let check =
+          candidate.failure ?? (candidate.selfCheck.map { $0.passed ? "passed" : "FAILED" } ?? "—")
+        table.append(
+          [
+            candidate.core + (candidate.core.lowercased() == core.coreUsed.lowercased() ? " (in use)" : ""),
+            candidate.reported ?? "—", check,
+          ]
+            + threads.map { count in
+              candidate.rates.first { $0.threads == count }.map { Format.fixed($0.gflops, 1) } ?? "—"
+            })
+      }
+      lines.append(table.text.trimmingCharacters(in: .newlines))
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 
-  public static func json(_ t: TopologySummary) throws -> String {
-    String(decoding: try JSONCoding.encoder.encode(Document(topology: t, openBLAS: openBLAS)), as: UTF8.self)
-      + "\n"
+  public static func json(_ d: Document) throws -> String {
+    String(decoding: try JSONCoding.encoder.encode(d), as: UTF8.self) + "\n"
   }
 }
 
@@ -75,6 +128,7 @@ public enum CountersReport {
     } else {
       lines.append("PAPI failed to initialise: \(r.papiError ?? "unknown error")")
     }
+    if let core = r.blasCore { lines.append(core.headerLine) }
     lines.append("")
     lines.append("Events:")
     let width = max(r.events.map(\.name.count).max() ?? 0, 10)

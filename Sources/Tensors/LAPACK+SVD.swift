@@ -26,28 +26,52 @@ public enum LAPACK {
   public static func svd(_ a: [Float], m: Int, n: Int) throws(NumericsError)
     -> SingularValueDecomposition
   {
+    guard a.allSatisfy({ $0.isFinite }) else { throw NumericsError.nonFinite(what: "matrix") }
+    let (s, u, vt) = try gesdd(a, m: m, n: n, routine: "sgesdd") { m, n, a, s, u, vt in
+      LAPACKE_sgesdd(lrd_lapack_row_major(), CChar(UInt8(ascii: "S")), m, n, a, n, s, u, min(m, n), vt, n)
+    }
+    return SingularValueDecomposition(m: m, n: n, u: u, s: s, vt: vt)
+  }
+
+  /// Thin SVD in double precision (`dgesdd`), the reference the start-up self-check compares
+  /// `sgesdd` with. Returns (singular values, U m×p, Vᵀ p×n), row-major.
+  public static func svdDouble(_ a: [Double], m: Int, n: Int) throws(NumericsError)
+    -> (s: [Double], u: [Double], vt: [Double])
+  {
+    try gesdd(a, m: m, n: n, routine: "dgesdd") { m, n, a, s, u, vt in
+      LAPACKE_dgesdd(lrd_lapack_row_major(), CChar(UInt8(ascii: "S")), m, n, a, n, s, u, min(m, n), vt, n)
+    }
+  }
+
+  /// The shared body of `?gesdd`: checks the shape, allocates S, U, Vᵀ and maps `info`. `call`
+  /// receives (m, n, A, S, U, Vᵀ) and returns LAPACK's info.
+  static func gesdd<T: BinaryFloatingPoint>(
+    _ a: [T], m: Int, n: Int, routine: String,
+    call: (
+      lrd_lapack_int, lrd_lapack_int, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?,
+      UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?
+    ) -> lrd_lapack_int
+  ) throws(NumericsError) -> (s: [T], u: [T], vt: [T]) {
     guard a.count == m * n, m > 0, n > 0 else {
       throw NumericsError.shapeMismatch("svd: \(a.count) values do not form a \(m)×\(n) matrix")
     }
-    guard a.allSatisfy({ $0.isFinite }) else { throw NumericsError.nonFinite(what: "matrix") }
     let p = min(m, n)
     var work = a
-    var s = [Float](repeating: 0, count: p)
-    var u = [Float](repeating: 0, count: m * p)
-    var vt = [Float](repeating: 0, count: p * n)
+    var s = [T](repeating: 0, count: p)
+    var u = [T](repeating: 0, count: m * p)
+    var vt = [T](repeating: 0, count: p * n)
     let info = work.withUnsafeMutableBufferPointer { ap in
       s.withUnsafeMutableBufferPointer { sp in
         u.withUnsafeMutableBufferPointer { up in
           vt.withUnsafeMutableBufferPointer { vp in
-            LAPACKE_sgesdd(
-              lrd_lapack_row_major(), CChar(UInt8(ascii: "S")), lrd_lapack_int(m), lrd_lapack_int(n),
-              ap.baseAddress, lrd_lapack_int(n), sp.baseAddress, up.baseAddress, lrd_lapack_int(p),
-              vp.baseAddress, lrd_lapack_int(n))
+            call(
+              lrd_lapack_int(m), lrd_lapack_int(n), ap.baseAddress, sp.baseAddress, up.baseAddress,
+              vp.baseAddress)
           }
         }
       }
     }
-    try check(info, "sgesdd")
-    return SingularValueDecomposition(m: m, n: n, u: u, s: s, vt: vt)
+    try check(info, routine)
+    return (s, u, vt)
   }
 }

@@ -31,6 +31,8 @@ struct BranchesCommand: ParsableCommand {
 
   @OptionGroup var threads: ThreadConfigOptions
 
+  @OptionGroup var blasCore: BLASCoreOptions
+
   @OptionGroup var measurement: MeasurementOptions
 
   @Option(help: "Output directory (default: results/branches/<layer>-<UTC time>).")
@@ -41,6 +43,7 @@ struct BranchesCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
+      try blasCore.establish()
       let topology = try Topology()
       let resolved = try model.resolve()
       _ = try ModelCatalog(resolved).layer(named: layer)

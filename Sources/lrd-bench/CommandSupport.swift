@@ -160,6 +160,25 @@ struct PolicyOptions: ParsableArguments {
   }
 }
 
+/// `--blas-core`, shared by every command that runs BLAS: establishes the OpenBLAS core before
+/// anything is measured (may restart the process with `OPENBLAS_CORETYPE`).
+struct BLASCoreOptions: ParsableArguments {
+  @Option(
+    name: .customLong("blas-core"),
+    help: ArgumentHelp(
+      "OpenBLAS core: auto (replace a generic core by the best verified one), keep (measure what OpenBLAS chose), or a core name such as SkylakeX or Haswell (default: $LRD_BENCH_BLAS_CORE or auto).",
+      valueName: "auto|keep|NAME"))
+  var blasCore: String?
+
+  /// Establishes the core and prints its warnings on stderr.
+  @discardableResult
+  func establish() throws -> BLASCoreReport {
+    let report = BLASCoreGate.establish(try BLASCoreGate.request(option: blasCore))
+    for warning in report.warnings { printError("warning: \(warning)") }
+    return report
+  }
+}
+
 /// Runs a command body, turning errors into a one-line message on stderr and an exit code:
 /// bad input (unknown names, ranges, options) → 64; anything else → 1. No stack traces.
 func guarded(_ body: () throws -> Void) throws {
@@ -170,7 +189,8 @@ func guarded(_ body: () throws -> Void) throws {
   } catch {
     printError("error: \(error)")
     switch error {
-    case is CatalogError, is DecompositionError, is ThreadConfigError, is SamplerError, is KernelError:
+    case is CatalogError, is DecompositionError, is ThreadConfigError, is SamplerError, is KernelError,
+      is BLASCoreError:
       throw ExitCode(64)
     case HarnessError.invalidOption, HarnessError.resume:
       throw ExitCode(64)

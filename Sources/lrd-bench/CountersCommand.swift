@@ -21,11 +21,14 @@ struct CountersCommand: ParsableCommand {
   @Option(help: "Size n of the n×n×n sgemm that is measured.")
   var size: Int = 512
 
+  @OptionGroup var blasCore: BLASCoreOptions
+
   @Option(help: "Output format: text or json.")
   var format: TextFormat = .text
 
   func run() throws {
     try guarded {
+      try blasCore.establish()
       guard size >= 1 else { throw HarnessError.invalidOption("--size must be at least 1") }
       let list = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
         !$0.isEmpty

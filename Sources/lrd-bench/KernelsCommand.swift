@@ -24,6 +24,8 @@ struct KernelsCommand: ParsableCommand {
 
   @OptionGroup var threads: ThreadConfigOptions
 
+  @OptionGroup var blasCore: BLASCoreOptions
+
   @OptionGroup var measurement: MeasurementOptions
 
   @Option(help: "Regular expression on layer names: measure only the shapes of matching layers.")
@@ -37,6 +39,7 @@ struct KernelsCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
+      try blasCore.establish()
       let topology = try Topology()
       let (batch, mode) = try workload.resolve()
       let config = try threads.resolve(topology: topology)

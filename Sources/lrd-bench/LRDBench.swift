@@ -15,6 +15,6 @@ struct LRDBench: ParsableCommand {
       """,
     subcommands: [
       SweepCommand.self, RanksCommand.self, BranchesCommand.self, TimeCommand.self, KernelsCommand.self,
-      LayersCommand.self, TopologyCommand.self, CountersCommand.self,
+      LayersCommand.self, TopologyCommand.self, CountersCommand.self, BLASCheckCommand.self,
     ])
 }

@@ -34,6 +34,8 @@ struct RanksCommand: ParsableCommand {
 
   @OptionGroup var policies: PolicyOptions
 
+  @OptionGroup var blasCore: BLASCoreOptions
+
   @OptionGroup var measurement: MeasurementOptions
 
   @Option(help: "Output directory (default: results/ranks/<model>-<UTC time>).")
@@ -65,6 +67,7 @@ struct RanksCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
+      try blasCore.establish()
       let topology = try Topology()
       let (directory, plan) = try ResultDirectory.open(
         resume: resume, out: out, planFile: "ranks-plan.json", kind: "ranks",

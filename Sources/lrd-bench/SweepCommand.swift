@@ -57,6 +57,8 @@ struct SweepCommand: ParsableCommand {
 
   @OptionGroup var policies: PolicyOptions
 
+  @OptionGroup var blasCore: BLASCoreOptions
+
   @OptionGroup var measurement: MeasurementOptions
 
   @Option(help: "Output directory (default: results/sweeps/<layer>-<UTC time>).")
@@ -101,6 +103,7 @@ struct SweepCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
+      try blasCore.establish()
       let topology = try Topology()
       let (directory, plan) = try ResultDirectory.open(
         resume: resume, out: out, planFile: "plan.json", kind: "sweeps",

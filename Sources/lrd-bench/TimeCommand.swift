@@ -33,6 +33,8 @@ struct TimeCommand: ParsableCommand {
 
   @OptionGroup var threads: ThreadConfigOptions
 
+  @OptionGroup var blasCore: BLASCoreOptions
+
   @OptionGroup var measurement: MeasurementOptions
 
   @Option(help: "Output format: text or json.")
@@ -40,6 +42,7 @@ struct TimeCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
+      try blasCore.establish()
       let topology = try Topology()
       let resolvedModel = try model.resolve()
       _ = try ModelCatalog(resolvedModel).layer(named: layer)

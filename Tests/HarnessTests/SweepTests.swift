@@ -1,4 +1,4 @@
-import AllocationCounter
+import CAllocationCounter
 import Decomposition
 import Foundation
 import Harness
@@ -129,9 +129,9 @@ struct LayerProgramTests {
     let decomposed = try LayerDecomposer(layer: layer, seed: 3).decompose(factorization)
     let program = try LayerProgram(decomposed, batch: 1, mode: .training, frozen: .paper)
     program.run()
-    allocation_counter_start()
+    lrd_alloc_thread_start()
     for _ in 0..<2 { program.run() }
-    #expect(allocation_counter_stop() == 0)
+    #expect(lrd_alloc_thread_stop() == 0)
     #expect(program.output.isFinite)
   }
 

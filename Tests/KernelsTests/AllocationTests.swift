@@ -1,4 +1,4 @@
-import AllocationCounter
+import CAllocationCounter
 import Kernels
 import Tensors
 import Testing
@@ -6,9 +6,9 @@ import Testing
 @Suite("Kernels do not allocate", .serialized)
 struct AllocationTests {
   @Test func counterSeesSwiftAllocations() {
-    allocation_counter_start()
+    lrd_alloc_thread_start()
     let array = [Int](repeating: 1, count: Int.random(in: 1000...2000))
-    let count = allocation_counter_stop()
+    let count = lrd_alloc_thread_stop()
     #expect(array.count >= 1000)
     #expect(count >= 1, "the allocation counter did not see an Array allocation")
   }
@@ -51,9 +51,9 @@ struct AllocationTests {
       norm.forwardInference(y, into: z)
     }
     step()
-    allocation_counter_start()
+    lrd_alloc_thread_start()
     for _ in 0..<3 { step() }
-    let allocations = allocation_counter_stop()
+    let allocations = lrd_alloc_thread_stop()
     #expect(allocations == 0, "\(allocations) heap allocations in 3 training steps of \(geometry)")
   }
 }

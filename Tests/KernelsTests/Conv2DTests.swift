@@ -33,6 +33,21 @@ struct Conv2DTests {
     let conv = try Conv2D(geometry, blockRows: blockRows, using: &rng)
     let x = Tensor(normal: geometry.inputShape, using: &rng)
     let y = Tensor(zeros: geometry.outputShape)
+    y.fill(.nan)  // garbage: every element must be written
+    conv.forward(x, into: y)
+    let expected = Reference.convForward(geometry, x: x, w: conv.weight)
+    #expect(y.relativeError(to: expected) < 1e-5, "\(geometry)")
+  }
+
+  /// The detour around OpenBLAS's allocating small-matrix kernel (forced here on every core).
+  @Test("forward through the padded GEMM", arguments: shapes, blockRows)
+  func forwardDetour(geometry: ConvGeometry, blockRows: Int?) throws {
+    var rng = SplitMix64(seed: 1)
+    let conv = try Conv2D(
+      geometry, weight: Tensor(normal: geometry.weightShape, using: &rng), blockRows: blockRows, detour: true)
+    let x = Tensor(normal: geometry.inputShape, using: &rng)
+    let y = Tensor(zeros: geometry.outputShape)
+    y.fill(.nan)
     conv.forward(x, into: y)
     let expected = Reference.convForward(geometry, x: x, w: conv.weight)
     #expect(y.relativeError(to: expected) < 1e-5, "\(geometry)")

@@ -1,0 +1,261 @@
+import Tensors
+
+/// How the OpenBLAS core a process measures with was chosen, and whether it was verified: stated in
+/// every result's fingerprint and report header.
+public struct BLASCoreReport: Codable, Sendable, Equatable {
+  /// How the core in use came to be.
+  public enum Selection: String, Codable, Sendable {
+    /// OpenBLAS's own choice, which matches the CPU's SIMD level.
+    case openblas
+    /// OpenBLAS chose a generic core; lrd-bench picked a better one, verified it and restarted with it.
+    case auto
+    /// `OPENBLAS_CORETYPE` was set in the environment and is respected.
+    case user
+    /// `--blas-core keep`: whatever OpenBLAS runs, even a generic core.
+    case keep
+    /// `--blas-core NAME`.
+    case named
+    /// The chosen core failed its self-check (or every candidate did); OpenBLAS's own choice is used.
+    case fallback
+  }
+
+  /// The CPU's SIMD level and extensions, e.g. "AVX-512 + AVX512_BF16, AVX512_VNNI".
+  public var isa: String
+  public var isaLevel: ISALevel
+  /// The core OpenBLAS picks by itself on this CPU (nil when it could not be probed).
+  public var openBLASChoice: String?
+  /// The core this process runs (`openblas_get_corename`).
+  public var coreUsed: String
+  public var selection: Selection
+  /// One sentence: why this core.
+  public var reason: String
+  /// `OPENBLAS_CORETYPE` as the process saw it (set by the user, or by lrd-bench when it restarted).
+  public var coretypeVariable: String?
+  /// The in-process self-check of `coreUsed` (nil only before it ran).
+  public var selfCheck: BLASSelfCheck?
+  /// Things the user must know (a generic core kept, a failed check, an ignored variable).
+  public var warnings: [String]
+  /// Seconds spent choosing: child self-checks and restarts included.
+  public var selectionSeconds: Double
+  /// Set when the generic-core condition was simulated (`LRD_BENCH_SIMULATE_OPENBLAS_CHOICE`).
+  public var simulatedOpenBLASChoice: String?
+
+  /// "BLAS core: Cooperlake (openblas: OpenBLAS's own choice …); CPU AVX-512 + …; self-check passed (…)".
+  public var headerLine: String {
+    let own = openBLASChoice.map { "OpenBLAS's own choice \($0)" } ?? "OpenBLAS's own choice not probed"
+    let check = selfCheck?.summary ?? "self-check not run"
+    return
+      "BLAS core \(coreUsed) (\(selection.rawValue); \(own)\(simulatedOpenBLASChoice == nil ? "" : ", simulated")); "
+      + "CPU \(isa); self-check \(check)"
+  }
+}
+
+/// What the user asked for with `--blas-core` / `LRD_BENCH_BLAS_CORE`.
+public enum BLASCoreRequest: Equatable, Sendable, CustomStringConvertible {
+  case auto
+  case keep
+  case named(String)
+
+  /// Parses "auto", "keep" or a core name (case-insensitive; must be one lrd-bench knows).
+  public init(parsing text: String) throws(BLASCoreError) {
+    switch text.lowercased() {
+    case "auto": self = .auto
+    case "keep": self = .keep
+    default:
+      guard OpenBLASCores.level(of: text) != nil else { throw .unknownCore(text) }
+      self = .named(OpenBLASCores.canonical(text))
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .auto: return "auto"
+    case .keep: return "keep"
+    case .named(let name): return name
+    }
+  }
+}
+
+/// Errors in choosing a BLAS core.
+public enum BLASCoreError: Error, Equatable, Sendable, CustomStringConvertible {
+  case unknownCore(String)
+
+  public var description: String {
+    switch self {
+    case .unknownCore(let name):
+      return "unknown OpenBLAS core '\(name)'; use auto, keep or one of: "
+        + OpenBLASCores.known.joined(separator: ", ")
+    }
+  }
+}
+
+/// A candidate core checked in a child process: what it reported and whether it passed.
+public struct CandidateCheck: Sendable, Equatable {
+  public var requested: String
+  /// The core the child actually ran (OpenBLAS ignores names it does not offer).
+  public var reported: String?
+  public var selfCheck: BLASSelfCheck?
+  /// Why the child gave no usable answer (crash, timeout, unreadable output).
+  public var failure: String?
+
+  public init(requested: String, reported: String?, selfCheck: BLASSelfCheck?, failure: String?) {
+    self.requested = requested
+    self.reported = reported
+    self.selfCheck = selfCheck
+    self.failure = failure
+  }
+
+  /// The child ran the requested core and its self-check passed.
+  public var accepted: Bool {
+    failure == nil && reported?.lowercased() == requested.lowercased() && selfCheck?.passed == true
+  }
+
+  /// Why it was not accepted, in words.
+  public var problem: String {
+    if let failure { return failure }
+    if let reported, reported.lowercased() != requested.lowercased() {
+      return "this OpenBLAS build does not offer \(requested) (it ran \(reported))"
+    }
+    if let selfCheck, !selfCheck.passed { return "self-check \(selfCheck.summary)" }
+    return "no result"
+  }
+}
+
+/// The choice of core, as a pure function of what the process knows (tested without processes).
+public enum BLASCoreDecision: Equatable, Sendable {
+  /// Measure with the core already loaded.
+  case run(BLASCoreReport)
+  /// Restart the process with `OPENBLAS_CORETYPE` set to the core (nil: unset) and this state.
+  case restart(coretype: String?, state: BLASCoreReport)
+
+  /// What the decision needs: the request, the CPU, the loaded core, the environment variable, and two
+  /// probes run only when needed (a child without `OPENBLAS_CORETYPE`; a child with a candidate core).
+  public struct Inputs {
+    public var request: BLASCoreRequest
+    public var cpu: CPUFeatures
+    public var current: String
+    public var coretypeVariable: String?
+    public var simulatedChoice: String?
+    public var probeOpenBLASChoice: () -> String?
+    public var verify: (String) -> CandidateCheck
+
+    public init(
+      request: BLASCoreRequest, cpu: CPUFeatures, current: String, coretypeVariable: String?,
+      simulatedChoice: String? = nil, probeOpenBLASChoice: @escaping () -> String?,
+      verify: @escaping (String) -> CandidateCheck
+    ) {
+      self.request = request
+      self.cpu = cpu
+      self.current = current
+      self.coretypeVariable = coretypeVariable
+      self.simulatedChoice = simulatedChoice
+      self.probeOpenBLASChoice = probeOpenBLASChoice
+      self.verify = verify
+    }
+  }
+
+  /// Decides (DESIGN.md "Machines and kernel libraries"): respect `OPENBLAS_CORETYPE` (warning when
+  /// it is weaker than the CPU); keep OpenBLAS's own choice when it matches the CPU; otherwise try the
+  /// candidates best first, each verified in a child, and restart with the first that passes; when
+  /// none passes, stay on OpenBLAS's choice and say so loudly.
+  public static func decide(_ inputs: Inputs) -> BLASCoreDecision {
+    let cpu = inputs.cpu
+    let current = inputs.current
+    let simulated = inputs.coretypeVariable == nil ? inputs.simulatedChoice : nil
+    let known: String? = simulated ?? (inputs.coretypeVariable == nil ? current : nil)
+    func report(_ selection: BLASCoreReport.Selection, core: String, reason: String, own: String?)
+      -> BLASCoreReport
+    {
+      BLASCoreReport(
+        isa: cpu.summary, isaLevel: cpu.level, openBLASChoice: own, coreUsed: core, selection: selection,
+        reason: reason, coretypeVariable: inputs.coretypeVariable, selfCheck: nil, warnings: [],
+        selectionSeconds: 0, simulatedOpenBLASChoice: simulated)
+    }
+    func weaknessWarning(_ core: String, _ what: String) -> String? {
+      guard OpenBLASCores.isWeaker(core, than: cpu) else { return nil }
+      let level = OpenBLASCores.level(of: core).map(\.description) ?? "?"
+      return
+        "\(what): \(core) runs \(level) kernels, weaker than this CPU's \(cpu.summary); its timings are not "
+        + "what a user of this CPU gets in production (slow GEMMs flatter every FLOP reduction)"
+    }
+    switch inputs.request {
+    case .keep:
+      var result = report(
+        .keep, core: current, reason: "--blas-core keep: measuring the core OpenBLAS runs",
+        own: known ?? inputs.probeOpenBLASChoice())
+      if let warning = weaknessWarning(current, "--blas-core keep") { result.warnings.append(warning) }
+      return .run(result)
+    case .named(let name):
+      if simulated == nil && current.lowercased() == name.lowercased() {
+        return .run(
+          report(
+            .named, core: current, reason: "--blas-core \(name)", own: known ?? inputs.probeOpenBLASChoice()))
+      }
+      let check = inputs.verify(name)
+      let own = known ?? inputs.probeOpenBLASChoice()
+      if check.accepted {
+        var state = report(
+          .named, core: name, reason: "--blas-core \(name), self-check passed in a child process", own: own)
+        if let warning = weaknessWarning(name, "--blas-core \(name)") { state.warnings.append(warning) }
+        return .restart(coretype: name, state: state)
+      }
+      return fallback(
+        inputs, own: own, message: "--blas-core \(name) was not used: \(check.problem)", report: report)
+    case .auto:
+      if let variable = inputs.coretypeVariable {
+        var result = report(
+          .user, core: current,
+          reason: "OPENBLAS_CORETYPE=\(variable) is set in the environment and respected",
+          own: inputs.probeOpenBLASChoice())
+        if current.lowercased() != variable.lowercased() {
+          result.warnings.append(
+            "OPENBLAS_CORETYPE=\(variable) names no core this OpenBLAS offers; it runs \(current) instead")
+        }
+        if let warning = weaknessWarning(current, "OPENBLAS_CORETYPE=\(variable)") {
+          result.warnings.append(warning + "; unset OPENBLAS_CORETYPE to let lrd-bench choose")
+        }
+        return .run(result)
+      }
+      let own = known ?? current
+      guard OpenBLASCores.isWeaker(own, than: cpu) else {
+        let level = OpenBLASCores.level(of: own).map { " (\($0) kernels)" } ?? ""
+        return .run(
+          report(
+            .openblas, core: current, reason: "OpenBLAS's own choice\(level) suits this \(cpu.summary) CPU",
+            own: own))
+      }
+      var problems: [String] = []
+      for candidate in OpenBLASCores.candidates(for: cpu) {
+        let check = inputs.verify(candidate)
+        if check.accepted {
+          return .restart(
+            coretype: candidate,
+            state: report(
+              .auto, core: candidate,
+              reason:
+                "OpenBLAS chose its generic \(own) core (\(OpenBLASCores.level(of: own)!) kernels) on this "
+                + "\(cpu.summary) CPU; auto chose \(candidate), the best core this build offers for it, after a "
+                + "self-check in a child process",
+              own: own))
+        }
+        problems.append("\(candidate): \(check.problem)")
+      }
+      return fallback(
+        inputs, own: own,
+        message: "OpenBLAS runs its generic \(own) core and no better core passed: "
+          + problems.joined(separator: "; "), report: report)
+    }
+  }
+
+  /// Stay on (or go back to) OpenBLAS's own choice, loudly.
+  static func fallback(
+    _ inputs: Inputs, own: String?, message: String,
+    report: (BLASCoreReport.Selection, String, String, String?) -> BLASCoreReport
+  ) -> BLASCoreDecision {
+    var state = report(
+      .fallback, inputs.coretypeVariable == nil ? inputs.current : (own ?? "?"), message, own)
+    state.warnings.append(message + "; measuring OpenBLAS's own choice \(own ?? "(unknown)") instead")
+    if inputs.coretypeVariable != nil { return .restart(coretype: nil, state: state) }
+    return .run(state)
+  }
+}
