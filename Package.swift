@@ -27,15 +27,16 @@ let package = Package(
     .target(name: "CAllocationCounter"),
 
     // Swift modules, split along dependency lines.
+    .target(name: "Geometry"),
     .target(name: "Tensors", dependencies: ["CBLAS", "CLAPACKE", "CAllocationCounter"]),
-    .target(name: "Kernels", dependencies: ["Tensors"]),
-    .target(name: "Networks", dependencies: ["Kernels", "Tensors"]),
-    .target(name: "Decomposition", dependencies: ["Tensors", "Kernels", "Networks"]),
+    .target(name: "Kernels", dependencies: ["Tensors", "Geometry"]),
+    .target(name: "Networks", dependencies: ["Geometry"]),
+    .target(name: "Decomposition", dependencies: ["Tensors", "Networks", "Geometry"]),
     .target(
       name: "Profiling", dependencies: ["Tensors", "CHwloc", "CPAPI", "CPerfEvent", "CAllocationCounter"]),
     .target(
       name: "Harness",
-      dependencies: ["Tensors", "Kernels", "Networks", "Decomposition", "Profiling"]),
+      dependencies: ["Tensors", "Geometry", "Kernels", "Networks", "Decomposition", "Profiling"]),
     .target(name: "Reports", dependencies: ["Harness", "Profiling", "Networks", "Tensors"]),
     .executableTarget(
       name: "lrd-bench",
@@ -45,11 +46,14 @@ let package = Package(
       ]),
 
     // Tests: one target per module.
+    .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
     .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensors", "CAllocationCounter"]),
+    .testTarget(
+      name: "KernelsTests", dependencies: ["Kernels", "Geometry", "Tensors", "CAllocationCounter"]),
     .testTarget(name: "NetworksTests", dependencies: ["Networks"]),
     .testTarget(
-      name: "DecompositionTests", dependencies: ["Decomposition", "Kernels", "Tensors", "Networks"]),
+      name: "DecompositionTests",
+      dependencies: ["Decomposition", "Geometry", "Kernels", "Tensors", "Networks"]),
     .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Tensors"]),
     .testTarget(
       name: "HarnessTests",

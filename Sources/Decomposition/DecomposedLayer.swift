@@ -39,7 +39,7 @@ public final class LayerDecomposer {
 
   /// A decomposer for `layer` with the given original weights (and bias for linear layers).
   public init(layer: LayerSpec, weight: Tensor, bias: Tensor? = nil) throws(DecompositionError) {
-    let expected = [layer.kernel, layer.kernel, layer.inChannels / layer.groups, layer.outChannels]
+    let expected = layer.shape.weightShape
     guard weight.shape == expected else {
       throw .numerics("weight \(weight.shape) does not match \(layer.name) (\(expected))")
     }
@@ -54,10 +54,7 @@ public final class LayerDecomposer {
   /// A decomposer for `layer` with He-normal random weights (std √(2/fan_in)) from `seed`.
   public convenience init(layer: LayerSpec, seed: UInt64) throws(DecompositionError) {
     var rng = SplitMix64(seed: seed)
-    let shape = [layer.kernel, layer.kernel, layer.inChannels / layer.groups, layer.outChannels]
-    let fanIn = Float(layer.kernel * layer.kernel * layer.inChannels / layer.groups)
-    try self.init(
-      layer: layer, weight: Tensor(normal: shape, standardDeviation: (2 / fanIn).squareRoot(), using: &rng))
+    try self.init(layer: layer, weight: Tensor(heNormal: layer.shape.weightShape, using: &rng))
   }
 
   /// The SVD of the weight (computed on first use).
@@ -80,15 +77,12 @@ public final class LayerDecomposer {
   public func decompose(_ factorization: Factorization) throws(DecompositionError) -> DecomposedLayer {
     try factorization.validate(for: layer)
     let base = layer
-    func part(
-      _ suffix: String, cin: Int, cout: Int, k: Int = 1, stride: Int = 1, padding: Int = 0,
-      groups: Int = 1, bias: Bool = false, atOutput: Bool
-    ) -> LayerSpec {
-      LayerSpec(
-        name: "\(base.name)[\(suffix)]", kind: base.kind, role: base.role, inChannels: cin, outChannels: cout,
-        kernel: k, stride: stride, padding: padding, groups: groups, bias: bias,
-        inputHeight: atOutput ? base.outputHeight : base.inputHeight,
-        inputWidth: atOutput ? base.outputWidth : base.inputWidth)
+    let specs = factorization.factorShapes(of: layer).map { factor in
+      factor.part.isEmpty
+        ? base
+        : LayerSpec(
+          name: "\(base.name)[\(factor.part)]", kind: base.kind, role: base.role, shape: factor.shape,
+          bias: factor.carriesBias)
     }
     switch factorization {
     case .original:
@@ -98,25 +92,17 @@ public final class LayerDecomposer {
     case .svd(let r):
       let svd = try svd()
       let (a, b) = svd.factors(rank: r)
-      let first = part("u", cin: layer.inChannels, cout: r, stride: layer.stride, atOutput: false)
-      let second = part("v", cin: r, cout: layer.outChannels, bias: layer.bias, atOutput: true)
       return DecomposedLayer(
         layer: layer, factorization: factorization,
-        factors: [FactorLayer(spec: first, weight: a), FactorLayer(spec: second, weight: b, bias: bias)],
+        factors: [
+          FactorLayer(spec: specs[0], weight: a), FactorLayer(spec: specs[1], weight: b, bias: bias),
+        ],
         relativeError: svd.reconstruction(rank: r).relativeError(to: weight))
     case .tucker2(let r1, let r2), .branched(let r1, let r2, _):
       let tucker = try tucker2()
-      var n = 1
-      if case .branched(_, _, let branches) = factorization { n = branches }
+      let n = specs[1].groups
       let core =
         n == 1 ? tucker.coreFactor(r1: r1, r2: r2) : tucker.branchedCoreFactor(r1: r1, r2: r2, branches: n)
-      let specs = [
-        part("u_in", cin: layer.inChannels, cout: r1, atOutput: false),
-        part(
-          n == 1 ? "core" : "core/\(n)", cin: r1, cout: r2, k: layer.kernel, stride: layer.stride,
-          padding: layer.padding, groups: n, atOutput: false),
-        part("u_out", cin: r2, cout: layer.outChannels, bias: layer.bias, atOutput: true),
-      ]
       return DecomposedLayer(
         layer: layer, factorization: factorization,
         factors: [

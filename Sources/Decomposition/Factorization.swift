@@ -71,13 +71,13 @@ public enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible 
     case .original:
       return
     case .svd(let r):
-      guard layer.isPointwise else {
+      guard layer.shape.hasOneByOneKernel else {
         throw .wrongFamily(layer: layer.name, factorization: self, hint: Self.hint(layer))
       }
       let full = min(layer.inChannels, layer.outChannels)
       guard (1...full).contains(r) else { throw .rankOutOfRange(layer: layer.name, rank: r, valid: 1...full) }
     case .tucker2(let r1, let r2), .branched(let r1, let r2, _):
-      guard !layer.isPointwise, layer.groups == 1 else {
+      guard !layer.shape.hasOneByOneKernel, layer.groups == 1 else {
         throw .wrongFamily(layer: layer.name, factorization: self, hint: Self.hint(layer))
       }
       let k2 = layer.kernel * layer.kernel
@@ -98,7 +98,7 @@ public enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible 
   }
 
   static func hint(_ layer: LayerSpec) -> String {
-    if layer.isPointwise {
+    if layer.shape.hasOneByOneKernel {
       let full = min(layer.inChannels, layer.outChannels)
       return "\(layer.name) is \(layer.kernel)×\(layer.kernel): use original or svd:R with 1 ≤ R ≤ \(full)"
     }

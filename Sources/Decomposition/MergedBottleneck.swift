@@ -35,13 +35,13 @@ public struct MergedBottleneck {
     let c = Tensor(shape: [conv3.spec.inChannels, conv3.spec.outChannels], scalars: conv3.weight.scalars)
     let merged3 = BLAS.matmul(Tensor(shape: [r2, conv2.layer.outChannels], scalars: uOutT.scalars), c)
     var spec1 = conv1.spec
-    spec1.outChannels = r1
+    spec1.shape.outChannels = r1
     var specCore = conv2.layer
-    specCore.inChannels = r1
-    specCore.outChannels = r2
+    specCore.shape.inChannels = r1
+    specCore.shape.outChannels = r2
     specCore.name += "[core]"
     var spec3 = conv3.spec
-    spec3.inChannels = r2
+    spec3.shape.inChannels = r2
     self.conv1 = FactorLayer(
       spec: spec1, weight: Tensor(shape: [1, 1, spec1.inChannels, r1], scalars: merged1.scalars))
     self.core = FactorLayer(spec: specCore, weight: tucker.coreFactor(r1: r1, r2: r2))

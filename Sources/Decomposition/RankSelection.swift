@@ -51,7 +51,7 @@ public enum RankSelection {
   public static func factorization(for layer: LayerSpec, ratio alpha: Double) throws(DecompositionError)
     -> Factorization
   {
-    if layer.isPointwise {
+    if layer.shape.hasOneByOneKernel {
       return .svd(
         rank: try svdRank(inChannels: layer.inChannels, outChannels: layer.outChannels, ratio: alpha))
     }
@@ -62,7 +62,7 @@ public enum RankSelection {
 
   /// The factorization at swept rank `r` (r for SVD; r1 = r, r2 = ⌊β·r⌋ for Tucker-2).
   public static func factorization(for layer: LayerSpec, sweptRank r: Int) -> Factorization {
-    if layer.isPointwise { return .svd(rank: r) }
+    if layer.shape.hasOneByOneKernel { return .svd(rank: r) }
     return .tucker2(
       r1: r,
       r2: tucker2PartnerRank(
@@ -71,7 +71,7 @@ public enum RankSelection {
 
   /// The largest valid swept rank for `layer` (full rank of the swept mode).
   public static func fullRank(of layer: LayerSpec) -> Int {
-    if layer.isPointwise { return min(layer.inChannels, layer.outChannels) }
+    if layer.shape.hasOneByOneKernel { return min(layer.inChannels, layer.outChannels) }
     return min(layer.inChannels, layer.kernel * layer.kernel * layer.outChannels)
   }
 }

@@ -46,7 +46,7 @@ public enum BranchesStudy {
   ) throws -> BranchesResult {
     let runner = PointRunner(model: model, sampler: sampler, events: events, topology: topology.summary)
     let layer = try runner.catalog.layer(named: name)
-    guard !layer.isPointwise, layer.groups == 1 else {
+    guard !layer.shape.hasOneByOneKernel, layer.groups == 1 else {
       throw HarnessError.invalidOption(
         "\(name) is \(layer.kernel)×\(layer.kernel); branched Tucker needs a k×k convolution (e.g. layer4.2.conv2)"
       )

@@ -117,8 +117,8 @@ public enum KernelBenchmark {
     // compare like with like. Layers that need im2col get a separate M×K operand.
     let gemm = GEMMWorkload(
       m: m, n: n, k: k, training: training,
-      a: g.isPointwise && g.groups == 1 ? x : Tensor(uniform: [m, k], seed: 5),
-      b: conv.weight, c: y, da: g.isPointwise && g.groups == 1 && training ? dx : nil,
+      a: g.readsInputAsGEMMOperand && g.groups == 1 ? x : Tensor(uniform: [m, k], seed: 5),
+      b: conv.weight, c: y, da: g.readsInputAsGEMMOperand && g.groups == 1 && training ? dx : nil,
       db: training ? conv.weightGradient : nil)
     let kernelBody = {
       conv.forward(x, into: y)
@@ -137,7 +137,7 @@ public enum KernelBenchmark {
     let outcome = Sampler(configuration: sampler, counters: counters, flusher: flusher).measurePaired(
       baseline: gemmBody, candidate: kernelBody)
     var im2col: Double?
-    if !g.isPointwise && !training {
+    if !g.readsInputAsGEMMOperand && !training {
       var quick = sampler
       quick.budgetSeconds = max(sampler.budgetSeconds / 4, 0.05)
       im2col =
@@ -146,7 +146,7 @@ public enum KernelBenchmark {
     let flops = training ? 3 * g.flops : g.flops
     let shape = layers[0].shapeDescription
     return KernelRow(
-      layers: layers.map(\.name), shape: shape, m: m, n: n, k: k, pointwise: g.isPointwise,
+      layers: layers.map(\.name), shape: shape, m: m, n: n, k: k, pointwise: g.readsInputAsGEMMOperand,
       flopsPerCall: flops,
       kernel: outcome.candidate.statistics, gemm: outcome.baseline.statistics, comparison: outcome.comparison,
       im2colSeconds: im2col, kernelCounters: outcome.candidate.counters)

@@ -34,7 +34,7 @@ public final class SweepRunner {
     let layer = try runner.catalog.layer(named: plan.layer)
     let decomposeStart = Clock.now()
     let decomposer = try runner.decomposer(for: plan.layer)
-    if layer.isPointwise { _ = try decomposer.svd() } else { _ = try decomposer.tucker2() }
+    if layer.shape.hasOneByOneKernel { _ = try decomposer.svd() } else { _ = try decomposer.tucker2() }
     let decompositionSeconds = Clock.seconds(since: decomposeStart)
 
     let tasks = SweepTask.schedule(plan)
@@ -210,6 +210,6 @@ public final class SweepRunner {
       name: layer.name, shape: layer.shapeDescription, inChannels: layer.inChannels,
       outChannels: layer.outChannels,
       kernel: layer.kernel, parameters: layer.parameterCount, macsPerImage: layer.macsPerImage,
-      decomposition: layer.isPointwise ? "svd" : "tucker2", alphaRank: alpha)
+      decomposition: layer.shape.hasOneByOneKernel ? "svd" : "tucker2", alphaRank: alpha)
   }
 }

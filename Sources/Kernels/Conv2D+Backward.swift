@@ -1,3 +1,4 @@
+import Geometry
 import Tensors
 
 extension Conv2D {
@@ -9,7 +10,7 @@ extension Conv2D {
     dy.scalars.withUnsafeBufferPointer { dyp in
       weight.scalars.withUnsafeBufferPointer { wp in
         dx.scalars.withUnsafeMutableBufferPointer { dxp in
-          if g.isPointwise {
+          if g.readsInputAsGEMMOperand {
             for group in 0..<g.groups {
               // dx_g (M × Cin/g) = dy_g (M × Cout/g) · W_gᵀ
               BLAS.gemm(
@@ -53,7 +54,7 @@ extension Conv2D {
     x.scalars.withUnsafeBufferPointer { xp in
       dy.scalars.withUnsafeBufferPointer { dyp in
         weightGradient.scalars.withUnsafeMutableBufferPointer { dwp in
-          if g.isPointwise {
+          if g.readsInputAsGEMMOperand {
             for group in 0..<g.groups {
               // dW_g (Cin/g × Cout/g) = x_gᵀ · dy_g
               BLAS.gemm(
@@ -91,6 +92,6 @@ extension Conv2D {
         }
       }
     }
-    if retainsColumns && !g.isPointwise { packedInput = ObjectIdentifier(x) }
+    if retainsColumns && !g.readsInputAsGEMMOperand { packedInput = ObjectIdentifier(x) }
   }
 }

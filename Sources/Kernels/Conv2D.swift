@@ -1,3 +1,4 @@
+import Geometry
 import Tensors
 
 /// A 2-D convolution over NHWC float32 batches, computed as GEMMs on OpenBLAS.
@@ -68,7 +69,7 @@ public final class Conv2D {
     _ geometry: ConvGeometry, weight: Tensor, bias: Tensor? = nil, retainColumns: Bool = false,
     blockRows: Int? = nil, detour: Bool? = nil
   ) throws(KernelError) {
-    try geometry.validate()
+    try geometry.validateForKernel()
     guard weight.shape == geometry.weightShape else {
       throw KernelError.shapeMismatch(
         "weight \(weight.shape) does not match \(geometry.weightShape) for \(geometry)")
@@ -88,11 +89,12 @@ public final class Conv2D {
     let rowBytes = geometry.groups * geometry.gemmK * MemoryLayout<Float>.size
     let automatic = max(Self.minimumBlockRows, Self.columnBlockBytes / max(rowBytes, 1))
     let block = min(m, max(1, blockRows ?? automatic))
-    self.blockRows = geometry.isPointwise ? m : block
-    let retained = geometry.isPointwise ? [0] : [geometry.groups, retainColumns ? m : block, geometry.gemmK]
+    self.blockRows = geometry.readsInputAsGEMMOperand ? m : block
+    let retained =
+      geometry.readsInputAsGEMMOperand ? [0] : [geometry.groups, retainColumns ? m : block, geometry.gemmK]
     self.columns = Tensor(zeros: retained)
     self.columnGradient = Tensor(
-      zeros: geometry.isPointwise ? [0] : [geometry.groups, block, geometry.gemmK])
+      zeros: geometry.readsInputAsGEMMOperand ? [0] : [geometry.groups, block, geometry.gemmK])
     let profile = BLAS.allocationProfile
     self.allocationProfile = profile
     self.residueMask = profile.residueMask
@@ -100,7 +102,7 @@ public final class Conv2D {
     // Rows per forward GEMM: all of them (pointwise, or columns retained) or one block; the last
     // block may be shorter, and a shorter call is the likelier to take OpenBLAS's small path.
     let (n, k) = (geometry.gemmN, geometry.gemmK)
-    let callRows = geometry.isPointwise || retainColumns ? m : block
+    let callRows = geometry.readsInputAsGEMMOperand || retainColumns ? m : block
     let shortest = m % callRows == 0 ? callRows : m % callRows
     let needed = profile.nnAllocates(m: shortest, n: n, k: k) && residueMask & 1 == 0
     // Scratch for the calls that are routed: at most the rows below OpenBLAS's small-matrix bound.
@@ -132,10 +134,8 @@ public final class Conv2D {
     _ geometry: ConvGeometry, bias: Bool = false, retainColumns: Bool = false,
     blockRows: Int? = nil, using generator: inout G
   ) throws(KernelError) {
-    try geometry.validate()
-    let fanIn = Float(geometry.gemmK)
-    let w = Tensor(
-      normal: geometry.weightShape, standardDeviation: (2 / fanIn).squareRoot(), using: &generator)
+    try geometry.validateForKernel()
+    let w = Tensor(heNormal: geometry.weightShape, using: &generator)
     try self.init(
       geometry, weight: w, bias: bias ? Tensor(zeros: [geometry.outChannels]) : nil,
       retainColumns: retainColumns,
@@ -159,7 +159,7 @@ public final class Conv2D {
     x.scalars.withUnsafeBufferPointer { xp in
       weight.scalars.withUnsafeBufferPointer { wp in
         y.scalars.withUnsafeMutableBufferPointer { yp in
-          if g.isPointwise {
+          if g.readsInputAsGEMMOperand {
             for group in 0..<g.groups {
               forwardGEMM(
                 rows: m, a: xp.baseAddress! + group * k, lda: g.inChannels, b: wp.baseAddress! + group * n,
@@ -189,7 +189,7 @@ public final class Conv2D {
         }
       }
     }
-    packedInput = retainsColumns && !g.isPointwise ? ObjectIdentifier(x) : nil
+    packedInput = retainsColumns && !g.readsInputAsGEMMOperand ? ObjectIdentifier(x) : nil
   }
 
   /// Packs the im2col columns of `x` block by block, as `forward` does before its GEMMs (each
@@ -197,7 +197,7 @@ public final class Conv2D {
   /// on its own.
   public func packColumns(_ x: Tensor) {
     precondition(x.shape == inputShape, "input \(x.shape) ≠ \(inputShape)")
-    guard !geometry.isPointwise else { return }
+    guard !geometry.readsInputAsGEMMOperand else { return }
     x.scalars.withUnsafeBufferPointer { xp in
       columns.scalars.withUnsafeMutableBufferPointer { cp in
         let stride = columnStride

@@ -1,3 +1,5 @@
+import Geometry
+
 /// im2col / col2im for NHWC inputs, the copies that turn a convolution into GEMMs.
 ///
 /// Column layout: `[groups][M][K_g]` row-major with `M = batch·outH·outW` and

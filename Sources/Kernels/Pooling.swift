@@ -1,3 +1,4 @@
+import Geometry
 import Tensors
 
 /// k×k max pooling with stride and zero-area padding (padded positions never win) over NHWC.
@@ -8,9 +9,9 @@ public final class MaxPool {
 
   /// `geometry` uses `kernel`, `stride`, `padding`; `inChannels` must equal `outChannels`.
   public init(_ geometry: ConvGeometry) throws(KernelError) {
-    try geometry.validate()
+    try geometry.validateForKernel()
     guard geometry.inChannels == geometry.outChannels, geometry.groups == 1 else {
-      throw KernelError.invalidGeometry("max-pool keeps the channel count: \(geometry)")
+      throw KernelError.invalidGeometry(.invalid("max-pool keeps the channel count: \(geometry)"))
     }
     self.geometry = geometry
     argmax = [Int32](repeating: 0, count: geometry.outputShape.reduce(1, *))

@@ -1,4 +1,4 @@
-import Kernels
+import Geometry
 
 /// One convolution or linear layer of a catalog model, at the catalog's input resolution.
 ///
@@ -31,47 +31,50 @@ public struct LayerSpec: Hashable, Codable, Sendable {
   public var name: String
   public var kind: Kind
   public var role: Role
-  public var inChannels: Int
-  public var outChannels: Int
-  public var kernel: Int
-  public var stride: Int
-  public var padding: Int
-  public var groups: Int
+  /// Channels, kernel, stride, padding, groups and input extent (the single source of sizes and costs).
+  public var shape: ConvShape
+  /// Whether the layer has a bias (the classifier does; ResNet convolutions do not).
   public var bias: Bool
-  public var inputHeight: Int
-  public var inputWidth: Int
 
+  /// A layer; defaults give a 1×1, stride-1, unpadded, dense convolution without bias.
   public init(
     name: String, kind: Kind, role: Role, inChannels: Int, outChannels: Int, kernel: Int = 1,
     stride: Int = 1, padding: Int = 0, groups: Int = 1, bias: Bool = false,
     inputHeight: Int, inputWidth: Int
   ) {
+    self.init(
+      name: name, kind: kind, role: role,
+      shape: ConvShape(
+        inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
+        groups: groups, inputHeight: inputHeight, inputWidth: inputWidth),
+      bias: bias)
+  }
+
+  /// A layer of the given shape.
+  public init(name: String, kind: Kind, role: Role, shape: ConvShape, bias: Bool = false) {
     self.name = name
     self.kind = kind
     self.role = role
-    self.inChannels = inChannels
-    self.outChannels = outChannels
-    self.kernel = kernel
-    self.stride = stride
-    self.padding = padding
-    self.groups = groups
+    self.shape = shape
     self.bias = bias
-    self.inputHeight = inputHeight
-    self.inputWidth = inputWidth
   }
 
-  public var outputHeight: Int { (inputHeight + 2 * padding - kernel) / stride + 1 }
-  public var outputWidth: Int { (inputWidth + 2 * padding - kernel) / stride + 1 }
+  public var inChannels: Int { shape.inChannels }
+  public var outChannels: Int { shape.outChannels }
+  public var kernel: Int { shape.kernel }
+  public var stride: Int { shape.stride }
+  public var padding: Int { shape.padding }
+  public var groups: Int { shape.groups }
+  public var inputHeight: Int { shape.inputHeight }
+  public var inputWidth: Int { shape.inputWidth }
+  public var outputHeight: Int { shape.outputHeight }
+  public var outputWidth: Int { shape.outputWidth }
 
-  /// Weights (plus bias when present).
-  public var parameterCount: Int {
-    kernel * kernel * (inChannels / groups) * outChannels + (bias ? outChannels : 0)
-  }
+  /// Weights plus bias when present.
+  public var parameterCount: Int { shape.weightCount + (bias ? outChannels : 0) }
 
   /// Multiply-adds for one image.
-  public var macsPerImage: Int {
-    outputHeight * outputWidth * kernel * kernel * (inChannels / groups) * outChannels
-  }
+  public var macsPerImage: Int { shape.macsPerImage }
 
   /// FLOPs for one image (2 per multiply-add).
   public var flopsPerImage: Int { 2 * macsPerImage }
@@ -79,29 +82,50 @@ public struct LayerSpec: Hashable, Codable, Sendable {
   /// Whether the layer counts toward the paper's "layers" (main path: not a downsample shortcut).
   public var isMainPath: Bool { role != .downsample }
 
-  /// True for 1×1 convolutions and linear layers, which are decomposed with SVD; k×k convolutions
-  /// use Tucker-2.
-  public var isPointwise: Bool { kernel == 1 }
-
   /// The kernel geometry of this layer for a batch of `batch` images.
-  public func geometry(batch: Int) -> ConvGeometry {
-    if kind == .linear {
-      return .linear(batch: batch, inFeatures: inChannels, outFeatures: outChannels)
-    }
-    return ConvGeometry(
-      batch: batch, height: inputHeight, width: inputWidth, inChannels: inChannels,
-      outChannels: outChannels, kernel: kernel, stride: stride, padding: padding, groups: groups)
-  }
+  public func geometry(batch: Int) -> ConvGeometry { shape.batched(batch) }
 
   /// A short shape description, e.g. "512→512 3×3 s1 p1 @ 7×7".
-  public var shapeDescription: String {
-    "\(inChannels)→\(outChannels) \(kernel)×\(kernel) s\(stride) p\(padding)"
-      + (groups == 1 ? "" : " g\(groups)") + " @ \(inputHeight)×\(inputWidth)"
-  }
+  public var shapeDescription: String { shape.description }
 
   /// Layers with the same shape key time identically (same kernels, same sizes); `name` differs.
   public var shapeKey: String {
     "\(kind.rawValue):\(inChannels)x\(outChannels)k\(kernel)s\(stride)p\(padding)g\(groups)"
       + "@\(inputHeight)x\(inputWidth)"
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case name, kind, role, inChannels, outChannels, kernel, stride, padding, groups, bias, inputHeight,
+      inputWidth
+  }
+
+  /// Flat JSON (the shape's fields next to the name), as `lrd-bench layers --format json` prints it.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      name: try c.decode(String.self, forKey: .name), kind: try c.decode(Kind.self, forKey: .kind),
+      role: try c.decode(Role.self, forKey: .role), inChannels: try c.decode(Int.self, forKey: .inChannels),
+      outChannels: try c.decode(Int.self, forKey: .outChannels),
+      kernel: try c.decode(Int.self, forKey: .kernel),
+      stride: try c.decode(Int.self, forKey: .stride), padding: try c.decode(Int.self, forKey: .padding),
+      groups: try c.decode(Int.self, forKey: .groups), bias: try c.decode(Bool.self, forKey: .bias),
+      inputHeight: try c.decode(Int.self, forKey: .inputHeight),
+      inputWidth: try c.decode(Int.self, forKey: .inputWidth))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(name, forKey: .name)
+    try c.encode(kind, forKey: .kind)
+    try c.encode(role, forKey: .role)
+    try c.encode(inChannels, forKey: .inChannels)
+    try c.encode(outChannels, forKey: .outChannels)
+    try c.encode(kernel, forKey: .kernel)
+    try c.encode(stride, forKey: .stride)
+    try c.encode(padding, forKey: .padding)
+    try c.encode(groups, forKey: .groups)
+    try c.encode(bias, forKey: .bias)
+    try c.encode(inputHeight, forKey: .inputHeight)
+    try c.encode(inputWidth, forKey: .inputWidth)
   }
 }

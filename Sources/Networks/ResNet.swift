@@ -1,3 +1,5 @@
+import Geometry
+
 /// The ResNet variants in the catalog (torchvision v1.5: stride 2 on the 3×3 `conv2`).
 public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
   case resnet50
@@ -26,8 +28,7 @@ public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringCo
 
   /// Parses "resnet50", "ResNet-50", "r50", "50" (case-insensitive).
   public init?(parsing text: String) {
-    let key = text.lowercased().replacingOccurrences(of: "-", with: "")
-      .replacingOccurrences(of: "_", with: "")
+    let key = String(text.lowercased().filter { $0 != "-" && $0 != "_" })
     for model in Self.allCases {
       let digits = String(model.rawValue.dropFirst("resnet".count))
       if key == model.rawValue || key == digits || key == "r" + digits {
@@ -65,7 +66,7 @@ public struct ModelCatalog: Codable, Sendable {
     layers.append(stem)
     norms.append(BatchNormSpec(name: "bn1", channels: 64))
     // Max-pool 3×3 stride 2 padding 1.
-    var size = (stem.outputHeight + 2 - 3) / 2 + 1
+    var size = ConvShape.outputExtent(input: stem.outputHeight, kernel: 3, stride: 2, padding: 1)
     var inChannels = 64
     for (stage, count) in model.blocks.enumerated() {
       let width = 64 << stage

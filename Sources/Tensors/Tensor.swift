@@ -42,6 +42,13 @@ public final class Tensor {
     self.init(shape: shape, scalars: values)
   }
 
+  /// He-normal weights (Kaiming, fan-in): std √(2/fan_in), with fan_in = the product of every extent
+  /// but the last (k·k·Cin/groups for an HWIO weight `[k, k, Cin/groups, Cout]`).
+  public convenience init<G: RandomNumberGenerator>(heNormal shape: [Int], using generator: inout G) {
+    let fanIn = Float(max(shape.dropLast().reduce(1, *), 1))
+    self.init(normal: shape, standardDeviation: (2 / fanIn).squareRoot(), using: &generator)
+  }
+
   /// A tensor of uniform samples in [−bound, bound), fast (two floats per 64-bit draw, no
   /// transcendental functions): for activations and gradients, whose values do not affect timing.
   /// bound = √3 gives unit variance.

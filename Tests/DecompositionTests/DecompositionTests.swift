@@ -86,8 +86,8 @@ struct DecompositionTests {
     let c1 = conv("b.conv1", cin, width)
     let c2 = conv("b.conv2", width, width, k: 3, stride: 2)
     var c3 = conv("b.conv3", width, 4 * width, size: 3)
-    c3.inputHeight = c2.outputHeight
-    c3.inputWidth = c2.outputWidth
+    c3.shape.inputHeight = c2.outputHeight
+    c3.shape.inputWidth = c2.outputWidth
     let d1 = try LayerDecomposer(layer: c1, seed: 13)
     let d2 = try LayerDecomposer(layer: c2, seed: 14)
     let d3 = try LayerDecomposer(layer: c3, seed: 15)

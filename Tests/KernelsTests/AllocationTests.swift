@@ -1,4 +1,5 @@
 import CAllocationCounter
+import Geometry
 import Kernels
 import Tensors
 import Testing

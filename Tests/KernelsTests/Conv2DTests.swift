@@ -1,3 +1,4 @@
+import Geometry
 import Kernels
 import Tensors
 import Testing
@@ -116,8 +117,10 @@ struct Conv2DTests {
 
   @Test func invalidGeometryIsATypedError() {
     let bad = ConvGeometry(batch: 1, height: 4, width: 4, inChannels: 6, outChannels: 4, kernel: 3, groups: 4)
-    #expect(throws: KernelError.self) { try bad.validate() }
+    #expect(throws: KernelError.self) { try Conv2D(bad, weight: Tensor(zeros: [3, 3, 1, 4])) }
     let tooBig = ConvGeometry(batch: 1, height: 2, width: 2, inChannels: 1, outChannels: 1, kernel: 5)
-    #expect(throws: KernelError.self) { try tooBig.validate() }
+    #expect(throws: KernelError.self) { try Conv2D(tooBig, weight: Tensor(zeros: tooBig.weightShape)) }
+    let fine = ConvGeometry(batch: 1, height: 4, width: 4, inChannels: 4, outChannels: 4, kernel: 3)
+    #expect(throws: KernelError.self) { try Conv2D(fine, weight: Tensor(zeros: [3, 3, 4, 5])) }
   }
 }

@@ -1,3 +1,4 @@
+import Geometry
 import Kernels
 import Tensors
 import Testing

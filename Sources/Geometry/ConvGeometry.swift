@@ -1,0 +1,82 @@
+/// A convolution over an NHWC batch: a `ConvShape` and the batch size, with the GEMM extents the
+/// kernels use (im2col + GEMM: M = batch·outH·outW rows, N = Cout/groups, K = k²·Cin/groups).
+public struct ConvGeometry: Hashable, Codable, Sendable, CustomStringConvertible {
+  public var batch: Int
+  public var shape: ConvShape
+
+  /// The shape over `batch` images.
+  public init(batch: Int, shape: ConvShape) {
+    self.batch = batch
+    self.shape = shape
+  }
+
+  /// A geometry from its extents (input `height`×`width`); defaults as `ConvShape`.
+  public init(
+    batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int,
+    kernel: Int = 1, stride: Int = 1, padding: Int = 0, groups: Int = 1
+  ) {
+    self.init(
+      batch: batch,
+      shape: ConvShape(
+        inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
+        groups: groups, inputHeight: height, inputWidth: width))
+  }
+
+  /// A linear layer `inFeatures → outFeatures` over `batch` rows.
+  public static func linear(batch: Int, inFeatures: Int, outFeatures: Int) -> ConvGeometry {
+    ConvGeometry(batch: batch, shape: .linear(inFeatures: inFeatures, outFeatures: outFeatures))
+  }
+
+  /// Checks the shape and a positive batch.
+  public func validate() throws(GeometryError) {
+    guard batch > 0 else { throw .invalid("batch must be positive: \(self)") }
+    try shape.validate()
+  }
+
+  public var height: Int { shape.inputHeight }
+  public var width: Int { shape.inputWidth }
+  public var inChannels: Int { shape.inChannels }
+  public var outChannels: Int { shape.outChannels }
+  public var kernel: Int { shape.kernel }
+  public var stride: Int { shape.stride }
+  public var padding: Int { shape.padding }
+  public var groups: Int { shape.groups }
+  public var outHeight: Int { shape.outputHeight }
+  public var outWidth: Int { shape.outputWidth }
+  public var groupInChannels: Int { shape.groupInChannels }
+  public var groupOutChannels: Int { shape.groupOutChannels }
+
+  /// GEMM rows: one per output pixel, `batch · outHeight · outWidth`.
+  public var gemmM: Int { batch * outHeight * outWidth }
+  /// GEMM columns per group: `outChannels / groups`.
+  public var gemmN: Int { groupOutChannels }
+  /// GEMM depth per group: `kernel² · inChannels / groups`.
+  public var gemmK: Int { kernel * kernel * groupInChannels }
+
+  /// See `ConvShape.readsInputAsGEMMOperand`: no im2col copy.
+  public var readsInputAsGEMMOperand: Bool { shape.readsInputAsGEMMOperand }
+
+  /// Multiply-adds of one forward pass over the batch.
+  public var macs: Int { batch * shape.macsPerImage }
+  /// Floating-point operations of one forward pass (2 per multiply-add).
+  public var flops: Int { 2 * macs }
+  /// Weight parameters (no bias).
+  public var parameterCount: Int { shape.weightCount }
+
+  /// NHWC input `[batch, height, width, Cin]`.
+  public var inputShape: [Int] { [batch, height, width, inChannels] }
+  /// NHWC output `[batch, outHeight, outWidth, Cout]`.
+  public var outputShape: [Int] { [batch, outHeight, outWidth, outChannels] }
+  /// HWIO weight shape `[k, k, Cin/groups, Cout]`; output channel `o` belongs to group
+  /// `o / (Cout/groups)` and reads input channels of that group.
+  public var weightShape: [Int] { shape.weightShape }
+
+  /// "16→32 3×3 p1 @ 2×8×8" (stride, padding and groups only when not 1/0/1).
+  public var description: String {
+    var text = "\(inChannels)→\(outChannels) \(kernel)×\(kernel)"
+    if stride != 1 { text += " s\(stride)" }
+    if padding != 0 { text += " p\(padding)" }
+    if groups != 1 { text += " g\(groups)" }
+    return text + " @ \(batch)×\(height)×\(width)"
+  }
+}

@@ -1,0 +1,25 @@
+import Geometry
+
+/// Errors raised when building kernels: an impossible shape, or buffers that do not fit it.
+public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
+  case invalidGeometry(GeometryError)
+  case shapeMismatch(String)
+
+  public var description: String {
+    switch self {
+    case .invalidGeometry(let error): return error.description
+    case .shapeMismatch(let message): return "shape mismatch: \(message)"
+    }
+  }
+}
+
+extension ConvGeometry {
+  /// `validate()` with the error as a `KernelError`.
+  func validateForKernel() throws(KernelError) {
+    do {
+      try validate()
+    } catch {
+      throw .invalidGeometry(error)
+    }
+  }
+}
