@@ -9,7 +9,9 @@ let package = Package(
     .executable(name: "lrd-bench", targets: ["lrd-bench"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
+    .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
   ],
   targets: [
     // C libraries from Debian, one systemLibrary each; every one is imported by exactly one Swift module.
@@ -26,42 +28,57 @@ let package = Package(
     // A malloc interposer: counts the process's heap allocations (timed regions, GEMM probes, tests).
     .target(name: "CAllocationCounter"),
 
-    // Swift modules, split along dependency lines.
+    // Swift modules, split along dependency lines (README "Layout" draws the graph).
+    .target(name: "Support"),
     .target(name: "Geometry"),
     .target(name: "Tensors", dependencies: ["CBLAS", "CLAPACKE", "CAllocationCounter"]),
     .target(name: "Kernels", dependencies: ["Tensors", "Geometry"]),
-    .target(name: "Networks", dependencies: ["Geometry"]),
+    .target(name: "Networks", dependencies: ["Geometry", "Support"]),
     .target(name: "Decomposition", dependencies: ["Tensors", "Networks", "Geometry"]),
     .target(
-      name: "Profiling", dependencies: ["Tensors", "CHwloc", "CPAPI", "CPerfEvent", "CAllocationCounter"]),
+      name: "Profiling",
+      dependencies: [
+        "Tensors", "Geometry", "Support", "CHwloc", "CPAPI", "CPerfEvent", "CAllocationCounter",
+        .product(name: "OrderedCollections", package: "swift-collections"),
+      ]),
+    .target(name: "Results", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
     .target(
       name: "Harness",
-      dependencies: ["Tensors", "Geometry", "Kernels", "Networks", "Decomposition", "Profiling"]),
-    .target(name: "Reports", dependencies: ["Harness", "Profiling", "Networks", "Tensors"]),
+      dependencies: [
+        "Tensors", "Geometry", "Support", "Kernels", "Networks", "Decomposition", "Profiling", "Results",
+        .product(name: "OrderedCollections", package: "swift-collections"),
+      ]),
+    .target(name: "Reports", dependencies: ["Harness", "Profiling", "Networks", "Decomposition", "Results"]),
     .executableTarget(
       name: "lrd-bench",
       dependencies: [
-        "Tensors", "Kernels", "Networks", "Decomposition", "Profiling", "Harness", "Reports",
+        "Support", "Tensors", "Geometry", "Kernels", "Networks", "Decomposition", "Profiling", "Results",
+        "Harness",
+        "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // Tests: one target per module.
+    .testTarget(name: "SupportTests", dependencies: ["Support"]),
     .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
-    .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CAllocationCounter"]),
     .testTarget(
       name: "KernelsTests", dependencies: ["Kernels", "Geometry", "Tensors", "CAllocationCounter"]),
-    .testTarget(name: "NetworksTests", dependencies: ["Networks"]),
+    .testTarget(name: "NetworksTests", dependencies: ["Networks", "Geometry"]),
     .testTarget(
       name: "DecompositionTests",
       dependencies: ["Decomposition", "Geometry", "Kernels", "Tensors", "Networks"]),
-    .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Tensors"]),
+    .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Tensors", "Geometry"]),
+    .testTarget(name: "ResultsTests", dependencies: ["Results"]),
     .testTarget(
       name: "HarnessTests",
-      dependencies: ["Harness", "Profiling", "Networks", "Decomposition", "CAllocationCounter"]),
+      dependencies: [
+        "Harness", "Profiling", "Networks", "Decomposition", "Results", "Tensors", "CAllocationCounter",
+      ]),
     .testTarget(
-      name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling"],
+      name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling", "Results"],
       exclude: ["Fixtures", "Golden"]),
-    .testTarget(name: "LRDBenchTests", dependencies: ["lrd-bench"]),
+    .testTarget(name: "LRDBenchTests", dependencies: ["lrd-bench", "Results", "Harness"]),
   ],
   swiftLanguageModes: [.v6]
 )

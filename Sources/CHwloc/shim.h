@@ -2,9 +2,16 @@
 #ifndef LRD_CHWLOC_SHIM_H
 #define LRD_CHWLOC_SHIM_H
 
+#define _GNU_SOURCE 1
+#include <errno.h>
 #include <hwloc.h>
+#include <sched.h>
+#include <string.h>
 #include <limits.h>
 #include <stdlib.h>
+
+/// HWLOC_VERSION (the library release, e.g. "2.9.0") of the headers compiled against.
+static inline const char *lrd_hwloc_release(void) { return HWLOC_VERSION; }
 
 /// HWLOC_API_VERSION of the headers compiled against.
 static inline unsigned lrd_hwloc_header_api_version(void) { return HWLOC_API_VERSION; }
@@ -62,6 +69,16 @@ static inline int lrd_hwloc_scatter_pus(hwloc_topology_t topology, unsigned n, i
   }
   free(sets);
   return rc;
+}
+
+/// Pins the calling thread to logical CPU `cpu` (OS index) with sched_setaffinity. Returns 0 or errno.
+static inline int lrd_pin_current_thread(int cpu) {
+  cpu_set_t set;
+  memset(&set, 0, sizeof(set));
+  const int bits = (int)(8 * sizeof(set.__bits[0]));
+  if (cpu < 0 || cpu >= (int)(8 * sizeof(set))) return EINVAL;
+  set.__bits[cpu / bits] |= (__cpu_mask)1 << (cpu % bits);
+  return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : errno;
 }
 
 #endif

@@ -4,7 +4,9 @@
 
 #include <papi.h>
 #include <pthread.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 /// PAPI_VER_CURRENT is a function-like macro expression; Swift cannot import it.
 static inline int lrd_papi_ver_current(void) { return PAPI_VER_CURRENT; }
@@ -21,6 +23,32 @@ static inline int lrd_papi_thread_init(void) {
   return PAPI_thread_init((unsigned long (*)(void))pthread_self);
 }
 static inline int lrd_papi_native_mask(void) { return (int)PAPI_NATIVE_MASK; }
+static inline int lrd_papi_preset_mask(void) { return (int)PAPI_PRESET_MASK; }
+
+/// Copies the name of the preset after `*code` (PAPI_ENUM_FIRST when `first`) into `name`; updates
+/// `*code`. Returns PAPI_OK while there is one.
+static inline int lrd_papi_next_preset(int *code, int first, char *name, int len) {
+  int rc = PAPI_enum_event(code, first ? PAPI_ENUM_FIRST : PAPI_ENUM_EVENTS);
+  if (rc != PAPI_OK) return rc;
+  char buffer[PAPI_MAX_STR_LEN];
+  rc = PAPI_event_code_to_name(*code, buffer);
+  if (rc == PAPI_OK) snprintf(name, (size_t)len, "%s", buffer);
+  return rc;
+}
+
+/// Redirects stderr to /dev/null (returns the saved descriptor) or restores it: PAPI's components
+/// print diagnostics there that would otherwise reach the user's terminal.
+static inline int lrd_silence_stderr(void) {
+  fflush(stderr);
+  int saved = dup(2);
+  int null = open("/dev/null", O_WRONLY);
+  if (null >= 0) { dup2(null, 2); close(null); }
+  return saved;
+}
+static inline void lrd_restore_stderr(int saved) {
+  fflush(stderr);
+  if (saved >= 0) { dup2(saved, 2); close(saved); }
+}
 
 /// Copies a component's name and disabled reason (fixed-size char arrays in PAPI_component_info_t).
 static inline int lrd_papi_component(int cid, char *name, int name_len, char *reason, int reason_len) {

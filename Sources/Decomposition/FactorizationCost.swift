@@ -18,4 +18,12 @@ public struct FactorizationCost: Hashable, Codable, Sendable {
     macsPerImage = factors.reduce(0) { $0 + $1.shape.macsPerImage }
     layerCount = factors.count
   }
+
+  /// Δ% against `original` (DESIGN.md: (x_variant / x_original − 1) × 100) for parameters and FLOPs.
+  public func percentChange(from original: FactorizationCost) -> (parameters: Double, flops: Double) {
+    (
+      (Double(parameters) / Double(original.parameters) - 1) * 100,
+      (Double(macsPerImage) / Double(original.macsPerImage) - 1) * 100
+    )
+  }
 }

@@ -1,117 +1,153 @@
 import Decomposition
 import Networks
 import Profiling
+import Results
+
+/// Everything that defines a `branches` study (saved as `plan.json`; `--resume` continues it).
+public struct BranchesPlan: Codable, Sendable, Equatable {
+  public var model: ResNetModel
+  public var layer: String
+  public var branches: [Int]
+  public var ratio: Double
+  public var batch: Int
+  public var mode: Mode
+  public var threads: ThreadConfig
+  public var sampler: SamplerConfiguration
+  public var events: [String]
+
+  public init(
+    model: ResNetModel, layer: String, branches: [Int], ratio: Double, batch: Int, mode: Mode,
+    threads: ThreadConfig,
+    sampler: SamplerConfiguration, events: [String]
+  ) {
+    self.model = model
+    self.layer = layer
+    self.branches = branches
+    self.ratio = ratio
+    self.batch = batch
+    self.mode = mode
+    self.threads = threads
+    self.sampler = sampler
+    self.events = events
+  }
+
+  /// Branched Tucker at the α ranks rounded down to multiples of each N (N = 1 is Tucker-2); throws
+  /// when the layer is not a k×k convolution or N leaves no rank.
+  public func factorizations() throws -> [(branches: Int, factorization: Factorization)] {
+    let layer = try ModelCatalog(model).layer(named: self.layer)
+    guard !layer.shape.hasOneByOneKernel, layer.groups == 1 else {
+      throw HarnessError.invalidOption(
+        "\(self.layer) is \(layer.kernel)×\(layer.kernel); branched Tucker needs a k×k convolution "
+          + "(e.g. layer4.2.conv2)")
+    }
+    let (r1, r2) = try RankSelection.tucker2Ranks(
+      inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel, ratio: ratio)
+    return try branches.map { n in
+      guard n >= 1 else {
+        throw HarnessError.invalidOption("--branches: counts must be at least 1, got \(n)")
+      }
+      let (b1, b2) = (r1 / n * n, r2 / n * n)
+      guard b1 >= n, b2 >= n else {
+        throw HarnessError.invalidOption(
+          "\(n) branches leave no rank at α = \(ratio) (r1 = \(r1), r2 = \(r2)); use at most \(min(r1, r2)) branches"
+        )
+      }
+      return (n, .branched(r1: b1, r2: b2, branches: n))
+    }
+  }
+
+  /// Validates as the command line would.
+  public func validate(cores: Int) throws {
+    guard !branches.isEmpty else { throw HarnessError.invalidOption("--branches needs at least one count") }
+    guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
+    _ = try factorizations()
+    try SweepPlan.validateCommon(
+      batch: batch, threadConfigs: [threads], cores: cores, sampler: sampler, policies: [.paper],
+      referenceEvery: 1,
+      confirmBudget: 0, tieTolerance: 0)
+  }
+}
+
+/// A branch count measured paired with the original.
+public struct BranchTask: MeasurementTask {
+  public var config: ThreadConfig
+  public var branches: Int
+  public var id: String { "\(config.label)/branches/\(branches)" }
+}
 
 /// One branch count of `lrd-bench branches`.
 public struct BranchPoint: Codable, Sendable, Equatable {
   public var branches: Int
   public var factorization: Factorization
+  /// The branched layer, carrying the original measured with it and the paired comparison.
   public var result: PointResult
-  /// T / t against the original measured closest in time.
-  public var speedup: Double
+  /// T / t from the paired comparison.
+  public var speedup: Double { result.comparison?.speedup ?? .nan }
   public var parametersChangePercent: Double
   public var flopsChangePercent: Double
 }
 
 /// The `branches` result (the paper's Figure 5 for one layer).
 public struct BranchesResult: Codable, Sendable {
-  public static let schemaVersion = "lrd-bench/branches@1"
+  public static let schemaVersion = "lrd-bench/branches@2"
   public var schema = BranchesResult.schemaVersion
+  public var plan: BranchesPlan
   public var layer: LayerSpecSnapshot
-  public var model: ResNetModel
-  public var ratio: Double
-  public var batch: Int
-  public var mode: Mode
-  public var threads: ThreadConfig
   public var binding: BindingRecord
-  /// The original, measured before and after the branch counts.
-  public var references: [PointResult]
   public var points: [BranchPoint]
   public var interrupted: Bool
   public var fingerprint: MachineFingerprint
-  public var sampler: SamplerConfiguration
+  public var comparisonMethod: String
 
+  /// The original's time: median of its medians measured alongside each branch count.
   public var referenceSeconds: Double {
-    let medians = references.map(\.seconds).sorted()
-    return medians.isEmpty ? .nan : medians[medians.count / 2]
+    let medians = points.compactMap { $0.result.pairedReference?.statistics.median }.sorted()
+    return medians.isEmpty ? .nan : SampleStatistics.quantile(medians, 0.5)
   }
 }
 
+/// Branched Tucker at each N, each measured paired with the original, journaled and resumable.
 public enum BranchesStudy {
-  /// Branched Tucker at the α ranks rounded down to multiples of each N, timed against the original.
   public static func run(
-    model: ResNetModel, layer name: String, branches: [Int], ratio: Double, batch: Int, mode: Mode,
-    threads: ThreadConfig, sampler: SamplerConfiguration, events: [String], topology: Topology,
-    progress enabled: Bool
-  ) throws -> BranchesResult {
-    let runner = PointRunner(model: model, sampler: sampler, events: events, topology: topology.summary)
-    let layer = try runner.catalog.layer(named: name)
-    guard !layer.shape.hasOneByOneKernel, layer.groups == 1 else {
-      throw HarnessError.invalidOption(
-        "\(name) is \(layer.kernel)×\(layer.kernel); branched Tucker needs a k×k convolution (e.g. layer4.2.conv2)"
-      )
-    }
-    let (r1, r2) = try RankSelection.tucker2Ranks(
-      inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel, ratio: ratio)
-    var factorizations: [(Int, Factorization)] = []
-    for n in branches {
-      guard n >= 1 else { throw HarnessError.invalidOption("--branches: counts must be at least 1") }
-      let b1 = r1 / n * n
-      let b2 = r2 / n * n
-      guard b1 >= n, b2 >= n else {
-        throw HarnessError.invalidOption(
-          "\(n) branches leave no rank at α = \(ratio) (r1 = \(r1), r2 = \(r2)); use fewer branches")
-      }
-      factorizations.append((n, .branched(r1: b1, r2: b2, branches: n)))
-    }
+    plan: BranchesPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink
+  )
+    throws -> BranchesResult
+  {
+    let runner = PointRunner(model: plan.model, events: plan.events, topology: topology.summary)
+    let layer = try runner.catalog.layer(named: plan.layer)
+    let factorizations = try plan.factorizations()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
-    let binding = try topology.apply(threads)
-    let progress = Progress(total: factorizations.count + 2, enabled: enabled)
-    func spec(_ f: Factorization) -> PointSpec {
+    let executor = TaskExecutor(
+      journal: try directory.journal(TaskEntry<BranchTask>.self), runner: runner, topology: topology,
+      events: events)
+    func spec(_ factorization: Factorization) -> PointSpec {
       PointSpec(
-        model: model, layer: name, factorization: f, batch: batch, mode: mode, threads: threads,
-        cache: sampler.cache)
+        model: plan.model, layer: plan.layer, factorization: factorization, batch: plan.batch,
+        mode: plan.mode,
+        threads: plan.threads, cache: plan.sampler.cache)
     }
-    var references: [PointResult] = []
-    var points: [BranchPoint] = []
+    let tasks = factorizations.map { BranchTask(config: plan.threads, branches: $0.branches) }
+    try executor.run(tasks, phase: "") { task in
+      let factorization = factorizations.first { $0.branches == task.branches }!.factorization
+      return TaskMeasurement(point: spec(factorization), reference: spec(.original), sampler: plan.sampler)
+    }
     let original = FactorizationCost(layer, .original)
-    let first = try runner.measure(spec(.original))
-    references.append(first)
-    progress.step("original \(Format.duration(first.seconds))", seconds: first.measurement.elapsedSeconds)
-    var interrupted = false
-    for (n, f) in factorizations {
-      if Interruption.isRequested {
-        interrupted = true
-        break
+    let points = factorizations.compactMap { entry -> BranchPoint? in
+      guard let result = executor.results[BranchTask(config: plan.threads, branches: entry.branches).id]
+      else {
+        return nil
       }
-      let result = try runner.measure(spec(f))
-      let cost = FactorizationCost(layer, f)
-      points.append(
-        BranchPoint(
-          branches: n, factorization: f, result: result, speedup: first.seconds / result.seconds,
-          parametersChangePercent: (Double(cost.parameters) / Double(original.parameters) - 1) * 100,
-          flopsChangePercent: (Double(cost.macsPerImage) / Double(original.macsPerImage) - 1) * 100))
-      progress.step("\(f) \(Format.duration(result.seconds))", seconds: result.measurement.elapsedSeconds)
+      let change = FactorizationCost(layer, entry.factorization).percentChange(from: original)
+      return BranchPoint(
+        branches: entry.branches, factorization: entry.factorization, result: result,
+        parametersChangePercent: change.parameters, flopsChangePercent: change.flops)
     }
-    if !interrupted && !Interruption.isRequested {
-      let last = try runner.measure(spec(.original))
-      references.append(last)
-      progress.step(
-        "original again \(Format.duration(last.seconds))", seconds: last.measurement.elapsedSeconds)
-      // Each branch count is compared with the original measurement nearest in time.
-      for index in points.indices {
-        let nearest = references.min {
-          abs($0.sequence - points[index].result.sequence) < abs($1.sequence - points[index].result.sequence)
-        }!
-        points[index].speedup = nearest.seconds / points[index].result.seconds
-      }
-    } else {
-      interrupted = true
-    }
-    progress.finish()
     return BranchesResult(
-      layer: SweepRunner.snapshot(layer, ratio: ratio), model: model, ratio: ratio, batch: batch, mode: mode,
-      threads: threads, binding: binding, references: references, points: points, interrupted: interrupted,
-      fingerprint: fingerprint, sampler: sampler)
+      plan: plan, layer: SweepRunner.snapshot(layer, ratio: plan.ratio),
+      binding: try executor.bind(plan.threads),
+      points: points, interrupted: executor.interrupted, fingerprint: fingerprint.finished(),
+      comparisonMethod: "each branch count measured paired with the original ("
+        + PairedComparison.methodDescription
+        + ")")
   }
 }

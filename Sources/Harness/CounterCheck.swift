@@ -9,21 +9,20 @@ public struct CounterCheckResult: Codable, Sendable {
   public var events: [EventAvailability]
   public var gemmSize: Int
   public var threads: Int
-  public var measurement: Measurement
+  public var measurement: PointMeasurement
   public var derived: [DerivedMetric]
   /// How the OpenBLAS core was chosen (nil when the caller did not establish one).
   public var blasCore: BLASCoreReport?
+  /// Why hardware events cannot be counted here (nil when they can).
+  public var pmu: String?
 }
 
 public enum CounterCheck {
-  /// The default event list (hardware presets and the software events that work without a PMU).
-  public static let defaultEvents = [
-    "PAPI_TOT_CYC", "PAPI_TOT_INS", "PAPI_L1_DCM", "PAPI_L2_DCM", "PAPI_L3_TCM", "PAPI_SP_OPS", "PAPI_VEC_SP",
-    "perf::TASK-CLOCK", "perf::PAGE-FAULTS", "perf::CONTEXT-SWITCHES",
-  ]
-
   /// Measures an n×n×n sgemm with `events` (budget in seconds) on the current BLAS threads.
-  public static func run(events: [String], size n: Int = 512, budget: Double = 1) -> CounterCheckResult {
+  public static func run(events: [String], size n: Int = 512, budget: Double = 1) throws -> CounterCheckResult
+  {
+    try MemoryEstimate.check(
+      MemoryEstimate.sgemm(size: n), for: "an \(n)×\(n)×\(n) sgemm", hint: "use a smaller --size")
     let workload = GEMMWorkload(m: n, n: n, k: n)
     let gemm = { workload.run() }
     gemm()  // OpenBLAS threads exist before counters attach to them
@@ -42,6 +41,6 @@ public enum CounterCheck {
       measurement: measurement,
       derived: DerivedMetrics.compute(
         counters: measurement.counters, secondsPerCall: measurement.statistics.median,
-        flopsPerCall: 2 * n * n * n), blasCore: BLASCoreGate.current)
+        flopsPerCall: 2 * n * n * n), blasCore: BLASCoreGate.current, pmu: PMU.unavailableReason)
   }
 }

@@ -1,11 +1,10 @@
+import Geometry
 import Kernels
 import Networks
 import Profiling
 import Tensors
 
-/// One distinct layer shape of `lrd-bench kernels`: the convolution kernel against a plain sgemm of
-/// the same M×N×K (three GEMMs in training: forward, backward-data, backward-weights), measured
-/// interleaved in the same run.
+/// One distinct layer shape of `lrd-bench kernels`.
 public struct KernelRow: Codable, Sendable {
   /// Catalog layers with this shape.
   public var layers: [String]
@@ -13,67 +12,87 @@ public struct KernelRow: Codable, Sendable {
   public var m: Int
   public var n: Int
   public var k: Int
+  /// 1×1, stride 1, unpadded: the forward kernel is exactly one sgemm on the layer's buffers.
   public var pointwise: Bool
   public var flopsPerCall: Int
   public var kernel: SampleStatistics
-  public var gemm: SampleStatistics
-  /// median(kernel) / median(gemm) with its bootstrap CI (> 1: the kernel is slower).
-  public var comparison: PairedComparison
+  /// A plain sgemm of the same M×N×K (three in training) measured paired with the kernel; nil where
+  /// that sgemm would be the kernel's own call (pointwise inference), which compares nothing.
+  public var sameShape: SameShapeGEMM?
   /// Median time of the im2col copy alone (nil for pointwise layers or training mode).
   public var im2colSeconds: Double?
   /// Counters of the kernel's timed calls (per call, every thread), when events were requested.
   public var kernelCounters: [CounterReading]
+  /// Heap allocations per kernel call (nil without the allocation counter).
+  public var allocationsPerCall: Double?
 
   public var kernelGFLOPS: Double { Double(flopsPerCall) / kernel.median / 1e9 }
-  public var gemmGFLOPS: Double { Double(flopsPerCall) / gemm.median / 1e9 }
-  /// Kernel throughput as a fraction of sgemm throughput (1 / ratio).
-  public var efficiency: Double { gemm.median / kernel.median }
+}
+
+/// The same-shape sgemm reference of a kernel.
+public struct SameShapeGEMM: Codable, Sendable {
+  public var gemm: SampleStatistics
+  /// kernel / sgemm time with its CI (> 1: the kernel is slower).
+  public var comparison: PairedComparison
+
+  /// Kernel throughput as a fraction of same-shape sgemm throughput.
+  public var efficiency: Double { 1 / comparison.ratio }
 }
 
 /// The `kernels` result.
 public struct KernelBenchmarkResult: Codable, Sendable {
-  public static let schemaVersion = "lrd-bench/kernels@1"
+  public static let schemaVersion = "lrd-bench/kernels@2"
   public var schema = KernelBenchmarkResult.schemaVersion
   public var model: ResNetModel
   public var batch: Int
   public var mode: Mode
   public var threads: ThreadConfig
   public var binding: BindingRecord
+  /// The machine's peak: a 2048³ sgemm on the same threads, before and after the kernels.
+  public var peak: [SGEMMRate]
   public var rows: [KernelRow]
   public var fingerprint: MachineFingerprint
   public var interrupted: Bool
 
-  /// Σ over every catalog layer of kernel time and of sgemm time (layers sharing a shape counted each).
-  public var totals: (kernel: Double, gemm: Double, flops: Double) {
-    rows.reduce((0, 0, 0)) { total, row in
+  /// Mean of the peak measurements in GFLOP/s.
+  public var peakGFLOPS: Double { peak.isEmpty ? .nan : peak.map(\.gflops).reduce(0, +) / Double(peak.count) }
+
+  /// Σ over every catalog layer (shapes weighted by how many layers have them) of kernel seconds and FLOPs.
+  public var totals: (seconds: Double, flops: Double) {
+    rows.reduce((0, 0)) { total, row in
       let count = Double(row.layers.count)
-      return (
-        total.0 + count * row.kernel.median, total.1 + count * row.gemm.median,
-        total.2 + count * Double(row.flopsPerCall)
-      )
+      return (total.0 + count * row.kernel.median, total.1 + count * Double(row.flopsPerCall))
     }
   }
 }
 
 public enum KernelBenchmark {
-  /// Measures every distinct conv/linear shape of `model` (in catalog order).
+  /// Measures every distinct conv/linear shape of `model` (in catalog order) and the machine's peak.
   public static func run(
     model: ResNetModel, batch: Int, mode: Mode, threads: ThreadConfig, topology: Topology,
-    sampler: SamplerConfiguration, events: [String] = [], filter: String? = nil, progress enabled: Bool
+    sampler: SamplerConfiguration, events: [String] = [], filter: String? = nil, progress: @escaping EventSink
   ) throws -> KernelBenchmarkResult {
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let binding = try topology.apply(threads)
     let catalog = ModelCatalog(model)
-    var groups: [(key: String, layers: [LayerSpec])] = []
     let selected = try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+    var groups: [(key: String, layers: [LayerSpec])] = []
+    var index: [String: Int] = [:]
     for layer in selected {
-      if let index = groups.firstIndex(where: { $0.key == layer.shapeKey }) {
-        groups[index].layers.append(layer)
+      if let at = index[layer.shapeKey] {
+        groups[at].layers.append(layer)
       } else {
+        index[layer.shapeKey] = groups.count
         groups.append((layer.shapeKey, [layer]))
       }
     }
-    let progress = Progress(total: groups.count, enabled: enabled)
+    progress(.phase(label: "", steps: groups.count + 2))
+    var peak = [PeakSGEMM.measure(threads: threads.threads)]
+    progress(.step(.init(name: "peak sgemm 2048³", detail: .none, seconds: peak[0].medianSeconds)))
+    let flusher =
+      sampler.cache == .cold
+      ? CacheFlusher(topology: topology.summary, processingUnits: binding.plannedProcessingUnits)
+      : nil
     var rows: [KernelRow] = []
     var interrupted = false
     for group in groups {
@@ -81,27 +100,30 @@ public enum KernelBenchmark {
         interrupted = true
         break
       }
-      let start = Clock.now()
+      let start = MonotonicClock.now()
       let row = try measure(
-        group.layers, batch: batch, mode: mode, sampler: sampler, events: events, topology: topology.summary)
+        group.layers, batch: batch, mode: mode, sampler: sampler, events: events, flusher: flusher)
       rows.append(row)
-      progress.step(
-        "\(group.layers[0].name) \(Format.fixed(row.kernelGFLOPS, 1)) vs \(Format.fixed(row.gemmGFLOPS, 1)) GFLOP/s",
-        seconds: Clock.seconds(since: start))
+      progress(
+        .step(
+          .init(
+            name: group.layers[0].name,
+            detail: .throughput(measured: row.kernelGFLOPS, reference: peak[0].gflops),
+            seconds: MonotonicClock.seconds(since: start))))
     }
-    progress.finish()
+    if !interrupted && !Interruption.isRequested {
+      peak.append(PeakSGEMM.measure(threads: threads.threads))
+      progress(.step(.init(name: "peak sgemm 2048³ again", detail: .none, seconds: peak[1].medianSeconds)))
+    }
     return KernelBenchmarkResult(
-      model: model, batch: batch, mode: mode, threads: threads, binding: binding, rows: rows,
-      fingerprint: fingerprint,
-      interrupted: interrupted || Interruption.isRequested)
+      model: model, batch: batch, mode: mode, threads: threads, binding: binding, peak: peak, rows: rows,
+      fingerprint: fingerprint.finished(), interrupted: interrupted || Interruption.isRequested)
   }
 
   static func measure(
     _ layers: [LayerSpec], batch: Int, mode: Mode, sampler: SamplerConfiguration, events: [String],
-    topology: TopologySummary
-  ) throws
-    -> KernelRow
-  {
+    flusher: CacheFlusher?
+  ) throws -> KernelRow {
     let g = layers[0].geometry(batch: batch)
     var rng = SplitMix64(seed: 11)
     let training = mode == .training
@@ -111,15 +133,6 @@ public enum KernelBenchmark {
     let dy = Tensor(normal: g.outputShape, using: &rng)
     let dx = Tensor(zeros: g.inputShape)
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
-    // The reference multiplies the kernel's own weights into its own output (and, for 1×1 stride-1
-    // layers, reads the kernel's own input), so both touch the same memory: on this class of machine
-    // where physical placement alone moves a memory-bound GEMM by 20%, separate buffers would not
-    // compare like with like. Layers that need im2col get a separate M×K operand.
-    let gemm = GEMMWorkload(
-      m: m, n: n, k: k, training: training,
-      a: g.readsInputAsGEMMOperand && g.groups == 1 ? x : Tensor(uniform: [m, k], seed: 5),
-      b: conv.weight, c: y, da: g.readsInputAsGEMMOperand && g.groups == 1 && training ? dx : nil,
-      db: training ? conv.weightGradient : nil)
     let kernelBody = {
       conv.forward(x, into: y)
       if training {
@@ -127,28 +140,34 @@ public enum KernelBenchmark {
         conv.backwardWeights(input: x, gradient: dy, reusingForwardColumns: true)
       }
     }
-    let gemmBody = { gemm.run() }
-    let flusher =
-      sampler.cache == .cold
-      ? CacheFlusher(
-        lastLevelCacheBytes: topology.lastLevelCacheBytes, lineBytes: topology.caches.first?.lineBytes ?? 64)
-      : nil
     let counters = events.isEmpty ? nil : CounterSet(events: events)
-    let outcome = Sampler(configuration: sampler, counters: counters, flusher: flusher).measurePaired(
-      baseline: gemmBody, candidate: kernelBody)
+    let measuring = Sampler(configuration: sampler, counters: counters, flusher: flusher)
+    let direct = g.readsInputAsGEMMOperand && g.groups == 1
+    var kernel: PointMeasurement
+    var sameShape: SameShapeGEMM?
+    if direct && !training {
+      kernel = measuring.measure(kernelBody)
+    } else {
+      // The reference multiplies the kernel's own weights into its own output (and reads its input when
+      // that is the GEMM operand), so both touch the same memory; im2col layers get a separate M×K operand.
+      let gemm = GEMMWorkload(
+        m: m, n: n, k: k, training: training, a: direct ? x : Tensor(uniform: [m, k], seed: 5),
+        b: conv.weight,
+        c: y, da: direct && training ? dx : nil, db: training ? conv.weightGradient : nil)
+      let outcome = measuring.measurePaired(baseline: { gemm.run() }, candidate: kernelBody)
+      kernel = outcome.candidate
+      sameShape = SameShapeGEMM(gemm: outcome.baseline.statistics, comparison: outcome.comparison)
+    }
     var im2col: Double?
     if !g.readsInputAsGEMMOperand && !training {
-      var quick = sampler
-      quick.budgetSeconds = max(sampler.budgetSeconds / 4, 0.05)
       im2col =
-        Sampler(configuration: quick, flusher: flusher).measure { conv.packColumns(x) }.statistics.median
+        Sampler(configuration: sampler.withBudget(max(sampler.budgetSeconds / 4, 0.05)), flusher: flusher)
+        .measure { conv.packColumns(x) }.statistics.median
     }
-    let flops = training ? 3 * g.flops : g.flops
-    let shape = layers[0].shapeDescription
     return KernelRow(
-      layers: layers.map(\.name), shape: shape, m: m, n: n, k: k, pointwise: g.readsInputAsGEMMOperand,
-      flopsPerCall: flops,
-      kernel: outcome.candidate.statistics, gemm: outcome.baseline.statistics, comparison: outcome.comparison,
-      im2colSeconds: im2col, kernelCounters: outcome.candidate.counters)
+      layers: layers.map(\.name), shape: layers[0].shapeDescription, m: m, n: n, k: k, pointwise: direct,
+      flopsPerCall: training ? 3 * g.flops : g.flops, kernel: kernel.statistics, sameShape: sameShape,
+      im2colSeconds: im2col, kernelCounters: kernel.counters,
+      allocationsPerCall: kernel.usage.allocationsPerCall)
   }
 }

@@ -100,10 +100,4 @@ public final class LayerProgram {
 
   /// The layer output of the last call.
   public var output: Tensor { activations[activations.count - 1] }
-
-  /// Bytes held in activations, gradients and kernel workspaces.
-  public var bytes: Int {
-    let tensors = activations.reduce(0) { $0 + $1.count } + gradients.reduce(0) { $0 + $1.count }
-    return tensors * 4 + kernels.reduce(0) { $0 + $1.workspaceBytes + 2 * $1.weight.count * 4 }
-  }
 }

@@ -3,36 +3,26 @@ import Networks
 import Profiling
 import Tensors
 
-/// Builds and measures points of one model. Decomposes each layer's weights once (SVD / HOSVD
-/// cached per layer) and reuses them for every rank.
+/// Builds and measures points of one model. Decomposes each layer's weights once (SVD / HOSVD cached
+/// per layer) and reuses them for every rank; programs of original layers are built once and reused
+/// by every paired measurement (building one allocates and fills every buffer).
 ///
-/// Weights are He-normal random with a seed derived from the layer name (timing does not depend
-/// on weight values; reconstruction errors are reported for these weights).
+/// Weights are He-normal random with a seed derived from the layer name (timing does not depend on
+/// weight values; reconstruction errors are reported for these weights).
 public final class PointRunner {
   public let catalog: ModelCatalog
-  public var sampler: SamplerConfiguration
-  public var events: [String]
-  let flusher: CacheFlusher?
+  let events: [String]
+  let topology: TopologySummary
   private var decomposers: [String: LayerDecomposer] = [:]
-  /// Programs of original layers, reused by every paired measurement of a sweep (building one
-  /// allocates and fills every buffer, which costs more than measuring a small layer).
   private var originals: [String: LayerProgram] = [:]
-  private var sequence = 0
+  private var flushers: [[Int]: CacheFlusher] = [:]
 
-  public init(model: ResNetModel, sampler: SamplerConfiguration, events: [String], topology: TopologySummary)
-  {
+  /// A runner for `model`, counting `events` on every thread.
+  public init(model: ResNetModel, events: [String], topology: TopologySummary) {
     catalog = ModelCatalog(model)
-    self.sampler = sampler
     self.events = events
-    flusher =
-      sampler.cache == .cold
-      ? CacheFlusher(
-        lastLevelCacheBytes: topology.lastLevelCacheBytes, lineBytes: topology.caches.first?.lineBytes ?? 64)
-      : nil
+    self.topology = topology
   }
-
-  /// Continues sequence numbers after `count` earlier points (resume).
-  public func skipSequence(to count: Int) { sequence = max(sequence, count) }
 
   /// The layer's decomposer, created on first use.
   public func decomposer(for name: String) throws -> LayerDecomposer {
@@ -54,7 +44,6 @@ public final class PointRunner {
   }
 
   /// The runnable program of a point (decomposition done, buffers allocated and touched).
-  /// Programs of the original layer are built once and reused (the thread config does not change them).
   public func program(for spec: PointSpec) throws -> LayerProgram {
     let key = "\(spec.layer)|b\(spec.batch)|\(spec.mode)|\(spec.frozen)"
     if spec.factorization == .original, let cached = originals[key] { return cached }
@@ -64,44 +53,53 @@ public final class PointRunner {
     return program
   }
 
-  func makeSampler() -> Sampler {
-    Sampler(
-      configuration: sampler, counters: events.isEmpty ? nil : CounterSet(events: events), flusher: flusher)
+  /// A sampler for `configuration` on the current binding: counters attach to the threads that
+  /// exist now; cold caches flush from the bound PUs.
+  func sampler(_ configuration: SamplerConfiguration, binding: BindingRecord, orderSeed: UInt64) -> Sampler {
+    var flusher: CacheFlusher?
+    if configuration.cache == .cold {
+      let pus = binding.plannedProcessingUnits
+      if flushers[pus] == nil { flushers[pus] = CacheFlusher(topology: topology, processingUnits: pus) }
+      flusher = flushers[pus]
+    }
+    return Sampler(
+      configuration: configuration, counters: events.isEmpty ? nil : CounterSet(events: events),
+      flusher: flusher,
+      orderSeed: orderSeed)
   }
 
-  func result(_ spec: PointSpec, _ program: LayerProgram, _ measurement: Measurement) -> PointResult {
-    defer { sequence += 1 }
-    return PointResult(
+  func result(_ spec: PointSpec, _ program: LayerProgram, _ measurement: PointMeasurement, sequence: Int)
+    -> PointResult
+  {
+    PointResult(
       spec: spec, sequence: sequence, cost: program.decomposed.cost, flopsPerCall: program.flopsPerCall,
       relativeError: program.decomposed.relativeError, measurement: measurement, pairedReference: nil,
       comparison: nil)
   }
 
-  /// Measures one point with the current thread binding (the caller applies the thread config).
-  public func measure(_ spec: PointSpec) throws -> PointResult {
+  /// Measures one point with the current binding (the caller applies the thread config).
+  public func measure(
+    _ spec: PointSpec, sampler configuration: SamplerConfiguration, binding: BindingRecord, sequence: Int
+  ) throws -> PointResult {
     let program = try program(for: spec)
-    let measurement = makeSampler().measure { program.run() }
-    return result(spec, program, measurement)
+    let measurement = sampler(configuration, binding: binding, orderSeed: UInt64(sequence)).measure {
+      program.run()
+    }
+    return result(spec, program, measurement, sequence: sequence)
   }
 
-  /// Measures two points interleaved (A B A B …) and compares them.
-  public func measurePaired(baseline: PointSpec, candidate: PointSpec) throws -> (
-    baseline: PointResult, candidate: PointResult, comparison: PairedComparison
-  ) {
-    let a = try program(for: baseline)
+  /// Measures `candidate` paired with `reference` (balanced order) and returns the candidate's result
+  /// carrying the reference's measurement and the paired comparison reference → candidate.
+  public func measure(
+    _ candidate: PointSpec, pairedWith reference: PointSpec, sampler configuration: SamplerConfiguration,
+    binding: BindingRecord, sequence: Int
+  ) throws -> PointResult {
+    let a = try program(for: reference)
     let b = try program(for: candidate)
-    let outcome = makeSampler().measurePaired(baseline: { a.run() }, candidate: { b.run() })
-    return (
-      result(baseline, a, outcome.baseline), result(candidate, b, outcome.candidate), outcome.comparison
-    )
-  }
-
-  /// Measures `candidate` interleaved with `reference` and returns the candidate's result carrying
-  /// the reference measurement and the comparison (reference → candidate).
-  public func measure(_ candidate: PointSpec, pairedWith reference: PointSpec) throws -> PointResult {
-    let outcome = try measurePaired(baseline: reference, candidate: candidate)
-    var result = outcome.candidate
-    result.pairedReference = outcome.baseline.measurement
+    let outcome = sampler(configuration, binding: binding, orderSeed: UInt64(sequence)).measurePaired(
+      baseline: { a.run() }, candidate: { b.run() })
+    var result = result(candidate, b, outcome.candidate, sequence: sequence)
+    result.pairedReference = outcome.baseline
     result.comparison = outcome.comparison
     return result
   }

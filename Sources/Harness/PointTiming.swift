@@ -19,16 +19,19 @@ public enum PointTiming {
   public static func run(
     _ spec: PointSpec, sampler: SamplerConfiguration, events: [String], topology: Topology
   ) throws -> PointTimingResult {
-    let runner = PointRunner(model: spec.model, sampler: sampler, events: events, topology: topology.summary)
+    let runner = PointRunner(model: spec.model, events: events, topology: topology.summary)
     let layer = try runner.catalog.layer(named: spec.layer)
     try spec.factorization.validate(for: layer)
+    try MemoryEstimate.check(
+      MemoryEstimate.layerProgram(layer, spec.factorization, batch: spec.batch, mode: spec.mode),
+      for: "\(spec.layer) at batch \(spec.batch) (\(spec.mode))", hint: "use a smaller --batch")
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let binding = try topology.apply(spec.threads)
-    let point = try runner.measure(spec)
+    let point = try runner.measure(spec, sampler: sampler, binding: binding, sequence: 0)
     return PointTimingResult(
       point: point, sampler: sampler, binding: binding,
       derived: DerivedMetrics.compute(
         counters: point.measurement.counters, secondsPerCall: point.seconds, flopsPerCall: point.flopsPerCall),
-      fingerprint: fingerprint, layer: SweepRunner.snapshot(layer, ratio: 2))
+      fingerprint: fingerprint.finished(), layer: SweepRunner.snapshot(layer, ratio: 2))
   }
 }

@@ -1,7 +1,49 @@
 import Decomposition
-import Foundation
 import Networks
 import Profiling
+import Results
+
+/// What `ranks` saves as `ranks-plan.json` so `--resume` continues the same study.
+public struct RanksPlan: Codable, Sendable, Equatable {
+  public var model: ResNetModel
+  public var filter: String?
+  /// Every sweep option but the layer and its ranks.
+  public var template: SweepPlan
+
+  public init(model: ResNetModel, filter: String?, template: SweepPlan) {
+    self.model = model
+    self.filter = filter
+    self.template = template
+  }
+
+  /// The catalog layers the study covers.
+  public func layers() throws -> [LayerSpec] {
+    let catalog = ModelCatalog(model)
+    return try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+  }
+
+  /// One layer's sweep plan.
+  public func plan(for layer: LayerSpec) throws -> SweepPlan {
+    let ranks = try SweepPlan.resolveRanks(
+      layer: layer, ratio: template.ratio, from: nil, to: nil, step: template.step)
+    var plan = template
+    plan.layer = layer.name
+    plan.from = ranks.from
+    plan.to = ranks.to
+    plan.anchor = ranks.anchor
+    return plan
+  }
+
+  /// Validates as the command line would (see `SweepPlan.validate`).
+  public func validate(cores: Int) throws {
+    guard template.model == model else {
+      throw HarnessError.invalidOption("the plan's template is for \(template.model), not \(model)")
+    }
+    let layers = try layers()
+    guard !layers.isEmpty else { throw HarnessError.invalidOption("the study covers no layer") }
+    for layer in layers { try plan(for: layer).validate(cores: cores) }
+  }
+}
 
 /// One row of the paper's Table 2 measured here: a layer, its α ranks and each policy's choice.
 public struct RanksRow: Codable, Sendable, Equatable {
@@ -25,7 +67,7 @@ public struct RanksRow: Codable, Sendable, Equatable {
 
 /// The `ranks` result: Algorithm 1 over a model's layers.
 public struct RanksResult: Codable, Sendable {
-  public static let schemaVersion = "lrd-bench/ranks@1"
+  public static let schemaVersion = "lrd-bench/ranks@2"
   public var schema = RanksResult.schemaVersion
   public var model: ResNetModel
   public var ratio: Double
@@ -42,39 +84,34 @@ public struct RanksResult: Codable, Sendable {
   public var fingerprint: MachineFingerprint
 }
 
-/// Runs a rank sweep per distinct layer shape (each in `<out>/sweeps/<layer>/`, with its own
+/// Runs a rank sweep per distinct layer shape (each in `<out>/sweeps/<layer>/` with its own plan and
 /// journal, so `--resume` works) and assembles the ranks table.
 public final class RanksStudy {
-  public let model: ResNetModel
-  public let layers: [LayerSpec]
-  public let template: SweepPlan
-  public let directory: ResultDirectory
+  public let plan: RanksPlan
+  public let directory: RunDirectory
   public let topology: Topology
-  public var showProgress = true
+  let events: EventSink
   /// Called with each finished sweep and its directory (the CLI writes the sweep's reports there).
-  public var onSweep: ((SweepResult, ResultDirectory) throws -> Void)?
+  let onSweep: (SweepResult, RunDirectory) throws -> Void
 
-  /// `template` supplies every sweep option but the layer and ranks.
   public init(
-    model: ResNetModel, layers: [LayerSpec], template: SweepPlan, directory: ResultDirectory,
-    topology: Topology
+    plan: RanksPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink,
+    onSweep: @escaping (SweepResult, RunDirectory) throws -> Void
   ) {
-    self.model = model
-    self.layers = layers
-    self.template = template
+    self.plan = plan
     self.directory = directory
     self.topology = topology
+    self.events = events
+    self.onSweep = onSweep
   }
 
   public func run() throws -> RanksResult {
-    let start = Clock.now()
+    let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
-    var representative: [String: LayerSpec] = [:]
+    let layers = try plan.layers()
     var order: [LayerSpec] = []
-    for layer in layers where representative[layer.shapeKey] == nil {
-      representative[layer.shapeKey] = layer
-      order.append(layer)
-    }
+    var seen = Set<String>()
+    for layer in layers where seen.insert(layer.shapeKey).inserted { order.append(layer) }
     var sweeps: [String: SweepResult] = [:]
     var interrupted = false
     var points = 0
@@ -83,20 +120,15 @@ public final class RanksStudy {
         interrupted = true
         break
       }
-      let ranks = try SweepPlan.resolveRanks(
-        layer: layer, ratio: template.ratio, from: nil, to: nil, step: template.step)
-      var plan = template
-      plan.layer = layer.name
-      plan.from = ranks.from
-      plan.to = ranks.to
-      let sub = try ResultDirectory(path: directory.url.appendingPathComponent("sweeps/\(layer.name)").path)
-      try sub.write(try JSONCoding.encoder.encode(plan), to: "plan.json")
-      let runner = SweepRunner(plan: plan, directory: sub, topology: topology)
-      runner.showProgress = showProgress
-      runner.progressPrefix = "[\(index + 1)/\(order.count) \(layer.name)] "
-      let result = try runner.run()
-      points += result.configs.reduce(0) { $0 + $1.references.count + $1.ranks.count }
-      try onSweep?(result, sub)
+      let sweepPlan = try plan.plan(for: layer)
+      let sub = try directory.child(
+        "sweeps/\(layer.name)", kind: "sweep", planFile: "plan.json", plan: sweepPlan)
+      let result = try SweepRunner(plan: sweepPlan, directory: sub, topology: topology, events: events)
+        .run(phase: "[\(index + 1)/\(order.count) \(layer.name)]")
+      points += result.configs.reduce(0) {
+        $0 + $1.references.count + $1.ranks.count + ($1.anchor == nil ? 0 : 1)
+      }
+      try onSweep(result, sub)
       sweeps[layer.shapeKey] = result
       if result.interrupted {
         interrupted = true
@@ -106,7 +138,7 @@ public final class RanksStudy {
     var rows: [RanksRow] = []
     for layer in layers {
       guard let sweep = sweeps[layer.shapeKey], let config = sweep.configs.first else { continue }
-      let alpha = try RankSelection.factorization(for: layer, ratio: template.ratio)
+      let alpha = try RankSelection.factorization(for: layer, ratio: plan.template.ratio)
       var choices: [String: Int?] = [:]
       var speedups: [String: Double] = [:]
       for decision in config.decisions {
@@ -118,27 +150,13 @@ public final class RanksStudy {
           layer: layer.name, inChannels: layer.inChannels, outChannels: layer.outChannels,
           kernel: layer.kernel,
           alphaFactorization: alpha.description, alphaRank: alpha.primaryRank ?? 0, choices: choices,
-          speedups: speedups,
-          measuredAs: sweep.plan.layer, originalSeconds: config.referenceSeconds))
+          speedups: speedups, measuredAs: sweep.plan.layer, originalSeconds: config.referenceSeconds))
     }
+    let template = plan.template
     return RanksResult(
-      model: model, ratio: template.ratio, batch: template.batch, mode: template.mode,
+      model: plan.model, ratio: template.ratio, batch: template.batch, mode: template.mode,
       threads: template.threadConfigs.first ?? ThreadConfig(threads: 1, binding: .compact),
-      policies: template.policies,
-      rows: rows, sweeps: sweeps.count, points: points, interrupted: interrupted,
-      elapsedSeconds: Clock.seconds(since: start), fingerprint: fingerprint)
-  }
-}
-
-/// What `ranks` saves as `ranks-plan.json` so `--resume` continues the same study.
-public struct RanksPlan: Codable, Sendable, Equatable {
-  public var model: ResNetModel
-  public var filter: String?
-  public var template: SweepPlan
-
-  public init(model: ResNetModel, filter: String?, template: SweepPlan) {
-    self.model = model
-    self.filter = filter
-    self.template = template
+      policies: template.policies, rows: rows, sweeps: sweeps.count, points: points, interrupted: interrupted,
+      elapsedSeconds: MonotonicClock.seconds(since: start), fingerprint: fingerprint.finished())
   }
 }

@@ -2,7 +2,8 @@ import Decomposition
 import Networks
 import Profiling
 
-/// Everything that defines a rank sweep (saved as `plan.json` so `--resume` continues the same one).
+/// Everything that defines a rank sweep (saved as `plan.json`; `--resume` continues the same one and
+/// validates it exactly as command-line options are validated).
 public struct SweepPlan: Codable, Sendable, Equatable {
   public var model: ResNetModel
   public var layer: String
@@ -13,6 +14,9 @@ public struct SweepPlan: Codable, Sendable, Equatable {
   /// Last (smallest) swept rank R_min.
   public var to: Int
   public var step: Int
+  /// R + step, measured outside the window so Δ(R) = t(R + step) − t(R) exists and Algorithm 1 can
+  /// choose R itself; nil when R is already the full rank.
+  public var anchor: Int?
   public var batch: Int
   public var threadConfigs: [ThreadConfig]
   public var mode: Mode
@@ -20,15 +24,15 @@ public struct SweepPlan: Codable, Sendable, Equatable {
   public var policies: [RankPolicy]
   public var sampler: SamplerConfiguration
   public var events: [String]
-  /// The original layer is measured again after every `referenceEvery` ranks (and at the end).
+  /// The original layer is also measured alone after every `referenceEvery` ranks (drift report).
   public var referenceEvery: Int
   /// Seconds for each interleaved confirmation (original vs chosen rank); 0 skips confirmation.
   public var confirmBudget: Double
-  /// Relative throughput difference the `robust` policy treats as a tie.
+  /// The throughput margin within which `robust` treats a rank as tied with the best.
   public var tieTolerance: Double
 
   public init(
-    model: ResNetModel, layer: String, ratio: Double, from: Int, to: Int, step: Int, batch: Int,
+    model: ResNetModel, layer: String, ratio: Double, from: Int, to: Int, step: Int, anchor: Int?, batch: Int,
     threadConfigs: [ThreadConfig], mode: Mode, frozen: FrozenFactors, policies: [RankPolicy],
     sampler: SamplerConfiguration, events: [String], referenceEvery: Int, confirmBudget: Double,
     tieTolerance: Double = RankPolicy.defaultTolerance
@@ -39,6 +43,7 @@ public struct SweepPlan: Codable, Sendable, Equatable {
     self.from = from
     self.to = to
     self.step = step
+    self.anchor = anchor
     self.batch = batch
     self.threadConfigs = threadConfigs
     self.mode = mode
@@ -59,13 +64,14 @@ public struct SweepPlan: Codable, Sendable, Equatable {
     RankSelection.factorization(for: layer, sweptRank: r)
   }
 
-  /// Fills in defaults: R from α, R_min = ⌈R/2⌉; validates ranges against the layer.
+  /// Fills in defaults (R from α, R_min = ⌈R/2⌉, the anchor R + step) and validates the range.
   public static func resolveRanks(
     layer: LayerSpec, ratio: Double, from: Int?, to: Int?, step: Int
-  ) throws(HarnessError) -> (from: Int, to: Int) {
+  ) throws(HarnessError) -> (from: Int, to: Int, anchor: Int?) {
     guard layer.groups == 1 else {
       throw .invalidOption("\(layer.name) is a grouped convolution; sweeps need groups = 1")
     }
+    guard step >= 1 else { throw .invalidOption("--step must be at least 1, got \(step)") }
     let full = RankSelection.fullRank(of: layer)
     let start: Int
     if let from {
@@ -88,53 +94,53 @@ public struct SweepPlan: Codable, Sendable, Equatable {
       throw .invalidOption(
         "--from \(start) is below --to \(end); a sweep goes down from R to R_min (from ≥ to)")
     }
-    guard step >= 1 else { throw .invalidOption("--step must be at least 1") }
-    return (start, end)
-  }
-}
-
-/// One task of a sweep: a reference (original) measurement or one rank, under one thread config.
-public struct SweepTask: Codable, Sendable, Hashable {
-  public enum Kind: Codable, Sendable, Hashable {
-    /// The k-th measurement of the original layer in this thread config.
-    case reference(Int)
-    case rank(Int)
+    return (start, end, start + step <= full ? start + step : nil)
   }
 
-  public var config: ThreadConfig
-  public var kind: Kind
-
-  /// A stable identifier for the journal, e.g. "2t-compact/rank/298".
-  public var id: String {
-    switch kind {
-    case .reference(let k): return "\(config.label)/reference/\(k)"
-    case .rank(let r): return "\(config.label)/rank/\(r)"
+  /// Checks every field as the command line would (a resumed `plan.json` may have been edited):
+  /// the layer, ranks and anchor, batch, thread counts, sampler, budgets, tolerance, frozen factors.
+  public func validate(cores: Int) throws {
+    let spec = try ModelCatalog(model).layer(named: layer)
+    let resolved = try Self.resolveRanks(layer: spec, ratio: ratio, from: from, to: to, step: step)
+    guard anchor == resolved.anchor else {
+      throw HarnessError.invalidOption(
+        "the plan's anchor rank \(anchor.map(String.init) ?? "none") should be "
+          + "\(resolved.anchor.map(String.init) ?? "none") (R + step within the full rank)")
     }
-  }
-
-  /// Tasks in measurement order: per thread config the original, then ranks from R down, with
-  /// the original measured again after every `referenceEvery` ranks and at the end.
-  public static func schedule(_ plan: SweepPlan) -> [SweepTask] {
-    var tasks: [SweepTask] = []
-    for config in plan.threadConfigs {
-      var references = 0
-      tasks.append(SweepTask(config: config, kind: .reference(references)))
-      references += 1
-      for (index, rank) in plan.ranks.enumerated() {
-        tasks.append(SweepTask(config: config, kind: .rank(rank)))
-        let isLast = index == plan.ranks.count - 1
-        if (index + 1) % max(plan.referenceEvery, 1) == 0 || isLast {
-          tasks.append(SweepTask(config: config, kind: .reference(references)))
-          references += 1
-        }
+    guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
+    try Self.validateCommon(
+      batch: batch, threadConfigs: threadConfigs, cores: cores, sampler: sampler, policies: policies,
+      referenceEvery: referenceEvery, confirmBudget: confirmBudget, tieTolerance: tieTolerance)
+    if case .indices(let list) = frozen {
+      let factors = spec.shape.hasOneByOneKernel ? 2 : 3
+      if let bad = list.first(where: { $0 >= factors }) {
+        throw HarnessError.invalidOption(
+          "--frozen: factor \(bad) does not exist; \(layer)'s factorization has factors 0…\(factors - 1)")
       }
     }
-    return tasks
   }
-}
 
-/// A journal line: which task, and what was measured.
-public struct SweepJournalEntry: Codable, Sendable {
-  public var task: SweepTask
-  public var result: PointResult
+  /// The checks sweep and ranks plans share.
+  static func validateCommon(
+    batch: Int, threadConfigs: [ThreadConfig], cores: Int, sampler: SamplerConfiguration,
+    policies: [RankPolicy],
+    referenceEvery: Int, confirmBudget: Double, tieTolerance: Double
+  ) throws {
+    guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1, got \(batch)") }
+    guard !threadConfigs.isEmpty else {
+      throw HarnessError.invalidOption("--threads needs at least one count")
+    }
+    for config in threadConfigs where config.threads < 1 || config.threads > cores {
+      throw ThreadConfigError.tooManyThreads(requested: config.threads, cores: cores)
+    }
+    try sampler.validate()
+    guard !policies.isEmpty else { throw HarnessError.invalidOption("--policy needs at least one policy") }
+    guard referenceEvery >= 1 else {
+      throw HarnessError.invalidOption("--reference-every must be at least 1, got \(referenceEvery)")
+    }
+    try SamplerConfiguration.checkBudget(confirmBudget, option: "--confirm-budget", allowZero: true)
+    guard tieTolerance >= 0, tieTolerance < 0.5 else {
+      throw HarnessError.invalidOption("--tie-tolerance must be in [0, 0.5) (0.05 = 5%), got \(tieTolerance)")
+    }
+  }
 }

@@ -1,41 +1,25 @@
 import Decomposition
 import Profiling
 
-/// A policy's decision for one thread config, with what it changes.
-public struct PolicyDecision: Codable, Sendable, Equatable {
-  public var policy: RankPolicy
-  public var choice: RankChoice
-  /// The factorization chosen (nil = ORG).
-  public var factorization: Factorization?
-  /// T / t(r) from the sweep (1 for ORG).
-  public var speedup: Double
-  /// (params_variant / params_original − 1) × 100 (0 for ORG).
-  public var parametersChangePercent: Double
-  /// (FLOPs_variant / FLOPs_original − 1) × 100 (0 for ORG).
-  public var flopsChangePercent: Double
-  /// Interleaved confirmation against the original, when run.
-  public var confirmation: PairedComparison?
-  /// True when the decision was changed to ORG because the confirmation found no significant speed-up
-  /// (robust policy only).
-  public var revokedByConfirmation: Bool
-}
-
 /// The result of one thread config of a sweep.
 public struct ThreadConfigSweep: Codable, Sendable, Equatable {
   public var config: ThreadConfig
   public var binding: BindingRecord
-  /// Measurements of the original layer, in measurement order.
+  /// Measurements of the original layer alone, in measurement order.
   public var references: [PointResult]
-  /// One point per swept rank, largest rank first.
+  /// One point per swept rank, largest rank first (each paired with the original).
   public var ranks: [PointResult]
-  /// What the policies saw: each rank with its nearest reference.
+  /// The anchor R + step (paired with the original), when measured.
+  public var anchor: PointResult?
+  /// What the policies saw: each rank with the original measured alongside it.
   public var timings: [RankTiming]
+  public var anchorTiming: RankTiming?
   public var decisions: [PolicyDecision]
 
   /// Median of the reference medians (the original's time T).
   public var referenceSeconds: Double {
     let medians = references.map(\.seconds).sorted()
-    return medians.isEmpty ? .nan : medians[medians.count / 2]
+    return medians.isEmpty ? .nan : SampleStatistics.quantile(medians, 0.5)
   }
 
   /// (max − min) / median of the reference medians: how much the machine drifted during the sweep.
@@ -45,7 +29,7 @@ public struct ThreadConfigSweep: Codable, Sendable, Equatable {
     return (hi - lo) / referenceSeconds
   }
 
-  /// Ranks whose CI did not reach the sampler's target.
+  /// Points whose precision target was not reached (budget ran out first).
   public var pointsMissingTarget: [PointResult] {
     (references + ranks).filter { !$0.measurement.reachedTarget }
   }
@@ -53,14 +37,14 @@ public struct ThreadConfigSweep: Codable, Sendable, Equatable {
 
 /// Everything a sweep produced (the `sweep.json` file; schema versioned).
 public struct SweepResult: Codable, Sendable, Equatable {
-  public static let schemaVersion = "lrd-bench/sweep@1"
+  public static let schemaVersion = "lrd-bench/sweep@2"
   public var schema: String = SweepResult.schemaVersion
   public var plan: SweepPlan
   public var layer: LayerSpecSnapshot
   public var fingerprint: MachineFingerprint
   public var topology: TopologySummary
   public var configs: [ThreadConfigSweep]
-  /// True when the run was interrupted before every task was measured.
+  /// True when the run was interrupted (while measuring or checking): partial results.
   public var interrupted: Bool
   /// Decomposition (SVD/HOSVD) time, paid once per sweep.
   public var decompositionSeconds: Double

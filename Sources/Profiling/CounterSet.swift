@@ -16,19 +16,6 @@ public struct EventAvailability: Codable, Sendable, Equatable {
   }
 }
 
-/// Errors of the counter layer.
-public enum CounterError: Error, Equatable, Sendable, CustomStringConvertible {
-  case unavailable(event: String, reason: String)
-  case papi(PAPIError)
-
-  public var description: String {
-    switch self {
-    case .unavailable(let event, let reason): return "\(event): \(reason)"
-    case .papi(let error): return "PAPI \(error.function): \(error)"
-    }
-  }
-}
-
 /// A set of events counted on every thread of the process (OpenBLAS workers included).
 ///
 /// Method: counters attach to each thread listed in `/proc/self/task` when the set is made (PAPI:
@@ -44,7 +31,7 @@ public final class CounterSet {
   public let threads: [Int32]
   private var papiSets: [PAPIEventSet] = []
   /// For each PAPI set, the index in `availability` of each of its events.
-  private var papiSlots: [[Int]] = []
+  private var papiSlots: [[Int?]] = []
   private var software: [(slot: Int, counter: PerfSoftwareCounter)] = []
   private var scratch: [Int64] = []
 
@@ -53,41 +40,27 @@ public final class CounterSet {
     self.threads = threads
     var availability: [EventAvailability] = []
     var papiBySlot: [(slot: Int, code: Int32, component: Int32)] = []
-    var software: [(slot: Int, counter: PerfSoftwareCounter)] = []
     for (slot, name) in events.enumerated() {
       switch PAPI.resolve(name) {
       case .success(let resolved):
         papiBySlot.append((slot, resolved.code, resolved.component))
         availability.append(EventAvailability(name: name, source: "papi", reason: nil, unit: "count"))
       case .failure(let papiError):
-        if let known = PerfSoftwareCounter.lookup(name) {
-          do {
-            let counter = try PerfSoftwareCounter(
-              name: name, config: known.config, unit: known.unit, threads: threads)
-            software.append((slot, counter))
-            availability.append(
-              EventAvailability(
-                name: name, source: "perf_event_open", reason: papiError.description, unit: known.unit))
-          } catch {
-            availability.append(
-              EventAvailability(name: name, source: nil, reason: "\(papiError); \(error)", unit: known.unit))
-          }
-        } else {
-          availability.append(
-            EventAvailability(name: name, source: nil, reason: papiError.description, unit: "count"))
-        }
+        availability.append(
+          EventAvailability(
+            name: name, source: nil, reason: papiError.description,
+            unit: PerfSoftwareCounter.lookup(name)?.unit ?? "count"))
       }
     }
-    // One PAPI event set per (component, thread).
+    // One PAPI event set per (component, thread); an event that fails on any thread is not PAPI's.
     var sets: [PAPIEventSet] = []
-    var slots: [[Int]] = []
-    let components = Set(papiBySlot.map(\.component)).sorted()
-    for component in components {
+    var slots: [[Int?]] = []
+    for component in Set(papiBySlot.map(\.component)).sorted() {
       let members = papiBySlot.filter { $0.component == component }
       for tid in threads {
         do {
           let set = try PAPIEventSet(component: component, thread: tid)
-          var added: [Int] = []
+          var added: [Int?] = []
           for member in members {
             do {
               try set.add(member.code)
@@ -107,18 +80,34 @@ public final class CounterSet {
         }
       }
     }
+    // perf:: software events PAPI cannot count (no PMU: PAPI may disable its perf_event component, or
+    // enable it and still fail to attach) are counted with perf_event_open on every thread instead.
+    var software: [(slot: Int, counter: PerfSoftwareCounter)] = []
+    for slot in availability.indices where !availability[slot].isAvailable {
+      guard let known = PerfSoftwareCounter.lookup(availability[slot].name) else { continue }
+      let papiReason = availability[slot].reason ?? "not counted by PAPI"
+      do {
+        software.append(
+          (
+            slot,
+            try PerfSoftwareCounter(
+              name: availability[slot].name, config: known.config, unit: known.unit, threads: threads)
+          ))
+        availability[slot] = EventAvailability(
+          name: availability[slot].name, source: "perf_event_open", reason: papiReason, unit: known.unit)
+      } catch {
+        availability[slot].reason = "\(papiReason); \(error)"
+      }
+    }
+    // PAPI positions whose slot is not PAPI's any more are read and ignored.
+    self.papiSlots = slots.map { list in
+      list.map { slot in slot.flatMap { availability[$0].source == "papi" ? $0 : nil } }
+    }
     self.availability = availability
     self.papiSets = sets
-    self.papiSlots = slots
     self.software = software
     self.scratch = [Int64](repeating: 0, count: max(events.count, 1))
   }
-
-  /// Names of the events that are measured.
-  public var measuredEvents: [String] { availability.filter(\.isAvailable).map(\.name) }
-
-  /// Whether any PAPI (hardware) event set is in use.
-  public var usesPAPI: Bool { !papiSets.isEmpty }
 
   /// Starts every counter from zero. An event set PAPI refuses to start (e.g. a thread it may not
   /// attach to) marks its events unavailable with PAPI's reason; the others still count.
@@ -127,7 +116,7 @@ public final class CounterSet {
       do {
         try set.start()
       } catch {
-        for slot in papiSlots[index] {
+        for case let slot? in papiSlots[index] {
           availability[slot].source = nil
           availability[slot].reason = "PAPI_start: \(error)"
         }
@@ -144,9 +133,11 @@ public final class CounterSet {
     for (index, set) in papiSets.enumerated() {
       do {
         try set.read(into: &scratch)
-        for (position, slot) in papiSlots[index].enumerated() { totals[slot] += Double(scratch[position]) }
+        for (position, slot) in papiSlots[index].enumerated() {
+          if let slot { totals[slot] += Double(scratch[position]) }
+        }
       } catch {
-        for slot in papiSlots[index] { totals[slot] = .nan }
+        for case let slot? in papiSlots[index] { totals[slot] = .nan }
       }
     }
     for entry in software { totals[entry.slot] = entry.counter.read() }

@@ -4,25 +4,40 @@ import Synchronization
   import Glibc
 #endif
 
-/// Ctrl-C handling: the first SIGINT asks every measurement loop to stop after its current sample
-/// (results measured so far are kept and written); a second SIGINT exits at once.
+/// Stopping a run: the first SIGINT, SIGTERM or SIGHUP (Ctrl-C, `timeout`, CI cancellation, a
+/// container stopping) asks every measurement loop to stop after its current sample; what was
+/// measured is kept, reports are written and the command exits 130. A second signal exits at once.
 public enum Interruption {
   private static let flag = Atomic<Bool>(false)
+  private static let received = Atomic<Int32>(0)
 
-  /// True once SIGINT arrived (or `request()` was called).
+  /// True once a stop signal arrived (or `request()` was called).
   public static var isRequested: Bool { flag.load(ordering: .relaxed) }
+
+  /// The signal that arrived (SIGINT, SIGTERM, SIGHUP), or 0.
+  public static var signal: Int32 { received.load(ordering: .relaxed) }
 
   /// Marks the run as interrupted.
   public static func request() { flag.store(true, ordering: .relaxed) }
 
   /// Clears the flag (tests).
-  public static func reset() { flag.store(false, ordering: .relaxed) }
+  public static func reset() {
+    flag.store(false, ordering: .relaxed)
+    received.store(0, ordering: .relaxed)
+  }
 
-  /// Installs the SIGINT handler.
+  /// Installs the handler for SIGINT, SIGTERM and SIGHUP, and unblocks them: a process inherits its
+  /// parent's signal mask (threads of libdispatch, CI runners and test harnesses block them), and a
+  /// blocked SIGTERM would never reach the handler.
   public static func install() {
-    signal(SIGINT) { _ in
-      if Interruption.flag.exchange(true, ordering: .relaxed) {
-        _exit(130)
+    var set = sigset_t()
+    sigemptyset(&set)
+    for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, number) }
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    for number in [SIGINT, SIGTERM, SIGHUP] {
+      _ = Glibc.signal(number) { number in
+        Interruption.received.store(number, ordering: .relaxed)
+        if Interruption.flag.exchange(true, ordering: .relaxed) { _exit(130) }
       }
     }
   }

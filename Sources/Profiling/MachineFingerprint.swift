@@ -37,20 +37,27 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
   /// OPENBLAS_*, OMP_*, GOTO_*, LIBPFM_*, PAPI_* variables in effect.
   public var environment: [String: String]
   public var clock: ClockOverhead
+  /// Governor, boost, SMT, load and steal (start values at capture; `finished()` adds the end).
+  public var conditions: RunConditions?
   /// ISO 8601 time of capture.
   public var capturedAt: String
+
+  /// The fingerprint with the run's end conditions (load average now, steal time since capture).
+  public func finished() -> MachineFingerprint {
+    var copy = self
+    copy.conditions = conditions?.finished()
+    return copy
+  }
 
   /// Captures the fingerprint of this process on this machine.
   public static func capture(topology: TopologySummary) -> MachineFingerprint {
     let papiState: (String, Bool)
     switch PAPI.library {
     case .success(let info):
-      let perf = info.components.first { $0.name == "perf_event" }
       let pmu =
-        info.hasHardwareCounters
-        ? "PMU available (\(perf?.hardwareCounters ?? 0) counters)"
-        : "no PMU: \(perf?.disabledReason ?? "no hardware counters")"
-      papiState = ("PAPI \(info.version); \(pmu)", info.hasHardwareCounters)
+        PMU.unavailableReason.map { "no PMU: \($0)" }
+        ?? "PMU available (\(PMU.kernelPMUs.joined(separator: ", ")))"
+      papiState = ("PAPI \(info.version); \(pmu)", PMU.isAvailable)
     case .failure(let error):
       papiState = ("PAPI unavailable: \(error)", false)
     }
@@ -73,7 +80,7 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
       buildConfiguration: buildConfiguration, gitCommit: GitInfo.commit(),
       kernel: "\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))",
       hostname: field(uts.nodename),
-      environment: environment, clock: Clock.overhead(readings: 20_000),
+      environment: environment, clock: MonotonicClock.overhead(readings: 20_000), conditions: .capture(),
       capturedAt: ISO8601DateFormatter().string(from: Date()))
   }
 

@@ -34,8 +34,9 @@ public struct PAPILibraryInfo: Codable, Sendable, Equatable {
   public var virtualized: Bool?
   public var virtualVendor: String?
 
-  /// Whether some component can count CPU hardware events (a PMU is visible).
-  public var hasHardwareCounters: Bool { components.contains { $0.enabled && $0.hardwareCounters > 0 } }
+  /// Whether some component claims hardware counters (PAPI's table; `PMU.isAvailable` says whether
+  /// they really count).
+  public var claimsHardwareCounters: Bool { components.contains { $0.enabled && $0.hardwareCounters > 0 } }
 }
 
 /// The one place PAPI status codes are interpreted, and the library's process-wide state.
@@ -52,8 +53,30 @@ enum PAPI {
     return PAPIError(code: rc, function: function, message: message, detail: detail)
   }
 
-  /// Initialises the library once per process (thread-safe lazy global).
-  static let library: Result<PAPILibraryInfo, PAPIError> = initialize()
+  /// Initialises the library once per process (thread-safe lazy global), with PAPI's own stderr
+  /// diagnostics (components probing hardware that is not there) kept off the terminal.
+  static let library: Result<PAPILibraryInfo, PAPIError> = silenced { initialize() }
+
+  /// Runs `body` with stderr redirected to /dev/null.
+  static func silenced<T>(_ body: () -> T) -> T {
+    let saved = lrd_silence_stderr()
+    defer { lrd_restore_stderr(saved) }
+    return body()
+  }
+
+  /// Every PAPI preset name (available here or not), e.g. PAPI_TOT_CYC, for validating requests.
+  static let presetNames: [String] = silenced {
+    guard case .success = library else { return [] }
+    var names: [String] = []
+    var code = lrd_papi_preset_mask()
+    var name = [CChar](repeating: 0, count: 256)
+    var rc = lrd_papi_next_preset(&code, 1, &name, 256)
+    while rc == ok && names.count < 1000 {
+      names.append(String(nullTerminated: name))
+      rc = lrd_papi_next_preset(&code, 0, &name, 256)
+    }
+    return Array(Set(names.filter { !$0.isEmpty })).sorted()
+  }
 
   private static func initialize() -> Result<PAPILibraryInfo, PAPIError> {
     let expected = lrd_papi_ver_current()
@@ -82,10 +105,10 @@ enum PAPI {
       var name = [CChar](repeating: 0, count: 256)
       var reason = [CChar](repeating: 0, count: 1024)
       let disabled = lrd_papi_component(cid, &name, 256, &reason, 1024)
-      let reasonText = String(cString: reason)
+      let reasonText = String(nullTerminated: reason)
       components.append(
         .init(
-          index: Int(cid), name: String(cString: name), enabled: disabled == 0,
+          index: Int(cid), name: String(nullTerminated: name), enabled: disabled == 0,
           disabledReason: disabled == 0
             ? nil : (reasonText.isEmpty ? "disabled (code \(disabled))" : reasonText),
           hardwareCounters: max(Int(PAPI_num_cmp_hwctrs(cid)), 0)))
@@ -93,11 +116,11 @@ enum PAPI {
     var model = [CChar](repeating: 0, count: 256)
     var vmVendor = [CChar](repeating: 0, count: 256)
     let virtualized = lrd_papi_hardware(&model, 256, &vmVendor, 256)
-    let vendor = String(cString: vmVendor)
+    let vendor = String(nullTerminated: vmVendor)
     return .success(
       PAPILibraryInfo(
         version: fullVersion.map(String.init).joined(separator: "."), components: components,
-        cpuModel: String(cString: model), virtualized: virtualized < 0 ? nil : virtualized == 1,
+        cpuModel: String(nullTerminated: model), virtualized: virtualized < 0 ? nil : virtualized == 1,
         virtualVendor: vendor.isEmpty ? nil : vendor))
   }
 
@@ -130,7 +153,7 @@ enum PAPI {
     if case .failure(let failure) = library { return .failure(failure) }
     registerCurrentThread()
     var code: Int32 = 0
-    let rc = PAPI_event_name_to_code(name, &code)
+    let rc = silenced { PAPI_event_name_to_code(name, &code) }
     guard rc == ok else {
       return .failure(error(rc, "PAPI_event_name_to_code", detail: componentDetail(for: name)))
     }
@@ -167,5 +190,12 @@ enum PAPI {
       return nil
     }
     return "component \(component.name): \(component.disabledReason ?? "disabled")"
+  }
+}
+
+extension String {
+  /// The text of a NUL-terminated C character buffer (everything before the first NUL).
+  init(nullTerminated buffer: [CChar]) {
+    self = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }

@@ -1,76 +1,185 @@
 import Foundation
+import Tensors
 
-/// Baseline A versus candidate B, measured interleaved (A B A B …) so slow drift affects both.
+/// Baseline A versus candidate B measured as pairs: A and B take one sample each per round, in a
+/// balanced order (ABBA/BAAB), so sample i of A and sample i of B saw the same machine state.
 ///
-/// * `ratio` = median(B) / median(A) (> 1: B is slower); `speedup` = 1 / ratio.
-/// * `ratioCI`: 95% percentile bootstrap of the ratio of medians, resampling the (A, B) pairs
-///   together (keeps the pairing that interleaving created); 2,000 replicates, fixed seed, so the
-///   same samples always give the same interval.
-/// * `pValue`: two-sided Mann–Whitney U test (normal approximation, tie and continuity corrected).
-/// A difference is significant when p < 0.05 and the ratio CI excludes 1; `isRegression` further
-/// asks for the ratio to exceed 1 + threshold, so tiny but real changes are not flagged.
+/// * Per pair, the log ratio dᵢ = ln(bᵢ / aᵢ). `ratio` (> 1: B is slower) is exp(median d), the
+///   typical per-pair ratio; drift that moves both members of a pair cancels.
+/// * `ratioCI`: 95% moving-block bootstrap of that estimate (blocks of ⌈n^⅓⌉ consecutive pairs keep
+///   the autocorrelation of neighbouring rounds; 2,000 replicates, fixed seed: the same samples always
+///   give the same interval).
+/// * `wilcoxonP`: two-sided Wilcoxon signed-rank test of median d = 0 (exact for n ≤ 25, normal
+///   approximation with tie and continuity corrections above). Reported where a decision uses it.
+/// Mann–Whitney U is for unpaired samples (two separate runs) and lives in `UnpairedComparison`.
 public struct PairedComparison: Codable, Sendable, Equatable {
   public var baseline: SampleStatistics
   public var candidate: SampleStatistics
+  public var pairs: Int
   public var ratio: Double
   public var ratioCI: ConfidenceInterval
-  public var pValue: Double
+  public var blockLength: Int
+  public var wilcoxonP: Double
   public var method: String
 
+  /// 1 / ratio: how many times faster B is.
   public var speedup: Double { 1 / ratio }
 
-  /// Compares paired samples; `a[i]` and `b[i]` were taken next to each other.
+  /// Half the CI's width on the log scale, as a fraction: √(upper/lower) − 1 (±x% of the ratio).
+  public var relativeHalfWidth: Double {
+    ratioCI.lower > 0 ? (ratioCI.upper / ratioCI.lower).squareRoot() - 1 : .infinity
+  }
+
+  public static let methodDescription =
+    "paired samples in balanced order (ABBA/BAAB); ratio = exp(median of per-pair log ratios); "
+    + "95% CI by moving-block bootstrap of the pairs; Wilcoxon signed-rank test on the log ratios"
+
+  /// Compares paired samples; `a[i]` and `b[i]` were taken in the same round.
+  public init(baseline a: [Double], candidate b: [Double], replicates: Int = 2000, seed: UInt64 = 0x5EED) {
+    precondition(!a.isEmpty && !b.isEmpty, "comparison of empty samples")
+    baseline = SampleStatistics(a)
+    candidate = SampleStatistics(b)
+    let d = Self.logRatios(a, b)
+    pairs = d.count
+    ratio = exp(Self.median(d))
+    blockLength = Self.blockLength(d.count)
+    ratioCI = Self.blockBootstrap(d, block: blockLength, replicates: replicates, seed: seed)
+    wilcoxonP = Self.wilcoxonSignedRankP(d)
+    method = Self.methodDescription
+  }
+
+  /// The CI excludes 1 (B differs from A at the 95% level).
+  public var isSignificant: Bool { !ratioCI.contains(1) }
+
+  /// B is faster than A with confidence (the CI lies below 1 − `margin`).
+  public func isImprovement(margin: Double = 0) -> Bool { ratioCI.upper < 1 - margin }
+
+  /// B is slower than A with confidence (the CI lies above 1 + `margin`).
+  public func isRegression(margin: Double = 0) -> Bool { ratioCI.lower > 1 + margin }
+
+  /// ln(bᵢ/aᵢ) over the pairs present in both (non-positive times are skipped).
+  public static func logRatios(_ a: [Double], _ b: [Double]) -> [Double] {
+    zip(a, b).compactMap { x, y in x > 0 && y > 0 ? log(y / x) : nil }
+  }
+
+  /// Median (type-7 interpolation) of unsorted values; NaN for none.
+  public static func median(_ values: [Double]) -> Double {
+    values.isEmpty ? .nan : SampleStatistics.quantile(values.sorted(), 0.5)
+  }
+
+  /// ⌈n^⅓⌉, at least 1: the moving-block length.
+  public static func blockLength(_ n: Int) -> Int {
+    max(1, Int(pow(Double(max(n, 1)), 1.0 / 3).rounded(.up)))
+  }
+
+  /// Percentile interval of exp(median) over moving-block bootstrap resamples of `d`.
+  static func blockBootstrap(_ d: [Double], block: Int, replicates: Int, seed: UInt64) -> ConfidenceInterval {
+    let n = d.count
+    guard n > 1 else {
+      let value = exp(d.first ?? .nan)
+      return ConfidenceInterval(lower: value, upper: value, level: 0, method: "one pair: no interval")
+    }
+    var rng = SplitMix64(seed: seed)
+    let starts = max(n - block + 1, 1)
+    var resample = [Double](repeating: 0, count: n)
+    var estimates = [Double]()
+    estimates.reserveCapacity(replicates)
+    for _ in 0..<replicates {
+      var filled = 0
+      while filled < n {
+        let start = Int(rng.next() % UInt64(starts))
+        for offset in 0..<block where filled < n {
+          resample[filled] = d[min(start + offset, n - 1)]
+          filled += 1
+        }
+      }
+      resample.sort()
+      estimates.append(SampleStatistics.quantile(resample, 0.5))
+    }
+    estimates.sort()
+    return ConfidenceInterval(
+      lower: exp(SampleStatistics.quantile(estimates, 0.025)),
+      upper: exp(SampleStatistics.quantile(estimates, 0.975)),
+      level: 0.95,
+      method:
+        "moving-block bootstrap of the median log ratio, \(n) pairs in blocks of \(block), \(replicates) replicates"
+    )
+  }
+
+  /// Two-sided p of the Wilcoxon signed-rank test that the median of `d` is 0 (zeros dropped).
+  public static func wilcoxonSignedRankP(_ d: [Double]) -> Double {
+    let nonzero = d.filter { $0 != 0 && $0.isFinite }
+    let n = nonzero.count
+    guard n > 0 else { return 1 }
+    let order = nonzero.indices.sorted { abs(nonzero[$0]) < abs(nonzero[$1]) }
+    var ranks = [Double](repeating: 0, count: n)
+    var tieTerm = 0.0
+    var hasTies = false
+    var i = 0
+    while i < n {
+      var j = i
+      while j + 1 < n && abs(nonzero[order[j + 1]]) == abs(nonzero[order[i]]) { j += 1 }
+      let average = Double(i + j) / 2 + 1
+      for t in i...j { ranks[order[t]] = average }
+      let t = Double(j - i + 1)
+      if t > 1 { hasTies = true }
+      tieTerm += t * t * t - t
+      i = j + 1
+    }
+    let wPlus = zip(nonzero, ranks).reduce(0.0) { $0 + ($1.0 > 0 ? $1.1 : 0) }
+    let total = Double(n * (n + 1)) / 2
+    if n <= 25 && !hasTies {
+      // Exact: the number of subsets of {1…n} with each rank sum, by dynamic programming.
+      var counts = [Double](repeating: 0, count: Int(total) + 1)
+      counts[0] = 1
+      for rank in 1...n {
+        for sum in stride(from: Int(total), through: rank, by: -1) { counts[sum] += counts[sum - rank] }
+      }
+      let all = pow(2.0, Double(n))
+      let w = Int(min(wPlus, total - wPlus).rounded())
+      let tail = counts[0...w].reduce(0, +) / all
+      return min(1, 2 * tail)
+    }
+    let mean = total / 2
+    let variance = Double(n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48
+    guard variance > 0 else { return 1 }
+    let z = max(abs(wPlus - mean) - 0.5, 0) / variance.squareRoot()
+    return erfc(z / 2.0.squareRoot())
+  }
+}
+
+/// Two independent sample sets (e.g. the same point in two separate runs): ratio of medians with a
+/// percentile bootstrap CI resampling each set independently, and a Mann–Whitney U test.
+public struct UnpairedComparison: Codable, Sendable, Equatable {
+  public var baseline: SampleStatistics
+  public var candidate: SampleStatistics
+  /// median(B) / median(A).
+  public var ratio: Double
+  public var ratioCI: ConfidenceInterval
+  public var mannWhitneyP: Double
+
   public init(baseline a: [Double], candidate b: [Double], replicates: Int = 2000, seed: UInt64 = 0x5EED) {
     precondition(!a.isEmpty && !b.isEmpty, "comparison of empty samples")
     baseline = SampleStatistics(a)
     candidate = SampleStatistics(b)
     ratio = candidate.median / baseline.median
-    pValue = Self.mannWhitneyP(a, b)
-    ratioCI = Self.bootstrapRatio(a, b, replicates: replicates, seed: seed)
-    method = "interleaved ABAB; bootstrap of ratio of medians over pairs; Mann-Whitney U"
-  }
-
-  /// p < alpha and the ratio CI excludes 1.
-  public func isSignificant(alpha: Double = 0.05) -> Bool { pValue < alpha && !ratioCI.contains(1) }
-
-  /// B is significantly slower than A by more than `threshold` (e.g. 0.02 for 2%).
-  public func isRegression(threshold: Double, alpha: Double = 0.05) -> Bool {
-    isSignificant(alpha: alpha) && ratio > 1 + threshold
-  }
-
-  /// B is significantly faster than A by more than `threshold`.
-  public func isImprovement(threshold: Double, alpha: Double = 0.05) -> Bool {
-    isSignificant(alpha: alpha) && ratio < 1 / (1 + threshold)
-  }
-
-  static func bootstrapRatio(_ a: [Double], _ b: [Double], replicates: Int, seed: UInt64)
-    -> ConfidenceInterval
-  {
-    let pairs = min(a.count, b.count)
-    var state = seed
-    func next() -> Int {
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return Int((state >> 33) % UInt64(pairs))
-    }
-    var ra = [Double](repeating: 0, count: pairs)
-    var rb = [Double](repeating: 0, count: pairs)
+    mannWhitneyP = Self.mannWhitneyP(a, b)
+    var rng = SplitMix64(seed: seed)
+    var ra = [Double](repeating: 0, count: a.count)
+    var rb = [Double](repeating: 0, count: b.count)
     var ratios = [Double]()
     ratios.reserveCapacity(replicates)
     for _ in 0..<replicates {
-      for i in 0..<pairs {
-        let j = next()
-        ra[i] = a[j]
-        rb[i] = b[j]
-      }
+      for i in ra.indices { ra[i] = a[Int(rng.next() % UInt64(a.count))] }
+      for i in rb.indices { rb[i] = b[Int(rng.next() % UInt64(b.count))] }
       ra.sort()
       rb.sort()
       ratios.append(SampleStatistics.quantile(rb, 0.5) / SampleStatistics.quantile(ra, 0.5))
     }
     ratios.sort()
-    return ConfidenceInterval(
+    ratioCI = ConfidenceInterval(
       lower: SampleStatistics.quantile(ratios, 0.025), upper: SampleStatistics.quantile(ratios, 0.975),
-      level: 0.95,
-      method: "percentile bootstrap over \(pairs) pairs, \(replicates) replicates")
+      level: 0.95, method: "percentile bootstrap of the ratio of medians, sets resampled independently")
   }
 
   /// Two-sided p-value of the Mann–Whitney U test (normal approximation with tie correction).
@@ -94,10 +203,9 @@ public struct PairedComparison: Codable, Sendable, Equatable {
     for (index, entry) in all.enumerated() where entry.1 == 1 { rankSumB += ranks[index] }
     let u = rankSumB - n2 * (n2 + 1) / 2
     let n = n1 + n2
-    let mean = n1 * n2 / 2
     let variance = n1 * n2 / 12 * ((n + 1) - tieTerm / (n * (n - 1)))
     guard variance > 0 else { return 1 }
-    let z = max(abs(u - mean) - 0.5, 0) / variance.squareRoot()
+    let z = max(abs(u - n1 * n2 / 2) - 0.5, 0) / variance.squareRoot()
     return erfc(z / 2.0.squareRoot())
   }
 }

@@ -60,9 +60,6 @@ final class PerfSoftwareCounter {
     for fd in descriptors { close(fd) }
   }
 
-  /// Number of threads counted.
-  var threadCount: Int { descriptors.count }
-
   func start() {
     for fd in descriptors {
       _ = lrd_perf_reset(fd)
@@ -86,13 +83,5 @@ final class PerfSoftwareCounter {
         running > 0 && running < enabled ? Double(value) * Double(enabled) / Double(running) : Double(value)
     }
     return total
-  }
-
-  /// Whether `perf_event_open` works for this event on the calling thread (a probe).
-  static func probe(config: UInt64) -> String? {
-    let fd = lrd_perf_open_software(config, ProcessThreads.current())
-    if fd < 0 { return "perf_event_open: \(String(cString: strerror(-fd)))" }
-    close(fd)
-    return nil
   }
 }

@@ -6,19 +6,33 @@ import CAllocationCounter
 
 /// Times a body of work as `SamplerConfiguration` describes and keeps every sample.
 ///
-/// The body must not allocate; the sampler itself does no work inside the timed region besides
-/// the loop. Counters (if any) and getrusage are read just outside each sample's timed region.
+/// The body must not allocate; the sampler itself does no work inside the timed region besides the
+/// loop. Counters (if any), getrusage and the allocation counter are read just outside each sample.
+/// Several bodies are measured interleaved, one sample each per round, in a balanced order: the
+/// rounds alternate forward and reverse (ABBA/BAAB), and whether the first round is forward comes
+/// from `orderSeed`, so order effects (caches, frequency) cancel between A and B.
 public struct Sampler {
-  public var configuration: SamplerConfiguration
-  public var counters: CounterSet?
-  public var flusher: CacheFlusher?
+  public let configuration: SamplerConfiguration
+  public let counters: CounterSet?
+  public let flusher: CacheFlusher?
+  /// Chooses the first round's order; any value gives a balanced sequence.
+  public let orderSeed: UInt64
+  /// Nanoseconds from a fixed point: `MonotonicClock.now` (tests inject a fake clock).
+  public let clock: @Sendable () -> UInt64
 
-  public init(configuration: SamplerConfiguration, counters: CounterSet? = nil, flusher: CacheFlusher? = nil)
-  {
+  public init(
+    configuration: SamplerConfiguration, counters: CounterSet? = nil, flusher: CacheFlusher? = nil,
+    orderSeed: UInt64 = 0, clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now
+  ) {
     self.configuration = configuration
     self.counters = counters
     self.flusher = flusher
+    self.orderSeed = orderSeed
+    self.clock = clock
   }
+
+  /// Seconds on `clock` since `start`.
+  func seconds(since start: UInt64) -> Double { Double(clock() &- start) * 1e-9 }
 
   /// Warm-up result: calls made, seconds spent, calls per sample chosen.
   struct Calibration {
@@ -30,22 +44,22 @@ public struct Sampler {
   /// Runs `body` until its per-call time settles and picks the calls per sample.
   func calibrate(_ body: () -> Void) -> Calibration {
     let c = configuration
-    let start = Clock.now()
-    var t = Clock.now()
+    let start = clock()
+    var t = clock()
     body()
-    var perCall = Clock.seconds(since: t)
+    var perCall = seconds(since: t)
     var calls = 1
     var recent: [Double] = []
     let cap = min(3 * c.warmupSeconds, c.budgetSeconds / 2)
     while true {
       let batch = max(1, Int((c.minimumSampleSeconds / max(perCall, 1e-9)).rounded(.up)))
-      t = Clock.now()
+      t = clock()
       for _ in 0..<batch { body() }
-      perCall = Clock.seconds(since: t) / Double(batch)
+      perCall = seconds(since: t) / Double(batch)
       calls += batch
       recent.append(perCall)
       if recent.count > 3 { recent.removeFirst() }
-      let elapsed = Clock.seconds(since: start)
+      let elapsed = seconds(since: start)
       if recent.count == 3 && elapsed >= c.warmupSeconds {
         let m = recent.sorted()[1]
         if recent.allSatisfy({ abs($0 - m) <= 0.03 * m }) { break }
@@ -56,10 +70,10 @@ public struct Sampler {
     let perSample =
       c.cache == .cold ? 1 : max(1, Int((c.minimumSampleSeconds / max(settled, 1e-9)).rounded(.up)))
     return Calibration(
-      warmupCalls: calls, warmupSeconds: Clock.seconds(since: start), callsPerSample: perSample)
+      warmupCalls: calls, warmupSeconds: seconds(since: start), callsPerSample: perSample)
   }
 
-  /// Accumulates counters and rusage over the timed regions of one body.
+  /// Accumulates samples, counters, rusage and allocations over the timed regions of one body.
   struct Accumulator {
     var samples: [Double] = []
     var counterTotals: [Double]
@@ -68,6 +82,7 @@ public struct Sampler {
     var faults = 0.0
     var switches = 0.0
     var cpu = 0.0
+    var wall = 0.0
     var allocations: UInt64 = 0
 
     init(events: Int) {
@@ -87,14 +102,16 @@ public struct Sampler {
     getrusage(RUSAGE_SELF.rawValue, &usage0)
     let allocations0 = lrd_alloc_process_count()
     lrd_alloc_process_enable(1)
-    let t0 = Clock.now()
+    let t0 = clock()
     for _ in 0..<calls { body() }
-    let t1 = Clock.now()
+    let t1 = clock()
     lrd_alloc_process_enable(0)
     acc.allocations += lrd_alloc_process_count() &- allocations0
     getrusage(RUSAGE_SELF.rawValue, &usage1)
     counters?.read(into: &acc.after)
-    acc.samples.append(Double(t1 &- t0) * 1e-9 / Double(calls))
+    let elapsed = Double(t1 &- t0) * 1e-9
+    acc.samples.append(elapsed / Double(calls))
+    acc.wall += elapsed
     for i in acc.counterTotals.indices { acc.counterTotals[i] += acc.after[i] - acc.before[i] }
     acc.faults += Double((usage1.ru_minflt - usage0.ru_minflt) + (usage1.ru_majflt - usage0.ru_majflt))
     acc.switches += Double((usage1.ru_nvcsw - usage0.ru_nvcsw) + (usage1.ru_nivcsw - usage0.ru_nivcsw))
@@ -111,11 +128,10 @@ public struct Sampler {
   /// Whether to recompute the CI after `n` samples (every sample early on, then every ~2%).
   static func shouldCheck(_ n: Int) -> Bool { n < 100 || n % max(n / 50, 1) == 0 }
 
-  func finish(_ acc: Accumulator, calibration: Calibration, reason: StopReason, reached: Bool, start: UInt64)
-    -> Measurement
-  {
+  func finish(
+    _ acc: Accumulator, calibration: Calibration, reason: StopReason, reached: Bool, start: UInt64
+  ) -> PointMeasurement {
     let calls = Double(max(acc.samples.count * calibration.callsPerSample, 1))
-    let stats = SampleStatistics(acc.samples)
     var readings: [CounterReading] = []
     if let counters {
       for (i, availability) in counters.availability.enumerated() {
@@ -126,11 +142,11 @@ public struct Sampler {
             perCall: total.map { $0 / calls }))
       }
     }
-    return Measurement(
+    return PointMeasurement(
       samples: acc.samples, callsPerSample: calibration.callsPerSample, warmupCalls: calibration.warmupCalls,
-      warmupSeconds: calibration.warmupSeconds, statistics: stats, stopReason: reason,
-      reachedTarget: reached,
-      elapsedSeconds: Clock.seconds(since: start), cache: configuration.cache, counters: readings,
+      warmupSeconds: calibration.warmupSeconds, statistics: SampleStatistics(acc.samples), stopReason: reason,
+      reachedTarget: reached, elapsedSeconds: seconds(since: start),
+      timedSeconds: acc.wall, cache: configuration.cache, counters: readings,
       usage: ProcessUsage(
         pageFaultsPerCall: acc.faults / calls, contextSwitchesPerCall: acc.switches / calls,
         cpuSecondsPerCall: acc.cpu / calls,
@@ -138,15 +154,15 @@ public struct Sampler {
   }
 
   /// Measures `body`: warm-up, calibration, then samples until the stop rule fires.
-  public func measure(_ body: () -> Void) -> Measurement {
+  public func measure(_ body: () -> Void) -> PointMeasurement {
     withoutActuallyEscaping(body) { body in run([body])[0] }
   }
 
-  /// Measures A and B interleaved (A B A B …), each with its own calls per sample, until both
-  /// medians reach the CI target or the budget (shared) is spent; then compares them.
+  /// Measures A and B as pairs in balanced order until the paired ratio's CI reaches the target or
+  /// the budget is spent; then compares them with paired statistics.
   public func measurePaired(
     baseline a: () -> Void, candidate b: () -> Void
-  ) -> (baseline: Measurement, candidate: Measurement, comparison: PairedComparison) {
+  ) -> (baseline: PointMeasurement, candidate: PointMeasurement, comparison: PairedComparison) {
     withoutActuallyEscaping(a) { a in
       withoutActuallyEscaping(b) { b in
         let measurements = run([a, b])
@@ -158,27 +174,49 @@ public struct Sampler {
     }
   }
 
-  /// Whether every body's median has reached the CI target.
+  /// The stop rule's precision check: the median's CI for one body; for two, the CI of the median
+  /// log ratio from order statistics over n/L effective pairs (L = ⌈n^⅓⌉, the bootstrap's block
+  /// length, so autocorrelated rounds do not make it look more precise than it is).
   func targetReached(_ accumulators: [Accumulator]) -> Bool {
-    accumulators.allSatisfy {
-      SampleStatistics($0.samples).relativeHalfWidth <= configuration.targetRelativeHalfWidth
+    let target = configuration.targetRelativeHalfWidth
+    if accumulators.count == 2 {
+      return Self.pairedHalfWidth(accumulators[0].samples, accumulators[1].samples) <= target
     }
+    return accumulators.allSatisfy { SampleStatistics($0.samples).relativeHalfWidth <= target }
   }
 
-  /// The sampling loop for one body or several interleaved ones (one sample of each per round);
-  /// stops when every body's median reaches the CI target, or on budget, cap or interruption.
-  func run(_ bodies: [() -> Void]) -> [Measurement] {
+  /// ±x of the paired ratio (see `targetReached`); infinity with too few pairs.
+  public static func pairedHalfWidth(_ a: [Double], _ b: [Double]) -> Double {
+    let d = PairedComparison.logRatios(a, b).sorted()
+    let n = d.count
+    let effective = n / PairedComparison.blockLength(n)
+    let k = SampleStatistics.orderStatisticRank(n: effective, alpha: 0.05)
+    guard k >= 1, effective >= 6 else { return .infinity }
+    // The k-th order statistic among `effective` corresponds to quantile k/effective of all n.
+    let lowerQ = Double(k - 1) / Double(max(effective - 1, 1))
+    let lower = SampleStatistics.quantile(d, lowerQ)
+    let upper = SampleStatistics.quantile(d, 1 - lowerQ)
+    return (exp(upper - lower)).squareRoot() - 1
+  }
+
+  /// The sampling loop for one body or several interleaved ones (one sample of each per round,
+  /// balanced order); stops when the precision target is reached, or on budget, cap or interruption.
+  func run(_ bodies: [() -> Void]) -> [PointMeasurement] {
     let c = configuration
-    let start = Clock.now()
+    let start = clock()
     let calibrations = bodies.map { calibrate($0) }
     var accumulators = bodies.map { _ in Accumulator(events: counters?.availability.count ?? 0) }
     counters?.start()
     defer { counters?.stop() }
     var reason = StopReason.budget
+    var round = 0
+    let firstForward = orderSeed & 1 == 0
     while true {
-      for index in bodies.indices {
+      let forward = (round % 2 == 0) == firstForward
+      for index in forward ? Array(bodies.indices) : bodies.indices.reversed() {
         sample(bodies[index], calls: calibrations[index].callsPerSample, into: &accumulators[index])
       }
+      round += 1
       let n = accumulators[0].samples.count
       if Interruption.isRequested {
         reason = .interrupted
@@ -188,16 +226,13 @@ public struct Sampler {
         reason = .maximumSamples
         break
       }
-      if n >= c.minimumSamples {
-        if Self.shouldCheck(n),
-          accumulators.allSatisfy({
-            SampleStatistics($0.samples).relativeHalfWidth <= c.targetRelativeHalfWidth
-          })
-        {
+      // Stop only after an even number of rounds, so A and B had each position equally often.
+      if n >= c.minimumSamples && (bodies.count == 1 || round % 2 == 0) {
+        if Self.shouldCheck(n), targetReached(accumulators) {
           reason = .confidenceReached
           break
         }
-        if Clock.seconds(since: start) >= c.budgetSeconds {
+        if seconds(since: start) >= c.budgetSeconds {
           reason = .budget
           break
         }

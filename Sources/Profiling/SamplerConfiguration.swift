@@ -14,10 +14,13 @@ public enum CacheState: String, Codable, Sendable, CaseIterable, CustomStringCon
 /// Warm-up runs the body until per-call times settle (three consecutive ~1 ms batches within ±3%
 /// of their median, after at least `warmupSeconds`; at most 3× that, and never more than half the
 /// budget). Each sample then times `callsPerSample` back-to-back calls so that it lasts at least
-/// `minimumSampleSeconds`. Sampling stops when the 95% CI of the median is within
-/// ±`targetRelativeHalfWidth` of the median, or the budget (warm-up included) is spent, or
+/// `minimumSampleSeconds`. Sampling stops when the 95% CI reaches ±`targetRelativeHalfWidth` (of the
+/// median for one body; of the paired ratio for two), or the budget (warm-up included) is spent, or
 /// `maximumSamples` is reached — but never before `minimumSamples` samples.
 public struct SamplerConfiguration: Codable, Sendable, Equatable {
+  /// The longest budget any option accepts: one hour per point.
+  public static let budgetLimit = 3600.0
+
   public var minimumSampleSeconds: Double
   public var targetRelativeHalfWidth: Double
   public var budgetSeconds: Double
@@ -40,16 +43,35 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
     self.cache = cache
   }
 
-  /// Checks ranges; returns a message naming the valid range otherwise.
+  /// The same settings with another budget (warm-up scaled down with it when needed).
+  public func withBudget(_ seconds: Double) -> SamplerConfiguration {
+    var copy = self
+    copy.budgetSeconds = seconds
+    copy.warmupSeconds = min(warmupSeconds, seconds / 8)
+    return copy
+  }
+
+  /// Checks ranges; the message names the option and its valid range.
   public func validate() throws(SamplerError) {
-    guard budgetSeconds > 0, budgetSeconds.isFinite else {
-      throw .invalid("--budget must be a positive number of seconds")
-    }
+    try Self.checkBudget(budgetSeconds, option: "--budget")
     guard targetRelativeHalfWidth > 0, targetRelativeHalfWidth < 1 else {
-      throw .invalid("the CI target must be between 0 and 1 (0.01 = ±1%)")
+      throw .invalid("--ci must be between 0 and 1 (0.01 = ±1%), got \(targetRelativeHalfWidth)")
     }
     guard minimumSampleSeconds > 0, minimumSampleSeconds < budgetSeconds else {
-      throw .invalid("the minimum sample length must be positive and below the budget")
+      throw .invalid(
+        "--min-sample-ms must be positive and below the budget (\(budgetSeconds * 1000) ms), got "
+          + "\(minimumSampleSeconds * 1000)")
+    }
+  }
+
+  /// A budget must be a finite number of seconds in (0, `budgetLimit`].
+  public static func checkBudget(_ seconds: Double, option: String, allowZero: Bool = false)
+    throws(SamplerError)
+  {
+    guard seconds.isFinite, allowZero ? seconds >= 0 : seconds > 0, seconds <= budgetLimit else {
+      throw .invalid(
+        "\(option) must be \(allowZero ? "0 or " : "")a positive number of seconds up to \(Int(budgetLimit)), got \(seconds)"
+      )
     }
   }
 }

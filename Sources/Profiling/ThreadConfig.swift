@@ -1,3 +1,5 @@
+import Support
+
 /// How BLAS threads are placed on the machine.
 public enum BindingPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
   /// No pinning: the process may run on every PU; the OS schedules threads.
@@ -34,12 +36,16 @@ public struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertible
   /// Parses a thread list such as "1,2" or "1-4" or "all" into counts (validated against `cores`).
   public static func parseThreadList(_ text: String, cores: Int) throws(ThreadConfigError) -> [Int] {
     var counts: [Int] = []
-    for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+    for part in CommaList.items(text) {
       if part == "all" {
         counts.append(cores)
-      } else if let dash = part.firstIndex(of: "-"), let lo = Int(part[..<dash]),
+      } else if let dash = part.dropFirst().firstIndex(of: "-"), let lo = Int(part[..<dash]),
         let hi = Int(part[part.index(after: dash)...]), lo <= hi
       {
+        // Check the bounds before materialising the range (1-9223372036854775807 must not allocate).
+        for bound in [lo, hi] where bound < 1 || bound > cores {
+          throw .tooManyThreads(requested: bound, cores: cores)
+        }
         counts += Array(lo...hi)
       } else if let n = Int(part) {
         counts.append(n)
@@ -65,7 +71,7 @@ public enum ThreadConfigError: Error, Equatable, Sendable, CustomStringConvertib
   public var description: String {
     switch self {
     case .unparsable(let text):
-      return "cannot read thread list '\(text)'; use counts like 1,2 or a range 1-4 or 'all'"
+      return "cannot read thread list '\(text.prefix(40))'; use counts like 1,2 or a range 1-4 or 'all'"
     case .tooManyThreads(let requested, let cores):
       return requested < 1
         ? "thread count \(requested) must be at least 1"

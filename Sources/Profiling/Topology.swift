@@ -175,7 +175,8 @@ public final class Topology {
       cpuModel: model.isEmpty ? CPUInfo.modelName : model, packages: max(packages.count, 1), cores: cores,
       processingUnits: pus, caches: caches, numaNodes: numa,
       totalMemoryBytes: Int(root?.pointee.total_memory ?? 0),
-      hwlocVersion: "\(api >> 16).\((api >> 8) & 0xff).\(api & 0xff)")
+      hwlocVersion:
+        "\(String(cString: lrd_hwloc_release())) (API \(api >> 16).\((api >> 8) & 0xff).\(api & 0xff))")
   }
 
   /// PU OS indices for `threads` threads spread over the machine (hwloc_distrib).

@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import Networks
+import Results
 
 /// `lrd-bench layers`: the catalog as a table, CSV or JSON, with model totals.
 public enum LayersReport {

@@ -13,7 +13,7 @@ enum PointColumns {
     "flops_per_call", "params", "macs_per_image", "relative_error", "page_faults_per_call",
     "allocations_per_call",
     "context_switches_per_call", "cpu_utilisation", "paired_reference_median_s", "ratio_to_reference",
-    "ratio_ci_low", "ratio_ci_high", "mann_whitney_p",
+    "ratio_ci_low", "ratio_ci_high", "ratio_ci_half_width_pct", "pairs", "wilcoxon_p",
   ]
 
   /// Extra columns: one `<event>_per_call` per counter name seen in `results`.
@@ -48,11 +48,11 @@ enum PointColumns {
     if let reference = r.pairedReference, let c = r.comparison {
       let paired: [String] = [
         e(reference.statistics.median), f(c.ratio, 5), f(c.ratioCI.lower, 5), f(c.ratioCI.upper, 5),
-        String(format: "%.3g", c.pValue),
+        f(c.relativeHalfWidth * 100, 3), String(c.pairs), String(format: "%.3g", c.wilcoxonP),
       ]
       cells += paired
     } else {
-      cells += ["", "", "", "", ""]
+      cells += ["", "", "", "", "", "", ""]
     }
     for name in counters {
       cells.append(m.counters.first { $0.name == name }?.perCall.map { e($0) } ?? "")

@@ -9,16 +9,19 @@ public struct SVGChart: Sendable {
     public var points: [(x: Double, y: Double)]
     public var dashed: Bool
     public var showsDots: Bool
+    /// Vertical error bars (e.g. 95% CIs): x with the low and high y.
+    public var intervals: [(x: Double, low: Double, high: Double)]
 
     public init(
       name: String, color: String, points: [(x: Double, y: Double)], dashed: Bool = false,
-      showsDots: Bool = true
+      showsDots: Bool = true, intervals: [(x: Double, low: Double, high: Double)] = []
     ) {
       self.name = name
       self.color = color
-      self.points = points
+      self.points = points.filter { $0.x.isFinite && $0.y.isFinite }
       self.dashed = dashed
       self.showsDots = showsDots
+      self.intervals = intervals.filter { $0.x.isFinite && $0.low.isFinite && $0.high.isFinite }
     }
   }
 
@@ -40,15 +43,18 @@ public struct SVGChart: Sendable {
     }
   }
 
+  /// A horizontal reference line, optionally with a shaded band (e.g. the original's drift range).
   public struct Reference: Sendable {
     public var y: Double
     public var label: String
     public var color: String
+    public var band: (low: Double, high: Double)?
 
-    public init(y: Double, label: String, color: String) {
+    public init(y: Double, label: String, color: String, band: (low: Double, high: Double)? = nil) {
       self.y = y
       self.label = label
       self.color = color
+      self.band = band.flatMap { $0.low.isFinite && $0.high.isFinite ? $0 : nil }
     }
   }
 
@@ -105,6 +111,8 @@ public struct SVGChart: Sendable {
 
   /// The SVG document.
   public func render() -> String {
+    let references = self.references.filter { $0.y.isFinite }
+    let markers = self.markers.filter { $0.x.isFinite && $0.y.isFinite }
     let n = Self.n
     let left = 80.0
     let right = 30.0
@@ -114,7 +122,9 @@ public struct SVGChart: Sendable {
     let plotW = width - left - right
     let plotH = height - top - bottom
     let xs = series.flatMap { $0.points.map(\.x) } + markers.map(\.x)
-    let ys = series.flatMap { $0.points.map(\.y) } + references.map(\.y) + markers.map(\.y)
+    let ys =
+      series.flatMap { $0.points.map(\.y) + $0.intervals.flatMap { [$0.low, $0.high] } } + references.map(\.y)
+      + references.compactMap { $0.band.map { [$0.low, $0.high] } }.flatMap { $0 } + markers.map(\.y)
     var xLo = xs.min() ?? 0
     var xHi = xs.max() ?? 1
     if xLo == xHi {
@@ -127,7 +137,9 @@ public struct SVGChart: Sendable {
     let yTicks = Self.ticks(yLo, yHi * 1.05)
     yLo = min(yLo, yTicks.first ?? yLo)
     yHi = max(yHi * 1.05, yTicks.last ?? yHi)
-    let xTicks = xTickValues ?? Self.ticks(xLo, xHi, count: 8)
+    // Integral data (ranks, branch counts) gets integral ticks only.
+    let integral = xs.allSatisfy { $0 == $0.rounded() }
+    let xTicks = (xTickValues ?? Self.ticks(xLo, xHi, count: 8)).filter { !integral || $0 == $0.rounded() }
     func px(_ x: Double) -> Double {
       let t = (x - xLo) / (xHi - xLo)
       return left + (reverseX ? 1 - t : t) * plotW
@@ -173,7 +185,15 @@ public struct SVGChart: Sendable {
     out.append(
       "<text transform=\"translate(20 \(n(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>"
     )
-    // References.
+    // References (bands first, under everything).
+    for reference in references {
+      guard let band = reference.band else { continue }
+      let top = py(max(band.low, band.high))
+      let height = abs(py(band.low) - py(band.high))
+      out.append(
+        "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(max(height, 0.5)))\" "
+          + "fill=\"\(reference.color)\" fill-opacity=\"0.12\"/>")
+    }
     for reference in references {
       let y = py(reference.y)
       out.append(
@@ -187,6 +207,12 @@ public struct SVGChart: Sendable {
       out.append(
         "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\""
           + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>")
+      for bar in s.intervals {
+        let x = px(bar.x)
+        out.append(
+          "<line x1=\"\(n(x))\" y1=\"\(n(py(bar.low)))\" x2=\"\(n(x))\" y2=\"\(n(py(bar.high)))\" "
+            + "stroke=\"\(s.color)\" stroke-opacity=\"0.45\"/>")
+      }
       if s.showsDots {
         for p in s.points {
           out.append("<circle cx=\"\(n(px(p.x)))\" cy=\"\(n(py(p.y)))\" r=\"2\" fill=\"\(s.color)\"/>")
@@ -218,7 +244,7 @@ public struct SVGChart: Sendable {
         { x, y in
           "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(reference.color)\" "
             + "stroke-width=\"2\" stroke-dasharray=\"4 3\"/>"
-        }, reference.label)
+        }, reference.label + (reference.band == nil ? "" : " (band: range of its measurements)"))
     }
     var seen = Set<String>()
     for m in markers where seen.insert(m.label).inserted {

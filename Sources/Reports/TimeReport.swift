@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import Profiling
+import Results
 
 /// `lrd-bench time`: one point's statistics, counters and fingerprint.
 public enum TimeReport {
@@ -44,6 +45,7 @@ public enum TimeReport {
     lines.append(
       "  getrusage: \(Format.fixed(m.usage.pageFaultsPerCall, 3)) page faults, "
         + "\(Format.fixed(m.usage.contextSwitchesPerCall, 3)) context switches, CPU utilisation \(Format.fixed(m.cpuUtilisation, 2))"
+        + (m.usage.allocationsPerCall.map { ", \(Format.fixed($0, 2)) heap allocations per call" } ?? "")
     )
     if m.pageFaults { lines.append("  warning: the timed region page-faults; the timing is suspect") }
     for metric in r.derived {
@@ -55,14 +57,10 @@ public enum TimeReport {
         + "BLAS threads \(r.binding.blasThreadAffinity) — \(r.binding.verified ? "verified" : "NOT verified")"
     )
     let f = r.fingerprint
-    lines.append("Machine: \(f.cpuModel); \(f.topology)")
-    lines.append(
-      "  OpenBLAS \(f.openBLAS.version) (\(f.openBLAS.coreName), \(f.openBLAS.parallel)); \(f.papi)")
-    lines.append("  \(FingerprintText.blasCore(f))")
-    lines.append("  Swift \(f.swiftVersion) \(f.buildConfiguration); commit \(f.gitCommit); \(f.kernel)")
+    for line in FingerprintText.header(f) { lines.append("  " + line) }
     lines.append(
       "  clock: \(f.clock.source), overhead \(Format.fixed(f.clock.medianNanoseconds, 0)) ns per reading, "
-        + "resolution \(f.clock.resolutionNanoseconds) ns")
+        + "resolution \(f.clock.resolutionNanoseconds) ns; Swift \(f.swiftVersion), kernel \(f.kernel)")
     if !f.environment.isEmpty {
       lines.append(
         "  env: "

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Harness
 import Profiling
+import Reports
 import Tensors
 
 /// The child process behind `--blas-core auto` and `topology`: reports the core this process runs,
@@ -12,9 +13,7 @@ struct BLASCheckCommand: ParsableCommand {
     abstract:
       "Self-check (and optionally benchmark) the OpenBLAS core this process runs; used in child processes.",
     discussion: """
-      lrd-bench runs this in a child process with OPENBLAS_CORETYPE set to verify a core before
-      trusting it (a core that computes wrong results or crashes cannot take the command down).
-      LRD_BENCH_SELFCHECK_FAULT=gemm or =crash injects a fault (tests of the fallback).
+      lrd-bench runs this in a child process with OPENBLAS_CORETYPE set to verify a core before trusting it (a core that computes wrong results or crashes cannot take the command down). LRD_BENCH_SELFCHECK_FAULT=gemm or =crash injects a fault (tests of the fallback).
       """,
     shouldDisplay: false)
 
@@ -72,7 +71,7 @@ struct BLASCheckCommand: ParsableCommand {
         emit("core \(outcome.core): self-check \(check.summary)\n")
         for rate in rates {
           emit(
-            "sgemm \(rate.size)³ on \(rate.threads) threads: \(Harness.Format.fixed(rate.gflops, 1)) GFLOP/s\n"
+            "sgemm \(rate.size)³ on \(rate.threads) threads: \(Format.fixed(rate.gflops, 1)) GFLOP/s\n"
           )
         }
       }

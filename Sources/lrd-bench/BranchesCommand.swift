@@ -4,70 +4,102 @@ import Harness
 import Networks
 import Profiling
 import Reports
+import Results
+import Support
 
 struct BranchesCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "branches",
     abstract:
       "Time branched Tucker (grouped-convolution core) against the number of branches: the paper's Figure 5 for one layer.",
+    usage: """
+      lrd-bench branches --layer <layer> [<options>]
+      lrd-bench branches --resume <directory> [--quiet] [--blas-core <core>]
+      """,
     discussion: """
-      The α ranks of the layer are rounded down to multiples of each N; N = 1 is plain Tucker-2.
-      Writes branches.md, branches.csv, branches.json and branches.svg (throughput vs N with the
-      original as a reference line) to --out and prints the table.
+      The α ranks of the layer are rounded down to multiples of each N (N = 1 is plain Tucker-2); each N is measured paired with the original layer (balanced ABBA/BAAB rounds) and journaled, so Ctrl-C keeps what was measured and --resume DIR continues.
+
+      Defaults here: --branches 1,2,4,8, --budget 2 s per point, --threads all cores, --events perf::TASK-CLOCK,perf::PAGE-FAULTS.
+
+      Writes branches.md, branches.csv, branches.json and branches.svg (throughput vs N with 95% CIs and the original as a reference) to --out and prints the table.
       """)
 
-  @Option(help: "A k×k convolution, e.g. layer4.2.conv2.")
-  var layer: String
+  @Option(help: "A k×k convolution, e.g. layer4.2.conv2; required unless --resume.")
+  var layer: String?
 
   @OptionGroup var model: ModelOption
 
-  @Option(help: "Branch counts N, comma-separated.")
-  var branches: String = "1,2,4,8"
+  @Option(help: "Branch counts N, comma-separated (default 1,2,4,8).")
+  var branches: String?
 
-  @Option(help: "Compression ratio α for the Tucker-2 ranks.")
-  var ratio: Double = 2
+  @Option(parsing: .unconditional, help: "Compression ratio α for the Tucker-2 ranks (default 2).")
+  var ratio: Double?
 
   @OptionGroup var workload: WorkloadOptions
-
-  @OptionGroup var threads: ThreadConfigOptions
-
+  @OptionGroup var threads: ThreadOptions
+  @OptionGroup var measurement: MeasurementOptions
+  @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
 
-  @OptionGroup var measurement: MeasurementOptions
+  var given: [String] {
+    var names = model.given + workload.given + threads.given + measurement.given
+    for (name, value) in [
+      ("--layer", layer != nil), ("--branches", branches != nil), ("--ratio", ratio != nil),
+    ] where value {
+      names.append(name)
+    }
+    return names
+  }
 
-  @Option(help: "Output directory (default: results/branches/<layer>-<UTC time>).")
-  var out: String?
+  func validate() throws {
+    try output.checkResume(given: given)
+    if output.resume == nil && layer == nil {
+      throw ValidationError("--layer is required (a k×k convolution such as layer4.2.conv2)")
+    }
+  }
 
-  @Flag(help: "No progress output on stderr.")
-  var quiet = false
+  func makePlan(cores: Int) throws -> BranchesPlan {
+    let spec = try ModelCatalog(model.resolved).layer(named: layer ?? "")
+    let (batch, mode) = try workload.resolve()
+    let text = branches ?? "1,2,4,8"
+    guard let counts = CommaList.integers(text) else {
+      throw HarnessError.invalidOption(
+        "--branches '\(ClosestNames.truncated(text))': use counts such as 1,2,4,8")
+    }
+    return BranchesPlan(
+      model: model.resolved, layer: spec.name, branches: counts, ratio: ratio ?? 2, batch: batch, mode: mode,
+      threads: try threads.single(cores: cores, command: "branches"),
+      sampler: try measurement.configuration(defaultBudget: 2),
+      events: try measurement.eventList(default: DefaultEvents.study))
+  }
 
   func run() throws {
     try guarded {
-      try blasCore.establish()
       let topology = try Topology()
-      let resolved = try model.resolve()
-      _ = try ModelCatalog(resolved).layer(named: layer)
-      guard ratio > 1 else { throw DecompositionError.badCompressionRatio(ratio) }
-      let (batch, mode) = try workload.resolve()
-      let counts = branches.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-      guard !counts.isEmpty, counts.allSatisfy({ $0 != nil }) else {
-        throw HarnessError.invalidOption("--branches '\(branches)': use counts such as 1,2,4,8")
+      let cores = topology.summary.coreCount
+      let (directory, plan) = try RunSetup<BranchesPlan>(
+        kind: "branches", planFile: "plan.json", output: output, blasCore: blasCore
+      ).open(name: \.layer, make: { try makePlan(cores: cores) }) { plan in
+        try plan.validate(cores: cores)
+        let layer = try ModelCatalog(plan.model).layer(named: plan.layer)
+        let largest =
+          try plan.factorizations().map {
+            MemoryEstimate.layerProgram(layer, $0.factorization, batch: plan.batch, mode: plan.mode)
+          }.max() ?? 0
+        try MemoryEstimate.check(
+          largest + MemoryEstimate.layerProgram(layer, .original, batch: plan.batch, mode: plan.mode),
+          for: "\(plan.layer) at batch \(plan.batch)", hint: "use a smaller --batch")
       }
-      let config = try threads.resolve(topology: topology)
-      let sampler = try measurement.configuration(defaultBudget: 2)
-      let directory = try ResultDirectory(
-        path: out ?? ResultDirectory.defaultPath(kind: "branches", name: layer))
       Interruption.install()
+      let bar = ProgressBar(quiet: output.quiet)
       let result = try BranchesStudy.run(
-        model: resolved, layer: layer, branches: counts.map { $0! }, ratio: ratio, batch: batch,
-        mode: mode,
-        threads: config, sampler: sampler,
-        events: measurement.eventList(default: ["perf::TASK-CLOCK", "perf::PAGE-FAULTS"]), topology: topology,
-        progress: !quiet)
+        plan: plan, directory: directory, topology: topology, events: bar.sink)
+      bar.finish()
       try BranchesReport.write(result, to: directory)
       emit(BranchesReport.markdown(result))
-      printError("results: \(directory.url.path)/branches.{md,csv,json,svg}")
-      if result.interrupted { throw ExitCode(130) }
+      try finishRun(
+        directory: directory, files: "branches.{md,csv,json,svg}", interrupted: result.interrupted,
+        command: "branches")
     }
   }
 }

@@ -1,17 +1,17 @@
 import ArgumentParser
 import Harness
+import Networks
 import Profiling
 import Reports
 
 struct KernelsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kernels",
-    abstract: "Benchmark every distinct conv/linear shape of a model against a plain sgemm of the same size.",
+    abstract: "Benchmark every distinct conv/linear shape of a model against the machine's peak.",
     discussion: """
-      For each shape: the kernel's GFLOP/s (im2col + GEMM, or one GEMM for 1×1 stride-1 and linear
-      layers) next to cblas_sgemm of the same M×N×K measured interleaved in the same run, their
-      ratio with a 95% CI, and the im2col copy's own time. Training mode times forward +
-      backward-data + backward-weights against the three corresponding GEMMs.
+      For each shape: the kernel's GFLOP/s (im2col + GEMM, or one GEMM for 1×1 stride-1 and linear layers; training adds backward-data and backward-weights) as a fraction of the machine's peak, a 2048³ sgemm on the same thread config measured before and after the kernels in the same run; where the kernel is not itself one sgemm call, also against a plain cblas_sgemm of the same M×N×K measured paired with it (its 95% CI), and the im2col copy's own time; whole-model totals.
+
+      Defaults here: --budget 1 s per shape, --threads all cores, no events.
       """)
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -19,19 +19,15 @@ struct KernelsCommand: ParsableCommand {
   }
 
   @OptionGroup var model: ModelOption
-
   @OptionGroup var workload: WorkloadOptions
-
-  @OptionGroup var threads: ThreadConfigOptions
-
-  @OptionGroup var blasCore: BLASCoreOptions
-
+  @OptionGroup var threads: ThreadOptions
   @OptionGroup var measurement: MeasurementOptions
+  @OptionGroup var blasCore: BLASCoreOptions
 
   @Option(help: "Regular expression on layer names: measure only the shapes of matching layers.")
   var filter: String?
 
-  @Option(help: "Output format: text, csv or json.")
+  @Option(help: "Output format.")
   var format: Format = .text
 
   @Flag(help: "No progress output on stderr.")
@@ -39,15 +35,26 @@ struct KernelsCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
-      try blasCore.establish()
       let topology = try Topology()
       let (batch, mode) = try workload.resolve()
-      let config = try threads.resolve(topology: topology)
+      let config = try threads.single(cores: topology.summary.coreCount, command: "kernels")
+      let sampler = try measurement.configuration(defaultBudget: 1)
+      let events = try measurement.eventList(default: DefaultEvents.kernels)
+      let catalog = ModelCatalog(model.resolved)
+      let layers = try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+      let bytes =
+        layers.map { MemoryEstimate.layerProgram($0, .original, batch: batch, mode: mode) }.max() ?? 0
+      try MemoryEstimate.check(
+        2 * bytes + MemoryEstimate.sgemm(size: PeakSGEMM.defaultSize), for: "the kernels at batch \(batch)",
+        hint: "use a smaller --batch")
+      try blasCore.establish()
       Interruption.install()
+      let bar = ProgressBar(quiet: quiet)
       let result = try KernelBenchmark.run(
-        model: try model.resolve(), batch: batch, mode: mode, threads: config, topology: topology,
-        sampler: try measurement.configuration(defaultBudget: 1), events: measurement.eventList(default: []),
-        filter: filter, progress: !quiet)
+        model: model.resolved, batch: batch, mode: mode, threads: config, topology: topology,
+        sampler: sampler,
+        events: events, filter: filter, progress: bar.sink)
+      bar.finish()
       switch format {
       case .text: emit(KernelsReport.text(result))
       case .csv: emit(KernelsReport.csv(result))

@@ -7,9 +7,7 @@ struct LayersCommand: ParsableCommand {
     commandName: "layers",
     abstract: "List the conv and linear layers of a ResNet (torchvision v1.5 names, 224×224 input).",
     discussion: """
-      Columns: channels, kernel, stride, padding, groups, input and output size, parameters and
-      multiply-adds per image; totals include batch norm. Exit 64 when the model is unknown or
-      --filter matches nothing.
+      Columns: channels, kernel, stride, padding, groups, input and output size, parameters and multiply-adds per image; totals include batch norm. Exit 64 when the model is unknown or --filter matches nothing.
       """)
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -26,7 +24,7 @@ struct LayersCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
-      let catalog = ModelCatalog(try model.resolve())
+      let catalog = ModelCatalog(model.resolved)
       let shown = try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
       switch format {
       case .table: emit(LayersReport.table(catalog, shown: shown))

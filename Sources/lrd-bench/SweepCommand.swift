@@ -5,124 +5,139 @@ import Harness
 import Networks
 import Profiling
 import Reports
+import Results
 
 struct SweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sweep",
     abstract: "Time one layer over a rank sweep and pick ranks with Algorithm 1 (and better policies).",
+    usage: """
+      lrd-bench sweep --layer <layer> [<options>]
+      lrd-bench sweep --resume <directory> [--quiet] [--format <format>] [--blas-core <core>]
+      """,
     discussion: """
-      For each thread config: decompose the layer once (SVD for 1×1 and linear layers, Tucker-2
-      for k×k with r2 = ⌊β·r1⌋) and time every rank from R down to R_min interleaved with the
-      original layer (A B A B …), so t/T and its CI survive drift; the original is also measured
-      alone every --reference-every ranks. Then apply the policies and check each choice with a
-      longer interleaved measurement against the original.
+      For each thread config: decompose the layer once (SVD for 1×1 and linear layers, Tucker-2 for k×k with r2 = ⌊β·r1⌋) and time every rank from R down to R_min paired with the original layer (balanced ABBA/BAAB rounds), so t/T and its CI survive drift; R + step is measured too so Algorithm 1 can choose R itself, and the original is also measured alone every --reference-every ranks to report drift. Then the policies decide and each choice is checked by a longer paired measurement against the original (robust falls back to its next candidate when a check fails).
 
-      Policies: paper (Algorithm 1 exactly: largest drop Δ(r) = t(r+1) − t(r), kept if faster
-      than the original), robust (among ranks faster than the original with confidence, the
-      largest whose throughput ties the best; revoked if the check is not significant), fastest
-      (argmin).
+      Policies: paper (Algorithm 1: largest drop Δ(r) = t(r+step) − t(r), kept if faster than the original), robust (among ranks faster than the original with confidence, the largest whose throughput reaches (1 − tie tolerance) of the best), fastest (argmin).
 
-      Writes to --out: sweep.md (the summary printed on stdout), sweep.csv (one row per point),
-      sweep.json (everything: samples, statistics, counters, fingerprint, decisions), sweep.svg
-      (throughput vs rank, the paper's Figure 2), plan.json and points.jsonl (the journal). Ctrl-C
-      stops after the current sample and writes what was measured; --resume DIR continues it.
+      Defaults here: --budget 0.5 s per point, --confirm-budget 1 s, --threads 1 and all cores, --events PAPI_TOT_CYC,PAPI_TOT_INS,perf::TASK-CLOCK,perf::PAGE-FAULTS.
+
+      Writes to --out: sweep.md (the summary printed on stdout), sweep.csv (one row per point), sweep.json (everything: samples, statistics, counters, fingerprint, decisions), sweep.svg (throughput vs rank with 95% CIs, the paper's Figure 2), run.json, plan.json and points.jsonl (the journal). Ctrl-C, SIGTERM or SIGHUP stop after the current sample, write what was measured and exit 130; --resume DIR continues.
       """)
 
-  @Option(help: "Layer to sweep, e.g. layer4.2.conv2 (see `lrd-bench layers`).")
+  @Option(help: "Layer to sweep, e.g. layer4.2.conv2 (see `lrd-bench layers`); required unless --resume.")
   var layer: String?
 
   @OptionGroup var model: ModelOption
+  @OptionGroup var ratio: RatioOptions
 
-  @Option(help: "Compression ratio α; the starting rank R divides the layer's parameters by α.")
-  var ratio: Double = 2
-
-  @Option(help: "Largest rank R (default: from --ratio).")
+  @Option(parsing: .unconditional, help: "Largest rank R (default: from --ratio).")
   var from: Int?
 
-  @Option(help: "Smallest rank R_min (default: ⌈R/2⌉).")
+  @Option(parsing: .unconditional, help: "Smallest rank R_min (default: ⌈R/2⌉).")
   var to: Int?
 
-  @Option(help: "Rank step.")
-  var step: Int = 1
-
   @OptionGroup var workload: WorkloadOptions
-
-  @OptionGroup var threads: ThreadListOptions
+  @OptionGroup var threads: ThreadOptions
 
   @Option(
     help:
-      "Frozen factors in training mode: none, paper (first 1×1; first and last for Tucker-2) or indices like 0,2."
+      "Frozen factors in training mode: none (default), paper (first 1×1; first and last for Tucker-2) or indices like 0,2."
   )
-  var frozen: String = "none"
+  var frozen: String?
 
   @OptionGroup var policies: PolicyOptions
-
+  @OptionGroup var measurement: MeasurementOptions
+  @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
 
-  @OptionGroup var measurement: MeasurementOptions
-
-  @Option(help: "Output directory (default: results/sweeps/<layer>-<UTC time>).")
-  var out: String?
-
-  @Option(help: "Continue the interrupted sweep in this directory (its plan.json decides the options).")
-  var resume: String?
-
-  @Option(help: "Summary format on stdout: markdown or json.")
+  @Option(help: "Summary format on stdout.")
   var format: SummaryFormat = .markdown
-
-  @Flag(help: "No progress output on stderr.")
-  var quiet = false
 
   enum SummaryFormat: String, ExpressibleByArgument, CaseIterable {
     case markdown, json
   }
 
-  func makePlan(topology: Topology) throws -> SweepPlan {
-    guard let layerName = layer else {
-      throw HarnessError.invalidOption(
+  var given: [String] {
+    var names =
+      model.given + ratio.given + workload.given + threads.given + policies.given + measurement.given
+    for (name, value) in [
+      ("--layer", layer != nil), ("--from", from != nil), ("--to", to != nil), ("--frozen", frozen != nil),
+    ]
+    where value { names.append(name) }
+    return names
+  }
+
+  func validate() throws {
+    try output.checkResume(given: given)
+    if output.resume == nil && layer == nil {
+      throw ValidationError(
         "--layer is required (e.g. --layer layer4.2.conv2; list them with `lrd-bench layers`)")
     }
-    let resolvedModel = try model.resolve()
-    let spec = try ModelCatalog(resolvedModel).layer(named: layerName)
+  }
+
+  func makePlan(cores: Int) throws -> SweepPlan {
+    let spec = try ModelCatalog(model.resolved).layer(named: layer ?? "")
     let (batch, mode) = try workload.resolve()
-    guard ratio > 1 else { throw DecompositionError.badCompressionRatio(ratio) }
-    let ranks = try SweepPlan.resolveRanks(layer: spec, ratio: ratio, from: from, to: to, step: step)
+    let alpha = try ratio.resolvedRatio()
+    let ranks = try SweepPlan.resolveRanks(
+      layer: spec, ratio: alpha, from: from, to: to, step: ratio.step ?? 1)
     let policy = try policies.resolve(defaultConfirmBudget: 1)
+    var frozenFactors = FrozenFactors.none
+    if let frozen {
+      frozenFactors = try FrozenFactors(parsing: frozen)
+      if mode == .inference && frozenFactors != .none {
+        printError(
+          "warning: --frozen \(frozen) has no effect in inference mode (nothing is trained); use --mode training"
+        )
+      }
+    }
     return SweepPlan(
-      model: resolvedModel, layer: layerName, ratio: ratio, from: ranks.from, to: ranks.to, step: step,
-      batch: batch,
-      threadConfigs: try threads.configs(topology: topology), mode: mode,
-      frozen: try FrozenFactors(parsing: frozen),
-      policies: policy.policies, sampler: try measurement.configuration(defaultBudget: 0.5),
-      events: measurement.eventList(default: [
-        "PAPI_TOT_CYC", "PAPI_TOT_INS", "perf::TASK-CLOCK", "perf::PAGE-FAULTS",
-      ]),
-      referenceEvery: policy.referenceEvery, confirmBudget: policy.confirmBudget,
-      tieTolerance: policy.tieTolerance)
+      model: model.resolved, layer: spec.name, ratio: alpha, from: ranks.from, to: ranks.to,
+      step: ratio.step ?? 1,
+      anchor: ranks.anchor, batch: batch, threadConfigs: try threads.configs(cores: cores), mode: mode,
+      frozen: frozenFactors, policies: policy.policies,
+      sampler: try measurement.configuration(defaultBudget: 0.5),
+      events: try measurement.eventList(default: DefaultEvents.sweep), referenceEvery: policy.referenceEvery,
+      confirmBudget: policy.confirmBudget, tieTolerance: policy.tieTolerance)
   }
 
   func run() throws {
     try guarded {
-      try blasCore.establish()
       let topology = try Topology()
-      let (directory, plan) = try ResultDirectory.open(
-        resume: resume, out: out, planFile: "plan.json", kind: "sweeps",
-        name: { (plan: SweepPlan) in plan.layer },
-        makePlan: { try makePlan(topology: topology) })
+      let cores = topology.summary.coreCount
+      let (directory, plan) = try RunSetup<SweepPlan>(
+        kind: "sweep", planFile: "plan.json", output: output, blasCore: blasCore
+      ).open(name: \.layer, make: { try makePlan(cores: cores) }) { plan in
+        try plan.validate(cores: cores)
+        try SweepMemory.check(plan)
+      }
       Interruption.install()
-      let runner = SweepRunner(plan: plan, directory: directory, topology: topology)
-      runner.showProgress = !quiet
-      let result = try runner.run()
+      let bar = ProgressBar(quiet: output.quiet)
+      let result = try SweepRunner(plan: plan, directory: directory, topology: topology, events: bar.sink)
+        .run()
+      bar.finish()
       try SweepReport.write(result, to: directory)
       emit(
         format == .json
           ? String(decoding: try SweepReport.json(result), as: UTF8.self) + "\n"
           : SweepReport.markdown(result))
-      printError("results: \(directory.url.path)/sweep.{md,csv,json,svg}")
-      if result.interrupted {
-        printError("interrupted: continue with  lrd-bench sweep --resume \(directory.url.path)")
-        throw ExitCode(130)
-      }
+      try finishRun(
+        directory: directory, files: "sweep.{md,csv,json,svg}", interrupted: result.interrupted,
+        command: "sweep")
     }
+  }
+}
+
+/// The memory check of a sweep: the original's program and the largest rank's, alive together.
+enum SweepMemory {
+  static func check(_ plan: SweepPlan) throws {
+    let layer = try ModelCatalog(plan.model).layer(named: plan.layer)
+    let largest = plan.factorization(for: layer, rank: plan.anchor ?? plan.from)
+    let bytes =
+      MemoryEstimate.layerProgram(layer, .original, batch: plan.batch, mode: plan.mode)
+      + MemoryEstimate.layerProgram(layer, largest, batch: plan.batch, mode: plan.mode)
+    try MemoryEstimate.check(
+      bytes, for: "\(plan.layer) at batch \(plan.batch)", hint: "use a smaller --batch")
   }
 }

@@ -10,14 +10,14 @@ struct TopologyCommand: ParsableCommand {
     abstract:
       "Show the machine as hwloc sees it (packages, cores, PUs, caches, NUMA), the CPU's SIMD level and the OpenBLAS core: its own choice, the core used and why, its self-check, and each candidate core's sgemm GFLOP/s.",
     discussion: """
-      Each candidate core (the CPU's best cores, OpenBLAS's own choice and the generic Prescott core)
-      is self-checked and timed on an N×N×N sgemm with 1 thread and all cores, each in its own child
-      process (OpenBLAS fixes its core when it loads). --sgemm-size 0 skips those measurements.
+      Each candidate core (the CPU's best cores, OpenBLAS's own choice and the generic Prescott core) is self-checked and timed on an N×N×N sgemm with 1 thread and all cores, each in its own child process (OpenBLAS fixes its core when it loads). --sgemm-size 0 skips those measurements.
       """)
 
   @OptionGroup var blasCore: BLASCoreOptions
 
-  @Option(help: "Size N of the N×N×N sgemm timed for each candidate core; 0 skips the candidates.")
+  @Option(
+    parsing: .unconditional,
+    help: "Size N of the N×N×N sgemm timed for each candidate core; 0 skips the candidates.")
   var sgemmSize: Int = PeakSGEMM.defaultSize
 
   @Option(help: "Output format: text or json.")

@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import Tensors
 import Testing
 
 /// A timing curve with a fixed relative CI half-width around each median and the original at `reference`.
@@ -66,10 +67,9 @@ struct RankPolicyTests {
 
   @Test func robustPrefersTheLargestRankAmongStatisticalTies() {
     // Flat within noise: every CI overlaps the fastest, so the largest rank (least compression) wins.
-    var rng = 0x9E37_79B9 as UInt64
+    var rng = SplitMix64(seed: 0x9E37_79B9)
     let timings = curve(100...140, halfWidth: 0.03, reference: 1.3) { _ in
-      rng = rng &* 6_364_136_223_846_793_005 &+ 1
-      return 1 + Double(rng >> 40) / Double(1 << 24) * 0.02
+      1 + Double(rng.next() >> 40) / Double(1 << 24) * 0.02
     }
     #expect(RankPolicy.robust.decide(timings).rank == 140)
   }
@@ -79,6 +79,53 @@ struct RankPolicyTests {
     let timings = curve(100...120, halfWidth: 0.03, reference: 1.0) { _ in 0.99 }
     #expect(RankPolicy.paper.decide(timings).rank != nil)
     #expect(RankPolicy.robust.decide(timings).isOriginal)
+  }
+
+  @Test(
+    "robust applies one margin once: cliffs beyond margin + CI are seen",
+    arguments: [(0.03, 0.05, 300), (0.05, 0.05, 300), (0.08, 0.05, 256), (0.05, 0.02, 256)])
+  func robustThroughputCliff(cliff: Double, tolerance: Double, expected: Int) {
+    // Throughput drops by `cliff` above rank 256 (time ∝ FLOPs × (1 + cliff) there), ±1% CIs (±2% on
+    // t/T): within the margin the largest rank ties; beyond it robust stops at the cliff.
+    let timings = curve(200...300, halfWidth: 0.01, reference: 2) { r in
+      Double(r) / 300 * (r > 256 ? 1 + cliff : 1)
+    }
+    let choice = RankPolicy.robust.decide(timings, tolerance: tolerance)
+    #expect(choice.rank == expected, "cliff \(cliff), tolerance \(tolerance): \(choice.reason)")
+  }
+
+  @Test func paperCanChooseRThroughTheAnchor() {
+    // The only drop worth having is from R + 1 = 310 to R = 309; without the anchor Δ(309) does not exist.
+    let window = curve(300...309, reference: 2) { r in 1 - Double(309 - r) * 0.001 }
+    let anchor = curve(310...310, reference: 2) { _ in 1.2 }[0]
+    #expect(RankPolicy.paper.decide(window, anchor: anchor).rank == 309)
+    guard
+      case .largestDrop(let delta, let anchorUsed) = RankPolicy.paper.decide(window, anchor: anchor).reason
+    else {
+      Issue.record("expected the largest drop")
+      return
+    }
+    #expect(abs(delta - 0.1) < 1e-9 && anchorUsed)
+    #expect(RankPolicy.paper.decide(window).rank != 309)
+  }
+
+  @Test func paperWithOnlySlowdownsSaysSo() {
+    // Every step down makes the layer slower (noise or a bad window): the largest Δ is negative.
+    let timings = curve(100...110, reference: 2) { r in 1 + Double(110 - r) * 0.01 }
+    guard case .largestDrop(let delta, _) = RankPolicy.paper.decide(timings).reason else {
+      Issue.record("expected a largest-drop reason")
+      return
+    }
+    #expect(delta < 0)
+  }
+
+  @Test func robustCandidatesListTiesFirstLargestRankFirst() {
+    let timings = curve(200...300, halfWidth: 0.01, reference: 2) { r in
+      Double(r) / 300 * (r > 256 ? 1.08 : 1)
+    }
+    let ranks = RankPolicy.robust.candidates(timings).compactMap(\.rank)
+    #expect(ranks.first == 256 && ranks.count == 101)
+    #expect(Array(ranks.prefix(3)) == [256, 255, 254])
   }
 
   @Test func singleRankWindow() {

@@ -1,39 +1,65 @@
 import CAllocationCounter
 import Decomposition
 import Foundation
-import Harness
 import Networks
 import Profiling
+import Results
 import Tensors
 import Testing
 
+@testable import Harness
+
 func temporaryDirectory(_ name: String) -> String {
-  let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+  FileManager.default.temporaryDirectory.appendingPathComponent(
     "lrd-bench-tests-\(name)-\(UUID().uuidString)"
   ).path
-  return path
 }
 
-/// A sweep small enough for the test suite: layer1.0.conv1 (64→64 1×1) at batch 1, ranks 4 → 2.
-func tinyPlan(threads: [ThreadConfig]) -> SweepPlan {
+/// A sweep small enough for the test suite: layer1.0.conv1 (64→64 1×1) at batch 1, ranks 4 → 2 and
+/// the anchor 5.
+func tinyPlan(threads: [ThreadConfig], confirmBudget: Double = 0.05) -> SweepPlan {
   SweepPlan(
-    model: .resnet50, layer: "layer1.0.conv1", ratio: 2, from: 4, to: 2, step: 1, batch: 1,
-    threadConfigs: threads,
-    mode: .inference, frozen: .none, policies: RankPolicy.allCases,
+    model: .resnet50, layer: "layer1.0.conv1", ratio: 2, from: 4, to: 2, step: 1, anchor: 5, batch: 1,
+    threadConfigs: threads, mode: .inference, frozen: .none, policies: RankPolicy.allCases,
     sampler: SamplerConfiguration(budgetSeconds: 0.05, minimumSamples: 6, warmupSeconds: 0.005),
-    events: ["perf::TASK-CLOCK", "NO_SUCH_EVENT"], referenceEvery: 2, confirmBudget: 0.05)
+    events: ["perf::TASK-CLOCK"], referenceEvery: 2, confirmBudget: confirmBudget)
+}
+
+/// Collects events (and can react to them) from any thread.
+final class EventLog: @unchecked Sendable {
+  private let lock = NSLock()
+  private var list: [HarnessEvent] = []
+  let onEvent: (HarnessEvent, Int) -> Void
+
+  init(onEvent: @escaping (HarnessEvent, Int) -> Void = { _, _ in }) { self.onEvent = onEvent }
+
+  var sink: EventSink {
+    { [self] event in
+      let count = lock.withLock {
+        list.append(event)
+        return list.count
+      }
+      onEvent(event, count)
+    }
+  }
+
+  var events: [HarnessEvent] { lock.withLock { list } }
+  var measuredSteps: Int {
+    events.filter {
+      if case .step(let step) = $0, step.seconds != nil { return true }
+      return false
+    }.count
+  }
 }
 
 @Suite("Sweeps end to end", .serialized)
 struct SweepTests {
-  @Test func scheduleReMeasuresTheOriginal() {
+  @Test func scheduleMeasuresTheAnchorAndReMeasuresTheOriginal() {
     let plan = tinyPlan(threads: [ThreadConfig(threads: 1, binding: .compact)])
-    let tasks = SweepTask.schedule(plan).map(\.id)
     #expect(
-      tasks == [
-        "1t-compact/reference/0", "1t-compact/rank/4", "1t-compact/rank/3", "1t-compact/reference/1",
-        "1t-compact/rank/2",
-        "1t-compact/reference/2",
+      SweepTask.schedule(plan).map(\.id) == [
+        "1t-compact/reference/0", "1t-compact/anchor/5", "1t-compact/rank/4", "1t-compact/rank/3",
+        "1t-compact/reference/1", "1t-compact/rank/2", "1t-compact/reference/2",
       ])
   }
 
@@ -44,74 +70,109 @@ struct SweepTests {
     let plan = tinyPlan(threads: ThreadConfig.defaults(cores: topology.summary.coreCount))
     let path = temporaryDirectory("sweep")
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let directory = try ResultDirectory(path: path)
 
-    // Interrupt after three points, as Ctrl-C would.
-    let first = SweepRunner(plan: plan, directory: directory, topology: topology)
-    first.showProgress = false
-    first.onPoint = { count in if count == 3 { Interruption.request() } }
-    let partial = try first.run()
+    // Interrupt after three measured points, as Ctrl-C would.
+    var partial: SweepResult
+    do {
+      let directory = try RunDirectory.create(
+        at: path, kind: "sweep", name: "t", planFile: "plan.json", plan: plan)
+      let log = EventLog { event, _ in
+        if case .step(let step) = event, step.seconds != nil, step.name.hasSuffix("rank/4") {
+          Interruption.request()
+        }
+      }
+      partial = try SweepRunner(plan: plan, directory: directory, topology: topology, events: log.sink).run()
+    }
     #expect(partial.interrupted)
-    #expect(try directory.readJournal(SweepJournalEntry.self).count == 3)
+    let journaled = try RunDirectory.resume(path, kind: "sweep", planFile: "plan.json", as: SweepPlan.self)
+      .directory.journal(SweepJournalEntry.self).entries
+    #expect(journaled.count == 3)
 
     // Resume: only the missing points are measured; every task ends up in the journal once.
     Interruption.reset()
-    let second = SweepRunner(plan: plan, directory: try ResultDirectory(path: path), topology: topology)
-    second.showProgress = false
-    var measuredOnResume = 0
-    second.onPoint = { measuredOnResume = $0 }
-    let result = try second.run()
+    let (directory, saved) = try RunDirectory.resume(
+      path, kind: "sweep", planFile: "plan.json", as: SweepPlan.self)
+    #expect(saved == plan)
+    let log = EventLog()
+    let result = try SweepRunner(plan: saved, directory: directory, topology: topology, events: log.sink)
+      .run()
     let tasks = SweepTask.schedule(plan)
     #expect(!result.interrupted)
-    #expect(measuredOnResume == tasks.count - 3)
-    let journal = try directory.readJournal(SweepJournalEntry.self)
-    #expect(Set(journal.map(\.task.id)) == Set(tasks.map(\.id)) && journal.count == tasks.count)
-
+    let entries = try directory.journal(SweepJournalEntry.self).entries
+    let measurementIDs = entries.map(\.task.id).filter { !$0.contains("/confirm/") }
+    #expect(Set(measurementIDs) == Set(tasks.map(\.id)) && measurementIDs.count == tasks.count)
+    #expect(log.measuredSteps == entries.count - 3)
     for config in result.configs {
       #expect(config.ranks.map { $0.spec.factorization } == [.svd(rank: 4), .svd(rank: 3), .svd(rank: 2)])
-      #expect(config.references.count == 3)
-      #expect(config.timings.count == 3)
+      #expect(config.anchor?.spec.factorization == .svd(rank: 5) && config.anchorTiming != nil)
+      #expect(config.references.count == 3 && config.timings.count == 3)
       #expect(config.decisions.map(\.policy) == RankPolicy.allCases)
       #expect(config.binding.verified)
-      for point in config.ranks + config.references {
-        let counters = point.measurement.counters
-        #expect(counters.count == 2)
-        #expect(counters[1].availability.isAvailable == false && counters[1].availability.reason != nil)
+      for decision in config.decisions
+      where decision.choice.rank != nil || decision.check == .revokedToOriginal {
+        #expect(
+          decision.check != .notRun && decision.check != .interrupted, "\(decision.policy): \(decision.check)"
+        )
       }
+      for point in config.ranks { #expect(point.comparison != nil && point.pairedReference != nil) }
     }
-    // Reports can be written for it.
-    try directory.write(try JSONCoding.encoder.encode(result), to: "sweep.json")
-    let decoded = try directory.read(SweepResult.self, from: "sweep.json")
-    #expect(decoded == result)
+    // Resuming again measures nothing and reaches the same decisions (confirmations are journaled).
+    let again = try SweepRunner(
+      plan: saved, directory: directory, topology: topology, events: EventLog().sink
+    ).run()
+    #expect(again.configs.map(\.decisions) == result.configs.map(\.decisions))
   }
 
-  @Test func unwritableOutputFailsBeforeMeasuring() {
-    #expect(throws: HarnessError.self) { try ResultDirectory(path: "/proc/lrd-bench-cannot-write-here") }
-  }
-
-  @Test func atomicWritesReplaceFiles() throws {
-    let path = temporaryDirectory("atomic")
+  @Test func interruptionDuringTheChecksNeverBecomesADecision() throws {
+    Interruption.reset()
+    defer { Interruption.reset() }
+    let topology = try Topology()
+    let plan = tinyPlan(threads: [ThreadConfig(threads: 1, binding: .compact)], confirmBudget: 0.2)
+    let path = temporaryDirectory("checks")
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let directory = try ResultDirectory(path: path)
-    try directory.write("first", to: "a.txt")
-    try directory.write("second", to: "a.txt")
-    #expect(try String(contentsOfFile: path + "/a.txt", encoding: .utf8) == "second")
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".tmp") }
-    #expect(leftovers.isEmpty)
+    let directory = try RunDirectory.create(
+      at: path, kind: "sweep", name: "t", planFile: "plan.json", plan: plan)
+    let log = EventLog { event, _ in
+      if case .phase(let label, _) = event, label.hasSuffix("checks") { Interruption.request() }
+    }
+    let result = try SweepRunner(plan: plan, directory: directory, topology: topology, events: log.sink).run()
+    #expect(result.interrupted)
+    let decided = result.configs[0].decisions.filter { $0.choice.rank != nil }
+    #expect(!decided.isEmpty)
+    for decision in decided {
+      #expect(decision.check == .interrupted && decision.confirmation == nil, "\(decision.policy)")
+      #expect(decision.rejected.isEmpty)
+    }
   }
 
   @Test func rankDefaultsAndRanges() throws {
     let layer = try ModelCatalog(.resnet50).layer(named: "layer4.2.conv2")
     let ranks = try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: nil, to: nil, step: 1)
-    #expect(ranks.from == 309 && ranks.to == 155)
-    #expect(throws: HarnessError.self) {
-      try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 100, to: 200, step: 1)
+    #expect(ranks.from == 309 && ranks.to == 155 && ranks.anchor == 310)
+    let full = try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 512, to: 500, step: 1)
+    #expect(full.anchor == nil)
+    for (from, to, step) in [(100, 200, 1), (513, 300, 1), (10, 0, 1), (10, 5, 0)] {
+      #expect(throws: HarnessError.self) {
+        try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: from, to: to, step: step)
+      }
     }
-    #expect(throws: HarnessError.self) {
-      try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 513, to: nil, step: 1)
-    }
-    #expect(throws: HarnessError.self) {
-      try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 10, to: 0, step: 1)
+  }
+
+  @Test func aResumedPlanIsValidatedLikeCommandLineOptions() throws {
+    let good = tinyPlan(threads: [ThreadConfig(threads: 1, binding: .compact)])
+    try good.validate(cores: 2)
+    var zeroStep = good
+    zeroStep.step = 0
+    var hugeBudget = good
+    hugeBudget.sampler.budgetSeconds = 1e300
+    var infiniteCheck = good
+    infiniteCheck.confirmBudget = .infinity
+    var tooManyThreads = good
+    tooManyThreads.threadConfigs = [ThreadConfig(threads: 64, binding: .compact)]
+    var badFrozen = good
+    badFrozen.frozen = .indices([2])
+    for bad in [zeroStep, hugeBudget, infiniteCheck, tooManyThreads, badFrozen] {
+      #expect(throws: (any Error).self) { try bad.validate(cores: 2) }
     }
   }
 }
@@ -131,20 +192,27 @@ struct LayerProgramTests {
     program.run()
     lrd_alloc_thread_start()
     for _ in 0..<2 { program.run() }
-    #expect(lrd_alloc_thread_stop() == 0)
+    let allocations = lrd_alloc_thread_stop()
+    #expect(
+      allocations == 0,
+      "\(allocations) allocations; \(BLAS.allocationProfile.summary); threads \(BLAS.threads)")
     #expect(program.output.isFinite)
   }
 
-  @Test func frozenFactorsSkipWeightGradients() throws {
+  @Test func frozenFactorsAreNotTrainedButPassGradients() throws {
     let layer = try ModelCatalog(.resnet50).layer(named: "layer1.0.conv2")
     let decomposed = try LayerDecomposer(layer: layer, seed: 3).decompose(.tucker2(r1: 8, r2: 8))
-    let trained = try LayerProgram(decomposed, batch: 1, mode: .training)
     let frozen = try LayerProgram(decomposed, batch: 1, mode: .training, frozen: .paper)
-    let inference = try LayerProgram(decomposed, batch: 1, mode: .inference)
-    let forward = inference.flopsPerCall
-    #expect(trained.flopsPerCall == 3 * forward)
-    #expect(frozen.frozen == [0, 2])
-    #expect(frozen.flopsPerCall < trained.flopsPerCall)
+    let before = frozen.kernels.map { $0.weight.scalars }
+    for _ in 0..<3 { frozen.run() }
+    // The paper's frozen factors (first and last 1×1) keep their weights bit for bit and never get a
+    // weight gradient; the core is trained; the input gradient still flows through every factor.
+    for index in [0, 2] {
+      #expect(frozen.kernels[index].weight.scalars == before[index], "factor \(index) changed")
+      #expect(frozen.kernels[index].weightGradient.scalars.allSatisfy { $0 == 0 })
+    }
+    #expect(frozen.kernels[1].weight.scalars != before[1], "the core was not trained")
+    #expect(frozen.gradients[0].scalars.contains { $0 != 0 }, "no gradient reached the layer input")
     #expect(throws: HarnessError.self) {
       try LayerProgram(decomposed, batch: 1, mode: .training, frozen: .indices([5]))
     }
@@ -162,5 +230,15 @@ struct LayerProgramTests {
     original.run()
     // Full rank: the Tucker-2 factors reproduce the original layer (same seeded input).
     #expect(program.output.relativeError(to: original.output) < 1e-4)
+  }
+
+  @Test func memoryEstimateRefusesAbsurdBatches() throws {
+    let layer = try ModelCatalog(.resnet50).layer(named: "layer4.2.conv2")
+    let bytes = MemoryEstimate.layerProgram(layer, .original, batch: 100_000_000, mode: .inference)
+    #expect(bytes > 1e13)
+    #expect(throws: HarnessError.self) { try MemoryEstimate.check(bytes, for: "test", hint: "smaller") }
+    // A real program's buffers are within the estimate.
+    let small = MemoryEstimate.layerProgram(layer, .tucker2(r1: 309, r2: 309), batch: 8, mode: .training)
+    #expect(small > 1e6 && small < 1e9)
   }
 }

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
+import Harness
+import Results
 import Testing
 
 @testable import lrd_bench
 
-/// Parses and runs a command line, returning the exit code it ends with (0 when it returns).
+/// Parses and runs a command line in this process, returning the exit code it ends with.
 func exitCode(_ arguments: [String]) -> Int32 {
+  if LRDBench.preflight(arguments) != nil { return 64 }
   do {
     var command = try LRDBench.parseAsRoot(arguments)
     try command.run()
@@ -17,65 +20,202 @@ func exitCode(_ arguments: [String]) -> Int32 {
   }
 }
 
+/// The lrd-bench executable `swift build --build-tests` put next to the tests.
+let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .appendingPathComponent("../../.build/debug/lrd-bench").standardized.path
+
+/// Runs the executable; sends `signal` after `after` seconds when given. Returns status and stderr.
+func runTool(_ arguments: [String], signal: Int32? = nil, after: Double = 0) throws -> (
+  status: Int32, stderr: String
+) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  let errors = Pipe()
+  process.standardError = errors
+  process.standardOutput = FileHandle.nullDevice
+  try process.run()
+  if let signal {
+    Thread.sleep(forTimeInterval: after)
+    kill(process.processIdentifier, signal)
+  }
+  let data = errors.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+func temporaryPath(_ name: String) -> String {
+  FileManager.default.temporaryDirectory.appendingPathComponent("lrd-bench-cli-\(name)-\(UUID().uuidString)")
+    .path
+}
+
 @Suite("Command line", .serialized)
 struct CommandLineTests {
-  @Test func sweepDefaults() throws {
+  @Test func sweepDefaultsAreUnsetUntilResolved() throws {
     let command = try #require(
       try LRDBench.parseAsRoot(["sweep", "--layer", "layer4.2.conv2"]) as? SweepCommand)
-    #expect(command.layer == "layer4.2.conv2")
-    #expect(command.workload.batch == 8 && command.ratio == 2 && command.step == 1)
-    #expect(command.policies.policy == "paper,robust" && command.workload.mode == "inference")
-    #expect(command.threads.bind == "compact" && command.threads.threads == nil)
+    #expect(command.layer == "layer4.2.conv2" && command.given == ["--layer"])
+    #expect(try command.workload.resolve() == (8, .inference))
+    #expect(
+      command.ratio.ratio == nil && command.threads.binding == .compact && command.model.resolved == .resnet50
+    )
   }
 
   @Test(
-    "bad input exits 64 with a message, before measuring",
+    "bad input exits 64 before anything is measured or written",
     arguments: [
       ["sweep", "--layer", "layer4.2.cnv2"],
       ["sweep", "--layer", "layer4.2.conv2", "--from", "100", "--to", "200"],
       ["sweep", "--layer", "layer4.2.conv2", "--from", "9999"],
+      ["sweep", "--layer", "layer4.2.conv2", "--from", "-5"],
       ["sweep", "--layer", "layer4.2.conv2", "--ratio", "1"],
+      ["sweep", "--layer", "layer4.2.conv2", "--ratio", "inf"],
       ["sweep", "--layer", "layer4.2.conv2", "--threads", "99"],
+      ["sweep", "--layer", "layer4.2.conv2", "--threads", "1-9223372036854775807"],
       ["sweep", "--layer", "layer4.2.conv2", "--policy", "magic"],
+      ["sweep", "--layer", "layer4.2.conv2", "--batch", "100000000"],
+      ["sweep", "--layer", "layer4.2.conv2", "--confirm-budget", "inf"],
+      ["sweep", "--layer", "layer4.2.conv2", "--budget", "1e300"],
+      ["sweep", "--layer", "layer4.2.conv2", "--step", "0"],
+      ["sweep", "--layer", "layer4.2.conv2", "--events", "bogus"],
+      ["sweep", "--layer", "layer4.2.conv2", "--out", ""],
+      ["sweep", "--resume", ""],
+      ["sweep", "--resume", "/nonexistent/lrd-bench-run"],
+      ["sweep", "--resume", "/tmp", "--batch", "2"],
+      ["sweep", "--layer", "layer4.2.conv2", "--frozen", "7,9", "--mode", "training"],
       ["sweep"],
+      ["swep", "--layer", "layer4.2.conv2"],
+      ["help", "bogus"],
       ["time", "--layer", "layer4.2.conv2", "--factorization", "svd:3"],
       ["time", "--layer", "fc", "--factorization", "svd:0"],
       ["time", "--layer", "layer4.2.conv2", "--factorization", "branched:30,31,2"],
+      ["time", "--layer", "layer4.2.conv2", "--factorization", "branched:10,10,0"],
+      ["time", "--layer", "layer4.2.conv2", "--threads", "1,2"],
       ["time", "--layer", "fc", "--mode", "sideways"],
       ["layers", "--model", "resnet18"],
       ["layers", "--filter", "^nothing-matches$"],
       ["branches", "--layer", "fc"],
+      ["branches", "--layer", "layer4.2.conv2", "--branches", "0"],
       ["kernels", "--batch", "0"],
+      ["counters", "--size", "10000000"],
+      ["counters", "--events", "bogus"],
+      ["topology", "--blas-core", "Pentium4000"],
     ])
   func badInput(arguments: [String]) {
     #expect(exitCode(arguments) == 64, "\(arguments)")
   }
 
-  @Test func malformedOptionsAreUsageErrors() {
-    #expect(throws: (any Error).self) {
-      try LRDBench.parseAsRoot(["sweep", "--layer", "fc", "--batch", "many"])
+  @Test func nothingIsCreatedBeforeArgumentsAreValid() {
+    let base = temporaryPath("nothing")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    for arguments in [
+      ["branches", "--layer", "fc", "--out", base + "/a"],
+      ["branches", "--layer", "layer4.2.conv2", "--branches", "0", "--out", base + "/b"],
+      ["sweep", "--layer", "layer1.0.conv1", "--frozen", "7,9", "--mode", "training", "--out", base + "/c"],
+      ["sweep", "--layer", "layer1.0.conv1", "--batch", "100000000", "--out", base + "/d"],
+      ["ranks", "--filter", "^nothing$", "--out", base + "/e"],
+    ] {
+      #expect(exitCode(arguments) == 64, "\(arguments)")
     }
-    #expect(throws: (any Error).self) { try LRDBench.parseAsRoot(["no-such-command"]) }
+    #expect(!FileManager.default.fileExists(atPath: base), "a directory was created for invalid options")
   }
 
-  @Test func unwritableOutputFailsBeforeMeasuring() {
-    #expect(exitCode(["sweep", "--layer", "fc", "--out", "/proc/lrd-bench-no"]) == 1)
+  @Test func aRunDirectoryIsNeverReusedForAnotherPlan() throws {
+    let path = temporaryPath("reuse")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    // A run directory holding a sweep of layer4.2.conv2 at batch 8.
+    let (plan, _) = try parsePlan(["sweep", "--layer", "layer4.2.conv2"])
+    _ = try RunDirectory.create(at: path, kind: "sweep", name: "x", planFile: "plan.json", plan: plan)
+    let manifest = try Data(contentsOf: URL(fileURLWithPath: path + "/run.json"))
+    // Another layer at another batch into the same --out: refused before anything is measured.
+    #expect(exitCode(["sweep", "--layer", "layer3.1.conv2", "--batch", "1", "--out", path]) == 64)
+    // The same plan again: refused too, pointing at --resume.
+    #expect(exitCode(["sweep", "--layer", "layer4.2.conv2", "--out", path]) == 64)
+    // A ranks command resuming a sweep directory is told what the directory holds.
+    #expect(exitCode(["ranks", "--resume", path]) == 64)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path + "/run.json")) == manifest)
   }
 
-  @Test func helpDocumentsExitCodesAndCommands() {
-    // Help text is wrapped to the terminal width; compare with whitespace collapsed.
+  @Test func aResumedPlanIsValidatedBeforeMeasuring() throws {
+    let path = temporaryPath("step0")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let (plan, _) = try parsePlan(["sweep", "--layer", "layer1.0.conv1"])
+    _ = try RunDirectory.create(at: path, kind: "sweep", name: "x", planFile: "plan.json", plan: plan)
+    let planURL = URL(fileURLWithPath: path + "/plan.json")
+    let edited = try String(contentsOf: planURL, encoding: .utf8).replacingOccurrences(
+      of: "\"step\" : 1", with: "\"step\" : 0")
+    try edited.write(to: planURL, atomically: true, encoding: .utf8)
+    #expect(exitCode(["sweep", "--resume", path]) == 64)
+  }
+
+  @Test func helpIsHonest() {
+    let sweepHelp = LRDBench.helpMessage(for: SweepCommand.self)
+    #expect(
+      sweepHelp.contains("lrd-bench sweep --layer <layer>"), "the usage line shows that --layer is required")
+    #expect(sweepHelp.contains("--budget 0.5 s per point") && sweepHelp.contains("--confirm-budget 1 s"))
+    #expect(LRDBench.helpMessage(for: RanksCommand.self).contains("--budget 0.25 s per point"))
+    #expect(LRDBench.helpMessage(for: TimeCommand.self).contains("--budget 2 s"))
     let help = LRDBench.helpMessage().split(whereSeparator: \.isWhitespace).joined(separator: " ")
     #expect(help.contains("64 bad arguments") && help.contains("130 interrupted"))
-    for command in ["sweep", "ranks", "branches", "time", "kernels", "layers", "topology", "counters"] {
-      #expect(help.contains(command))
+    for command in LRDBench.commandNames { #expect(help.contains(command)) }
+    // Paragraphs are single lines (the parser wraps them to the terminal), never hard-wrapped.
+    for command in LRDBench.configuration.subcommands {
+      for paragraph in command.configuration.discussion.components(separatedBy: "\n\n") {
+        #expect(!paragraph.contains("\n"), "\(command.configuration.commandName ?? ""): hard line break")
+      }
     }
+    #expect(LRDBench.preflight(["swep", "--layer", "x"])?.contains("did you mean 'sweep'") == true)
+    #expect(LRDBench.versionText.hasPrefix("lrd-bench \(LRDBench.version) (commit "))
+    #expect(exitCode(["--version"]) == 0)
   }
 
   @Test func inspectionCommandsSucceed() {
     #expect(exitCode(["layers", "--filter", "fc", "--format", "csv"]) == 0)
-    #expect(exitCode(["topology", "--format", "json"]) == 0)
-    #expect(exitCode(["counters", "--size", "64"]) == 0)
+    #expect(exitCode(["topology", "--format", "json", "--sgemm-size", "0"]) == 0)
+    #expect(exitCode(["counters", "--size", "64", "--events", "none"]) == 0)
   }
+
+  @Test(
+    "SIGTERM and SIGHUP stop a run like Ctrl-C: reports written, exit 130",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"),
+    arguments: [SIGTERM, SIGHUP])
+  func signalsStopARunCleanly(signal: Int32) throws {
+    let path = temporaryPath("signal")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let outcome = try runTool(
+      [
+        "sweep", "--layer", "layer1.0.conv1", "--batch", "1", "--from", "60", "--to", "8", "--threads", "1",
+        "--budget", "0.3", "--confirm-budget", "0", "--out", path,
+      ],
+      signal: signal, after: 3)
+    #expect(outcome.status == 130, "\(outcome.stderr)")
+    #expect(outcome.stderr.contains("--resume \(path)"))
+    let summary = try String(contentsOfFile: path + "/sweep.md", encoding: .utf8)
+    #expect(summary.contains("**Interrupted**"))
+  }
+
+  @Test(
+    "messages name the problem and the fix",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
+  func messages() throws {
+    let long = String(repeating: "x", count: 98_000)
+    let unknown = try runTool(["sweep", "--layer", long])
+    #expect(unknown.status == 64 && unknown.stderr.count < 600, "echoed \(unknown.stderr.count) characters")
+    #expect(unknown.stderr.contains("closest names"))
+    let frozen = try runTool(["time", "--layer", "fc", "--frozen", "paper", "--budget", "0.05"])
+    #expect(frozen.stderr.contains("no effect in inference mode"))
+    let events = try runTool(["counters", "--events", "PAPI_TOT_CYCLES"])
+    #expect(events.status == 64 && events.stderr.contains("PAPI_TOT_CYC"))
+    #expect(!events.stderr.contains("rocm"), "library noise reached the terminal")
+    let typo = try runTool(["swep", "--layer", "fc"])
+    #expect(typo.status == 64 && typo.stderr.contains("did you mean 'sweep'"))
+  }
+}
+
+/// The plan a sweep command line makes (no measurement).
+func parsePlan(_ arguments: [String]) throws -> (SweepPlan, SweepCommand) {
+  let command = try #require(try LRDBench.parseAsRoot(arguments) as? SweepCommand)
+  return (try command.makePlan(cores: 2), command)
 }
 
 @Suite("README stays true to --help")
@@ -86,21 +226,34 @@ struct ReadmeTests {
     return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
   }()
 
+  /// The README's section for `command`: from its "### `command`" heading (or the line that names
+  /// `lrd-bench command`) to the next heading.
+  static func section(_ command: String) -> String? {
+    let lines = readme.components(separatedBy: "\n")
+    guard
+      let start = lines.firstIndex(where: {
+        $0.hasPrefix("### `\(command)`") || $0.hasPrefix("### `\(command) ")
+      })
+    else { return nil }
+    let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("#") } ?? lines.endIndex
+    return lines[start..<end].joined(separator: "\n")
+  }
+
   @Test(
-    "every option of every command is documented",
+    "every option of every command is documented in that command's section",
     arguments: [
       SweepCommand.self, RanksCommand.self, BranchesCommand.self, TimeCommand.self, KernelsCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self,
     ] as [any ParsableCommand.Type])
   func optionsAreDocumented(command: any ParsableCommand.Type) throws {
     let name = try #require(command.configuration.commandName)
+    let section = try #require(Self.section(name), "README has no section for \(name)")
     let help = LRDBench.helpMessage(for: command)
     let options = help.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("--") && $0 != "--help" }
       .map { String($0.prefix { $0 == "-" || $0.isLetter }) }
-    #expect(!options.isEmpty && !Self.readme.isEmpty)
-    #expect(Self.readme.contains("`\(name)"), "README has no section for \(name)")
+    #expect(!options.isEmpty)
     for option in Set(options) {
-      #expect(Self.readme.contains(option), "README does not mention \(name) \(option)")
+      #expect(section.contains(option), "README's `\(name)` section does not mention \(option)")
     }
   }
 

@@ -1,79 +1,141 @@
 import Foundation
-import Profiling
 import Tensors
 import Testing
 
-/// Busy work of roughly `iterations` floating-point updates (no allocation).
-@inline(never)
-func spin(_ iterations: Int) -> Double {
-  var x = 1.0
-  for i in 0..<iterations { x = x * 1.000_000_1 + Double(i & 1) * 1e-12 }
-  return x
+@testable import Profiling
+
+/// A clock that moves only when the code under test says so, so the sampler's timing logic runs
+/// deterministically on any machine, loaded or idle.
+final class FakeClock: @unchecked Sendable {
+  private let lock = NSLock()
+  private var nanoseconds: UInt64 = 1_000
+
+  func now() -> UInt64 { lock.withLock { nanoseconds } }
+
+  func advance(_ seconds: Double) { lock.withLock { nanoseconds += UInt64((seconds * 1e9).rounded()) } }
+
+  /// A sampler on this clock.
+  func sampler(_ configuration: SamplerConfiguration, orderSeed: UInt64 = 0) -> Sampler {
+    Sampler(configuration: configuration, orderSeed: orderSeed, clock: { [self] in now() })
+  }
 }
 
-@Suite("Sampler", .serialized)
+/// A small machine for flushers: one PU, 1 MiB of last-level cache.
+let tinyTopology = TopologySummary(
+  cpuModel: "test", packages: 1, cores: [.init(logicalIndex: 0, processingUnits: [0])], processingUnits: [0],
+  caches: [.init(name: "L2", level: 2, kind: "unified", sizeBytes: 1 << 20, lineBytes: 64, sharedBy: [0])],
+  numaNodes: [], totalMemoryBytes: 1 << 30, hwlocVersion: "test")
+
+@Suite("Sampler (fake clock)", .serialized)
 struct SamplerTests {
-  @Test func clockOverheadIsSmallAndReported() {
-    let overhead = Clock.overhead(readings: 10_000)
-    #expect(overhead.medianNanoseconds > 0 && overhead.medianNanoseconds < 5_000)
-    #expect(overhead.resolutionNanoseconds >= 1)
+  @Test func calibrationBatchesCallsToTheMinimumSampleLength() {
+    let clock = FakeClock()
+    let config = SamplerConfiguration(minimumSampleSeconds: 0.001, budgetSeconds: 1, minimumSamples: 10)
+    let m = clock.sampler(config).measure { clock.advance(0.0001) }
+    #expect(m.callsPerSample == 10)
+    #expect(m.samples.allSatisfy { abs($0 - 0.0001) < 1e-12 })
+    #expect(m.stopReason == .confidenceReached && m.samples.count == 10)
   }
 
-  @Test func calibrationReachesTheTargetSampleLength() {
-    var sink = 0.0
-    let config = SamplerConfiguration(minimumSampleSeconds: 0.002, budgetSeconds: 0.6, minimumSamples: 10)
-    let m = Sampler(configuration: config).measure { sink += spin(2_000) }
-    #expect(m.callsPerSample > 1)
-    let sampleLength = m.statistics.median * Double(m.callsPerSample)
-    #expect(sampleLength >= 0.0015, "median sample lasted \(sampleLength) s")
-    #expect(m.samples.count >= 10)
-    #expect(sink != 0)
+  @Test func stopsOnBudgetWhenTheTargetIsOutOfReach() {
+    let clock = FakeClock()
+    var flip = false
+    let config = SamplerConfiguration(targetRelativeHalfWidth: 1e-9, budgetSeconds: 0.5, minimumSamples: 5)
+    let m = clock.sampler(config).measure {
+      flip.toggle()
+      clock.advance(flip ? 0.001 : 0.002)
+    }
+    #expect(m.stopReason == .budget && !m.reachedTarget)
+    #expect(m.elapsedSeconds >= 0.5 && m.elapsedSeconds < 0.51)
   }
 
-  @Test func stopsWhenTheConfidenceTargetIsReachedOrTheBudgetIsSpent() {
-    var sink = 0.0
-    let loose = SamplerConfiguration(targetRelativeHalfWidth: 0.5, budgetSeconds: 5, minimumSamples: 8)
-    let quick = Sampler(configuration: loose).measure { sink += spin(5_000) }
-    #expect(quick.stopReason == .confidenceReached && quick.reachedTarget)
-    #expect(quick.elapsedSeconds < 2)
-    let strict = SamplerConfiguration(targetRelativeHalfWidth: 1e-9, budgetSeconds: 0.3, minimumSamples: 5)
-    let capped = Sampler(configuration: strict).measure { sink += spin(5_000) }
-    #expect(capped.stopReason == .budget && !capped.reachedTarget)
-    #expect(capped.elapsedSeconds < 0.6)
-    #expect(sink != 0)
+  @Test func stopsAtTheSampleCap() {
+    let clock = FakeClock()
+    var flip = false
+    let config = SamplerConfiguration(
+      targetRelativeHalfWidth: 1e-9, budgetSeconds: 1000, minimumSamples: 5, maximumSamples: 40)
+    let m = clock.sampler(config).measure {
+      flip.toggle()
+      clock.advance(flip ? 0.001 : 0.003)
+    }
+    #expect(m.stopReason == .maximumSamples && m.samples.count == 40)
+  }
+
+  @Test func pairedRoundsAlternateTheirOrder() {
+    let clock = FakeClock()
+    var order: [Character] = []
+    let config = SamplerConfiguration(minimumSampleSeconds: 0.001, budgetSeconds: 1, minimumSamples: 10)
+    let result = clock.sampler(config).measurePaired(
+      baseline: {
+        order.append("A")
+        clock.advance(0.001)
+      },
+      candidate: {
+        order.append("B")
+        clock.advance(0.002)
+      })
+    // Drop the warm-up calls (A's, then B's), keep the timed rounds: AB BA AB BA …
+    let timed = String(order.suffix(2 * result.baseline.samples.count))
+    let rounds = stride(from: 0, to: timed.count, by: 2).map { String(Array(timed)[$0..<($0 + 2)]) }
+    #expect(rounds.count.isMultiple(of: 2), "stops after whole ABBA blocks")
+    for (index, round) in rounds.enumerated() { #expect(round == (index.isMultiple(of: 2) ? "AB" : "BA")) }
+    #expect(abs(result.comparison.ratio - 2) < 1e-9)
+    #expect(result.comparison.ratioCI.lower == result.comparison.ratioCI.upper)
+  }
+
+  @Test func balancedOrderCancelsAnOrderEffect() {
+    // Whichever body runs first in a round pays 10% more (cold caches, a frequency ramp): A and B are
+    // otherwise identical. Balanced rounds give each the first place equally often, so the ratio is 1;
+    // always running A first would report B 9% faster.
+    let clock = FakeClock()
+    var first = true
+    let config = SamplerConfiguration(targetRelativeHalfWidth: 0.001, budgetSeconds: 2, minimumSamples: 20)
+    var inRound = 0
+    func body() {
+      clock.advance(first ? 0.0011 : 0.001)
+      inRound += 1
+      first = inRound % 2 == 0
+    }
+    let result = clock.sampler(config, orderSeed: 1).measurePaired(
+      baseline: { body() }, candidate: { body() })
+    #expect(abs(result.comparison.ratio - 1) < 0.001, "ratio \(result.comparison.ratio)")
   }
 
   @Test func coldCacheTakesOneCallPerSample() {
-    var sink = 0.0
+    let clock = FakeClock()
     let config = SamplerConfiguration(budgetSeconds: 0.2, minimumSamples: 5, cache: .cold)
-    let flusher = CacheFlusher(lastLevelCacheBytes: 1 << 20)
-    let m = Sampler(configuration: config, flusher: flusher).measure { sink += spin(1_000) }
+    let flusher = CacheFlusher(topology: tinyTopology)
+    let m = Sampler(configuration: config, flusher: flusher, clock: { clock.now() }).measure {
+      clock.advance(0.0001)
+    }
     #expect(m.callsPerSample == 1 && m.cache == .cold)
-    #expect(flusher.bytes >= 2 << 20)
+    #expect(flusher.bytes >= 2 << 20 && flusher.processingUnits == [0])
   }
 
   @Test func interruptionStopsAfterTheCurrentSample() {
     Interruption.reset()
     defer { Interruption.reset() }
+    let clock = FakeClock()
     var calls = 0
     let config = SamplerConfiguration(budgetSeconds: 30, minimumSamples: 1_000_000)
-    let m = Sampler(configuration: config).measure {
+    let m = clock.sampler(config).measure {
       calls += 1
-      _ = spin(1_000)
+      clock.advance(0.0001 * Double(1 + calls % 3))
       if calls == 2_000 { Interruption.request() }
     }
     #expect(m.stopReason == .interrupted)
-    #expect(m.elapsedSeconds < 10)
+    #expect(calls < 2_000 + 2 * m.callsPerSample)
   }
 
-  @Test func pairedMeasurementSeesAKnownDifference() {
-    var sink = 0.0
-    let config = SamplerConfiguration(targetRelativeHalfWidth: 0.01, budgetSeconds: 1.5, minimumSamples: 10)
-    let result = Sampler(configuration: config).measurePaired(
-      baseline: { sink += spin(20_000) }, candidate: { sink += spin(40_000) })
-    #expect(
-      result.comparison.ratio > 1.6 && result.comparison.ratio < 2.4, "ratio \(result.comparison.ratio)")
-    #expect(result.comparison.isSignificant())
-    #expect(sink != 0)
+  @Test func cpuUtilisationUsesMatchingTotals() {
+    // 3 samples × 4 calls of 1 ms wall, 8 ms of CPU per 4 calls: 2 busy threads, whatever the median.
+    let statistics = SampleStatistics([0.001, 0.001, 0.003])
+    let m = PointMeasurement(
+      samples: [0.001, 0.001, 0.003], callsPerSample: 4, warmupCalls: 0, warmupSeconds: 0,
+      statistics: statistics,
+      stopReason: .budget, reachedTarget: false, elapsedSeconds: 0.02, timedSeconds: 0.02, cache: .warm,
+      counters: [],
+      usage: ProcessUsage(pageFaultsPerCall: 0, contextSwitchesPerCall: 0, cpuSecondsPerCall: 0.04 / 12))
+    #expect(abs(m.cpuUtilisation - 2) < 1e-9)
   }
 }

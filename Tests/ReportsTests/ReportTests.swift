@@ -1,6 +1,8 @@
 import Foundation
 import Harness
+import Profiling
 import Reports
+import Results
 import Testing
 
 #if canImport(FoundationXML)
@@ -40,7 +42,9 @@ struct ReportTests {
     try Golden.check(csv, against: "sweep.csv")
     let lines = csv.split(separator: "\n")
     let result = try sweep()
-    #expect(lines.count == 1 + result.configs.reduce(0) { $0 + $1.references.count + $1.ranks.count })
+    #expect(
+      lines.count == 1
+        + result.configs.reduce(0) { $0 + $1.references.count + $1.ranks.count + ($1.anchor == nil ? 0 : 1) })
     #expect(lines[0].hasPrefix("kind,rank,sequence,layer,factorization"))
   }
 
@@ -55,7 +59,7 @@ struct ReportTests {
     try Golden.check(svg, against: "sweep.svg")
     let parser = XMLParser(data: Data(svg.utf8))
     #expect(parser.parse(), "SVG is not well-formed XML")
-    #expect(svg.contains("throughput (images/s, median)") && svg.contains("rank r"))
+    #expect(svg.contains("throughput (images/s, median, 95% CI)") && svg.contains("rank r"))
   }
 
   @Test func sweepJSONRoundTripsWithSchema() throws {
@@ -65,6 +69,50 @@ struct ReportTests {
     #expect(decoded == result)
     #expect(decoded.schema == SweepResult.schemaVersion)
     #expect(!decoded.configs[0].references[0].measurement.samples.isEmpty)
+  }
+
+  @Test func aRunInterruptedBeforeAnyPointReportsNothingMisleading() throws {
+    var result = try sweep()
+    result.interrupted = true
+    for index in result.configs.indices {
+      result.configs[index].references = []
+      result.configs[index].ranks = []
+      result.configs[index].anchor = nil
+      result.configs[index].timings = []
+      result.configs[index].anchorTiming = nil
+      result.configs[index].decisions = []
+    }
+    let markdown = SweepReport.markdown(result)
+    #expect(markdown.contains("not measured yet") && markdown.contains("**Interrupted**"))
+    #expect(!markdown.contains("median of 0") && !markdown.contains("nan"))
+    let svg = SweepReport.svg(result)
+    #expect(!svg.lowercased().contains("nan") && XMLParser(data: Data(svg.utf8)).parse())
+  }
+
+  @Test func aSingleRankPlotHasIntegralTicksAndErrorBars() throws {
+    var result = try sweep()
+    for index in result.configs.indices {
+      result.configs[index].timings = Array(result.configs[index].timings.prefix(1))
+    }
+    let svg = SweepReport.svg(result)
+    let labels = svg.components(separatedBy: "text-anchor=\"middle\">").dropFirst().compactMap {
+      Double($0.prefix { $0 != "<" })
+    }
+    #expect(!labels.isEmpty && labels.allSatisfy { $0 == $0.rounded() }, "\(labels)")
+    #expect(svg.contains("stroke-opacity=\"0.45\""), "CI error bars")
+    #expect(svg.contains("fill-opacity=\"0.12\""), "the original's drift band")
+  }
+
+  @Test func reasonsSayWhatHappened() throws {
+    let timing = RankTiming(
+      rank: 100, flops: 1, referenceFlops: 2, median: 1, lower: 1, upper: 1, referenceMedian: 2, ratio: 0.5,
+      ratioLower: 0.49, ratioUpper: 0.51)
+    let slower = DecisionText.reason(
+      RankChoice(rank: 100, timing: timing, reason: .largestDrop(delta: -0.014, anchorUsed: false)), step: 1)
+    #expect(slower.contains("no step down made the layer faster") && !slower.contains("largest drop"))
+    let drop = DecisionText.reason(
+      RankChoice(rank: 100, timing: timing, reason: .largestDrop(delta: 0.02, anchorUsed: true)), step: 1)
+    #expect(drop.contains("largest drop Δ = 2.0% of T") && drop.contains("anchor"))
   }
 
   @Test func csvEscapesFields() {

@@ -38,4 +38,13 @@ public enum Format {
     guard value.isFinite else { return "n/a" }
     return String(format: "%.\(digits)f", value)
   }
+
+  /// "m:ss" or "h:mm:ss".
+  public static func clock(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "n/a" }
+    let s = Int(seconds.rounded())
+    return s >= 3600
+      ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+      : String(format: "%d:%02d", s / 60, s % 60)
+  }
 }

@@ -4,7 +4,7 @@
 
 /// The monotonic clock every timing in lrd-bench uses: `clock_gettime(CLOCK_MONOTONIC)` in
 /// nanoseconds (not affected by wall-clock adjustments; NTP slewing only).
-public enum Clock {
+public enum MonotonicClock {
   /// Nanoseconds since an arbitrary fixed point.
   @inline(__always)
   public static func now() -> UInt64 {

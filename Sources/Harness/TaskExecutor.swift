@@ -1,0 +1,136 @@
+import Profiling
+import Results
+import Tensors
+
+/// A unit of measurement in a journaled run: a stable id (the journal key) and the thread config it
+/// runs under.
+public protocol MeasurementTask: Codable, Sendable, Hashable {
+  var id: String { get }
+  var config: ThreadConfig { get }
+}
+
+/// One journal line: a task and what was measured for it.
+public struct TaskEntry<Task: MeasurementTask>: Codable, Sendable {
+  public var task: Task
+  public var result: PointResult
+
+  public init(task: Task, result: PointResult) {
+    self.task = task
+    self.result = result
+  }
+}
+
+/// What one task measures: a point, alone or paired with a reference, with a sampler configuration.
+public struct TaskMeasurement: Sendable {
+  public var point: PointSpec
+  public var reference: PointSpec?
+  public var sampler: SamplerConfiguration
+
+  public init(point: PointSpec, reference: PointSpec?, sampler: SamplerConfiguration) {
+    self.point = point
+    self.reference = reference
+    self.sampler = sampler
+  }
+}
+
+/// Measures tasks in order under their thread configs, writing each result to the journal as soon
+/// as it is measured and skipping what the journal already holds (resume). Ctrl-C (or SIGTERM/SIGHUP)
+/// stops after the current sample; the unfinished task is dropped, never journaled or used.
+public final class TaskExecutor<Task: MeasurementTask> {
+  let journal: Journal<TaskEntry<Task>>
+  let runner: PointRunner
+  let topology: Topology
+  let events: EventSink
+  /// Every result known so far (journaled earlier or measured now), by task id.
+  public private(set) var results: [String: PointResult]
+  /// The binding read back for each thread config applied.
+  public private(set) var bindings: [ThreadConfig: BindingRecord] = [:]
+  /// Tasks measured by this process (not read from the journal).
+  public private(set) var measuredCount = 0
+  /// True once a task was interrupted.
+  public private(set) var interrupted = false
+  private var nextSequence: Int
+
+  /// An executor over `journal` (whose entries count as already measured).
+  public init(
+    journal: Journal<TaskEntry<Task>>, runner: PointRunner, topology: Topology, events: @escaping EventSink
+  ) {
+    self.journal = journal
+    self.runner = runner
+    self.topology = topology
+    self.events = events
+    var known: [String: PointResult] = [:]
+    for entry in journal.entries { known[entry.task.id] = entry.result }
+    results = known
+    nextSequence = (known.values.map(\.sequence).max() ?? -1) + 1
+    if journal.repairedBytes > 0 {
+      events(
+        .warning(
+          "\(journal.path): cut \(journal.repairedBytes) bytes of a torn last line (a crash or a full disk while "
+            + "writing); the point it held will be measured again"))
+    }
+  }
+
+  /// Applies `config` (once per config) and returns what was read back.
+  @discardableResult
+  public func bind(_ config: ThreadConfig) throws -> BindingRecord {
+    if let record = bindings[config], BLAS.threads == config.threads { return record }
+    let record = try topology.apply(config)
+    if !record.verified {
+      events(
+        .warning("binding \(config) could not be verified (planned PUs \(record.plannedProcessingUnits))"))
+    }
+    bindings[config] = record
+    return record
+  }
+
+  /// Measures every task of `tasks` not yet known, as `describe` says; `phase` (when given) starts a
+  /// progress phase and reports what a resume found. Returns false when interrupted.
+  @discardableResult
+  public func run(_ tasks: [Task], phase: String?, describe: (Task) throws -> TaskMeasurement) throws -> Bool
+  {
+    if let phase {
+      events(.phase(label: phase, steps: tasks.count))
+      let known = tasks.filter { results[$0.id] != nil }.count
+      if known > 0 { events(.resumed(measured: known, of: tasks.count)) }
+    }
+    for task in tasks {
+      let binding = try bind(task.config)
+      if results[task.id] != nil {
+        events(.step(.init(name: task.id, detail: .alreadyMeasured, seconds: nil)))
+        continue
+      }
+      if Interruption.isRequested {
+        interrupted = true
+        return false
+      }
+      let what = try describe(task)
+      let result: PointResult
+      if let reference = what.reference {
+        result = try runner.measure(
+          what.point, pairedWith: reference, sampler: what.sampler, binding: binding, sequence: nextSequence)
+      } else {
+        result = try runner.measure(
+          what.point, sampler: what.sampler, binding: binding, sequence: nextSequence)
+      }
+      if result.measurement.stopReason == .interrupted {
+        interrupted = true
+        return false
+      }
+      try journal.append(TaskEntry(task: task, result: result))
+      results[task.id] = result
+      nextSequence += 1
+      measuredCount += 1
+      let detail: HarnessEvent.Detail
+      if let comparison = result.comparison {
+        detail = .ratio(
+          value: comparison.ratio, lower: comparison.ratioCI.lower, upper: comparison.ratioCI.upper)
+      } else {
+        let statistics = result.measurement.statistics
+        detail = .timing(median: statistics.median, relativeHalfWidth: statistics.relativeHalfWidth)
+      }
+      events(.step(.init(name: task.id, detail: detail, seconds: result.measurement.elapsedSeconds)))
+    }
+    return true
+  }
+}

@@ -1,0 +1,17 @@
+/// Errors of the counter layer.
+public enum CounterError: Error, Equatable, Sendable, CustomStringConvertible {
+  case unavailable(event: String, reason: String)
+  case papi(PAPIError)
+  /// A requested event that is neither a PAPI preset, a perf:: event nor a name PAPI resolves.
+  case unknownEvent(name: String, suggestions: [String])
+
+  public var description: String {
+    switch self {
+    case .unavailable(let event, let reason): return "\(event): \(reason)"
+    case .papi(let error): return "PAPI \(error.function): \(error)"
+    case .unknownEvent(let name, let suggestions):
+      return "unknown event '\(name)'; close names: \(suggestions.joined(separator: ", ")) "
+        + "(PAPI presets, perf:: software events, or component::event names; 'none' for no events)"
+    }
+  }
+}

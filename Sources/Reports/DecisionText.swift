@@ -1,0 +1,66 @@
+import Harness
+import Profiling
+
+/// The sentences of a sweep's decisions, rendered from the structured reasons and checks.
+public enum DecisionText {
+  static func percent(_ x: Double) -> String { Format.percent(x, digits: 1) }
+
+  /// Why the policy chose what it chose.
+  public static func reason(_ choice: RankChoice, step: Int) -> String {
+    let t = choice.timing
+    switch choice.reason {
+    case .noRanks:
+      return "no rank was measured"
+    case .largestDrop(let delta, let anchorUsed):
+      guard let rank = choice.rank, let t else { return "largest drop" }
+      let from = anchorUsed ? " (Δ(R) from the anchor R + \(step))" : ""
+      if delta < 0 {
+        return "no step down made the layer faster; the smallest slow-down, Δ = \(percent(delta)) of T, "
+          + "is at \(rank)\(from); t = \(percent(t.ratio)) of T"
+      }
+      return
+        "largest drop Δ = \(percent(delta)) of T stepping down to \(rank)\(from); t = \(percent(t.ratio)) of T"
+    case .largestDropNotFaster(let rank, let delta):
+      return
+        "R_opt = \(rank) (Δ = \(percent(delta)) of T) is not faster than T (t/T = \(percent(t?.ratio ?? .nan)))"
+    case .tiedWithBest(let bestRank, let bestThroughput, let candidates, let margin):
+      guard let rank = choice.rank, let t else { return "tied with the best" }
+      return "largest rank whose throughput (\(percent(t.relativeThroughput)) of the original's, upper bound "
+        + "\(percent(t.relativeThroughputUpper))) reaches \(percent(1 - margin)) of the best's (rank \(bestRank): "
+        + "\(percent(bestThroughput))) among the \(candidates) ranks faster than the original with confidence; "
+        + "rank \(rank): t/T = \(percent(t.ratio)) [\(percent(t.ratioLower)), \(percent(t.ratioUpper))]"
+    case .noneFaster(let closest):
+      guard let t else { return "no rank is faster than the original with confidence" }
+      return "no rank is faster than the original with confidence: the best, \(closest), has t/T CI "
+        + "[\(percent(t.ratioLower)), \(percent(t.ratioUpper))]"
+    case .smallestTime:
+      return "smallest median time, \(percent(t?.ratio ?? .nan)) of T"
+    case .fastestNotFaster(let rank):
+      return "fastest rank \(rank) is not faster than T (\(percent(t?.ratio ?? .nan)))"
+    }
+  }
+
+  /// "2.088× [2.062×, 2.106×]" for a paired comparison original → candidate.
+  public static func speedup(_ c: PairedComparison) -> String {
+    "\(Format.ratio(c.speedup)) [\(Format.ratio(1 / c.ratioCI.upper)), \(Format.ratio(1 / c.ratioCI.lower))]"
+  }
+
+  /// The check column: the final check and what it changed.
+  public static func check(_ decision: PolicyDecision) -> String {
+    var text: String
+    switch decision.check {
+    case .notRun: text = "—"
+    case .confirmed: text = decision.confirmation.map { speedup($0) } ?? "confirmed"
+    case .notConfirmed:
+      text = (decision.confirmation.map { speedup($0) + ": " } ?? "") + "not significant (choice kept)"
+    case .revokedToOriginal: text = "no candidate confirmed → ORG"
+    case .interrupted: text = "interrupted: unchecked"
+    }
+    if !decision.rejected.isEmpty {
+      text +=
+        "; rejected "
+        + decision.rejected.map { "\($0.rank) (\(speedup($0.comparison)))" }.joined(separator: ", ")
+    }
+    return text
+  }
+}

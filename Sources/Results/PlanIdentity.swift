@@ -1,0 +1,54 @@
+import Foundation
+
+/// The identity of a plan (what a run measures): a digest of its canonical JSON, stored in the run's
+/// manifest and on every journal line, and a field-by-field comparison for error messages.
+public enum PlanIdentity {
+  /// FNV-1a (64 bit) of the plan's canonical JSON (sorted keys), as 16 hex digits.
+  public static func digest<Plan: Encodable>(_ plan: Plan) throws -> String {
+    let data = try JSONCoding.compactEncoder.encode(plan)
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in data {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x100_0000_01b3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+  }
+
+  /// The fields in which `new` differs from `saved`, as "path: saved → new" (nested keys joined by
+  /// dots, values in compact JSON). Empty when they encode identically.
+  public static func differences<Plan: Encodable>(saved: Plan, new: Plan) -> [String] {
+    guard let a = try? object(saved), let b = try? object(new) else { return ["(plan unreadable)"] }
+    var result: [String] = []
+    compare(a, b, path: "", into: &result)
+    return result
+  }
+
+  static func object<Plan: Encodable>(_ plan: Plan) throws -> Any {
+    try JSONSerialization.jsonObject(
+      with: try JSONCoding.compactEncoder.encode(plan), options: [.fragmentsAllowed])
+  }
+
+  static func compare(_ a: Any?, _ b: Any?, path: String, into result: inout [String]) {
+    if let x = a as? [String: Any], let y = b as? [String: Any] {
+      for key in Set(x.keys).union(y.keys).sorted() {
+        compare(x[key], y[key], path: path.isEmpty ? key : "\(path).\(key)", into: &result)
+      }
+      return
+    }
+    let left = render(a)
+    let right = render(b)
+    if left != right { result.append("\(path.isEmpty ? "plan" : path): \(left) → \(right)") }
+  }
+
+  static func render(_ value: Any?) -> String {
+    guard let value, !(value is NSNull) else { return "none" }
+    if let text = value as? String { return text }
+    if let data = try? JSONSerialization.data(
+      withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+    {
+      return String(decoding: data, as: UTF8.self)
+    }
+    return "\(value)"
+  }
+}

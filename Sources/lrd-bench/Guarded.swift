@@ -1,0 +1,59 @@
+import ArgumentParser
+import Decomposition
+import Foundation
+import Geometry
+import Harness
+import Kernels
+import Networks
+import Profiling
+import Results
+
+/// Runs a command body, turning errors into a one-line message on stderr and an exit code: bad input
+/// (unknown names, out-of-range values, a directory that holds another run, …) → 64; anything that
+/// failed while running (I/O, a locked directory) → 1; interruption → 130. Never a stack trace.
+func guarded(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let exit as ExitCode {
+    throw exit
+  } catch let validation as ValidationError {
+    throw validation
+  } catch {
+    printError("error: \(error)")
+    throw ExitCode(isBadInput(error) ? 64 : 1)
+  }
+}
+
+/// Whether an error means the command line (or a saved plan) asked for something impossible.
+func isBadInput(_ error: any Error) -> Bool {
+  switch error {
+  case is CatalogError, is DecompositionError, is ThreadConfigError, is SamplerError, is KernelError,
+    is GeometryError, is BLASCoreError:
+    return true
+  case CounterError.unknownEvent:
+    return true
+  case HarnessError.invalidOption, HarnessError.insufficientMemory:
+    return true
+  case let results as ResultsError:
+    switch results {
+    case .emptyPath, .occupied, .notEmpty, .notARun, .wrongKind: return true
+    case .io, .locked, .corrupt, .foreignJournal: return false
+    }
+  default:
+    return false
+  }
+}
+
+/// Writes `text` to stdout.
+func emit(_ text: String) {
+  FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// Ends a run: where the results are, and exit 130 with the resume command when interrupted.
+func finishRun(directory: RunDirectory, files: String, interrupted: Bool, command: String) throws {
+  printError("results: \(directory.path)/\(files)")
+  if interrupted {
+    printError("interrupted: continue with  lrd-bench \(command) --resume \(directory.path)")
+    throw ExitCode(130)
+  }
+}

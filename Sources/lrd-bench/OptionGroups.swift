@@ -1,0 +1,235 @@
+import ArgumentParser
+import Decomposition
+import Foundation
+import Harness
+import Networks
+import Profiling
+
+/// Each option group lists the names of the options the user gave, so `--resume` can refuse them
+/// (the saved plan decides) instead of ignoring them silently.
+protocol GivenOptions {
+  var given: [String] { get }
+}
+
+/// `--model`.
+struct ModelOption: ParsableArguments, GivenOptions {
+  @Option(help: "Model (default: resnet50).")
+  var model: ModelArgument?
+
+  var resolved: ResNetModel { model?.value ?? .resnet50 }
+  var given: [String] { model == nil ? [] : ["--model"] }
+}
+
+/// Sampling options shared by the measuring commands; defaults differ per command (each command's
+/// help states its own).
+struct MeasurementOptions: ParsableArguments, GivenOptions {
+  @Option(
+    parsing: .unconditional,
+    help:
+      "Seconds of measurement per point, warm-up included (sampling stops earlier once the CI target is met)."
+  )
+  var budget: Double?
+
+  @Option(
+    name: .customLong("ci"), parsing: .unconditional,
+    help: "Target half-width of the 95% CI, relative (default 0.01 = ±1%).")
+  var ciTarget: Double?
+
+  @Option(
+    name: .customLong("min-sample-ms"), parsing: .unconditional,
+    help: "Minimum length of one sample in milliseconds; calls are batched to reach it (default 1).")
+  var minimumSampleMilliseconds: Double?
+
+  @Option(
+    help:
+      "Cache state between samples (default warm); cold flushes every bound core's caches before each sample."
+  )
+  var cache: Choice<CacheState>?
+
+  @Option(
+    help:
+      "Comma-separated PAPI or perf:: events counted on every thread (e.g. PAPI_TOT_CYC,perf::TASK-CLOCK); none for none."
+  )
+  var events: String?
+
+  var given: [String] {
+    [
+      ("--budget", budget != nil), ("--ci", ciTarget != nil),
+      ("--min-sample-ms", minimumSampleMilliseconds != nil),
+      ("--cache", cache != nil), ("--events", events != nil),
+    ].filter(\.1).map(\.0)
+  }
+
+  /// The sampler settings with this command's default budget.
+  func configuration(defaultBudget: Double) throws -> SamplerConfiguration {
+    let config = SamplerConfiguration(
+      minimumSampleSeconds: (minimumSampleMilliseconds ?? 1) / 1000,
+      targetRelativeHalfWidth: ciTarget ?? 0.01,
+      budgetSeconds: budget ?? defaultBudget, cache: cache?.value ?? .warm)
+    try config.validate()
+    return config
+  }
+
+  /// The events to count (this command's defaults unless --events), checked against known names.
+  func eventList(default defaults: [String]) throws -> [String] {
+    guard let events else { return defaults }
+    let list = EventNames.parse(events)
+    try EventNames.validate(list)
+    return list
+  }
+}
+
+/// `--batch` and `--mode`.
+struct WorkloadOptions: ParsableArguments, GivenOptions {
+  @Option(parsing: .unconditional, help: "Batch size in images per call (default 8).")
+  var batch: Int?
+
+  @Option(
+    help:
+      "inference (forward) or training (forward, backward-data, backward-weights, SGD update); default inference."
+  )
+  var mode: Choice<Mode>?
+
+  var given: [String] { [("--batch", batch != nil), ("--mode", mode != nil)].filter(\.1).map(\.0) }
+
+  func resolve() throws -> (batch: Int, mode: Mode) {
+    let value = batch ?? 8
+    guard value >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1, got \(value)") }
+    return (value, mode?.value ?? .inference)
+  }
+}
+
+/// `--threads` and `--bind`: the same syntax everywhere (counts, ranges, all).
+struct ThreadOptions: ParsableArguments, GivenOptions {
+  @Option(
+    help:
+      "BLAS thread counts: 1,2 or 1-4 or all. sweep measures each; other commands take one (default: 1 and all cores for sweep, all cores elsewhere)."
+  )
+  var threads: String?
+
+  @Option(help: "Thread binding (default compact).")
+  var bind: Choice<BindingPolicy>?
+
+  var given: [String] { [("--threads", threads != nil), ("--bind", bind != nil)].filter(\.1).map(\.0) }
+
+  var binding: BindingPolicy { bind?.value ?? .compact }
+
+  /// Every config of the list (default: 1 and all cores).
+  func configs(cores: Int) throws -> [ThreadConfig] {
+    guard let threads else { return ThreadConfig.defaults(cores: cores, binding: binding) }
+    return try ThreadConfig.parseThreadList(threads, cores: cores).map {
+      ThreadConfig(threads: $0, binding: binding)
+    }
+  }
+
+  /// One config (default: all cores); a list of several is an error naming the command.
+  func single(cores: Int, command: String) throws -> ThreadConfig {
+    guard let threads else { return ThreadConfig(threads: cores, binding: binding) }
+    let counts = try ThreadConfig.parseThreadList(threads, cores: cores)
+    guard counts.count == 1 else {
+      throw HarnessError.invalidOption(
+        "\(command) measures one thread config; give one count with --threads (got \(counts.count)); sweep takes lists"
+      )
+    }
+    return ThreadConfig(threads: counts[0], binding: binding)
+  }
+}
+
+/// `--ratio` and `--step`, shared by sweep and ranks.
+struct RatioOptions: ParsableArguments, GivenOptions {
+  @Option(
+    parsing: .unconditional,
+    help: "Compression ratio α; the starting rank R divides the layer's parameters by α (default 2).")
+  var ratio: Double?
+
+  @Option(parsing: .unconditional, help: "Rank step (default 1).")
+  var step: Int?
+
+  var given: [String] { [("--ratio", ratio != nil), ("--step", step != nil)].filter(\.1).map(\.0) }
+
+  func resolvedRatio() throws -> Double {
+    let value = ratio ?? 2
+    guard value > 1, value.isFinite else { throw DecompositionError.badCompressionRatio(value) }
+    return value
+  }
+}
+
+/// Rank-selection options shared by `sweep` and `ranks`.
+struct PolicyOptions: ParsableArguments, GivenOptions {
+  @Option(
+    help: "Rank-selection policies, comma-separated: paper, robust, fastest, or all (default paper,robust).")
+  var policy: String?
+
+  @Option(
+    parsing: .unconditional,
+    help: "Also measure the original layer alone after every N ranks, for the drift report (default 16).")
+  var referenceEvery: Int?
+
+  @Option(
+    parsing: .unconditional,
+    help: "Throughput margin within which robust treats a rank as tied with the best (default 0.05 = 5%).")
+  var tieTolerance: Double?
+
+  @Option(
+    parsing: .unconditional,
+    help: "Seconds for the paired check of each chosen rank against the original; 0 skips it.")
+  var confirmBudget: Double?
+
+  var given: [String] {
+    [
+      ("--policy", policy != nil), ("--reference-every", referenceEvery != nil),
+      ("--tie-tolerance", tieTolerance != nil), ("--confirm-budget", confirmBudget != nil),
+    ].filter(\.1).map(\.0)
+  }
+
+  func resolve(defaultConfirmBudget: Double) throws -> (
+    policies: [RankPolicy], referenceEvery: Int, tieTolerance: Double, confirmBudget: Double
+  ) {
+    (
+      try RankPolicy.parseList(policy ?? "paper,robust"), referenceEvery ?? 16,
+      tieTolerance ?? RankPolicy.defaultTolerance, confirmBudget ?? defaultConfirmBudget
+    )
+  }
+}
+
+/// `--out`, `--resume` and `--quiet` of the commands that write a run directory.
+struct RunDirectoryOptions: ParsableArguments {
+  @Option(help: "Output directory (a new or empty one; default results/<kind>s/<name>-<UTC time>).")
+  var out: String?
+
+  @Option(help: "Continue the interrupted run in this directory; its saved plan decides every option.")
+  var resume: String?
+
+  @Flag(help: "No progress output on stderr (warnings still appear).")
+  var quiet = false
+
+  /// Refuses plan options given together with --resume, naming them.
+  func checkResume(given: [String]) throws {
+    guard let resume else { return }
+    if out != nil { throw ValidationError("--resume \(resume) writes into that directory; drop --out") }
+    if !given.isEmpty {
+      throw ValidationError(
+        "--resume continues the saved plan of \(resume); drop \(given.joined(separator: ", ")) "
+          + "(or start a new run without --resume)")
+    }
+  }
+}
+
+/// `--blas-core`, shared by every command that runs BLAS: establishes the OpenBLAS core before
+/// anything is measured (may restart the process with `OPENBLAS_CORETYPE`).
+struct BLASCoreOptions: ParsableArguments {
+  @Option(
+    name: .customLong("blas-core"),
+    help: ArgumentHelp(
+      "OpenBLAS core: auto (replace a generic core by the best verified one), keep (measure what OpenBLAS chose), or a core name such as SkylakeX (default: $LRD_BENCH_BLAS_CORE or auto).",
+      valueName: "auto|keep|NAME"))
+  var blasCore: String?
+
+  /// Establishes the core and prints its warnings on stderr.
+  @discardableResult
+  func establish() throws -> BLASCoreReport {
+    let report = BLASCoreGate.establish(try BLASCoreGate.request(option: blasCore))
+    for warning in report.warnings { printError("warning: \(warning)") }
+    return report
+  }
+}
