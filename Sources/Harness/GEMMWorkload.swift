@@ -51,20 +51,20 @@ public final class GEMMWorkload {
   /// One call: the forward GEMM, plus the two backward GEMMs in training.
   public func run() {
     let (m, n, k) = (self.m, self.n, self.k)
-    a.scalars.withUnsafeBufferPointer { ap in
-      b.scalars.withUnsafeBufferPointer { bp in
-        c.scalars.withUnsafeMutableBufferPointer { cp in
+    a.withUnsafeBufferPointer { ap in
+      b.withUnsafeBufferPointer { bp in
+        c.withUnsafeMutableBufferPointer { cp in
           BLAS.gemm(
             m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!,
             ldc: n)
           guard training else { return }
-          da.scalars.withUnsafeMutableBufferPointer { dap in
+          da.withUnsafeMutableBufferPointer { dap in
             BLAS.gemm(
               transposeB: true, m: m, n: k, k: n, a: UnsafePointer(cp.baseAddress!), lda: n,
               b: bp.baseAddress!,
               ldb: n, c: dap.baseAddress!, ldc: k)
           }
-          db.scalars.withUnsafeMutableBufferPointer { dbp in
+          db.withUnsafeMutableBufferPointer { dbp in
             BLAS.gemm(
               transposeA: true, m: k, n: n, k: m, a: ap.baseAddress!, lda: k,
               b: UnsafePointer(cp.baseAddress!),

@@ -70,7 +70,7 @@ public final class BatchNorm {
     checkShapes(x, y)
     let c = channels
     let rows = x.count / c
-    x.scalars.withUnsafeBufferPointer { xp in
+    x.withUnsafeBufferPointer { xp in
       sum.withUnsafeMutableBufferPointer { s in
         sumSquares.withUnsafeMutableBufferPointer { q in
           s.update(repeating: 0)
@@ -96,9 +96,8 @@ public final class BatchNorm {
       scale[j] = gamma.scalars[j] * inv
       shift[j] = beta.scalars[j] - Float(mu) * scale[j]
       let unbiased = rows > 1 ? variance * m / (m - 1) : variance
-      runningMean.scalars[j] = (1 - momentum) * runningMean.scalars[j] + momentum * Float(mu)
-      runningVariance.scalars[j] =
-        (1 - momentum) * runningVariance.scalars[j] + momentum * Float(unbiased)
+      runningMean[flat: j] = (1 - momentum) * runningMean.scalars[j] + momentum * Float(mu)
+      runningVariance[flat: j] = (1 - momentum) * runningVariance.scalars[j] + momentum * Float(unbiased)
     }
     applyScaleShift(x, y)
   }
@@ -109,7 +108,7 @@ public final class BatchNorm {
     scale.withUnsafeBufferPointer { sp in
       shift.withUnsafeBufferPointer { tp in
         if x === y {
-          y.scalars.withUnsafeMutableBufferPointer { p in
+          y.withUnsafeMutableBufferPointer { p in
             for r in 0..<rows {
               let row = p.baseAddress! + r * c
               for j in 0..<c { row[j] = row[j] * sp[j] + tp[j] }
@@ -117,8 +116,8 @@ public final class BatchNorm {
           }
           return
         }
-        x.scalars.withUnsafeBufferPointer { xp in
-          y.scalars.withUnsafeMutableBufferPointer { yp in
+        x.withUnsafeBufferPointer { xp in
+          y.withUnsafeMutableBufferPointer { yp in
             for r in 0..<rows {
               let src = xp.baseAddress! + r * c
               let dst = yp.baseAddress! + r * c
@@ -138,14 +137,14 @@ public final class BatchNorm {
     precondition(x !== dx, "BatchNorm backward cannot overwrite its input")
     let c = channels
     let rows = x.count / c
-    x.scalars.withUnsafeBufferPointer { xp in
+    x.withUnsafeBufferPointer { xp in
       batchMean.withUnsafeBufferPointer { mu in
         inverseStd.withUnsafeBufferPointer { inv in
           sum.withUnsafeMutableBufferPointer { dGamma in
             sumSquares.withUnsafeMutableBufferPointer { dBeta in
               dGamma.update(repeating: 0)
               dBeta.update(repeating: 0)
-              dy.scalars.withUnsafeBufferPointer { gp in
+              dy.withUnsafeBufferPointer { gp in
                 for r in 0..<rows {
                   let base = r * c
                   for j in 0..<c {
@@ -156,8 +155,8 @@ public final class BatchNorm {
                 }
               }
               for j in 0..<c {
-                gammaGradient.scalars[j] = Float(dGamma[j])
-                betaGradient.scalars[j] = Float(dBeta[j])
+                gammaGradient[flat: j] = Float(dGamma[j])
+                betaGradient[flat: j] = Float(dBeta[j])
               }
             }
           }
@@ -176,9 +175,9 @@ public final class BatchNorm {
     scale.withUnsafeBufferPointer { a in
       shift.withUnsafeBufferPointer { b in
         offset.withUnsafeBufferPointer { d in
-          x.scalars.withUnsafeBufferPointer { xp in
+          x.withUnsafeBufferPointer { xp in
             if dy === dx {
-              dx.scalars.withUnsafeMutableBufferPointer { p in
+              dx.withUnsafeMutableBufferPointer { p in
                 for r in 0..<rows {
                   let base = r * c
                   for j in 0..<c { p[base + j] = a[j] * p[base + j] + b[j] * xp[base + j] + d[j] }
@@ -186,8 +185,8 @@ public final class BatchNorm {
               }
               return
             }
-            dy.scalars.withUnsafeBufferPointer { g in
-              dx.scalars.withUnsafeMutableBufferPointer { p in
+            dy.withUnsafeBufferPointer { g in
+              dx.withUnsafeMutableBufferPointer { p in
                 for r in 0..<rows {
                   let base = r * c
                   for j in 0..<c { p[base + j] = a[j] * g[base + j] + b[j] * xp[base + j] + d[j] }

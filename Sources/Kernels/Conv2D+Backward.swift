@@ -7,9 +7,9 @@ extension Conv2D {
     checkShapes(input: dx, output: dy)
     let g = geometry
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
-    dy.scalars.withUnsafeBufferPointer { dyp in
-      weight.scalars.withUnsafeBufferPointer { wp in
-        dx.scalars.withUnsafeMutableBufferPointer { dxp in
+    dy.withUnsafeBufferPointer { dyp in
+      weight.withUnsafeBufferPointer { wp in
+        dx.withUnsafeMutableBufferPointer { dxp in
           if g.readsInputAsGEMMOperand {
             for group in 0..<g.groups {
               // dx_g (M × Cin/g) = dy_g (M × Cout/g) · W_gᵀ
@@ -22,7 +22,7 @@ extension Conv2D {
             return
           }
           dxp.update(repeating: 0)
-          columnGradient.scalars.withUnsafeMutableBufferPointer { cp in
+          columnGradient.withUnsafeMutableBufferPointer { cp in
             forEachBlock(of: blockRows) { start, rows in
               for group in 0..<g.groups {
                 BLAS.gemm(
@@ -51,9 +51,9 @@ extension Conv2D {
     checkShapes(input: x, output: dy)
     let g = geometry
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
-    x.scalars.withUnsafeBufferPointer { xp in
-      dy.scalars.withUnsafeBufferPointer { dyp in
-        weightGradient.scalars.withUnsafeMutableBufferPointer { dwp in
+    x.withUnsafeBufferPointer { xp in
+      dy.withUnsafeBufferPointer { dyp in
+        weightGradient.withUnsafeMutableBufferPointer { dwp in
           if g.readsInputAsGEMMOperand {
             for group in 0..<g.groups {
               // dW_g (Cin/g × Cout/g) = x_gᵀ · dy_g
@@ -65,7 +65,7 @@ extension Conv2D {
             }
             return
           }
-          columns.scalars.withUnsafeMutableBufferPointer { cp in
+          columns.withUnsafeMutableBufferPointer { cp in
             let reuse = reusingForwardColumns && retainsColumns && packedInput == ObjectIdentifier(x)
             let stride = columnStride
             forEachBlock(of: stride) { start, rows in
@@ -86,7 +86,7 @@ extension Conv2D {
           }
         }
         if let biasGradient {
-          biasGradient.scalars.withUnsafeMutableBufferPointer { bp in
+          biasGradient.withUnsafeMutableBufferPointer { bp in
             Elementwise.sumRows(dyp.baseAddress!, rows: m, columns: g.outChannels, into: bp.baseAddress!)
           }
         }

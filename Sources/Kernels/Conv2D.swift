@@ -156,9 +156,9 @@ public final class Conv2D {
     checkShapes(input: x, output: y)
     let g = geometry
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
-    x.scalars.withUnsafeBufferPointer { xp in
-      weight.scalars.withUnsafeBufferPointer { wp in
-        y.scalars.withUnsafeMutableBufferPointer { yp in
+    x.withUnsafeBufferPointer { xp in
+      weight.withUnsafeBufferPointer { wp in
+        y.withUnsafeMutableBufferPointer { yp in
           if g.readsInputAsGEMMOperand {
             for group in 0..<g.groups {
               forwardGEMM(
@@ -166,7 +166,7 @@ public final class Conv2D {
                 c: yp.baseAddress! + group * n)
             }
           } else {
-            columns.scalars.withUnsafeMutableBufferPointer { cp in
+            columns.withUnsafeMutableBufferPointer { cp in
               let stride = columnStride
               forEachBlock(of: stride) { start, rows in
                 Im2col.pack(
@@ -182,7 +182,7 @@ public final class Conv2D {
             }
           }
           if let bias {
-            bias.scalars.withUnsafeBufferPointer { bp in
+            bias.withUnsafeBufferPointer { bp in
               Elementwise.addRowVector(bp.baseAddress!, to: yp.baseAddress!, rows: m, columns: g.outChannels)
             }
           }
@@ -198,8 +198,8 @@ public final class Conv2D {
   public func packColumns(_ x: Tensor) {
     precondition(x.shape == inputShape, "input \(x.shape) ≠ \(inputShape)")
     guard !geometry.readsInputAsGEMMOperand else { return }
-    x.scalars.withUnsafeBufferPointer { xp in
-      columns.scalars.withUnsafeMutableBufferPointer { cp in
+    x.withUnsafeBufferPointer { xp in
+      columns.withUnsafeMutableBufferPointer { cp in
         let stride = columnStride
         forEachBlock(of: stride) { start, rows in
           Im2col.pack(

@@ -31,13 +31,13 @@ public enum ReLU {
   public static func forward(_ x: Tensor, into y: Tensor) {
     precondition(x.count == y.count, "ReLU: \(x.shape) vs \(y.shape)")
     if x === y {
-      y.scalars.withUnsafeMutableBufferPointer { p in
+      y.withUnsafeMutableBufferPointer { p in
         for i in p.indices { p[i] = max(p[i], 0) }
       }
       return
     }
-    x.scalars.withUnsafeBufferPointer { xp in
-      y.scalars.withUnsafeMutableBufferPointer { yp in
+    x.withUnsafeBufferPointer { xp in
+      y.withUnsafeMutableBufferPointer { yp in
         for i in xp.indices { yp[i] = max(xp[i], 0) }
       }
     }
@@ -47,15 +47,15 @@ public enum ReLU {
   public static func backward(output y: Tensor, gradient dy: Tensor, into dx: Tensor) {
     precondition(y.count == dy.count && dy.count == dx.count, "ReLU backward: size mismatch")
     precondition(y !== dx, "ReLU backward cannot overwrite its saved output")
-    y.scalars.withUnsafeBufferPointer { yp in
+    y.withUnsafeBufferPointer { yp in
       if dy === dx {
-        dx.scalars.withUnsafeMutableBufferPointer { p in
+        dx.withUnsafeMutableBufferPointer { p in
           for i in p.indices where yp[i] <= 0 { p[i] = 0 }
         }
         return
       }
-      dy.scalars.withUnsafeBufferPointer { gp in
-        dx.scalars.withUnsafeMutableBufferPointer { p in
+      dy.withUnsafeBufferPointer { gp in
+        dx.withUnsafeMutableBufferPointer { p in
           for i in p.indices { p[i] = yp[i] > 0 ? gp[i] : 0 }
         }
       }
@@ -69,8 +69,8 @@ public enum ResidualAdd {
   public static func forward(adding x: Tensor, into y: Tensor) {
     precondition(x.count == y.count, "residual add: \(x.shape) vs \(y.shape)")
     precondition(x !== y, "residual add of a tensor to itself")
-    x.scalars.withUnsafeBufferPointer { xp in
-      y.scalars.withUnsafeMutableBufferPointer { yp in
+    x.withUnsafeBufferPointer { xp in
+      y.withUnsafeMutableBufferPointer { yp in
         BLAS.axpy(count: xp.count, alpha: 1, x: xp.baseAddress!, y: yp.baseAddress!)
       }
     }
@@ -83,8 +83,8 @@ public enum SGD {
   public static func update(_ weight: Tensor, gradient: Tensor, learningRate: Float) {
     precondition(weight.count == gradient.count, "SGD: \(weight.shape) vs \(gradient.shape)")
     precondition(weight !== gradient, "SGD: weight and gradient are the same tensor")
-    gradient.scalars.withUnsafeBufferPointer { gp in
-      weight.scalars.withUnsafeMutableBufferPointer { wp in
+    gradient.withUnsafeBufferPointer { gp in
+      weight.withUnsafeMutableBufferPointer { wp in
         BLAS.axpy(count: gp.count, alpha: -learningRate, x: gp.baseAddress!, y: wp.baseAddress!)
       }
     }

@@ -21,8 +21,8 @@ public final class MaxPool {
     let g = geometry
     precondition(x.shape == g.inputShape && y.shape == g.outputShape, "MaxPool: bad shapes")
     let c = g.inChannels
-    x.scalars.withUnsafeBufferPointer { xp in
-      y.scalars.withUnsafeMutableBufferPointer { yp in
+    x.withUnsafeBufferPointer { xp in
+      y.withUnsafeMutableBufferPointer { yp in
         argmax.withUnsafeMutableBufferPointer { ap in
           var out = 0
           for n in 0..<g.batch {
@@ -60,8 +60,8 @@ public final class MaxPool {
   public func backward(gradient dy: Tensor, into dx: Tensor) {
     let g = geometry
     precondition(dy.shape == g.outputShape && dx.shape == g.inputShape, "MaxPool: bad shapes")
-    dy.scalars.withUnsafeBufferPointer { gp in
-      dx.scalars.withUnsafeMutableBufferPointer { dp in
+    dy.withUnsafeBufferPointer { gp in
+      dx.withUnsafeMutableBufferPointer { dp in
         argmax.withUnsafeBufferPointer { ap in
           dp.update(repeating: 0)
           for i in gp.indices { dp[Int(ap[i])] += gp[i] }
@@ -76,8 +76,8 @@ public enum GlobalAveragePool {
   public static func forward(_ x: Tensor, into y: Tensor) {
     precondition(x.rank == 4 && y.count == x.shape[0] * x.shape[3], "GlobalAveragePool: bad shapes")
     let (n, hw, c) = (x.shape[0], x.shape[1] * x.shape[2], x.shape[3])
-    x.scalars.withUnsafeBufferPointer { xp in
-      y.scalars.withUnsafeMutableBufferPointer { yp in
+    x.withUnsafeBufferPointer { xp in
+      y.withUnsafeMutableBufferPointer { yp in
         yp.update(repeating: 0)
         for b in 0..<n {
           let out = yp.baseAddress! + b * c
@@ -97,8 +97,8 @@ public enum GlobalAveragePool {
     precondition(dx.rank == 4 && dy.count == dx.shape[0] * dx.shape[3], "GlobalAveragePool: bad shapes")
     let (n, hw, c) = (dx.shape[0], dx.shape[1] * dx.shape[2], dx.shape[3])
     let inverse = 1 / Float(hw)
-    dy.scalars.withUnsafeBufferPointer { gp in
-      dx.scalars.withUnsafeMutableBufferPointer { dp in
+    dy.withUnsafeBufferPointer { gp in
+      dx.withUnsafeMutableBufferPointer { dp in
         for b in 0..<n {
           for p in 0..<hw {
             let row = dp.baseAddress! + (b * hw + p) * c

@@ -42,9 +42,9 @@ public enum BLAS {
     precondition(k == kb, "inner dimensions differ: \(a.shape) vs \(b.shape)")
     let c = Tensor(zeros: [m, n])
     if k == 0 { return c }
-    a.scalars.withUnsafeBufferPointer { ap in
-      b.scalars.withUnsafeBufferPointer { bp in
-        c.scalars.withUnsafeMutableBufferPointer { cp in
+    a.withUnsafeBufferPointer { ap in
+      b.withUnsafeBufferPointer { bp in
+        c.withUnsafeMutableBufferPointer { cp in
           gemm(
             transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
             a: ap.baseAddress!, lda: a.shape[1], b: bp.baseAddress!, ldb: b.shape[1],

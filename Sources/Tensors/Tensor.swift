@@ -11,8 +11,9 @@
 public final class Tensor {
   /// Extents, outermost first.
   public let shape: [Int]
-  /// The elements, row-major. Its count never changes after initialisation.
-  public var scalars: [Float]
+  /// The elements, row-major. Read-only from outside: writes go through `withUnsafeMutableBufferPointer`,
+  /// `assign(_:)` or the subscripts, so the count can never change after initialisation.
+  public private(set) var scalars: [Float]
 
   /// A zero-filled tensor. Every page is touched here, so later use does not page-fault.
   public init(zeros shape: [Int]) {
@@ -69,6 +70,33 @@ public final class Tensor {
     self.init(shape: shape, scalars: values)
   }
 
+  /// Calls `body` with the elements for reading (row-major); the pointer must not escape.
+  public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    try scalars.withUnsafeBufferPointer(body)
+  }
+
+  /// Calls `body` with the elements for writing in place (no copy, no allocation); the pointer must not escape.
+  public func withUnsafeMutableBufferPointer<R>(_ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R)
+    rethrows
+    -> R
+  {
+    try scalars.withUnsafeMutableBufferPointer(body)
+  }
+
+  /// Replaces every element; `values.count` must equal `count`.
+  public func assign(_ values: [Float]) {
+    precondition(values.count == scalars.count, "\(values.count) values for a tensor of \(scalars.count)")
+    scalars.withUnsafeMutableBufferPointer { target in
+      for i in values.indices { target[i] = values[i] }
+    }
+  }
+
+  /// The element at a row-major offset (bounds checked).
+  public subscript(flat offset: Int) -> Float {
+    get { scalars[offset] }
+    set { scalars[offset] = newValue }
+  }
+
   /// Number of elements.
   public var count: Int { scalars.count }
 
@@ -80,9 +108,7 @@ public final class Tensor {
 
   /// Sets every element to `value`.
   public func fill(_ value: Float) {
-    scalars.withUnsafeMutableBufferPointer { buffer in
-      buffer.update(repeating: value)
-    }
+    scalars.withUnsafeMutableBufferPointer { buffer in buffer.update(repeating: value) }
   }
 
   /// Reads the element at a full multi-index (bounds checked; slow, meant for tests and setup).

@@ -191,7 +191,7 @@ struct DecompositionErrorTests {
 
   @Test func nonFiniteWeightsAreRejected() {
     let w = Tensor(zeros: [1, 1, 8, 6])
-    w.scalars[3] = .nan
+    w[flat: 3] = .nan
     #expect(throws: DecompositionError.self) { try LayerDecomposer(layer: conv1x1, weight: w) }
     #expect(throws: NumericsError.nonFinite(what: "matrix")) { try LAPACK.svd([1, .infinity], m: 1, n: 2) }
   }

@@ -80,7 +80,7 @@ struct Conv2DTests {
     var rng = SplitMix64(seed: 3)
     let g = ConvGeometry.linear(batch: 4, inFeatures: 6, outFeatures: 3)
     let conv = try Conv2D(g, bias: true, using: &rng)
-    conv.bias!.scalars = [0.5, -1, 2]
+    conv.bias!.assign([0.5, -1, 2])
     let x = Tensor(normal: g.inputShape, using: &rng)
     let y = Tensor(zeros: g.outputShape)
     conv.forward(x, into: y)

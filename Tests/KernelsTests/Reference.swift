@@ -70,11 +70,11 @@ enum Reference {
 /// Central finite difference of `loss` with respect to `x[index]` (step `h`), restoring `x`.
 func numericGradient(of loss: () -> Double, at index: Int, in x: Tensor, step h: Float = 1e-2) -> Double {
   let saved = x.scalars[index]
-  x.scalars[index] = saved + h
+  x[flat: index] = saved + h
   let plus = loss()
-  x.scalars[index] = saved - h
+  x[flat: index] = saved - h
   let minus = loss()
-  x.scalars[index] = saved
+  x[flat: index] = saved
   return (plus - minus) / Double(2 * h)
 }
 
