@@ -98,14 +98,3 @@ public struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
       + (groups == 1 ? "" : " g\(groups)") + " @ \(inputHeight)×\(inputWidth)"
   }
 }
-
-/// A shape that cannot exist (non-positive extents, groups not dividing channels, empty output).
-public enum GeometryError: Error, Equatable, Sendable, CustomStringConvertible {
-  case invalid(String)
-
-  public var description: String {
-    switch self {
-    case .invalid(let message): return "invalid convolution: \(message)"
-    }
-  }
-}

@@ -1,6 +1,7 @@
 import Geometry
 import Kernels
 import Networks
+import OrderedCollections
 import Profiling
 import Tensors
 
@@ -76,16 +77,10 @@ public enum KernelBenchmark {
     let binding = try topology.apply(threads)
     let catalog = ModelCatalog(model)
     let selected = try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
-    var groups: [(key: String, layers: [LayerSpec])] = []
-    var index: [String: Int] = [:]
-    for layer in selected {
-      if let at = index[layer.shapeKey] {
-        groups[at].layers.append(layer)
-      } else {
-        index[layer.shapeKey] = groups.count
-        groups.append((layer.shapeKey, [layer]))
-      }
-    }
+    // Layers of identical shape share one measurement, in catalog order.
+    var byShape = OrderedDictionary<String, [LayerSpec]>()
+    for layer in selected { byShape[layer.shapeKey, default: []].append(layer) }
+    let groups = byShape.values
     progress(.phase(label: "", steps: groups.count + 2))
     var peak = [PeakSGEMM.measure(threads: threads.threads)]
     progress(.step(.init(name: "peak sgemm 2048³", detail: .none, seconds: peak[0].medianSeconds)))
@@ -95,19 +90,19 @@ public enum KernelBenchmark {
       : nil
     var rows: [KernelRow] = []
     var interrupted = false
-    for group in groups {
+    for layers in groups {
       if Interruption.isRequested {
         interrupted = true
         break
       }
       let start = MonotonicClock.now()
       let row = try measure(
-        group.layers, batch: batch, mode: mode, sampler: sampler, events: events, flusher: flusher)
+        layers, batch: batch, mode: mode, sampler: sampler, events: events, flusher: flusher)
       rows.append(row)
       progress(
         .step(
           .init(
-            name: group.layers[0].name,
+            name: layers[0].name,
             detail: .throughput(measured: row.kernelGFLOPS, reference: peak[0].gflops),
             seconds: MonotonicClock.seconds(since: start))))
     }

@@ -1,5 +1,6 @@
 import Decomposition
 import Networks
+import OrderedCollections
 import Profiling
 import Results
 
@@ -109,9 +110,12 @@ public final class RanksStudy {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let layers = try plan.layers()
-    var order: [LayerSpec] = []
-    var seen = Set<String>()
-    for layer in layers where seen.insert(layer.shapeKey).inserted { order.append(layer) }
+    // One sweep per distinct shape, represented by its first layer, in catalog order.
+    var representatives = OrderedDictionary<String, LayerSpec>()
+    for layer in layers where representatives[layer.shapeKey] == nil {
+      representatives[layer.shapeKey] = layer
+    }
+    let order = Array(representatives.values)
     var sweeps: [String: SweepResult] = [:]
     var interrupted = false
     var points = 0

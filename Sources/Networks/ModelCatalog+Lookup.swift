@@ -27,26 +27,3 @@ extension ModelCatalog {
     return matched
   }
 }
-
-/// Errors raised when looking up catalog entries.
-public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
-  case unknownModel(String)
-  case unknownLayer(name: String, model: ResNetModel, suggestions: [String])
-  case badFilter(pattern: String, reason: String)
-  case filterMatchesNothing(pattern: String, model: ResNetModel)
-
-  public var description: String {
-    switch self {
-    case .unknownModel(let name):
-      return "unknown model '\(ClosestNames.truncated(name))'; valid models: "
-        + ResNetModel.allCases.map(\.rawValue).joined(separator: ", ")
-    case .unknownLayer(let name, let model, let suggestions):
-      return "\(model) has no layer '\(ClosestNames.truncated(name))'; closest names: "
-        + suggestions.joined(separator: ", ") + " (list all with: lrd-bench layers --model \(model))"
-    case .badFilter(let pattern, let reason):
-      return "--filter '\(pattern)' is not a valid regular expression: \(reason)"
-    case .filterMatchesNothing(let pattern, let model):
-      return "--filter '\(pattern)' matches no layer of \(model) (names look like layer4.2.conv2, fc)"
-    }
-  }
-}

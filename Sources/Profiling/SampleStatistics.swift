@@ -88,7 +88,7 @@ public struct SampleStatistics: Codable, Sendable, Equatable {
   }
 
   /// Largest k ≥ 1 with P(Bin(n, ½) ≤ k − 1) ≤ alpha/2, or 0 if none.
-  static func orderStatisticRank(n: Int, alpha: Double) -> Int {
+  public static func orderStatisticRank(n: Int, alpha: Double) -> Int {
     if n > 1000 {
       let z = 1.959963984540054
       return max(Int(((Double(n) - z * Double(n).squareRoot()) / 2).rounded(.down)), 0)

@@ -1,14 +1,3 @@
-/// Cache state between samples.
-public enum CacheState: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-  /// Samples run back to back; data stays in cache (the default).
-  case warm
-  /// A buffer twice the last-level cache is walked before every sample, and every sample is a
-  /// single call, so each call starts from cold caches.
-  case cold
-
-  public var description: String { rawValue }
-}
-
 /// When a point stops sampling (DESIGN.md "Measurement").
 ///
 /// Warm-up runs the body until per-call times settle (three consecutive ~1 ms batches within ±3%
@@ -16,7 +5,9 @@ public enum CacheState: String, Codable, Sendable, CaseIterable, CustomStringCon
 /// budget). Each sample then times `callsPerSample` back-to-back calls so that it lasts at least
 /// `minimumSampleSeconds`. Sampling stops when the 95% CI reaches ±`targetRelativeHalfWidth` (of the
 /// median for one body; of the paired ratio for two), or the budget (warm-up included) is spent, or
-/// `maximumSamples` is reached — but never before `minimumSamples` samples.
+/// `maximumSamples` is reached — but never before `minimumSamples` samples. Past the budget a noisy
+/// point may continue up to `maximumBudgetFactor` × the budget, but only while the projected time to
+/// the target fits under that cap (see `Sampler`).
 public struct SamplerConfiguration: Codable, Sendable, Equatable {
   /// The longest budget any option accepts: one hour per point.
   public static let budgetLimit = 3600.0
@@ -28,11 +19,13 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
   public var maximumSamples: Int
   public var warmupSeconds: Double
   public var cache: CacheState
+  /// How far past the budget a noisy point may go when the projection says it reaches the target.
+  public var maximumBudgetFactor: Double
 
   public init(
     minimumSampleSeconds: Double = 0.001, targetRelativeHalfWidth: Double = 0.01, budgetSeconds: Double = 2,
     minimumSamples: Int = 10, maximumSamples: Int = 100_000, warmupSeconds: Double? = nil,
-    cache: CacheState = .warm
+    cache: CacheState = .warm, maximumBudgetFactor: Double = 3
   ) {
     self.minimumSampleSeconds = minimumSampleSeconds
     self.targetRelativeHalfWidth = targetRelativeHalfWidth
@@ -41,6 +34,25 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
     self.maximumSamples = max(maximumSamples, self.minimumSamples)
     self.warmupSeconds = warmupSeconds ?? min(0.2, budgetSeconds / 8)
     self.cache = cache
+    self.maximumBudgetFactor = max(maximumBudgetFactor, 1)
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case minimumSampleSeconds, targetRelativeHalfWidth, budgetSeconds, minimumSamples, maximumSamples,
+      warmupSeconds, cache, maximumBudgetFactor
+  }
+
+  /// Plans saved before `maximumBudgetFactor` existed read as 1 (no extension).
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    minimumSampleSeconds = try c.decode(Double.self, forKey: .minimumSampleSeconds)
+    targetRelativeHalfWidth = try c.decode(Double.self, forKey: .targetRelativeHalfWidth)
+    budgetSeconds = try c.decode(Double.self, forKey: .budgetSeconds)
+    minimumSamples = try c.decode(Int.self, forKey: .minimumSamples)
+    maximumSamples = try c.decode(Int.self, forKey: .maximumSamples)
+    warmupSeconds = try c.decode(Double.self, forKey: .warmupSeconds)
+    cache = try c.decode(CacheState.self, forKey: .cache)
+    maximumBudgetFactor = try c.decodeIfPresent(Double.self, forKey: .maximumBudgetFactor) ?? 1
   }
 
   /// The same settings with another budget (warm-up scaled down with it when needed).
@@ -56,6 +68,9 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
     try Self.checkBudget(budgetSeconds, option: "--budget")
     guard targetRelativeHalfWidth > 0, targetRelativeHalfWidth < 1 else {
       throw .invalid("--ci must be between 0 and 1 (0.01 = ±1%), got \(targetRelativeHalfWidth)")
+    }
+    guard maximumBudgetFactor >= 1, maximumBudgetFactor <= 10 else {
+      throw .invalid("the budget growth factor must be between 1 and 10, got \(maximumBudgetFactor)")
     }
     guard minimumSampleSeconds > 0, minimumSampleSeconds < budgetSeconds else {
       throw .invalid(
@@ -74,26 +89,4 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
       )
     }
   }
-}
-
-/// Invalid sampler settings.
-public enum SamplerError: Error, Equatable, Sendable, CustomStringConvertible {
-  case invalid(String)
-  public var description: String {
-    switch self {
-    case .invalid(let message): return message
-    }
-  }
-}
-
-/// Why sampling stopped.
-public enum StopReason: String, Codable, Sendable {
-  /// The CI of the median reached the target width.
-  case confidenceReached = "ci-reached"
-  /// The time budget was spent first.
-  case budget
-  /// The sample cap was reached.
-  case maximumSamples = "max-samples"
-  /// SIGINT arrived.
-  case interrupted
 }

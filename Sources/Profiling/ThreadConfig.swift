@@ -1,17 +1,5 @@
 import Support
 
-/// How BLAS threads are placed on the machine.
-public enum BindingPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-  /// No pinning: the process may run on every PU; the OS schedules threads.
-  case none
-  /// Thread i on the first PU of core i (neighbouring cores share caches first).
-  case compact
-  /// Threads spread over packages, caches and cores as far apart as possible (hwloc_distrib).
-  case scatter
-
-  public var description: String { rawValue }
-}
-
 /// A number of BLAS threads and a binding policy: one axis of every sweep.
 public struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertible {
   public var threads: Int
@@ -59,25 +47,5 @@ public struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertible
     if counts.isEmpty { throw .unparsable(text) }
     var seen = Set<Int>()
     return counts.filter { seen.insert($0).inserted }
-  }
-}
-
-/// Errors in thread configuration and binding.
-public enum ThreadConfigError: Error, Equatable, Sendable, CustomStringConvertible {
-  case unparsable(String)
-  case tooManyThreads(requested: Int, cores: Int)
-  case bindingFailed(String)
-
-  public var description: String {
-    switch self {
-    case .unparsable(let text):
-      return "cannot read thread list '\(text.prefix(40))'; use counts like 1,2 or a range 1-4 or 'all'"
-    case .tooManyThreads(let requested, let cores):
-      return requested < 1
-        ? "thread count \(requested) must be at least 1"
-        : "\(requested) threads requested but this machine has \(cores) core\(cores == 1 ? "" : "s"); use 1…\(cores)"
-    case .bindingFailed(let message):
-      return "binding failed: \(message)"
-    }
   }
 }

@@ -1,5 +1,6 @@
 import CHwloc
 import Foundation
+import OrderedCollections
 
 /// The machine as hwloc sees it, as a plain value stored in every result.
 public struct TopologySummary: Codable, Sendable, Equatable {
@@ -48,13 +49,10 @@ public struct TopologySummary: Codable, Sendable, Equatable {
       "\(packages) package\(packages == 1 ? "" : "s")", "\(cores.count) cores",
       "\(processingUnits.count) PUs",
     ]
-    var seen: [String: (Int, Int)] = [:]
-    var order: [String] = []
-    for cache in caches {
-      if seen[cache.name] == nil { order.append(cache.name) }
-      seen[cache.name, default: (cache.sizeBytes, 0)].1 += 1
-    }
-    for name in order { parts.append("\(name) \(ByteCount.format(seen[name]!.0)) ×\(seen[name]!.1)") }
+    // Each cache level once, in hwloc's order, with its size and how many instances there are.
+    var levels = OrderedDictionary<String, (size: Int, count: Int)>()
+    for cache in caches { levels[cache.name, default: (cache.sizeBytes, 0)].count += 1 }
+    for (name, level) in levels { parts.append("\(name) \(ByteCount.format(level.size)) ×\(level.count)") }
     parts.append("\(numaNodes.count) NUMA node\(numaNodes.count == 1 ? "" : "s")")
     return parts.joined(separator: ", ")
   }

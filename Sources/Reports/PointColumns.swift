@@ -14,6 +14,8 @@ enum PointColumns {
     "allocations_per_call",
     "context_switches_per_call", "cpu_utilisation", "paired_reference_median_s", "ratio_to_reference",
     "ratio_ci_low", "ratio_ci_high", "ratio_ci_half_width_pct", "pairs", "wilcoxon_p",
+    "halves_difference_pct",
+    "unstable",
   ]
 
   /// Extra columns: one `<event>_per_call` per counter name seen in `results`.
@@ -49,10 +51,11 @@ enum PointColumns {
       let paired: [String] = [
         e(reference.statistics.median), f(c.ratio, 5), f(c.ratioCI.lower, 5), f(c.ratioCI.upper, 5),
         f(c.relativeHalfWidth * 100, 3), String(c.pairs), String(format: "%.3g", c.wilcoxonP),
+        c.halvesDifference.map { f($0 * 100, 3) } ?? "", c.isUnstable ? "true" : "false",
       ]
       cells += paired
     } else {
-      cells += ["", "", "", "", "", "", ""]
+      cells += ["", "", "", "", "", "", "", "", ""]
     }
     for name in counters {
       cells.append(m.counters.first { $0.name == name }?.perCall.map { e($0) } ?? "")

@@ -118,6 +118,20 @@ public enum SweepReport {
         "\(total - missed.count) of \(total) points reached the CI target (stopped by budget instead: "
           + names.joined(separator: ", ") + (missed.count > 12 ? ", …" : "") + ").")
     }
+    let unstable = (config.ranks + (config.anchor.map { [$0] } ?? [])).filter {
+      $0.comparison?.isUnstable == true
+    }
+    if !unstable.isEmpty {
+      lines.append(
+        "Unstable (the CI is wider than ±5% or the two halves of the measurement disagree by more than 2%; "
+          + "read these ratios as rough): "
+          + unstable.prefix(12).map { point in
+            let rank = point.spec.factorization.primaryRank.map(String.init) ?? "?"
+            let c = point.comparison!
+            return "rank \(rank) (±\(Format.percent(c.relativeHalfWidth, digits: 1))"
+              + (c.halvesDifference.map { ", halves \(Format.percent($0, digits: 1)) apart" } ?? "") + ")"
+          }.joined(separator: ", ") + (unstable.count > 12 ? ", …" : "") + ".")
+    }
     let faulting = (config.references + config.ranks).filter(\.measurement.pageFaults)
     if !faulting.isEmpty {
       lines.append(

@@ -15,7 +15,9 @@ struct LRDBench: ParsableCommand {
       """,
     subcommands: [
       SweepCommand.self, RanksCommand.self, BranchesCommand.self, TimeCommand.self, KernelsCommand.self,
-      LayersCommand.self, TopologyCommand.self, CountersCommand.self, BLASCheckCommand.self,
+      LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self,
+      BLASCheckCommand.self,
+      EstimatorStudyCommand.self,
     ])
 
   @Flag(help: "Print the version, git commit and build configuration.")
@@ -36,14 +38,21 @@ struct LRDBench: ParsableCommand {
 
   /// Names of the visible subcommands.
   static var commandNames: [String] {
-    configuration.subcommands.compactMap { $0.configuration.commandName }.filter { $0 != "blas-check" }
+    configuration.subcommands.filter { $0.configuration.shouldDisplay }.compactMap {
+      $0.configuration.commandName
+    }
+  }
+
+  /// Names of every subcommand, hidden ones (run by lrd-bench itself or for studies) included.
+  static var allCommandNames: [String] {
+    configuration.subcommands.compactMap { $0.configuration.commandName }
   }
 
   /// Catches what the parser would misreport before parsing: an unknown subcommand (suggesting the
   /// closest) and `help` with an unknown topic.
   static func preflight(_ arguments: [String]) -> String? {
     guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
-    let known = commandNames + ["help", "blas-check"]
+    let known = allCommandNames + ["help"]
     if first == "help", arguments.count > 1, !known.contains(arguments[1]) {
       return
         "no help topic '\(ClosestNames.truncated(arguments[1]))'; commands: \(commandNames.joined(separator: ", "))"

@@ -1,0 +1,32 @@
+/// Errors raised when choosing, validating or computing a decomposition.
+public enum DecompositionError: Error, Equatable, Sendable, CustomStringConvertible {
+  case unparsable(String)
+  case wrongFamily(layer: String, factorization: Factorization, hint: String)
+  case rankOutOfRange(layer: String, rank: Int, valid: ClosedRange<Int>)
+  case branchesDoNotDivide(r1: Int, r2: Int, branches: Int)
+  case badBranchCount(Int)
+  case badCompressionRatio(Double)
+  case numerics(String)
+
+  public var description: String {
+    switch self {
+    case .unparsable(let text):
+      return
+        "cannot read factorization '\(text.prefix(40))'; valid forms: original, svd:R, tucker2:R1,R2, branched:R1,R2,N"
+    case .wrongFamily(_, let factorization, let hint):
+      return "\(factorization) does not fit: \(hint)"
+    case .rankOutOfRange(let layer, let rank, let valid):
+      return "rank \(rank) is outside the valid range \(valid.lowerBound)…\(valid.upperBound) for \(layer)"
+    case .branchesDoNotDivide(let r1, let r2, let n):
+      return "\(n) branches must divide both ranks (r1 = \(r1), r2 = \(r2)); "
+        + "round the ranks down to multiples of \(n), e.g. \(r1 / n * n),\(r2 / n * n)"
+    case .badBranchCount(let n):
+      return "the number of branches must be at least 1, got \(n)"
+    case .badCompressionRatio(let alpha):
+      return
+        "compression ratio α must be a finite number greater than 1 (α = 2 halves the parameters), got \(alpha)"
+    case .numerics(let message):
+      return message
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import Decomposition
+import Networks
+import Profiling
+import Tensors
+
+/// What `lrd-bench selftest` measured: the timing machinery's own behaviour on this machine now,
+/// reported rather than asserted (it depends on the machine and its load, so it is not a unit test).
+public struct SelfTestResult: Codable, Sendable {
+  public var clock: ClockOverhead
+  /// The minimum sample length asked for and the median sample length obtained (seconds).
+  public var sampleTarget: Double
+  public var sampleLength: Double
+  /// CPU time ÷ wall time of a multi-threaded sgemm (≈ the thread count when counts cover every thread).
+  public var sgemmThreads: Int
+  public var sgemmBusyThreads: Double?
+  /// The point used for the paired checks and how long each paired measurement could run.
+  public var point: String
+  public var budgetSeconds: Double
+  /// A/A: the same program against itself, `aaPairs` paired measurements.
+  public var aaPairs: Int
+  /// How many A/A measurements had a 95% ratio CI excluding 1, and how many a Wilcoxon p < 0.05.
+  public var aaCIFlagged: Int
+  public var aaWilcoxonFlagged: Int
+  /// Injected slowdowns (fraction of the program's time added as a busy-wait to B) and how often the
+  /// paired CI found B slower (lower bound > 1).
+  public var injections: [Injection]
+  public var fingerprint: MachineFingerprint
+  /// Every paired measurement's raw samples (A/A and injected), for `estimator-study`.
+  public var recorded: [RecordedPairs]
+
+  public struct Injection: Codable, Sendable {
+    public var slowdown: Double
+    public var tries: Int
+    public var detected: Int
+    /// The median measured ratio over the tries.
+    public var medianRatio: Double
+  }
+}
+
+/// One paired measurement's raw samples: `a[i]` and `b[i]` were taken in the same round; `injected`
+/// is the slowdown added to B (0 for A/A).
+public struct RecordedPairs: Codable, Sendable {
+  public var injected: Double
+  public var a: [Double]
+  public var b: [Double]
+
+  public init(injected: Double, a: [Double], b: [Double]) {
+    self.injected = injected
+    self.a = a
+    self.b = b
+  }
+}
+
+/// The self-test: clock, sample length, thread coverage of CPU counters, A/A false positives and
+/// detection of injected slowdowns, all on this machine now.
+public enum SelfTest {
+  public static func run(
+    topology: Topology, pairs: Int, injectionTries: Int, budget: Double, minimumSampleSeconds: Double = 0.001,
+    events: EventSink
+  ) throws -> SelfTestResult {
+    let fingerprint = MachineFingerprint.capture(topology: topology.summary)
+    let cores = topology.summary.coreCount
+    events(.phase(label: "selftest", steps: 3 + pairs + 2 * injectionTries))
+    let clock = MonotonicClock.overhead()
+    // Sample length: a body of ~50 µs batched to 1 ms samples.
+    let target = 0.001
+    let sampling = Sampler(
+      configuration: SamplerConfiguration(minimumSampleSeconds: target, budgetSeconds: 0.3)
+    )
+    .measure { _ = spin(seconds: 0.00005) }
+    events(.step(.init(name: "sample length", detail: .none, seconds: sampling.elapsedSeconds)))
+    // CPU counters cover every thread: task-clock of a multi-threaded sgemm ÷ wall time.
+    try topology.apply(ThreadConfig(threads: cores, binding: .compact))
+    let gemm = GEMMWorkload(m: 768, n: 768, k: 768)
+    gemm.run()
+    let counters = CounterSet(events: ["perf::TASK-CLOCK"])
+    var busy: Double?
+    if counters.availability[0].isAvailable {
+      counters.start()
+      let start = MonotonicClock.now()
+      for _ in 0..<20 { gemm.run() }
+      let wall = Double(MonotonicClock.now() - start)
+      busy = counters.read()[0] / wall
+      counters.stop()
+    }
+    events(.step(.init(name: "CPU counters", detail: .none, seconds: nil)))
+    // Paired checks on a real layer program.
+    let layer = try ModelCatalog(.resnet50).layer(named: "layer4.2.conv2")
+    let program = try LayerProgram(
+      try LayerDecomposer(layer: layer, seed: 1).decompose(.original), batch: 1, mode: .inference)
+    let sampler = SamplerConfiguration(
+      minimumSampleSeconds: minimumSampleSeconds, budgetSeconds: budget, minimumSamples: 10)
+    var aaCI = 0
+    var aaWilcoxon = 0
+    var recorded: [RecordedPairs] = []
+    for index in 0..<pairs {
+      if Interruption.isRequested { break }
+      let outcome = Sampler(configuration: sampler, orderSeed: UInt64(index)).measurePaired(
+        baseline: { program.run() }, candidate: { program.run() })
+      recorded.append(RecordedPairs(injected: 0, a: outcome.baseline.samples, b: outcome.candidate.samples))
+      if outcome.comparison.isSignificant { aaCI += 1 }
+      if outcome.comparison.wilcoxonP < 0.05 { aaWilcoxon += 1 }
+      events(
+        .step(
+          .init(
+            name: "A/A \(index + 1)",
+            detail: .ratio(
+              value: outcome.comparison.ratio, lower: outcome.comparison.ratioCI.lower,
+              upper: outcome.comparison.ratioCI.upper), seconds: outcome.baseline.elapsedSeconds)))
+    }
+    let base = Sampler(configuration: sampler).measure { program.run() }.statistics.median
+    var injections: [SelfTestResult.Injection] = []
+    for slowdown in [0.03, 0.05] {
+      var detected = 0
+      var ratios: [Double] = []
+      for index in 0..<injectionTries {
+        if Interruption.isRequested { break }
+        let extra = slowdown * base
+        let outcome = Sampler(configuration: sampler, orderSeed: UInt64(index)).measurePaired(
+          baseline: { program.run() },
+          candidate: {
+            program.run()
+            _ = spin(seconds: extra)
+          })
+        recorded.append(
+          RecordedPairs(injected: slowdown, a: outcome.baseline.samples, b: outcome.candidate.samples))
+        if outcome.comparison.isRegression() { detected += 1 }
+        ratios.append(outcome.comparison.ratio)
+        events(
+          .step(
+            .init(
+              name: "+\(Int(slowdown * 100))% \(index + 1)",
+              detail: .ratio(
+                value: outcome.comparison.ratio, lower: outcome.comparison.ratioCI.lower,
+                upper: outcome.comparison.ratioCI.upper), seconds: outcome.baseline.elapsedSeconds)))
+      }
+      injections.append(
+        .init(
+          slowdown: slowdown, tries: ratios.count, detected: detected,
+          medianRatio: ratios.isEmpty ? .nan : SampleStatistics.quantile(ratios.sorted(), 0.5)))
+    }
+    return SelfTestResult(
+      clock: clock, sampleTarget: target,
+      sampleLength: sampling.statistics.median * Double(sampling.callsPerSample), sgemmThreads: cores,
+      sgemmBusyThreads: busy,
+      point: "resnet50 layer4.2.conv2, original, batch 1, inference, \(cores) threads",
+      budgetSeconds: budget, aaPairs: pairs, aaCIFlagged: aaCI, aaWilcoxonFlagged: aaWilcoxon,
+      injections: injections,
+      fingerprint: fingerprint.finished(), recorded: recorded)
+  }
+
+  /// Busy-waits `seconds` on the monotonic clock (an injected slowdown; allocates nothing).
+  @inline(never)
+  public static func spin(seconds: Double) -> UInt64 {
+    let start = MonotonicClock.now()
+    let end = start + UInt64(max(seconds, 0) * 1e9)
+    var now = start
+    while now < end { now = MonotonicClock.now() }
+    return now
+  }
+}

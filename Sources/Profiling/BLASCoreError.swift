@@ -1,0 +1,12 @@
+/// Errors in choosing a BLAS core.
+public enum BLASCoreError: Error, Equatable, Sendable, CustomStringConvertible {
+  case unknownCore(String)
+
+  public var description: String {
+    switch self {
+    case .unknownCore(let name):
+      return "unknown OpenBLAS core '\(name)'; use auto, keep or one of: "
+        + OpenBLASCores.known.joined(separator: ", ")
+    }
+  }
+}

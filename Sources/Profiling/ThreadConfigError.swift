@@ -1,0 +1,19 @@
+/// Errors in thread configuration and binding.
+public enum ThreadConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+  case unparsable(String)
+  case tooManyThreads(requested: Int, cores: Int)
+  case bindingFailed(String)
+
+  public var description: String {
+    switch self {
+    case .unparsable(let text):
+      return "cannot read thread list '\(text.prefix(40))'; use counts like 1,2 or a range 1-4 or 'all'"
+    case .tooManyThreads(let requested, let cores):
+      return requested < 1
+        ? "thread count \(requested) must be at least 1"
+        : "\(requested) threads requested but this machine has \(cores) core\(cores == 1 ? "" : "s"); use 1…\(cores)"
+    case .bindingFailed(let message):
+      return "binding failed: \(message)"
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Harness
+import Results
+
+/// `lrd-bench selftest`: what the timing machinery did on this machine, with the expectation next to
+/// each figure (reported, not asserted).
+public enum SelfTestReport {
+  public static func text(_ r: SelfTestResult) -> String {
+    func rate(_ count: Int, _ of: Int) -> String {
+      of == 0 ? "n/a" : "\(count)/\(of) (\(Format.percent(Double(count) / Double(of), digits: 1)))"
+    }
+    var lines = [
+      "Self-test of the timing machinery (reported, not asserted: it depends on this machine and its load)."
+    ]
+    lines += FingerprintText.header(r.fingerprint)
+    lines.append("")
+    lines.append(
+      "Clock: \(r.clock.source), \(Format.fixed(r.clock.medianNanoseconds, 0)) ns per reading (min "
+        + "\(Format.fixed(r.clock.minimumNanoseconds, 0)) ns), resolution \(r.clock.resolutionNanoseconds) ns."
+    )
+    lines.append(
+      "Sample length: asked for ≥ \(Format.duration(r.sampleTarget)), median sample \(Format.duration(r.sampleLength))"
+        + (r.sampleLength >= 0.9 * r.sampleTarget
+          ? " (ok)." : " (SHORT: the calibration did not batch enough calls)."))
+    if let busy = r.sgemmBusyThreads {
+      lines.append(
+        "CPU counters: task-clock ÷ wall of a \(r.sgemmThreads)-thread sgemm = \(Format.fixed(busy, 2)) busy threads"
+          + " (expect ≈ \(r.sgemmThreads) on an idle machine: the counters cover every thread).")
+    } else {
+      lines.append("CPU counters: perf::TASK-CLOCK is not available here.")
+    }
+    lines.append("")
+    lines.append("Paired checks on \(r.point), \(Format.fixed(r.budgetSeconds, 2)) s per paired measurement:")
+    lines.append(
+      "- A/A (the same program against itself, \(r.aaPairs) measurements): 95% CI excludes 1 in "
+        + "\(rate(r.aaCIFlagged, r.aaPairs)); Wilcoxon p < 0.05 in \(rate(r.aaWilcoxonFlagged, r.aaPairs)) "
+        + "(nominal 5%).")
+    for injection in r.injections {
+      lines.append(
+        "- +\(Format.percent(injection.slowdown, digits: 0)) injected into B (a busy-wait inside the timed call): "
+          + "detected (CI lower bound > 1) in \(rate(injection.detected, injection.tries)); median measured ratio "
+          + "\(Format.fixed(injection.medianRatio, 4)).")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  public static func json(_ r: SelfTestResult) throws -> String {
+    String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
+  }
+}

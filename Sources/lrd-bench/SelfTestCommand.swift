@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Profiling
+import Reports
+import Results
+
+struct SelfTestCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "selftest",
+    abstract:
+      "Check the timing machinery on this machine now: clock, sample length, counter coverage, A/A false positives, injected slowdowns.",
+    discussion: """
+      These checks depend on the machine and its load, so they are reported here instead of asserted in unit tests. The paired checks measure ResNet-50's layer4.2.conv2 (batch 1, all cores): --pairs A/A measurements of the program against itself (the share whose 95% CI excludes 1 should be near 5%), and --tries measurements each with 3% and 5% of its time added to B as a busy-wait (the share detected as slower). Each paired measurement runs up to --budget seconds.
+      """)
+
+  @Option(help: "A/A paired measurements (default 40).")
+  var pairs: Int = 40
+
+  @Option(help: "Measurements per injected slowdown (default 20).")
+  var tries: Int = 20
+
+  @Option(parsing: .unconditional, help: "Seconds per paired measurement (default 0.2).")
+  var budget: Double = 0.2
+
+  @Option(
+    parsing: .unconditional, help: "Minimum sample length in milliseconds for the paired checks (default 1).")
+  var minSampleMs: Double = 1
+
+  @Option(help: "Also write every paired measurement's raw samples to this JSON file (for estimator-study).")
+  var record: String?
+
+  @OptionGroup var blasCore: BLASCoreOptions
+
+  @Option(help: "Output format.")
+  var format: TextFormat = .text
+
+  @Flag(help: "No progress output on stderr.")
+  var quiet = false
+
+  func run() throws {
+    try guarded {
+      guard pairs >= 0, tries >= 0, pairs <= 10_000, tries <= 10_000 else {
+        throw HarnessError.invalidOption("--pairs and --tries must be between 0 and 10000")
+      }
+      try SamplerConfiguration.checkBudget(budget, option: "--budget")
+      let topology = try Topology()
+      try blasCore.establish()
+      Interruption.install()
+      let bar = ProgressBar(quiet: quiet)
+      let result = try SelfTest.run(
+        topology: topology, pairs: pairs, injectionTries: tries, budget: budget,
+        minimumSampleSeconds: minSampleMs / 1000, events: bar.sink)
+      bar.finish()
+      if let record {
+        try JSONCoding.encoder.encode(result.recorded).write(to: URL(fileURLWithPath: record))
+        printError("raw samples: \(record)")
+      }
+      emit(format == .json ? try SelfTestReport.json(result) : SelfTestReport.text(result))
+      if Interruption.isRequested { throw ExitCode(130) }
+    }
+  }
+}
