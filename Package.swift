@@ -36,6 +36,9 @@ let package = Package(
     .target(name: "Networks", dependencies: ["Geometry", "Support"]),
     .target(name: "Decomposition", dependencies: ["Tensors", "Networks", "Geometry"]),
     .target(
+      name: "Programs",
+      dependencies: ["Tensors", "Geometry", "Support", "Kernels", "Networks", "Decomposition"]),
+    .target(
       name: "Profiling",
       dependencies: [
         "Tensors", "Geometry", "Support", "CHwloc", "CPAPI", "CPerfEvent", "CAllocationCounter",
@@ -45,15 +48,18 @@ let package = Package(
     .target(
       name: "Harness",
       dependencies: [
-        "Tensors", "Geometry", "Support", "Kernels", "Networks", "Decomposition", "Profiling", "Results",
+        "Tensors", "Geometry", "Support", "Kernels", "Networks", "Decomposition", "Programs", "Profiling",
+        "Results",
         .product(name: "OrderedCollections", package: "swift-collections"),
       ]),
-    .target(name: "Reports", dependencies: ["Harness", "Profiling", "Networks", "Decomposition", "Results"]),
+    .target(
+      name: "Reports",
+      dependencies: ["Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results"]),
     .executableTarget(
       name: "lrd-bench",
       dependencies: [
-        "Support", "Tensors", "Geometry", "Kernels", "Networks", "Decomposition", "Profiling", "Results",
-        "Harness",
+        "Support", "Tensors", "Geometry", "Kernels", "Networks", "Decomposition", "Programs", "Profiling",
+        "Results", "Harness",
         "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -68,17 +74,21 @@ let package = Package(
     .testTarget(
       name: "DecompositionTests",
       dependencies: ["Decomposition", "Geometry", "Kernels", "Tensors", "Networks"]),
+    .testTarget(
+      name: "ProgramsTests",
+      dependencies: ["Programs", "Decomposition", "Networks", "Kernels", "Tensors", "CAllocationCounter"]),
     .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Tensors", "Geometry"]),
     .testTarget(name: "ResultsTests", dependencies: ["Results"]),
     .testTarget(
       name: "HarnessTests",
       dependencies: [
-        "Harness", "Profiling", "Networks", "Decomposition", "Results", "Tensors", "CAllocationCounter",
+        "Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results", "Tensors",
+        "CAllocationCounter",
       ]),
     .testTarget(
       name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling", "Results"],
       exclude: ["Fixtures", "Golden"]),
-    .testTarget(name: "LRDBenchTests", dependencies: ["lrd-bench", "Results", "Harness"]),
+    .testTarget(name: "LRDBenchTests", dependencies: ["lrd-bench", "Results", "Harness", "Programs"]),
   ],
   swiftLanguageModes: [.v6]
 )

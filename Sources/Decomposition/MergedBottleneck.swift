@@ -14,13 +14,33 @@ public struct MergedBottleneck {
   public var core: FactorLayer
   public var conv3: FactorLayer
 
-  /// Merges the block's layers (`conv1`, `conv2`, `conv3` specs and weights) at ranks (r1, r2).
+  /// The merged block's three layer shapes (conv1' Cin→r1, core r1→r2 with conv2's stride and
+  /// `branches` groups, conv3' r2→4w), named `<conv1>`, `<conv2>[core]` (`[core/N]` branched), `<conv3>`.
+  public static func shapes(
+    conv1: LayerSpec, conv2: LayerSpec, conv3: LayerSpec, r1: Int, r2: Int, branches: Int = 1
+  ) -> [LayerSpec] {
+    var spec1 = conv1
+    spec1.shape.outChannels = r1
+    var core = conv2
+    core.shape.inChannels = r1
+    core.shape.outChannels = r2
+    core.shape.groups = branches
+    core.name += branches > 1 ? "[core/\(branches)]" : "[core]"
+    var spec3 = conv3
+    spec3.shape.inChannels = r2
+    return [spec1, core, spec3]
+  }
+
+  /// Merges the block's layers (`conv1`, `conv2`, `conv3` specs and weights) at ranks (r1, r2); with
+  /// `branches` N > 1 the core is the branched (grouped) Tucker-2 core (N divides r1 and r2).
   public init(
     conv1: (spec: LayerSpec, weight: Tensor), conv2: LayerDecomposer,
     conv3: (spec: LayerSpec, weight: Tensor),
-    r1: Int, r2: Int
+    r1: Int, r2: Int, branches: Int = 1
   ) throws(DecompositionError) {
-    try Factorization.tucker2(r1: r1, r2: r2).validate(for: conv2.layer)
+    let factorization: Factorization =
+      branches > 1 ? .branched(r1: r1, r2: r2, branches: branches) : .tucker2(r1: r1, r2: r2)
+    try factorization.validate(for: conv2.layer)
     let width = conv2.layer.inChannels
     guard conv1.spec.outChannels == width, conv3.spec.inChannels == conv2.layer.outChannels,
       conv1.spec.kernel == 1, conv3.spec.kernel == 1
@@ -34,19 +54,16 @@ public struct MergedBottleneck {
     let uOutT = tucker.lastFactor(r2: r2)
     let c = Tensor(shape: [conv3.spec.inChannels, conv3.spec.outChannels], scalars: conv3.weight.scalars)
     let merged3 = BLAS.matmul(Tensor(shape: [r2, conv2.layer.outChannels], scalars: uOutT.scalars), c)
-    var spec1 = conv1.spec
-    spec1.shape.outChannels = r1
-    var specCore = conv2.layer
-    specCore.shape.inChannels = r1
-    specCore.shape.outChannels = r2
-    specCore.name += "[core]"
-    var spec3 = conv3.spec
-    spec3.shape.inChannels = r2
+    let specs = Self.shapes(
+      conv1: conv1.spec, conv2: conv2.layer, conv3: conv3.spec, r1: r1, r2: r2, branches: branches)
     self.conv1 = FactorLayer(
-      spec: spec1, weight: Tensor(shape: [1, 1, spec1.inChannels, r1], scalars: merged1.scalars))
-    self.core = FactorLayer(spec: specCore, weight: tucker.coreFactor(r1: r1, r2: r2))
+      spec: specs[0], weight: Tensor(shape: [1, 1, specs[0].inChannels, r1], scalars: merged1.scalars))
+    self.core = FactorLayer(
+      spec: specs[1],
+      weight: branches > 1
+        ? tucker.branchedCoreFactor(r1: r1, r2: r2, branches: branches) : tucker.coreFactor(r1: r1, r2: r2))
     self.conv3 = FactorLayer(
-      spec: spec3, weight: Tensor(shape: [1, 1, r2, spec3.outChannels], scalars: merged3.scalars))
+      spec: specs[2], weight: Tensor(shape: [1, 1, r2, specs[2].outChannels], scalars: merged3.scalars))
   }
 
   /// The three layers in execution order.

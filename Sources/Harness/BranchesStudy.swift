@@ -1,6 +1,7 @@
 import Decomposition
 import Networks
 import Profiling
+import Programs
 import Results
 
 /// Everything that defines a `branches` study (saved as `plan.json`; `--resume` continues it).
@@ -118,7 +119,7 @@ public enum BranchesStudy {
     let factorizations = try plan.factorizations()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let executor = TaskExecutor(
-      journal: try directory.journal(TaskEntry<BranchTask>.self), runner: runner, topology: topology,
+      journal: try directory.journal(TaskEntry<BranchTask, PointResult>.self), topology: topology,
       events: events)
     func spec(_ factorization: Factorization) -> PointSpec {
       PointSpec(
@@ -127,7 +128,7 @@ public enum BranchesStudy {
         threads: plan.threads, cache: plan.sampler.cache)
     }
     let tasks = factorizations.map { BranchTask(config: plan.threads, branches: $0.branches) }
-    try executor.run(tasks, phase: "") { task in
+    try executor.run(tasks, phase: "", runner: runner) { task in
       let factorization = factorizations.first { $0.branches == task.branches }!.factorization
       return TaskMeasurement(point: spec(factorization), reference: spec(.original), sampler: plan.sampler)
     }

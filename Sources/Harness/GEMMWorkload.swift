@@ -1,3 +1,4 @@
+import Programs
 import Tensors
 
 /// Plain `cblas_sgemm` calls on preallocated row-major operands: the reference every kernel is

@@ -3,6 +3,7 @@ import Kernels
 import Networks
 import OrderedCollections
 import Profiling
+import Programs
 import Tensors
 
 /// One distinct layer shape of `lrd-bench kernels`.

@@ -2,6 +2,7 @@ import Decomposition
 import Foundation
 import Geometry
 import Networks
+import Programs
 
 /// Memory a run will allocate, estimated from shapes before anything is allocated, so an impossible
 /// batch or size is refused with the figure instead of crashing in the allocator.
@@ -26,6 +27,31 @@ public enum MemoryEstimate {
         mode == .training ? rows : min(rows, max(512, Double(2 << 20) / (4 * k * Double(shape.groups))))
       let columns = shape.readsInputAsGEMMOperand ? 0 : Double(shape.groups) * k * (block + min(rows, block))
       return total + activations + weights + columns
+    }
+    return 4 * floats
+  }
+
+  /// Bytes of a `NetworkProgram` of `plan` (activations and batch-norm outputs, their gradients in
+  /// training, every factor's weights with gradient and copies, im2col workspaces), estimated from
+  /// shapes before anything is allocated.
+  public static func network(_ plan: NetworkPlan, batch: Int, mode: Mode) -> Double {
+    let training = mode == .training
+    var floats = Double(batch * plan.catalog.imageSize * plan.catalog.imageSize * 3)
+    for layer in plan.layers {
+      let factors = layer.factorization.factorShapes(of: layer.layer)
+      for factor in factors {
+        let shape = factor.shape
+        let rows = Double(batch * shape.outputHeight * shape.outputWidth)
+        floats += rows * Double(shape.outChannels) * (training ? 2 : 1)
+        floats += 3 * Double(shape.weightCount)
+        guard !shape.readsInputAsGEMMOperand else { continue }
+        let k = Double(shape.kernel * shape.kernel * shape.groupInChannels * shape.groups)
+        let block = training ? rows : min(rows, max(512, Double(2 << 20) / (4 * k)))
+        floats += k * (block + min(rows, max(512, Double(2 << 20) / (4 * k))))
+      }
+      // The batch norm after the layer writes a tensor of the layer's output size.
+      let out = Double(batch * layer.layer.outputHeight * layer.layer.outputWidth * layer.outChannels)
+      floats += out * (training ? 2 : 1)
     }
     return 4 * floats
   }

@@ -1,6 +1,7 @@
 import Decomposition
 import Networks
 import Profiling
+import Programs
 import Tensors
 
 /// Builds and measures points of one model. Decomposes each layer's weights once (SVD / HOSVD cached
@@ -13,34 +14,22 @@ public final class PointRunner {
   public let catalog: ModelCatalog
   let events: [String]
   let topology: TopologySummary
-  private var decomposers: [String: LayerDecomposer] = [:]
+  private let weights: NetworkWeights
   private var originals: [String: LayerProgram] = [:]
   private var flushers: [[Int]: CacheFlusher] = [:]
 
   /// A runner for `model`, counting `events` on every thread.
   public init(model: ResNetModel, events: [String], topology: TopologySummary) {
     catalog = ModelCatalog(model)
+    weights = NetworkWeights(catalog: catalog)
     self.events = events
     self.topology = topology
   }
 
-  /// The layer's decomposer, created on first use.
+  /// The layer's decomposer (the model's original weights, shared with whole networks), created on
+  /// first use.
   public func decomposer(for name: String) throws -> LayerDecomposer {
-    if let cached = decomposers[name] { return cached }
-    let layer = try catalog.layer(named: name)
-    let decomposer = try LayerDecomposer(layer: layer, seed: Self.seed(for: name))
-    decomposers[name] = decomposer
-    return decomposer
-  }
-
-  /// FNV-1a of the layer name: a stable seed per layer.
-  static func seed(for name: String) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in name.utf8 {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x100_0000_01b3
-    }
-    return hash
+    try weights.decomposer(for: name)
   }
 
   /// The runnable program of a point (decomposition done, buffers allocated and touched).

@@ -1,6 +1,7 @@
 import Decomposition
 import Networks
 import Profiling
+import Programs
 
 /// One measured configuration (DESIGN.md "point"): layer, factorization, batch, mode, frozen
 /// factors, thread config and cache state.

@@ -2,6 +2,7 @@ import Decomposition
 import Networks
 import OrderedCollections
 import Profiling
+import Programs
 import Results
 
 /// What `ranks` saves as `ranks-plan.json` so `--resume` continues the same study.

@@ -1,6 +1,7 @@
 import Decomposition
 import Networks
 import Profiling
+import Programs
 import Tensors
 
 /// What `lrd-bench selftest` measured: the timing machinery's own behaviour on this machine now,

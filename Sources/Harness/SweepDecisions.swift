@@ -74,7 +74,8 @@ enum SweepDecisions {
 struct DecisionConfirmation {
   let plan: SweepPlan
   let specs: SweepPointSpecs
-  let executor: TaskExecutor<SweepTask>
+  let executor: TaskExecutor<SweepTask, PointResult>
+  let runner: PointRunner
   let phase: String
   static let maximumAttempts = 3
 
@@ -110,7 +111,7 @@ struct DecisionConfirmation {
     for candidate in candidates {
       guard let rank = candidate.rank else { break }
       let task = SweepTask(config: config.config, kind: .confirmation(rank))
-      let finished = try executor.run([task], phase: nil) { task in
+      let finished = try executor.run([task], phase: nil, runner: runner) { task in
         TaskMeasurement(
           point: specs.decomposed(rank, task.config), reference: specs.original(task.config),
           sampler: plan.sampler.withBudget(plan.confirmBudget))

@@ -1,6 +1,7 @@
 import Decomposition
 import Networks
 import Profiling
+import Programs
 
 /// Everything that defines a rank sweep (saved as `plan.json`; `--resume` continues the same one and
 /// validates it exactly as command-line options are validated).

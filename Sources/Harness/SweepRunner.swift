@@ -37,11 +37,10 @@ public final class SweepRunner {
     if layer.shape.hasOneByOneKernel { _ = try decomposer.svd() } else { _ = try decomposer.tucker2() }
     let decompositionSeconds = MonotonicClock.seconds(since: decomposeStart)
     let executor = TaskExecutor(
-      journal: try directory.journal(SweepJournalEntry.self), runner: runner, topology: topology,
-      events: events)
+      journal: try directory.journal(SweepJournalEntry.self), topology: topology, events: events)
     let specs = SweepPointSpecs(plan: plan, layer: layer)
     let tasks = SweepTask.schedule(plan)
-    try executor.run(tasks, phase: phase) { task in
+    try executor.run(tasks, phase: phase, runner: runner) { task in
       TaskMeasurement(
         point: specs.point(task), reference: task.rank == nil ? nil : specs.original(task.config),
         sampler: plan.sampler)
@@ -53,8 +52,10 @@ public final class SweepRunner {
         originalFlops: try runner.program(for: specs.original(config)).flopsPerCall)
     }
     if !executor.interrupted && plan.confirmBudget > 0 {
-      configs = try DecisionConfirmation(plan: plan, specs: specs, executor: executor, phase: phase)
-        .confirm(configs)
+      configs = try DecisionConfirmation(
+        plan: plan, specs: specs, executor: executor, runner: runner, phase: phase
+      )
+      .confirm(configs)
     }
     return SweepResult(
       plan: plan, layer: Self.snapshot(layer, ratio: plan.ratio), fingerprint: fingerprint.finished(),

@@ -62,4 +62,4 @@ public struct SweepTask: MeasurementTask {
 }
 
 /// A journal line of a sweep.
-public typealias SweepJournalEntry = TaskEntry<SweepTask>
+public typealias SweepJournalEntry = TaskEntry<SweepTask, PointResult>

@@ -9,12 +9,22 @@ public protocol MeasurementTask: Codable, Sendable, Hashable {
   var config: ThreadConfig { get }
 }
 
-/// One journal line: a task and what was measured for it.
-public struct TaskEntry<Task: MeasurementTask>: Codable, Sendable {
-  public var task: Task
-  public var result: PointResult
+/// What a task's measurement records: its order in the run, the measurement, and the paired
+/// comparison with its reference when it had one.
+public protocol MeasuredResult: Codable, Sendable {
+  var sequence: Int { get }
+  var measurement: PointMeasurement { get }
+  var comparison: PairedComparison? { get }
+}
 
-  public init(task: Task, result: PointResult) {
+extension PointResult: MeasuredResult {}
+
+/// One journal line: a task and what was measured for it.
+public struct TaskEntry<Task: MeasurementTask, Result: MeasuredResult>: Codable, Sendable {
+  public var task: Task
+  public var result: Result
+
+  public init(task: Task, result: Result) {
     self.task = task
     self.result = result
   }
@@ -36,13 +46,12 @@ public struct TaskMeasurement: Sendable {
 /// Measures tasks in order under their thread configs, writing each result to the journal as soon
 /// as it is measured and skipping what the journal already holds (resume). Ctrl-C (or SIGTERM/SIGHUP)
 /// stops after the current sample; the unfinished task is dropped, never journaled or used.
-public final class TaskExecutor<Task: MeasurementTask> {
-  let journal: Journal<TaskEntry<Task>>
-  let runner: PointRunner
+public final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
+  let journal: Journal<TaskEntry<Task, Result>>
   let topology: Topology
   let events: EventSink
   /// Every result known so far (journaled earlier or measured now), by task id.
-  public private(set) var results: [String: PointResult]
+  public private(set) var results: [String: Result]
   /// The binding read back for each thread config applied.
   public private(set) var bindings: [ThreadConfig: BindingRecord] = [:]
   /// Tasks measured by this process (not read from the journal).
@@ -52,14 +61,11 @@ public final class TaskExecutor<Task: MeasurementTask> {
   private var nextSequence: Int
 
   /// An executor over `journal` (whose entries count as already measured).
-  public init(
-    journal: Journal<TaskEntry<Task>>, runner: PointRunner, topology: Topology, events: @escaping EventSink
-  ) {
+  public init(journal: Journal<TaskEntry<Task, Result>>, topology: Topology, events: @escaping EventSink) {
     self.journal = journal
-    self.runner = runner
     self.topology = topology
     self.events = events
-    var known: [String: PointResult] = [:]
+    var known: [String: Result] = [:]
     for entry in journal.entries { known[entry.task.id] = entry.result }
     results = known
     nextSequence = (known.values.map(\.sequence).max() ?? -1) + 1
@@ -84,11 +90,13 @@ public final class TaskExecutor<Task: MeasurementTask> {
     return record
   }
 
-  /// Measures every task of `tasks` not yet known, as `describe` says; `phase` (when given) starts a
-  /// progress phase and reports what a resume found. Returns false when interrupted.
+  /// Measures every task of `tasks` not yet known with `measure(task, binding, sequence)`; `phase`
+  /// (when given) starts a progress phase and reports what a resume found. Returns false when
+  /// interrupted.
   @discardableResult
-  public func run(_ tasks: [Task], phase: String?, describe: (Task) throws -> TaskMeasurement) throws -> Bool
-  {
+  public func run(
+    _ tasks: [Task], phase: String?, measure: (Task, BindingRecord, Int) throws -> Result
+  ) throws -> Bool {
     if let phase {
       events(.phase(label: phase, steps: tasks.count))
       let known = tasks.filter { results[$0.id] != nil }.count
@@ -104,15 +112,7 @@ public final class TaskExecutor<Task: MeasurementTask> {
         interrupted = true
         return false
       }
-      let what = try describe(task)
-      let result: PointResult
-      if let reference = what.reference {
-        result = try runner.measure(
-          what.point, pairedWith: reference, sampler: what.sampler, binding: binding, sequence: nextSequence)
-      } else {
-        result = try runner.measure(
-          what.point, sampler: what.sampler, binding: binding, sequence: nextSequence)
-      }
+      let result = try measure(task, binding, nextSequence)
       if result.measurement.stopReason == .interrupted {
         interrupted = true
         return false
@@ -132,5 +132,23 @@ public final class TaskExecutor<Task: MeasurementTask> {
       events(.step(.init(name: task.id, detail: detail, seconds: result.measurement.elapsedSeconds)))
     }
     return true
+  }
+}
+
+extension TaskExecutor where Result == PointResult {
+  /// Measures every task not yet known as `describe` says, with `runner`'s layer programs: alone, or
+  /// paired with the reference when the description has one.
+  @discardableResult
+  public func run(
+    _ tasks: [Task], phase: String?, runner: PointRunner, describe: (Task) throws -> TaskMeasurement
+  ) throws -> Bool {
+    try run(tasks, phase: phase) { task, binding, sequence in
+      let what = try describe(task)
+      if let reference = what.reference {
+        return try runner.measure(
+          what.point, pairedWith: reference, sampler: what.sampler, binding: binding, sequence: sequence)
+      }
+      return try runner.measure(what.point, sampler: what.sampler, binding: binding, sequence: sequence)
+    }
   }
 }

@@ -8,7 +8,8 @@ import Tensors
 ///   statistics move by `momentum` (unbiased variance, as PyTorch does). Backward, from the saved
 ///   μ and 1/√(σ²+ε): dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/√(σ²+ε) · (dy − dβ/M − x̂·dγ/M).
 ///
-/// Per-channel sums accumulate in Double. Every buffer is allocated in `init`; calls do not allocate.
+/// Per-channel sums accumulate in Float per block of rows, then in Double (`ChannelKernels`); the
+/// loops are SIMD. Every buffer is allocated in `init`; calls do not allocate.
 public final class BatchNorm {
   public let channels: Int
   public let epsilon: Float
@@ -26,6 +27,8 @@ public final class BatchNorm {
   private var offset: [Float]
   private var sum: [Double]
   private var sumSquares: [Double]
+  private var blockSum: [Float]
+  private var blockSquares: [Float]
 
   public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
     self.channels = channels
@@ -44,6 +47,8 @@ public final class BatchNorm {
     offset = [Float](repeating: 0, count: channels)
     sum = [Double](repeating: 0, count: channels)
     sumSquares = [Double](repeating: 0, count: channels)
+    blockSum = [Float](repeating: 0, count: channels)
+    blockSquares = [Float](repeating: 0, count: channels)
   }
 
   /// Learnable parameters (γ and β): 2·channels.
@@ -51,36 +56,38 @@ public final class BatchNorm {
 
   private func checkShapes(_ x: Tensor, _ y: Tensor) {
     precondition(x.count == y.count, "BatchNorm: \(x.shape) vs \(y.shape)")
-    precondition(x.rank > 0 && x.shape[x.rank - 1] == channels, "BatchNorm(\(channels)) on \(x.shape)")
+    precondition(x.rank > 0, "BatchNorm on a scalar")
+    precondition(x.shape[x.rank - 1] == channels, "BatchNorm(\(channels)) on \(x.shape)")
   }
 
-  /// Inference form with the running statistics. `x` and `y` may be the same tensor.
-  public func forwardInference(_ x: Tensor, into y: Tensor) {
+  /// Inference form with the running statistics: y = x·scale + shift (+ `residual`), then max(·, 0)
+  /// when `relu` (a ResNet block's BN, residual add and ReLU in one pass over memory). `x` and `y` may
+  /// be the same tensor; `residual` must differ from both.
+  public func forwardInference(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
     checkShapes(x, y)
     for j in 0..<channels {
       scale[j] = gamma.scalars[j] / (runningVariance.scalars[j] + epsilon).squareRoot()
       shift[j] = beta.scalars[j] - runningMean.scalars[j] * scale[j]
     }
-    applyScaleShift(x, y)
+    applyScaleShift(x, y, residual: residual, relu: relu)
   }
 
-  /// Training form: normalises with the batch statistics and updates the running statistics.
-  /// `x` and `y` may be the same tensor only when no backward pass follows.
-  public func forwardTraining(_ x: Tensor, into y: Tensor) {
+  /// Training form: normalises with the batch statistics and updates the running statistics; adds
+  /// `residual` and applies ReLU as `forwardInference` does. `x` and `y` may be the same tensor only
+  /// when no backward pass follows.
+  public func forwardTraining(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
     checkShapes(x, y)
     let c = channels
     let rows = x.count / c
     x.withUnsafeBufferPointer { xp in
       sum.withUnsafeMutableBufferPointer { s in
         sumSquares.withUnsafeMutableBufferPointer { q in
-          s.update(repeating: 0)
-          q.update(repeating: 0)
-          for r in 0..<rows {
-            let base = r * c
-            for j in 0..<c {
-              let v = Double(xp[base + j])
-              s[j] += v
-              q[j] += v * v
+          blockSum.withUnsafeMutableBufferPointer { bs in
+            blockSquares.withUnsafeMutableBufferPointer { bq in
+              ChannelKernels.sums(
+                xp.baseAddress!, rows: rows, channels: c, blockSum: bs.baseAddress!,
+                blockSquares: bq.baseAddress!,
+                sum: s.baseAddress!, squares: q.baseAddress!)
             }
           }
         }
@@ -99,30 +106,41 @@ public final class BatchNorm {
       runningMean[flat: j] = (1 - momentum) * runningMean.scalars[j] + momentum * Float(mu)
       runningVariance[flat: j] = (1 - momentum) * runningVariance.scalars[j] + momentum * Float(unbiased)
     }
-    applyScaleShift(x, y)
+    applyScaleShift(x, y, residual: residual, relu: relu)
   }
 
-  private func applyScaleShift(_ x: Tensor, _ y: Tensor) {
+  /// y = x·scale + shift (+ residual) (then ReLU).
+  private func applyScaleShift(_ x: Tensor, _ y: Tensor, residual: Tensor?, relu: Bool) {
+    if let residual {
+      precondition(residual.count == y.count, "BatchNorm: residual \(residual.shape) vs \(y.shape)")
+      precondition(residual !== y, "BatchNorm: the residual is the output")
+      precondition(residual !== x, "BatchNorm: the residual is the input")
+    }
     let c = channels
     let rows = x.count / c
     scale.withUnsafeBufferPointer { sp in
       shift.withUnsafeBufferPointer { tp in
-        if x === y {
-          y.withUnsafeMutableBufferPointer { p in
-            for r in 0..<rows {
-              let row = p.baseAddress! + r * c
-              for j in 0..<c { row[j] = row[j] * sp[j] + tp[j] }
+        y.withUnsafeMutableBufferPointer { yp in
+          let dst = yp.baseAddress!
+          func run(_ src: UnsafePointer<Float>) {
+            if let residual {
+              residual.withUnsafeBufferPointer { rp in
+                ChannelKernels.affine(
+                  src, dst, residual: rp.baseAddress!, relu: relu, scale: sp.baseAddress!,
+                  shift: tp.baseAddress!,
+                  rows: rows, channels: c)
+              }
+            } else {
+              ChannelKernels.affine(
+                src, dst, residual: nil, relu: relu, scale: sp.baseAddress!, shift: tp.baseAddress!,
+                rows: rows,
+                channels: c)
             }
           }
-          return
-        }
-        x.withUnsafeBufferPointer { xp in
-          y.withUnsafeMutableBufferPointer { yp in
-            for r in 0..<rows {
-              let src = xp.baseAddress! + r * c
-              let dst = yp.baseAddress! + r * c
-              for j in 0..<c { dst[j] = src[j] * sp[j] + tp[j] }
-            }
+          if x === y {
+            run(UnsafePointer(dst))
+          } else {
+            x.withUnsafeBufferPointer { run($0.baseAddress!) }
           }
         }
       }
@@ -131,65 +149,74 @@ public final class BatchNorm {
 
   /// Backward of the training form from its input `x` (unchanged since `forwardTraining`) and dy.
   /// Writes dx, `gammaGradient` and `betaGradient`. `dx` must differ from `x`; it may be `dy`.
-  public func backward(input x: Tensor, gradient dy: Tensor, into dx: Tensor) {
+  ///
+  /// With `reluOutput` (the output y of a forward pass that applied ReLU, no residual), dy is masked
+  /// by y > 0 on the fly: the ReLU's backward pass fused into this one (dy itself is not modified).
+  /// dx = a·dy + b·x + d per channel, with a = γ/σ, b = −γ·dγ/(σ²·M), d = −γ·dβ/(σ·M) − b·μ.
+  public func backward(input x: Tensor, gradient dy: Tensor, into dx: Tensor, reluOutput: Tensor? = nil) {
     checkShapes(x, dy)
     checkShapes(x, dx)
     precondition(x !== dx, "BatchNorm backward cannot overwrite its input")
+    if let reluOutput {
+      precondition(reluOutput.count == x.count, "BatchNorm: mask \(reluOutput.shape) vs \(x.shape)")
+      precondition(reluOutput !== dx, "BatchNorm: the mask is the output")
+    }
     let c = channels
     let rows = x.count / c
-    x.withUnsafeBufferPointer { xp in
-      batchMean.withUnsafeBufferPointer { mu in
-        inverseStd.withUnsafeBufferPointer { inv in
-          sum.withUnsafeMutableBufferPointer { dGamma in
-            sumSquares.withUnsafeMutableBufferPointer { dBeta in
-              dGamma.update(repeating: 0)
-              dBeta.update(repeating: 0)
-              dy.withUnsafeBufferPointer { gp in
-                for r in 0..<rows {
-                  let base = r * c
-                  for j in 0..<c {
-                    let g = Double(gp[base + j])
-                    dGamma[j] += g * Double((xp[base + j] - mu[j]) * inv[j])
-                    dBeta[j] += g
+    func withMask(_ body: (UnsafePointer<Float>?) -> Void) {
+      if let reluOutput {
+        reluOutput.withUnsafeBufferPointer { body($0.baseAddress!) }
+      } else {
+        body(nil)
+      }
+    }
+    x.withUnsafeBufferPointer { xb in
+      let xp = xb.baseAddress!
+      withMask { mask in
+        dy.withUnsafeBufferPointer { gp in
+          batchMean.withUnsafeBufferPointer { mu in
+            inverseStd.withUnsafeBufferPointer { inv in
+              sum.withUnsafeMutableBufferPointer { dGamma in
+                sumSquares.withUnsafeMutableBufferPointer { dBeta in
+                  blockSum.withUnsafeMutableBufferPointer { bg in
+                    blockSquares.withUnsafeMutableBufferPointer { bb in
+                      ChannelKernels.backwardSums(
+                        x: xp, dy: gp.baseAddress!, mask: mask, mean: mu.baseAddress!,
+                        inverseStd: inv.baseAddress!,
+                        rows: rows, channels: c, blockGamma: bg.baseAddress!, blockBeta: bb.baseAddress!,
+                        dGamma: dGamma.baseAddress!, dBeta: dBeta.baseAddress!)
+                    }
                   }
                 }
-              }
-              for j in 0..<c {
-                gammaGradient[flat: j] = Float(dGamma[j])
-                betaGradient[flat: j] = Float(dBeta[j])
               }
             }
           }
         }
-      }
-    }
-    // dx = a·dy + b·x + d per channel, with a = γ/σ, b = −γ·dγ/(σ²·M), d = −γ·dβ/(σ·M) − b·μ.
-    let m = Double(rows)
-    for j in 0..<c {
-      let a = Double(gamma.scalars[j] * inverseStd[j])
-      let b = -a * Double(inverseStd[j]) * Double(gammaGradient.scalars[j]) / m
-      scale[j] = Float(a)
-      shift[j] = Float(b)
-      offset[j] = Float(-a * Double(betaGradient.scalars[j]) / m - b * Double(batchMean[j]))
-    }
-    scale.withUnsafeBufferPointer { a in
-      shift.withUnsafeBufferPointer { b in
-        offset.withUnsafeBufferPointer { d in
-          x.withUnsafeBufferPointer { xp in
-            if dy === dx {
-              dx.withUnsafeMutableBufferPointer { p in
-                for r in 0..<rows {
-                  let base = r * c
-                  for j in 0..<c { p[base + j] = a[j] * p[base + j] + b[j] * xp[base + j] + d[j] }
-                }
+        for j in 0..<c {
+          gammaGradient[flat: j] = Float(sum[j])
+          betaGradient[flat: j] = Float(sumSquares[j])
+        }
+        let m = Double(rows)
+        for j in 0..<c {
+          let a = Double(gamma.scalars[j] * inverseStd[j])
+          let b = -a * Double(inverseStd[j]) * sum[j] / m
+          scale[j] = Float(a)
+          shift[j] = Float(b)
+          offset[j] = Float(-a * sumSquares[j] / m - b * Double(batchMean[j]))
+        }
+        scale.withUnsafeBufferPointer { a in
+          shift.withUnsafeBufferPointer { b in
+            offset.withUnsafeBufferPointer { d in
+              func run(_ g: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+                ChannelKernels.backwardApply(
+                  x: xp, dy: g, mask: mask, a: a.baseAddress!, b: b.baseAddress!, d: d.baseAddress!, out: out,
+                  rows: rows, channels: c)
               }
-              return
-            }
-            dy.withUnsafeBufferPointer { g in
-              dx.withUnsafeMutableBufferPointer { p in
-                for r in 0..<rows {
-                  let base = r * c
-                  for j in 0..<c { p[base + j] = a[j] * g[base + j] + b[j] * xp[base + j] + d[j] }
+              if dy === dx {
+                dx.withUnsafeMutableBufferPointer { run(UnsafePointer($0.baseAddress!), $0.baseAddress!) }
+              } else {
+                dy.withUnsafeBufferPointer { g in
+                  dx.withUnsafeMutableBufferPointer { run(g.baseAddress!, $0.baseAddress!) }
                 }
               }
             }

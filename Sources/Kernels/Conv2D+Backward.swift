@@ -2,8 +2,11 @@ import Geometry
 import Tensors
 
 extension Conv2D {
-  /// dx ← ∂L/∂x given dy = ∂L/∂y (overwrites `dx`). Cost: the forward GEMM's FLOPs plus col2im.
-  public func backwardData(_ dy: Tensor, into dx: Tensor) {
+  /// dx ← ∂L/∂x given dy = ∂L/∂y, overwriting `dx`, or adding to it with `accumulate` (a tensor
+  /// that feeds two consumers, like a residual block's input, gets both gradients without a scratch
+  /// buffer: the GEMM runs with β = 1, or col2im skips zeroing). Cost: the forward GEMM's FLOPs plus
+  /// col2im.
+  public func backwardData(_ dy: Tensor, into dx: Tensor, accumulate: Bool = false) {
     checkShapes(input: dx, output: dy)
     let g = geometry
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
@@ -17,11 +20,11 @@ extension Conv2D {
                 transposeB: true, m: m, n: k, k: n,
                 a: dyp.baseAddress! + group * n, lda: g.outChannels,
                 b: wp.baseAddress! + group * n, ldb: g.outChannels,
-                c: dxp.baseAddress! + group * k, ldc: g.inChannels)
+                beta: accumulate ? 1 : 0, c: dxp.baseAddress! + group * k, ldc: g.inChannels)
             }
             return
           }
-          dxp.update(repeating: 0)
+          if !accumulate { dxp.update(repeating: 0) }
           columnGradient.withUnsafeMutableBufferPointer { cp in
             forEachBlock(of: blockRows) { start, rows in
               for group in 0..<g.groups {

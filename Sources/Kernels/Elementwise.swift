@@ -50,7 +50,7 @@ public enum ReLU {
     y.withUnsafeBufferPointer { yp in
       if dy === dx {
         dx.withUnsafeMutableBufferPointer { p in
-          for i in p.indices where yp[i] <= 0 { p[i] = 0 }
+          ChannelKernels.maskInPlace(p.baseAddress!, by: yp.baseAddress!, count: p.count)
         }
         return
       }
@@ -86,6 +86,23 @@ public enum SGD {
     gradient.withUnsafeBufferPointer { gp in
       weight.withUnsafeMutableBufferPointer { wp in
         BLAS.axpy(count: gp.count, alpha: -learningRate, x: gp.baseAddress!, y: wp.baseAddress!)
+      }
+    }
+  }
+}
+
+extension ResidualAdd {
+  /// The shortcut's share of the backward pass: dx ← dy, or dx += dy with `accumulate` (when the
+  /// shortcut's input already received a gradient from another consumer).
+  public static func backward(gradient dy: Tensor, into dx: Tensor, accumulate: Bool) {
+    precondition(dy.count == dx.count && dy !== dx, "residual backward: \(dy.shape) vs \(dx.shape)")
+    dy.withUnsafeBufferPointer { gp in
+      dx.withUnsafeMutableBufferPointer { dp in
+        if accumulate {
+          BLAS.axpy(count: gp.count, alpha: 1, x: gp.baseAddress!, y: dp.baseAddress!)
+        } else {
+          dp.baseAddress!.update(from: gp.baseAddress!, count: gp.count)
+        }
       }
     }
   }

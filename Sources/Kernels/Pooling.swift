@@ -6,6 +6,9 @@ import Tensors
 public final class MaxPool {
   public let geometry: ConvGeometry
   private var argmax: [Int32]
+  /// `geometry.inputShape` and `outputShape`, stored so shape checks do not build arrays per call.
+  private let inputShape: [Int]
+  private let outputShape: [Int]
 
   /// `geometry` uses `kernel`, `stride`, `padding`; `inChannels` must equal `outChannels`.
   public init(_ geometry: ConvGeometry) throws(KernelError) {
@@ -14,40 +17,49 @@ public final class MaxPool {
       throw KernelError.invalidGeometry(.invalid("max-pool keeps the channel count: \(geometry)"))
     }
     self.geometry = geometry
+    inputShape = geometry.inputShape
+    outputShape = geometry.outputShape
     argmax = [Int32](repeating: 0, count: geometry.outputShape.reduce(1, *))
   }
 
   public func forward(_ x: Tensor, into y: Tensor) {
     let g = geometry
-    precondition(x.shape == g.inputShape && y.shape == g.outputShape, "MaxPool: bad shapes")
+    precondition(x.shape == inputShape, "MaxPool: input \(x.shape) ≠ \(inputShape)")
+    precondition(y.shape == outputShape, "MaxPool: output \(y.shape) ≠ \(outputShape)")
     let c = g.inChannels
-    x.withUnsafeBufferPointer { xp in
-      y.withUnsafeMutableBufferPointer { yp in
-        argmax.withUnsafeMutableBufferPointer { ap in
+    x.withUnsafeBufferPointer { xb in
+      y.withUnsafeMutableBufferPointer { yb in
+        argmax.withUnsafeMutableBufferPointer { ab in
+          let (xp, yp, ap) = (xb.baseAddress!, yb.baseAddress!, ab.baseAddress!)
+          // Per output pixel: the first valid window position initialises the row, the others
+          // compete channel by channel (contiguous in NHWC: SIMD selects, `keepLarger`). Ties keep
+          // the earlier position, as a scan in window order would.
           var out = 0
           for n in 0..<g.batch {
             for oy in 0..<g.outHeight {
+              let y0 = max(oy * g.stride - g.padding, 0)
+              let y1 = min(oy * g.stride - g.padding + g.kernel, g.height)
               for ox in 0..<g.outWidth {
-                for ch in 0..<c {
-                  var best = -Float.infinity
-                  var bestIndex = -1
-                  for ky in 0..<g.kernel {
-                    let iy = oy * g.stride - g.padding + ky
-                    if iy < 0 || iy >= g.height { continue }
-                    for kx in 0..<g.kernel {
-                      let ix = ox * g.stride - g.padding + kx
-                      if ix < 0 || ix >= g.width { continue }
-                      let index = ((n * g.height + iy) * g.width + ix) * c + ch
-                      if xp[index] > best || bestIndex < 0 {
-                        best = xp[index]
-                        bestIndex = index
-                      }
+                let x0 = max(ox * g.stride - g.padding, 0)
+                let x1 = min(ox * g.stride - g.padding + g.kernel, g.width)
+                let best = yp + out
+                let index = ap + out
+                var first = true
+                for iy in y0..<y1 {
+                  for ix in x0..<x1 {
+                    let base = ((n * g.height + iy) * g.width + ix) * c
+                    let row = xp + base
+                    let offset = Int32(truncatingIfNeeded: base)
+                    if first {
+                      best.update(from: row, count: c)
+                      for ch in 0..<c { index[ch] = offset &+ Int32(truncatingIfNeeded: ch) }
+                      first = false
+                    } else {
+                      Self.keepLarger(row, best, index, channels: c, offset: offset)
                     }
                   }
-                  yp[out] = best
-                  ap[out] = Int32(bestIndex)
-                  out += 1
                 }
+                out += c
               }
             }
           }
@@ -56,10 +68,41 @@ public final class MaxPool {
     }
   }
 
+  /// best[ch] = max(best[ch], row[ch]), recording `offset + ch` in index[ch] where row wins; 16
+  /// channels at a time with SIMD selects (the compiler cannot prove the buffers apart to vectorise
+  /// the scalar loop), the rest one by one.
+  @inline(__always)
+  static func keepLarger(
+    _ row: UnsafePointer<Float>, _ best: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>,
+    channels c: Int, offset: Int32
+  ) {
+    var ch = 0
+    let lanes = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    while ch + 16 <= c {
+      let value = UnsafeRawPointer(row + ch).loadUnaligned(as: SIMD16<Float>.self)
+      var largest = UnsafeRawPointer(best + ch).loadUnaligned(as: SIMD16<Float>.self)
+      var winners = UnsafeRawPointer(index + ch).loadUnaligned(as: SIMD16<Int32>.self)
+      let wins = value .> largest
+      largest.replace(with: value, where: wins)
+      winners.replace(with: lanes &+ (offset &+ Int32(truncatingIfNeeded: ch)), where: wins)
+      UnsafeMutableRawPointer(best + ch).storeBytes(of: largest, as: SIMD16<Float>.self)
+      UnsafeMutableRawPointer(index + ch).storeBytes(of: winners, as: SIMD16<Int32>.self)
+      ch += 16
+    }
+    while ch < c {
+      if row[ch] > best[ch] {
+        best[ch] = row[ch]
+        index[ch] = offset &+ Int32(truncatingIfNeeded: ch)
+      }
+      ch += 1
+    }
+  }
+
   /// dx ← scatter of dy to the winning inputs of the last forward pass (overwrites dx).
   public func backward(gradient dy: Tensor, into dx: Tensor) {
     let g = geometry
-    precondition(dy.shape == g.outputShape && dx.shape == g.inputShape, "MaxPool: bad shapes")
+    precondition(dy.shape == outputShape, "MaxPool: gradient \(dy.shape) ≠ \(outputShape)")
+    precondition(dx.shape == inputShape, "MaxPool: input gradient \(dx.shape) ≠ \(inputShape)")
     dy.withUnsafeBufferPointer { gp in
       dx.withUnsafeMutableBufferPointer { dp in
         argmax.withUnsafeBufferPointer { ap in

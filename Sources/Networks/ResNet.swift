@@ -44,32 +44,56 @@ public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringCo
 public struct BatchNormSpec: Hashable, Codable, Sendable {
   public var name: String
   public var channels: Int
+
+  public init(name: String, channels: Int) {
+    self.name = name
+    self.channels = channels
+  }
+
   public var parameterCount: Int { 2 * channels }
 }
 
 /// Every convolution, linear and batch-norm layer of a ResNet at 224×224, in execution order.
-public struct ModelCatalog: Codable, Sendable {
+///
+/// The torchvision v1.5 graph: stem 7×7/2 conv + BN + ReLU + 3×3/2 max-pool; per stage s (0…3)
+/// bottlenecks of width w = base·2^s (1×1 reduce, 3×3 with the stage's stride on the first block,
+/// 1×1 expand to 4w, a 1×1 downsample shortcut on each stage's first block); global average pool; fc.
+public struct ModelCatalog: Codable, Sendable, Equatable {
   public var model: ResNetModel
   public var imageSize: Int
+  /// Bottlenecks per stage (the model's, or a smaller test network's).
+  public var blocks: [Int]
+  /// Stem output channels and first-stage width (64 in ResNets).
+  public var baseWidth: Int
+  /// Classifier outputs (1000 for ImageNet).
+  public var classes: Int
   public var layers: [LayerSpec]
   public var batchNorms: [BatchNormSpec]
 
   /// Builds the catalog of `model` for square `imageSize` inputs (224 in the paper).
-  public init(_ model: ResNetModel, imageSize: Int = 224) {
+  ///
+  /// `blocks`, `baseWidth` and `classes` override the model's for small test networks with the same
+  /// graph (e.g. one bottleneck per stage, width 8, 10 classes, 32×32 images).
+  public init(
+    _ model: ResNetModel, imageSize: Int = 224, blocks: [Int]? = nil, baseWidth: Int = 64, classes: Int = 1000
+  ) {
     self.model = model
     self.imageSize = imageSize
+    self.blocks = blocks ?? model.blocks
+    self.baseWidth = baseWidth
+    self.classes = classes
     var layers: [LayerSpec] = []
     var norms: [BatchNormSpec] = []
     let stem = LayerSpec(
-      name: "conv1", kind: .convolution, role: .stem, inChannels: 3, outChannels: 64, kernel: 7,
+      name: "conv1", kind: .convolution, role: .stem, inChannels: 3, outChannels: baseWidth, kernel: 7,
       stride: 2, padding: 3, inputHeight: imageSize, inputWidth: imageSize)
     layers.append(stem)
-    norms.append(BatchNormSpec(name: "bn1", channels: 64))
+    norms.append(BatchNormSpec(name: "bn1", channels: baseWidth))
     // Max-pool 3×3 stride 2 padding 1.
     var size = ConvShape.outputExtent(input: stem.outputHeight, kernel: 3, stride: 2, padding: 1)
-    var inChannels = 64
-    for (stage, count) in model.blocks.enumerated() {
-      let width = 64 << stage
+    var inChannels = baseWidth
+    for (stage, count) in self.blocks.enumerated() {
+      let width = baseWidth << stage
       let outChannels = width * 4
       for block in 0..<count {
         let prefix = "layer\(stage + 1).\(block)"
@@ -102,7 +126,7 @@ public struct ModelCatalog: Codable, Sendable {
     }
     layers.append(
       LayerSpec(
-        name: "fc", kind: .linear, role: .classifier, inChannels: inChannels, outChannels: 1000,
+        name: "fc", kind: .linear, role: .classifier, inChannels: inChannels, outChannels: classes,
         bias: true, inputHeight: 1, inputWidth: 1))
     self.layers = layers
     self.batchNorms = norms

@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import Programs
 import Results
 
 /// `lrd-bench kernels`: per distinct layer shape, kernel GFLOP/s as a fraction of the machine's peak

@@ -35,18 +35,7 @@ public enum TimeReport {
           ? "" : " (CI target ±\(Format.percent(r.sampler.targetRelativeHalfWidth, digits: 1)) not reached)"))
     lines.append("  \(Format.fixed(p.gflops, 1)) GFLOP/s, \(Format.fixed(p.imagesPerSecond, 1)) images/s")
     lines.append("")
-    lines.append("Counters (per call, all threads):")
-    for counter in m.counters {
-      let value = counter.perCall.map { Format.fixed($0, $0 < 100 ? 3 : 0) + " \(counter.availability.unit)" }
-      lines.append(
-        "  \(counter.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value ?? counter.availability.summary)"
-      )
-    }
-    lines.append(
-      "  getrusage: \(Format.fixed(m.usage.pageFaultsPerCall, 3)) page faults, "
-        + "\(Format.fixed(m.usage.contextSwitchesPerCall, 3)) context switches, CPU utilisation \(Format.fixed(m.cpuUtilisation, 2))"
-        + (m.usage.allocationsPerCall.map { ", \(Format.fixed($0, 2)) heap allocations per call" } ?? "")
-    )
+    lines += counterLines(m, per: "call")
     if m.pageFaults { lines.append("  warning: the timed region page-faults; the timing is suspect") }
     for metric in r.derived {
       lines.append("  \(metric.name): \(Format.fixed(metric.value, 3)) \(metric.unit)")
@@ -67,6 +56,22 @@ public enum TimeReport {
           + f.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// "Counters (per call, all threads):", one line per counter, then getrusage's figures.
+  static func counterLines(_ m: PointMeasurement, per unit: String) -> [String] {
+    var lines = ["Counters (per \(unit), all threads):"]
+    for counter in m.counters {
+      let value = counter.perCall.map { Format.fixed($0, $0 < 100 ? 3 : 0) + " \(counter.availability.unit)" }
+      lines.append(
+        "  \(counter.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value ?? counter.availability.summary)"
+      )
+    }
+    lines.append(
+      "  getrusage: \(Format.fixed(m.usage.pageFaultsPerCall, 3)) page faults, "
+        + "\(Format.fixed(m.usage.contextSwitchesPerCall, 3)) context switches, CPU utilisation \(Format.fixed(m.cpuUtilisation, 2))"
+        + (m.usage.allocationsPerCall.map { ", \(Format.fixed($0, 2)) heap allocations per \(unit)" } ?? ""))
+    return lines
   }
 
   public static func json(_ r: PointTimingResult) throws -> String {

@@ -51,6 +51,12 @@ public final class Journal<Entry: Codable> {
       throw .io(path: path, operation: "open the journal", errno: .ioError)
     }
     descriptor = fd
+    // A device or FIFO would read forever (/dev/zero, /dev/full) or block: a journal is a file.
+    var status = stat()
+    guard fstat(fd.rawValue, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+      try? fd.close()
+      throw .corrupt(path: path, reason: "not a regular file; give a directory on a file system")
+    }
     var content: [UInt8]
     do {
       content = try Self.readAll(fd)

@@ -49,8 +49,8 @@ public final class RunDirectory {
 
   deinit { try? lock?.close() }
 
-  /// Creates a new run directory for `plan` at `path`, or at `results/<kind>s/<name>-<UTC time>`
-  /// when `path` is nil, writes `run.json` and the plan, and locks it.
+  /// Creates a new run directory for `plan` at `path`, or at `results/<kind, plural>/<name>-<UTC time>`
+  /// (results/sweeps, results/ranks, results/branches, …) when `path` is nil, writes `run.json` and the plan, and locks it.
   public static func create<Plan: Encodable>(
     at path: String?, kind: String, name: String, planFile: String, plan: Plan, option: String = "--out"
   ) throws(ResultsError) -> RunDirectory {
@@ -75,7 +75,7 @@ public final class RunDirectory {
         throw error
       }
     } else {
-      url = try makeUnique(base: "results/\(kind)s/\(name)-\(timestamp())")
+      url = try makeUnique(base: "results/\(kind.hasSuffix("s") ? kind : kind + "s")/\(name)-\(timestamp())")
       lock = try acquireLock(url)
     }
     let directory = RunDirectory(

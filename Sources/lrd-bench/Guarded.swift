@@ -6,6 +6,7 @@ import Harness
 import Kernels
 import Networks
 import Profiling
+import Programs
 import Results
 
 /// Runs a command body, turning errors into a one-line message on stderr and an exit code: bad input
@@ -28,7 +29,7 @@ func guarded(_ body: () throws -> Void) throws {
 func isBadInput(_ error: any Error) -> Bool {
   switch error {
   case is CatalogError, is DecompositionError, is ThreadConfigError, is SamplerError, is KernelError,
-    is GeometryError, is BLASCoreError:
+    is GeometryError, is BLASCoreError, is ProgramError:
     return true
   case CounterError.unknownEvent:
     return true

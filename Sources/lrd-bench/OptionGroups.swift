@@ -4,6 +4,7 @@ import Foundation
 import Harness
 import Networks
 import Profiling
+import Programs
 
 /// Each option group lists the names of the options the user gave, so `--resume` can refuse them
 /// (the saved plan decides) instead of ignoring them silently.

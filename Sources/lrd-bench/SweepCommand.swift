@@ -4,6 +4,7 @@ import Foundation
 import Harness
 import Networks
 import Profiling
+import Programs
 import Reports
 import Results
 

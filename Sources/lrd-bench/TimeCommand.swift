@@ -3,6 +3,7 @@ import Decomposition
 import Harness
 import Networks
 import Profiling
+import Programs
 import Reports
 
 struct TimeCommand: ParsableCommand {

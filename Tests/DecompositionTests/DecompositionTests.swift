@@ -93,18 +93,20 @@ struct DecompositionTests {
     let d3 = try LayerDecomposer(layer: c3, seed: 15)
     var rng = SplitMix64(seed: 16)
     let x = Tensor(normal: [2, 6, 6, cin], using: &rng)
-    for (r1, r2) in [(width, width), (3, 2)] {
+    for (r1, r2, n) in [(width, width, 1), (3, 2, 1), (4, 2, 2)] {
       let merged = try MergedBottleneck(
-        conv1: (c1, d1.weight), conv2: d2, conv3: (c3, d3.weight), r1: r1, r2: r2)
+        conv1: (c1, d1.weight), conv2: d2, conv3: (c3, d3.weight), r1: r1, r2: r2, branches: n)
       let y = try run(merged.layers, on: x)
-      let conv2Prime = try d2.tucker2().reconstruction(r1: r1, r2: r2)
+      // Branched: the core is grouped, and the reference conv2' keeps only the diagonal core blocks.
+      let conv2Prime = try d2.tucker2().reconstruction(r1: r1, r2: r2, branches: n)
       let reference = try run(
         [
           FactorLayer(spec: c1, weight: d1.weight), FactorLayer(spec: c2, weight: conv2Prime),
           FactorLayer(spec: c3, weight: d3.weight),
         ], on: x)
-      #expect(y.relativeError(to: reference) < 1e-4, "r = \(r1),\(r2)")
+      #expect(y.relativeError(to: reference) < 1e-4, "r = \(r1),\(r2), \(n) branches")
       #expect(merged.layers.map(\.spec.outChannels) == [r1, r2, 4 * width])
+      #expect(merged.core.spec.groups == n)
     }
   }
 }

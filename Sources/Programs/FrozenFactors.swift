@@ -10,7 +10,7 @@ public enum FrozenFactors: Codable, Sendable, Hashable, CustomStringConvertible 
   case indices([Int])
 
   /// Parses "none", "paper" or a comma list of factor indices such as "0,2".
-  public init(parsing text: String) throws(HarnessError) {
+  public init(parsing text: String) throws(ProgramError) {
     switch text.lowercased() {
     case "none", "": self = .none
     case "paper": self = .paper

@@ -17,16 +17,16 @@ public final class LayerProgram {
   public let frozen: Set<Int>
   /// `frozen` as a per-factor flag array (no hashing in `run`).
   let isFrozen: [Bool]
-  let kernels: [Conv2D]
+  public let kernels: [Conv2D]
   /// activations[i] is the input of factor i; the last is the layer output.
-  let activations: [Tensor]
+  public let activations: [Tensor]
   /// gradients[i] is ∂L/∂activations[i].
-  let gradients: [Tensor]
+  public let gradients: [Tensor]
   let learningRate: Float = 1e-4
 
   public init(
     _ decomposed: DecomposedLayer, batch: Int, mode: Mode, frozen: FrozenFactors = .none, seed: UInt64 = 1
-  ) throws(HarnessError) {
+  ) throws(ProgramError) {
     self.decomposed = decomposed
     self.batch = batch
     self.mode = mode

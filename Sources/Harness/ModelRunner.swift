@@ -1,0 +1,117 @@
+import Decomposition
+import Networks
+import Profiling
+import Programs
+
+/// Builds and measures whole-network points. Each model's original weights (and their SVDs / HOSVDs)
+/// are made once and shared by every variant; the original network's program is kept per batch and
+/// mode for paired measurements, variants are built per point and released after it (a training
+/// program of ResNet-50 at batch 8 holds about 2 GB).
+public final class ModelRunner {
+  let events: [String]
+  private var weights: [ResNetModel: NetworkWeights] = [:]
+  private var originals: [ModelSpec: NetworkProgram] = [:]
+  private var loadedRanks: [String: [String: Factorization]] = [:]
+
+  /// A runner counting `events` on every thread of each measurement.
+  public init(events: [String]) {
+    self.events = events
+  }
+
+  /// The original weights of `model`.
+  public func weights(for model: ResNetModel) -> NetworkWeights {
+    if let cached = weights[model] { return cached }
+    let made = NetworkWeights(catalog: ModelCatalog(model))
+    weights[model] = made
+    return made
+  }
+
+  /// The plan of `spec` (loading `optimized:DIR` ranks under `spec.policy` once per directory).
+  public func plan(for spec: ModelSpec) throws -> NetworkPlan {
+    var ranks: [String: Factorization]?
+    if case .optimized(let directory) = spec.variant.ranks {
+      let key = "\(spec.model)|\(directory)|\(spec.policy)"
+      if loadedRanks[key] == nil {
+        loadedRanks[key] = try OptimizedRanks.load(directory, model: spec.model, policy: spec.policy)
+      }
+      ranks = loadedRanks[key]
+    }
+    return try NetworkPlan(
+      catalog: ModelCatalog(spec.model), variant: spec.variant, ratio: spec.ratio, optimizedRanks: ranks)
+  }
+
+  /// Refuses a point whose program (with the original's, when paired) would not fit in memory.
+  public func checkMemory(_ spec: ModelSpec, paired: Bool) throws {
+    var bytes = MemoryEstimate.network(try plan(for: spec), batch: spec.batch, mode: spec.mode)
+    if paired && originals[spec.original] == nil {
+      bytes += MemoryEstimate.network(try plan(for: spec.original), batch: spec.batch, mode: spec.mode)
+    }
+    try MemoryEstimate.check(
+      bytes, for: "\(spec.model) \(spec.variant) at batch \(spec.batch) (\(spec.mode))",
+      hint: "use a smaller --batch")
+  }
+
+  /// The runnable program of `spec` (built now; the original's is cached).
+  public func program(for spec: ModelSpec) throws -> NetworkProgram {
+    let isOriginal = spec.variant == .original
+    if isOriginal, let cached = originals[spec] { return cached }
+    let program = try NetworkProgram(
+      plan: try plan(for: spec), weights: weights(for: spec.model), batch: spec.batch, mode: spec.mode)
+    if isOriginal { originals[spec] = program }
+    return program
+  }
+
+  /// Drops the cached original programs (between models of a study, to free their memory).
+  public func releasePrograms() {
+    originals.removeAll()
+  }
+
+  func sampler(_ configuration: SamplerConfiguration, orderSeed: UInt64) -> Sampler {
+    Sampler(
+      configuration: configuration, counters: events.isEmpty ? nil : CounterSet(events: events), flusher: nil,
+      orderSeed: orderSeed)
+  }
+
+  /// Measures `spec` alone with the current binding.
+  public func measure(_ spec: ModelSpec, sampler configuration: SamplerConfiguration, sequence: Int) throws
+    -> ModelResult
+  {
+    let program = try program(for: spec)
+    program.run()
+    let measurement = sampler(configuration, orderSeed: UInt64(sequence)).measure { program.run() }
+    return ModelResult(
+      spec: spec, sequence: sequence, measurement: measurement, pairedReference: nil, comparison: nil,
+      counts: NetworkCounts(plan: program.plan, program: program))
+  }
+
+  /// Measures `spec` interleaved with the original network (balanced order) and returns its result
+  /// carrying the original's measurement and the paired comparison original → `spec`.
+  public func measure(
+    pairedWithOriginal spec: ModelSpec, sampler configuration: SamplerConfiguration, sequence: Int
+  ) throws -> ModelResult {
+    let original = try program(for: spec.original)
+    let candidate = try program(for: spec)
+    let outcome = sampler(configuration, orderSeed: UInt64(sequence)).measurePaired(
+      baseline: { original.run() }, candidate: { candidate.run() })
+    return ModelResult(
+      spec: spec, sequence: sequence, measurement: outcome.candidate, pairedReference: outcome.baseline,
+      comparison: outcome.comparison, counts: NetworkCounts(plan: candidate.plan, program: candidate))
+  }
+
+  /// ‖y − y₀‖/‖y₀‖ of the network's logits against the original's on the same batch (inference,
+  /// batch-norm running statistics), or 0 for the original.
+  public func outputError(_ spec: ModelSpec, batch: Int) throws -> Double {
+    guard spec.variant.isDecomposed else { return 0 }
+    var inference = spec
+    inference.mode = .inference
+    inference.batch = batch
+    let original = try NetworkProgram(
+      plan: try plan(for: inference.original), weights: weights(for: spec.model), batch: batch,
+      mode: .inference)
+    original.run()
+    let variant = try NetworkProgram(
+      plan: try plan(for: inference), weights: weights(for: spec.model), batch: batch, mode: .inference)
+    variant.run()
+    return variant.output.relativeError(to: original.output)
+  }
+}

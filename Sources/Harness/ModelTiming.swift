@@ -1,0 +1,81 @@
+import Networks
+import Profiling
+import Programs
+
+/// The result of `lrd-bench model`: one whole-network point, where its time goes, and the machine's
+/// peak measured around it.
+public struct ModelTimingResult: Codable, Sendable {
+  public static let schemaVersion = "lrd-bench/model@1"
+  public var schema = ModelTimingResult.schemaVersion
+  public var point: ModelResult
+  public var sampler: SamplerConfiguration
+  public var binding: BindingRecord
+  public var derived: [DerivedMetric]
+  public var fingerprint: MachineFingerprint
+  /// A 2048³ sgemm on the same threads, before and after the network.
+  public var peak: [SGEMMRate]
+  public var breakdown: OperationBreakdown
+  /// ‖y − y₀‖/‖y₀‖ of the logits against the original network on one batch (inference).
+  public var outputError: Double
+  /// Seconds to decompose the weights and build the program (once, before timing).
+  public var buildSeconds: Double
+  /// What the reader needs to interpret the figures (the stem is kept, layer counts, …).
+  public var notes: [String]
+
+  /// Network FLOPs per second ÷ the better of the two sgemm rates.
+  public var fractionOfPeak: Double { point.gflops / (peak.map(\.gflops).max() ?? .nan) }
+}
+
+public enum ModelTiming {
+  /// Builds `spec`'s network, measures it with `sampler` on its thread config, profiles `profileSteps`
+  /// steps by operation kind, and measures the peak sgemm before and after.
+  public static func run(
+    _ spec: ModelSpec, sampler: SamplerConfiguration, events: [String], topology: Topology, profileSteps: Int
+  ) throws -> ModelTimingResult {
+    let runner = ModelRunner(events: events)
+    try runner.checkMemory(spec, paired: false)
+    let fingerprint = MachineFingerprint.capture(topology: topology.summary)
+    let binding = try topology.apply(spec.threads)
+    let before = PeakSGEMM.measure(threads: spec.threads.threads)
+    let buildStart = MonotonicClock.now()
+    let program = try runner.program(for: spec)
+    program.run()
+    let buildSeconds = MonotonicClock.seconds(since: buildStart)
+    let point = try runner.measure(spec, sampler: sampler, sequence: 0)
+    let breakdown = program.profile(steps: profileSteps) { MonotonicClock.now() }
+    let after = PeakSGEMM.measure(threads: spec.threads.threads)
+    let outputError = try runner.outputError(spec, batch: min(spec.batch, 2))
+    return ModelTimingResult(
+      point: point, sampler: sampler, binding: binding,
+      derived: DerivedMetrics.compute(
+        counters: point.measurement.counters, secondsPerCall: point.seconds,
+        flopsPerCall: point.counts.flopsPerStep),
+      fingerprint: fingerprint.finished(), peak: [before, after], breakdown: breakdown,
+      outputError: outputError, buildSeconds: buildSeconds, notes: notes(program.plan))
+  }
+
+  /// The report notes for a plan: what vanilla LRD keeps, how layers are counted.
+  public static func notes(_ plan: NetworkPlan) -> [String] {
+    var notes: [String] = []
+    if plan.variant.isDecomposed {
+      notes.append(
+        "The stem convolution (conv1, 7×7) is kept original in every decomposed variant; bottleneck 1×1 "
+          + "convolutions\(plan.variant.merged ? " outside merged blocks" : ""), downsample shortcuts and fc are "
+          + "SVD-decomposed and 3×3 convolutions Tucker-2-decomposed (DESIGN.md \"Vanilla LRD of a model\").")
+    }
+    if plan.variant.merged {
+      notes.append(
+        "Merged blocks run three convolutions (conv1' = conv1·U_in, the Tucker-2 core, conv3' = U_outᵀ·conv3) "
+          + "with BN1/BN2 narrowed to r1/r2 channels; fc is SVD-decomposed, so the count is one above the "
+          + "original's.")
+    }
+    if !plan.originalBlocks.isEmpty && plan.variant.isDecomposed {
+      notes.append(
+        "Optimized ranks kept conv2 original (ORG) in: \(plan.originalBlocks.joined(separator: ", ")).")
+    }
+    notes.append(
+      "Layers are counted as the paper counts them: weight layers on the main path (the stem, every factor "
+        + "of the bottleneck convolutions, every factor of fc), downsample shortcuts excluded.")
+    return notes
+  }
+}

@@ -1,0 +1,192 @@
+import Decomposition
+import Networks
+
+/// One weight layer of a network plan: the layer (catalog shape, or a merged block's narrowed shape),
+/// how it is computed, and which of its factors are frozen in training.
+public struct PlannedLayer: Codable, Sendable, Equatable {
+  public var layer: LayerSpec
+  public var factorization: Factorization
+  /// Frozen factor indices (execution order); empty unless the variant is `frozen`.
+  public var frozen: [Int]
+
+  public init(layer: LayerSpec, factorization: Factorization, frozen: [Int] = []) {
+    self.layer = layer
+    self.factorization = factorization
+    self.frozen = frozen
+  }
+
+  public var cost: FactorizationCost { FactorizationCost(layer, factorization) }
+  /// Channels of the layer's output (the following batch norm's width).
+  public var outChannels: Int { layer.outChannels }
+}
+
+/// The ranks a merged bottleneck was built with (its Tucker-2 conv2's, rounded to the branches).
+public struct MergeRanks: Codable, Sendable, Equatable {
+  public var r1: Int
+  public var r2: Int
+  public var branches: Int
+}
+
+/// One bottleneck of a network plan: the main path (conv1, conv2, conv3, each followed by a batch
+/// norm), the optional downsample shortcut, and the merge ranks when the block is merged (then the
+/// main layers are the merged conv1', core and conv3', each `original`).
+public struct PlannedBlock: Codable, Sendable, Equatable {
+  public var name: String
+  public var main: [PlannedLayer]
+  public var downsample: PlannedLayer?
+  public var merged: MergeRanks?
+}
+
+/// A whole network as a variant builds it: every layer's factorization (DESIGN.md "Vanilla LRD of a
+/// model"; paper §2), with the counts the paper reports.
+///
+/// Layer count is the paper's: weight layers on the main path (stem, every factor of the bottleneck
+/// convolutions, every factor of fc), downsample shortcuts excluded. Parameters include batch norm
+/// (γ and β); FLOPs are 2 × multiply-adds of every convolution and linear factor, per image.
+public struct NetworkPlan: Codable, Sendable, Equatable {
+  public var catalog: ModelCatalog
+  public var variant: NetworkVariant
+  /// Compression ratio α of `lrd` (and of the layers `optimized` does not name).
+  public var ratio: Double
+  public var stem: PlannedLayer
+  public var blocks: [PlannedBlock]
+  public var fc: PlannedLayer
+
+  /// Builds the plan of `variant` over `catalog`. `optimizedRanks` maps layer names to their chosen
+  /// factorization (`.original` for ORG) and is required for `optimized:DIR`; a bottleneck layer,
+  /// downsample or fc it does not name is an error naming the layer.
+  public init(
+    catalog: ModelCatalog, variant: NetworkVariant, ratio: Double = 2,
+    optimizedRanks: [String: Factorization]? = nil
+  ) throws(ProgramError) {
+    self.catalog = catalog
+    self.variant = variant
+    self.ratio = ratio
+    guard ratio > 1, ratio.isFinite else {
+      throw .invalidOption("--ratio must be greater than 1 (parameters ÷ α), got \(ratio)")
+    }
+    if case .optimized(let directory) = variant.ranks, optimizedRanks == nil {
+      throw .ranks("optimized:\(directory): no ranks were loaded")
+    }
+    func base(_ layer: LayerSpec) throws(ProgramError) -> Factorization {
+      switch variant.ranks {
+      case .original:
+        return .original
+      case .alpha:
+        do {
+          return try RankSelection.factorization(for: layer, ratio: ratio)
+        } catch {
+          throw .invalidOption("\(layer.name): \(error)")
+        }
+      case .optimized(let directory):
+        guard let chosen = optimizedRanks?[layer.name] else {
+          throw .ranks(
+            "optimized:\(directory) has no rank for \(layer.name) (\(layer.shapeDescription)); "
+              + "run lrd-bench ranks over every layer of \(catalog.model) (no --filter) and pass that directory"
+          )
+        }
+        return chosen
+      }
+    }
+    func branch(_ f: Factorization, _ layer: LayerSpec) throws(ProgramError) -> Factorization {
+      let n = variant.branches
+      guard n > 1, case .tucker2(let r1, let r2) = f else { return f }
+      let (b1, b2) = (r1 / n * n, r2 / n * n)
+      guard b1 >= n, b2 >= n else {
+        throw .invalidOption(
+          "branched:\(n) leaves no rank for \(layer.name) (r1 = \(r1), r2 = \(r2)); use at most \(min(r1, r2)) branches"
+        )
+      }
+      return .branched(r1: b1, r2: b2, branches: n)
+    }
+    func planned(_ layer: LayerSpec) throws(ProgramError) -> PlannedLayer {
+      let f = try branch(try base(layer), layer)
+      do {
+        try f.validate(for: layer)
+      } catch {
+        throw .ranks("\(layer.name): \(error)")
+      }
+      let count = f.factorShapes(of: layer).count
+      let frozen = variant.frozen ? FrozenFactors.paper.indices(factorCount: count).sorted() : []
+      return PlannedLayer(layer: layer, factorization: f, frozen: frozen)
+    }
+    var byName: [String: LayerSpec] = [:]
+    for layer in catalog.layers { byName[layer.name] = layer }
+    guard let stemLayer = catalog.layers.first(where: { $0.role == .stem }),
+      let fcLayer = catalog.layers.first(where: { $0.role == .classifier })
+    else { throw .invalidOption("the catalog has no stem or classifier") }
+    stem = PlannedLayer(layer: stemLayer, factorization: .original)
+    fc = try planned(fcLayer)
+    var blocks: [PlannedBlock] = []
+    for (stage, count) in catalog.blocks.enumerated() {
+      for index in 0..<count {
+        let name = "layer\(stage + 1).\(index)"
+        let convs = (1...3).map { byName["\(name).conv\($0)"]! }
+        let downsample = try byName["\(name).downsample.0"].map { (layer) throws(ProgramError) in
+          try planned(layer)
+        }
+        if variant.merged {
+          blocks.append(try Self.mergedBlock(name, convs, downsample, core: try planned(convs[1])))
+        } else {
+          var main: [PlannedLayer] = []
+          for conv in convs { main.append(try planned(conv)) }
+          blocks.append(PlannedBlock(name: name, main: main, downsample: downsample, merged: nil))
+        }
+      }
+    }
+    self.blocks = blocks
+  }
+
+  /// A merged bottleneck from conv2's planned factorization (ORG keeps the whole block original).
+  static func mergedBlock(
+    _ name: String, _ convs: [LayerSpec], _ downsample: PlannedLayer?, core: PlannedLayer
+  ) throws(ProgramError) -> PlannedBlock {
+    let ranks: MergeRanks
+    switch core.factorization {
+    case .tucker2(let r1, let r2): ranks = MergeRanks(r1: r1, r2: r2, branches: 1)
+    case .branched(let r1, let r2, let n): ranks = MergeRanks(r1: r1, r2: r2, branches: n)
+    default:
+      return PlannedBlock(
+        name: name, main: convs.map { PlannedLayer(layer: $0, factorization: .original) },
+        downsample: downsample, merged: nil)
+    }
+    let shapes = MergedBottleneck.shapes(
+      conv1: convs[0], conv2: convs[1], conv3: convs[2], r1: ranks.r1, r2: ranks.r2, branches: ranks.branches)
+    return PlannedBlock(
+      name: name, main: shapes.map { PlannedLayer(layer: $0, factorization: .original) },
+      downsample: downsample, merged: ranks)
+  }
+
+  /// Every weight layer in execution order (stem, each block's main path then downsample, fc).
+  public var layers: [PlannedLayer] {
+    [stem] + blocks.flatMap { $0.main + ($0.downsample.map { [$0] } ?? []) } + [fc]
+  }
+
+  /// Weight layers on the main path, counted as the paper counts them (every factor; no downsample).
+  public var layerCount: Int {
+    stem.cost.layerCount + blocks.reduce(0) { $0 + $1.main.reduce(0) { $0 + $1.cost.layerCount } }
+      + fc.cost.layerCount
+  }
+
+  /// Channels of every batch norm (stem, three per block, one per downsample).
+  public var batchNormChannels: [Int] {
+    [stem.outChannels]
+      + blocks.flatMap { $0.main.map(\.outChannels) + ($0.downsample.map { [$0.outChannels] } ?? []) }
+  }
+
+  /// Parameters: every factor's weights and bias plus batch norm's γ and β.
+  public var parameterCount: Int {
+    layers.reduce(0) { $0 + $1.cost.parameters } + 2 * batchNormChannels.reduce(0, +)
+  }
+
+  /// Multiply-adds of every convolution and linear factor for one image.
+  public var macsPerImage: Int { layers.reduce(0) { $0 + $1.cost.macsPerImage } }
+
+  /// FLOPs for one image (2 × multiply-adds).
+  public var flopsPerImage: Int { 2 * macsPerImage }
+
+  /// Bottlenecks whose conv2 was kept original (optimized ORG).
+  public var originalBlocks: [String] {
+    blocks.filter { $0.main[1].factorization == .original && $0.merged == nil }.map(\.name)
+  }
+}

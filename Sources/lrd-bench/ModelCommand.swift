@@ -1,0 +1,82 @@
+import ArgumentParser
+import Harness
+import Profiling
+import Programs
+import Reports
+
+struct ModelCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "model",
+    abstract:
+      "Measure a whole network as one variant: time per step, images/s, % of peak, where the time goes.",
+    discussion: """
+      Builds ResNet-50/101/152 (torchvision v1.5 graph, NHWC, random He weights seeded per layer) as a variant of the paper's techniques and times one step: a forward pass (inference, batch norm with running statistics) or forward, softmax cross-entropy on random labels, backward and an SGD update (training). Prints the time per step with its 95% CI, images/s, parameters, FLOPs, the paper's layer count, the output's relative error against the original network on one batch, GFLOP/s against a 2048³ sgemm on the same threads (measured before and after), the share of each operation kind, counters and the machine fingerprint.
+
+      Variants: \(NetworkVariant.forms). lrd is vanilla LRD at --ratio (bottleneck 1×1, downsample and fc by SVD; 3×3 by Tucker-2; the stem kept original). optimized:DIR takes each layer's rank or ORG from a finished `lrd-bench ranks` run, under --policy.
+
+      Defaults here: --variant lrd, --mode inference, --batch 8, --threads all cores, --budget 10 s, --profile-steps 2, --events perf::TASK-CLOCK,perf::PAGE-FAULTS,perf::CONTEXT-SWITCHES.
+      """)
+
+  @OptionGroup var model: ModelOption
+
+  @Option(help: "Network variant (default lrd): \(NetworkVariant.forms).")
+  var variant: String?
+
+  @Option(parsing: .unconditional, help: "Compression ratio α of lrd layers (default 2).")
+  var ratio: Double?
+
+  @Option(help: "Which ranks optimized:DIR uses (default robust).")
+  var policy: Choice<RankPolicy>?
+
+  @OptionGroup var workload: WorkloadOptions
+  @OptionGroup var threads: ThreadOptions
+  @OptionGroup var measurement: MeasurementOptions
+
+  @Option(
+    name: .customLong("profile-steps"), parsing: .unconditional,
+    help: "Steps profiled by operation kind after timing, 1…100 (default 2).")
+  var profileSteps: Int?
+
+  @OptionGroup var blasCore: BLASCoreOptions
+
+  @Option(help: "Output format.")
+  var format: TextFormat = .text
+
+  /// Events counted by default for whole networks (software events; hardware ones when asked).
+  static let defaultEvents = ["perf::TASK-CLOCK", "perf::PAGE-FAULTS", "perf::CONTEXT-SWITCHES"]
+
+  func run() throws {
+    try guarded {
+      let topology = try Topology()
+      let (batch, mode) = try workload.resolve()
+      let spec = ModelSpec(
+        model: model.resolved, variant: try NetworkVariant(parsing: variant ?? "lrd"), ratio: ratio ?? 2,
+        policy: policy?.value ?? .robust, batch: batch, mode: mode,
+        threads: try threads.single(cores: topology.summary.coreCount, command: "model"))
+      let sampler = try measurement.configuration(defaultBudget: 10)
+      guard sampler.cache == .warm else {
+        throw HarnessError.invalidOption(
+          "--cache cold is not available for whole networks (a network is far larger than the caches); drop it"
+        )
+      }
+      let steps = profileSteps ?? 2
+      guard (1...100).contains(steps) else {
+        throw HarnessError.invalidOption("--profile-steps must be within 1…100, got \(steps)")
+      }
+      let events = try measurement.eventList(default: Self.defaultEvents)
+      // Bad input fails here, before the BLAS core check and before anything is allocated.
+      let runner = ModelRunner(events: events)
+      try runner.checkMemory(spec, paired: false)
+      if mode == .inference && spec.variant.frozen {
+        printError(
+          "warning: frozen has no effect in inference mode (nothing is trained); use --mode training")
+      }
+      try blasCore.establish()
+      Interruption.install()
+      let result = try ModelTiming.run(
+        spec, sampler: sampler, events: events, topology: topology, profileSteps: steps)
+      emit(format == .json ? try ModelReport.json(result) : ModelReport.text(result))
+      if result.point.measurement.stopReason == .interrupted { throw ExitCode(130) }
+    }
+  }
+}
