@@ -12,6 +12,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+    .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
   ],
   targets: [
     // C libraries from Debian, one systemLibrary each; every one is imported by exactly one Swift module.
@@ -23,6 +24,8 @@ let package = Package(
       name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
     .systemLibrary(
       name: "CPAPI", pkgConfig: "papi", providers: [.apt(["libpapi-dev"])]),
+    .systemLibrary(
+      name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
     // Linux perf_event_open(2): kernel headers only, no library.
     .systemLibrary(name: "CPerfEvent"),
     // A malloc interposer: counts the process's heap allocations (timed regions, GEMM probes, tests).
@@ -44,7 +47,9 @@ let package = Package(
         "Tensors", "Geometry", "Support", "CHwloc", "CPAPI", "CPerfEvent", "CAllocationCounter",
         .product(name: "OrderedCollections", package: "swift-collections"),
       ]),
-    .target(name: "Results", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+    .target(
+      name: "Results", dependencies: ["Support", .product(name: "SystemPackage", package: "swift-system")]),
+    .target(name: "Store", dependencies: ["CSQLite"]),
     .target(
       name: "Harness",
       dependencies: [
@@ -53,13 +58,21 @@ let package = Package(
         .product(name: "OrderedCollections", package: "swift-collections"),
       ]),
     .target(
+      name: "Suites",
+      dependencies: [
+        "Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results", "Store", "Support",
+        .product(name: "Yams", package: "Yams"),
+      ]),
+    .target(
       name: "Reports",
-      dependencies: ["Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results"]),
+      dependencies: [
+        "Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results", "Store", "Suites",
+      ]),
     .executableTarget(
       name: "lrd-bench",
       dependencies: [
         "Support", "Tensors", "Geometry", "Kernels", "Networks", "Decomposition", "Programs", "Profiling",
-        "Results", "Harness",
+        "Results", "Harness", "Store", "Suites",
         "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -79,6 +92,10 @@ let package = Package(
       dependencies: ["Programs", "Decomposition", "Networks", "Kernels", "Tensors", "CAllocationCounter"]),
     .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Tensors", "Geometry"]),
     .testTarget(name: "ResultsTests", dependencies: ["Results"]),
+    .testTarget(name: "StoreTests", dependencies: ["Store"]),
+    .testTarget(
+      name: "SuitesTests",
+      dependencies: ["Suites", "Store", "Harness", "Profiling", "Programs", "Decomposition"]),
     .testTarget(
       name: "HarnessTests",
       dependencies: [
@@ -86,9 +103,13 @@ let package = Package(
         "CAllocationCounter",
       ]),
     .testTarget(
-      name: "ReportsTests", dependencies: ["Reports", "Harness", "Profiling", "Results"],
+      name: "ReportsTests",
+      dependencies: [
+        "Reports", "Harness", "Profiling", "Programs", "Decomposition", "Results", "Store", "Suites",
+      ],
       exclude: ["Fixtures", "Golden"]),
-    .testTarget(name: "LRDBenchTests", dependencies: ["lrd-bench", "Results", "Harness", "Programs"]),
+    .testTarget(
+      name: "LRDBenchTests", dependencies: ["lrd-bench", "Results", "Harness", "Programs", "Store", "Suites"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -72,13 +72,16 @@ public final class ModelRunner {
       orderSeed: orderSeed)
   }
 
-  /// Measures `spec` alone with the current binding.
-  public func measure(_ spec: ModelSpec, sampler configuration: SamplerConfiguration, sequence: Int) throws
-    -> ModelResult
-  {
+  /// Measures `spec` alone with the current binding; `slowdown` (test-only, see `SlowdownInjection`)
+  /// adds that fraction of each step's time as a busy-wait inside the timed region.
+  public func measure(
+    _ spec: ModelSpec, sampler configuration: SamplerConfiguration, sequence: Int, slowdown: Double = 0
+  ) throws -> ModelResult {
     let program = try program(for: spec)
     program.run()
-    let measurement = sampler(configuration, orderSeed: UInt64(sequence)).measure { program.run() }
+    let measurement = sampler(configuration, orderSeed: UInt64(sequence)).measure {
+      SlowdownInjection.run(slowdown) { program.run() }
+    }
     return ModelResult(
       spec: spec, sequence: sequence, measurement: measurement, pairedReference: nil, comparison: nil,
       counts: NetworkCounts(plan: program.plan, program: program))

@@ -67,12 +67,15 @@ public final class PointRunner {
   }
 
   /// Measures one point with the current binding (the caller applies the thread config).
+  /// `slowdown` (test-only, see `SlowdownInjection`) adds that fraction of each call's time as a
+  /// busy-wait inside the timed region.
   public func measure(
-    _ spec: PointSpec, sampler configuration: SamplerConfiguration, binding: BindingRecord, sequence: Int
+    _ spec: PointSpec, sampler configuration: SamplerConfiguration, binding: BindingRecord, sequence: Int,
+    slowdown: Double = 0
   ) throws -> PointResult {
     let program = try program(for: spec)
     let measurement = sampler(configuration, binding: binding, orderSeed: UInt64(sequence)).measure {
-      program.run()
+      SlowdownInjection.run(slowdown) { program.run() }
     }
     return result(spec, program, measurement, sequence: sequence)
   }

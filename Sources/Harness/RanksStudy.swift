@@ -11,11 +11,15 @@ public struct RanksPlan: Codable, Sendable, Equatable {
   public var filter: String?
   /// Every sweep option but the layer and its ranks.
   public var template: SweepPlan
+  /// When set, each layer's step is ⌈(R − R_min) / ranksPerLayer⌉ instead of the template's, so every
+  /// layer is swept at about this many ranks whatever its size (a quick study).
+  public var ranksPerLayer: Int?
 
-  public init(model: ResNetModel, filter: String?, template: SweepPlan) {
+  public init(model: ResNetModel, filter: String?, template: SweepPlan, ranksPerLayer: Int? = nil) {
     self.model = model
     self.filter = filter
     self.template = template
+    self.ranksPerLayer = ranksPerLayer
   }
 
   /// The catalog layers the study covers.
@@ -26,9 +30,18 @@ public struct RanksPlan: Codable, Sendable, Equatable {
 
   /// One layer's sweep plan.
   public func plan(for layer: LayerSpec) throws -> SweepPlan {
+    var step = template.step
+    if let ranksPerLayer {
+      guard ranksPerLayer >= 1 else {
+        throw HarnessError.invalidOption("--ranks-per-layer must be at least 1, got \(ranksPerLayer)")
+      }
+      let span = try SweepPlan.resolveRanks(layer: layer, ratio: template.ratio, from: nil, to: nil, step: 1)
+      step = max(1, (span.from - span.to + ranksPerLayer - 1) / ranksPerLayer)
+    }
     let ranks = try SweepPlan.resolveRanks(
-      layer: layer, ratio: template.ratio, from: nil, to: nil, step: template.step)
+      layer: layer, ratio: template.ratio, from: nil, to: nil, step: step)
     var plan = template
+    plan.step = step
     plan.layer = layer.name
     plan.from = ranks.from
     plan.to = ranks.to

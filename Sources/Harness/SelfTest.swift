@@ -68,7 +68,7 @@ public enum SelfTest {
     let sampling = Sampler(
       configuration: SamplerConfiguration(minimumSampleSeconds: target, budgetSeconds: 0.3)
     )
-    .measure { _ = spin(seconds: 0.00005) }
+    .measure { _ = SlowdownInjection.spin(seconds: 0.00005) }
     events(.step(.init(name: "sample length", detail: .none, seconds: sampling.elapsedSeconds)))
     // CPU counters cover every thread: task-clock of a multi-threaded sgemm ÷ wall time.
     try topology.apply(ThreadConfig(threads: cores, binding: .compact))
@@ -121,7 +121,7 @@ public enum SelfTest {
           baseline: { program.run() },
           candidate: {
             program.run()
-            _ = spin(seconds: extra)
+            _ = SlowdownInjection.spin(seconds: extra)
           })
         recorded.append(
           RecordedPairs(injected: slowdown, a: outcome.baseline.samples, b: outcome.candidate.samples))
@@ -148,15 +148,5 @@ public enum SelfTest {
       budgetSeconds: budget, aaPairs: pairs, aaCIFlagged: aaCI, aaWilcoxonFlagged: aaWilcoxon,
       injections: injections,
       fingerprint: fingerprint.finished(), recorded: recorded)
-  }
-
-  /// Busy-waits `seconds` on the monotonic clock (an injected slowdown; allocates nothing).
-  @inline(never)
-  public static func spin(seconds: Double) -> UInt64 {
-    let start = MonotonicClock.now()
-    let end = start + UInt64(max(seconds, 0) * 1e9)
-    var now = start
-    while now < end { now = MonotonicClock.now() }
-    return now
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The identity of a plan (what a run measures): a digest of its canonical JSON, stored in the run's
 /// manifest and on every journal line, and a field-by-field comparison for error messages.
@@ -6,13 +7,7 @@ public enum PlanIdentity {
   /// FNV-1a (64 bit) of the plan's canonical JSON (sorted keys), as 16 hex digits.
   public static func digest<Plan: Encodable>(_ plan: Plan) throws -> String {
     let data = try JSONCoding.compactEncoder.encode(plan)
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in data {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x100_0000_01b3
-    }
-    let hex = String(hash, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
+    return FNV1a.hex(String(decoding: data, as: UTF8.self))
   }
 
   /// The fields in which `new` differs from `saved`, as "path: saved → new" (nested keys joined by

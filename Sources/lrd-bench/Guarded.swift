@@ -8,6 +8,8 @@ import Networks
 import Profiling
 import Programs
 import Results
+import Store
+import Suites
 
 /// Runs a command body, turning errors into a one-line message on stderr and an exit code: bad input
 /// (unknown names, out-of-range values, a directory that holds another run, …) → 64; anything that
@@ -29,8 +31,10 @@ func guarded(_ body: () throws -> Void) throws {
 func isBadInput(_ error: any Error) -> Bool {
   switch error {
   case is CatalogError, is DecompositionError, is ThreadConfigError, is SamplerError, is KernelError,
-    is GeometryError, is BLASCoreError, is ProgramError:
+    is GeometryError, is BLASCoreError, is ProgramError, is SuiteError:
     return true
+  case let store as StoreError:
+    return store.isBadInput
   case CounterError.unknownEvent:
     return true
   case HarnessError.invalidOption, HarnessError.insufficientMemory:

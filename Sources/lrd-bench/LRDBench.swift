@@ -15,7 +15,9 @@ struct LRDBench: ParsableCommand {
       """,
     subcommands: [
       SweepCommand.self, RanksCommand.self, BranchesCommand.self, TimeCommand.self, ModelCommand.self,
+      TableCommand.self,
       KernelsCommand.self,
+      RunCommand.self, CompareCommand.self, HistoryCommand.self, BaselineCommand.self, ExportCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self,
       BLASCheckCommand.self,
       EstimatorStudyCommand.self,

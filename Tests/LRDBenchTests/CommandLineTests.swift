@@ -101,6 +101,24 @@ struct CommandLineTests {
       ["counters", "--size", "10000000"],
       ["counters", "--events", "bogus"],
       ["topology", "--blas-core", "Pentium4000"],
+      ["model", "--variant", "bogus"],
+      ["model", "--variant", "frozen+merged"],
+      ["model", "--variant", "original+merged"],
+      ["model", "--variant", "optimized:/nonexistent/ranks"],
+      ["model", "--variant", "branched:4096"],
+      ["model", "--model", "resnet18"],
+      ["model", "--batch", "100000000"],
+      ["model", "--threads", "99"],
+      ["model", "--profile-steps", "0"],
+      ["model", "--cache", "cold"],
+      ["table", "--models", "resnet18"],
+      ["table", "--techniques", "speedy"],
+      ["table", "--ranks-from", "/nonexistent/ranks"],
+      ["table", "--branches", "0"],
+      ["table", "--branches", "4096"],
+      ["table", "--batch", "100000000"],
+      ["table", "--threads", "99"],
+      ["table", "--resume", "/tmp", "--models", "resnet50"],
     ])
   func badInput(arguments: [String]) {
     #expect(exitCode(arguments) == 64, "\(arguments)")
@@ -115,10 +133,30 @@ struct CommandLineTests {
       ["sweep", "--layer", "layer1.0.conv1", "--frozen", "7,9", "--mode", "training", "--out", base + "/c"],
       ["sweep", "--layer", "layer1.0.conv1", "--batch", "100000000", "--out", base + "/d"],
       ["ranks", "--filter", "^nothing$", "--out", base + "/e"],
+      ["table", "--techniques", "speedy", "--out", base + "/f"],
+      ["table", "--models", "resnet50", "--batch", "100000000", "--out", base + "/g"],
+      ["table", "--ranks-from", base + "/nothing-here", "--out", base + "/h"],
     ] {
       #expect(exitCode(arguments) == 64, "\(arguments)")
     }
     #expect(!FileManager.default.fileExists(atPath: base), "a directory was created for invalid options")
+  }
+
+  @Test func optimizedRanksMustComeFromAFinishedRanksRun() throws {
+    let path = temporaryPath("fake-ranks")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    // An empty directory, then one whose ranks.json is not a ranks result: both refused, naming why.
+    #expect(throws: HarnessError.self) { try OptimizedRanks.load(path, model: .resnet50, policy: .robust) }
+    try "{\"schema\": \"something else\"}".write(
+      toFile: path + "/ranks.json", atomically: true, encoding: .utf8)
+    #expect {
+      try OptimizedRanks.load(path, model: .resnet50, policy: .robust)
+    } throws: { error in
+      "\(error)".contains("not a readable ranks result")
+    }
+    #expect(exitCode(["model", "--variant", "optimized:" + path]) == 64)
+    #expect(exitCode(["table", "--ranks-from", path]) == 64)
   }
 
   @Test func aRunDirectoryIsNeverReusedForAnotherPlan() throws {

@@ -1,0 +1,126 @@
+import Networks
+import Profiling
+import Programs
+import Support
+
+/// A row of the paper's Table 3: a technique of §2 (vanilla LRD and its four remedies) or the best
+/// combination of them.
+public enum Technique: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+  case vanilla
+  case optimized
+  case frozen
+  case merged
+  case branched
+  case combined
+
+  /// The paper's row name.
+  public var description: String {
+    switch self {
+    case .vanilla: return "Vanilla LRD"
+    case .optimized: return "Optimized ranks"
+    case .frozen: return "Layer freezing"
+    case .merged: return "Layer merging"
+    case .branched: return "Layer branching"
+    case .combined: return "Best combination"
+    }
+  }
+
+  /// Whether the technique needs per-layer optimized ranks.
+  public var needsRanks: Bool { self == .optimized || self == .combined }
+
+  /// Parses "vanilla,optimized,…" or "all".
+  public static func parseList(_ text: String) throws(HarnessError) -> [Technique] {
+    if text.lowercased() == "all" { return allCases }
+    var result: [Technique] = []
+    for part in CommaList.items(text) {
+      guard let technique = Technique(rawValue: part.lowercased()) else {
+        let close = ClosestNames.to(part, in: allCases.map(\.rawValue), limit: 1)
+        throw .invalidOption(
+          "unknown technique '\(ClosestNames.truncated(part))'"
+            + (close.isEmpty ? "" : " (did you mean \(close[0])?)")
+            + "; techniques: \(allCases.map(\.rawValue).joined(separator: ", ")), all")
+      }
+      if !result.contains(technique) { result.append(technique) }
+    }
+    guard !result.isEmpty else { throw .invalidOption("--techniques needs at least one technique") }
+    return result
+  }
+}
+
+/// Everything that defines a `table` study (saved as `plan.json`; `--resume` continues it).
+public struct TablePlan: Codable, Sendable, Equatable {
+  public var models: [ResNetModel]
+  public var techniques: [Technique]
+  /// Branch counts of the whole-network Figure 5 (1 is vanilla LRD itself).
+  public var branches: [Int]
+  public var ratio: Double
+  /// The policy whose choices optimized ranks use.
+  public var policy: RankPolicy
+  public var batch: Int
+  public var threads: ThreadConfig
+  /// Paired measurements (variant interleaved with the original), per mode.
+  public var inference: SamplerConfiguration
+  public var training: SamplerConfiguration
+  /// Model → a finished `ranks` directory; models without one get a quick ranks study of their own
+  /// (in `<out>/ranks/<model>/`).
+  public var ranksFrom: [String: String]
+  /// The quick ranks study: ranks per layer and its sampler (inference, batch and threads as above).
+  public var ranksPerLayer: Int
+  public var ranksSampler: SamplerConfiguration
+  public var events: [String]
+
+  public init(
+    models: [ResNetModel], techniques: [Technique], branches: [Int], ratio: Double, policy: RankPolicy,
+    batch: Int, threads: ThreadConfig, inference: SamplerConfiguration, training: SamplerConfiguration,
+    ranksFrom: [String: String], ranksPerLayer: Int, ranksSampler: SamplerConfiguration, events: [String]
+  ) {
+    self.models = models
+    self.techniques = techniques
+    self.branches = branches
+    self.ratio = ratio
+    self.policy = policy
+    self.batch = batch
+    self.threads = threads
+    self.inference = inference
+    self.training = training
+    self.ranksFrom = ranksFrom
+    self.ranksPerLayer = ranksPerLayer
+    self.ranksSampler = ranksSampler
+    self.events = events
+  }
+
+  /// The sampler of `mode`'s paired measurements.
+  public func sampler(_ mode: Mode) -> SamplerConfiguration { mode == .training ? training : inference }
+
+  /// Validates as the command line would: models, branch counts, ratio, batch, threads, samplers,
+  /// the ranks study, and (for every model) that each branch count leaves a rank.
+  public func validate(cores: Int) throws {
+    guard !models.isEmpty else { throw HarnessError.invalidOption("--models needs at least one model") }
+    guard !techniques.isEmpty else {
+      throw HarnessError.invalidOption("--techniques needs at least one technique")
+    }
+    guard !branches.isEmpty, branches.allSatisfy({ $0 >= 1 }) else {
+      throw HarnessError.invalidOption("--branches: counts must be at least 1 (e.g. 1,2,4,8,16)")
+    }
+    guard ratio > 1, ratio.isFinite else {
+      throw HarnessError.invalidOption("--ratio must be greater than 1 (parameters ÷ α), got \(ratio)")
+    }
+    guard (1...100_000).contains(ranksPerLayer) else {
+      throw HarnessError.invalidOption("--ranks-per-layer must be at least 1, got \(ranksPerLayer)")
+    }
+    try SweepPlan.validateCommon(
+      batch: batch, threadConfigs: [threads], cores: cores, sampler: inference, policies: [policy],
+      referenceEvery: 1, confirmBudget: 0, tieTolerance: 0)
+    try training.validate()
+    try ranksSampler.validate()
+    for model in models {
+      for n in branches where n > 1 {
+        _ = try NetworkPlan(
+          catalog: ModelCatalog(model), variant: NetworkVariant(ranks: .alpha, branches: n), ratio: ratio)
+      }
+    }
+    for (name, _) in ranksFrom where ResNetModel(parsing: name).map({ !models.contains($0) }) ?? true {
+      throw HarnessError.invalidOption("--ranks-from has ranks of \(name), which is not in --models")
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Results
+import Store
+import Suites
+
+/// `lrd-bench compare`: every point's change with its CI, test and verdict, a geometric-mean row,
+/// the points stopped by budget, and the exit code's meaning.
+public enum CompareReport {
+  static func percent(_ ratio: Double) -> String {
+    let v = (ratio - 1) * 100
+    return (v >= 0 ? "+" : "") + Format.fixed(v, 2) + "%"
+  }
+
+  public static func markdown(_ c: RunComparison) -> String {
+    var lines = [
+      "# Comparison: run \(c.new.title) against \(c.base.title)", "",
+      "Machine \(c.new.machineKey)\(c.new.machineKey == c.base.machineKey ? "" : " vs \(c.base.machineKey) (different machines)"); "
+        + "commits \(c.base.commit) → \(c.new.commit); builds \(c.base.build) → \(c.new.build).",
+      "Verdicts: a change is a regression or an improvement only when it is beyond its band and significant at "
+        + "α = \(c.settings.alpha) (Mann–Whitney U, \(c.settings.correction.rawValue) correction over "
+        + "\(c.points.count) points). The band is ±\(Format.fixed(c.settings.threshold * 100, 1))%, widened to "
+        + "\(Format.fixed(c.settings.noiseMultiple, 0)) standard deviations of the point's median over the earlier "
+        + "runs of this suite on this machine when three or more are known (whole runs move more than the samples "
+        + "within one run show). Unstable: neither holds and the ratio's 95% CI is wider than the band.",
+      "",
+    ]
+    var table = MarkdownTable(
+      header: [
+        "point", "base", "new", "change (95% CI)", "band", "p (adj.)", "CV base / new", "n", "verdict",
+      ],
+      alignment: [.left, .right, .right, .right, .right, .right, .right, .right, .left])
+    for p in c.points {
+      table.append([
+        p.name + (p.stoppedByBudget ? " †" : ""), Format.duration(p.baseMedian), Format.duration(p.newMedian),
+        "\(percent(p.ratio)) [\(percent(p.ciLow)), \(percent(p.ciHigh))]",
+        "±\(Format.fixed(p.band * 100, 1))%" + (p.historyRuns >= 3 ? " (\(p.historyRuns) runs)" : ""),
+        Format.pValue(p.adjustedP),
+        "\(Format.percent(p.baseCV, digits: 1)) / \(Format.percent(p.newCV, digits: 1))",
+        "\(p.baseSamples) / \(p.newSamples)", verdictText(p.verdict),
+      ])
+    }
+    table.append([
+      "**geometric mean**", "", "",
+      "\(percent(c.geometricMean)) [\(percent(c.geometricMeanLow)), \(percent(c.geometricMeanHigh))]", "", "",
+      "",
+      "", "",
+    ])
+    lines.append(table.text)
+    lines.append(
+      "Summary: \(c.count(.regression)) regression(s), \(c.count(.improvement)) improvement(s), "
+        + "\(c.count(.unstable)) unstable, \(c.count(.unchanged)) unchanged.")
+    let budget = c.points.filter(\.stoppedByBudget).map(\.name)
+    if !budget.isEmpty {
+      lines.append(
+        "† stopped by budget before reaching the CI target in one of the runs: \(budget.joined(separator: ", "))."
+      )
+    }
+    let few = c.points.filter { min($0.baseSamples, $0.newSamples) < 9 }.map(\.name)
+    if !few.isEmpty {
+      lines.append("Fewer than 9 samples on a side (the U test is weak): \(few.joined(separator: ", ")).")
+    }
+    if !c.onlyInBase.isEmpty {
+      lines.append("Only in the base run: \(c.onlyInBase.joined(separator: ", ")).")
+    }
+    if !c.onlyInNew.isEmpty { lines.append("Only in the new run: \(c.onlyInNew.joined(separator: ", ")).") }
+    if c.base.suiteDigest != c.new.suiteDigest {
+      lines.append("The two runs used different versions of the suite file (digests differ).")
+    }
+    lines.append("")
+    lines.append("Exit status \(c.exitCode): " + exitMeaning(c.exitCode) + ".")
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func verdictText(_ verdict: PointComparison.Verdict) -> String {
+    switch verdict {
+    case .regression: return "**regression**"
+    case .improvement: return "improvement"
+    case .unchanged: return "unchanged"
+    case .unstable: return "unstable ⚠"
+    }
+  }
+
+  /// What `compare`'s exit status means.
+  public static func exitMeaning(_ code: Int32) -> String {
+    switch code {
+    case 0: return "no regression"
+    case 2: return "at least one regression"
+    case 4: return "improvements only"
+    case 5: return "no baseline to compare with"
+    default: return "error"
+    }
+  }
+
+  public static func json(_ c: RunComparison) throws -> String {
+    String(decoding: try JSONCoding.encoder.encode(c), as: UTF8.self) + "\n"
+  }
+
+  /// The largest changes (up to 12, by |log ratio|) as bars with CI whiskers.
+  public static func svg(_ c: RunComparison) -> String {
+    let biggest = c.points.sorted { abs(log($0.ratio)) > abs(log($1.ratio)) }.prefix(12)
+    let chart = SVGBarChart(
+      title: "Largest changes: run #\(c.new.id) vs #\(c.base.id)",
+      subtitle: "change of the median time per call, 95% CI (positive = slower)", yLabel: "change %",
+      groups: biggest.map(\.name),
+      series: [
+        (
+          "change",
+          biggest.map {
+            SVGBarChart.Bar(
+              value: ($0.ratio - 1) * 100, low: ($0.ciLow - 1) * 100, high: ($0.ciHigh - 1) * 100)
+          }
+        )
+      ])
+    return chart.render()
+  }
+}

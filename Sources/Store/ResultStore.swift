@@ -1,0 +1,113 @@
+import Foundation
+
+/// The results store: one SQLite file (default `results/lrd-bench.sqlite`) holding every run of
+/// every suite with its fingerprint, machine key, every point with all raw samples, and the
+/// baseline per machine key.
+///
+/// Schema versioned with `PRAGMA user_version` and applied by migrations in order (a store of a
+/// newer schema is refused, never modified). WAL journal and IMMEDIATE transactions make concurrent
+/// writers safe; every point is committed on its own, so a crash mid-run keeps what was measured and
+/// leaves the run `incomplete`.
+public final class ResultStore {
+  /// The schema this build writes; migrations bring older stores up to it.
+  public static let schemaVersion = 1
+  /// The default store path, relative to the working directory.
+  public static let defaultPath = "results/lrd-bench.sqlite"
+
+  public let path: String
+  let database: SQLiteDatabase
+
+  /// Migration i takes the schema from version i to i + 1.
+  static let migrations: [String] = [
+    """
+    CREATE TABLE runs(
+      id INTEGER PRIMARY KEY,
+      suite TEXT NOT NULL,
+      suite_digest TEXT NOT NULL,
+      label TEXT,
+      machine_key TEXT NOT NULL,
+      started_at TEXT NOT NULL,
+      finished_at TEXT,
+      status TEXT NOT NULL CHECK (status IN ('incomplete', 'complete')),
+      git_commit TEXT NOT NULL,
+      build TEXT NOT NULL,
+      shard TEXT,
+      fingerprint TEXT NOT NULL);
+    CREATE INDEX runs_by_machine ON runs(machine_key, id);
+    CREATE TABLE points(
+      id INTEGER PRIMARY KEY,
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      spec TEXT NOT NULL,
+      samples TEXT NOT NULL,
+      calls_per_sample INTEGER NOT NULL,
+      median REAL NOT NULL,
+      ci_low REAL NOT NULL,
+      ci_high REAL NOT NULL,
+      cv REAL NOT NULL,
+      stop_reason TEXT NOT NULL,
+      reached_target INTEGER NOT NULL,
+      counters TEXT NOT NULL,
+      UNIQUE (run_id, name));
+    CREATE INDEX points_by_name ON points(name);
+    CREATE TABLE baselines(
+      machine_key TEXT PRIMARY KEY,
+      run_id INTEGER NOT NULL REFERENCES runs(id),
+      set_at TEXT NOT NULL);
+    """
+  ]
+
+  /// Opens the store at `path`, creating it (and its directory) when missing and migrating an older
+  /// schema. Errors: not an SQLite database, a newer schema, I/O.
+  public init(path: String = ResultStore.defaultPath) throws(StoreError) {
+    self.path = path
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+      do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      } catch {
+        throw .invalid("cannot create the directory of the store \(path): \(error.localizedDescription)")
+      }
+    }
+    database = try SQLiteDatabase(path: path)
+    try migrate()
+  }
+
+  /// The schema version stored in the file.
+  public func storedVersion() throws(StoreError) -> Int {
+    do {
+      return try database.query("PRAGMA user_version") { Int($0.int(0)) }.first ?? 0
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw .invalid("\(error)")
+    }
+  }
+
+  func migrate() throws(StoreError) {
+    let version = try storedVersion()
+    guard version <= Self.schemaVersion else {
+      throw .newerSchema(path: path, found: version, supported: Self.schemaVersion)
+    }
+    guard version < Self.schemaVersion else { return }
+    do {
+      try database.transaction {
+        // Re-read inside the transaction: another process may have migrated meanwhile.
+        let current = try storedVersion()
+        for step in current..<Self.schemaVersion {
+          try database.execute(Self.migrations[step])
+          try database.execute("PRAGMA user_version = \(step + 1)")
+        }
+      }
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw .invalid("migrating \(path): \(error)")
+    }
+  }
+
+  /// ISO 8601 UTC now.
+  public static func now() -> String {
+    ISO8601DateFormatter().string(from: Date())
+  }
+}

@@ -1,0 +1,43 @@
+/// Errors of the results store: bad input (exit 64: not a store, a newer schema, an unknown run or
+/// label, comparing a run with itself) and failures (exit 1: I/O, a busy or corrupt database).
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The file exists but is not an SQLite database.
+  case notADatabase(path: String)
+  /// The store was written by a newer lrd-bench.
+  case newerSchema(path: String, found: Int, supported: Int)
+  /// A run id or label that the store does not hold.
+  case unknownRun(String, known: [String])
+  /// No baseline is set for the machine (compare exits 5).
+  case noBaseline(machine: String)
+  /// A request that cannot be served (the message names it and the fix).
+  case invalid(String)
+  /// SQLite failed (code and message).
+  case sqlite(path: String, code: Int32, message: String)
+
+  public var description: String {
+    switch self {
+    case .notADatabase(let path):
+      return "\(path) is not an lrd-bench results store (not an SQLite database); give another --store"
+    case .newerSchema(let path, let found, let supported):
+      return "\(path) has store schema \(found), newer than this lrd-bench supports (\(supported)); "
+        + "use a newer lrd-bench or another --store"
+    case .unknownRun(let name, let known):
+      return "no run '\(name)' in the store"
+        + (known.isEmpty ? " (it holds no runs yet)" : "; known: \(known.joined(separator: ", "))")
+    case .noBaseline(let machine):
+      return "no baseline is set for machine \(machine); set one with lrd-bench baseline set [RUN]"
+    case .invalid(let message):
+      return message
+    case .sqlite(let path, let code, let message):
+      return "results store \(path): SQLite error \(code): \(message)"
+    }
+  }
+
+  /// Whether the error is the user's input rather than a failure.
+  public var isBadInput: Bool {
+    switch self {
+    case .notADatabase, .newerSchema, .unknownRun, .invalid: return true
+    case .noBaseline, .sqlite: return false
+    }
+  }
+}

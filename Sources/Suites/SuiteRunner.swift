@@ -1,0 +1,212 @@
+import Foundation
+import Harness
+import Networks
+import Profiling
+import Programs
+import Results
+import Store
+
+/// How one stored case ended: the record, and the reference check when the suite gives one for the
+/// machine's label.
+public struct CaseOutcome: Codable, Sendable, Equatable {
+  public var name: String
+  public var record: PointRecord
+  public var reference: ReferenceCheck?
+  /// The slowdown injected into this case (test knob; 0 normally).
+  public var injectedSlowdown: Double
+}
+
+/// A reference checked against a measured value.
+public struct ReferenceCheck: Codable, Sendable, Equatable {
+  public var label: String
+  public var reference: Reference
+  public var value: Double
+  public var passed: Bool
+}
+
+/// What `lrd-bench run` did.
+public struct SuiteRunResult: Codable, Sendable {
+  public static let schemaVersion = "lrd-bench/run@1"
+  public var schema = SuiteRunResult.schemaVersion
+  public var run: RunRecord
+  public var suite: String
+  public var outcomes: [CaseOutcome]
+  public var interrupted: Bool
+  /// Cases of the suite this shard did not run.
+  public var skippedByShard: Int
+  public var store: String
+  public var machineLabel: String
+  public var elapsedSeconds: Double
+
+  /// Cases whose reference check failed.
+  public var failedReferences: [CaseOutcome] { outcomes.filter { $0.reference?.passed == false } }
+}
+
+/// Runs a suite's cases in order, storing each point (all raw samples) as soon as it is measured.
+public final class SuiteRunner {
+  let suite: Suite
+  let cases: [SuiteCase]
+  let store: ResultStore
+  let topology: Topology
+  let events: EventSink
+  let machineLabel: String
+  private var layerRunners: [ResNetModel: PointRunner] = [:]
+  private let modelRunner: ModelRunner
+
+  /// A runner for the `cases` of `suite` (a shard's, or all), storing into `store`; `machineLabel`
+  /// picks the references (falling back to `*`).
+  public init(
+    suite: Suite, cases: [SuiteCase], store: ResultStore, topology: Topology, machineLabel: String,
+    events: @escaping EventSink
+  ) {
+    self.suite = suite
+    self.cases = cases
+    self.store = store
+    self.topology = topology
+    self.machineLabel = machineLabel
+    self.events = events
+    modelRunner = ModelRunner(events: DefaultEvents.study)
+  }
+
+  /// Validates every case before anything is measured: layers, factorizations, variants (optimized
+  /// directories read), memory.
+  public func validate() throws {
+    for item in cases {
+      switch item.point.target {
+      case .layer(let model, let layer, let factorization, _):
+        let spec = try ModelCatalog(model).layer(named: layer)
+        try factorization.validate(for: spec)
+        try MemoryEstimate.check(
+          MemoryEstimate.layerProgram(spec, factorization, batch: item.point.batch, mode: item.point.mode),
+          for: "\(item.name) at batch \(item.point.batch)", hint: "use a smaller batch in the suite")
+      case .network:
+        try modelRunner.checkMemory(try modelSpec(item), paired: false)
+      }
+      guard item.threads.threads <= topology.summary.coreCount else {
+        throw HarnessError.invalidOption(
+          "\(item.name): \(item.threads.threads) threads but this machine has \(topology.summary.coreCount) cores"
+        )
+      }
+    }
+  }
+
+  func modelSpec(_ item: SuiteCase) throws -> ModelSpec {
+    guard case .network(let model, let variant, let ratio, let policy) = item.point.target else {
+      throw HarnessError.invalidOption("\(item.name) is not a network point")
+    }
+    return ModelSpec(
+      model: model, variant: variant, ratio: ratio, policy: policy, batch: item.point.batch,
+      mode: item.point.mode,
+      threads: item.threads)
+  }
+
+  /// Measures every case in `rounds` passes over the suite (each with 1/rounds of its budget), so
+  /// each point's samples spread over the whole run and show its slow drifts, not one moment's
+  /// state; a point is stored (replacing its previous record) after every round, so an interrupted
+  /// run keeps what it measured. The run is marked complete unless interrupted.
+  public func run(label: String?, shard: String?, skipped: Int, rounds: Int = 2) throws -> SuiteRunResult {
+    let start = MonotonicClock.now()
+    let fingerprint = MachineFingerprint.capture(topology: topology.summary)
+    let key = MachineKey.make(topology: topology.summary, cpu: CPUFeatures.current)
+    var run = try store.beginRun(
+      RunRecord(
+        suite: suite.name, suiteDigest: suite.digest, label: label, machineKey: key,
+        startedAt: ResultStore.now(),
+        commit: fingerprint.gitCommit, build: MachineFingerprint.buildConfiguration, shard: shard,
+        fingerprint: String(decoding: try JSONCoding.compactEncoder.encode(fingerprint), as: UTF8.self)))
+    let passes = max(rounds, 1)
+    events(.phase(label: "\(suite.name) (run #\(run.id))", steps: cases.count * passes))
+    var outcomes: [CaseOutcome?] = Array(repeating: nil, count: cases.count)
+    var pooled: [[Double]] = Array(repeating: [], count: cases.count)
+    var interrupted = false
+    rounds: for round in 0..<passes {
+      for (index, item) in cases.enumerated() {
+        if Interruption.isRequested {
+          interrupted = true
+          break rounds
+        }
+        let slowdown = SlowdownInjection.fraction(for: item.name)
+        let binding = try topology.apply(item.threads)
+        if !binding.verified {
+          events(.warning("binding \(item.threads) could not be verified for \(item.name)"))
+        }
+        var sampler = item.sampler
+        sampler.budgetSeconds = item.point.budget / Double(passes)
+        let (measurement, batch, spec) = try measure(
+          item, sampler: sampler, binding: binding, sequence: round * cases.count + index, slowdown: slowdown)
+        if measurement.stopReason == .interrupted {
+          interrupted = true
+          break rounds
+        }
+        pooled[index] += measurement.samples
+        let statistics = SampleStatistics(pooled[index])
+        let record = PointRecord(
+          name: item.name, spec: spec, samples: pooled[index], callsPerSample: measurement.callsPerSample,
+          median: statistics.median, ciLow: statistics.medianCI.lower, ciHigh: statistics.medianCI.upper,
+          cv: statistics.cv,
+          stopReason: statistics.relativeHalfWidth <= item.point.ci
+            ? "target" : measurement.stopReason.rawValue,
+          reachedTarget: statistics.relativeHalfWidth <= item.point.ci,
+          counters: String(
+            decoding: try JSONCoding.compactEncoder.encode(measurement.counters), as: UTF8.self))
+        try store.addPoint(record, to: run.id)
+        outcomes[index] = CaseOutcome(
+          name: item.name, record: record, reference: check(item, median: record.median, batch: batch),
+          injectedSlowdown: slowdown)
+        events(
+          .step(
+            .init(
+              name: item.name + (passes > 1 ? " (round \(round + 1)/\(passes))" : ""),
+              detail: .timing(median: record.median, relativeHalfWidth: statistics.relativeHalfWidth),
+              seconds: measurement.elapsedSeconds)))
+      }
+    }
+    try store.finishRun(run.id, complete: !interrupted)
+    run = try store.resolve("\(run.id)", machine: nil)
+    return SuiteRunResult(
+      run: run, suite: suite.name, outcomes: outcomes.compactMap { $0 }, interrupted: interrupted,
+      skippedByShard: skipped, store: store.path, machineLabel: machineLabel,
+      elapsedSeconds: MonotonicClock.seconds(since: start))
+  }
+
+  /// Measures one case: its measurement, batch and spec as JSON.
+  func measure(
+    _ item: SuiteCase, sampler: SamplerConfiguration, binding: BindingRecord, sequence: Int, slowdown: Double
+  ) throws -> (
+    PointMeasurement, Int, String
+  ) {
+    switch item.point.target {
+    case .layer(let model, let layer, let factorization, let frozen):
+      let runner =
+        layerRunners[model]
+        ?? PointRunner(model: model, events: DefaultEvents.study, topology: topology.summary)
+      layerRunners[model] = runner
+      let spec = PointSpec(
+        model: model, layer: layer, factorization: factorization, batch: item.point.batch,
+        mode: item.point.mode,
+        frozen: frozen, threads: item.threads, cache: .warm)
+      let result = try runner.measure(
+        spec, sampler: sampler, binding: binding, sequence: sequence, slowdown: slowdown)
+      return (
+        result.measurement, spec.batch,
+        String(decoding: try JSONCoding.compactEncoder.encode(spec), as: UTF8.self)
+      )
+    case .network:
+      let spec = try modelSpec(item)
+      let result = try modelRunner.measure(spec, sampler: sampler, sequence: sequence, slowdown: slowdown)
+      modelRunner.releasePrograms()
+      return (
+        result.measurement, spec.batch,
+        String(decoding: try JSONCoding.compactEncoder.encode(spec), as: UTF8.self)
+      )
+    }
+  }
+
+  /// The reference for this machine's label (or `*`) checked against the median.
+  func check(_ item: SuiteCase, median: Double, batch: Int) -> ReferenceCheck? {
+    let label = item.point.references[machineLabel] != nil ? machineLabel : "*"
+    guard let reference = item.point.references[label] else { return nil }
+    let value = reference.value(secondsPerCall: median, batch: batch)
+    return ReferenceCheck(label: label, reference: reference, value: value, passed: reference.accepts(value))
+  }
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Reports
+import Results
+import Store
+import Suites
+
+struct CompareCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compare",
+    abstract:
+      "Compare two runs point by point: regressions and improvements that are both large and significant.",
+    discussion: """
+      BASE and NEW are run ids (12 or #12), labels, latest, previous or baseline (this machine's; see lrd-bench baseline), or JSON files written by lrd-bench export --format json. Defaults: baseline and latest.
+
+      Per point (matched by name): the ratio of the medians new/base with a 95% percentile-bootstrap CI (the two sample sets resampled independently), a Mann–Whitney U test, corrected across the suite's points (Holm by default, or Benjamini–Hochberg); the verdict is regression or improvement only when the change is beyond --threshold and significant at --alpha; unstable when neither holds and the CI is wider than ±threshold; unchanged otherwise. A geometric-mean row summarises every point. Points stopped by their budget before reaching their CI target are marked.
+
+      Runs of different machine keys are refused unless --allow-different-machines. Exit status: 0 no regression, 2 a regression, 4 improvements only, 5 no baseline (or no earlier run) to compare with, 64 bad arguments.
+      """)
+
+  @Argument(help: "The base run (default baseline).")
+  var base: String = "baseline"
+
+  @Argument(help: "The new run (default latest).")
+  var new: String = "latest"
+
+  @Option(parsing: .unconditional, help: "Smallest change that counts, as a fraction (default 0.03).")
+  var threshold: Double = 0.03
+
+  @Option(parsing: .unconditional, help: "Significance level after correction (default 0.01).")
+  var alpha: Double = 0.01
+
+  @Option(help: "Multiple-comparison correction.")
+  var correction: Choice<Correction> = Choice(.holm)
+
+  @Option(
+    parsing: .unconditional,
+    help:
+      "Earlier runs of the suite on the machine whose spread widens the threshold (a change must exceed 3 run-to-run standard deviations once 3 are known; 0 turns this off; default 5)."
+  )
+  var history: Int = 5
+
+  @Flag(name: .customLong("allow-different-machines"), help: "Compare runs of different machine keys.")
+  var allowDifferentMachines = false
+
+  @OptionGroup var storeOptions: StoreOptions
+
+  @Option(help: "Output format.")
+  var format: ReportFormat = .markdown
+
+  @Option(help: "Also write an SVG of the largest changes to this file.")
+  var svg: String?
+
+  func validate() throws {
+    guard threshold >= 0, threshold < 1, threshold.isFinite else {
+      throw ValidationError("--threshold must be a fraction within 0…1 (e.g. 0.03), got \(threshold)")
+    }
+    guard alpha > 0, alpha < 1 else {
+      throw ValidationError("--alpha must be within 0…1 (e.g. 0.01), got \(alpha)")
+    }
+    guard (0...1000).contains(history) else {
+      throw ValidationError("--history must be within 0…1000, got \(history)")
+    }
+  }
+
+  func run() throws {
+    try guarded {
+      let baseRun: (run: RunRecord, points: [PointRecord])
+      do {
+        baseRun = try Self.load(base, storeOptions)
+      } catch StoreError.noBaseline(let machine) {
+        printError("no baseline for machine \(machine) yet; set one with: lrd-bench baseline set [RUN]")
+        throw ExitCode(5)
+      } catch StoreError.unknownRun(let name, _) where ["baseline", "previous", "latest"].contains(name) {
+        printError("no '\(name)' run to compare with yet (exit 5)")
+        throw ExitCode(5)
+      }
+      let newRun = try Self.load(new, storeOptions)
+      guard baseRun.run.id != newRun.run.id || baseRun.run.startedAt != newRun.run.startedAt else {
+        throw StoreError.invalid(
+          "\(base) and \(new) are the same run (#\(newRun.run.id)); compare two different runs")
+      }
+      if baseRun.run.machineKey != newRun.run.machineKey && !allowDifferentMachines {
+        throw StoreError.invalid(
+          "run #\(baseRun.run.id) is from machine \(baseRun.run.machineKey) and run #\(newRun.run.id) from "
+            + "\(newRun.run.machineKey); timings of different machines are not comparable "
+            + "(--allow-different-machines to compare anyway)")
+      }
+      let comparison = RunComparison(
+        base: baseRun, new: newRun,
+        settings: ComparisonSettings(threshold: threshold, alpha: alpha, correction: correction.value),
+        history: try earlierMedians(before: newRun.run, including: baseRun.run))
+      guard !comparison.points.isEmpty else {
+        throw StoreError.invalid("runs #\(baseRun.run.id) and #\(newRun.run.id) have no point in common")
+      }
+      if let svg {
+        try Data(CompareReport.svg(comparison).utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
+      }
+      emit(format == .json ? try CompareReport.json(comparison) : CompareReport.markdown(comparison))
+      if comparison.exitCode != 0 { throw ExitCode(comparison.exitCode) }
+    }
+  }
+
+  /// Medians per point of up to `history` complete runs of the same suite and machine before `new`
+  /// (always including `base` when it is one of them); empty for exported files.
+  func earlierMedians(before new: RunRecord, including base: RunRecord) throws -> [String: [Double]] {
+    guard history > 0, !self.new.hasSuffix(".json") else { return [:] }
+    let store = try storeOptions.open()
+    let earlier = try store.runs(machine: new.machineKey).filter {
+      $0.status == .complete && $0.suite == new.suite && $0.id < new.id
+    }.suffix(history)
+    var medians: [String: [Double]] = [:]
+    for run in earlier {
+      for point in try store.points(of: run.id) { medians[point.name, default: []].append(point.median) }
+    }
+    return medians
+  }
+
+  /// A run from the store (id, label, latest, previous, baseline) or from an exported JSON file.
+  static func load(_ name: String, _ options: StoreOptions) throws -> (run: RunRecord, points: [PointRecord])
+  {
+    if name.hasSuffix(".json") {
+      guard let data = FileManager.default.contents(atPath: name) else {
+        throw StoreError.invalid(
+          "\(name): no such file (give a run id, a label, or an export --format json file)")
+      }
+      do {
+        let document = try JSONCoding.decoder.decode(RunExport.Document.self, from: data)
+        return (document.run, document.points)
+      } catch {
+        throw StoreError.invalid(
+          "\(name) is not an lrd-bench export (\(RunExport.Document.schemaVersion)): \(error)")
+      }
+    }
+    let store = try options.open()
+    let run = try store.resolve(name, machine: try options.machineKey())
+    return (run, try store.points(of: run.id))
+  }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Reports
+import Store
+import Suites
+import Support
+
+struct HistoryCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "history",
+    abstract: "A point's median and CI over the stored runs, change points flagged, with an SVG trend.",
+    discussion: """
+      POINT is a stored point name as run prints it (e.g. layer4.2.conv2/alpha/inference/t2). Runs of this machine by default (--machine KEY, or --machine all). A run is flagged as a change point when it differs from the previous run by more than --threshold with Mann–Whitney p < --alpha.
+      """)
+
+  @Argument(help: "The point name.")
+  var point: String
+
+  @Option(help: "Only runs started on or after this date (ISO 8601, e.g. 2026-11-01).")
+  var since: String?
+
+  @Option(parsing: .unconditional, help: "Smallest change flagged, as a fraction (default 0.03).")
+  var threshold: Double = 0.03
+
+  @Option(parsing: .unconditional, help: "Significance level (default 0.01).")
+  var alpha: Double = 0.01
+
+  @OptionGroup var storeOptions: StoreOptions
+
+  @Option(help: "Output format.")
+  var format: ReportFormat = .markdown
+
+  @Option(help: "Also write the trend as SVG to this file.")
+  var svg: String?
+
+  func run() throws {
+    try guarded {
+      let store = try storeOptions.open()
+      let machine = storeOptions.machine == "all" ? nil : try storeOptions.machineKey()
+      let records = try store.history(of: point, machine: machine, since: since)
+      guard !records.isEmpty else {
+        let close = ClosestNames.to(point, in: try store.pointNames(), limit: 5)
+        throw StoreError.invalid(
+          "no stored run measured '\(ClosestNames.truncated(point))'"
+            + (machine.map { " on machine \($0)" } ?? "")
+            + (close.isEmpty ? "" : "; closest point names: \(close.joined(separator: ", "))"))
+      }
+      let history = PointHistory(
+        point: point, records: records, settings: ComparisonSettings(threshold: threshold, alpha: alpha))
+      if let svg {
+        try Data(HistoryReport.svg(history).utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
+      }
+      emit(format == .json ? try HistoryReport.json(history) : HistoryReport.markdown(history))
+    }
+  }
+}

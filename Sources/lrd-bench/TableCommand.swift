@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Networks
+import Profiling
+import Programs
+import Reports
+import Results
+import Support
+
+struct TableCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "table",
+    abstract: "The paper's Tables 1 and 3 and the whole-network Figure 5, measured on this machine.",
+    usage: """
+      lrd-bench table [--models <list>] [--techniques <list>] [--ranks-from <dir> ...] [<options>]
+      lrd-bench table --resume <directory> [--quiet] [--blas-core <core>]
+      """,
+    discussion: """
+      For each model: the original network and vanilla LRD (Table 1: layers, params, FLOPs, train and infer images/s); every technique (vanilla LRD, optimized ranks, layer freezing, layer merging, layer branching with N chosen from the measured branch sweep, and the best combination) as Table 3 (layers, Δparams %, ΔFLOPs %, train and infer speed-up %), each speed-up measured interleaved with the original network, with its 95% CI; and Figure 5 for the whole network (images/s vs N, inference and training). The paper's own GPU figures are printed beside ours, labelled, never mixed in.
+
+      Optimized ranks come from --ranks-from (a finished `lrd-bench ranks` run per model); for a model without one, a quick ranks study runs first (--ranks-per-layer ranks per layer, inference, in <out>/ranks-<model>/; its duration is reported).
+
+      Defaults here: --models resnet50,resnet101,resnet152, --techniques all, --branches 1,2,4,8,16, --policy robust, --batch 8, --threads all cores, --budget 15 s per inference comparison, --train-budget 45 s per training comparison, --ci 0.02, --ranks-per-layer 6, --ranks-budget 0.2 s, --events none.
+
+      Writes table1.md, table3.md, table.csv, table.json (every sample, the fingerprint), figure5.svg and speedups.svg to --out (default results/tables/<models>-<UTC time>/) and prints the tables. Ctrl-C keeps what was measured; --resume DIR continues.
+      """)
+
+  @Option(help: "Models, comma-separated (default resnet50,resnet101,resnet152).")
+  var models: String?
+
+  @Option(
+    help:
+      "Techniques, comma-separated: vanilla, optimized, frozen, merged, branched, combined, or all (default all)."
+  )
+  var techniques: String?
+
+  @Option(help: "Branch counts of the Figure 5 sweep (default 1,2,4,8,16).")
+  var branches: String?
+
+  @Option(parsing: .unconditional, help: "Compression ratio α of vanilla LRD (default 2).")
+  var ratio: Double?
+
+  @Option(help: "Which policy's ranks optimized ranks use (default robust).")
+  var policy: Choice<RankPolicy>?
+
+  @Option(
+    name: .customLong("ranks-from"),
+    help: "A finished lrd-bench ranks directory (repeat for several models); its ranks.json names its model.")
+  var ranksFrom: [String] = []
+
+  @Option(
+    name: .customLong("ranks-per-layer"), parsing: .unconditional,
+    help: "Ranks per layer of the quick ranks study run when --ranks-from lacks a model (default 6).")
+  var ranksPerLayer: Int?
+
+  @Option(
+    name: .customLong("ranks-budget"), parsing: .unconditional,
+    help: "Seconds per rank of that study (default 0.2).")
+  var ranksBudget: Double?
+
+  @Option(parsing: .unconditional, help: "Batch size in images per step (default 8).")
+  var batch: Int?
+
+  @OptionGroup var threads: ThreadOptions
+
+  @Option(parsing: .unconditional, help: "Seconds per inference comparison, at most (default 15).")
+  var budget: Double?
+
+  @Option(
+    name: .customLong("train-budget"), parsing: .unconditional,
+    help: "Seconds per training comparison, at most (default 45).")
+  var trainBudget: Double?
+
+  @Option(
+    name: .customLong("ci"), parsing: .unconditional,
+    help: "Target half-width of each speed-up's 95% CI, relative (default 0.02 = ±2%).")
+  var ciTarget: Double?
+
+  @Option(help: "Comma-separated PAPI or perf:: events counted on every thread (default none).")
+  var events: String?
+
+  @OptionGroup var output: RunDirectoryOptions
+  @OptionGroup var blasCore: BLASCoreOptions
+
+  var given: [String] {
+    var names = threads.given
+    let options: [(String, Bool)] = [
+      ("--models", models != nil), ("--techniques", techniques != nil), ("--branches", branches != nil),
+      ("--ratio", ratio != nil), ("--policy", policy != nil), ("--ranks-from", !ranksFrom.isEmpty),
+      ("--ranks-per-layer", ranksPerLayer != nil), ("--ranks-budget", ranksBudget != nil),
+      ("--batch", batch != nil),
+      ("--budget", budget != nil), ("--train-budget", trainBudget != nil), ("--ci", ciTarget != nil),
+      ("--events", events != nil),
+    ]
+    for (name, isGiven) in options where isGiven { names.append(name) }
+    return names
+  }
+
+  func validate() throws { try output.checkResume(given: given) }
+
+  func makePlan(cores: Int) throws -> TablePlan {
+    var modelList: [ResNetModel] = []
+    for name in CommaList.items(models ?? "resnet50,resnet101,resnet152") {
+      guard let model = ResNetModel(parsing: name) else {
+        throw HarnessError.invalidOption(
+          "unknown model '\(ClosestNames.truncated(name))'; models: "
+            + ResNetModel.allCases.map(\.rawValue).joined(separator: ", "))
+      }
+      if !modelList.contains(model) { modelList.append(model) }
+    }
+    let text = branches ?? "1,2,4,8,16"
+    guard let counts = CommaList.integers(text) else {
+      throw HarnessError.invalidOption(
+        "--branches '\(ClosestNames.truncated(text))': use counts such as 1,2,4,8,16")
+    }
+    let ci = ciTarget ?? 0.02
+    func sampler(_ seconds: Double) throws -> SamplerConfiguration {
+      let config = SamplerConfiguration(
+        targetRelativeHalfWidth: ci, budgetSeconds: seconds, minimumSamples: 6)
+      try config.validate()
+      return config
+    }
+    var ranks: [String: String] = [:]
+    for directory in ranksFrom {
+      let model = try Self.ranksModel(directory)
+      if let earlier = ranks[model.rawValue] {
+        throw HarnessError.invalidOption(
+          "--ranks-from: \(earlier) and \(directory) both hold ranks of \(model); give one per model")
+      }
+      ranks[model.rawValue] = directory
+    }
+    let eventList = try events.map { text -> [String] in
+      let list = EventNames.parse(text)
+      try EventNames.validate(list)
+      return list
+    }
+    return TablePlan(
+      models: modelList, techniques: try Technique.parseList(techniques ?? "all"), branches: counts,
+      ratio: ratio ?? 2, policy: policy?.value ?? .robust, batch: batch ?? 8,
+      threads: try threads.single(cores: cores, command: "table"), inference: try sampler(budget ?? 15),
+      training: try sampler(trainBudget ?? 45), ranksFrom: ranks, ranksPerLayer: ranksPerLayer ?? 6,
+      ranksSampler: SamplerConfiguration(budgetSeconds: ranksBudget ?? 0.2), events: eventList ?? [])
+  }
+
+  /// The model of a ranks directory (its ranks.json), or an error naming the problem.
+  static func ranksModel(_ directory: String) throws -> ResNetModel {
+    let path = (directory as NSString).appendingPathComponent("ranks.json")
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw HarnessError.invalidOption(
+        "--ranks-from \(directory): no ranks.json there; give the --out of a finished lrd-bench ranks run")
+    }
+    do {
+      return try JSONCoding.decoder.decode(RanksResult.self, from: data).model
+    } catch {
+      throw HarnessError.invalidOption(
+        "--ranks-from \(directory): ranks.json is not a readable ranks result: \(error)")
+    }
+  }
+
+  func run() throws {
+    try guarded {
+      let topology = try Topology()
+      let cores = topology.summary.coreCount
+      let (directory, plan) = try RunSetup<TablePlan>(
+        kind: "table", planFile: "plan.json", output: output, blasCore: blasCore
+      ).open(name: { $0.models.map(\.rawValue).joined(separator: "-") }, make: { try makePlan(cores: cores) })
+      {
+        plan in
+        try plan.validate(cores: cores)
+        let runner = ModelRunner(events: [])
+        for model in plan.models {
+          // The largest pair: the original and vanilla LRD training programs together.
+          try runner.checkMemory(
+            ModelSpec(model: model, variant: .lrd, batch: plan.batch, mode: .training, threads: plan.threads),
+            paired: true)
+          for (name, directory) in plan.ranksFrom where name == model.rawValue {
+            _ = try OptimizedRanks.load(directory, model: model, policy: plan.policy)
+          }
+        }
+      }
+      Interruption.install()
+      let bar = ProgressBar(quiet: output.quiet)
+      let study = TableStudy(
+        plan: plan, directory: directory, topology: topology, events: bar.sink,
+        writeRanks: { result, sub in try RanksReport.write(result, to: sub) },
+        onSweep: { sweep, sub in try SweepReport.write(sweep, to: sub) })
+      let result = try study.run()
+      bar.finish()
+      try TableReport.write(result, to: directory)
+      emit(TableReport.markdown(result))
+      try finishRun(
+        directory: directory, files: "table1.md, table3.md, table.{csv,json}, figure5.svg, speedups.svg",
+        interrupted: result.interrupted, command: "table")
+    }
+  }
+}

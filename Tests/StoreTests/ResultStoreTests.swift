@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+@testable import Store
+
+func temporaryStore(_ name: String) -> String {
+  FileManager.default.temporaryDirectory.appendingPathComponent(
+    "lrd-bench-store-\(name)-\(UUID().uuidString)"
+  )
+  .appendingPathComponent("store.sqlite").path
+}
+
+func run(_ label: String?, machine: String = "m-1") -> RunRecord {
+  RunRecord(
+    suite: "smoke", suiteDigest: "abc", label: label, machineKey: machine, startedAt: ResultStore.now(),
+    commit: "0123", build: "release", shard: nil, fingerprint: "{}")
+}
+
+func point(_ name: String, _ samples: [Double]) -> PointRecord {
+  let sorted = samples.sorted()
+  return PointRecord(
+    name: name, spec: "{}", samples: samples, callsPerSample: 3, median: sorted[sorted.count / 2],
+    ciLow: sorted.first!, ciHigh: sorted.last!, cv: 0.01, stopReason: "target", reachedTarget: true,
+    counters: "[]")
+}
+
+@Suite("Results store")
+struct ResultStoreTests {
+  @Test func runsPointsAndSamplesRoundTrip() throws {
+    let path = temporaryStore("roundtrip")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    let store = try ResultStore(path: path)
+    let first = try store.beginRun(run("first"))
+    let samples = [0.001, 0.0011, 0.00105, 1e-9, 123.456]
+    try store.addPoint(point("a/t1", samples), to: first.id)
+    try store.addPoint(point("b/t1", [2, 3, 4]), to: first.id)
+    try store.finishRun(first.id, complete: true)
+    let stored = try store.points(of: first.id)
+    #expect(stored.map(\.name) == ["a/t1", "b/t1"])
+    #expect(stored[0].samples == samples, "every raw sample comes back bit for bit")
+    #expect(try store.resolve("latest", machine: "m-1").id == first.id)
+    #expect(try store.resolve("first", machine: nil).id == first.id)
+    #expect(try store.resolve("#\(first.id)", machine: nil).status == .complete)
+    // Reopening the file keeps everything (schema already current).
+    let reopened = try ResultStore(path: path)
+    #expect(try reopened.runs().count == 1)
+    #expect(try reopened.storedVersion() == ResultStore.schemaVersion)
+  }
+
+  @Test func anInterruptedRunStaysIncompleteAndIsNotLatest() throws {
+    let path = temporaryStore("incomplete")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    let store = try ResultStore(path: path)
+    let done = try store.beginRun(run("done"))
+    try store.addPoint(point("a", [1, 2, 3]), to: done.id)
+    try store.finishRun(done.id, complete: true)
+    // A run that dies after one point: the point is stored, the run stays incomplete.
+    let crashed = try store.beginRun(run("crashed"))
+    try store.addPoint(point("a", [1, 2, 3]), to: crashed.id)
+    #expect(try store.points(of: crashed.id).count == 1)
+    #expect(try store.resolve("crashed", machine: nil).status == .incomplete)
+    #expect(try store.resolve("latest", machine: "m-1").id == done.id)
+    #expect(throws: StoreError.self) { try store.resolve("previous", machine: "m-1") }
+  }
+
+  @Test func baselinesArePerMachine() throws {
+    let path = temporaryStore("baseline")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    let store = try ResultStore(path: path)
+    #expect(throws: StoreError.noBaseline(machine: "m-1")) { try store.baseline(machine: "m-1") }
+    let a = try store.beginRun(run("a"))
+    try store.finishRun(a.id, complete: true)
+    let b = try store.beginRun(run("b", machine: "m-2"))
+    try store.finishRun(b.id, complete: true)
+    try store.setBaseline(try store.resolve("a", machine: nil))
+    try store.setBaseline(try store.resolve("b", machine: nil))
+    #expect(try store.baseline(machine: "m-1").id == a.id)
+    #expect(try store.baseline(machine: "m-2").id == b.id)
+    #expect(try store.resolve("baseline", machine: "m-2").id == b.id)
+  }
+
+  @Test func unknownRunsNameWhatExists() throws {
+    let path = temporaryStore("unknown")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    let store = try ResultStore(path: path)
+    let a = try store.beginRun(run("tuesday"))
+    try store.finishRun(a.id, complete: true)
+    #expect {
+      try store.resolve("wednesday", machine: nil)
+    } throws: { error in
+      "\(error)".contains("no run 'wednesday'") && "\(error)".contains("tuesday")
+    }
+  }
+
+  @Test func aFileThatIsNotSQLiteIsRefusedUntouched() throws {
+    let path = temporaryStore("garbage")
+    let directory = (path as NSString).deletingLastPathComponent
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let garbage = String(repeating: "not a database ", count: 100)
+    try garbage.write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(throws: StoreError.notADatabase(path: path)) { try ResultStore(path: path) }
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == garbage)
+  }
+
+  @Test func aNewerSchemaIsRefused() throws {
+    let path = temporaryStore("newer")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    do {
+      let store = try ResultStore(path: path)
+      try store.database.execute("PRAGMA user_version = 99")
+    }
+    #expect(throws: StoreError.newerSchema(path: path, found: 99, supported: ResultStore.schemaVersion)) {
+      try ResultStore(path: path)
+    }
+  }
+
+  @Test func aCorruptRowIsAnErrorNamingIt() throws {
+    let path = temporaryStore("corrupt")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    let store = try ResultStore(path: path)
+    let a = try store.beginRun(run("a"))
+    try store.addPoint(point("x/t1", [1, 2]), to: a.id)
+    try store.database.execute("UPDATE points SET samples = 'garbage'")
+    #expect {
+      try store.points(of: a.id)
+    } throws: { error in
+      "\(error)".contains("corrupt point row") && "\(error)".contains("x/t1")
+    }
+  }
+
+  @Test func twoConnectionsWriteTheSameStore() throws {
+    let path = temporaryStore("concurrent")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    let one = try ResultStore(path: path)
+    let two = try ResultStore(path: path)
+    let a = try one.beginRun(run("a"))
+    let b = try two.beginRun(run("b"))
+    for i in 0..<20 {
+      try one.addPoint(point("p\(i)", [Double(i) + 1]), to: a.id)
+      try two.addPoint(point("p\(i)", [Double(i) + 2]), to: b.id)
+    }
+    try one.finishRun(a.id, complete: true)
+    try two.finishRun(b.id, complete: true)
+    #expect(try one.points(of: b.id).count == 20)
+    #expect(try two.points(of: a.id).count == 20)
+    #expect(try one.history(of: "p3", machine: "m-1", since: nil).count == 2)
+  }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Store
+import Testing
+
+@testable import Suites
+
+func record(_ name: String, _ samples: [Double], reached: Bool = true) -> PointRecord {
+  let sorted = samples.sorted()
+  let mean = samples.reduce(0, +) / Double(samples.count)
+  let sd = (samples.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples.count - 1)).squareRoot()
+  return PointRecord(
+    name: name, spec: "{}", samples: samples, callsPerSample: 1, median: sorted[sorted.count / 2],
+    ciLow: sorted.first!, ciHigh: sorted.last!, cv: sd / mean, stopReason: reached ? "target" : "budget",
+    reachedTarget: reached, counters: "[]")
+}
+
+func runRecord(_ id: Int64) -> RunRecord {
+  RunRecord(
+    id: id, suite: "t", suiteDigest: "d", label: nil, machineKey: "m", startedAt: "2026-11-29T00:00:0\(id)Z",
+    status: .complete, commit: "c", build: "release", shard: nil, fingerprint: "{}")
+}
+
+/// Deterministic samples around `center` with relative spread `spread`.
+func samples(_ center: Double, spread: Double, count: Int = 40, seed: UInt64) -> [Double] {
+  var state = seed
+  return (0..<count).map { _ in
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    let u = Double(state >> 11) / Double(1 << 53)
+    return center * (1 + spread * (u - 0.5))
+  }
+}
+
+@Suite("Run comparison")
+struct ComparisonTests {
+  @Test func verdictsAndExitCodes() {
+    let base = [
+      record("same", samples(1, spread: 0.01, seed: 1)), record("slower", samples(1, spread: 0.01, seed: 2)),
+      record("faster", samples(1, spread: 0.01, seed: 3)),
+      record("noisy", samples(1, spread: 0.6, count: 8, seed: 4)),
+      record("small", samples(1, spread: 0.01, seed: 5)),
+    ]
+    let new = [
+      record("same", samples(1, spread: 0.01, seed: 11)),
+      record("slower", samples(1.10, spread: 0.01, seed: 12)),
+      record("faster", samples(0.90, spread: 0.01, seed: 13)),
+      record("noisy", samples(1.05, spread: 0.6, count: 8, seed: 14), reached: false),
+      record("small", samples(1.01, spread: 0.01, seed: 15)),
+    ]
+    let comparison = RunComparison(
+      base: (runRecord(1), base), new: (runRecord(2), new), settings: ComparisonSettings())
+    let verdicts = Dictionary(uniqueKeysWithValues: comparison.points.map { ($0.name, $0.verdict) })
+    #expect(verdicts["same"] == .unchanged)
+    #expect(verdicts["slower"] == .regression)
+    #expect(verdicts["faster"] == .improvement)
+    #expect(verdicts["noisy"] == .unstable)
+    // 1% is significant with these tight samples but below the 3% threshold.
+    #expect(verdicts["small"] == .unchanged)
+    #expect(comparison.exitCode == 2)
+    #expect(comparison.points.first { $0.name == "noisy" }?.stoppedByBudget == true)
+    #expect(comparison.geometricMean > 0.95 && comparison.geometricMean < 1.06)
+    #expect(
+      comparison.geometricMeanLow < comparison.geometricMean
+        && comparison.geometricMean < comparison.geometricMeanHigh)
+    let improvementsOnly = RunComparison(
+      base: (runRecord(1), [base[2]]), new: (runRecord(2), [new[2]]), settings: ComparisonSettings())
+    #expect(improvementsOnly.exitCode == 4)
+    let nothing = RunComparison(
+      base: (runRecord(1), [base[0]]), new: (runRecord(2), [new[0]]), settings: ComparisonSettings())
+    #expect(nothing.exitCode == 0)
+  }
+
+  @Test func earlierRunsWidenTheBand() {
+    let base = [record("p", samples(1, spread: 0.01, seed: 21))]
+    let new = [record("p", samples(1.10, spread: 0.01, seed: 22))]
+    let settings = ComparisonSettings()
+    // Without history a 10% shift with tight samples is a regression.
+    #expect(
+      RunComparison(base: (runRecord(1), base), new: (runRecord(2), new), settings: settings).exitCode == 2)
+    // Earlier runs whose medians moved by ±10% make the band 3 run-to-run standard deviations wide.
+    let history = ["p": [1.0, 1.1, 0.9, 1.05]]
+    let comparison = RunComparison(
+      base: (runRecord(1), base), new: (runRecord(2), new), settings: settings, history: history)
+    #expect(comparison.points[0].band > 0.2 && comparison.points[0].historyRuns == 4)
+    #expect(comparison.points[0].verdict != .regression && comparison.exitCode == 0)
+    // Fewer than three earlier runs: the threshold applies.
+    #expect(RunComparison.band([1, 2], settings) == settings.threshold)
+  }
+
+  @Test func pointsMissingOnOneSideAreListed() {
+    let comparison = RunComparison(
+      base: (runRecord(1), [record("a", [1, 2, 3]), record("b", [1, 2, 3])]),
+      new: (runRecord(2), [record("a", [1, 2, 3]), record("c", [1, 2, 3])]), settings: ComparisonSettings())
+    #expect(comparison.points.map(\.name) == ["a"])
+    #expect(comparison.onlyInBase == ["b"] && comparison.onlyInNew == ["c"])
+  }
+
+  @Test func corrections() {
+    let p = [0.01, 0.04, 0.03, 0.005]
+    // Holm: sorted 0.005·4, 0.01·3, 0.03·2, 0.04·1, made monotone.
+    let holm = Correction.holm.adjust(p)
+    #expect(zip(holm, [0.03, 0.06, 0.06, 0.02]).allSatisfy { abs($0 - $1) < 1e-12 })
+    // Benjamini–Hochberg: p·m/rank, made monotone from the top.
+    let bh = Correction.bh.adjust(p)
+    #expect(zip(bh, [0.02, 0.04, 0.04, 0.02]).allSatisfy { abs($0 - $1) < 1e-12 })
+    #expect(Correction.none.adjust(p) == p)
+  }
+
+  @Test func historyFlagsChangePoints() {
+    let records = (1...4).map { i -> (RunRecord, PointRecord) in
+      (runRecord(Int64(i)), record("p", samples(i >= 3 ? 1.2 : 1, spread: 0.01, seed: UInt64(i))))
+    }
+    let history = PointHistory(point: "p", records: records, settings: ComparisonSettings())
+    #expect(history.entries.map { $0.change?.direction } == [nil, nil, "regression", nil])
+  }
+}
