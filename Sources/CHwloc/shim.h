@@ -2,13 +2,17 @@
 #ifndef LRD_CHWLOC_SHIM_H
 #define LRD_CHWLOC_SHIM_H
 
-#define _GNU_SOURCE 1
+// No _GNU_SOURCE here: every C module must parse the system headers with the same feature macros
+// (a module built with _GNU_SOURCE defines fd_set differently, and Clang refuses two definitions
+// when a Swift module sees both); pinning uses the raw syscall instead of the GNU wrapper.
 #include <errno.h>
 #include <hwloc.h>
 #include <sched.h>
 #include <string.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /// HWLOC_VERSION (the library release, e.g. "2.9.0") of the headers compiled against.
 static inline const char *lrd_hwloc_release(void) { return HWLOC_VERSION; }
@@ -71,14 +75,15 @@ static inline int lrd_hwloc_scatter_pus(hwloc_topology_t topology, unsigned n, i
   return rc;
 }
 
-/// Pins the calling thread to logical CPU `cpu` (OS index) with sched_setaffinity. Returns 0 or errno.
+/// Pins the calling thread to logical CPU `cpu` (OS index) with the sched_setaffinity system call.
+/// Returns 0 or errno.
 static inline int lrd_pin_current_thread(int cpu) {
   cpu_set_t set;
   memset(&set, 0, sizeof(set));
   const int bits = (int)(8 * sizeof(set.__bits[0]));
   if (cpu < 0 || cpu >= (int)(8 * sizeof(set))) return EINVAL;
   set.__bits[cpu / bits] |= (__cpu_mask)1 << (cpu % bits);
-  return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : errno;
+  return syscall(SYS_sched_setaffinity, 0, sizeof(set), &set) == 0 ? 0 : errno;
 }
 
 #endif
