@@ -100,7 +100,6 @@ public final class MaxPool {
 
   /// dx ← scatter of dy to the winning inputs of the last forward pass (overwrites dx).
   public func backward(gradient dy: Tensor, into dx: Tensor) {
-    let g = geometry
     precondition(dy.shape == outputShape, "MaxPool: gradient \(dy.shape) ≠ \(outputShape)")
     precondition(dx.shape == inputShape, "MaxPool: input gradient \(dx.shape) ≠ \(inputShape)")
     dy.withUnsafeBufferPointer { gp in

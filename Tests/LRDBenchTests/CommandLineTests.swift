@@ -282,7 +282,8 @@ struct ReadmeTests {
     "every option of every command is documented in that command's section",
     arguments: [
       SweepCommand.self, RanksCommand.self, BranchesCommand.self, TimeCommand.self, KernelsCommand.self,
-      LayersCommand.self, TopologyCommand.self, CountersCommand.self,
+      LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self, ModelCommand.self,
+      TableCommand.self, RunCommand.self, CompareCommand.self, HistoryCommand.self, ExportCommand.self,
     ] as [any ParsableCommand.Type])
   func optionsAreDocumented(command: any ParsableCommand.Type) throws {
     let name = try #require(command.configuration.commandName)
