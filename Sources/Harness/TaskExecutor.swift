@@ -58,6 +58,9 @@ public final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
   public private(set) var measuredCount = 0
   /// True once a task was interrupted.
   public private(set) var interrupted = false
+  /// Tasks whose progress step was reported (a task asked for twice, like a check shared by two
+  /// policies, counts once).
+  private var reported: Set<String> = []
   private var nextSequence: Int
 
   /// An executor over `journal` (whose entries count as already measured).
@@ -105,7 +108,9 @@ public final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
     for task in tasks {
       let binding = try bind(task.config)
       if results[task.id] != nil {
-        events(.step(.init(name: task.id, detail: .alreadyMeasured, seconds: nil)))
+        if reported.insert(task.id).inserted {
+          events(.step(.init(name: task.id, detail: .alreadyMeasured, seconds: nil)))
+        }
         continue
       }
       if Interruption.isRequested {
@@ -129,6 +134,7 @@ public final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
         let statistics = result.measurement.statistics
         detail = .timing(median: statistics.median, relativeHalfWidth: statistics.relativeHalfWidth)
       }
+      reported.insert(task.id)
       events(.step(.init(name: task.id, detail: detail, seconds: result.measurement.elapsedSeconds)))
     }
     return true

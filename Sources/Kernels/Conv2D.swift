@@ -95,7 +95,7 @@ public final class Conv2D {
     self.columns = Tensor(zeros: retained)
     self.columnGradient = Tensor(
       zeros: geometry.readsInputAsGEMMOperand ? [0] : [geometry.groups, block, geometry.gemmK])
-    let profile = BLAS.allocationProfile
+    let profile = BLAS.backendAllocationProfile
     self.allocationProfile = profile
     self.residueMask = profile.residueMask
     self.alwaysDetour = detour == true

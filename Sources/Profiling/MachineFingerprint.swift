@@ -26,6 +26,9 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
   public var openBLAS: OpenBLASInfo
   /// How the OpenBLAS core was chosen and verified (nil when the command did not establish one).
   public var blasCore: BLASCoreReport?
+  /// The library the GEMMs ran on, with its version and kernel set ("OpenBLAS 0.3.21 (Cooperlake)",
+  /// "BLIS 0.9.0 (zen3)"; nil in results written before backends existed).
+  public var gemmBackend: String?
   /// PAPI version and whether a PMU (hardware counters) is visible, with PAPI's reason if not.
   public var papi: String
   public var hasHardwareCounters: Bool
@@ -75,7 +78,7 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
     return MachineFingerprint(
       cpuModel: topology.cpuModel, topology: topology.oneLine, cores: topology.coreCount,
       processingUnits: topology.processingUnits.count, lastLevelCacheBytes: topology.lastLevelCacheBytes,
-      openBLAS: .current, blasCore: BLASCoreGate.current,
+      openBLAS: .current, blasCore: BLASCoreGate.current, gemmBackend: BLAS.backendDescription,
       papi: papiState.0, hasHardwareCounters: papiState.1, swiftVersion: swiftVersion,
       buildConfiguration: buildConfiguration, gitCommit: GitInfo.commit(),
       kernel: "\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))",

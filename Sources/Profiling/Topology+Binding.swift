@@ -34,10 +34,12 @@ final class HwlocBitmap {
 }
 
 extension Topology {
-  /// Sets OpenBLAS to `config.threads` threads and pins them as `config.binding` says: the process
-  /// is bound (hwloc, HWLOC_CPUBIND_PROCESS) to the chosen PUs, then each active OpenBLAS thread to
-  /// its own PU (`openblas_setaffinity`; the calling thread takes the first). Reads everything back
-  /// and records whether it matches. Throws when the thread count exceeds the cores.
+  /// Sets the GEMM backend to `config.threads` threads and pins them as `config.binding` says: the
+  /// process is bound (hwloc, HWLOC_CPUBIND_PROCESS) to the chosen PUs, then, on OpenBLAS, each active
+  /// OpenBLAS thread to its own PU (`openblas_setaffinity`; the calling thread takes the first). BLIS
+  /// has no per-thread affinity call: its threads (created by the calling thread, whose mask they
+  /// inherit) run within the chosen PUs. Reads everything back and records whether it matches.
+  /// Throws when the thread count exceeds the cores.
   @discardableResult
   public func apply(_ config: ThreadConfig) throws(ThreadConfigError) -> BindingRecord {
     let cores = summary.cores
@@ -62,6 +64,7 @@ extension Topology {
     } catch {
       throw .bindingFailed("\(error)")
     }
+    guard BLAS.backend == .openblas else { return readBack(config, planned: planned, order: []) }
     let active = BLAS.threads
     // OpenBLAS numbers its workers 0..<active-1; index active-1 is the calling thread.
     let order = [active - 1] + Array(0..<(active - 1))

@@ -18,10 +18,11 @@ public enum CompareReport {
         + "commits \(c.base.commit) → \(c.new.commit); builds \(c.base.build) → \(c.new.build).",
       "Verdicts: a change is a regression or an improvement only when it is beyond its band and significant at "
         + "α = \(c.settings.alpha) (Mann–Whitney U, \(c.settings.correction.rawValue) correction over "
-        + "\(c.points.count) points). The band is ±\(Format.fixed(c.settings.threshold * 100, 1))%, widened to "
-        + "\(Format.fixed(c.settings.noiseMultiple, 0)) standard deviations of the point's median over the earlier "
-        + "runs of this suite on this machine when three or more are known (whole runs move more than the samples "
-        + "within one run show). Unstable: neither holds and the ratio's 95% CI is wider than the band.",
+        + "\(c.points.count) points). The band is the largest of ±\(Format.fixed(c.settings.threshold * 100, 1))%, "
+        + "the drift between the two halves of either run (each run's samples span the run), and — once three or "
+        + "more earlier runs of this suite on this machine are known — the 99% prediction interval of a new run's "
+        + "median from theirs (whole runs move more than the samples within one run show). Unstable: neither "
+        + "holds and the ratio's 95% CI is wider than the band.",
       "",
     ]
     var table = MarkdownTable(

@@ -9,7 +9,8 @@ enum FingerprintText {
       "OpenBLAS \(f.openBLAS.version) (\(f.openBLAS.coreName)); \(f.papi); build \(f.buildConfiguration), "
         + "commit \(f.gitCommit.prefix(12)).",
       blasCore(f) + ".",
-    ] + (conditions(f).map { [$0] } ?? [])
+    ] + (f.gemmBackend.map { $0.hasPrefix("OpenBLAS") ? [] : ["GEMM backend: \($0) (not OpenBLAS)."] } ?? [])
+      + (conditions(f).map { [$0] } ?? [])
   }
 
   /// The BLAS core line: CPU ISA, OpenBLAS's own choice, the core used, how it was chosen and the

@@ -88,3 +88,65 @@ public enum KernelsReport {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }
 }
+
+extension KernelsReport {
+  /// `kernels --backend all`: per shape, each backend's GFLOP/s and % of the machine's peak (the best
+  /// 2048³ sgemm of the run, whatever its backend), and the fastest backend.
+  public static func backendsText(_ results: [KernelBenchmarkResult]) -> String {
+    guard let first = results.first else { return "" }
+    let peak = results.flatMap(\.peak).map(\.gflops).max() ?? .nan
+    let names = results.map { $0.fingerprint.gemmBackend ?? "?" }
+    var lines = [
+      "Kernels of \(first.model) at batch \(first.batch), \(first.mode), \(first.threads), on \(results.count) GEMM backends.",
+      "Backends: \(names.joined(separator: "; ")).",
+    ]
+    lines += FingerprintText.header(first.fingerprint)
+    lines.append(
+      "Peak: the best 2048³ sgemm of the run, \(Format.fixed(peak, 1)) GFLOP/s (per backend: "
+        + zip(names, results).map {
+          "\($0) \($1.peak.map { Format.fixed($0.gflops, 1) }.joined(separator: "/"))"
+        }
+        .joined(separator: "; ") + ").")
+    lines.append("")
+    var table = MarkdownTable(
+      header: ["layer", "shape"] + names.flatMap { ["\($0) GFLOP/s", "% of peak"] } + ["fastest"],
+      alignment: [.left, .left] + names.flatMap { _ in [MarkdownTable.Alignment.right, .right] } + [.left])
+    for (index, row) in first.rows.enumerated() {
+      let rates = results.map { index < $0.rows.count ? $0.rows[index].kernelGFLOPS : .nan }
+      let best = rates.indices.max { rates[$0] < rates[$1] }.map { names[$0] } ?? "—"
+      table.append(
+        [row.layers.first ?? "", row.shape]
+          + rates.flatMap { [Format.fixed($0, 1), Format.percent($0 / peak, digits: 1)] } + [best])
+    }
+    let totals = results.map { Double($0.totals.flops) / $0.totals.seconds / 1e9 }
+    table.append(
+      ["whole model", ""] + totals.flatMap { [Format.fixed($0, 1), Format.percent($0 / peak, digits: 1)] }
+        + [totals.indices.max { totals[$0] < totals[$1] }.map { names[$0] } ?? "—"])
+    lines.append(table.text)
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The same as CSV: one row per shape and backend.
+  public static func backendsCSV(_ results: [KernelBenchmarkResult]) -> String {
+    var table = CSVTable(header: [
+      "backend", "layer", "shape", "m", "n", "k", "median_s", "gflops", "peak_gflops",
+    ])
+    let peak = results.flatMap(\.peak).map(\.gflops).max() ?? .nan
+    for result in results {
+      for row in result.rows {
+        table.append([
+          result.fingerprint.gemmBackend ?? "", row.layers.first ?? "", row.shape, "\(row.m)", "\(row.n)",
+          "\(row.k)",
+          String(format: "%.9f", row.kernel.median), String(format: "%.3f", row.kernelGFLOPS),
+          String(format: "%.3f", peak),
+        ])
+      }
+    }
+    return table.text
+  }
+
+  /// Every backend's full result.
+  public static func json(_ results: [KernelBenchmarkResult]) throws -> String {
+    String(decoding: try JSONCoding.encoder.encode(results), as: UTF8.self) + "\n"
+  }
+}

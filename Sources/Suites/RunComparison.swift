@@ -44,17 +44,11 @@ public struct ComparisonSettings: Codable, Sendable, Equatable {
   /// Significance level after correction (default 0.01).
   public var alpha: Double
   public var correction: Correction
-  /// How many run-to-run standard deviations (of log medians over the earlier runs) a change must
-  /// exceed when at least three earlier runs are known (default 3).
-  public var noiseMultiple: Double
 
-  public init(
-    threshold: Double = 0.03, alpha: Double = 0.01, correction: Correction = .holm, noiseMultiple: Double = 3
-  ) {
+  public init(threshold: Double = 0.03, alpha: Double = 0.01, correction: Correction = .holm) {
     self.threshold = threshold
     self.alpha = alpha
     self.correction = correction
-    self.noiseMultiple = noiseMultiple
   }
 }
 
@@ -89,8 +83,11 @@ public struct PointComparison: Codable, Sendable, Equatable {
   public var stoppedByBudget: Bool
   /// Earlier runs whose medians gave the run-to-run noise (0: none known, the threshold applies).
   public var historyRuns: Int
-  /// The change a verdict needs, as a fraction: the threshold, or noiseMultiple × the run-to-run
-  /// standard deviation of log medians when that is larger.
+  /// The larger drift between the two halves of either run's samples (|log ratio of their medians|):
+  /// how much a run moves within itself.
+  public var drift: Double
+  /// The change a verdict needs, as a fraction: the threshold, the 99% prediction interval of a new
+  /// run's median from the earlier runs' medians, or the drift within the runs, whichever is largest.
   public var band: Double
   public var verdict: Verdict
 
@@ -111,23 +108,57 @@ public struct RunComparison: Codable, Sendable {
   public var geometricMean: Double
   public var geometricMeanLow: Double
   public var geometricMeanHigh: Double
+  /// The band of the geometric mean: the threshold, or the 99% prediction interval of the geometric
+  /// mean of a run's medians from the earlier runs that measured every compared point (three or more).
+  public var geometricMeanBand: Double
+  /// Regression or improvement when the geometric mean moved beyond its band with its CI excluding 1
+  /// (a suite-wide change that no single point shows beyond its own band); unchanged otherwise.
+  public var geometricMeanVerdict: PointComparison.Verdict
   public var onlyInBase: [String]
   public var onlyInNew: [String]
 
-  /// The change a verdict needs: the threshold, widened to `noiseMultiple` standard deviations of the
-  /// log medians of three or more earlier runs.
+  /// The change a verdict needs from the earlier runs: the threshold, widened to the half-width of
+  /// the 99% prediction interval of one more run's log median, t(0.995, k−1)·s·√(1 + 1/k), from the
+  /// log medians of k ≥ 3 earlier runs (samples within a run do not show how much whole runs move).
   public static func band(_ medians: [Double], _ settings: ComparisonSettings) -> Double {
-    guard medians.count >= 3 else { return settings.threshold }
+    let k = medians.count
+    guard k >= 3 else { return settings.threshold }
     let logs = medians.map { log($0) }
-    let mean = logs.reduce(0, +) / Double(logs.count)
-    let sd = (logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(logs.count - 1)).squareRoot()
-    return max(settings.threshold, exp(settings.noiseMultiple * sd) - 1)
+    let mean = logs.reduce(0, +) / Double(k)
+    let sd = (logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(k - 1)).squareRoot()
+    let halfWidth = studentT995(degreesOfFreedom: k - 1) * sd * (1 + 1 / Double(k)).squareRoot()
+    return max(settings.threshold, exp(halfWidth) - 1)
   }
 
-  /// 2 when any point regressed, else 4 when any improved, else 0 (package-benchmark's convention).
+  /// The 0.995 quantile of Student's t (two-sided 99%), tabulated for 1…30 degrees of freedom, the
+  /// normal quantile beyond.
+  static func studentT995(degreesOfFreedom df: Int) -> Double {
+    let table: [Double] = [
+      63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012, 2.977,
+      2.947,
+      2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.750,
+    ]
+    guard df >= 1 else { return .infinity }
+    return df <= table.count ? table[df - 1] : 2.576
+  }
+
+  /// |log(median of the first half / median of the second half)| of a run's samples, in measurement
+  /// order (the rounds of a suite run: how much the run moved within itself); 0 below 4 samples.
+  public static func drift(_ samples: [Double]) -> Double {
+    guard samples.count >= 4 else { return 0 }
+    let half = samples.count / 2
+    let first = SampleStatistics.quantile(samples[..<half].sorted(), 0.5)
+    let second = SampleStatistics.quantile(samples[half...].sorted(), 0.5)
+    guard first > 0, second > 0 else { return 0 }
+    return abs(log(first / second))
+  }
+
+  /// 2 when any point (or the geometric mean) regressed, else 4 when any improved, else 0
+  /// (package-benchmark's convention).
   public var exitCode: Int32 {
-    if points.contains(where: { $0.verdict == .regression }) { return 2 }
-    if points.contains(where: { $0.verdict == .improvement }) { return 4 }
+    let verdicts = points.map(\.verdict) + [geometricMeanVerdict]
+    if verdicts.contains(.regression) { return 2 }
+    if verdicts.contains(.improvement) { return 4 }
     return 0
   }
 
@@ -135,13 +166,13 @@ public struct RunComparison: Codable, Sendable {
     points.filter { $0.verdict == verdict }.count
   }
 
-  /// Compares `new` with `base` (points matched by name). `history` holds, per point name, the
-  /// medians of earlier runs of the same suite on the same machine (the base run included): with
+  /// Compares `new` with `base` (points matched by name). `history` holds the medians (by point
+  /// name) of each earlier run of the same suite on the same machine (the base run included): with
   /// three or more, a change must also exceed their run-to-run spread (samples within one run do not
   /// show how much a whole run moves on a shared machine).
   public init(
     base: (run: RunRecord, points: [PointRecord]), new: (run: RunRecord, points: [PointRecord]),
-    settings: ComparisonSettings, history: [String: [Double]] = [:]
+    settings: ComparisonSettings, history: [[String: Double]] = []
   ) {
     self.base = base.run
     self.new = new.run
@@ -163,8 +194,9 @@ public struct RunComparison: Codable, Sendable {
     let adjusted = settings.correction.adjust(raw.map(\.2.mannWhitneyP))
     points = zip(raw, adjusted).map { entry, p in
       let (old, point, comparison) = entry
-      let earlier = history[point.name, default: []].filter { $0 > 0 && $0.isFinite }
-      let t = Self.band(earlier, settings)
+      let earlier = history.compactMap { $0[point.name] }.filter { $0 > 0 && $0.isFinite }
+      let drift = max(Self.drift(old.samples), Self.drift(point.samples))
+      let t = max(Self.band(earlier, settings), exp(drift) - 1)
       let significant = p < settings.alpha
       let verdict: PointComparison.Verdict
       if significant && comparison.ratio > 1 + t {
@@ -181,7 +213,8 @@ public struct RunComparison: Codable, Sendable {
         ratio: comparison.ratio, ciLow: comparison.ratioCI.lower, ciHigh: comparison.ratioCI.upper,
         mannWhitneyP: comparison.mannWhitneyP, adjustedP: p, baseCV: old.cv, newCV: point.cv,
         baseSamples: old.samples.count, newSamples: point.samples.count,
-        stoppedByBudget: !old.reachedTarget || !point.reachedTarget, historyRuns: earlier.count, band: t,
+        stoppedByBudget: !old.reachedTarget || !point.reachedTarget, historyRuns: earlier.count, drift: drift,
+        band: t,
         verdict: verdict)
     }
     let logs = points.map { log($0.ratio) }
@@ -192,5 +225,21 @@ public struct RunComparison: Codable, Sendable {
     geometricMean = points.isEmpty ? .nan : exp(mean)
     geometricMeanLow = points.isEmpty ? .nan : exp(mean - 1.959_964 * se)
     geometricMeanHigh = points.isEmpty ? .nan : exp(mean + 1.959_964 * se)
+    // The same statistic over earlier runs: the geometric mean of each run's medians over the
+    // compared points (runs that measured all of them).
+    let names = points.map(\.name)
+    let scores = history.compactMap { run -> Double? in
+      let values = names.compactMap { run[$0] }.filter { $0 > 0 && $0.isFinite }
+      guard values.count == names.count, !names.isEmpty else { return nil }
+      return exp(values.map { log($0) }.reduce(0, +) / Double(values.count))
+    }
+    geometricMeanBand = Self.band(scores, settings)
+    if !points.isEmpty && geometricMeanLow > 1 && geometricMean > 1 + geometricMeanBand {
+      geometricMeanVerdict = .regression
+    } else if !points.isEmpty && geometricMeanHigh < 1 && geometricMean < 1 - geometricMeanBand {
+      geometricMeanVerdict = .improvement
+    } else {
+      geometricMeanVerdict = .unchanged
+    }
   }
 }

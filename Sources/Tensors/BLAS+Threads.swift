@@ -1,13 +1,17 @@
 import CBLAS
 
 extension BLAS {
-  /// The number of threads OpenBLAS uses for the next call (set with `setThreads`).
-  public static var threads: Int { Int(openblas_get_num_threads()) }
+  /// The number of threads the GEMM backend uses for the next call (set with `setThreads`).
+  public static var threads: Int { backendState.blis?.threads ?? Int(openblas_get_num_threads()) }
 
-  /// Sets how many threads OpenBLAS uses (1 … `maxThreads`). OpenBLAS keeps its pool; fewer
-  /// threads means the extra workers stay idle.
+  /// OpenBLAS's thread count (whatever the backend).
+  static var openblasThreads: Int32 { openblas_get_num_threads() }
+
+  /// Sets how many threads OpenBLAS (and BLIS, when it is the backend) use. OpenBLAS keeps its pool;
+  /// fewer threads means the extra workers stay idle.
   public static func setThreads(_ count: Int) {
     openblas_set_num_threads(Int32(max(1, count)))
+    backendState.blis?.setThreads(count)
   }
 
   /// The number of processors OpenBLAS detected.

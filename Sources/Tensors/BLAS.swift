@@ -5,8 +5,7 @@ import CBLAS
 /// Pointer arguments must come from a `withUnsafe…` closure of the caller; nothing here stores them.
 public enum BLAS {
   /// C ← α·op(A)·op(B) + β·C, with op(A) m×k, op(B) k×n, C m×n (row-major, leading dimensions in
-  /// elements). Complexity 2·m·n·k flops; threads as set by `BLAS.threads`.
-  @inlinable
+  /// elements), on the current `backend`. Complexity 2·m·n·k flops; threads as set by `BLAS.threads`.
   public static func gemm(
     transposeA: Bool = false, transposeB: Bool = false,
     m: Int, n: Int, k: Int,
@@ -17,6 +16,12 @@ public enum BLAS {
     c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     guard m > 0, n > 0 else { return }
+    if let blis = backendState.blis {
+      blis.gemm(
+        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+        ldb: ldb, beta: beta, c: c, ldc: ldc)
+      return
+    }
     cblas_sgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

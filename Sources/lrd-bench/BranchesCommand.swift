@@ -40,6 +40,7 @@ struct BranchesCommand: ParsableCommand {
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backend: BackendOptions
 
   var given: [String] {
     var names = model.given + workload.given + threads.given + measurement.given
@@ -78,7 +79,7 @@ struct BranchesCommand: ParsableCommand {
       let topology = try Topology()
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<BranchesPlan>(
-        kind: "branches", planFile: "plan.json", output: output, blasCore: blasCore
+        kind: "branches", planFile: "plan.json", output: output, blasCore: blasCore, backend: backend
       ).open(name: \.layer, make: { try makePlan(cores: cores) }) { plan in
         try plan.validate(cores: cores)
         let layer = try ModelCatalog(plan.model).layer(named: plan.layer)

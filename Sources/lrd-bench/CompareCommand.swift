@@ -14,7 +14,7 @@ struct CompareCommand: ParsableCommand {
     discussion: """
       BASE and NEW are run ids (12 or #12), labels, latest, previous or baseline (this machine's; see lrd-bench baseline), or JSON files written by lrd-bench export --format json. Defaults: baseline and latest.
 
-      Per point (matched by name): the ratio of the medians new/base with a 95% percentile-bootstrap CI (the two sample sets resampled independently), a Mann–Whitney U test, corrected across the suite's points (Holm by default, or Benjamini–Hochberg); the verdict is regression or improvement only when the change is beyond --threshold and significant at --alpha; unstable when neither holds and the CI is wider than ±threshold; unchanged otherwise. A geometric-mean row summarises every point. Points stopped by their budget before reaching their CI target are marked.
+      Per point (matched by name): the ratio of the medians new/base with a 95% percentile-bootstrap CI (the two sample sets resampled independently), a Mann–Whitney U test, corrected across the suite's points (Holm by default, or Benjamini–Hochberg); the verdict is regression or improvement only when the change is beyond its band (the largest of --threshold, the drift between the halves of either run, and the 99% prediction interval of a run's median from the --history earlier runs once three are known) and significant at --alpha; unstable when neither holds and the CI is wider than the band; unchanged otherwise. A geometric-mean row summarises every point. Points stopped by their budget before reaching their CI target are marked.
 
       Runs of different machine keys are refused unless --allow-different-machines. Exit status: 0 no regression, 2 a regression, 4 improvements only, 5 no baseline (or no earlier run) to compare with, 64 bad arguments.
       """)
@@ -39,7 +39,7 @@ struct CompareCommand: ParsableCommand {
     help:
       "Earlier runs of the suite on the machine whose spread widens the threshold (a change must exceed 3 run-to-run standard deviations once 3 are known; 0 turns this off; default 5)."
   )
-  var history: Int = 5
+  var history: Int = 10
 
   @Flag(name: .customLong("allow-different-machines"), help: "Compare runs of different machine keys.")
   var allowDifferentMachines = false
@@ -102,19 +102,17 @@ struct CompareCommand: ParsableCommand {
     }
   }
 
-  /// Medians per point of up to `history` complete runs of the same suite and machine before `new`
-  /// (always including `base` when it is one of them); empty for exported files.
-  func earlierMedians(before new: RunRecord, including base: RunRecord) throws -> [String: [Double]] {
-    guard history > 0, !self.new.hasSuffix(".json") else { return [:] }
+  /// The medians by point of each of up to `history` complete runs of the same suite and machine
+  /// before `new`; empty for exported files.
+  func earlierMedians(before new: RunRecord, including base: RunRecord) throws -> [[String: Double]] {
+    guard history > 0, !self.new.hasSuffix(".json") else { return [] }
     let store = try storeOptions.open()
     let earlier = try store.runs(machine: new.machineKey).filter {
       $0.status == .complete && $0.suite == new.suite && $0.id < new.id
     }.suffix(history)
-    var medians: [String: [Double]] = [:]
-    for run in earlier {
-      for point in try store.points(of: run.id) { medians[point.name, default: []].append(point.median) }
+    return try earlier.map { run in
+      Dictionary(try store.points(of: run.id).map { ($0.name, $0.median) }, uniquingKeysWith: { a, _ in a })
     }
-    return medians
   }
 
   /// A run from the store (id, label, latest, previous, baseline) or from an exported JSON file.

@@ -3,6 +3,7 @@ import Harness
 import Networks
 import Profiling
 import Reports
+import Tensors
 
 struct KernelsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -11,11 +12,26 @@ struct KernelsCommand: ParsableCommand {
     discussion: """
       For each shape: the kernel's GFLOP/s (im2col + GEMM, or one GEMM for 1×1 stride-1 and linear layers; training adds backward-data and backward-weights) as a fraction of the machine's peak, a 2048³ sgemm on the same thread config measured before and after the kernels in the same run; where the kernel is not itself one sgemm call, also against a plain cblas_sgemm of the same M×N×K measured paired with it (its 95% CI), and the im2col copy's own time; whole-model totals.
 
-      Defaults here: --budget 1 s per shape, --threads all cores, no events.
+      --backend all measures every shape on each GEMM backend (OpenBLAS, BLIS) and prints, per shape, each backend's GFLOP/s and % of the machine's peak (the best 2048³ sgemm of the run) and the fastest backend.
+
+      Defaults here: --budget 1 s per shape, --threads all cores, no events, --backend openblas.
       """)
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case text, csv, json
+  }
+
+  /// A GEMM backend, or every one.
+  enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+    case openblas, blis, all
+
+    var backends: [GEMMBackend] {
+      switch self {
+      case .openblas: return [.openblas]
+      case .blis: return [.blis]
+      case .all: return GEMMBackend.allCases
+      }
+    }
   }
 
   @OptionGroup var model: ModelOption
@@ -26,6 +42,11 @@ struct KernelsCommand: ParsableCommand {
 
   @Option(help: "Regular expression on layer names: measure only the shapes of matching layers.")
   var filter: String?
+
+  @Option(
+    help:
+      "GEMM library: openblas (default), blis, or all (each shape on every backend, the fastest per shape).")
+  var backend: BackendChoice?
 
   @Option(help: "Output format.")
   var format: Format = .text
@@ -48,19 +69,37 @@ struct KernelsCommand: ParsableCommand {
         2 * bytes + MemoryEstimate.sgemm(size: PeakSGEMM.defaultSize), for: "the kernels at batch \(batch)",
         hint: "use a smaller --batch")
       try blasCore.establish()
+      let backends = backend?.backends ?? [BLAS.backend]
+      for choice in backends where choice == .blis && BLISLibrary.shared == nil {
+        throw BLISError.notInstalled(BLISLibrary.loadError ?? "cannot load libblis.so.4")
+      }
       Interruption.install()
       let bar = ProgressBar(quiet: quiet)
-      let result = try KernelBenchmark.run(
-        model: model.resolved, batch: batch, mode: mode, threads: config, topology: topology,
-        sampler: sampler,
-        events: events, filter: filter, progress: bar.sink)
-      bar.finish()
-      switch format {
-      case .text: emit(KernelsReport.text(result))
-      case .csv: emit(KernelsReport.csv(result))
-      case .json: emit(try KernelsReport.json(result))
+      var results: [KernelBenchmarkResult] = []
+      for choice in backends {
+        try BLAS.use(choice)
+        let result = try KernelBenchmark.run(
+          model: model.resolved, batch: batch, mode: mode, threads: config, topology: topology,
+          sampler: sampler,
+          events: events, filter: filter, progress: bar.sink)
+        results.append(result)
+        if result.interrupted { break }
       }
-      if result.interrupted { throw ExitCode(130) }
+      bar.finish()
+      if results.count > 1 {
+        switch format {
+        case .text: emit(KernelsReport.backendsText(results))
+        case .csv: emit(KernelsReport.backendsCSV(results))
+        case .json: emit(try KernelsReport.json(results))
+        }
+      } else if let result = results.first {
+        switch format {
+        case .text: emit(KernelsReport.text(result))
+        case .csv: emit(KernelsReport.csv(result))
+        case .json: emit(try KernelsReport.json(result))
+        }
+      }
+      if results.contains(where: \.interrupted) { throw ExitCode(130) }
     }
   }
 }

@@ -38,6 +38,7 @@ struct ModelCommand: ParsableCommand {
   var profileSteps: Int?
 
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backend: BackendOptions
 
   @Option(help: "Output format.")
   var format: TextFormat = .text
@@ -72,6 +73,7 @@ struct ModelCommand: ParsableCommand {
           "warning: frozen has no effect in inference mode (nothing is trained); use --mode training")
       }
       try blasCore.establish()
+      try backend.establish()
       Interruption.install()
       let result = try ModelTiming.run(
         spec, sampler: sampler, events: events, topology: topology, profileSteps: steps)

@@ -5,6 +5,7 @@ import Harness
 import Networks
 import Profiling
 import Programs
+import Tensors
 
 /// Each option group lists the names of the options the user gave, so `--resume` can refuse them
 /// (the saved plan decides) instead of ignoring them silently.
@@ -232,5 +233,19 @@ struct BLASCoreOptions: ParsableArguments {
     let report = BLASCoreGate.establish(try BLASCoreGate.request(option: blasCore))
     for warning in report.warnings { printError("warning: \(warning)") }
     return report
+  }
+}
+
+/// `--backend`: the library every GEMM runs on.
+struct BackendOptions: ParsableArguments {
+  @Option(
+    help:
+      "GEMM library: openblas (default, or $LRD_BENCH_BACKEND) or blis (loaded at run time; apt-get install libblis-dev)."
+  )
+  var backend: Choice<GEMMBackend>?
+
+  /// Switches the process to the requested backend (after the BLAS core is established).
+  func establish() throws {
+    if let backend { try BLAS.use(backend.value) }
   }
 }

@@ -34,6 +34,7 @@ struct RanksCommand: ParsableCommand {
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backend: BackendOptions
 
   var given: [String] {
     model.given + ratio.given + workload.given + threads.given + policies.given + measurement.given
@@ -61,7 +62,7 @@ struct RanksCommand: ParsableCommand {
       let topology = try Topology()
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<RanksPlan>(
-        kind: "ranks", planFile: "ranks-plan.json", output: output, blasCore: blasCore
+        kind: "ranks", planFile: "ranks-plan.json", output: output, blasCore: blasCore, backend: backend
       ).open(name: \.model.rawValue, make: { try makePlan(cores: cores) }) { plan in
         try plan.validate(cores: cores)
         for layer in try plan.layers() { try SweepMemory.check(try plan.plan(for: layer)) }

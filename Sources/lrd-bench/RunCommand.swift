@@ -52,6 +52,7 @@ struct RunCommand: ParsableCommand {
   var quiet = false
 
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backend: BackendOptions
 
   /// "nightly" → "suites/nightly.yaml"; a path is kept.
   static func suitePath(_ text: String) -> String {
@@ -89,6 +90,7 @@ struct RunCommand: ParsableCommand {
         events: bar.sink)
       try runner.validate()
       try blasCore.establish()
+      try backend.establish()
       Interruption.install()
       guard (1...20).contains(rounds) else {
         throw HarnessError.invalidOption("--rounds must be within 1…20, got \(rounds)")

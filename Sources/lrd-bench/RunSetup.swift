@@ -4,12 +4,13 @@ import Results
 /// How a command that writes a run directory starts, in the order that keeps bad input from leaving
 /// anything behind: make the plan (or read the saved one with --resume), validate it exactly as
 /// command-line options are validated, check its memory, establish the BLAS core (which may restart
-/// the process), and only then create (or lock) the directory.
+/// the process) and the GEMM backend, and only then create (or lock) the directory.
 struct RunSetup<Plan: Codable> {
   let kind: String
   let planFile: String
   let output: RunDirectoryOptions
   let blasCore: BLASCoreOptions
+  let backend: BackendOptions
 
   /// The directory and plan, ready to measure.
   func open(
@@ -20,6 +21,7 @@ struct RunSetup<Plan: Codable> {
       ?? make()
     try check(plan)
     try blasCore.establish()
+    try backend.establish()
     if let resume = output.resume {
       return (try RunDirectory.resume(resume, kind: kind, planFile: planFile, as: Plan.self).directory, plan)
     }

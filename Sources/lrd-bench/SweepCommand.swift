@@ -51,6 +51,7 @@ struct SweepCommand: ParsableCommand {
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backend: BackendOptions
 
   @Option(help: "Summary format on stdout.")
   var format: SummaryFormat = .markdown
@@ -108,7 +109,7 @@ struct SweepCommand: ParsableCommand {
       let topology = try Topology()
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<SweepPlan>(
-        kind: "sweep", planFile: "plan.json", output: output, blasCore: blasCore
+        kind: "sweep", planFile: "plan.json", output: output, blasCore: blasCore, backend: backend
       ).open(name: \.layer, make: { try makePlan(cores: cores) }) { plan in
         try plan.validate(cores: cores)
         try SweepMemory.check(plan)

@@ -82,6 +82,7 @@ struct TableCommand: ParsableCommand {
 
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backend: BackendOptions
 
   var given: [String] {
     var names = threads.given
@@ -163,7 +164,7 @@ struct TableCommand: ParsableCommand {
       let topology = try Topology()
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<TablePlan>(
-        kind: "table", planFile: "plan.json", output: output, blasCore: blasCore
+        kind: "table", planFile: "plan.json", output: output, blasCore: blasCore, backend: backend
       ).open(name: { $0.models.map(\.rawValue).joined(separator: "-") }, make: { try makePlan(cores: cores) })
       {
         plan in

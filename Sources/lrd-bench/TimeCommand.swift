@@ -34,6 +34,7 @@ struct TimeCommand: ParsableCommand {
   @OptionGroup var threads: ThreadOptions
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backend: BackendOptions
 
   @Option(help: "Output format.")
   var format: TextFormat = .text
@@ -59,6 +60,7 @@ struct TimeCommand: ParsableCommand {
         threads: config, cache: sampler.cache)
       let events = try measurement.eventList(default: DefaultEvents.point)
       try blasCore.establish()
+      try backend.establish()
       Interruption.install()
       let result = try PointTiming.run(point, sampler: sampler, events: events, topology: topology)
       emit(format == .json ? try TimeReport.json(result) : TimeReport.text(result))

@@ -7,7 +7,13 @@ import Testing
 
 @Suite("Layer programs", .serialized)
 struct LayerProgramTests {
-  @Test("training steps do not allocate", arguments: ["svd:8", "tucker2:8,8", "branched:8,8,2"])
+  @Test(
+    "training steps do not allocate",
+    .enabled(
+      if: BLAS.backend == .openblas,
+      "OpenBLAS backend (BLIS 0.9 mallocs its thread communicators inside every bli_sgemm call; BLIS points report allocations per call)"
+    ),
+    arguments: ["svd:8", "tucker2:8,8", "branched:8,8,2"])
   func trainingDoesNotAllocate(text: String) throws {
     let threads = BLAS.threads
     BLAS.setThreads(1)

@@ -76,14 +76,37 @@ struct ComparisonTests {
     // Without history a 10% shift with tight samples is a regression.
     #expect(
       RunComparison(base: (runRecord(1), base), new: (runRecord(2), new), settings: settings).exitCode == 2)
-    // Earlier runs whose medians moved by ±10% make the band 3 run-to-run standard deviations wide.
-    let history = ["p": [1.0, 1.1, 0.9, 1.05]]
+    // Earlier runs whose medians moved by ±10% make the band the 99% prediction interval of a run.
+    let history: [[String: Double]] = [["p": 1.0], ["p": 1.1], ["p": 0.9], ["p": 1.05]]
     let comparison = RunComparison(
       base: (runRecord(1), base), new: (runRecord(2), new), settings: settings, history: history)
     #expect(comparison.points[0].band > 0.2 && comparison.points[0].historyRuns == 4)
     #expect(comparison.points[0].verdict != .regression && comparison.exitCode == 0)
     // Fewer than three earlier runs: the threshold applies.
     #expect(RunComparison.band([1, 2], settings) == settings.threshold)
+    // t(0.995, 4) = 4.604: five runs with log medians ±s give a half-width of 4.604·s·√1.2.
+    let logs = [-0.02, -0.01, 0, 0.01, 0.02]
+    let s = (logs.reduce(0) { $0 + $1 * $1 } / 4).squareRoot()
+    let expected = exp(4.604 * s * 1.2.squareRoot()) - 1
+    #expect(abs(RunComparison.band(logs.map { exp($0) }, settings) - max(expected, 0.03)) < 1e-9)
+    // A run whose second half is 20% slower than its first drifted by log 1.2.
+    let drifting = [Double](repeating: 1, count: 10) + [Double](repeating: 1.2, count: 10)
+    #expect(abs(RunComparison.drift(drifting) - log(1.2)) < 1e-12)
+  }
+
+  @Test func aSuiteWideShiftIsCaughtByTheGeometricMean() {
+    // Twelve points, each 4% slower: within each point's band (earlier runs moved ±2%), but the
+    // geometric mean of a run moves far less than single points, so the suite-wide shift shows.
+    let names = (0..<12).map { "p\($0)" }
+    let base = names.enumerated().map { record($1, samples(1, spread: 0.02, seed: UInt64($0))) }
+    let new = names.enumerated().map { record($1, samples(1.04, spread: 0.02, seed: UInt64(100 + $0))) }
+    let history = (0..<8).map { run -> [String: Double] in
+      Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, 1 + 0.02 * sin(Double(run * 12 + $0))) })
+    }
+    let comparison = RunComparison(
+      base: (runRecord(1), base), new: (runRecord(2), new), settings: ComparisonSettings(), history: history)
+    #expect(comparison.points.allSatisfy { $0.verdict != .regression })
+    #expect(comparison.geometricMeanVerdict == .regression && comparison.exitCode == 2)
   }
 
   @Test func pointsMissingOnOneSideAreListed() {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Tensors
@@ -85,5 +86,50 @@ struct TensorsTests {
     #expect(try BLAS.affinity(threadIndex: 0) == [before[0]])
     try BLAS.setAffinity(threadIndex: 0, cpus: before)
     #expect(throws: BLASAffinityError.self) { try BLAS.setAffinity(threadIndex: 99, cpus: [0]) }
+  }
+}
+
+@Suite("GEMM backends", .serialized)
+struct GEMMBackendTests {
+  /// scripts/test reruns the kernel suites with LRD_BENCH_BACKEND=blis: they must then really run on
+  /// BLIS, never fall back to OpenBLAS silently.
+  @Test func theRequestedBackendIsTheOneInUse() {
+    let requested = ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"]?.lowercased() ?? "openblas"
+    #expect(
+      BLAS.backend.rawValue == requested,
+      "LRD_BENCH_BACKEND=\(requested) but GEMMs run on \(BLAS.backend): \(BLISLibrary.loadError ?? "")")
+  }
+
+  @Test(
+    "BLIS passes the same GEMM self-check as OpenBLAS",
+    .enabled(if: BLISLibrary.shared != nil, "BLIS is installed (scripts/setup installs libblis-dev)"))
+  func blisSelfCheck() throws {
+    let blis = try #require(BLISLibrary.shared)
+    let check = BLAS.selfCheck { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+      blis.gemm(
+        transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+        beta: beta, c: c, ldc: ldc)
+    }
+    #expect(check.failures.isEmpty, "\(check.failures)")
+    #expect(!blis.version.isEmpty && !blis.architecture.isEmpty)
+  }
+
+  @Test(
+    "switching backends keeps results", .enabled(if: BLISLibrary.shared != nil, "BLIS is installed"))
+  func switching() throws {
+    let original = BLAS.backend
+    defer { try? BLAS.use(original) }
+    var rng = SplitMix64(seed: 9)
+    let a = Tensor(normal: [37, 53], using: &rng)
+    let b = Tensor(normal: [53, 29], using: &rng)
+    try BLAS.use(.openblas)
+    let viaOpenBLAS = BLAS.matmul(a, b)
+    try BLAS.use(.blis)
+    #expect(BLAS.backend == .blis && BLAS.backendDescription.hasPrefix("BLIS"))
+    let viaBLIS = BLAS.matmul(a, b, transposeA: false)
+    #expect(viaBLIS.relativeError(to: viaOpenBLAS) < 1e-5)
+    let transposed = BLAS.matmul(BLAS.matmul(a, b), b, transposeB: true)
+    try BLAS.use(.openblas)
+    #expect(transposed.relativeError(to: BLAS.matmul(viaOpenBLAS, b, transposeB: true)) < 1e-5)
   }
 }
