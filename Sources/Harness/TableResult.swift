@@ -97,6 +97,9 @@ public struct TableResult: Codable, Sendable {
   public var binding: BindingRecord?
   public var fingerprint: MachineFingerprint
   public var interrupted: Bool
+  /// Wall time of this process, in seconds (a resumed run's earlier sessions are not included).
   public var elapsedSeconds: Double
+  /// Measurements read back from the journal of an earlier, interrupted session (nil or 0: none).
+  public var resumedMeasurements: Int?
   public var comparisonMethod: String
 }

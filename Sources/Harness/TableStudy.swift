@@ -52,6 +52,7 @@ public final class TableStudy {
       journal: try directory.journal(TaskEntry<TableTask, ModelResult>.self), topology: topology,
       events: events)
     self.executor = executor
+    let resumed = executor.results.count
     let binding = try executor.bind(plan.threads)
     let peakStart = PeakSGEMM.measure(threads: plan.threads.threads)
     var tables: [ModelTable] = []
@@ -67,7 +68,7 @@ public final class TableStudy {
       plan: plan, models: tables,
       measurements: executor.results.values.sorted { $0.sequence < $1.sequence }, peak: [peakStart, peakEnd],
       binding: binding, fingerprint: fingerprint.finished(), interrupted: interrupted || executor.interrupted,
-      elapsedSeconds: MonotonicClock.seconds(since: start),
+      elapsedSeconds: MonotonicClock.seconds(since: start), resumedMeasurements: resumed,
       comparisonMethod: "each network measured paired with the original network, one step per sample ("
         + PairedComparison.methodDescription + ")")
   }

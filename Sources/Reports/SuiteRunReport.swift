@@ -25,7 +25,7 @@ public enum SuiteRunReport {
         Format.duration(record.median),
         "[\(Format.duration(record.ciLow)), \(Format.duration(record.ciHigh))]",
         Format.percent(record.cv, digits: 1), "\(record.samples.count) × \(record.callsPerSample)",
-        record.reachedTarget ? "CI target" : record.stopReason, referenceText(outcome.reference),
+        record.stopReason, referenceText(outcome.reference),
       ])
     }
     lines.append(table.text)

@@ -15,7 +15,16 @@ public enum TableReport {
     let core: String = "OpenBLAS core " + r.fingerprint.openBLAS.coreName
     let place: String = "Measured on \(r.fingerprint.cpuModel), \(p.threads), batch \(p.batch), \(core)"
     return place + "; peak sgemm 2048³ \(peak) GFLOP/s (start / end); α = \(Format.fixed(p.ratio, 2)); "
-      + "\(Format.clock(r.elapsedSeconds)) in all."
+      + duration(r)
+  }
+
+  /// "12:05 in all.", or for a resumed run the time of the last session and what it read back.
+  static func duration(_ r: TableResult) -> String {
+    guard let resumed = r.resumedMeasurements, resumed > 0 else {
+      return "\(Format.clock(r.elapsedSeconds)) in all."
+    }
+    return "\(Format.clock(r.elapsedSeconds)) in the last session (resumed: \(resumed) of "
+      + "\(r.measurements.count) paired measurements were read from the journal of an earlier one)."
   }
 
   static func m(_ count: Int) -> String { Format.fixed(Double(count) / 1e6, 2) }
@@ -67,6 +76,9 @@ public enum TableReport {
       }
     }
     lines.append(paper.text)
+    lines.append(
+      "The paper's Table 3 prints its layer-branching rows as all zeros (it reports branching in its Figure 5 "
+        + "only); they are copied as printed.")
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -91,8 +103,7 @@ public enum TableReport {
     }
     lines.append(table.text)
     lines.append(
-      "Speed-up % = (t_original / t_network − 1) × 100, each network measured interleaved with the original "
-        + "network (\(r.comparisonMethod)); CIs in percentage points; ⚠ unstable (CI wider than ±5% or the two "
+      "Speed-up % = (t_original / t_network − 1) × 100; \(r.comparisonMethod); CIs in percentage points; ⚠ unstable (CI wider than ±5% or the two "
         + "halves of the run disagree by more than 2%); ¹ the same network as the named row, whose measurement "
         + "is shown.")
     lines.append("")
@@ -113,6 +124,9 @@ public enum TableReport {
       }
     }
     lines.append(paper.text)
+    lines.append(
+      "The paper's Table 3 prints its layer-branching rows as all zeros (it reports branching in its Figure 5 "
+        + "only); they are copied as printed.")
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -142,7 +156,8 @@ public enum TableReport {
       for note in t.notes { lines.append("- " + note) }
       if let seconds = t.ranksSeconds, let directory = t.ranksDirectory {
         lines.append(
-          "- The ranks study ran here (\(directory)) and took \(Format.clock(seconds)) "
+          "- The ranks study ran here (\(directory)) and took \(Format.clock(seconds))"
+            + ((r.resumedMeasurements ?? 0) > 0 ? " in the last session " : " ")
             + "(\(r.plan.ranksPerLayer) ranks per layer, budget \(Format.duration(r.plan.ranksSampler.budgetSeconds)) per rank)."
         )
       }

@@ -140,13 +140,13 @@ public final class SuiteRunner {
         }
         pooled[index] += measurement.samples
         let statistics = SampleStatistics(pooled[index])
+        let reached = statistics.relativeHalfWidth <= item.point.ci
         let record = PointRecord(
           name: item.name, spec: spec, samples: pooled[index], callsPerSample: measurement.callsPerSample,
           median: statistics.median, ciLow: statistics.medianCI.lower, ciHigh: statistics.medianCI.upper,
           cv: statistics.cv,
-          stopReason: statistics.relativeHalfWidth <= item.point.ci
-            ? "target" : measurement.stopReason.rawValue,
-          reachedTarget: statistics.relativeHalfWidth <= item.point.ci,
+          stopReason: Self.stopReason(pooledReached: reached, lastRound: measurement.stopReason),
+          reachedTarget: reached,
           counters: String(
             decoding: try JSONCoding.compactEncoder.encode(measurement.counters), as: UTF8.self))
         try store.addPoint(record, to: run.id)
@@ -208,5 +208,13 @@ public final class SuiteRunner {
     guard let reference = item.point.references[label] else { return nil }
     let value = reference.value(secondsPerCall: median, batch: batch)
     return ReferenceCheck(label: label, reference: reference, value: value, passed: reference.accepts(value))
+  }
+
+  /// The stop reason stored for a pooled point: "target" when the pooled samples reach the CI
+  /// target; "rounds-disagree" when the last round reached it on its own but the pooled samples do
+  /// not (the rounds' levels differ); otherwise the last round's reason ("budget", "max-samples").
+  static func stopReason(pooledReached: Bool, lastRound: StopReason) -> String {
+    if pooledReached { return "target" }
+    return lastRound == .confidenceReached ? "rounds-disagree" : lastRound.rawValue
   }
 }
