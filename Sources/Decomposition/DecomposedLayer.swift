@@ -3,11 +3,14 @@ import Tensors
 
 /// One layer of a decomposed layer: its shape (as a `LayerSpec` named `<layer>[<part>]`) and weights.
 public struct FactorLayer {
+  /// The factor's shape, named `<layer>[<part>]`.
   public var spec: LayerSpec
   /// HWIO weight `[k, k, Cin/groups, Cout]`.
   public var weight: Tensor
+  /// The original layer's bias `[Cout]` on the factor that carries it; nil on the others.
   public var bias: Tensor?
 
+  /// A factor with its weights.
   public init(spec: LayerSpec, weight: Tensor, bias: Tensor? = nil) {
     self.spec = spec
     self.weight = weight
@@ -18,11 +21,15 @@ public struct FactorLayer {
 /// A layer computed as a factorization: the factor layers in execution order and how far their
 /// product is from the original weights.
 public struct DecomposedLayer {
+  /// The original layer.
   public var layer: LayerSpec
+  /// How it was decomposed.
   public var factorization: Factorization
+  /// The factors in execution order.
   public var factors: [FactorLayer]
   /// ‖W − W'‖_F / ‖W‖_F of the reconstructed weight (0 for `original`).
   public var relativeError: Double
+  /// Parameters, multiply-adds and layer count of the factors.
   public var cost: FactorizationCost { FactorizationCost(layer, factorization) }
 }
 
@@ -30,9 +37,11 @@ public struct DecomposedLayer {
 ///
 /// Not thread-safe; one per layer and sweep.
 public final class LayerDecomposer {
+  /// The layer being decomposed.
   public let layer: LayerSpec
   /// The original HWIO weight `[k, k, Cin/groups, Cout]`.
   public let weight: Tensor
+  /// The original bias `[Cout]` of a linear layer; nil for convolutions (ResNet convolutions have none).
   public let bias: Tensor?
   private var svdCache: SVDDecomposition?
   private var tuckerCache: Tucker2Decomposition?

@@ -8,6 +8,7 @@ public enum DecompositionError: Error, Equatable, Sendable, CustomStringConverti
   case badCompressionRatio(Double)
   case numerics(String)
 
+  /// The message printed for this error: the layer, the bad factorization and the valid ranks.
   public var description: String {
     switch self {
     case .unparsable(let text):

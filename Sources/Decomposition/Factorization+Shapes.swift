@@ -4,13 +4,18 @@ import Networks
 /// One layer a factorization runs: its part name (`u`, `v`, `u_in`, `core`, `core/N`, `u_out`; empty
 /// for the original layer), its shape, and whether it carries the original layer's bias.
 public struct FactorShape: Hashable, Sendable {
+  /// The factor's part name: `u`, `v`, `u_in`, `core`, `core/N`, `u_out`, or empty for the original layer.
   public var part: String
+  /// The factor's convolution shape.
   public var shape: ConvShape
+  /// True for the one factor that adds the original layer's bias.
   public var carriesBias: Bool
 }
 
 extension Factorization {
-  /// The layers this factorization of `layer` runs, in execution order (DESIGN.md "Vocabulary"):
+  /// The layers this factorization of `layer` runs, in execution order (DESIGN.md "Vocabulary").
+  ///
+  /// The layers:
   ///
   /// * `svd(r)`: 1×1 Cin→r with the layer's stride at the input resolution, then 1×1 r→Cout at the
   ///   output resolution (with the bias);

@@ -3,11 +3,14 @@ import Networks
 /// Parameters and multiply-adds of a layer under a factorization (per image, bias included): the
 /// sums over `Factorization.factorShapes(of:)`.
 public struct FactorizationCost: Hashable, Codable, Sendable {
+  /// Weights of all factors (biases included).
   public var parameters: Int
+  /// Multiply-adds per image.
   public var macsPerImage: Int
   /// Number of layers the factorization runs (1 original, 2 SVD, 3 Tucker-2 / branched).
   public var layerCount: Int
 
+  /// FLOPs per image: two per multiply-add.
   public var flopsPerImage: Int { 2 * macsPerImage }
 
   /// The cost of computing `layer` as `factorization` (validated separately).

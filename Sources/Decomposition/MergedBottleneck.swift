@@ -10,8 +10,11 @@ import Tensors
 /// in the original block; without those ReLUs the merged linear map equals conv3∘conv2'∘conv1, with
 /// conv2' the Tucker-2 reconstruction (exact at full rank).
 public struct MergedBottleneck {
+  /// conv1' = A·U_in,r1: 1×1 Cin→r1.
   public var conv1: FactorLayer
+  /// The Tucker-2 core: k×k r1→r2 with conv2's stride and padding.
   public var core: FactorLayer
+  /// conv3' = U_out,r2ᵀ·C: 1×1 r2→4w.
   public var conv3: FactorLayer
 
   /// The merged block's three layer shapes (conv1' Cin→r1, core r1→r2 with conv2's stride and

@@ -4,7 +4,7 @@ import Networks
 /// Ranks that divide a layer's parameter count by a compression ratio α (DESIGN.md "Numerics").
 ///
 /// * SVD (1×1, linear): r = ⌊Cin·Cout / (α·(Cin + Cout))⌋.
-/// * Tucker-2 (paper eq. 7): β = max(0.8·Cout/Cin, 1); r1 = ⌊positive root of
+/// * Tucker-2 (paper equation 7): β = max(0.8·Cout/Cin, 1); r1 = ⌊positive root of
 ///   β·k²·r² + (Cin + β·Cout)·r − Cin·Cout·k²/α = 0⌋; r2 = ⌊β·r1⌋.
 /// Ranks are clamped to at least 1 and at most the full rank.
 public enum RankSelection {
@@ -18,7 +18,7 @@ public enum RankSelection {
     return min(max(r, 1), min(inChannels, outChannels))
   }
 
-  /// β of paper eq. 7.
+  /// β of paper equation 7.
   public static func beta(inChannels: Int, outChannels: Int) -> Double {
     max(0.8 * Double(outChannels) / Double(inChannels), 1)
   }

@@ -1,14 +1,18 @@
 import Tensors
 
-/// The SVD of a 1×1 convolution or linear weight, W (Cin×Cout, row-major) = U·diag(σ)·Vᵀ, computed
-/// once with LAPACK `sgesdd` and truncated for any rank (paper eqs. 1–3).
+/// The SVD of a 1×1 convolution or linear weight, W (Cin×Cout, row-major) = U·diag(σ)·Vᵀ.
+///
+/// Computed once with LAPACK `sgesdd` and truncated for any rank (paper equations 1–3).
 ///
 /// Rank-r factors split √σ into both sides: A = U_r·√Σ_r (Cin×r, the first 1×1 layer) and
 /// B = √Σ_r·V_rᵀ (r×Cout, the second), so x·W ≈ (x·A)·B. Truncation error (Eckart–Young):
 /// ‖W − A·B‖_F / ‖W‖_F = √(Σ_{i>r} σ_i²) / √(Σ σ_i²).
 public struct SVDDecomposition: Sendable {
+  /// Rows of W (input channels or features).
   public let inChannels: Int
+  /// Columns of W (output channels or features).
   public let outChannels: Int
+  /// The full thin SVD of W, truncated on demand.
   public let svd: SingularValueDecomposition
 
   /// Decomposes a `[1, 1, Cin, Cout]` or `[Cin, Cout]` weight.

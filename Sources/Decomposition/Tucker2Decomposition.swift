@@ -1,6 +1,6 @@
 import Tensors
 
-/// Tucker-2 of a k×k convolution weight by HOSVD over the two channel modes (paper eq. 4).
+/// Tucker-2 of a k×k convolution weight by HOSVD over the two channel modes (paper equation 4).
 ///
 /// With W in HWIO layout `[k, k, Cin, Cout]`: U_in = left singular vectors of the Cin-mode
 /// unfolding (Cin × k²·Cout), U_out = those of the Cout-mode unfolding (Cout × k²·Cin), and the full
@@ -8,19 +8,25 @@ import Tensors
 /// (r1, r2) truncate them: the factors are U_in[:, :r1] (1×1 Cin→r1), G[:, :, :r1, :r2] (k×k
 /// r1→r2) and U_out[:, :r2]ᵀ (1×1 r2→Cout). Cost: two `sgesdd` plus 2·k² GEMMs.
 public struct Tucker2Decomposition: Sendable {
+  /// Kernel extent k of the decomposed k×k convolution.
   public let kernel: Int
+  /// Input channels Cin.
   public let inChannels: Int
+  /// Output channels Cout.
   public let outChannels: Int
   /// Cin × pIn, row-major (pIn = min(Cin, k²·Cout)).
   public let inputBasis: [Float]
+  /// pIn, the number of columns of `inputBasis`: the largest r1 available.
   public let inputRank: Int
   /// Cout × pOut, row-major (pOut = min(Cout, k²·Cin)).
   public let outputBasis: [Float]
+  /// pOut, the number of columns of `outputBasis`: the largest r2 available.
   public let outputRank: Int
   /// `[k, k, pIn, pOut]` core.
   public let core: [Float]
   /// Mode singular values (for diagnostics).
   public let inputSingularValues: [Float]
+  /// Mode-2 (output channel) singular values, for diagnostics.
   public let outputSingularValues: [Float]
 
   /// Decomposes a `[k, k, Cin, Cout]` weight.
@@ -103,9 +109,11 @@ public struct Tucker2Decomposition: Sendable {
     return Tensor(shape: [kernel, kernel, r1, r2], scalars: c)
   }
 
-  /// The branched core (paper §2.4) as a grouped-convolution weight `[k, k, r1/N, r2]`: output
-  /// channel o of branch j = o / (r2/N) reads core inputs j·r1/N ..< (j+1)·r1/N; the off-diagonal
-  /// blocks of the full core are dropped. N = 1 gives `coreFactor`.
+  /// The branched core (paper §2.4) as a grouped-convolution weight `[k, k, r1/N, r2]`: output channel o of
+  /// branch j = o / (r2/N) reads core inputs j·r1/N ..< (j+1)·r1/N; the off-diagonal blocks of the full core
+  /// are dropped.
+  ///
+  /// N = 1 gives `coreFactor`.
   public func branchedCoreFactor(r1: Int, r2: Int, branches n: Int) -> Tensor {
     precondition(n >= 1 && r1 % n == 0 && r2 % n == 0, "branches must divide both ranks")
     let k2 = kernel * kernel

@@ -1,7 +1,9 @@
 /// A convolution over an NHWC batch: a `ConvShape` and the batch size, with the GEMM extents the
 /// kernels use (im2col + GEMM: M = batch·outH·outW rows, N = Cout/groups, K = k²·Cin/groups).
 public struct ConvGeometry: Hashable, Codable, Sendable, CustomStringConvertible {
+  /// Images per call (the batch dimension N of NHWC tensors).
   public var batch: Int
+  /// The per-image convolution.
   public var shape: ConvShape
 
   /// The shape over `batch` images.
@@ -33,17 +35,29 @@ public struct ConvGeometry: Hashable, Codable, Sendable, CustomStringConvertible
     try shape.validate()
   }
 
+  /// Input height in pixels.
   public var height: Int { shape.inputHeight }
+  /// Input width in pixels.
   public var width: Int { shape.inputWidth }
+  /// Input channels (all groups).
   public var inChannels: Int { shape.inChannels }
+  /// Output channels (all groups).
   public var outChannels: Int { shape.outChannels }
+  /// Square kernel extent k.
   public var kernel: Int { shape.kernel }
+  /// Stride in pixels, both directions.
   public var stride: Int { shape.stride }
+  /// Zero padding on each side, in pixels.
   public var padding: Int { shape.padding }
+  /// Channel groups (1: dense).
   public var groups: Int { shape.groups }
+  /// Output height in pixels.
   public var outHeight: Int { shape.outputHeight }
+  /// Output width in pixels.
   public var outWidth: Int { shape.outputWidth }
+  /// Input channels per group.
   public var groupInChannels: Int { shape.groupInChannels }
+  /// Output channels per group.
   public var groupOutChannels: Int { shape.groupOutChannels }
 
   /// GEMM rows: one per output pixel, `batch · outHeight · outWidth`.

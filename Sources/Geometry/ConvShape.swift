@@ -1,6 +1,8 @@
-/// One 2-D convolution (or linear layer) applied to a single image: channels, kernel, stride,
-/// padding, groups and input extent. The one place output sizes, weight counts and multiply-adds
-/// are computed; catalog layers, decomposition factors and kernels all derive theirs from it.
+/// One 2-D convolution (or linear layer) applied to a single image: channels, kernel, stride, padding, groups
+/// and input extent.
+///
+/// The one place output sizes, weight counts and multiply-adds are computed; catalog layers, decomposition
+/// factors and kernels all derive theirs from it.
 ///
 /// Output extent: ⌊(input + 2·padding − kernel) / stride⌋ + 1. A linear layer is the 1×1
 /// convolution on a 1×1 input. Weights are HWIO, `[k, k, Cin/groups, Cout]`.
@@ -11,6 +13,7 @@ public struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
   public var outChannels: Int
   /// Square kernel extent k (k×k).
   public var kernel: Int
+  /// Stride in pixels, both directions.
   public var stride: Int
   /// Zero padding on each side.
   public var padding: Int
@@ -18,6 +21,7 @@ public struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
   public var groups: Int
   /// Input extent in pixels.
   public var inputHeight: Int
+  /// Input width in pixels.
   public var inputWidth: Int
 
   /// A shape; defaults give a 1×1, stride-1, unpadded, dense convolution.
@@ -49,6 +53,7 @@ public struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
   public var outputHeight: Int {
     Self.outputExtent(input: inputHeight, kernel: kernel, stride: stride, padding: padding)
   }
+  /// Output width in pixels.
   public var outputWidth: Int {
     Self.outputExtent(input: inputWidth, kernel: kernel, stride: stride, padding: padding)
   }

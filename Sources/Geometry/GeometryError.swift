@@ -2,6 +2,7 @@
 public enum GeometryError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalid(String)
 
+  /// The message printed for this error: what is wrong and the valid range.
   public var description: String {
     switch self {
     case .invalid(let message): return "invalid convolution: \(message)"

@@ -6,16 +6,26 @@ import Results
 
 /// Everything that defines a `branches` study (saved as `plan.json`; `--resume` continues it).
 public struct BranchesPlan: Codable, Sendable, Equatable {
+  /// The model whose layer is branched.
   public var model: ResNetModel
+  /// The layer's torchvision name.
   public var layer: String
+  /// Branch counts N measured (1 is plain Tucker-2).
   public var branches: [Int]
+  /// Compression ratio α that gives the Tucker-2 ranks before rounding to N.
   public var ratio: Double
+  /// Images per call.
   public var batch: Int
+  /// Inference or training.
   public var mode: Mode
+  /// The one thread config measured.
   public var threads: ThreadConfig
+  /// How each branch count is sampled (paired with the original).
   public var sampler: SamplerConfiguration
+  /// Counters read during sampling (empty for none).
   public var events: [String]
 
+  /// A plan from the command's options.
   public init(
     model: ResNetModel, layer: String, branches: [Int], ratio: Double, batch: Int, mode: Mode,
     threads: ThreadConfig,
@@ -71,33 +81,49 @@ public struct BranchesPlan: Codable, Sendable, Equatable {
 
 /// A branch count measured paired with the original.
 public struct BranchTask: MeasurementTask {
+  /// The thread config of the measurement.
   public var config: ThreadConfig
+  /// The branch count N.
   public var branches: Int
+  /// The journal key, for example `2t-compact/branches/4`.
   public var id: String { "\(config.label)/branches/\(branches)" }
 }
 
 /// One branch count of `lrd-bench branches`.
 public struct BranchPoint: Codable, Sendable, Equatable {
+  /// The branch count N.
   public var branches: Int
+  /// The branched factorization measured (ranks rounded down to multiples of N).
   public var factorization: Factorization
   /// The branched layer, carrying the original measured with it and the paired comparison.
   public var result: PointResult
   /// T / t from the paired comparison.
   public var speedup: Double { result.comparison?.speedup ?? .nan }
+  /// (params_branched / params_original − 1) × 100.
   public var parametersChangePercent: Double
+  /// (FLOPs_branched / FLOPs_original − 1) × 100.
   public var flopsChangePercent: Double
 }
 
 /// The `branches` result (the paper's Figure 5 for one layer).
 public struct BranchesResult: Codable, Sendable {
+  /// The schema string of `branches.json`.
   public static let schemaVersion = "lrd-bench/branches@2"
+  /// The schema of this result.
   public var schema = BranchesResult.schemaVersion
+  /// What was measured.
   public var plan: BranchesPlan
+  /// The layer, as stored in results.
   public var layer: LayerSpecSnapshot
+  /// The binding read back for the thread config.
   public var binding: BindingRecord
+  /// One point per branch count, in the plan's order.
   public var points: [BranchPoint]
+  /// True when the run was interrupted: partial results.
   public var interrupted: Bool
+  /// The machine the study ran on.
   public var fingerprint: MachineFingerprint
+  /// How the paired comparisons were computed, in words.
   public var comparisonMethod: String
 
   /// The original's time: median of its medians measured alongside each branch count.
@@ -109,6 +135,8 @@ public struct BranchesResult: Codable, Sendable {
 
 /// Branched Tucker at each N, each measured paired with the original, journaled and resumable.
 public enum BranchesStudy {
+  /// Measures every branch count of `plan` not yet in `directory`'s journal, paired with the original, and
+  /// returns the result.
   public static func run(
     plan: BranchesPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink
   )

@@ -4,12 +4,19 @@ import Tensors
 /// What `lrd-bench counters` reports: PAPI's state, every requested event's availability, and one
 /// sgemm measured with the available events on every thread.
 public struct CounterCheckResult: Codable, Sendable {
+  /// PAPI's version and components, nil when PAPI could not start.
   public var papi: PAPILibraryInfo?
+  /// Why PAPI could not start, nil when it did.
   public var papiError: String?
+  /// Every requested event with its availability here.
   public var events: [EventAvailability]
+  /// Matrix size N of the N×N×N sgemm measured.
   public var gemmSize: Int
+  /// BLAS threads the sgemm ran on.
   public var threads: Int
+  /// The sgemm's timing and counter readings.
   public var measurement: PointMeasurement
+  /// Metrics derived from the readings (IPC, GFLOP/s, …) where their inputs were counted.
   public var derived: [DerivedMetric]
   /// How the OpenBLAS core was chosen (nil when the caller did not establish one).
   public var blasCore: BLASCoreReport?
@@ -17,6 +24,7 @@ public struct CounterCheckResult: Codable, Sendable {
   public var pmu: String?
 }
 
+/// Checks which counters work here and measures an sgemm with them.
 public enum CounterCheck {
   /// Measures an n×n×n sgemm with `events` (budget in seconds) on the current BLAS threads.
   public static func run(events: [String], size n: Int = 512, budget: Double = 1) throws -> CounterCheckResult

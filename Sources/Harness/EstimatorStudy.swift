@@ -2,11 +2,13 @@ import Foundation
 import Profiling
 import Tensors
 
-/// Offline evaluation of paired-ratio estimators and interval methods on recorded samples (issue 10.15):
-/// each recorded paired measurement (`RecordedPairs`, from `lrd-bench selftest --record`) is scored
-/// for every combination. A/A measurements give the false-positive rate, injected ones the detection
-/// rate; the interval's half-width is the precision; the estimates from the first and second half of
-/// a measurement agreeing within ±2% is the stability.
+/// Offline evaluation of paired-ratio estimators and interval methods on recorded samples (issue 10.15): each
+/// recorded paired measurement (`RecordedPairs`, from `lrd-bench selftest --record`) is scored for every
+/// combination.
+///
+/// A/A measurements give the false-positive rate, injected ones the detection rate; the interval's half-width
+/// is the precision; the estimates from the first and second half of a measurement agreeing within ±2% is the
+/// stability.
 public enum EstimatorStudy {
   /// How one measurement's pairs become a ratio (on the log scale).
   public enum Estimator: String, CaseIterable, Codable, Sendable {
@@ -37,11 +39,17 @@ public enum EstimatorStudy {
 
   /// One row of the study.
   public struct Row: Codable, Sendable {
+    /// The ratio estimator scored.
     public var estimator: Estimator
+    /// The interval method scored.
     public var interval: Interval
+    /// A/A measurements in the recording.
     public var aaMeasurements: Int
+    /// A/A measurements whose interval excluded 1 (false positives).
     public var aaFlagged: Int
+    /// Injected slowdown → measurements whose interval lay above 1 (detections).
     public var detections: [Double: Int]
+    /// Injected slowdown → measurements with that slowdown in the recording.
     public var injectedMeasurements: [Double: Int]
     /// Mean ±half-width of the interval on the A/A measurements (fraction).
     public var meanHalfWidth: Double
@@ -99,11 +107,15 @@ public enum EstimatorStudy {
 
   /// One rule's outcome over the A/A measurements of a recording.
   public struct RuleRow: Codable, Sendable {
+    /// The stopping rule simulated.
     public var rule: Rule
+    /// Share of A/A measurements that reached the CI target before the recording ran out.
     public var reachedTarget: Double
     /// Mean pairs used, relative to the recorded total.
     public var cost: Double
+    /// Share of A/A measurements whose interval excluded 1 when the rule stopped.
     public var falsePositives: Double
+    /// Mean half-width of the interval when the rule stopped, as a fraction.
     public var meanHalfWidth: Double
   }
 

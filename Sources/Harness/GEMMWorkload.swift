@@ -7,9 +7,13 @@ import Tensors
 /// Inference: C (M×N) = A (M×K) · B (K×N). Training adds the two GEMMs of a backward pass,
 /// dA (M×K) = C · Bᵀ and dB (K×N) = Aᵀ · C. `run()` allocates nothing.
 public final class GEMMWorkload {
+  /// Rows M of A and C.
   public let m: Int
+  /// Columns N of B and C.
   public let n: Int
+  /// Inner dimension K.
   public let k: Int
+  /// True when `run()` adds the two backward GEMMs.
   public let training: Bool
   let a: Tensor
   let b: Tensor
@@ -24,9 +28,10 @@ public final class GEMMWorkload {
       b: Tensor(uniform: [k, n], seed: seed &+ 1), c: Tensor(zeros: [m, n]))
   }
 
-  /// GEMMs on existing buffers (any shape with the right element counts), e.g. a kernel's own input,
-  /// weights and output, so the kernel and its reference touch the same memory. `da` and `db` are
-  /// allocated when training and not given.
+  /// GEMMs on existing buffers (any shape with the right element counts), for example a kernel's own input,
+  /// weights and output, so the kernel and its reference touch the same memory.
+  ///
+  /// `da` and `db` are allocated when training and not given.
   public init(
     m: Int, n: Int, k: Int, training: Bool, a: Tensor, b: Tensor, c: Tensor, da: Tensor? = nil,
     db: Tensor? = nil

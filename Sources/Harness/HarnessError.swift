@@ -7,6 +7,7 @@ public enum HarnessError: Error, Equatable, Sendable, CustomStringConvertible {
   /// Something failed while measuring.
   case failed(String)
 
+  /// The message printed for this error: what is wrong and how to fix it.
   public var description: String {
     switch self {
     case .invalidOption(let message), .insufficientMemory(let message), .failed(let message): return message

@@ -1,5 +1,7 @@
-/// What orchestration code tells its caller while it runs; the CLI renders it (progress bar, ETA,
-/// warnings on stderr), tests collect it. Library code never writes to stdout or stderr itself.
+/// What orchestration code tells its caller while it runs; the CLI renders it (progress bar, ETA, warnings on
+/// stderr), tests collect it.
+///
+/// Library code never writes to stdout or stderr itself.
 public enum HarnessEvent: Sendable, Equatable {
   /// A phase of `steps` steps begins (a sweep's tasks, a study's shapes, …); `label` names it.
   case phase(label: String, steps: Int)
@@ -12,12 +14,14 @@ public enum HarnessEvent: Sendable, Equatable {
 
   /// One finished step: what it was and, when measured, its result and the time it took.
   public struct Step: Sendable, Equatable {
-    /// A short name, e.g. "2t-compact/rank/298" or "layer1.0.conv2".
+    /// A short name, for example "2t-compact/rank/298" or "layer1.0.conv2".
     public var name: String
+    /// What the step measured, or why it was skipped.
     public var detail: Detail
     /// Wall seconds spent on the step (nil for skipped steps, which do not count toward the ETA).
     public var seconds: Double?
 
+    /// A finished step.
     public init(name: String, detail: Detail, seconds: Double?) {
       self.name = name
       self.detail = detail

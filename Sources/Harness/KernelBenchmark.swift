@@ -10,13 +10,19 @@ import Tensors
 public struct KernelRow: Codable, Sendable {
   /// Catalog layers with this shape.
   public var layers: [String]
+  /// The shape in words, for example `64→64 3×3 s1 p1 @ 56×56`.
   public var shape: String
+  /// GEMM rows M (output pixels × batch).
   public var m: Int
+  /// GEMM columns N (output channels).
   public var n: Int
+  /// GEMM inner dimension K (k² × input channels per group).
   public var k: Int
   /// 1×1, stride 1, unpadded: the forward kernel is exactly one sgemm on the layer's buffers.
   public var pointwise: Bool
+  /// Analytic FLOPs of one call (batch included; training counts three GEMMs).
   public var flopsPerCall: Int
+  /// Statistics of the kernel's samples (seconds per call).
   public var kernel: SampleStatistics
   /// A plain sgemm of the same M×N×K (three in training) measured paired with the kernel; nil where
   /// that sgemm would be the kernel's own call (pointwise inference), which compares nothing.
@@ -28,11 +34,13 @@ public struct KernelRow: Codable, Sendable {
   /// Heap allocations per kernel call (nil without the allocation counter).
   public var allocationsPerCall: Double?
 
+  /// The kernel's GFLOP/s at its median time.
   public var kernelGFLOPS: Double { Double(flopsPerCall) / kernel.median / 1e9 }
 }
 
 /// The same-shape sgemm reference of a kernel.
 public struct SameShapeGEMM: Codable, Sendable {
+  /// Statistics of the sgemm's samples (seconds per call).
   public var gemm: SampleStatistics
   /// kernel / sgemm time with its CI (> 1: the kernel is slower).
   public var comparison: PairedComparison
@@ -43,17 +51,27 @@ public struct SameShapeGEMM: Codable, Sendable {
 
 /// The `kernels` result.
 public struct KernelBenchmarkResult: Codable, Sendable {
+  /// The schema string of `kernels --format json`.
   public static let schemaVersion = "lrd-bench/kernels@2"
+  /// The schema of this result.
   public var schema = KernelBenchmarkResult.schemaVersion
+  /// The model whose shapes were measured.
   public var model: ResNetModel
+  /// Images per call.
   public var batch: Int
+  /// Inference (forward) or training (forward and both backward GEMMs).
   public var mode: Mode
+  /// The thread config measured.
   public var threads: ThreadConfig
+  /// The binding read back for it.
   public var binding: BindingRecord
   /// The machine's peak: a 2048³ sgemm on the same threads, before and after the kernels.
   public var peak: [SGEMMRate]
+  /// One row per distinct shape, in catalog order.
   public var rows: [KernelRow]
+  /// The machine the kernels ran on.
   public var fingerprint: MachineFingerprint
+  /// True when the run was interrupted: partial results.
   public var interrupted: Bool
 
   /// Mean of the peak measurements in GFLOP/s.
@@ -68,6 +86,7 @@ public struct KernelBenchmarkResult: Codable, Sendable {
   }
 }
 
+/// Measures every distinct conv and linear shape of a model against the machine's peak.
 public enum KernelBenchmark {
   /// Measures every distinct conv/linear shape of `model` (in catalog order) and the machine's peak.
   public static func run(

@@ -7,9 +7,11 @@ import Programs
 /// Memory a run will allocate, estimated from shapes before anything is allocated, so an impossible
 /// batch or size is refused with the figure instead of crashing in the allocator.
 public enum MemoryEstimate {
-  /// Bytes of a `LayerProgram` (and its decomposition's factor weights) for `factorization` of
-  /// `layer`: activations (and gradients in training), weights with their gradients and copies, and
-  /// the im2col workspaces. Double precision arithmetic: no overflow for absurd batches.
+  /// Bytes of a `LayerProgram` (and its decomposition's factor weights) for `factorization` of `layer`:
+  /// activations (and gradients in training), weights with their gradients and copies, and the im2col
+  /// workspaces.
+  ///
+  /// Double precision arithmetic: no overflow for absurd batches.
   public static func layerProgram(_ layer: LayerSpec, _ factorization: Factorization, batch: Int, mode: Mode)
     -> Double
   {

@@ -3,10 +3,11 @@ import Networks
 import Profiling
 import Programs
 
-/// Builds and measures whole-network points. Each model's original weights (and their SVDs / HOSVDs)
-/// are made once and shared by every variant; the original network's program is kept per batch and
-/// mode for paired measurements, variants are built per point and released after it (a training
-/// program of ResNet-50 at batch 8 holds about 2 GB).
+/// Builds and measures whole-network points.
+///
+/// Each model's original weights (and their SVDs / HOSVDs) are made once and shared by every variant; the
+/// original network's program is kept per batch and mode for paired measurements, variants are built per
+/// point and released after it (a training program of ResNet-50 at batch 8 holds about 2 GB).
 public final class ModelRunner {
   let events: [String]
   private var weights: [ResNetModel: NetworkWeights] = [:]

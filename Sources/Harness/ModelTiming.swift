@@ -5,15 +5,23 @@ import Programs
 /// The result of `lrd-bench model`: one whole-network point, where its time goes, and the machine's
 /// peak measured around it.
 public struct ModelTimingResult: Codable, Sendable {
+  /// The schema string of `model --format json`.
   public static let schemaVersion = "lrd-bench/model@1"
+  /// The schema of this result.
   public var schema = ModelTimingResult.schemaVersion
+  /// The measured network point.
   public var point: ModelResult
+  /// How it was sampled.
   public var sampler: SamplerConfiguration
+  /// The binding read back for its thread config.
   public var binding: BindingRecord
+  /// Metrics derived from counters, where measured.
   public var derived: [DerivedMetric]
+  /// The machine it ran on.
   public var fingerprint: MachineFingerprint
   /// A 2048³ sgemm on the same threads, before and after the network.
   public var peak: [SGEMMRate]
+  /// Where one step's time goes, by operation kind.
   public var breakdown: OperationBreakdown
   /// ‖y − y₀‖/‖y₀‖ of the logits against the original network on one batch (inference).
   public var outputError: Double
@@ -26,6 +34,7 @@ public struct ModelTimingResult: Codable, Sendable {
   public var fractionOfPeak: Double { point.gflops / (peak.map(\.gflops).max() ?? .nan) }
 }
 
+/// Builds and times one whole network.
 public enum ModelTiming {
   /// Builds `spec`'s network, measures it with `sampler` on its thread config, profiles `profileSteps`
   /// steps by operation kind, and measures the peak sgemm before and after.

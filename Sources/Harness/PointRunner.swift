@@ -4,13 +4,16 @@ import Profiling
 import Programs
 import Tensors
 
-/// Builds and measures points of one model. Decomposes each layer's weights once (SVD / HOSVD cached
-/// per layer) and reuses them for every rank; programs of original layers are built once and reused
-/// by every paired measurement (building one allocates and fills every buffer).
+/// Builds and measures points of one model.
+///
+/// Decomposes each layer's weights once (SVD / HOSVD cached per layer) and reuses them for every rank;
+/// programs of original layers are built once and reused by every paired measurement (building one allocates
+/// and fills every buffer).
 ///
 /// Weights are He-normal random with a seed derived from the layer name (timing does not depend on
 /// weight values; reconstruction errors are reported for these weights).
 public final class PointRunner {
+  /// The model whose layers the runner builds.
   public let catalog: ModelCatalog
   let events: [String]
   let topology: TopologySummary
@@ -67,8 +70,9 @@ public final class PointRunner {
   }
 
   /// Measures one point with the current binding (the caller applies the thread config).
-  /// `slowdown` (test-only, see `SlowdownInjection`) adds that fraction of each call's time as a
-  /// busy-wait inside the timed region.
+  ///
+  /// `slowdown` (test-only, see `SlowdownInjection`) adds that fraction of each call's time as a busy-wait
+  /// inside the timed region.
   public func measure(
     _ spec: PointSpec, sampler configuration: SamplerConfiguration, binding: BindingRecord, sequence: Int,
     slowdown: Double = 0

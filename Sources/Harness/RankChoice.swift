@@ -4,23 +4,30 @@ import Profiling
 /// A policy's answer for one thread config: a rank, or nil for ORG (keep the original), the timing it
 /// rests on, and why, as data (Reports render the sentence).
 public struct RankChoice: Codable, Sendable, Equatable {
+  /// The chosen rank, nil for ORG (keep the original).
   public var rank: Int?
+  /// The timing the choice rests on, nil when no rank was measured.
   public var timing: RankTiming?
+  /// Why the policy chose it.
   public var reason: RankReason
 
+  /// A choice.
   public init(rank: Int?, timing: RankTiming?, reason: RankReason) {
     self.rank = rank
     self.timing = timing
     self.reason = reason
   }
 
+  /// True for ORG.
   public var isOriginal: Bool { rank == nil }
   /// "ORG" or the rank.
   public var label: String { rank.map(String.init) ?? "ORG" }
 }
 
-/// Why a policy chose what it chose. Ratios are t/T (fractions of the original's time), throughputs
-/// are relative to the original's, margins are fractions.
+/// Why a policy chose what it chose.
+///
+/// Ratios are t/T (fractions of the original's time), throughputs are relative to the original's, margins are
+/// fractions.
 public enum RankReason: Codable, Sendable, Equatable {
   /// No rank was measured.
   case noRanks
@@ -42,7 +49,9 @@ public enum RankReason: Codable, Sendable, Equatable {
 
 /// A policy's decision for one thread config, with what it changes and how its check went.
 public struct PolicyDecision: Codable, Sendable, Equatable {
+  /// The policy.
   public var policy: RankPolicy
+  /// What it chose and why.
   public var choice: RankChoice
   /// The factorization chosen (nil = ORG).
   public var factorization: Factorization?
@@ -60,6 +69,7 @@ public struct PolicyDecision: Codable, Sendable, Equatable {
   /// them to the next candidate), with their checks' speed-up CIs.
   public var rejected: [RejectedCandidate]
 
+  /// A decision not yet checked (`check` is `notRun`, nothing rejected).
   public init(
     policy: RankPolicy, choice: RankChoice, factorization: Factorization?, speedup: Double,
     parametersChangePercent: Double, flopsChangePercent: Double
@@ -93,6 +103,8 @@ public enum ConfirmationOutcome: String, Codable, Sendable {
 
 /// A candidate whose paired check did not confirm a speed-up.
 public struct RejectedCandidate: Codable, Sendable, Equatable {
+  /// The rank whose check failed.
   public var rank: Int
+  /// Its paired check against the original.
   public var comparison: PairedComparison
 }

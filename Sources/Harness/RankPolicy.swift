@@ -17,6 +17,7 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
   /// The rank with the smallest median t/T if it beats T (argmin baseline; no noise handling).
   case fastest
 
+  /// The policy as `--policy` spells it.
   public var description: String { rawValue }
 
   /// Parses a comma list such as "paper,robust" (or "all").
@@ -46,8 +47,9 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
       ?? RankChoice(rank: nil, timing: nil, reason: .noRanks)
   }
 
-  /// The policy's choices in order of preference: the decision first; for `robust` the other tied
-  /// candidates (largest rank first) then the rest by throughput, so a failed check can fall back.
+  /// The policy's choices in order of preference: the decision first; for `robust` the other tied candidates
+  /// (largest rank first) then the rest by throughput, so a failed check can fall back.
+  ///
   /// An ORG decision is a one-element list.
   public func candidates(
     _ timings: [RankTiming], anchor: RankTiming? = nil, tolerance: Double = defaultTolerance

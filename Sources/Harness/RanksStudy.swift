@@ -7,7 +7,9 @@ import Results
 
 /// What `ranks` saves as `ranks-plan.json` so `--resume` continues the same study.
 public struct RanksPlan: Codable, Sendable, Equatable {
+  /// The model whose layers are swept.
   public var model: ResNetModel
+  /// A regular expression over layer names, nil for every decomposable layer.
   public var filter: String?
   /// Every sweep option but the layer and its ranks.
   public var template: SweepPlan
@@ -15,6 +17,7 @@ public struct RanksPlan: Codable, Sendable, Equatable {
   /// layer is swept at about this many ranks whatever its size (a quick study).
   public var ranksPerLayer: Int?
 
+  /// A plan from the command's options.
   public init(model: ResNetModel, filter: String?, template: SweepPlan, ranksPerLayer: Int? = nil) {
     self.model = model
     self.filter = filter
@@ -62,11 +65,15 @@ public struct RanksPlan: Codable, Sendable, Equatable {
 
 /// One row of the paper's Table 2 measured here: a layer, its α ranks and each policy's choice.
 public struct RanksRow: Codable, Sendable, Equatable {
+  /// The layer's torchvision name.
   public var layer: String
+  /// Input channels.
   public var inChannels: Int
+  /// Output channels.
   public var outChannels: Int
+  /// Kernel extent k.
   public var kernel: Int
-  /// The factorization at α (e.g. "tucker2:309,309").
+  /// The factorization at α (for example "tucker2:309,309").
   public var alphaFactorization: String
   /// The rank at α (the sweep's R).
   public var alphaRank: Int
@@ -82,33 +89,50 @@ public struct RanksRow: Codable, Sendable, Equatable {
 
 /// The `ranks` result: Algorithm 1 over a model's layers.
 public struct RanksResult: Codable, Sendable {
+  /// The schema string of `ranks.json`.
   public static let schemaVersion = "lrd-bench/ranks@2"
+  /// The schema of this result.
   public var schema = RanksResult.schemaVersion
+  /// The model.
   public var model: ResNetModel
+  /// Compression ratio α that gives each layer's R.
   public var ratio: Double
+  /// Images per call.
   public var batch: Int
+  /// Inference or training.
   public var mode: Mode
+  /// The thread config measured.
   public var threads: ThreadConfig
+  /// The policies applied to each sweep.
   public var policies: [RankPolicy]
+  /// One row per layer, in catalog order.
   public var rows: [RanksRow]
   /// Distinct shapes swept (identical shapes are measured once).
   public var sweeps: Int
+  /// Points measured over all sweeps.
   public var points: Int
+  /// True when the run was interrupted: partial results.
   public var interrupted: Bool
+  /// Wall time of this process, in seconds.
   public var elapsedSeconds: Double
+  /// The machine the study ran on.
   public var fingerprint: MachineFingerprint
 }
 
 /// Runs a rank sweep per distinct layer shape (each in `<out>/sweeps/<layer>/` with its own plan and
 /// journal, so `--resume` works) and assembles the ranks table.
 public final class RanksStudy {
+  /// What is measured.
   public let plan: RanksPlan
+  /// Where sweeps, journals and reports go.
   public let directory: RunDirectory
+  /// The machine's topology, for binding threads.
   public let topology: Topology
   let events: EventSink
   /// Called with each finished sweep and its directory (the CLI writes the sweep's reports there).
   let onSweep: (SweepResult, RunDirectory) throws -> Void
 
+  /// A study over `plan` in `directory`, reporting through `events`.
   public init(
     plan: RanksPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink,
     onSweep: @escaping (SweepResult, RunDirectory) throws -> Void
@@ -120,6 +144,7 @@ public final class RanksStudy {
     self.onSweep = onSweep
   }
 
+  /// Sweeps every distinct layer shape not yet finished in the directory and returns the ranks table.
   public func run() throws -> RanksResult {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)

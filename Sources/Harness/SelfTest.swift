@@ -7,31 +7,41 @@ import Tensors
 /// What `lrd-bench selftest` measured: the timing machinery's own behaviour on this machine now,
 /// reported rather than asserted (it depends on the machine and its load, so it is not a unit test).
 public struct SelfTestResult: Codable, Sendable {
+  /// What one clock reading costs here.
   public var clock: ClockOverhead
   /// The minimum sample length asked for and the median sample length obtained (seconds).
   public var sampleTarget: Double
+  /// The median sample length obtained, in seconds.
   public var sampleLength: Double
   /// CPU time ÷ wall time of a multi-threaded sgemm (≈ the thread count when counts cover every thread).
   public var sgemmThreads: Int
+  /// CPU time ÷ wall time of the sgemm, nil when not readable.
   public var sgemmBusyThreads: Double?
   /// The point used for the paired checks and how long each paired measurement could run.
   public var point: String
+  /// Seconds each paired measurement could run.
   public var budgetSeconds: Double
   /// A/A: the same program against itself, `aaPairs` paired measurements.
   public var aaPairs: Int
   /// How many A/A measurements had a 95% ratio CI excluding 1, and how many a Wilcoxon p < 0.05.
   public var aaCIFlagged: Int
+  /// How many A/A measurements had a Wilcoxon p < 0.05.
   public var aaWilcoxonFlagged: Int
   /// Injected slowdowns (fraction of the program's time added as a busy-wait to B) and how often the
   /// paired CI found B slower (lower bound > 1).
   public var injections: [Injection]
+  /// The machine the self-test ran on.
   public var fingerprint: MachineFingerprint
   /// Every paired measurement's raw samples (A/A and injected), for `estimator-study`.
   public var recorded: [RecordedPairs]
 
+  /// One injected slowdown and how often it was detected.
   public struct Injection: Codable, Sendable {
+    /// The slowdown added to B, as a fraction of its time.
     public var slowdown: Double
+    /// Paired measurements made with it.
     public var tries: Int
+    /// Measurements whose CI found B slower.
     public var detected: Int
     /// The median measured ratio over the tries.
     public var medianRatio: Double
@@ -41,10 +51,14 @@ public struct SelfTestResult: Codable, Sendable {
 /// One paired measurement's raw samples: `a[i]` and `b[i]` were taken in the same round; `injected`
 /// is the slowdown added to B (0 for A/A).
 public struct RecordedPairs: Codable, Sendable {
+  /// The slowdown added to B (0 for A/A).
   public var injected: Double
+  /// A's samples, seconds per call, in round order.
   public var a: [Double]
+  /// B's samples, seconds per call, in round order.
   public var b: [Double]
 
+  /// A recording.
   public init(injected: Double, a: [Double], b: [Double]) {
     self.injected = injected
     self.a = a
@@ -55,6 +69,8 @@ public struct RecordedPairs: Codable, Sendable {
 /// The self-test: clock, sample length, thread coverage of CPU counters, A/A false positives and
 /// detection of injected slowdowns, all on this machine now.
 public enum SelfTest {
+  /// Runs the self-test with `pairs` A/A measurements and `injectionTries` per injected slowdown, each up to
+  /// `budget` seconds.
   public static func run(
     topology: Topology, pairs: Int, injectionTries: Int, budget: Double, minimumSampleSeconds: Double = 0.001,
     events: EventSink

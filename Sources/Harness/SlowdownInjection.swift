@@ -1,10 +1,11 @@
 import Foundation
 import Profiling
 
-/// A test-only knob: `LRD_BENCH_INJECT_SLOWDOWN=F` (or `F@REGEX`, matching point names) adds a
-/// busy-wait of F × each call's own time inside the timed region of the matching points of a suite
-/// run, so regression detection can be checked against a known slowdown (F = 0.05: every call 5%
-/// slower). Reports of an injected run say so.
+/// A test-only knob: `LRD_BENCH_INJECT_SLOWDOWN=F` (or `F@REGEX`, matching point names) adds a busy-wait of F
+/// × each call's own time inside the timed region of the matching points of a suite run, so regression
+/// detection can be checked against a known slowdown (F = 0.05: every call 5% slower).
+///
+/// Reports of an injected run say so.
 public enum SlowdownInjection {
   /// The environment variable.
   public static let variable = "LRD_BENCH_INJECT_SLOWDOWN"

@@ -67,10 +67,11 @@ enum SweepDecisions {
   }
 }
 
-/// Step 3 of a sweep: each decision checked by a longer paired measurement against the original
-/// (journaled as `confirm` tasks, shared by policies that chose the same rank). `robust` falls back
-/// to its next candidate when a check finds no significant speed-up (up to `maximumAttempts`), then
-/// to ORG; `paper` and `fastest` keep their choice and report the check.
+/// Step 3 of a sweep: each decision checked by a longer paired measurement against the original (journaled as
+/// `confirm` tasks, shared by policies that chose the same rank).
+///
+/// `robust` falls back to its next candidate when a check finds no significant speed-up (up to
+/// `maximumAttempts`), then to ORG; `paper` and `fastest` keep their choice and report the check.
 struct DecisionConfirmation {
   let plan: SweepPlan
   let specs: SweepPointSpecs

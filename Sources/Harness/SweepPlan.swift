@@ -6,7 +6,9 @@ import Programs
 /// Everything that defines a rank sweep (saved as `plan.json`; `--resume` continues the same one and
 /// validates it exactly as command-line options are validated).
 public struct SweepPlan: Codable, Sendable, Equatable {
+  /// The model the layer belongs to.
   public var model: ResNetModel
+  /// The layer's torchvision name.
   public var layer: String
   /// Compression ratio α that gives the starting rank R.
   public var ratio: Double
@@ -14,16 +16,24 @@ public struct SweepPlan: Codable, Sendable, Equatable {
   public var from: Int
   /// Last (smallest) swept rank R_min.
   public var to: Int
+  /// Rank step between swept ranks.
   public var step: Int
   /// R + step, measured outside the window so Δ(R) = t(R + step) − t(R) exists and Algorithm 1 can
   /// choose R itself; nil when R is already the full rank.
   public var anchor: Int?
+  /// Images per call.
   public var batch: Int
+  /// Thread configs measured, in order.
   public var threadConfigs: [ThreadConfig]
+  /// Inference or training.
   public var mode: Mode
+  /// Which factors are frozen in training.
   public var frozen: FrozenFactors
+  /// The policies applied to the timings.
   public var policies: [RankPolicy]
+  /// How each rank is sampled (paired with the original).
   public var sampler: SamplerConfiguration
+  /// Counters read during sampling (empty for none).
   public var events: [String]
   /// The original layer is also measured alone after every `referenceEvery` ranks (drift report).
   public var referenceEvery: Int
@@ -32,6 +42,7 @@ public struct SweepPlan: Codable, Sendable, Equatable {
   /// The throughput margin within which `robust` treats a rank as tied with the best.
   public var tieTolerance: Double
 
+  /// A plan from the command's options.
   public init(
     model: ResNetModel, layer: String, ratio: Double, from: Int, to: Int, step: Int, anchor: Int?, batch: Int,
     threadConfigs: [ThreadConfig], mode: Mode, frozen: FrozenFactors, policies: [RankPolicy],

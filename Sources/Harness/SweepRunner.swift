@@ -3,7 +3,9 @@ import Networks
 import Profiling
 import Results
 
-/// Runs a rank sweep (DESIGN.md "Algorithm 1") in three steps with explicit inputs and outputs:
+/// Runs a rank sweep (DESIGN.md "Algorithm 1") in three steps with explicit inputs and outputs.
+///
+/// The steps:
 ///
 /// 1. **Execute** the plan's tasks (`SweepTask.schedule`): per thread config the original alone, the
 ///    anchor R + step and every rank from R down to R_min, each paired with the original; every
@@ -14,11 +16,15 @@ import Results
 ///    fails. An interruption at any step marks the result interrupted and never turns a partial check
 ///    into a decision.
 public final class SweepRunner {
+  /// What is measured.
   public let plan: SweepPlan
+  /// Where the journal, checks and reports go.
   public let directory: RunDirectory
+  /// The machine's topology, for binding threads.
   public let topology: Topology
   let events: EventSink
 
+  /// A runner over `plan` in `directory`, reporting through `events`.
   public init(plan: SweepPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink) {
     self.plan = plan
     self.directory = directory
@@ -26,7 +32,9 @@ public final class SweepRunner {
     self.events = events
   }
 
-  /// Measures what the journal lacks and returns the full result. `phase` labels progress events.
+  /// Measures what the journal lacks and returns the full result.
+  ///
+  /// `phase` labels progress events.
   public func run(phase: String = "") throws -> SweepResult {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)

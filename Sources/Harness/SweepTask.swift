@@ -3,6 +3,7 @@ import Profiling
 /// One task of a sweep under one thread config: a measurement of the original alone, a rank (in the
 /// window or the Δ anchor) paired with the original, or a policy's confirmation.
 public struct SweepTask: MeasurementTask {
+  /// What the task measures.
   public enum Kind: Codable, Sendable, Hashable {
     /// The k-th measurement of the original layer alone (drift report).
     case reference(Int)
@@ -14,15 +15,18 @@ public struct SweepTask: MeasurementTask {
     case confirmation(Int)
   }
 
+  /// The thread config of the task.
   public var config: ThreadConfig
+  /// What the task measures.
   public var kind: Kind
 
+  /// A task.
   public init(config: ThreadConfig, kind: Kind) {
     self.config = config
     self.kind = kind
   }
 
-  /// A stable journal key, e.g. "2t-compact/rank/298".
+  /// A stable journal key, for example "2t-compact/rank/298".
   public var id: String {
     switch kind {
     case .reference(let k): return "\(config.label)/reference/\(k)"

@@ -49,26 +49,35 @@ public enum Technique: String, Codable, Sendable, CaseIterable, CustomStringConv
 
 /// Everything that defines a `table` study (saved as `plan.json`; `--resume` continues it).
 public struct TablePlan: Codable, Sendable, Equatable {
+  /// The models measured, in order.
   public var models: [ResNetModel]
+  /// The techniques of Table 3, in order.
   public var techniques: [Technique]
   /// Branch counts of the whole-network Figure 5 (1 is vanilla LRD itself).
   public var branches: [Int]
+  /// Compression ratio α of vanilla LRD.
   public var ratio: Double
   /// The policy whose choices optimized ranks use.
   public var policy: RankPolicy
+  /// Images per step.
   public var batch: Int
+  /// The one thread config measured.
   public var threads: ThreadConfig
   /// Paired measurements (variant interleaved with the original), per mode.
   public var inference: SamplerConfiguration
+  /// The sampler of training comparisons.
   public var training: SamplerConfiguration
   /// Model → a finished `ranks` directory; models without one get a quick ranks study of their own
-  /// (in `<out>/ranks/<model>/`).
+  /// (in `<out>/ranks-<model>/`).
   public var ranksFrom: [String: String]
   /// The quick ranks study: ranks per layer and its sampler (inference, batch and threads as above).
   public var ranksPerLayer: Int
+  /// The quick ranks study's sampler.
   public var ranksSampler: SamplerConfiguration
+  /// Counters read during sampling (empty for none).
   public var events: [String]
 
+  /// A plan from the command's options.
   public init(
     models: [ResNetModel], techniques: [Technique], branches: [Int], ratio: Double, policy: RankPolicy,
     batch: Int, threads: ThreadConfig, inference: SamplerConfiguration, training: SamplerConfiguration,

@@ -5,11 +5,15 @@ import Results
 
 /// A network point of `table`: a model as a variant in one mode, measured paired with the original.
 public struct TableTask: MeasurementTask {
+  /// The thread config of the measurement.
   public var config: ThreadConfig
+  /// The model.
   public var model: ResNetModel
+  /// Inference or training.
   public var mode: Mode
   /// The variant's canonical form, with `optimized` standing for the model's ranks directory.
   public var variant: String
+  /// The journal key, for example `resnet50/inference/merged`.
   public var id: String { "\(model)/\(mode)/\(variant)" }
 }
 
@@ -19,8 +23,11 @@ public struct TableTask: MeasurementTask {
 /// branch count of the branching row chosen from the measured Figure 5 sweep, and the best
 /// combination of techniques.
 public final class TableStudy {
+  /// What is measured.
   public let plan: TablePlan
+  /// Where journals, ranks studies and reports go.
   public let directory: RunDirectory
+  /// The machine's topology, for binding threads.
   public let topology: Topology
   let events: EventSink
   /// Writes a finished quick ranks study's reports (ranks.json is what optimized ranks read).
@@ -31,6 +38,7 @@ public final class TableStudy {
   var executor: TaskExecutor<TableTask, ModelResult>?
   var interrupted = false
 
+  /// A study over `plan` in `directory`; `writeRanks` and `onSweep` write the reports of its ranks study.
   public init(
     plan: TablePlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink,
     writeRanks: @escaping (RanksResult, RunDirectory) throws -> Void,
@@ -45,6 +53,7 @@ public final class TableStudy {
     runner = ModelRunner(events: plan.events)
   }
 
+  /// Measures every network not yet in the journal and assembles the tables.
   public func run() throws -> TableResult {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
@@ -74,7 +83,9 @@ public final class TableStudy {
   }
 
   /// The ranks directory for `model`: given, or a quick ranks study run now (resumable in
-  /// `<out>/ranks-<model>/`). Nil when that study was interrupted.
+  /// `<out>/ranks-<model>/`).
+  ///
+  /// Nil when that study was interrupted.
   func ranks(for model: ResNetModel) throws -> (directory: String?, seconds: Double?) {
     if let given = plan.ranksFrom[model.rawValue] { return (given, nil) }
     let template = SweepPlan(

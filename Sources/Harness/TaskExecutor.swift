@@ -21,9 +21,12 @@ extension PointResult: MeasuredResult {}
 
 /// One journal line: a task and what was measured for it.
 public struct TaskEntry<Task: MeasurementTask, Result: MeasuredResult>: Codable, Sendable {
+  /// The task.
   public var task: Task
+  /// What was measured for it.
   public var result: Result
 
+  /// An entry.
   public init(task: Task, result: Result) {
     self.task = task
     self.result = result
@@ -32,10 +35,14 @@ public struct TaskEntry<Task: MeasurementTask, Result: MeasuredResult>: Codable,
 
 /// What one task measures: a point, alone or paired with a reference, with a sampler configuration.
 public struct TaskMeasurement: Sendable {
+  /// The point measured.
   public var point: PointSpec
+  /// The reference it is paired with, nil when measured alone.
   public var reference: PointSpec?
+  /// How it is sampled.
   public var sampler: SamplerConfiguration
 
+  /// A measurement task.
   public init(point: PointSpec, reference: PointSpec?, sampler: SamplerConfiguration) {
     self.point = point
     self.reference = reference
@@ -43,9 +50,11 @@ public struct TaskMeasurement: Sendable {
   }
 }
 
-/// Measures tasks in order under their thread configs, writing each result to the journal as soon
-/// as it is measured and skipping what the journal already holds (resume). Ctrl-C (or SIGTERM/SIGHUP)
-/// stops after the current sample; the unfinished task is dropped, never journaled or used.
+/// Measures tasks in order under their thread configs, writing each result to the journal as soon as it is
+/// measured and skipping what the journal already holds (resume).
+///
+/// Ctrl-C (or SIGTERM/SIGHUP) stops after the current sample; the unfinished task is dropped, never journaled
+/// or used.
 public final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
   let journal: Journal<TaskEntry<Task, Result>>
   let topology: Topology
@@ -93,9 +102,10 @@ public final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
     return record
   }
 
-  /// Measures every task of `tasks` not yet known with `measure(task, binding, sequence)`; `phase`
-  /// (when given) starts a progress phase and reports what a resume found. Returns false when
-  /// interrupted.
+  /// Measures every task of `tasks` not yet known with `measure(task, binding, sequence)`; `phase` (when
+  /// given) starts a progress phase and reports what a resume found.
+  ///
+  /// Returns false when interrupted.
   @discardableResult
   public func run(
     _ tasks: [Task], phase: String?, measure: (Task, BindingRecord, Int) throws -> Result

@@ -11,14 +11,23 @@ import Tensors
 /// Per-channel sums accumulate in Float per block of rows, then in Double (`ChannelKernels`); the
 /// loops are SIMD. Every buffer is allocated in `init`; calls do not allocate.
 public final class BatchNorm {
+  /// Channels C (the innermost NHWC dimension).
   public let channels: Int
+  /// Added to the variance before the square root.
   public let epsilon: Float
+  /// Weight of the new batch statistics in the running averages (PyTorch convention, 0.1).
   public let momentum: Float
+  /// Scale γ, `[C]`.
   public let gamma: Tensor
+  /// Shift β, `[C]`.
   public let beta: Tensor
+  /// Running mean used in inference, `[C]`.
   public let runningMean: Tensor
+  /// Running variance used in inference, `[C]`.
   public let runningVariance: Tensor
+  /// ∂L/∂γ of the last backward pass, `[C]`.
   public let gammaGradient: Tensor
+  /// ∂L/∂β of the last backward pass, `[C]`.
   public let betaGradient: Tensor
   private var scale: [Float]
   private var shift: [Float]
@@ -30,6 +39,7 @@ public final class BatchNorm {
   private var blockSum: [Float]
   private var blockSquares: [Float]
 
+  /// A batch norm with γ = 1, β = 0, running mean 0 and variance 1; allocates all its buffers now.
   public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
     self.channels = channels
     self.epsilon = epsilon
@@ -60,9 +70,10 @@ public final class BatchNorm {
     precondition(x.shape[x.rank - 1] == channels, "BatchNorm(\(channels)) on \(x.shape)")
   }
 
-  /// Inference form with the running statistics: y = x·scale + shift (+ `residual`), then max(·, 0)
-  /// when `relu` (a ResNet block's BN, residual add and ReLU in one pass over memory). `x` and `y` may
-  /// be the same tensor; `residual` must differ from both.
+  /// Inference form with the running statistics: y = x·scale + shift (+ `residual`), then max(·, 0) when
+  /// `relu` (a ResNet block's BN, residual add and ReLU in one pass over memory).
+  ///
+  /// `x` and `y` may be the same tensor; `residual` must differ from both.
   public func forwardInference(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
     checkShapes(x, y)
     for j in 0..<channels {
@@ -72,9 +83,10 @@ public final class BatchNorm {
     applyScaleShift(x, y, residual: residual, relu: relu)
   }
 
-  /// Training form: normalises with the batch statistics and updates the running statistics; adds
-  /// `residual` and applies ReLU as `forwardInference` does. `x` and `y` may be the same tensor only
-  /// when no backward pass follows.
+  /// Training form: normalises with the batch statistics and updates the running statistics; adds `residual`
+  /// and applies ReLU as `forwardInference` does.
+  ///
+  /// `x` and `y` may be the same tensor only when no backward pass follows.
   public func forwardTraining(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
     checkShapes(x, y)
     let c = channels
@@ -148,6 +160,7 @@ public final class BatchNorm {
   }
 
   /// Backward of the training form from its input `x` (unchanged since `forwardTraining`) and dy.
+  ///
   /// Writes dx, `gammaGradient` and `betaGradient`. `dx` must differ from `x`; it may be `dy`.
   ///
   /// With `reluOutput` (the output y of a forward pass that applied ReLU, no residual), dy is masked

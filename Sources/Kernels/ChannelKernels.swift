@@ -1,8 +1,9 @@
-/// The inner loops of batch norm over NHWC rows (`rows` × `c`, row-major), 16 channels at a time
-/// with SIMD16 (the compiler cannot prove the buffers apart to vectorise the scalar loops), the last
-/// c mod 16 channels one by one. Per-channel sums accumulate in Float over blocks of `blockRows` rows,
-/// then in Double, so precision does not depend on the batch size. Pointers come from the caller's
-/// `withUnsafe…` closures; nothing allocates.
+/// The inner loops of batch norm over NHWC rows (`rows` × `c`, row-major), 16 channels at a time with SIMD16
+/// (the compiler cannot prove the buffers apart to vectorise the scalar loops), the last c mod 16 channels
+/// one by one.
+///
+/// Per-channel sums accumulate in Float over blocks of `blockRows` rows, then in Double, so precision does
+/// not depend on the batch size. Pointers come from the caller's `withUnsafe…` closures; nothing allocates.
 enum ChannelKernels {
   typealias Vector = SIMD16<Float>
   static let width = 16

@@ -2,10 +2,11 @@ import Geometry
 import Tensors
 
 extension Conv2D {
-  /// dx ← ∂L/∂x given dy = ∂L/∂y, overwriting `dx`, or adding to it with `accumulate` (a tensor
-  /// that feeds two consumers, like a residual block's input, gets both gradients without a scratch
-  /// buffer: the GEMM runs with β = 1, or col2im skips zeroing). Cost: the forward GEMM's FLOPs plus
-  /// col2im.
+  /// dx ← ∂L/∂x given dy = ∂L/∂y, overwriting `dx`, or adding to it with `accumulate` (a tensor that feeds
+  /// two consumers, like a residual block's input, gets both gradients without a scratch buffer: the GEMM
+  /// runs with β = 1, or col2im skips zeroing).
+  ///
+  /// Cost: the forward GEMM's FLOPs plus col2im.
   public func backwardData(_ dy: Tensor, into dx: Tensor, accumulate: Bool = false) {
     checkShapes(input: dx, output: dy)
     let g = geometry

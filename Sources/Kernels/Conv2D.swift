@@ -18,6 +18,7 @@ import Tensors
 /// do not allocate. Layouts: activations NHWC, weights HWIO `[k, k, Cin/g, Cout]`
 /// (see `ConvGeometry.weightShape`). Not thread-safe: one caller at a time.
 public final class Conv2D {
+  /// The convolution's shape and batch; inputs are NHWC `[N, H, W, Cin]`, outputs `[N, OH, OW, Cout]`.
   public let geometry: ConvGeometry
   /// HWIO weights `[k, k, Cin/g, Cout]`.
   public let weight: Tensor
@@ -53,10 +54,12 @@ public final class Conv2D {
 
   /// Target size of one im2col block: 2 MiB stays in L2/L3 while the GEMM reads it.
   public static let columnBlockBytes = 2 << 20
-  /// Blocks never have fewer rows than this, so each GEMM call stays large enough for OpenBLAS's
-  /// own blocking. Measured with `lrd-bench kernels` on ResNet-50 (batch 8, 2 threads): 3×3 layers of
-  /// layer2–layer4 reach 93–99% of same-shape sgemm with this rule, against 36–92% with blocks of
-  /// 2 MiB but no minimum (small-M GEMMs for K = 2304/4608) and 78–97% without blocking.
+  /// Blocks never have fewer rows than this, so each GEMM call stays large enough for OpenBLAS's own
+  /// blocking.
+  ///
+  /// Measured with `lrd-bench kernels` on ResNet-50 (batch 8, 2 threads): 3×3 layers of layer2–layer4 reach
+  /// 93–99% of same-shape sgemm with this rule, against 36–92% with blocks of 2 MiB but no minimum (small-M
+  /// GEMMs for K = 2304/4608) and 78–97% without blocking.
   public static let minimumBlockRows = 512
 
   /// A convolution with the given weights (HWIO); pass `bias` for a linear layer with bias and
@@ -151,7 +154,9 @@ public final class Conv2D {
     precondition(x !== y, "a convolution cannot run in place")
   }
 
-  /// y ← conv(x) (+ bias). `x` is NHWC `inputShape`, `y` NHWC `outputShape`.
+  /// y ← conv(x) (+ bias).
+  ///
+  /// `x` is NHWC `inputShape`, `y` NHWC `outputShape`.
   public func forward(_ x: Tensor, into y: Tensor) {
     checkShapes(input: x, output: y)
     let g = geometry

@@ -1,7 +1,9 @@
 import Tensors
 
-/// Elementwise and reduction helpers on raw buffers (inner loops of the kernels; vectorised by the
-/// compiler in release builds). Pointers come from the caller's `withUnsafe…` closure.
+/// Elementwise and reduction helpers on raw buffers (inner loops of the kernels; vectorised by the compiler
+/// in release builds).
+///
+/// Pointers come from the caller's `withUnsafe…` closure.
 enum Elementwise {
   /// `matrix[r, c] += vector[c]` for a row-major rows×columns matrix.
   static func addRowVector(
@@ -27,7 +29,9 @@ enum Elementwise {
 
 /// Rectified linear unit, y = max(x, 0), elementwise on any shape.
 public enum ReLU {
-  /// y ← max(x, 0). `x` and `y` may be the same tensor.
+  /// y ← max(x, 0).
+  ///
+  /// `x` and `y` may be the same tensor.
   public static func forward(_ x: Tensor, into y: Tensor) {
     precondition(x.count == y.count, "ReLU: \(x.shape) vs \(y.shape)")
     if x === y {
@@ -43,7 +47,9 @@ public enum ReLU {
     }
   }
 
-  /// dx ← dy · [y > 0], from the ReLU output `y`. `dy` and `dx` may be the same tensor.
+  /// dx ← dy · [y > 0], from the ReLU output `y`.
+  ///
+  /// `dy` and `dx` may be the same tensor.
   public static func backward(output y: Tensor, gradient dy: Tensor, into dx: Tensor) {
     precondition(y.count == dy.count && dy.count == dx.count, "ReLU backward: size mismatch")
     precondition(y !== dx, "ReLU backward cannot overwrite its saved output")
@@ -65,7 +71,9 @@ public enum ReLU {
 
 /// The residual connection of a ResNet block, y = a + b.
 public enum ResidualAdd {
-  /// y ← y + x (in place on `y`). The backward pass is the identity on both inputs.
+  /// y ← y + x (in place on `y`).
+  ///
+  /// The backward pass is the identity on both inputs.
   public static func forward(adding x: Tensor, into y: Tensor) {
     precondition(x.count == y.count, "residual add: \(x.shape) vs \(y.shape)")
     precondition(x !== y, "residual add of a tensor to itself")
@@ -79,7 +87,9 @@ public enum ResidualAdd {
 
 /// Plain stochastic gradient descent, W ← W − η·∂L/∂W.
 public enum SGD {
-  /// Applies one update in place. O(count), one `saxpy`.
+  /// Applies one update in place.
+  ///
+  /// O(count), one `saxpy`.
   public static func update(_ weight: Tensor, gradient: Tensor, learningRate: Float) {
     precondition(weight.count == gradient.count, "SGD: \(weight.shape) vs \(gradient.shape)")
     precondition(weight !== gradient, "SGD: weight and gradient are the same tensor")

@@ -66,7 +66,7 @@ enum Im2col {
     return (row / (ow * oh), y * g.stride - g.padding, xo * g.stride - g.padding)
   }
 
-  /// Copies `count` floats; short runs (few channels, e.g. the RGB stem) use an inline loop instead
+  /// Copies `count` floats; short runs (few channels, for example the RGB stem) use an inline loop instead
   /// of a memmove call.
   @inline(__always)
   static func copy(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
@@ -78,8 +78,9 @@ enum Im2col {
   }
 
   /// Accumulates the column rows `rows` (laid out as `pack` writes them, first row at row 0,
-  /// `[groups][rowStride][K_g]`) back into the NHWC gradient `dx`: the adjoint of `pack`. `dx` must
-  /// be zeroed before the first range; padding positions are dropped.
+  /// `[groups][rowStride][K_g]`) back into the NHWC gradient `dx`: the adjoint of `pack`.
+  ///
+  /// `dx` must be zeroed before the first range; padding positions are dropped.
   static func unpackAdding(
     _ g: ConvGeometry, columns: UnsafePointer<Float>, rows: Range<Int>, rowStride: Int,
     dx: UnsafeMutablePointer<Float>

@@ -5,6 +5,7 @@ public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidGeometry(GeometryError)
   case shapeMismatch(String)
 
+  /// The message printed for this error: the mismatch and the expected shape.
   public var description: String {
     switch self {
     case .invalidGeometry(let error): return error.description

@@ -2,8 +2,10 @@ import Geometry
 import Tensors
 
 /// k×k max pooling with stride and zero-area padding (padded positions never win) over NHWC.
+///
 /// The forward pass records the winning input offset of every output for the backward pass.
 public final class MaxPool {
+  /// The window (kernel, stride, padding) and batch; channels in and out are equal.
   public let geometry: ConvGeometry
   private var argmax: [Int32]
   /// `geometry.inputShape` and `outputShape`, stored so shape checks do not build arrays per call.
@@ -22,6 +24,8 @@ public final class MaxPool {
     argmax = [Int32](repeating: 0, count: geometry.outputShape.reduce(1, *))
   }
 
+  /// Writes the window maxima of NHWC `x` into `y` and records each maximum's index for `backward`; allocates
+  /// nothing.
   public func forward(_ x: Tensor, into y: Tensor) {
     let g = geometry
     precondition(x.shape == inputShape, "MaxPool: input \(x.shape) ≠ \(inputShape)")
@@ -115,6 +119,7 @@ public final class MaxPool {
 
 /// Global average pooling `[N, H, W, C]` → `[N, C]` (stored as `[N, 1, 1, C]`).
 public enum GlobalAveragePool {
+  /// Writes the mean over H×W of NHWC `x` `[N, H, W, C]` into `y` `[N, C]`; allocates nothing.
   public static func forward(_ x: Tensor, into y: Tensor) {
     precondition(x.rank == 4 && y.count == x.shape[0] * x.shape[3], "GlobalAveragePool: bad shapes")
     let (n, hw, c) = (x.shape[0], x.shape[1] * x.shape[2], x.shape[3])

@@ -7,6 +7,7 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
   case badFilter(pattern: String, reason: String)
   case filterMatchesNothing(pattern: String, model: ResNetModel)
 
+  /// The message printed for this error, with the valid or closest names.
   public var description: String {
     switch self {
     case .unknownModel(let name):

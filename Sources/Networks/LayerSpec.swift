@@ -28,8 +28,11 @@ public struct LayerSpec: Hashable, Codable, Sendable {
     case classifier
   }
 
+  /// The torchvision name, for example `layer4.2.conv2` or `fc`.
   public var name: String
+  /// Convolution or linear.
   public var kind: Kind
+  /// Where the layer sits in the network.
   public var role: Role
   /// Channels, kernel, stride, padding, groups and input extent (the single source of sizes and costs).
   public var shape: ConvShape
@@ -59,15 +62,25 @@ public struct LayerSpec: Hashable, Codable, Sendable {
     self.bias = bias
   }
 
+  /// Input channels (all groups).
   public var inChannels: Int { shape.inChannels }
+  /// Output channels (all groups).
   public var outChannels: Int { shape.outChannels }
+  /// Square kernel extent k.
   public var kernel: Int { shape.kernel }
+  /// Stride in pixels.
   public var stride: Int { shape.stride }
+  /// Zero padding on each side, in pixels.
   public var padding: Int { shape.padding }
+  /// Channel groups (1: dense).
   public var groups: Int { shape.groups }
+  /// Input height in pixels at the catalog's image size.
   public var inputHeight: Int { shape.inputHeight }
+  /// Input width in pixels at the catalog's image size.
   public var inputWidth: Int { shape.inputWidth }
+  /// Output height in pixels.
   public var outputHeight: Int { shape.outputHeight }
+  /// Output width in pixels.
   public var outputWidth: Int { shape.outputWidth }
 
   /// Weights plus bias when present.
@@ -85,7 +98,7 @@ public struct LayerSpec: Hashable, Codable, Sendable {
   /// The kernel geometry of this layer for a batch of `batch` images.
   public func geometry(batch: Int) -> ConvGeometry { shape.batched(batch) }
 
-  /// A short shape description, e.g. "512→512 3×3 s1 p1 @ 7×7".
+  /// A short shape description, for example "512→512 3×3 s1 p1 @ 7×7".
   public var shapeDescription: String { shape.description }
 
   /// Layers with the same shape key time identically (same kernels, same sizes); `name` differs.
@@ -113,6 +126,7 @@ public struct LayerSpec: Hashable, Codable, Sendable {
       inputWidth: try c.decode(Int.self, forKey: .inputWidth))
   }
 
+  /// Encodes the flat form that `init(from:)` reads (name, kind, role and the shape's fields).
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(name, forKey: .name)

@@ -15,7 +15,7 @@ public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringCo
     }
   }
 
-  /// The paper's display name, e.g. "ResNet-50".
+  /// The paper's display name, for example "ResNet-50".
   public var displayName: String {
     switch self {
     case .resnet50: return "ResNet-50"
@@ -24,6 +24,7 @@ public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringCo
     }
   }
 
+  /// The model's name as the CLI spells it (`resnet50`).
   public var description: String { rawValue }
 
   /// Parses "resnet50", "ResNet-50", "r50", "50" (case-insensitive).
@@ -42,14 +43,18 @@ public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringCo
 
 /// A batch-norm layer of the catalog: `channels` γ and `channels` β parameters.
 public struct BatchNormSpec: Hashable, Codable, Sendable {
+  /// The torchvision name, for example `layer1.0.bn2`.
   public var name: String
+  /// Channels normalised (one γ, β, running mean and variance each).
   public var channels: Int
 
+  /// A batch norm over `channels` channels.
   public init(name: String, channels: Int) {
     self.name = name
     self.channels = channels
   }
 
+  /// Trainable parameters: γ and β per channel (running statistics are buffers, not counted).
   public var parameterCount: Int { 2 * channels }
 }
 
@@ -59,7 +64,9 @@ public struct BatchNormSpec: Hashable, Codable, Sendable {
 /// bottlenecks of width w = base·2^s (1×1 reduce, 3×3 with the stage's stride on the first block,
 /// 1×1 expand to 4w, a 1×1 downsample shortcut on each stage's first block); global average pool; fc.
 public struct ModelCatalog: Codable, Sendable, Equatable {
+  /// Which ResNet.
   public var model: ResNetModel
+  /// Input image extent in pixels (224).
   public var imageSize: Int
   /// Bottlenecks per stage (the model's, or a smaller test network's).
   public var blocks: [Int]
@@ -67,13 +74,15 @@ public struct ModelCatalog: Codable, Sendable, Equatable {
   public var baseWidth: Int
   /// Classifier outputs (1000 for ImageNet).
   public var classes: Int
+  /// Every convolution and linear layer, in execution order.
   public var layers: [LayerSpec]
+  /// Every batch norm, in execution order.
   public var batchNorms: [BatchNormSpec]
 
   /// Builds the catalog of `model` for square `imageSize` inputs (224 in the paper).
   ///
   /// `blocks`, `baseWidth` and `classes` override the model's for small test networks with the same
-  /// graph (e.g. one bottleneck per stage, width 8, 10 classes, 32×32 images).
+  /// graph (for example one bottleneck per stage, width 8, 10 classes, 32×32 images).
   public init(
     _ model: ResNetModel, imageSize: Int = 224, blocks: [Int]? = nil, baseWidth: Int = 64, classes: Int = 1000
   ) {

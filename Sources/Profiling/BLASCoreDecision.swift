@@ -2,13 +2,16 @@ import Tensors
 
 /// A candidate core checked in a child process: what it reported and whether it passed.
 public struct CandidateCheck: Sendable, Equatable {
+  /// The core name the child was asked to run (its `OPENBLAS_CORETYPE`).
   public var requested: String
   /// The core the child actually ran (OpenBLAS ignores names it does not offer).
   public var reported: String?
+  /// The child's self-check, nil when it gave no usable answer.
   public var selfCheck: BLASSelfCheck?
   /// Why the child gave no usable answer (crash, timeout, unreadable output).
   public var failure: String?
 
+  /// A candidate's check result.
   public init(requested: String, reported: String?, selfCheck: BLASSelfCheck?, failure: String?) {
     self.requested = requested
     self.reported = reported
@@ -42,14 +45,23 @@ public enum BLASCoreDecision: Equatable, Sendable {
   /// What the decision needs: the request, the CPU, the loaded core, the environment variable, and two
   /// probes run only when needed (a child without `OPENBLAS_CORETYPE`; a child with a candidate core).
   public struct Inputs {
+    /// What the user asked for (`--blas-core` or `LRD_BENCH_BLAS_CORE`).
     public var request: BLASCoreRequest
+    /// The CPU's vendor, model and ISA.
     public var cpu: CPUFeatures
+    /// The core this process loaded (`openblas_get_corename`).
     public var current: String
+    /// `OPENBLAS_CORETYPE` as set in the environment, nil when unset.
     public var coretypeVariable: String?
+    /// A core to pretend OpenBLAS chose itself (`LRD_BENCH_SIMULATE_GENERIC_CORE`, a test knob), nil
+    /// normally.
     public var simulatedChoice: String?
+    /// Runs a child without `OPENBLAS_CORETYPE` and returns the core it loaded (nil when it cannot tell).
     public var probeOpenBLASChoice: () -> String?
+    /// Runs a child with the named core and returns its self-check.
     public var verify: (String) -> CandidateCheck
 
+    /// The decision's inputs.
     public init(
       request: BLASCoreRequest, cpu: CPUFeatures, current: String, coretypeVariable: String?,
       simulatedChoice: String? = nil, probeOpenBLASChoice: @escaping () -> String?,

@@ -2,6 +2,7 @@
 public enum BLASCoreError: Error, Equatable, Sendable, CustomStringConvertible {
   case unknownCore(String)
 
+  /// The message printed for this error: the core, what failed and the valid choices.
   public var description: String {
     switch self {
     case .unknownCore(let name):

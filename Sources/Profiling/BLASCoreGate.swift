@@ -9,11 +9,16 @@ import Tensors
 /// What `lrd-bench blas-check` prints (JSON) from a child process running one core: the core it ran,
 /// OpenBLAS's configuration, its self-check and, when asked, large-sgemm throughput.
 public struct BLASCheckOutcome: Codable, Sendable, Equatable {
+  /// The core the child ran (`openblas_get_corename`).
   public var core: String
+  /// OpenBLAS's build configuration string (`openblas_get_config`).
   public var configuration: String
+  /// The child's GEMM and SVD self-check.
   public var selfCheck: BLASSelfCheck
+  /// Large-sgemm throughput per thread count, when asked for.
   public var rates: [SGEMMRate]
 
+  /// An outcome from its fields.
   public init(core: String, configuration: String, selfCheck: BLASSelfCheck, rates: [SGEMMRate]) {
     self.core = core
     self.configuration = configuration
@@ -24,12 +29,18 @@ public struct BLASCheckOutcome: Codable, Sendable, Equatable {
 
 /// The throughput of an n×n×n sgemm on a thread config: the machine's peak for lrd-bench's purposes.
 public struct SGEMMRate: Codable, Sendable, Equatable {
+  /// Matrix size N of the N×N×N sgemm.
   public var size: Int
+  /// BLAS threads it ran on.
   public var threads: Int
+  /// Median seconds per sgemm call.
   public var medianSeconds: Double
+  /// Samples taken.
   public var samples: Int
+  /// GFLOP/s of the median: 2·N³ / seconds / 10⁹.
   public var gflops: Double { 2 * pow(Double(size), 3) / medianSeconds / 1e9 }
 
+  /// A rate from its measured fields.
   public init(size: Int, threads: Int, medianSeconds: Double, samples: Int) {
     self.size = size
     self.threads = threads
@@ -63,9 +74,11 @@ public enum BLASCoreGate {
     return try BLASCoreRequest(parsing: text)
   }
 
-  /// Chooses, verifies and (if needed) restarts; returns the report once this process runs the core
-  /// it will measure with. `executable` is what children and restarts run (default: this program);
-  /// restarts happen only when it is the lrd-bench executable.
+  /// Chooses, verifies and (if needed) restarts; returns the report once this process runs the core it will
+  /// measure with.
+  ///
+  /// `executable` is what children and restarts run (default: this program); restarts happen only when it is
+  /// the lrd-bench executable.
   public static func establish(
     _ request: BLASCoreRequest, executable: String = "/proc/self/exe"
   ) -> BLASCoreReport {
@@ -142,8 +155,10 @@ public enum BLASCoreGate {
     Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
   }
 
-  /// Runs `executable blas-check --format json` with `OPENBLAS_CORETYPE` set to `core` (unset when
-  /// nil) and reads what it reports. A crash, a hang (`childTimeout`) or unreadable output is a failure.
+  /// Runs `executable blas-check --format json` with `OPENBLAS_CORETYPE` set to `core` (unset when nil) and
+  /// reads what it reports.
+  ///
+  /// A crash, a hang (`childTimeout`) or unreadable output is a failure.
   public static func check(core: String?, executable: String, rates: [String] = []) -> CandidateCheck {
     let outcome = runCheck(core: core, executable: executable, extraArguments: rates)
     switch outcome {
@@ -158,6 +173,7 @@ public enum BLASCoreGate {
 
   /// A failed child check, in words.
   public struct ChildFailure: Error, Sendable, CustomStringConvertible {
+    /// What failed, with the child's exit status or signal.
     public var description: String
   }
 
@@ -214,8 +230,10 @@ public enum BLASCoreGate {
     return .success(result)
   }
 
-  /// Replaces this process with a fresh copy of itself whose OpenBLAS loads `coretype` (nil: its own
-  /// choice), passing the decision on. Returns only if exec fails.
+  /// Replaces this process with a fresh copy of itself whose OpenBLAS loads `coretype` (nil: its own choice),
+  /// passing the decision on.
+  ///
+  /// Returns only if exec fails.
   static func restart(coretype: String?, state: BLASCoreReport, executable: String) {
     guard let data = try? JSONEncoder().encode(state) else { return }
     setenv(stateVariable, String(decoding: data, as: UTF8.self), 1)
@@ -230,11 +248,15 @@ public enum BLASCoreGate {
 
 /// One candidate core as `lrd-bench topology` measured it in a child process.
 public struct CoreCandidateResult: Codable, Sendable, Equatable {
+  /// The core name the child was asked to run.
   public var core: String
   /// The core the child ran (differs from `core` when this build does not offer it).
   public var reported: String?
+  /// The child's self-check, nil when it gave no usable answer.
   public var selfCheck: BLASSelfCheck?
+  /// Its large-sgemm throughput with 1 thread and all cores (empty when skipped or failed).
   public var rates: [SGEMMRate]
+  /// Why the child gave no usable answer (crash, timeout), nil when it did.
   public var failure: String?
 
   /// The build offers the core and its self-check passed.

@@ -19,13 +19,15 @@ public struct BLASCoreReport: Codable, Sendable, Equatable {
     case fallback
   }
 
-  /// The CPU's SIMD level and extensions, e.g. "AVX-512 + AVX512_BF16, AVX512_VNNI".
+  /// The CPU's SIMD level and extensions, for example "AVX-512 + AVX512_BF16, AVX512_VNNI".
   public var isa: String
+  /// The SIMD level ranked (SSE4.2 < AVX < AVX2 < AVX-512), which decides the best cores.
   public var isaLevel: ISALevel
   /// The core OpenBLAS picks by itself on this CPU (nil when it could not be probed).
   public var openBLASChoice: String?
   /// The core this process runs (`openblas_get_corename`).
   public var coreUsed: String
+  /// How the core in use was chosen.
   public var selection: Selection
   /// One sentence: why this core.
   public var reason: String

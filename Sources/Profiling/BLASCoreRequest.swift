@@ -15,6 +15,7 @@ public enum BLASCoreRequest: Equatable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// The request as `--blas-core` spells it (`auto`, `keep` or a core name).
   public var description: String {
     switch self {
     case .auto: return "auto"

@@ -7,5 +7,6 @@ public enum BindingPolicy: String, Codable, Sendable, CaseIterable, CustomString
   /// Threads spread over packages, caches and cores as far apart as possible (hwloc_distrib).
   case scatter
 
+  /// The policy as `--bind` spells it.
   public var description: String { rawValue }
 }

@@ -4,8 +4,10 @@ import Foundation
 public enum ISALevel: Int, Codable, Sendable, Comparable, CaseIterable, CustomStringConvertible {
   case sse2, sse3, ssse3, sse41, sse42, avx, avx2, avx512
 
+  /// Orders levels from the weakest (generic) to the strongest (AVX-512).
   public static func < (a: ISALevel, b: ISALevel) -> Bool { a.rawValue < b.rawValue }
 
+  /// The level's display name (for example "AVX2").
   public var description: String {
     switch self {
     case .sse2: return "SSE2"
@@ -26,9 +28,13 @@ public enum ISALevel: Int, Codable, Sendable, Comparable, CaseIterable, CustomSt
 /// AVX-512 means the F, BW, VL, DQ and CD subsets together (what OpenBLAS's SkylakeX kernels need);
 /// AVX2 means AVX2 and FMA.
 public struct CPUFeatures: Codable, Sendable, Equatable {
+  /// The CPU vendor from /proc/cpuinfo (for example "AuthenticAMD").
   public var vendor: String
+  /// The CPU family from /proc/cpuinfo ("cpu family"), nil when unreadable.
   public var family: Int?
+  /// The CPU model number from /proc/cpuinfo ("model"), nil when unreadable.
   public var model: Int?
+  /// The marketing name from /proc/cpuinfo (for example "AMD EPYC").
   public var modelName: String
   /// The best SIMD level every subset of which is present.
   public var level: ISALevel
@@ -116,15 +122,16 @@ public enum OpenBLASCores {
   public static func level(of core: String) -> ISALevel? { levels[core.lowercased()] }
 
   /// True when `core` uses a weaker SIMD level than `cpu` supports: OpenBLAS fell back to generic
-  /// kernels (e.g. Prescott on an AVX-512 Xeon it does not know), or a user forced an older core.
+  /// kernels (for example Prescott on an AVX-512 Xeon it does not know), or a user forced an older core.
   public static func isWeaker(_ core: String, than cpu: CPUFeatures) -> Bool {
     guard let level = level(of: core) else { return false }
     return level < cpu.level
   }
 
-  /// The cores worth running on `cpu`, best first: what `auto` tries in order and what `topology`
-  /// benchmarks. AVX-512: SapphireRapids (with AMX), Cooperlake (with BF16), SkylakeX, then the AVX2
-  /// cores; AVX2: Haswell and Zen (Zen first on AMD); AVX: Sandybridge; older: Nehalem, Core2, Prescott.
+  /// The cores worth running on `cpu`, best first: what `auto` tries in order and what `topology` benchmarks.
+  ///
+  /// AVX-512: SapphireRapids (with AMX), Cooperlake (with BF16), SkylakeX, then the AVX2 cores; AVX2: Haswell
+  /// and Zen (Zen first on AMD); AVX: Sandybridge; older: Nehalem, Core2, Prescott.
   public static func candidates(for cpu: CPUFeatures) -> [String] {
     let amd = cpu.vendor == "AuthenticAMD"
     let avx2 = amd ? ["Zen", "Haswell"] : ["Haswell", "Zen"]

@@ -6,5 +6,6 @@ public enum CacheState: String, Codable, Sendable, CaseIterable, CustomStringCon
   /// single call, so each call starts from cold caches.
   case cold
 
+  /// The state as `--cache` spells it.
   public var description: String { rawValue }
 }

@@ -5,6 +5,7 @@ public enum CounterError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A requested event that is neither a PAPI preset, a perf:: event nor a name PAPI resolves.
   case unknownEvent(name: String, suggestions: [String])
 
+  /// The message printed for this error: the event or call, and what failed.
   public var description: String {
     switch self {
     case .unavailable(let event, let reason): return "\(event): \(reason)"

@@ -1,12 +1,15 @@
 /// Whether a requested event can be measured here, and by what.
 public struct EventAvailability: Codable, Sendable, Equatable {
+  /// The event's name as requested.
   public var name: String
   /// "papi" or "perf_event_open" when available; nil otherwise.
   public var source: String?
   /// Why the event cannot be measured (PAPI's reason), or why PAPI could not and the fallback did.
   public var reason: String?
+  /// The unit of one count (for example "events" or "cycles").
   public var unit: String
 
+  /// True when the event is counted here (by PAPI or by perf_event_open).
   public var isAvailable: Bool { source != nil }
 
   /// "available (papi)", "available (perf_event_open; PAPI: …)" or "unavailable: <reason>".
@@ -28,6 +31,7 @@ public struct EventAvailability: Codable, Sendable, Equatable {
 public final class CounterSet {
   /// Every requested event, measured or with the reason it is not (updated if starting fails).
   public private(set) var availability: [EventAvailability]
+  /// The OS thread ids counted (one counter group per thread).
   public let threads: [Int32]
   private var papiSets: [PAPIEventSet] = []
   /// For each PAPI set, the index in `availability` of each of its events.
@@ -109,8 +113,10 @@ public final class CounterSet {
     self.scratch = [Int64](repeating: 0, count: max(events.count, 1))
   }
 
-  /// Starts every counter from zero. An event set PAPI refuses to start (e.g. a thread it may not
-  /// attach to) marks its events unavailable with PAPI's reason; the others still count.
+  /// Starts every counter from zero.
+  ///
+  /// An event set PAPI refuses to start (for example a thread it may not attach to) marks its events
+  /// unavailable with PAPI's reason; the others still count.
   public func start() {
     for (index, set) in papiSets.enumerated() {
       do {
@@ -125,8 +131,9 @@ public final class CounterSet {
     for entry in software { entry.counter.start() }
   }
 
-  /// Writes the totals since `start` into `totals`, indexed like `availability` (NaN for
-  /// unavailable events). Does not allocate when `totals` already has the right count.
+  /// Writes the totals since `start` into `totals`, indexed like `availability` (NaN for unavailable events).
+  ///
+  /// Does not allocate when `totals` already has the right count.
   public func read(into totals: inout [Double]) {
     if totals.count != availability.count { totals = [Double](repeating: 0, count: availability.count) }
     for i in totals.indices { totals[i] = availability[i].isAvailable ? 0 : .nan }

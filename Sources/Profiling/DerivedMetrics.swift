@@ -1,13 +1,17 @@
 /// Metrics derived from counters where their inputs were measured (nothing is invented when a
 /// counter is unavailable: the metric is simply absent).
 public struct DerivedMetric: Codable, Sendable, Equatable {
+  /// The metric's name (for example "IPC").
   public var name: String
+  /// The metric's value, in `unit`.
   public var value: Double
+  /// The unit of `value` (for example "instructions/cycle").
   public var unit: String
-  /// How it was computed, e.g. "PAPI_TOT_INS / PAPI_TOT_CYC".
+  /// How it was computed, for example "PAPI_TOT_INS / PAPI_TOT_CYC".
   public var formula: String
 }
 
+/// Derives metrics from a point's counter readings.
 public enum DerivedMetrics {
   /// IPC, counted GFLOP/s vs analytic, cache misses per kFLOP, CPU utilisation (threads busy).
   public static func compute(counters: [CounterReading], secondsPerCall: Double, flopsPerCall: Int)

@@ -4,9 +4,11 @@ import Synchronization
   import Glibc
 #endif
 
-/// Stopping a run: the first SIGINT, SIGTERM or SIGHUP (Ctrl-C, `timeout`, CI cancellation, a
-/// container stopping) asks every measurement loop to stop after its current sample; what was
-/// measured is kept, reports are written and the command exits 130. A second signal exits at once.
+/// Stopping a run: the first SIGINT, SIGTERM or SIGHUP (Ctrl-C, `timeout`, CI cancellation, a container
+/// stopping) asks every measurement loop to stop after its current sample; what was measured is kept, reports
+/// are written and the command exits 130.
+///
+/// A second signal exits at once.
 public enum Interruption {
   private static let flag = Atomic<Bool>(false)
   private static let received = Atomic<Int32>(0)

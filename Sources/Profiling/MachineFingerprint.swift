@@ -3,11 +3,17 @@ import Tensors
 
 /// Where a result was measured: stored in every result file so numbers can be compared honestly.
 public struct MachineFingerprint: Codable, Sendable, Equatable {
+  /// What the loaded OpenBLAS says about itself.
   public struct OpenBLASInfo: Codable, Sendable, Equatable {
+    /// The OpenBLAS release, for example "0.3.21".
     public var version: String
+    /// The core in use (`openblas_get_corename`).
     public var coreName: String
+    /// The full configuration string (`openblas_get_config`).
     public var configuration: String
+    /// The threading model: "pthreads", "OpenMP" or "sequential".
     public var parallel: String
+    /// The most threads this build supports.
     public var maxThreads: Int
 
     /// This process's OpenBLAS.
@@ -18,11 +24,17 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
     }
   }
 
+  /// The CPU's marketing name.
   public var cpuModel: String
+  /// hwloc's summary: packages, cores, PUs, caches and NUMA nodes, in one line.
   public var topology: String
+  /// Physical cores.
   public var cores: Int
+  /// Processing units (hardware threads).
   public var processingUnits: Int
+  /// Size of the largest cache, in bytes.
   public var lastLevelCacheBytes: Int
+  /// The loaded OpenBLAS.
   public var openBLAS: OpenBLASInfo
   /// How the OpenBLAS core was chosen and verified (nil when the command did not establish one).
   public var blasCore: BLASCoreReport?
@@ -31,14 +43,21 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
   public var gemmBackend: String?
   /// PAPI version and whether a PMU (hardware counters) is visible, with PAPI's reason if not.
   public var papi: String
+  /// True when hardware counters really count here (a CPU PMU visible and PAPI counting cycles).
   public var hasHardwareCounters: Bool
+  /// The Swift compiler that built lrd-bench.
   public var swiftVersion: String
+  /// The build configuration: "release" or "debug".
   public var buildConfiguration: String
+  /// The git commit of the build, with `-dirty` for uncommitted changes.
   public var gitCommit: String
+  /// The Linux kernel release (`uname -r`).
   public var kernel: String
+  /// The host name.
   public var hostname: String
   /// OPENBLAS_*, OMP_*, GOTO_*, LIBPFM_*, PAPI_* variables in effect.
   public var environment: [String: String]
+  /// What one clock reading costs here.
   public var clock: ClockOverhead
   /// Governor, boost, SMT, load and steal (start values at capture; `finished()` adds the end).
   public var conditions: RunConditions?

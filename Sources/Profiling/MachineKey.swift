@@ -1,10 +1,13 @@
 import Support
 
-/// A stable key for "the same machine" in the results store: built from facts that do not change
-/// between runs (CPU vendor, family, model and name, ISA level and extensions, packages, cores, PUs,
-/// every cache's level, size and sharing), never from clock rates, load or memory in use. Readable
-/// prefix plus the last 8 hex digits of FNV-1a over all the facts, e.g. `amd-f25m17-avx512-1p2c2t-llc32m-3fa1c2d0`.
+/// A stable key for "the same machine" in the results store: built from facts that do not change between runs
+/// (CPU vendor, family, model and name, ISA level and extensions, packages, cores, PUs, every cache's level,
+/// size and sharing), never from clock rates, load or memory in use.
+///
+/// Readable prefix plus the last 8 hex digits of FNV-1a over all the facts, for example
+/// `amd-f25m17-avx512-1p2c2t-llc32m-3fa1c2d0`.
 public enum MachineKey {
+  /// The stable key of this machine (readable prefix and an 8-hex-digit hash of every fact).
   public static func make(topology: TopologySummary, cpu: CPUFeatures) -> String {
     let vendor =
       cpu.vendor.lowercased().contains("amd")

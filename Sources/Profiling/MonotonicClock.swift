@@ -45,8 +45,12 @@ public enum MonotonicClock {
 
 /// What one clock reading costs (reported with every result so sample lengths can be judged).
 public struct ClockOverhead: Codable, Sendable, Equatable {
+  /// Median cost of one reading over back-to-back pairs, in nanoseconds.
   public var medianNanoseconds: Double
+  /// Smallest gap between two readings, in nanoseconds.
   public var minimumNanoseconds: Double
+  /// The clock's resolution (`clock_getres`), in nanoseconds.
   public var resolutionNanoseconds: Int
+  /// The clock used, for example "clock_gettime(CLOCK_MONOTONIC)".
   public var source: String
 }

@@ -9,9 +9,10 @@ public struct PAPIError: Error, Equatable, Sendable, CustomStringConvertible {
   public var function: String
   /// PAPI's own message (`PAPI_strerror`).
   public var message: String
-  /// Extra context, e.g. why the component is disabled.
+  /// Extra context, for example why the component is disabled.
   public var detail: String?
 
+  /// The message printed for this error: the PAPI call, its status code and PAPI's text.
   public var description: String {
     message + (detail.map { " (\($0))" } ?? "")
   }
@@ -19,19 +20,29 @@ public struct PAPIError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// PAPI library information, gathered once at initialisation.
 public struct PAPILibraryInfo: Codable, Sendable, Equatable {
+  /// One PAPI component (for example `perf_event`) and whether it can count.
   public struct Component: Codable, Sendable, Equatable {
+    /// PAPI's component index.
     public var index: Int
+    /// The component's name.
     public var name: String
+    /// True when PAPI enabled the component.
     public var enabled: Bool
+    /// PAPI's reason for disabling it, nil when enabled.
     public var disabledReason: String?
+    /// Hardware counters the component offers (0 without a PMU).
     public var hardwareCounters: Int
   }
 
-  /// Runtime version, e.g. "7.0.0.0".
+  /// Runtime version, for example "7.0.0.0".
   public var version: String
+  /// Every component PAPI was built with.
   public var components: [Component]
+  /// The CPU model string PAPI reads.
   public var cpuModel: String
+  /// True when PAPI detects a virtual machine, nil when it cannot tell.
   public var virtualized: Bool?
+  /// The hypervisor's vendor string (for example "KVMKVMKVM"), nil when none or unknown.
   public var virtualVendor: String?
 
   /// Whether some component claims hardware counters (PAPI's table; `PMU.isAvailable` says whether
@@ -64,7 +75,7 @@ enum PAPI {
     return body()
   }
 
-  /// Every PAPI preset name (available here or not), e.g. PAPI_TOT_CYC, for validating requests.
+  /// Every PAPI preset name (available here or not), for example PAPI_TOT_CYC, for validating requests.
   static let presetNames: [String] = silenced {
     guard case .success = library else { return [] }
     var names: [String] = []
@@ -124,9 +135,10 @@ enum PAPI {
         virtualVendor: vendor.isEmpty ? nil : vendor))
   }
 
-  /// Registers the calling thread with PAPI (idempotent). PAPI 7.0 dereferences a null per-thread
-  /// record when a thread that never registered looks up an unknown event name, so every entry
-  /// point calls this first.
+  /// Registers the calling thread with PAPI (idempotent).
+  ///
+  /// PAPI 7.0 dereferences a null per-thread record when a thread that never registered looks up an unknown
+  /// event name, so every entry point calls this first.
   static func registerCurrentThread() {
     _ = PAPI_register_thread()
   }
@@ -140,8 +152,10 @@ enum PAPI {
     var component: Int32
   }
 
-  /// Resolves an event name to a code that PAPI can actually add to an event set, or the reason
-  /// it cannot (name unknown, event not on this hardware, component disabled and why). Cached.
+  /// Resolves an event name to a code that PAPI can actually add to an event set, or the reason it cannot
+  /// (name unknown, event not on this hardware, component disabled and why).
+  ///
+  /// Cached.
   static func resolve(_ name: String) -> Result<Resolved, PAPIError> {
     if let cached = resolved.withLock({ $0[name] }) { return cached }
     let result = lookUp(name)

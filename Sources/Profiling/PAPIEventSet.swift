@@ -1,7 +1,9 @@
 import CPAPI
 
-/// One PAPI event set, optionally attached to a thread, owning its handle (cleaned up and destroyed
-/// in `deinit`). Events are counted for the attached thread only; `CounterSet` makes one per thread.
+/// One PAPI event set, optionally attached to a thread, owning its handle (cleaned up and destroyed in
+/// `deinit`).
+///
+/// Events are counted for the attached thread only; `CounterSet` makes one per thread.
 final class PAPIEventSet {
   private var handle: Int32
   private(set) var codes: [Int32] = []

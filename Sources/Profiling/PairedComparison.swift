@@ -17,14 +17,21 @@ import Tensors
 ///   CI's width it flags unstable points (nanobench-style) instead of presenting them as precise.
 /// Mann–Whitney U is for unpaired samples (two separate runs) and lives in `UnpairedComparison`.
 public struct PairedComparison: Codable, Sendable, Equatable {
+  /// Statistics of A's samples (seconds per call).
   public var baseline: SampleStatistics
+  /// Statistics of B's samples (seconds per call).
   public var candidate: SampleStatistics
+  /// Pairs measured (one sample of each per round).
   public var pairs: Int
+  /// B's time ÷ A's: exp(median of the per-pair log ratios).
   public var ratio: Double
+  /// The ratio's 95% CI (block bootstrap).
   public var ratioCI: ConfidenceInterval
   /// Rounds per resampled block (2: an ABBA block).
   public var blockLength: Int
+  /// Two-sided Wilcoxon signed-rank p-value of the log ratios.
   public var wilcoxonP: Double
+  /// How the ratio, CI and test were computed, in words (printed in every report).
   public var method: String
   /// |ratio of the first half's estimate to the second half's − 1| (nil with fewer than 8 pairs).
   public var halvesDifference: Double?
@@ -41,6 +48,7 @@ public struct PairedComparison: Codable, Sendable, Equatable {
   /// disagree by more than 2%.
   public var isUnstable: Bool { relativeHalfWidth > 0.05 || (halvesDifference ?? 0) > 0.02 }
 
+  /// The method in words, as reports print it.
   public static let methodDescription =
     "paired samples in balanced order (ABBA/BAAB); ratio = exp(median of per-pair log ratios); "
     + "95% CI by bootstrap of ABBA blocks; Wilcoxon signed-rank test on the log ratios"
@@ -157,16 +165,21 @@ public struct PairedComparison: Codable, Sendable, Equatable {
   }
 }
 
-/// Two independent sample sets (e.g. the same point in two separate runs): ratio of medians with a
+/// Two independent sample sets (for example the same point in two separate runs): ratio of medians with a
 /// percentile bootstrap CI resampling each set independently, and a Mann–Whitney U test.
 public struct UnpairedComparison: Codable, Sendable, Equatable {
+  /// Statistics of the first run's samples (seconds per call).
   public var baseline: SampleStatistics
+  /// Statistics of the second run's samples (seconds per call).
   public var candidate: SampleStatistics
   /// median(B) / median(A).
   public var ratio: Double
+  /// The ratio's 95% CI (percentile bootstrap, resampling each side independently).
   public var ratioCI: ConfidenceInterval
+  /// Two-sided Mann–Whitney U p-value.
   public var mannWhitneyP: Double
 
+  /// Compares two independent sample sets with `replicates` bootstrap resamples from a seeded generator.
   public init(baseline a: [Double], candidate b: [Double], replicates: Int = 2000, seed: UInt64 = 0x5EED) {
     precondition(!a.isEmpty && !b.isEmpty, "comparison of empty samples")
     baseline = SampleStatistics(a)

@@ -37,7 +37,9 @@ final class PerfSoftwareCounter {
   let unit: String
   private var descriptors: [Int32] = []
 
-  /// Opens the event on every thread in `threads`. Throws the errno reason if any open fails.
+  /// Opens the event on every thread in `threads`.
+  ///
+  /// Throws the errno reason if any open fails.
   init(name: String, config: UInt64, unit: String, threads: [Int32]) throws(CounterError) {
     self.name = name
     self.unit = unit

@@ -2,10 +2,15 @@
 public struct PointMeasurement: Codable, Sendable, Equatable {
   /// Seconds per call, one value per sample, in measurement order.
   public var samples: [Double]
+  /// Calls timed back to back per sample.
   public var callsPerSample: Int
+  /// Calls run during warm-up.
   public var warmupCalls: Int
+  /// Seconds of warm-up.
   public var warmupSeconds: Double
+  /// Statistics of `samples`.
   public var statistics: SampleStatistics
+  /// Why sampling stopped.
   public var stopReason: StopReason
   /// Whether the CI of the median reached the sampler's target (for interleaved measurements: the
   /// CIs of both medians; the sampler keeps sampling both until both do).
@@ -14,8 +19,11 @@ public struct PointMeasurement: Codable, Sendable, Equatable {
   public var elapsedSeconds: Double
   /// Wall time inside the timed regions (all samples); nil in results written before it was kept.
   public var timedSeconds: Double?
+  /// Warm or cold caches before each sample.
   public var cache: CacheState
+  /// Every requested counter, per call.
   public var counters: [CounterReading]
+  /// Page faults and context switches per call.
   public var usage: ProcessUsage
 
   /// Total timed calls.

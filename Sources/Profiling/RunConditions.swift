@@ -1,8 +1,10 @@
 import Foundation
 
-/// The machine conditions that change numbers, read where Linux exposes them: CPU frequency governor
-/// and boost, SMT state, load average at the start and end of a run, and the hypervisor's steal time
-/// during it (from /proc/stat). Unreadable facts are nil ("not readable here"), never guessed.
+/// The machine conditions that change numbers, read where Linux exposes them: CPU frequency governor and
+/// boost, SMT state, load average at the start and end of a run, and the hypervisor's steal time during it
+/// (from /proc/stat).
+///
+/// Unreadable facts are nil ("not readable here"), never guessed.
 public struct RunConditions: Codable, Sendable, Equatable {
   /// scaling_governor of CPU 0 (nil in most VMs, which expose no cpufreq).
   public var governor: String?

@@ -2,14 +2,18 @@ import Foundation
 
 /// A two-sided confidence interval.
 public struct ConfidenceInterval: Codable, Sendable, Equatable {
+  /// Lower bound, in the unit of the estimate.
   public var lower: Double
+  /// Upper bound, in the unit of the estimate.
   public var upper: Double
-  /// Nominal level, e.g. 0.95.
+  /// Nominal level, for example 0.95.
   public var level: Double
   /// How it was computed (reported in results).
   public var method: String
 
+  /// True when `value` lies in the closed interval.
   public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
+  /// Upper minus lower.
   public var width: Double { upper - lower }
 }
 
@@ -21,19 +25,29 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
 /// and `medianCI.level` says the coverage it does have. Outliers lie more than 3 scaled MADs
 /// (1.4826·MAD) from the median; they are counted, never dropped. Percentiles interpolate linearly.
 public struct SampleStatistics: Codable, Sendable, Equatable {
+  /// Number of samples.
   public var count: Int
+  /// The smallest sample.
   public var minimum: Double
+  /// The 10th percentile.
   public var p10: Double
+  /// The median.
   public var median: Double
+  /// The arithmetic mean.
   public var mean: Double
+  /// The 90th percentile.
   public var p90: Double
+  /// The largest sample.
   public var maximum: Double
   /// Median absolute deviation (unscaled).
   public var mad: Double
+  /// The sample standard deviation (n − 1).
   public var standardDeviation: Double
   /// Coefficient of variation, σ / mean.
   public var cv: Double
+  /// The median's 95% CI (distribution-free, from order statistics; see `medianInterval`).
   public var medianCI: ConfidenceInterval
+  /// Samples more than 3 × 1.4826 × MAD from the median (kept, only counted).
   public var outliers: Int
 
   /// Half the CI width relative to the median (the ±x% the sampler aims for).

@@ -13,14 +13,18 @@ import Foundation
 /// rounds alternate forward and reverse (ABBA/BAAB), and whether the first round is forward comes
 /// from `orderSeed`, so order effects (caches, frequency) cancel between A and B.
 public struct Sampler {
+  /// When to stop sampling, and warm-up and sample lengths.
   public let configuration: SamplerConfiguration
+  /// Counters read around every sample, nil for none.
   public let counters: CounterSet?
+  /// What evicts the caches before each sample when measuring cold, nil for warm.
   public let flusher: CacheFlusher?
   /// Chooses the first round's order; any value gives a balanced sequence.
   public let orderSeed: UInt64
   /// Nanoseconds from a fixed point: `MonotonicClock.now` (tests inject a fake clock).
   public let clock: @Sendable () -> UInt64
 
+  /// A sampler with its stopping rule, optional counters and cache flusher, and the seed of its ABBA/BAAB order.
   public init(
     configuration: SamplerConfiguration, counters: CounterSet? = nil, flusher: CacheFlusher? = nil,
     orderSeed: UInt64 = 0, clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now
@@ -184,11 +188,11 @@ public struct Sampler {
     return accumulators.allSatisfy { SampleStatistics($0.samples).relativeHalfWidth <= target }
   }
 
-  /// ±x of the paired ratio for the stop rule: the 95% order-statistics interval of the median of
-  /// ABBA-block log ratios (two consecutive rounds averaged, which cancels the order effect within a
-  /// block). Distribution-free and on the conservative side (2–3% A/A false positives in
-  /// `estimator-study`), so stopping early on it does not make the reported CI optimistic. Infinity
-  /// with fewer than 6 blocks.
+  /// ±x of the paired ratio for the stop rule: the 95% order-statistics interval of the median of ABBA-block
+  /// log ratios (two consecutive rounds averaged, which cancels the order effect within a block).
+  ///
+  /// Distribution-free and on the conservative side (2–3% A/A false positives in `estimator-study`), so
+  /// stopping early on it does not make the reported CI optimistic. Infinity with fewer than 6 blocks.
   public static func pairedHalfWidth(_ a: [Double], _ b: [Double]) -> Double {
     let d = PairedComparison.logRatios(a, b)
     let blocks = stride(from: 0, to: d.count - 1, by: 2).map { (d[$0] + d[$0 + 1]) / 2 }.sorted()

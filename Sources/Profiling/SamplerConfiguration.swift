@@ -12,16 +12,24 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
   /// The longest budget any option accepts: one hour per point.
   public static let budgetLimit = 3600.0
 
+  /// Shortest sample, in seconds (calls are batched until a sample lasts this long).
   public var minimumSampleSeconds: Double
+  /// Target half-width of the 95% CI, as a fraction (0.01: ±1%).
   public var targetRelativeHalfWidth: Double
+  /// Time budget per point, warm-up included, in seconds.
   public var budgetSeconds: Double
+  /// Samples taken at least, whatever the budget.
   public var minimumSamples: Int
+  /// Samples taken at most.
   public var maximumSamples: Int
+  /// Shortest warm-up, in seconds.
   public var warmupSeconds: Double
+  /// Warm or cold caches before each sample.
   public var cache: CacheState
   /// How far past the budget a noisy point may go when the projection says it reaches the target.
   public var maximumBudgetFactor: Double
 
+  /// A configuration: 1 ms samples, ±1% target, 2 s budget, 10 to 100,000 samples, warm caches by default.
   public init(
     minimumSampleSeconds: Double = 0.001, targetRelativeHalfWidth: Double = 0.01, budgetSeconds: Double = 2,
     minimumSamples: Int = 10, maximumSamples: Int = 100_000, warmupSeconds: Double? = nil,

@@ -2,9 +2,12 @@ import Support
 
 /// A number of BLAS threads and a binding policy: one axis of every sweep.
 public struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertible {
+  /// BLAS threads.
   public var threads: Int
+  /// How the threads are bound to PUs.
   public var binding: BindingPolicy
 
+  /// A thread config.
   public init(threads: Int, binding: BindingPolicy) {
     self.threads = threads
     self.binding = binding
@@ -13,7 +16,7 @@ public struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertible
   /// "2 threads, compact".
   public var description: String { "\(threads) thread\(threads == 1 ? "" : "s"), \(binding)" }
 
-  /// A compact label for file names and tables, e.g. "2t-compact".
+  /// A compact label for file names and tables, for example "2t-compact".
   public var label: String { "\(threads)t-\(binding)" }
 
   /// The default sweep axis: 1 thread and every core, both with `binding`.

@@ -4,6 +4,7 @@ public enum ThreadConfigError: Error, Equatable, Sendable, CustomStringConvertib
   case tooManyThreads(requested: Int, cores: Int)
   case bindingFailed(String)
 
+  /// The message printed for this error: the bad value and the valid range.
   public var description: String {
     switch self {
     case .unparsable(let text):

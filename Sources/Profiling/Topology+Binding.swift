@@ -3,6 +3,7 @@ import Tensors
 
 /// What binding was asked for and what took effect (read back from the OS), stored with results.
 public struct BindingRecord: Codable, Sendable, Equatable {
+  /// The thread config that was applied.
   public var config: ThreadConfig
   /// PU OS index chosen for each BLAS thread (calling thread first); empty for `none`.
   public var plannedProcessingUnits: [Int]
@@ -34,12 +35,13 @@ final class HwlocBitmap {
 }
 
 extension Topology {
-  /// Sets the GEMM backend to `config.threads` threads and pins them as `config.binding` says: the
-  /// process is bound (hwloc, HWLOC_CPUBIND_PROCESS) to the chosen PUs, then, on OpenBLAS, each active
-  /// OpenBLAS thread to its own PU (`openblas_setaffinity`; the calling thread takes the first). BLIS
-  /// has no per-thread affinity call: its threads (created by the calling thread, whose mask they
-  /// inherit) run within the chosen PUs. Reads everything back and records whether it matches.
-  /// Throws when the thread count exceeds the cores.
+  /// Sets the GEMM backend to `config.threads` threads and pins them as `config.binding` says: the process is
+  /// bound (hwloc, HWLOC_CPUBIND_PROCESS) to the chosen PUs, then, on OpenBLAS, each active OpenBLAS thread
+  /// to its own PU (`openblas_setaffinity`; the calling thread takes the first).
+  ///
+  /// BLIS has no per-thread affinity call: its threads (created by the calling thread, whose mask they
+  /// inherit) run within the chosen PUs. Reads everything back and records whether it matches. Throws when
+  /// the thread count exceeds the cores.
   @discardableResult
   public func apply(_ config: ThreadConfig) throws(ThreadConfigError) -> BindingRecord {
     let cores = summary.cores

@@ -4,46 +4,64 @@ import OrderedCollections
 
 /// The machine as hwloc sees it, as a plain value stored in every result.
 public struct TopologySummary: Codable, Sendable, Equatable {
+  /// One physical core and its PUs.
   public struct Core: Codable, Sendable, Equatable {
+    /// hwloc's logical index of the core.
     public var logicalIndex: Int
     /// OS indices of the core's processing units (hardware threads).
     public var processingUnits: [Int]
   }
 
+  /// One cache instance.
   public struct Cache: Codable, Sendable, Equatable {
-    /// "L1d", "L1i", "L2", "L3", …
+    /// The cache's name: "L1d", "L1i", "L2", "L3" and so on.
     public var name: String
+    /// Cache level (1, 2, 3).
     public var level: Int
     /// "data", "instruction" or "unified".
     public var kind: String
+    /// Size in bytes.
     public var sizeBytes: Int
+    /// Line size in bytes.
     public var lineBytes: Int
     /// OS indices of the PUs that share this cache instance.
     public var sharedBy: [Int]
   }
 
+  /// One NUMA node.
   public struct NUMANode: Codable, Sendable, Equatable {
+    /// The node's OS index.
     public var osIndex: Int
+    /// Local memory, in bytes.
     public var memoryBytes: Int
+    /// OS indices of the node's PUs.
     public var processingUnits: [Int]
   }
 
+  /// The CPU's marketing name.
   public var cpuModel: String
+  /// CPU packages (sockets).
   public var packages: Int
+  /// Every physical core.
   public var cores: [Core]
   /// OS indices of every PU.
   public var processingUnits: [Int]
+  /// Every cache instance.
   public var caches: [Cache]
+  /// Every NUMA node.
   public var numaNodes: [NUMANode]
+  /// Total memory, in bytes.
   public var totalMemoryBytes: Int
+  /// hwloc's runtime release (for example "2.8.0").
   public var hwlocVersion: String
 
+  /// Physical cores.
   public var coreCount: Int { cores.count }
 
   /// The largest cache size (the last-level cache), or 32 MiB when hwloc reports none.
   public var lastLevelCacheBytes: Int { caches.map(\.sizeBytes).max() ?? 32 << 20 }
 
-  /// One line, e.g. "1 package, 2 cores, 2 PUs, L1d 48 KiB ×2, L2 1 MiB ×2, L3 32 MiB ×1, 1 NUMA node".
+  /// One line, for example "1 package, 2 cores, 2 PUs, L1d 48 KiB ×2, L2 1 MiB ×2, L3 32 MiB ×1, 1 NUMA node".
   public var oneLine: String {
     var parts = [
       "\(packages) package\(packages == 1 ? "" : "s")", "\(cores.count) cores",
@@ -60,6 +78,7 @@ public struct TopologySummary: Codable, Sendable, Equatable {
 
 /// Human-readable byte counts (binary units).
 public enum ByteCount {
+  /// A byte count in binary units ("32 KiB", "1 MiB", "4.6 GiB").
   public static func format(_ bytes: Int) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]
     var value = Double(bytes)
@@ -75,12 +94,17 @@ public enum ByteCount {
 
 /// Errors from hwloc, with the failing function and errno.
 public struct TopologyError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The hwloc call that failed.
   public var function: String
+  /// The errno it set.
   public var errno: Int32
+  /// The message printed for this error.
   public var description: String { "hwloc \(function) failed: \(String(cString: strerror(errno)))" }
 }
 
-/// A loaded hwloc topology. Owns the handle and destroys it in `deinit`.
+/// A loaded hwloc topology.
+///
+/// Owns the handle and destroys it in `deinit`.
 public final class Topology {
   let handle: hwloc_topology_t
   /// The summary taken when the topology was loaded.

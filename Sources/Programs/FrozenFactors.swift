@@ -37,6 +37,7 @@ public enum FrozenFactors: Codable, Sendable, Hashable, CustomStringConvertible 
     }
   }
 
+  /// The value as `--frozen` spells it.
   public var description: String {
     switch self {
     case .none: return "none"

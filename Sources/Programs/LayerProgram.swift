@@ -11,12 +11,17 @@ import Tensors
 /// and backward-data, then an SGD step on every trained factor (learning rate 1e-4 so values stay
 /// finite over many calls). There is no nonlinearity between factors (they replace one linear layer).
 public final class LayerProgram {
+  /// The layer and its factors' weights.
   public let decomposed: DecomposedLayer
+  /// Images per call.
   public let batch: Int
+  /// Inference (forward only) or training (forward, backward and SGD).
   public let mode: Mode
+  /// Indices of frozen factors in execution order (no weight gradient, no update).
   public let frozen: Set<Int>
   /// `frozen` as a per-factor flag array (no hashing in `run`).
   let isFrozen: [Bool]
+  /// One convolution kernel per factor, in execution order.
   public let kernels: [Conv2D]
   /// activations[i] is the input of factor i; the last is the layer output.
   public let activations: [Tensor]
@@ -24,6 +29,7 @@ public final class LayerProgram {
   public let gradients: [Tensor]
   let learningRate: Float = 1e-4
 
+  /// Allocates and touches every buffer for `decomposed` at `batch`; inputs get seeded random values.
   public init(
     _ decomposed: DecomposedLayer, batch: Int, mode: Mode, frozen: FrozenFactors = .none, seed: UInt64 = 1
   ) throws(ProgramError) {
@@ -64,7 +70,9 @@ public final class LayerProgram {
     }
   }
 
-  /// One call: see the type's documentation. Allocation-free.
+  /// One call: see the type's documentation.
+  ///
+  /// Allocation-free.
   public func run() {
     let count = kernels.count
     for i in 0..<count {

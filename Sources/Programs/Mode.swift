@@ -5,5 +5,6 @@ public enum Mode: String, Codable, Sendable, CaseIterable, CustomStringConvertib
   /// Forward, backward-data, backward-weights (skipped for frozen factors) and an SGD update.
   case training
 
+  /// The mode as `--mode` spells it.
   public var description: String { rawValue }
 }

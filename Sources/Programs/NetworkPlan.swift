@@ -4,17 +4,21 @@ import Networks
 /// One weight layer of a network plan: the layer (catalog shape, or a merged block's narrowed shape),
 /// how it is computed, and which of its factors are frozen in training.
 public struct PlannedLayer: Codable, Sendable, Equatable {
+  /// The layer's shape (from the catalog, or narrowed in a merged block).
   public var layer: LayerSpec
+  /// How the layer is computed: original, SVD, Tucker-2 or branched Tucker-2.
   public var factorization: Factorization
   /// Frozen factor indices (execution order); empty unless the variant is `frozen`.
   public var frozen: [Int]
 
+  /// A planned layer; nothing frozen by default.
   public init(layer: LayerSpec, factorization: Factorization, frozen: [Int] = []) {
     self.layer = layer
     self.factorization = factorization
     self.frozen = frozen
   }
 
+  /// Parameters, multiply-adds and layer count of the layer as planned.
   public var cost: FactorizationCost { FactorizationCost(layer, factorization) }
   /// Channels of the layer's output (the following batch norm's width).
   public var outChannels: Int { layer.outChannels }
@@ -22,8 +26,11 @@ public struct PlannedLayer: Codable, Sendable, Equatable {
 
 /// The ranks a merged bottleneck was built with (its Tucker-2 conv2's, rounded to the branches).
 public struct MergeRanks: Codable, Sendable, Equatable {
+  /// Rank r1 of the core's input (conv1' output channels).
   public var r1: Int
+  /// Rank r2 of the core's output (conv3' input channels).
   public var r2: Int
+  /// Branches (groups) of the core.
   public var branches: Int
 }
 
@@ -31,9 +38,13 @@ public struct MergeRanks: Codable, Sendable, Equatable {
 /// norm), the optional downsample shortcut, and the merge ranks when the block is merged (then the
 /// main layers are the merged conv1', core and conv3', each `original`).
 public struct PlannedBlock: Codable, Sendable, Equatable {
+  /// The block's torchvision prefix, for example `layer3.2`.
   public var name: String
+  /// conv1, conv2 and conv3 as planned (or conv1', core and conv3' when merged).
   public var main: [PlannedLayer]
+  /// The 1×1 projection shortcut of a stage's first block, nil elsewhere.
   public var downsample: PlannedLayer?
+  /// The merge ranks, nil when the block is not merged.
   public var merged: MergeRanks?
 }
 
@@ -44,17 +55,23 @@ public struct PlannedBlock: Codable, Sendable, Equatable {
 /// convolutions, every factor of fc), downsample shortcuts excluded. Parameters include batch norm
 /// (γ and β); FLOPs are 2 × multiply-adds of every convolution and linear factor, per image.
 public struct NetworkPlan: Codable, Sendable, Equatable {
+  /// The original network's layers.
   public var catalog: ModelCatalog
+  /// Which variant this plan builds.
   public var variant: NetworkVariant
   /// Compression ratio α of `lrd` (and of the layers `optimized` does not name).
   public var ratio: Double
+  /// The stem 7×7 convolution (always original).
   public var stem: PlannedLayer
+  /// Every bottleneck, in execution order.
   public var blocks: [PlannedBlock]
+  /// The classifier.
   public var fc: PlannedLayer
 
-  /// Builds the plan of `variant` over `catalog`. `optimizedRanks` maps layer names to their chosen
-  /// factorization (`.original` for ORG) and is required for `optimized:DIR`; a bottleneck layer,
-  /// downsample or fc it does not name is an error naming the layer.
+  /// Builds the plan of `variant` over `catalog`.
+  ///
+  /// `optimizedRanks` maps layer names to their chosen factorization (`.original` for ORG) and is required
+  /// for `optimized:DIR`; a bottleneck layer, downsample or fc it does not name is an error naming the layer.
   public init(
     catalog: ModelCatalog, variant: NetworkVariant, ratio: Double = 2,
     optimizedRanks: [String: Factorization]? = nil

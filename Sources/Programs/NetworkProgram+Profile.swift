@@ -4,10 +4,14 @@ import Kernels
 public struct OperationBreakdown: Codable, Sendable, Equatable {
   /// Seconds per step by kind, in `OperationKind` order (kinds with no time omitted).
   public var seconds: [Kind]
+  /// Steps profiled.
   public var steps: Int
 
+  /// Time of one operation kind.
   public struct Kind: Codable, Sendable, Equatable {
+    /// The operation kind.
     public var kind: OperationKind
+    /// Seconds per step.
     public var seconds: Double
   }
 
@@ -22,10 +26,11 @@ public struct OperationBreakdown: Codable, Sendable, Equatable {
 
 extension NetworkProgram {
   /// Runs `steps` steps reading `clock` (nanoseconds) around every operation and returns the time per
-  /// operation kind. Separate from timing (the clock readings cost ~30 ns each, negligible against
-  /// the operations, but they are not part of a timed step). im2col is estimated by packing each
-  /// convolution's columns once more on the same input before its forward pass; the rest of the
-  /// forward convolution counts as GEMM.
+  /// operation kind.
+  ///
+  /// Separate from timing (the clock readings cost ~30 ns each, negligible against the operations, but they
+  /// are not part of a timed step). im2col is estimated by packing each convolution's columns once more on
+  /// the same input before its forward pass; the rest of the forward convolution counts as GEMM.
   public func profile(steps count: Int, clock: () -> UInt64) -> OperationBreakdown {
     var totals = [UInt64](repeating: 0, count: OperationKind.allCases.count)
     func charge(_ kind: OperationKind, _ body: () -> Void) {

@@ -3,6 +3,7 @@ import Tensors
 
 extension NetworkProgram {
   /// One step: a forward pass (inference), or forward, loss, backward and SGD update (training).
+  ///
   /// Allocation-free.
   public func run() {
     guard mode == .training else {
@@ -18,8 +19,10 @@ extension NetworkProgram {
     for index in steps.indices { forward(index) }
   }
 
-  /// Training without the update: forward, loss and backward; every weight gradient is then ∂L/∂W of
-  /// the current weights. Returns the loss.
+  /// Training without the update: forward, loss and backward; every weight gradient is then ∂L/∂W of the
+  /// current weights.
+  ///
+  /// Returns the loss.
   @discardableResult
   public func computeGradients() -> Double {
     precondition(mode == .training, "gradients need a training-mode program")
@@ -115,8 +118,9 @@ extension NetworkProgram {
       reluOutput: mask)
   }
 
-  /// SGD on every trained factor (weights and bias) and every batch norm's γ and β. Loops run over
-  /// index ranges: iterating an array of class references allocates in unoptimised builds.
+  /// SGD on every trained factor (weights and bias) and every batch norm's γ and β.
+  ///
+  /// Loops run over index ranges: iterating an array of class references allocates in unoptimised builds.
   func update() {
     for index in trainedKernels.indices {
       let kernel = trainedKernels[index]

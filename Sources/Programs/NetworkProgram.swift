@@ -16,15 +16,21 @@ import Tensors
 ///   through every operation (frozen factors skip their weight gradient; input gradients still flow;
 ///   the stem computes no input gradient), then SGD on every trained weight, BN's γ and β included.
 public final class NetworkProgram {
+  /// The layers and their factorizations.
   public let plan: NetworkPlan
+  /// Images per step.
   public let batch: Int
+  /// Inference or training.
   public let mode: Mode
+  /// SGD learning rate of the training step.
   public let learningRate: Float
   let steps: [NetworkStep]
   /// Activations: slot 0 is the image batch `[B, S, S, 3]`; the last is the logits `[B, 1, 1, classes]`.
   let slots: [Tensor]
-  /// ∂L/∂slot (training; empty in inference). A downsample shortcut's output shares its block's
-  /// output gradient (same values); the image has none (an empty tensor).
+  /// ∂L/∂slot (training; empty in inference).
+  ///
+  /// A downsample shortcut's output shares its block's output gradient (same values); the image has none (an
+  /// empty tensor).
   let gradients: [Tensor]
   let labels: [Int32]
   /// The kernels SGD updates (every convolution and linear factor but the frozen ones) and every batch
@@ -34,8 +40,9 @@ public final class NetworkProgram {
   /// The loss of the last training step.
   public internal(set) var loss: Double = .nan
 
-  /// Builds the program of `plan` with weights from `weights` (copied: training changes only this
-  /// program's). `seed` draws the image batch (uniform, variance 1) and the labels.
+  /// Builds the program of `plan` with weights from `weights` (copied: training changes only this program's).
+  ///
+  /// `seed` draws the image batch (uniform, variance 1) and the labels.
   public init(
     plan: NetworkPlan, weights: NetworkWeights, batch: Int, mode: Mode, learningRate: Float = 1e-3,
     seed: UInt64 = 1

@@ -73,6 +73,7 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable, CustomString
   /// The SGD update of every trained weight.
   case update
 
+  /// The kind's name as the time breakdown prints it.
   public var description: String {
     switch self {
     case .gemm: return "conv/linear GEMM"

@@ -17,18 +17,22 @@ public struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConvertib
   public enum Ranks: Hashable, Codable, Sendable {
     /// No decomposition.
     case original
-    /// The ranks at compression ratio α (paper eq. 6 and 7).
+    /// The ranks at compression ratio α (paper equation 6 and 7).
     case alpha
     /// Per-layer choices from a `ranks` run directory.
     case optimized(directory: String)
   }
 
+  /// Where the decomposed layers' ranks come from.
   public var ranks: Ranks
+  /// True when frozen factors get no weight gradient and no update in training.
   public var frozen: Bool
+  /// True when every bottleneck is merged (paper §2.3).
   public var merged: Bool
   /// Branches of every Tucker-2 core (1: plain Tucker-2).
   public var branches: Int
 
+  /// A variant; plain Tucker-2, not frozen, not merged by default.
   public init(ranks: Ranks, frozen: Bool = false, merged: Bool = false, branches: Int = 1) {
     self.ranks = ranks
     self.frozen = frozen
@@ -36,7 +40,9 @@ public struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConvertib
     self.branches = branches
   }
 
+  /// The original network, nothing decomposed.
   public static let original = NetworkVariant(ranks: .original)
+  /// Vanilla LRD at α.
   public static let lrd = NetworkVariant(ranks: .alpha)
 
   /// The valid forms, for error messages and `--help`.
@@ -103,7 +109,7 @@ public struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConvertib
     self.init(ranks: ranks ?? .alpha, frozen: frozen, merged: merged, branches: branches ?? 1)
   }
 
-  /// The canonical form, e.g. `lrd`, `merged+branched:4`, `optimized:DIR+frozen`.
+  /// The canonical form, for example `lrd`, `merged+branched:4`, `optimized:DIR+frozen`.
   public var description: String {
     var parts: [String] = []
     switch ranks {

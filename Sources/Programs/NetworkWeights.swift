@@ -8,9 +8,11 @@ import Tensors
 /// network and a single-layer point of the same model use the same layer weights. Each layer's SVD or
 /// HOSVD is computed once, on first use, and reused for every rank. Not thread-safe.
 public final class NetworkWeights {
+  /// The original network's layers.
   public let catalog: ModelCatalog
   private var decomposers: [String: LayerDecomposer] = [:]
 
+  /// Weights for `catalog`, generated lazily per layer.
   public init(catalog: ModelCatalog) {
     self.catalog = catalog
   }

@@ -6,6 +6,7 @@ public enum ProgramError: Error, Equatable, Sendable, CustomStringConvertible {
   /// Per-layer ranks (`optimized:DIR`) are missing a layer the network needs, or do not fit it.
   case ranks(String)
 
+  /// The message printed for this error: what cannot be built and why.
   public var description: String {
     switch self {
     case .invalidOption(let message), .ranks(let message): return message

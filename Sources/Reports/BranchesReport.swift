@@ -4,6 +4,7 @@ import Results
 
 /// `lrd-bench branches`: branched Tucker time vs number of branches (the paper's Figure 5, one layer).
 public enum BranchesReport {
+  /// The branch sweep as Markdown: per thread config, throughput and speed-up per branch count with CIs.
   public static func markdown(_ r: BranchesResult) -> String {
     let p = r.plan
     var lines = [
@@ -40,6 +41,7 @@ public enum BranchesReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// One CSV row per (thread config, branch count) with the paired ratio and its CI.
   public static func csv(_ r: BranchesResult) -> String {
     let branches = Dictionary(uniqueKeysWithValues: r.points.map { ($0.result.sequence, $0.branches) })
     return PointColumns.table(
@@ -74,6 +76,7 @@ public enum BranchesReport {
     return chart.render()
   }
 
+  /// Writes `branches.md`, `branches.csv`, `branches.json` and `branches.svg` into `directory`, atomically.
   public static func write(_ r: BranchesResult, to directory: RunDirectory) throws {
     try directory.write(markdown(r), to: "branches.md")
     try directory.write(csv(r), to: "branches.csv")

@@ -11,6 +11,8 @@ public enum CompareReport {
     return (v >= 0 ? "+" : "") + Format.fixed(v, 2) + "%"
   }
 
+  /// The comparison as Markdown: settings, the per-point table, the geometric mean, the summary and the exit
+  /// status.
   public static func markdown(_ c: RunComparison) -> String {
     var lines = [
       "# Comparison: run \(c.new.title) against \(c.base.title)", "",
@@ -92,6 +94,7 @@ public enum CompareReport {
     }
   }
 
+  /// The comparison as JSON (`lrd-bench/compare@1`).
   public static func json(_ c: RunComparison) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(c), as: UTF8.self) + "\n"
   }

@@ -5,6 +5,8 @@ import Results
 
 /// `lrd-bench counters`: PAPI's components, every event's availability, and the measured sgemm.
 public enum CountersReport {
+  /// PAPI's components, whether counters really count, each event's availability and the sgemm readings, as
+  /// text.
   public static func text(_ r: CounterCheckResult) -> String {
     var lines: [String] = []
     if let papi = r.papi {
@@ -56,6 +58,7 @@ public enum CountersReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// The same as JSON.
   public static func json(_ r: CounterCheckResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }

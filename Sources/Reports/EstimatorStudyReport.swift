@@ -2,6 +2,7 @@ import Harness
 
 /// The table of `lrd-bench estimator-study`.
 public enum EstimatorStudyReport {
+  /// The estimator study's rows (coverage, width and cost per estimator and rule) as a Markdown table.
   public static func table(_ rows: [EstimatorStudy.Row]) -> String {
     let injected = Array(Set(rows.flatMap { $0.injectedMeasurements.keys })).sorted()
     var table = MarkdownTable(

@@ -5,6 +5,7 @@ import Suites
 
 /// `lrd-bench history`: a point's median and CI over runs, change points flagged, and an SVG trend.
 public enum HistoryReport {
+  /// The point's history as Markdown: one row per run with its median, CI and change flag.
   public static func markdown(_ h: PointHistory) -> String {
     var lines = ["# History of \(h.point)", ""]
     var table = MarkdownTable(
@@ -29,6 +30,7 @@ public enum HistoryReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// The history as JSON (`lrd-bench/history@1`).
   public static func json(_ h: PointHistory) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(h), as: UTF8.self) + "\n"
   }

@@ -11,6 +11,7 @@ public enum KernelsReport {
     row.layers.count == 1 ? row.layers[0] : "\(row.layers[0]) (+\(row.layers.count - 1))"
   }
 
+  /// Every kernel's GFLOP/s and fraction of peak (per backend), as text.
   public static func text(_ r: KernelBenchmarkResult) -> String {
     let peak = r.peakGFLOPS
     var lines = [
@@ -59,6 +60,7 @@ public enum KernelsReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// One CSV row per kernel and backend.
   public static func csv(_ r: KernelBenchmarkResult) -> String {
     var table = CSVTable(header: [
       "layers", "shape", "m", "n", "k", "pointwise", "flops_per_call", "kernel_median_s",
@@ -84,6 +86,7 @@ public enum KernelsReport {
     return table.text
   }
 
+  /// The kernel benchmark as JSON, every sample included.
   public static func json(_ r: KernelBenchmarkResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }

@@ -36,12 +36,14 @@ public enum LayersReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// The catalog's layers as a text table with the model's totals.
   public static func table(_ catalog: ModelCatalog, shown: [LayerSpec]) -> String {
     var table = TextTable(header: header, rightAligned: [3, 4, 6, 7, 8, 11, 12])
     for layer in shown { table.append(cells(layer)) }
     return table.text + "\n" + totals(catalog, shown: shown)
   }
 
+  /// The shown layers as CSV.
   public static func csv(_ shown: [LayerSpec]) -> String {
     var table = CSVTable(header: header)
     for layer in shown { table.append(cells(layer)) }
@@ -59,6 +61,7 @@ public enum LayersReport {
     var layers: [LayerSpec]
   }
 
+  /// The catalog and the shown layers as JSON.
   public static func json(_ catalog: ModelCatalog, shown: [LayerSpec]) throws -> String {
     let document = Document(
       model: catalog.model.rawValue, imageSize: catalog.imageSize, parameters: catalog.parameterCount,

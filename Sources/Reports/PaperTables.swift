@@ -5,20 +5,31 @@ import Networks
 public enum PaperTables {
   /// Table 1: layers, params (M), FLOPs (G), train images/s, infer images/s.
   public struct Summary: Sendable {
+    /// Layers, counted as the paper counts them.
     public var layers: Int
+    /// Parameters in millions.
     public var parameters: Double
+    /// FLOPs per image in billions.
     public var flops: Double
+    /// Training images per second on the paper's GPU.
     public var training: Double
+    /// Inference images per second on the paper's GPU.
     public var inference: Double
   }
 
   /// Table 3: layers, Δparams %, ΔFLOPs %, train speed-up %, infer speed-up %.
   public struct Row: Sendable {
+    /// The technique's name as the paper prints it.
     public var technique: String
+    /// Layers, counted as the paper counts them.
     public var layers: Int
+    /// Parameter change against the original, in percent.
     public var parametersChange: Double
+    /// FLOPs change against the original, in percent.
     public var flopsChange: Double
+    /// Training speed-up in percent.
     public var training: Double
+    /// Inference speed-up in percent.
     public var inference: Double
   }
 

@@ -63,7 +63,7 @@ enum PointColumns {
     return cells
   }
 
-  /// A CSV of `results` with `leading` extra columns in front (e.g. the sweep task kind).
+  /// A CSV of `results` with `leading` extra columns in front (for example the sweep task kind).
   static func table(
     _ results: [PointResult], leading: [String] = [], values: (PointResult) -> [String] = { _ in [] }
   )

@@ -9,6 +9,7 @@ public enum RanksReport {
     return value.map(String.init) ?? "ORG"
   }
 
+  /// Every layer's chosen ranks and speed-ups per policy, with the network totals, as Markdown.
   public static func markdown(_ r: RanksResult) -> String {
     var lines =
       [
@@ -53,6 +54,7 @@ public enum RanksReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// One CSV row per layer and policy.
   public static func csv(_ r: RanksResult) -> String {
     var table = CSVTable(
       header: ["layer", "in_channels", "out_channels", "kernel", "alpha_factorization", "alpha_rank"]
@@ -71,6 +73,7 @@ public enum RanksReport {
     return table.text
   }
 
+  /// Writes `ranks.md`, `ranks.csv` and `ranks.json` into `directory`, atomically.
   public static func write(_ r: RanksResult, to directory: RunDirectory) throws {
     try directory.write(markdown(r), to: "ranks.md")
     try directory.write(csv(r), to: "ranks.csv")

@@ -4,7 +4,9 @@ import Profiling
 import Results
 import Store
 
-/// A stored run in formats that other tools read:
+/// A stored run in formats that other tools read.
+///
+/// The formats:
 ///
 /// * `gbench`: Google Benchmark JSON (`context` and `benchmarks[]`): one `iteration` row per sample
 ///   (`iterations` = calls in that sample, times per call) and `aggregate` rows (median, mean, stddev,
@@ -14,6 +16,7 @@ import Store
 ///   CI as lower/upper values, and `throughput` (calls per second).
 /// * `json`: lrd-bench's own (the run and every point with all samples); `compare` reads it back.
 public enum RunExport {
+  /// An export format (`export --format`).
   public enum Format: String, CaseIterable, Sendable {
     case gbench
     case bmf
@@ -22,17 +25,23 @@ public enum RunExport {
 
   /// The run and its points as lrd-bench's own JSON (`lrd-bench/export@1`).
   public struct Document: Codable, Sendable {
+    /// The schema string of the JSON export.
     public static let schemaVersion = "lrd-bench/export@1"
+    /// The schema of this document.
     public var schema = Document.schemaVersion
+    /// The run.
     public var run: RunRecord
+    /// Every point of the run, with all samples.
     public var points: [PointRecord]
 
+    /// A document of `run` and its points.
     public init(run: RunRecord, points: [PointRecord]) {
       self.run = run
       self.points = points
     }
   }
 
+  /// The run in `format`, as text.
   public static func render(_ format: Format, run: RunRecord, points: [PointRecord]) throws -> String {
     switch format {
     case .json:

@@ -2,11 +2,16 @@ import Foundation
 
 /// A grouped bar chart with CI whiskers (speed-ups per technique, one bar per mode), as SVG.
 public struct SVGBarChart: Sendable {
+  /// One bar: its value and its CI whisker.
   public struct Bar: Sendable {
+    /// The bar's height, in the y axis's unit.
     public var value: Double
+    /// Lower end of the whisker.
     public var low: Double
+    /// Upper end of the whisker.
     public var high: Double
 
+    /// A bar with its whisker.
     public init(value: Double, low: Double, high: Double) {
       self.value = value
       self.low = low
@@ -14,16 +19,22 @@ public struct SVGBarChart: Sendable {
     }
   }
 
+  /// The chart's title.
   public var title: String
+  /// A line under the title (conditions, machine).
   public var subtitle: String
+  /// The y axis's label, with its unit.
   public var yLabel: String
-  /// Group labels along x (e.g. techniques).
+  /// Group labels along x (for example techniques).
   public var groups: [String]
-  /// Series names (e.g. training, inference) and their bars, one per group (nil: not measured).
+  /// Series names (for example training, inference) and their bars, one per group (nil: not measured).
   public var series: [(name: String, bars: [Bar?])]
+  /// Width in SVG user units (pixels).
   public var width = 900.0
+  /// Height in SVG user units (pixels).
   public var height = 520.0
 
+  /// A chart of `series` over `groups`.
   public init(title: String, subtitle: String, yLabel: String, groups: [String], series: [(String, [Bar?])]) {
     self.title = title
     self.subtitle = subtitle

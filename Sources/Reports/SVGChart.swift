@@ -1,17 +1,26 @@
 import Foundation
 
-/// A small SVG line chart: series of (x, y) points, horizontal reference lines, labelled markers,
-/// axes with "nice" ticks (1, 2, 5 × 10ᵏ), axis titles and a legend. Deterministic output.
+/// A small SVG line chart: series of (x, y) points, horizontal reference lines, labelled markers, axes with
+/// "nice" ticks (1, 2, 5 × 10ᵏ), axis titles and a legend.
+///
+/// Deterministic output.
 public struct SVGChart: Sendable {
+  /// One line of points.
   public struct Series: Sendable {
+    /// The legend's name.
     public var name: String
+    /// Stroke colour (CSS).
     public var color: String
+    /// The points, in x order.
     public var points: [(x: Double, y: Double)]
+    /// True for a dashed line.
     public var dashed: Bool
+    /// True to draw a dot at every point.
     public var showsDots: Bool
-    /// Vertical error bars (e.g. 95% CIs): x with the low and high y.
+    /// Vertical error bars (for example 95% CIs): x with the low and high y.
     public var intervals: [(x: Double, low: Double, high: Double)]
 
+    /// A series; solid, with dots, no intervals by default.
     public init(
       name: String, color: String, points: [(x: Double, y: Double)], dashed: Bool = false,
       showsDots: Bool = true, intervals: [(x: Double, low: Double, high: Double)] = []
@@ -27,13 +36,20 @@ public struct SVGChart: Sendable {
 
   /// A highlighted point (drawn as a shape and named in the legend, so labels never overlap the data).
   public struct Marker: Sendable {
+    /// The symbols a marker can be drawn as.
     public enum Shape: String, Sendable { case circle, diamond, triangle, square }
+    /// x in data units.
     public var x: Double
+    /// y in data units.
     public var y: Double
+    /// The legend's text.
     public var label: String
+    /// Fill colour (CSS).
     public var color: String
+    /// The marker's symbol.
     public var shape: Shape
 
+    /// A marker.
     public init(x: Double, y: Double, label: String, color: String, shape: Shape) {
       self.x = x
       self.y = y
@@ -43,13 +59,18 @@ public struct SVGChart: Sendable {
     }
   }
 
-  /// A horizontal reference line, optionally with a shaded band (e.g. the original's drift range).
+  /// A horizontal reference line, optionally with a shaded band (for example the original's drift range).
   public struct Reference: Sendable {
+    /// y of the line, in data units.
     public var y: Double
+    /// The legend's text.
     public var label: String
+    /// Line colour (CSS).
     public var color: String
+    /// A shaded range around the line, nil for none.
     public var band: (low: Double, high: Double)?
 
+    /// A reference line; a band with a non-finite end is dropped.
     public init(y: Double, label: String, color: String, band: (low: Double, high: Double)? = nil) {
       self.y = y
       self.label = label
@@ -58,20 +79,30 @@ public struct SVGChart: Sendable {
     }
   }
 
+  /// The chart's title.
   public var title: String
+  /// A line under the title (conditions, machine).
   public var subtitle: String
+  /// The x axis's label, with its unit.
   public var xLabel: String
+  /// The y axis's label, with its unit.
   public var yLabel: String
+  /// Lines drawn, in legend order.
   public var series: [Series] = []
+  /// Horizontal reference lines.
   public var references: [Reference] = []
+  /// Highlighted points.
   public var markers: [Marker] = []
+  /// Width in SVG user units (pixels).
   public var width = 900.0
+  /// Height in SVG user units (pixels).
   public var height = 540.0
-  /// Explicit x tick values (e.g. the branch counts); automatic when nil.
+  /// Explicit x tick values (for example the branch counts); automatic when nil.
   public var xTickValues: [Double]?
   /// Draw the x axis from high to low (rank sweeps go downward, as in the paper's Figure 2).
   public var reverseX = false
 
+  /// An empty chart with titles and axis labels.
   public init(title: String, subtitle: String = "", xLabel: String, yLabel: String) {
     self.title = title
     self.subtitle = subtitle

@@ -5,6 +5,8 @@ import Suites
 
 /// `lrd-bench run`: the stored run, each point's median with its CI, and the reference checks.
 public enum SuiteRunReport {
+  /// The run as Markdown: where it was stored, one row per case with median, CI, CV, samples, stop reason and
+  /// reference.
   public static func markdown(_ r: SuiteRunResult) -> String {
     var lines = [
       "# Run #\(r.run.id) of suite \(r.suite)" + (r.run.label.map { " (\($0))" } ?? ""), "",
@@ -47,6 +49,7 @@ public enum SuiteRunReport {
     return (check.passed ? "ok " : "**outside** ") + "\(Format.fixed(check.value, 4)) in \(bounds)"
   }
 
+  /// The run as JSON (`lrd-bench/run@1`).
   public static func json(_ r: SuiteRunResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }

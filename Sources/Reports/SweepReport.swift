@@ -23,6 +23,7 @@ public enum SweepReport {
     return table.text
   }
 
+  /// The sweep result as JSON (`lrd-bench/sweep@…`), every sample included.
   public static func json(_ result: SweepResult) throws -> Data {
     try JSONCoding.encoder.encode(result)
   }

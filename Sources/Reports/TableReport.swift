@@ -39,6 +39,7 @@ public enum TableReport {
       + (c.sameNetworkAs == nil ? "" : " ¹")
   }
 
+  /// The paper's Table 1 measured here (original and vanilla LRD per model), with the paper's own beside it.
   public static func table1(_ r: TableResult) -> String {
     var lines = ["# Table 1: models before and after vanilla LRD, measured here", "", context(r), ""]
     var table = MarkdownTable(
@@ -82,6 +83,8 @@ public enum TableReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// The paper's Table 3 measured here (every technique against the original), with the paper's own beside
+  /// it.
   public static func table3(_ r: TableResult) -> String {
     var lines = ["# Table 3: techniques against the original network, measured here", "", context(r), ""]
     var table = MarkdownTable(
@@ -172,6 +175,7 @@ public enum TableReport {
     table1(r) + "\n" + table3(r) + "\n" + figure5AndNotes(r)
   }
 
+  /// One CSV row per model and technique with params, FLOPs and both speed-ups with CIs.
   public static func csv(_ r: TableResult) -> String {
     var table = CSVTable(header: [
       "model", "section", "row", "inference_network", "training_network", "branches", "layers", "params",
@@ -263,6 +267,8 @@ public enum TableReport {
     return chart.render()
   }
 
+  /// Writes `table1.md`, `table3.md`, `table.csv`, `table.json`, `figure5.svg` and `speedups.svg` into
+  /// `directory`, atomically.
   public static func write(_ r: TableResult, to directory: RunDirectory) throws {
     try directory.write(table1(r), to: "table1.md")
     try directory.write(table3(r) + "\n" + figure5AndNotes(r), to: "table3.md")

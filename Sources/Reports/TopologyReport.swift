@@ -3,18 +3,27 @@ import Harness
 import Profiling
 import Results
 
-/// `lrd-bench topology`: hwloc's view of the machine, the CPU's SIMD level, the OpenBLAS core and
-/// the candidate cores' sgemm throughput. A pure function of the gathered `Document`.
+/// `lrd-bench topology`: hwloc's view of the machine, the CPU's SIMD level, the OpenBLAS core and the
+/// candidate cores' sgemm throughput.
+///
+/// A pure function of the gathered `Document`.
 public enum TopologyReport {
   /// Everything `topology` shows, gathered by the command.
   public struct Document: Codable, Sendable {
+    /// The machine's topology from hwloc.
     public var topology: TopologySummary
+    /// The loaded OpenBLAS.
     public var openBLAS: MachineFingerprint.OpenBLASInfo
+    /// BLAS threads at the time of reading.
     public var blasThreads: Int
+    /// The CPU's vendor, model and ISA.
     public var cpu: CPUFeatures
+    /// How the OpenBLAS core was chosen and checked.
     public var blasCore: BLASCoreReport
+    /// Every candidate core measured in a child process (empty with `--sgemm-size 0`).
     public var candidates: [CoreCandidateResult]
 
+    /// A document from what the command gathered.
     public init(
       topology: TopologySummary, openBLAS: MachineFingerprint.OpenBLASInfo, blasThreads: Int,
       cpu: CPUFeatures, blasCore: BLASCoreReport, candidates: [CoreCandidateResult]
@@ -28,6 +37,7 @@ public enum TopologyReport {
     }
   }
 
+  /// Packages, cores, caches, NUMA nodes, OpenBLAS, its core choice and the candidate cores, as text.
   public static func text(_ d: Document) -> String {
     let t = d.topology
     var lines: [String] = []
@@ -101,6 +111,7 @@ public enum TopologyReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// The same as JSON.
   public static func json(_ d: Document) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(d), as: UTF8.self) + "\n"
   }

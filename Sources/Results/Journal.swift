@@ -14,7 +14,9 @@ import SystemPackage
 /// torn last line (a crash or a full disk mid-write) is cut off and reported, so the next record
 /// starts on a line of its own; a damaged line anywhere else is an error, never skipped silently.
 public final class Journal<Entry: Codable> {
+  /// The journal file's path.
   public let path: String
+  /// The digest of the plan every entry belongs to.
   public let plan: String
   /// The entries already in the file when it was opened.
   public let entries: [Entry]
@@ -34,8 +36,10 @@ public final class Journal<Entry: Codable> {
 
   static var schema: String { "lrd-bench/journal@1" }
 
-  /// Opens (creating if needed) the journal at `path` for the plan with digest `plan`. Writes the
-  /// header of a new journal at once, which also proves the file is writable before any measurement.
+  /// Opens (creating if needed) the journal at `path` for the plan with digest `plan`.
+  ///
+  /// Writes the header of a new journal at once, which also proves the file is writable before any
+  /// measurement.
   public init(path: String, plan: String) throws(ResultsError) {
     self.path = path
     self.plan = plan

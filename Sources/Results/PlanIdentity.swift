@@ -10,8 +10,10 @@ public enum PlanIdentity {
     return FNV1a.hex(String(decoding: data, as: UTF8.self))
   }
 
-  /// The fields in which `new` differs from `saved`, as "path: saved → new" (nested keys joined by
-  /// dots, values in compact JSON). Empty when they encode identically.
+  /// The fields in which `new` differs from `saved`, as "path: saved → new" (nested keys joined by dots,
+  /// values in compact JSON).
+  ///
+  /// Empty when they encode identically.
   public static func differences<Plan: Encodable>(saved: Plan, new: Plan) -> [String] {
     guard let a = try? object(saved), let b = try? object(new) else { return ["(plan unreadable)"] }
     var result: [String] = []

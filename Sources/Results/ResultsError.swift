@@ -20,6 +20,7 @@ public enum ResultsError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A journal belongs to another plan.
   case foreignJournal(path: String)
 
+  /// The message printed for this error: the path, what failed and how to fix it.
   public var description: String {
     switch self {
     case .io(let path, let operation, let errno):

@@ -9,11 +9,15 @@ import SystemPackage
 /// the plan's digest, so a directory is never reused for another run and `--resume` can say what a
 /// directory holds.
 public struct RunManifest: Codable, Sendable, Equatable {
+  /// The schema string written to `run.json`.
   public static let schemaVersion = "lrd-bench/run@1"
+  /// The schema of this manifest (`schemaVersion` when written by this build).
   public var schema: String
-  /// "sweep", "ranks", "branches", "table", …
+  /// The kind of run: "sweep", "ranks", "branches", "table" and so on.
   public var kind: String
+  /// The file of the directory that holds the run's plan (for example `plan.json`).
   public var planFile: String
+  /// The plan's digest: a directory holding another plan is never reused.
   public var plan: String
   /// ISO 8601 creation time.
   public var created: String
@@ -35,10 +39,13 @@ public struct RunManifest: Codable, Sendable, Equatable {
 ///   fails at once instead of interleaving writes.
 /// * Every file is written atomically (temporary file, fsync, rename, fsync of the directory).
 public final class RunDirectory {
+  /// The directory's location.
   public let url: URL
+  /// What `run.json` says about the run.
   public let manifest: RunManifest
   private let lock: FileDescriptor?
 
+  /// The directory's path as a string.
   public var path: String { url.path }
 
   private init(url: URL, manifest: RunManifest, lock: FileDescriptor?) {
@@ -129,7 +136,7 @@ public final class RunDirectory {
     return (url, manifest, plan)
   }
 
-  /// A run inside this one (e.g. each layer's sweep of a `ranks` run), covered by this directory's
+  /// A run inside this one (for example each layer's sweep of a `ranks` run), covered by this directory's
   /// lock: created when missing; reused when it holds the same plan (resume); an error otherwise.
   public func child<Plan: Encodable>(_ name: String, kind: String, planFile: String, plan: Plan)
     throws(ResultsError) -> RunDirectory
@@ -160,7 +167,9 @@ public final class RunDirectory {
   }
 
   /// Writes `data` to `name` atomically: temporary file, fsync, rename over the target, fsync of the
-  /// directory. Readers see the old file or the new one, never a mix; a crash leaves no torn file.
+  /// directory.
+  ///
+  /// Readers see the old file or the new one, never a mix; a crash leaves no torn file.
   public func write(_ data: Data, to name: String) throws(ResultsError) {
     let target = url.appendingPathComponent(name)
     let temporary = url.appendingPathComponent(".\(name).\(getpid()).tmp")

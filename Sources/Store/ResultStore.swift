@@ -14,6 +14,7 @@ public final class ResultStore {
   /// The default store path, relative to the working directory.
   public static let defaultPath = "results/lrd-bench.sqlite"
 
+  /// The SQLite file's path.
   public let path: String
   let database: SQLiteDatabase
 
@@ -57,8 +58,9 @@ public final class ResultStore {
     """
   ]
 
-  /// Opens the store at `path`, creating it (and its directory) when missing and migrating an older
-  /// schema. Errors: not an SQLite database, a newer schema, I/O.
+  /// Opens the store at `path`, creating it (and its directory) when missing and migrating an older schema.
+  ///
+  /// Errors: not an SQLite database, a newer schema, I/O.
   public init(path: String = ResultStore.defaultPath) throws(StoreError) {
     self.path = path
     let directory = (path as NSString).deletingLastPathComponent

@@ -1,7 +1,8 @@
 import CSQLite
 
-/// One SQLite connection: the only owner of its `sqlite3` handle (closed in `deinit`). Every C call
-/// goes through `check`, which maps result codes to `StoreError`. Statements live only inside
+/// One SQLite connection: the only owner of its `sqlite3` handle (closed in `deinit`).
+///
+/// Every C call goes through `check`, which maps result codes to `StoreError`. Statements live only inside
 /// `withStatement`. Not thread-safe: one connection per thread (SQLite's WAL makes several processes safe).
 final class SQLiteDatabase {
   let path: String

@@ -14,6 +14,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   /// SQLite failed (code and message).
   case sqlite(path: String, code: Int32, message: String)
 
+  /// The message printed for this error: the store's path, what failed and the fix.
   public var description: String {
     switch self {
     case .notADatabase(let path):

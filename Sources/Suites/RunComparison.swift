@@ -43,8 +43,10 @@ public struct ComparisonSettings: Codable, Sendable, Equatable {
   public var threshold: Double
   /// Significance level after correction (default 0.01).
   public var alpha: Double
+  /// How p-values are corrected over the suite's points (Holm by default).
   public var correction: Correction
 
+  /// Settings with the defaults of `compare`.
   public init(threshold: Double = 0.03, alpha: Double = 0.01, correction: Correction = .holm) {
     self.threshold = threshold
     self.alpha = alpha
@@ -54,30 +56,41 @@ public struct ComparisonSettings: Codable, Sendable, Equatable {
 
 /// One point compared between two runs (independent sample sets).
 public struct PointComparison: Codable, Sendable, Equatable {
+  /// What a point comparison concludes.
   public enum Verdict: String, Codable, Sendable {
-    /// Slower beyond the threshold, significantly.
+    /// Slower beyond the band, significantly.
     case regression
-    /// Faster beyond the threshold, significantly.
+    /// Faster beyond the band, significantly.
     case improvement
-    /// Within the threshold with confidence (the ratio's CI fits inside ±threshold) or not significant.
+    /// Neither, and the ratio's CI is no wider than ±band.
     case unchanged
-    /// Too noisy to decide: not significant, and the ratio's CI is wider than ±threshold.
+    /// Too noisy to decide: neither, and the ratio's CI is wider than ±band.
     case unstable
   }
 
+  /// The point's name within the suite.
   public var name: String
   /// Seconds per call (medians).
   public var baseMedian: Double
+  /// The new run's median time per call, in seconds.
   public var newMedian: Double
   /// new / base medians, with the percentile-bootstrap 95% CI (sets resampled independently).
   public var ratio: Double
+  /// Lower bound of the ratio's 95% CI.
   public var ciLow: Double
+  /// Upper bound of the ratio's 95% CI.
   public var ciHigh: Double
+  /// Two-sided Mann–Whitney U p-value of the two runs' samples.
   public var mannWhitneyP: Double
+  /// The p-value after the suite-wide correction (`settings.correction`).
   public var adjustedP: Double
+  /// Coefficient of variation of the base run's samples.
   public var baseCV: Double
+  /// Coefficient of variation of the new run's samples.
   public var newCV: Double
+  /// Samples in the base run.
   public var baseSamples: Int
+  /// Samples in the new run.
   public var newSamples: Int
   /// Whether either side stopped on its budget before reaching its CI target.
   public var stoppedByBudget: Bool
@@ -89,6 +102,7 @@ public struct PointComparison: Codable, Sendable, Equatable {
   /// The change a verdict needs, as a fraction: the threshold, the 99% prediction interval of a new
   /// run's median from the earlier runs' medians, or the drift within the runs, whichever is largest.
   public var band: Double
+  /// Regression, improvement, unchanged or unstable (see `Verdict`).
   public var verdict: Verdict
 
   /// (new / base − 1) × 100.
@@ -97,16 +111,24 @@ public struct PointComparison: Codable, Sendable, Equatable {
 
 /// Two runs compared point by point, with a geometric-mean row and the exit code of `compare`.
 public struct RunComparison: Codable, Sendable {
+  /// The schema string of `compare --format json`.
   public static let schemaVersion = "lrd-bench/compare@1"
+  /// The schema of this result.
   public var schema = RunComparison.schemaVersion
+  /// The run compared against.
   public var base: RunRecord
+  /// The run being judged.
   public var new: RunRecord
+  /// Threshold, significance level and correction.
   public var settings: ComparisonSettings
+  /// Every point present in both runs, in the new run's order.
   public var points: [PointComparison]
   /// Geometric mean of the ratios over every compared point, with a 95% CI (log-normal, from each
   /// point's CI).
   public var geometricMean: Double
+  /// Lower bound of the geometric mean's 95% CI.
   public var geometricMeanLow: Double
+  /// Upper bound of the geometric mean's 95% CI.
   public var geometricMeanHigh: Double
   /// The band of the geometric mean: the threshold, or the 99% prediction interval of the geometric
   /// mean of a run's medians from the earlier runs that measured every compared point (three or more).
@@ -114,7 +136,9 @@ public struct RunComparison: Codable, Sendable {
   /// Regression or improvement when the geometric mean moved beyond its band with its CI excluding 1
   /// (a suite-wide change that no single point shows beyond its own band); unchanged otherwise.
   public var geometricMeanVerdict: PointComparison.Verdict
+  /// Points measured only in the base run.
   public var onlyInBase: [String]
+  /// Points measured only in the new run.
   public var onlyInNew: [String]
 
   /// The change a verdict needs from the earlier runs: the threshold, widened to the half-width of
@@ -162,14 +186,16 @@ public struct RunComparison: Codable, Sendable {
     return 0
   }
 
+  /// How many points got `verdict`.
   public func count(_ verdict: PointComparison.Verdict) -> Int {
     points.filter { $0.verdict == verdict }.count
   }
 
-  /// Compares `new` with `base` (points matched by name). `history` holds the medians (by point
-  /// name) of each earlier run of the same suite on the same machine (the base run included): with
-  /// three or more, a change must also exceed their run-to-run spread (samples within one run do not
-  /// show how much a whole run moves on a shared machine).
+  /// Compares `new` with `base` (points matched by name).
+  ///
+  /// `history` holds the medians (by point name) of each earlier run of the same suite on the same machine
+  /// (the base run included): with three or more, a change must also exceed their run-to-run spread (samples
+  /// within one run do not show how much a whole run moves on a shared machine).
   public init(
     base: (run: RunRecord, points: [PointRecord]), new: (run: RunRecord, points: [PointRecord]),
     settings: ComparisonSettings, history: [[String: Double]] = []

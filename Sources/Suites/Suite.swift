@@ -8,9 +8,11 @@ import Programs
 public struct Suite: Codable, Sendable, Equatable {
   /// The suite's name (its `suite:` key).
   public var name: String
+  /// The suite's `description:` text.
   public var description: String
   /// FNV-1a of the file's text: runs of different versions of a suite are told apart.
   public var digest: String
+  /// The suite's points, in file order.
   public var points: [SuitePoint]
 
   /// Every point × thread config, in order: what a run measures and stores (named `<point>/t<threads>`).
@@ -35,13 +37,21 @@ public struct SuitePoint: Codable, Sendable, Equatable {
     case network(model: ResNetModel, variant: NetworkVariant, ratio: Double, policy: RankPolicy)
   }
 
+  /// The point's name, unique within the suite.
   public var name: String
+  /// The layer or network measured.
   public var target: Target
+  /// Images per call.
   public var batch: Int
+  /// Inference or training.
   public var mode: Mode
+  /// Thread counts; each becomes one stored case.
   public var threads: ThreadCounts
+  /// Thread binding.
   public var bind: BindingPolicy
+  /// Seconds of measurement per case, warm-up included.
   public var budget: Double
+  /// Target half-width of the 95% CI, as a fraction.
   public var ci: Double
   /// Machine label (or `*`) → expected value and bounds.
   public var references: [String: Reference]
@@ -52,6 +62,7 @@ public struct ThreadCounts: Codable, Sendable, Equatable {
   /// 0 stands for all cores.
   public var counts: [Int]
 
+  /// The counts with `all` replaced by `cores`, duplicates dropped, in order.
   public func resolved(cores: Int) -> [Int] {
     var result: [Int] = []
     for count in counts.map({ $0 == 0 ? cores : $0 }) where !result.contains(count) { result.append(count) }
@@ -69,10 +80,13 @@ public struct Reference: Codable, Sendable, Equatable {
     case imagesPerSecond = "images/s"
   }
 
+  /// The expected value, in `unit`.
   public var expected: Double
-  /// Fractions, lower ≤ 0 ≤ upper typically (e.g. −0.1 and 0.1).
+  /// Fractions, lower ≤ 0 ≤ upper typically (for example −0.1 and 0.1).
   public var lower: Double
+  /// Upper bound as a fraction of `expected` (0.1: up to 10% above).
   public var upper: Double
+  /// The unit of `expected` and of the measured value.
   public var unit: Unit
 
   /// The measured value in this reference's unit, from seconds per call and the batch.
@@ -93,8 +107,11 @@ public struct Reference: Codable, Sendable, Equatable {
 
 /// One stored point of a run: a suite point at one thread config.
 public struct SuiteCase: Codable, Sendable, Equatable {
+  /// The stored name: `<point>/t<threads>`.
   public var name: String
+  /// The suite point.
   public var point: SuitePoint
+  /// The thread config of this case.
   public var threads: ThreadConfig
 
   /// The sampler settings of this case.

@@ -7,10 +7,12 @@ import Programs
 import Support
 import Yams
 
-/// Reads a suite file: YAML with a top-level `suite`, optional `description` and `defaults`, and
-/// `points` (a list). Every key is checked (an unknown key, a wrong type, an unknown layer or model,
-/// an impossible factorization or variant, a duplicate point name, bounds with lower > upper are
-/// errors naming the file, line, column and key).
+/// Reads a suite file: YAML with a top-level `suite`, optional `description` and `defaults`, and `points` (a
+/// list).
+///
+/// Every key is checked (an unknown key, a wrong type, an unknown layer or model, an impossible factorization
+/// or variant, a duplicate point name, bounds with lower > upper are errors naming the file, line, column and
+/// key).
 public enum SuiteParser {
   static let topKeys = ["suite", "description", "defaults", "points"]
   static let settingKeys = [

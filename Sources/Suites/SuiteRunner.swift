@@ -9,8 +9,11 @@ import Store
 /// How one stored case ended: the record, and the reference check when the suite gives one for the
 /// machine's label.
 public struct CaseOutcome: Codable, Sendable, Equatable {
+  /// The case's stored name.
   public var name: String
+  /// What was stored for it.
   public var record: PointRecord
+  /// The reference check, nil when the suite gives no reference for this machine's label.
   public var reference: ReferenceCheck?
   /// The slowdown injected into this case (test knob; 0 normally).
   public var injectedSlowdown: Double
@@ -18,24 +21,37 @@ public struct CaseOutcome: Codable, Sendable, Equatable {
 
 /// A reference checked against a measured value.
 public struct ReferenceCheck: Codable, Sendable, Equatable {
+  /// The machine label whose reference applied (or `*`).
   public var label: String
+  /// The reference.
   public var reference: Reference
+  /// The measured value in the reference's unit.
   public var value: Double
+  /// True when the value lies within the reference's bounds.
   public var passed: Bool
 }
 
 /// What `lrd-bench run` did.
 public struct SuiteRunResult: Codable, Sendable {
+  /// The schema string of `run --format json`.
   public static let schemaVersion = "lrd-bench/run@1"
+  /// The schema of this result.
   public var schema = SuiteRunResult.schemaVersion
+  /// The stored run.
   public var run: RunRecord
+  /// The suite's name.
   public var suite: String
+  /// Every case measured, in order.
   public var outcomes: [CaseOutcome]
+  /// True when the run was interrupted (it stays incomplete in the store).
   public var interrupted: Bool
   /// Cases of the suite this shard did not run.
   public var skippedByShard: Int
+  /// The store's path.
   public var store: String
+  /// The machine label references were looked up under.
   public var machineLabel: String
+  /// Wall time of the run, in seconds.
   public var elapsedSeconds: Double
 
   /// Cases whose reference check failed.
@@ -100,10 +116,11 @@ public final class SuiteRunner {
       threads: item.threads)
   }
 
-  /// Measures every case in `rounds` passes over the suite (each with 1/rounds of its budget), so
-  /// each point's samples spread over the whole run and show its slow drifts, not one moment's
-  /// state; a point is stored (replacing its previous record) after every round, so an interrupted
-  /// run keeps what it measured. The run is marked complete unless interrupted.
+  /// Measures every case in `rounds` passes over the suite (each with 1/rounds of its budget), so each
+  /// point's samples spread over the whole run and show its slow drifts, not one moment's state; a point is
+  /// stored (replacing its previous record) after every round, so an interrupted run keeps what it measured.
+  ///
+  /// The run is marked complete unless interrupted.
   public func run(label: String?, shard: String?, skipped: Int, rounds: Int = 2) throws -> SuiteRunResult {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)

@@ -1,5 +1,7 @@
-/// Comma-separated option values ("1,2,4", "paper,robust", "perf::TASK-CLOCK, PAPI_TOT_INS"): the one
-/// parser every option and suite field uses. Items are trimmed; empty items are dropped.
+/// Comma-separated option values ("1,2,4", "paper,robust", "perf::TASK-CLOCK, PAPI_TOT_INS"): the one parser
+/// every option and suite field uses.
+///
+/// Items are trimmed; empty items are dropped.
 public enum CommaList {
   /// The trimmed, non-empty items of `text`.
   public static func items(_ text: String) -> [String] {

@@ -1,5 +1,7 @@
-/// FNV-1a, 64-bit: a fast, stable (across runs, processes and machines) hash of text, for seeds,
-/// digests and keys. Not cryptographic.
+/// FNV-1a, 64-bit: a fast, stable (across runs, processes and machines) hash of text, for seeds, digests and
+/// keys.
+///
+/// Not cryptographic.
 public enum FNV1a {
   /// The hash of `text`'s UTF-8 bytes.
   public static func hash(_ text: String) -> UInt64 {

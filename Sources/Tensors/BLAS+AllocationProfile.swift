@@ -27,6 +27,7 @@ public struct GEMMAllocationProfile: Codable, Sendable, Equatable {
   /// Shapes where the rule was wrong (`M×N×K: allocates` / `does not allocate`).
   public var mismatches: [String]
 
+  /// A profile from its measured or derived fields.
   public init(
     measured: Bool, allocatingResidues: [Int], minimumK: Int, smallLimit: Int, transposedFormsAllocate: Bool,
     shapesChecked: Int, mismatches: [String]
@@ -84,8 +85,9 @@ extension BLAS {
   /// The allocation profile of this process's OpenBLAS core (measured on first use, ~1 ms).
   public static let allocationProfile: GEMMAllocationProfile = measureAllocationProfile()
 
-  /// Whether one sgemm call of this shape allocates (after a first, uncounted call). Only the
-  /// `cblas_sgemm` call is counted (unoptimised Swift around it may allocate).
+  /// Whether one sgemm call of this shape allocates (after a first, uncounted call).
+  ///
+  /// Only the `cblas_sgemm` call is counted (unoptimised Swift around it may allocate).
   static func callAllocates(m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false)
     -> Bool
   {

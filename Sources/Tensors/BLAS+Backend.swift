@@ -1,11 +1,13 @@
 import Foundation
 
-/// The library every GEMM of lrd-bench runs on (`--backend`): OpenBLAS (linked) or BLIS (loaded at
-/// run time). The kernels' algorithms (im2col + GEMM, blocking, col2im) are the same on both.
+/// The library every GEMM of lrd-bench runs on (`--backend`): OpenBLAS (linked) or BLIS (loaded at run time).
+///
+/// The kernels' algorithms (im2col + GEMM, blocking, col2im) are the same on both.
 public enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
   case openblas
   case blis
 
+  /// The backend's name as `--backend` spells it.
   public var description: String { rawValue }
 }
 
@@ -28,8 +30,9 @@ extension BLAS {
     return (.blis, blis)
   }
 
-  /// Runs every following GEMM on `backend` (with the current thread count). Call before building
-  /// kernels (they decide OpenBLAS-specific detours when made) and never while one runs.
+  /// Runs every following GEMM on `backend` (with the current thread count).
+  ///
+  /// Call before building kernels (they decide OpenBLAS-specific detours when made) and never while one runs.
   public static func use(_ backend: GEMMBackend) throws(BLISError) {
     switch backend {
     case .openblas:

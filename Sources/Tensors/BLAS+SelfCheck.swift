@@ -1,27 +1,34 @@
 import Foundation
 
-/// The start-up self-check of the OpenBLAS core in use: `sgemm` on ragged shapes (M, N, K not
-/// multiples of 8/16/32; every transpose; α, β ≠ 1 and the α = 1, β = 0 fast paths; padded leading
-/// dimensions; small, direct and threaded-driver sizes) against double-precision loops, and
-/// `sgesdd` against `dgesdd`. Takes a few milliseconds in a release build.
+/// The start-up self-check of the OpenBLAS core in use: `sgemm` on ragged shapes (M, N, K not multiples of
+/// 8/16/32; every transpose; α, β ≠ 1 and the α = 1, β = 0 fast paths; padded leading dimensions; small,
+/// direct and threaded-driver sizes) against double-precision loops, and `sgesdd` against `dgesdd`.
+///
+/// Takes a few milliseconds in a release build.
 ///
 /// GEMM error: per element, |C − C_ref| / (|α|·Σₖ|a||b| + |β|·|C₀|), the componentwise bound, which
 /// a correct kernel keeps below K·ε (ε = 2⁻²³); a broken tail or transpose path gives O(1).
 public struct BLASSelfCheck: Codable, Sendable, Equatable {
+  /// True when every GEMM case stayed below its bound and the SVD matched double precision.
   public var passed: Bool
+  /// GEMM cases run (shapes × transposes × α/β).
   public var gemmCases: Int
   /// Worst componentwise GEMM error over all cases, in units of K·ε.
   public var worstGEMMError: Double
+  /// The GEMM case with the worst error, as `M×N×K transA transB α β`.
   public var worstGEMMCase: String
   /// max |σ_single − σ_double| / σ_max over the SVD cases.
   public var svdSingularValueError: Double
   /// max ‖A − U·Σ·Vᵀ‖_F / ‖A‖_F of the single-precision factors, in double.
   public var svdReconstructionError: Double
+  /// Each failed case with its error, empty when `passed`.
   public var failures: [String]
+  /// Wall time of the whole check, in seconds.
   public var seconds: Double
   /// Which GEMM forms allocate with this core (measured with the allocation counter).
   public var allocations: GEMMAllocationProfile
 
+  /// A check result from its fields.
   public init(
     passed: Bool, gemmCases: Int, worstGEMMError: Double, worstGEMMCase: String,
     svdSingularValueError: Double,
@@ -72,8 +79,9 @@ extension BLAS {
     (300, 17, 16, 0), (129, 67, 33, 0), (96, 100, 101, 5), (160, 131, 53, 0),
   ]
 
-  /// Runs the self-check with `sgemm` (default: this process's OpenBLAS). Tolerance: 4·K·ε
-  /// componentwise for GEMM, 1e-4 relative for the SVD.
+  /// Runs the self-check with `sgemm` (default: this process's OpenBLAS).
+  ///
+  /// Tolerance: 4·K·ε componentwise for GEMM, 1e-4 relative for the SVD.
   public static func selfCheck(sgemm: SGEMMFunction = systemSGEMM) -> BLASSelfCheck {
     let start = DispatchTime.now().uptimeNanoseconds
     let allocations = allocationProfile

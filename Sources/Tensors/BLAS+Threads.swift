@@ -7,8 +7,9 @@ extension BLAS {
   /// OpenBLAS's thread count (whatever the backend).
   static var openblasThreads: Int32 { openblas_get_num_threads() }
 
-  /// Sets how many threads OpenBLAS (and BLIS, when it is the backend) use. OpenBLAS keeps its pool;
-  /// fewer threads means the extra workers stay idle.
+  /// Sets how many threads OpenBLAS (and BLIS, when it is the backend) use.
+  ///
+  /// OpenBLAS keeps its pool; fewer threads means the extra workers stay idle.
   public static func setThreads(_ count: Int) {
     openblas_set_num_threads(Int32(max(1, count)))
     backendState.blis?.setThreads(count)
@@ -17,10 +18,10 @@ extension BLAS {
   /// The number of processors OpenBLAS detected.
   public static var processors: Int { Int(openblas_get_num_procs()) }
 
-  /// OpenBLAS build configuration, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell …".
+  /// OpenBLAS build configuration, for example "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell …".
   public static var configuration: String { String(cString: openblas_get_config()) }
 
-  /// The kernel set OpenBLAS selected for this CPU (e.g. "Haswell", "SkylakeX", "Zen").
+  /// The kernel set OpenBLAS selected for this CPU (for example "Haswell", "SkylakeX", "Zen").
   public static var coreName: String { String(cString: openblas_get_corename()) }
 
   /// OpenBLAS version, parsed from `configuration` ("0.3.21"), or "unknown".
@@ -40,8 +41,10 @@ extension BLAS {
     }
   }
 
-  /// Pins OpenBLAS thread `index` (0 ..< `threads`; the last index is the calling thread) to the
-  /// given logical CPUs (OS indices). Throws `BLASAffinityError` with the errno on failure.
+  /// Pins OpenBLAS thread `index` (0 ..< `threads`; the last index is the calling thread) to the given
+  /// logical CPUs (OS indices).
+  ///
+  /// Throws `BLASAffinityError` with the errno on failure.
   public static func setAffinity(threadIndex index: Int, cpus: [Int]) throws(BLASAffinityError) {
     let cpuList = cpus.map { Int32($0) }
     let rc = cpuList.withUnsafeBufferPointer { buffer in
@@ -63,8 +66,11 @@ extension BLAS {
 
 /// OpenBLAS could not set or read a thread's CPU affinity.
 public struct BLASAffinityError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The OpenBLAS thread whose affinity could not be set (0-based).
   public var threadIndex: Int
+  /// The errno returned by the affinity call.
   public var errno: Int32
+  /// The message printed for this error.
   public var description: String {
     "OpenBLAS could not pin thread \(threadIndex) (errno \(errno)); is the index below BLAS.threads?"
   }

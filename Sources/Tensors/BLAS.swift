@@ -1,11 +1,15 @@
 import CBLAS
 
-/// Thin, safe-by-construction wrappers over OpenBLAS. All matrices are row-major.
+/// Thin, safe-by-construction wrappers over OpenBLAS.
+///
+/// All matrices are row-major.
 ///
 /// Pointer arguments must come from a `withUnsafe…` closure of the caller; nothing here stores them.
 public enum BLAS {
-  /// C ← α·op(A)·op(B) + β·C, with op(A) m×k, op(B) k×n, C m×n (row-major, leading dimensions in
-  /// elements), on the current `backend`. Complexity 2·m·n·k flops; threads as set by `BLAS.threads`.
+  /// C ← α·op(A)·op(B) + β·C, with op(A) m×k, op(B) k×n, C m×n (row-major, leading dimensions in elements),
+  /// on the current `backend`.
+  ///
+  /// Complexity 2·m·n·k flops; threads as set by `BLAS.threads`.
   public static func gemm(
     transposeA: Bool = false, transposeB: Bool = false,
     m: Int, n: Int, k: Int,

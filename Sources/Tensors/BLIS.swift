@@ -2,10 +2,12 @@
   import Glibc
 #endif
 
-/// BLIS, loaded at run time (`dlopen` of `libblis.so.4`, symbols resolved with `dlsym`), so one binary
-/// serves both libraries: BLIS and OpenBLAS export the same CBLAS and Fortran symbol names and cannot
-/// both be linked. Only BLIS's own typed API (`bli_sgemm`, strides instead of leading dimensions) is
-/// called, so no call can resolve to OpenBLAS's symbol of the same name.
+/// BLIS, loaded at run time (`dlopen` of `libblis.so.4`, symbols resolved with `dlsym`), so one binary serves
+/// both libraries: BLIS and OpenBLAS export the same CBLAS and Fortran symbol names and cannot both be
+/// linked.
+///
+/// Only BLIS's own typed API (`bli_sgemm`, strides instead of leading dimensions) is called, so no call can
+/// resolve to OpenBLAS's symbol of the same name.
 ///
 /// Loaded once; `shared` is nil when the library is missing (the reason is `loadError`).
 public final class BLISLibrary: @unchecked Sendable {
@@ -33,9 +35,9 @@ public final class BLISLibrary: @unchecked Sendable {
   let sgemm: SGEMM
   let setThreadsFunction: SetThreads
   let getThreadsFunction: GetThreads
-  /// BLIS's version, e.g. "0.9.0".
+  /// BLIS's version, for example "0.9.0".
   public let version: String
-  /// The configuration (kernel set) BLIS dispatched to on this CPU, e.g. "zen3" or "haswell".
+  /// The configuration (kernel set) BLIS dispatched to on this CPU, for example "zen3" or "haswell".
   public let architecture: String
   /// The file loaded.
   public let path: String
@@ -114,6 +116,7 @@ public enum BLISError: Error, Equatable, Sendable, CustomStringConvertible {
   case notInstalled(String)
   case missingSymbol(String, path: String)
 
+  /// The message printed for this error: what is missing and the package that provides it.
   public var description: String {
     switch self {
     case .notInstalled(let reason):

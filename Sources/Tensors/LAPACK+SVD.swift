@@ -4,10 +4,15 @@ import CLAPACKE
 ///
 /// Layout: `u` is m×p, `vt` is p×n (row-major), `s` has p = min(m, n) values in decreasing order.
 public struct SingularValueDecomposition: Sendable {
+  /// Rows of A.
   public var m: Int
+  /// Columns of A.
   public var n: Int
+  /// U, m×p, row-major.
   public var u: [Float]
+  /// Singular values, p = min(m, n) of them, decreasing.
   public var s: [Float]
+  /// Vᵀ, p×n, row-major.
   public var vt: [Float]
 
   /// min(m, n).
@@ -22,6 +27,7 @@ public enum LAPACK {
   }
 
   /// Thin SVD of the row-major m×n matrix `a` with `sgesdd` (divide and conquer).
+  ///
   /// Complexity O(m·n·min(m,n)). Throws `.nonFinite` for NaN/∞ input and `.lapack` on failure.
   public static func svd(_ a: [Float], m: Int, n: Int) throws(NumericsError)
     -> SingularValueDecomposition
@@ -33,8 +39,9 @@ public enum LAPACK {
     return SingularValueDecomposition(m: m, n: n, u: u, s: s, vt: vt)
   }
 
-  /// Thin SVD in double precision (`dgesdd`), the reference the start-up self-check compares
-  /// `sgesdd` with. Returns (singular values, U m×p, Vᵀ p×n), row-major.
+  /// Thin SVD in double precision (`dgesdd`), the reference the start-up self-check compares `sgesdd` with.
+  ///
+  /// Returns (singular values, U m×p, Vᵀ p×n), row-major.
   public static func svdDouble(_ a: [Double], m: Int, n: Int) throws(NumericsError)
     -> (s: [Double], u: [Double], vt: [Double])
   {
@@ -43,8 +50,9 @@ public enum LAPACK {
     }
   }
 
-  /// The shared body of `?gesdd`: checks the shape, allocates S, U, Vᵀ and maps `info`. `call`
-  /// receives (m, n, A, S, U, Vᵀ) and returns LAPACK's info.
+  /// The shared body of `?gesdd`: checks the shape, allocates S, U, Vᵀ and maps `info`.
+  ///
+  /// `call` receives (m, n, A, S, U, Vᵀ) and returns LAPACK's info.
   static func gesdd<T: BinaryFloatingPoint>(
     _ a: [T], m: Int, n: Int, routine: String,
     call: (

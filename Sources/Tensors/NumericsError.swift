@@ -8,6 +8,7 @@ public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A shape does not fit the operation.
   case shapeMismatch(String)
 
+  /// The message printed for this error: the routine, its status and what it means.
   public var description: String {
     switch self {
     case .lapack(let routine, let info) where info < 0:

@@ -6,9 +6,13 @@
 /// (N is the vectorised dimension and the kernel computes whole 16-float vectors anyway); the copies
 /// are K·N + M·N floats. Both buffers are allocated in `init`; `run` allocates nothing.
 public final class PaddedGEMM {
+  /// The most rows (M) a `run` may have; sizes the scratch buffer.
   public let maxRows: Int
+  /// Columns N of B and C.
   public let n: Int
+  /// Inner dimension K.
   public let k: Int
+  /// N rounded up to a multiple of 16.
   public let paddedN: Int
   private var paddedB: [Float]
   private var scratch: [Float]

@@ -7,6 +7,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
   /// A generator whose sequence is fully determined by `seed`.
   public init(seed: UInt64) { self.state = seed }
 
+  /// The next 64 random bits (SplitMix64 step: add the golden-ratio increment, then mix).
   public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state

@@ -11,11 +11,15 @@
 public final class Tensor {
   /// Extents, outermost first.
   public let shape: [Int]
-  /// The elements, row-major. Read-only from outside: writes go through `withUnsafeMutableBufferPointer`,
-  /// `assign(_:)` or the subscripts, so the count can never change after initialisation.
+  /// The elements, row-major.
+  ///
+  /// Read-only from outside: writes go through `withUnsafeMutableBufferPointer`, `assign(_:)` or the
+  /// subscripts, so the count can never change after initialisation.
   public private(set) var scalars: [Float]
 
-  /// A zero-filled tensor. Every page is touched here, so later use does not page-fault.
+  /// A zero-filled tensor.
+  ///
+  /// Every page is touched here, so later use does not page-fault.
   public init(zeros shape: [Int]) {
     precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in \(shape)")
     self.shape = shape
@@ -50,8 +54,9 @@ public final class Tensor {
     self.init(normal: shape, standardDeviation: (2 / fanIn).squareRoot(), using: &generator)
   }
 
-  /// A tensor of uniform samples in [−bound, bound), fast (two floats per 64-bit draw, no
-  /// transcendental functions): for activations and gradients, whose values do not affect timing.
+  /// A tensor of uniform samples in [−bound, bound), fast (two floats per 64-bit draw, no transcendental
+  /// functions): for activations and gradients, whose values do not affect timing.
+  ///
   /// bound = √3 gives unit variance.
   public convenience init(uniform shape: [Int], bound: Float = 1.732_050_8, seed: UInt64) {
     let count = shape.reduce(1, *)

@@ -5,8 +5,10 @@ import Profiling
 import Reports
 import Tensors
 
-/// The child process behind `--blas-core auto` and `topology`: reports the core this process runs,
-/// its self-check and optionally large-sgemm throughput, as JSON. Not for direct use.
+/// The child process behind `--blas-core auto` and `topology`: reports the core this process runs, its
+/// self-check and optionally large-sgemm throughput, as JSON.
+///
+/// Not for direct use.
 struct BLASCheckCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "blas-check",

@@ -11,9 +11,11 @@ import Results
 import Store
 import Suites
 
-/// Runs a command body, turning errors into a one-line message on stderr and an exit code: bad input
-/// (unknown names, out-of-range values, a directory that holds another run, …) → 64; anything that
-/// failed while running (I/O, a locked directory) → 1; interruption → 130. Never a stack trace.
+/// Runs a command body, turning errors into a one-line message on stderr and an exit code: bad input (unknown
+/// names, out-of-range values, a directory that holds another run, …) → 64; anything that failed while
+/// running (I/O, a locked directory) → 1; interruption → 130.
+///
+/// Never a stack trace.
 func guarded(_ body: () throws -> Void) throws {
   do {
     try body()

@@ -3,7 +3,7 @@ import Kernels
 import Tensors
 import Testing
 
-/// (batch, size, Cin, Cout, kernel, stride, padding, groups)
+/// Convolution shapes under test: batch, size, Cin, Cout, kernel, stride, padding and groups.
 private let shapes: [ConvGeometry] = [
   ConvGeometry(batch: 1, height: 5, width: 5, inChannels: 4, outChannels: 6),
   ConvGeometry(batch: 3, height: 6, width: 5, inChannels: 8, outChannels: 4, kernel: 1, groups: 2),

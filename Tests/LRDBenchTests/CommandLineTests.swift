@@ -25,7 +25,9 @@ func exitCode(_ arguments: [String]) -> Int32 {
 let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .appendingPathComponent("../../.build/debug/lrd-bench").standardized.path
 
-/// Runs the executable; sends `signal` after `after` seconds when given. Returns status and stderr.
+/// Runs the executable; sends `signal` after `after` seconds when given.
+///
+/// Returns status and stderr.
 func runTool(_ arguments: [String], signal: Int32? = nil, after: Double = 0) throws -> (
   status: Int32, stderr: String
 ) {

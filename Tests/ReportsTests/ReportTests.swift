@@ -9,8 +9,10 @@ import Testing
   import FoundationXML
 #endif
 
-/// Fixtures and golden files live next to this file. Set LRD_UPDATE_GOLDEN=1 to rewrite the goldens
-/// after an intended change of a report's format (then review the diff).
+/// Fixtures and golden files live next to this file.
+///
+/// Set LRD_UPDATE_GOLDEN=1 to rewrite the goldens after an intended change of a report's format (then review
+/// the diff).
 enum Golden {
   static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 

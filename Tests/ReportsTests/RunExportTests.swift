@@ -26,10 +26,11 @@ struct RunExportTests {
     )
   ]
 
-  /// Google Benchmark's tools/gbench/report.py reads these: `benchmarks`, and per entry `name`,
-  /// `time_unit`, `real_time`, `cpu_time` (is_potentially_comparable_benchmark), `run_type` and
-  /// `aggregate_name`; its U test takes the `iteration` rows of one name as repetitions. The same
-  /// partition logic, ported, must find every sample as a repetition.
+  /// Google Benchmark's tools/gbench/report.py reads these: `benchmarks`, and per entry `name`, `time_unit`,
+  /// `real_time`, `cpu_time` (is_potentially_comparable_benchmark), `run_type` and `aggregate_name`; its U
+  /// test takes the `iteration` rows of one name as repetitions.
+  ///
+  /// The same partition logic, ported, must find every sample as a repetition.
   @Test func gbenchIsWhatCompareDotPyReads() throws {
     let text = try RunExport.render(.gbench, run: Self.run, points: Self.points)
     let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
