@@ -26,6 +26,8 @@ let package = Package(
       name: "CPAPI", pkgConfig: "papi", providers: [.apt(["libpapi-dev"])]),
     .systemLibrary(
       name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+    // oneDNN 2.x (no pkg-config file in Debian's package): the third kernel backend.
+    .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
     // Linux perf_event_open(2): kernel headers only, no library.
     .systemLibrary(name: "CPerfEvent"),
     // A malloc interposer: counts the process's heap allocations (timed regions, GEMM probes, tests).
@@ -34,7 +36,7 @@ let package = Package(
     // Swift modules, split along dependency lines (README "Layout" draws the graph).
     .target(name: "Support"),
     .target(name: "Geometry"),
-    .target(name: "Tensors", dependencies: ["CBLAS", "CLAPACKE", "CAllocationCounter"]),
+    .target(name: "Tensors", dependencies: ["Geometry", "CBLAS", "CLAPACKE", "CDNNL", "CAllocationCounter"]),
     .target(name: "Kernels", dependencies: ["Tensors", "Geometry"]),
     .target(name: "Networks", dependencies: ["Geometry", "Support"]),
     .target(name: "Decomposition", dependencies: ["Tensors", "Networks", "Geometry"]),
@@ -106,6 +108,7 @@ let package = Package(
       name: "ReportsTests",
       dependencies: [
         "Reports", "Harness", "Profiling", "Programs", "Decomposition", "Results", "Store", "Suites",
+        "Tensors",
       ],
       exclude: ["Fixtures", "Golden"]),
     .testTarget(

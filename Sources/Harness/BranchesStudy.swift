@@ -3,6 +3,7 @@ import Networks
 import Profiling
 import Programs
 import Results
+import Tensors
 
 /// Everything that defines a `branches` study (saved as `plan.json`; `--resume` continues it).
 public struct BranchesPlan: Codable, Sendable, Equatable {
@@ -24,6 +25,8 @@ public struct BranchesPlan: Codable, Sendable, Equatable {
   public var sampler: SamplerConfiguration
   /// Counters read during sampling (empty for none).
   public var events: [String]
+  /// The kernel backend measured on (nil in plans written before backends were recorded: OpenBLAS).
+  public var backend: GEMMBackend?
 
   /// A plan from the command's options.
   public init(

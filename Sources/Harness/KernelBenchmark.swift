@@ -33,6 +33,8 @@ public struct KernelRow: Codable, Sendable {
   public var kernelCounters: [CounterReading]
   /// Heap allocations per kernel call (nil without the allocation counter).
   public var allocationsPerCall: Double?
+  /// How the kernel computes: "GEMM", "im2col + GEMM" or oneDNN's implementations (nil in older results).
+  public var implementation: String?
 
   /// The kernel's GFLOP/s at its median time.
   public var kernelGFLOPS: Double { Double(flopsPerCall) / kernel.median / 1e9 }
@@ -160,7 +162,9 @@ public enum KernelBenchmark {
     let direct = g.readsInputAsGEMMOperand && g.groups == 1
     var kernel: PointMeasurement
     var sameShape: SameShapeGEMM?
-    if direct && !training {
+    // On oneDNN the kernel is its own convolution primitive, never the same-shape sgemm itself.
+    let kernelIsTheGEMM = direct && BLAS.backend != .onednn
+    if kernelIsTheGEMM && !training {
       kernel = measuring.measure(kernelBody)
     } else {
       // The reference multiplies the kernel's own weights into its own output (and reads its input when
@@ -174,7 +178,7 @@ public enum KernelBenchmark {
       sameShape = SameShapeGEMM(gemm: outcome.baseline.statistics, comparison: outcome.comparison)
     }
     var im2col: Double?
-    if !g.readsInputAsGEMMOperand && !training {
+    if !g.readsInputAsGEMMOperand && !training && BLAS.backend != .onednn {
       im2col =
         Sampler(configuration: sampler.withBudget(max(sampler.budgetSeconds / 4, 0.05)), flusher: flusher)
         .measure { conv.packColumns(x) }.statistics.median
@@ -183,6 +187,6 @@ public enum KernelBenchmark {
       layers: layers.map(\.name), shape: layers[0].shapeDescription, m: m, n: n, k: k, pointwise: direct,
       flopsPerCall: training ? 3 * g.flops : g.flops, kernel: kernel.statistics, sameShape: sameShape,
       im2colSeconds: im2col, kernelCounters: kernel.counters,
-      allocationsPerCall: kernel.usage.allocationsPerCall)
+      allocationsPerCall: kernel.usage.allocationsPerCall, implementation: conv.implementation)
   }
 }

@@ -4,6 +4,7 @@ import OrderedCollections
 import Profiling
 import Programs
 import Results
+import Tensors
 
 /// What `ranks` saves as `ranks-plan.json` so `--resume` continues the same study.
 public struct RanksPlan: Codable, Sendable, Equatable {
@@ -16,6 +17,11 @@ public struct RanksPlan: Codable, Sendable, Equatable {
   /// When set, each layer's step is ⌈(R − R_min) / ranksPerLayer⌉ instead of the template's, so every
   /// layer is swept at about this many ranks whatever its size (a quick study).
   public var ranksPerLayer: Int?
+  /// The kernel backend measured on: the template's.
+  public var backend: GEMMBackend? {
+    get { template.backend }
+    set { template.backend = newValue }
+  }
 
   /// A plan from the command's options.
   public init(model: ResNetModel, filter: String?, template: SweepPlan, ranksPerLayer: Int? = nil) {

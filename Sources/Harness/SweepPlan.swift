@@ -2,6 +2,7 @@ import Decomposition
 import Networks
 import Profiling
 import Programs
+import Tensors
 
 /// Everything that defines a rank sweep (saved as `plan.json`; `--resume` continues the same one and
 /// validates it exactly as command-line options are validated).
@@ -35,6 +36,11 @@ public struct SweepPlan: Codable, Sendable, Equatable {
   public var sampler: SamplerConfiguration
   /// Counters read during sampling (empty for none).
   public var events: [String]
+  /// The kernel backend measured on (nil in plans written before backends were recorded: OpenBLAS).
+  public var backend: GEMMBackend?
+  /// `sweep --backend all`: the backends swept one after the other, each in its own child run directory
+  /// (`backend` is then nil); nil for a single-backend sweep.
+  public var backends: [GEMMBackend]?
   /// The original layer is also measured alone after every `referenceEvery` ranks (drift report).
   public var referenceEvery: Int
   /// Seconds for each interleaved confirmation (original vs chosen rank); 0 skips confirmation.

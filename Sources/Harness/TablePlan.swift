@@ -2,6 +2,7 @@ import Networks
 import Profiling
 import Programs
 import Support
+import Tensors
 
 /// A row of the paper's Table 3: a technique of §2 (vanilla LRD and its four remedies) or the best
 /// combination of them.
@@ -76,6 +77,8 @@ public struct TablePlan: Codable, Sendable, Equatable {
   public var ranksSampler: SamplerConfiguration
   /// Counters read during sampling (empty for none).
   public var events: [String]
+  /// The kernel backend measured on (nil in plans written before backends were recorded: OpenBLAS).
+  public var backend: GEMMBackend?
 
   /// A plan from the command's options.
   public init(

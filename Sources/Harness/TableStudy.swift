@@ -88,13 +88,14 @@ public final class TableStudy {
   /// Nil when that study was interrupted.
   func ranks(for model: ResNetModel) throws -> (directory: String?, seconds: Double?) {
     if let given = plan.ranksFrom[model.rawValue] { return (given, nil) }
-    let template = SweepPlan(
+    var template = SweepPlan(
       model: model, layer: "", ratio: plan.ratio, from: 1, to: 1, step: 1, anchor: nil, batch: plan.batch,
       threadConfigs: [plan.threads], mode: .inference, frozen: .none,
       policies: Array(Set([plan.policy, .paper, .robust])).sorted { $0.rawValue < $1.rawValue },
       sampler: plan.ranksSampler, events: [], referenceEvery: 16,
       confirmBudget: plan.ranksSampler.budgetSeconds,
       tieTolerance: RankPolicy.defaultTolerance)
+    template.backend = plan.backend
     let ranksPlan = RanksPlan(
       model: model, filter: "^(layer|fc)", template: template, ranksPerLayer: plan.ranksPerLayer)
     let sub = try directory.child(

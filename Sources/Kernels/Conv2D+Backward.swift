@@ -9,6 +9,10 @@ extension Conv2D {
   /// Cost: the forward GEMM's FLOPs plus col2im.
   public func backwardData(_ dy: Tensor, into dx: Tensor, accumulate: Bool = false) {
     checkShapes(input: dx, output: dy)
+    if dnnl != nil {
+      dnnlBackwardData(dy, into: dx, accumulate: accumulate)
+      return
+    }
     let g = geometry
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
     dy.withUnsafeBufferPointer { dyp in
@@ -53,6 +57,26 @@ extension Conv2D {
   /// packed again block by block and the products accumulated.
   public func backwardWeights(input x: Tensor, gradient dy: Tensor, reusingForwardColumns: Bool = false) {
     checkShapes(input: x, output: dy)
+    if let dnnl {
+      x.withUnsafeBufferPointer { xp in
+        dy.withUnsafeBufferPointer { dyp in
+          weightGradient.withUnsafeMutableBufferPointer { dwp in
+            Self.dnnlCall {
+              if let biasGradient {
+                try biasGradient.withUnsafeMutableBufferPointer { bp in
+                  try dnnl.backwardWeights(
+                    x: xp.baseAddress!, dy: dyp.baseAddress!, dw: dwp.baseAddress!, db: bp.baseAddress!)
+                }
+              } else {
+                try dnnl.backwardWeights(
+                  x: xp.baseAddress!, dy: dyp.baseAddress!, dw: dwp.baseAddress!, db: nil)
+              }
+            }
+          }
+        }
+      }
+      return
+    }
     let g = geometry
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
     x.withUnsafeBufferPointer { xp in
@@ -97,5 +121,37 @@ extension Conv2D {
       }
     }
     if retainsColumns && !g.readsInputAsGEMMOperand { packedInput = ObjectIdentifier(x) }
+  }
+
+  /// Backward-data on oneDNN: straight into `dx`, or into the scratch buffer and added when accumulating.
+  func dnnlBackwardData(_ dy: Tensor, into dx: Tensor, accumulate: Bool) {
+    guard let dnnl else { return }
+    let target: Tensor
+    if accumulate {
+      if accumulationScratch == nil { accumulationScratch = Tensor(zeros: inputShape) }
+      target = accumulationScratch!
+    } else {
+      target = dx
+    }
+    dy.withUnsafeBufferPointer { dyp in
+      weight.withUnsafeBufferPointer { wp in
+        target.withUnsafeMutableBufferPointer { tp in
+          Self.dnnlCall {
+            try dnnl.backwardData(dy: dyp.baseAddress!, w: wp.baseAddress!, dx: tp.baseAddress!)
+          }
+        }
+      }
+    }
+    if accumulate { ResidualAdd.forward(adding: target, into: dx) }
+  }
+
+  /// Runs a oneDNN backward call; a failure there (primitive creation on a first, untimed call) stops the
+  /// program with oneDNN's message.
+  static func dnnlCall(_ body: () throws -> Void) {
+    do {
+      try body()
+    } catch {
+      preconditionFailure("\(error)")
+    }
   }
 }

@@ -1,7 +1,10 @@
 import Geometry
 import Tensors
 
-/// A 2-D convolution over NHWC float32 batches, computed as GEMMs on OpenBLAS.
+/// A 2-D convolution over NHWC float32 batches, computed as GEMMs on OpenBLAS or BLIS, or by oneDNN.
+///
+/// With `BLAS.backend == .onednn` when the kernel is made, all three passes are oneDNN's convolution
+/// primitives (`DNNLConvolution`) on the same buffers and no im2col workspace is allocated; otherwise:
 ///
 /// * Forward: 1×1 stride-1 unpadded convolutions (and linear layers) are one GEMM per group
 ///   straight on the input, no copy. Every other shape packs im2col columns and runs one GEMM per
@@ -51,6 +54,11 @@ public final class Conv2D {
   let alwaysDetour: Bool
   /// `allocationProfile.residueMask`, computed once.
   let residueMask: UInt16
+  /// oneDNN's primitives when the kernel was made on the onednn backend; nil otherwise.
+  let dnnl: DNNLConvolution?
+  /// oneDNN's backward-data overwrites: an accumulating call computes into this NHWC input-shaped
+  /// buffer (made on the first such call) and adds it.
+  var accumulationScratch: Tensor?
 
   /// Target size of one im2col block: 2 MiB stays in L2/L3 while the GEMM reads it.
   public static let columnBlockBytes = 2 << 20
@@ -88,6 +96,25 @@ public final class Conv2D {
     self.bias = bias
     self.biasGradient = bias.map { Tensor(zeros: $0.shape) }
     self.retainsColumns = retainColumns
+    if BLAS.backend == .onednn {
+      do {
+        let convolution = try DNNLConvolution(
+          geometry, bias: bias != nil, reorderWeightsEveryCall: retainColumns)
+        if retainColumns { try convolution.prepareBackward() }
+        dnnl = convolution
+      } catch {
+        throw .backend("\(geometry): \(error)")
+      }
+      self.blockRows = geometry.gemmM
+      self.columns = Tensor(zeros: [0])
+      self.columnGradient = Tensor(zeros: [0])
+      self.allocationProfile = BLAS.backendAllocationProfile
+      self.residueMask = 0
+      self.alwaysDetour = false
+      self.detour = nil
+      return
+    }
+    dnnl = nil
     let m = geometry.gemmM
     let rowBytes = geometry.groups * geometry.gemmK * MemoryLayout<Float>.size
     let automatic = max(Self.minimumBlockRows, Self.columnBlockBytes / max(rowBytes, 1))
@@ -145,6 +172,13 @@ public final class Conv2D {
       blockRows: blockRows)
   }
 
+  /// How this kernel computes: "GEMM" (pointwise), "im2col + GEMM", or oneDNN's implementation names
+  /// ("forward brgconv:avx512_core; …").
+  public var implementation: String {
+    if let dnnl { return dnnl.implementations.joined(separator: "; ") }
+    return geometry.readsInputAsGEMMOperand ? "GEMM" : "im2col + GEMM"
+  }
+
   /// Bytes of workspace this kernel holds besides weights (im2col columns and their gradient).
   public var workspaceBytes: Int { (columns.count + columnGradient.count) * MemoryLayout<Float>.size }
 
@@ -159,6 +193,22 @@ public final class Conv2D {
   /// `x` is NHWC `inputShape`, `y` NHWC `outputShape`.
   public func forward(_ x: Tensor, into y: Tensor) {
     checkShapes(input: x, output: y)
+    if let dnnl {
+      x.withUnsafeBufferPointer { xp in
+        weight.withUnsafeBufferPointer { wp in
+          y.withUnsafeMutableBufferPointer { yp in
+            if let bias {
+              bias.withUnsafeBufferPointer { bp in
+                dnnl.forward(x: xp.baseAddress!, w: wp.baseAddress!, b: bp.baseAddress!, y: yp.baseAddress!)
+              }
+            } else {
+              dnnl.forward(x: xp.baseAddress!, w: wp.baseAddress!, b: nil, y: yp.baseAddress!)
+            }
+          }
+        }
+      }
+      return
+    }
     let g = geometry
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
     x.withUnsafeBufferPointer { xp in
@@ -202,7 +252,7 @@ public final class Conv2D {
   /// on its own.
   public func packColumns(_ x: Tensor) {
     precondition(x.shape == inputShape, "input \(x.shape) ≠ \(inputShape)")
-    guard !geometry.readsInputAsGEMMOperand else { return }
+    guard !geometry.readsInputAsGEMMOperand, dnnl == nil else { return }
     x.withUnsafeBufferPointer { xp in
       columns.withUnsafeMutableBufferPointer { cp in
         let stride = columnStride

@@ -4,12 +4,15 @@ import Geometry
 public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidGeometry(GeometryError)
   case shapeMismatch(String)
+  /// The kernel backend could not build this kernel (oneDNN's message).
+  case backend(String)
 
   /// The message printed for this error: the mismatch and the expected shape.
   public var description: String {
     switch self {
     case .invalidGeometry(let error): return error.description
     case .shapeMismatch(let message): return "shape mismatch: \(message)"
+    case .backend(let message): return message
     }
   }
 }

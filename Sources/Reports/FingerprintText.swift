@@ -9,7 +9,8 @@ enum FingerprintText {
       "OpenBLAS \(f.openBLAS.version) (\(f.openBLAS.coreName)); \(f.papi); build \(f.buildConfiguration), "
         + "commit \(f.gitCommit.prefix(12)).",
       blasCore(f) + ".",
-    ] + (f.gemmBackend.map { $0.hasPrefix("OpenBLAS") ? [] : ["GEMM backend: \($0) (not OpenBLAS)."] } ?? [])
+    ]
+      + (f.gemmBackend.map { $0.hasPrefix("OpenBLAS") ? [] : ["Kernel backend: \($0) (not OpenBLAS)."] } ?? [])
       + (conditions(f).map { [$0] } ?? [])
   }
 

@@ -23,7 +23,7 @@ public enum KernelsReport {
       "Peak: sgemm 2048³ on \(r.threads.threads) thread\(r.threads.threads == 1 ? "" : "s") = "
         + r.peak.map { Format.fixed($0.gflops, 1) }.joined(separator: " and ")
         + " GFLOP/s (before and after the kernels; mean \(Format.fixed(peak, 1))). "
-        + "% of peak = kernel GFLOP/s / mean peak. Same-shape sgemm: a plain cblas_sgemm of the same M×N×K"
+        + "% of peak = kernel GFLOP/s / mean peak. Same-shape sgemm: a plain sgemm of the same M×N×K on the same backend"
         + (r.mode == .training ? " (three GEMMs in training)" : "")
         + " measured paired with the kernel, shown where it is not the kernel's own call.")
     lines.append("")
@@ -51,10 +51,22 @@ public enum KernelsReport {
     lines.append(
       "Whole model (every layer, shapes weighted by count): \(Format.duration(totals.seconds)), "
         + "\(Format.fixed(gflops, 1)) GFLOP/s = \(Format.percent(gflops / peak, digits: 1)) of peak.")
-    if let most = r.rows.compactMap(\.allocationsPerCall).max(), most > 0 {
+    let implementations = OrderedCounts(r.rows.compactMap(\.implementation))
+    if !implementations.isEmpty {
       lines.append(
-        "Heap allocations per call: up to \(Format.fixed(most, 2)) (OpenBLAS's threaded driver allocates a job "
-          + "table per multi-threaded GEMM; the kernels themselves allocate nothing).")
+        "Implementations: "
+          + implementations.map { "\($0.key) (\($0.count) shape\($0.count == 1 ? "" : "s"))" }.joined(
+            separator: ", ")
+          + ".")
+    }
+    if let most = r.rows.compactMap(\.allocationsPerCall).max(), most > 0 {
+      let openBLAS = r.fingerprint.gemmBackend.map { $0.hasPrefix("OpenBLAS") } ?? true
+      lines.append(
+        "Heap allocations per call: up to \(Format.fixed(most, 2)) ("
+          + (openBLAS
+            ? "OpenBLAS's threaded driver allocates a job table per multi-threaded GEMM"
+            : "inside \(r.fingerprint.gemmBackend ?? "the backend")'s own calls")
+          + "; lrd-bench's kernels allocate nothing of their own).")
     }
     if r.interrupted { lines.append("Interrupted: only the shapes above were measured.") }
     return lines.joined(separator: "\n") + "\n"
@@ -126,6 +138,16 @@ extension KernelsReport {
       ["whole model", ""] + totals.flatMap { [Format.fixed($0, 1), Format.percent($0 / peak, digits: 1)] }
         + [totals.indices.max { totals[$0] < totals[$1] }.map { names[$0] } ?? "—"])
     lines.append(table.text)
+    for result in results {
+      let implementations = OrderedCounts(
+        result.rows.compactMap(\.implementation).filter { $0 != "GEMM" && $0 != "im2col + GEMM" })
+      guard !implementations.isEmpty else { continue }
+      lines.append(
+        "\(result.fingerprint.gemmBackend ?? "?") implementations: "
+          + implementations.map { "\($0.key) (\($0.count) shape\($0.count == 1 ? "" : "s"))" }.joined(
+            separator: ", ")
+          + ".")
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -152,4 +174,23 @@ extension KernelsReport {
   public static func json(_ results: [KernelBenchmarkResult]) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(results), as: UTF8.self) + "\n"
   }
+}
+
+/// Distinct strings with how often each occurs, in order of first occurrence.
+struct OrderedCounts: Sequence {
+  var entries: [(key: String, count: Int)] = []
+
+  init(_ values: [String]) {
+    for value in values {
+      if let i = entries.firstIndex(where: { $0.key == value }) {
+        entries[i].count += 1
+      } else {
+        entries.append((value, 1))
+      }
+    }
+  }
+
+  var isEmpty: Bool { entries.isEmpty }
+
+  func makeIterator() -> IndexingIterator<[(key: String, count: Int)]> { entries.makeIterator() }
 }

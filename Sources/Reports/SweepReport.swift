@@ -149,8 +149,9 @@ public enum SweepReport {
       title:
         "\(result.layer.name): throughput vs rank (\(result.plan.model), batch \(result.plan.batch), \(result.plan.mode))",
       subtitle:
-        "\(result.layer.shape); \(result.fingerprint.cpuModel); OpenBLAS \(result.fingerprint.openBLAS.version) "
-        + "(\(result.fingerprint.openBLAS.coreName))",
+        "\(result.layer.shape); \(result.fingerprint.cpuModel); "
+        + (result.fingerprint.gemmBackend
+          ?? "OpenBLAS \(result.fingerprint.openBLAS.version) (\(result.fingerprint.openBLAS.coreName))"),
       xLabel: family, yLabel: "throughput (images/s, median, 95% CI)")
     chart.reverseX = true
     let shapes: [RankPolicy: SVGChart.Marker.Shape] = [

@@ -1,18 +1,45 @@
 import Foundation
 
-/// The library every GEMM of lrd-bench runs on (`--backend`): OpenBLAS (linked) or BLIS (loaded at run time).
+/// The library the kernels run on (`--backend`): OpenBLAS (linked), BLIS (loaded at run time) or oneDNN
+/// (linked).
 ///
-/// The kernels' algorithms (im2col + GEMM, blocking, col2im) are the same on both.
+/// On OpenBLAS and BLIS a convolution is im2col + GEMM (the same algorithms, blocking and col2im on both);
+/// on oneDNN it is oneDNN's own convolution primitive (`DNNLConvolution`), and the remaining GEMMs (same-shape
+/// references, the peak) are `dnnl_sgemm`.
 public enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
   case openblas
   case blis
+  case onednn
 
   /// The backend's name as `--backend` spells it.
   public var description: String { rawValue }
+
+  /// The Debian package that provides the backend's library.
+  public var package: String {
+    switch self {
+    case .openblas: return "libopenblas-dev"
+    case .blis: return "libblis-dev"
+    case .onednn: return "libdnnl-dev"
+    }
+  }
+}
+
+/// A backend's library cannot be used here.
+public struct BackendError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The backend asked for.
+  public var backend: GEMMBackend
+  /// Why it cannot be used.
+  public var reason: String
+
+  /// The message printed for this error: the backend, the reason and the package to install.
+  public var description: String {
+    "--backend \(backend) is not available: \(reason); install it with apt-get install \(backend.package) "
+      + "(scripts/setup installs it)"
+  }
 }
 
 extension BLAS {
-  /// The backend in use: `LRD_BENCH_BACKEND` (openblas or blis) at start-up, then as set by `use`.
+  /// The backend in use: `LRD_BENCH_BACKEND` (openblas, blis or onednn) at start-up, then as set by `use`.
   public static var backend: GEMMBackend { backendState.backend }
 
   /// The loaded BLIS when it is the backend.
@@ -20,40 +47,57 @@ extension BLAS {
 
   nonisolated(unsafe) static var backendState: (backend: GEMMBackend, blis: BLISLibrary?) = initialBackend()
 
-  /// From `LRD_BENCH_BACKEND` (openblas when unset or when BLIS cannot be loaded: `use` reports why).
+  /// From `LRD_BENCH_BACKEND` (openblas when unset or when the library cannot be loaded: `use` reports why).
   static func initialBackend() -> (backend: GEMMBackend, blis: BLISLibrary?) {
-    guard ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"]?.lowercased() == "blis",
-      let blis = BLISLibrary.shared
-    else { return (.openblas, nil) }
-    // OpenBLAS's count: `threads` reads `backendState`, which is being initialised here.
-    blis.setThreads(Int(openblasThreads))
-    return (.blis, blis)
+    switch ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"]?.lowercased() {
+    case "blis":
+      guard let blis = BLISLibrary.shared else { return (.openblas, nil) }
+      // OpenBLAS's count: `threads` reads `backendState`, which is being initialised here.
+      blis.setThreads(Int(openblasThreads))
+      return (.blis, blis)
+    case "onednn":
+      guard DNNL.shared != nil else { return (.openblas, nil) }
+      DNNL.setThreads(Int(openblasThreads))
+      return (.onednn, nil)
+    default:
+      return (.openblas, nil)
+    }
   }
 
-  /// Runs every following GEMM on `backend` (with the current thread count).
+  /// Runs every following kernel on `backend` (with the current thread count).
   ///
-  /// Call before building kernels (they decide OpenBLAS-specific detours when made) and never while one runs.
-  public static func use(_ backend: GEMMBackend) throws(BLISError) {
+  /// Call before building kernels (they decide backend-specific paths when made) and never while one runs.
+  public static func use(_ backend: GEMMBackend) throws(BackendError) {
+    let count = Int(openblasThreads)
     switch backend {
     case .openblas:
       backendState = (.openblas, nil)
     case .blis:
-      guard let blis = BLISLibrary.shared else { throw .notInstalled(BLISLibrary.loadError ?? "cannot load") }
-      blis.setThreads(Int(openblasThreads))
+      guard let blis = BLISLibrary.shared else {
+        throw BackendError(backend: .blis, reason: BLISLibrary.loadError ?? "cannot load libblis.so.4")
+      }
+      blis.setThreads(count)
       backendState = (.blis, blis)
+    case .onednn:
+      guard DNNL.shared != nil else {
+        throw BackendError(backend: .onednn, reason: DNNL.loadError ?? "cannot create a oneDNN CPU engine")
+      }
+      DNNL.setThreads(count)
+      backendState = (.onednn, nil)
     }
   }
 
-  /// "OpenBLAS 0.3.21 (Cooperlake)" or "BLIS 0.9.0 (zen3)".
+  /// "OpenBLAS 0.3.21 (Cooperlake)", "BLIS 0.9.0 (zen3)" or "oneDNN 2.6.3 (avx512_core)".
   public static var backendDescription: String {
     switch backend {
     case .openblas: return "OpenBLAS \(version) (\(coreName))"
     case .blis: return "BLIS \(blis?.version ?? "?") (\(blis?.architecture ?? "?"))"
+    case .onednn: return "oneDNN \(DNNL.version) (\(DNNL.isa))"
     }
   }
 
-  /// The allocation profile kernels plan their detours with: OpenBLAS's measured one, or none on BLIS
-  /// (whose allocations, if any, show in every point's allocation count).
+  /// The allocation profile kernels plan their detours with: OpenBLAS's measured one, or none on BLIS and
+  /// oneDNN (whose allocations, if any, show in every point's allocation count).
   public static var backendAllocationProfile: GEMMAllocationProfile {
     backend == .openblas
       ? allocationProfile

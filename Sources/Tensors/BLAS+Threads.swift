@@ -2,17 +2,21 @@ import CBLAS
 
 extension BLAS {
   /// The number of threads the GEMM backend uses for the next call (set with `setThreads`).
-  public static var threads: Int { backendState.blis?.threads ?? Int(openblas_get_num_threads()) }
+  public static var threads: Int {
+    if let blis = backendState.blis { return blis.threads }
+    return backendState.backend == .onednn ? DNNL.threads : Int(openblas_get_num_threads())
+  }
 
   /// OpenBLAS's thread count (whatever the backend).
   static var openblasThreads: Int32 { openblas_get_num_threads() }
 
-  /// Sets how many threads OpenBLAS (and BLIS, when it is the backend) use.
+  /// Sets how many threads OpenBLAS (and BLIS or oneDNN, when it is the backend) use.
   ///
   /// OpenBLAS keeps its pool; fewer threads means the extra workers stay idle.
   public static func setThreads(_ count: Int) {
     openblas_set_num_threads(Int32(max(1, count)))
     backendState.blis?.setThreads(count)
+    if backendState.backend == .onednn { DNNL.setThreads(count) }
   }
 
   /// The number of processors OpenBLAS detected.

@@ -1,6 +1,6 @@
 import CBLAS
 
-/// Thin, safe-by-construction wrappers over OpenBLAS.
+/// Thin, safe-by-construction wrappers over OpenBLAS (and the other backends' GEMMs).
 ///
 /// All matrices are row-major.
 ///
@@ -22,6 +22,12 @@ public enum BLAS {
     guard m > 0, n > 0 else { return }
     if let blis = backendState.blis {
       blis.gemm(
+        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+        ldb: ldb, beta: beta, c: c, ldc: ldc)
+      return
+    }
+    if backendState.backend == .onednn {
+      DNNL.sgemm(
         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
         ldb: ldb, beta: beta, c: c, ldc: ldc)
       return

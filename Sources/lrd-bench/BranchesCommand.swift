@@ -79,7 +79,8 @@ struct BranchesCommand: ParsableCommand {
       let topology = try Topology()
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<BranchesPlan>(
-        kind: "branches", planFile: "plan.json", output: output, blasCore: blasCore, backend: backend
+        kind: "branches", planFile: "plan.json", output: output, blasCore: blasCore,
+        requestedBackend: backend.backend?.value.rawValue
       ).open(name: \.layer, make: { try makePlan(cores: cores) }) { plan in
         try plan.validate(cores: cores)
         let layer = try ModelCatalog(plan.model).layer(named: plan.layer)

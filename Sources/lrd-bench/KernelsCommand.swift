@@ -12,26 +12,13 @@ struct KernelsCommand: ParsableCommand {
     discussion: """
       For each shape: the kernel's GFLOP/s (im2col + GEMM, or one GEMM for 1×1 stride-1 and linear layers; training adds backward-data and backward-weights) as a fraction of the machine's peak, a 2048³ sgemm on the same thread config measured before and after the kernels in the same run; where the kernel is not itself one sgemm call, also against a plain cblas_sgemm of the same M×N×K measured paired with it (its 95% CI), and the im2col copy's own time; whole-model totals.
 
-      --backend all measures every shape on each GEMM backend (OpenBLAS, BLIS) and prints, per shape, each backend's GFLOP/s and % of the machine's peak (the best 2048³ sgemm of the run) and the fastest backend.
+      --backend all measures every shape on each kernel backend (OpenBLAS, BLIS, oneDNN) and prints, per shape, each backend's GFLOP/s and % of the machine's peak (the best 2048³ sgemm of the run) and the fastest backend.
 
       Defaults here: --budget 1 s per shape, --threads all cores, no events, --backend openblas.
       """)
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case text, csv, json
-  }
-
-  /// A GEMM backend, or every one.
-  enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
-    case openblas, blis, all
-
-    var backends: [GEMMBackend] {
-      switch self {
-      case .openblas: return [.openblas]
-      case .blis: return [.blis]
-      case .all: return GEMMBackend.allCases
-      }
-    }
   }
 
   @OptionGroup var model: ModelOption
@@ -45,8 +32,9 @@ struct KernelsCommand: ParsableCommand {
 
   @Option(
     help:
-      "GEMM library: openblas (default), blis, or all (each shape on every backend, the fastest per shape).")
-  var backend: BackendChoice?
+      "Kernel library: openblas (default), blis, onednn, or all (each shape on every backend, the fastest per shape)."
+  )
+  var backend: Choice<BackendSelection>?
 
   @Option(help: "Output format.")
   var format: Format = .text
@@ -69,10 +57,12 @@ struct KernelsCommand: ParsableCommand {
         2 * bytes + MemoryEstimate.sgemm(size: PeakSGEMM.defaultSize), for: "the kernels at batch \(batch)",
         hint: "use a smaller --batch")
       try blasCore.establish()
-      let backends = backend?.backends ?? [BLAS.backend]
-      for choice in backends where choice == .blis && BLISLibrary.shared == nil {
-        throw BLISError.notInstalled(BLISLibrary.loadError ?? "cannot load libblis.so.4")
+      let backends = backend?.value.backends ?? [BLAS.backend]
+      let original = BLAS.backend
+      for choice in backends {
+        try BLAS.use(choice)
       }
+      try BLAS.use(original)
       Interruption.install()
       let bar = ProgressBar(quiet: quiet)
       var results: [KernelBenchmarkResult] = []

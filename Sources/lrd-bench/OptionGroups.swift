@@ -236,16 +236,34 @@ struct BLASCoreOptions: ParsableArguments {
   }
 }
 
-/// `--backend`: the library every GEMM runs on.
+/// `--backend`: the library the kernels run on.
 struct BackendOptions: ParsableArguments {
   @Option(
     help:
-      "GEMM library: openblas (default, or $LRD_BENCH_BACKEND) or blis (loaded at run time; apt-get install libblis-dev)."
+      "Kernel library: openblas (default, or $LRD_BENCH_BACKEND), blis (im2col + BLIS GEMMs) or onednn (oneDNN's convolution primitives)."
   )
   var backend: Choice<GEMMBackend>?
+
+  /// The backend a new run measures on: `--backend`, else the one in use (`$LRD_BENCH_BACKEND`'s).
+  var resolved: GEMMBackend { backend?.value ?? BLAS.backend }
 
   /// Switches the process to the requested backend (after the BLAS core is established).
   func establish() throws {
     if let backend { try BLAS.use(backend.value) }
+  }
+}
+
+/// `--backend` values of the commands that can also measure every backend (`kernels`, `sweep`).
+enum BackendSelection: String, CaseIterable, Sendable {
+  case openblas, blis, onednn, all
+
+  /// The backends selected.
+  var backends: [GEMMBackend] {
+    switch self {
+    case .openblas: return [.openblas]
+    case .blis: return [.blis]
+    case .onednn: return [.onednn]
+    case .all: return GEMMBackend.allCases
+    }
   }
 }

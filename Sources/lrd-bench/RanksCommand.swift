@@ -62,7 +62,8 @@ struct RanksCommand: ParsableCommand {
       let topology = try Topology()
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<RanksPlan>(
-        kind: "ranks", planFile: "ranks-plan.json", output: output, blasCore: blasCore, backend: backend
+        kind: "ranks", planFile: "ranks-plan.json", output: output, blasCore: blasCore,
+        requestedBackend: backend.backend?.value.rawValue
       ).open(name: \.model.rawValue, make: { try makePlan(cores: cores) }) { plan in
         try plan.validate(cores: cores)
         for layer in try plan.layers() { try SweepMemory.check(try plan.plan(for: layer)) }

@@ -7,6 +7,7 @@ import Profiling
 import Programs
 import Reports
 import Results
+import Tensors
 
 struct SweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -51,7 +52,11 @@ struct SweepCommand: ParsableCommand {
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
-  @OptionGroup var backend: BackendOptions
+  @Option(
+    help:
+      "Kernel library: openblas (default, or $LRD_BENCH_BACKEND), blis, onednn, or all (one sweep per backend in <out>/<backend>/, compared in backends.md and backends.svg)."
+  )
+  var backend: Choice<BackendSelection>?
 
   @Option(help: "Summary format on stdout.")
   var format: SummaryFormat = .markdown
@@ -94,7 +99,7 @@ struct SweepCommand: ParsableCommand {
         )
       }
     }
-    return SweepPlan(
+    var plan = SweepPlan(
       model: model.resolved, layer: spec.name, ratio: alpha, from: ranks.from, to: ranks.to,
       step: ratio.step ?? 1,
       anchor: ranks.anchor, batch: batch, threadConfigs: try threads.configs(cores: cores), mode: mode,
@@ -102,6 +107,8 @@ struct SweepCommand: ParsableCommand {
       sampler: try measurement.configuration(defaultBudget: 0.5),
       events: try measurement.eventList(default: DefaultEvents.sweep), referenceEvery: policy.referenceEvery,
       confirmBudget: policy.confirmBudget, tieTolerance: policy.tieTolerance)
+    if backend?.value == .all { plan.backends = GEMMBackend.allCases }
+    return plan
   }
 
   func run() throws {
@@ -109,13 +116,33 @@ struct SweepCommand: ParsableCommand {
       let topology = try Topology()
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<SweepPlan>(
-        kind: "sweep", planFile: "plan.json", output: output, blasCore: blasCore, backend: backend
+        kind: "sweep", planFile: "plan.json", output: output, blasCore: blasCore,
+        requestedBackend: backend?.value.rawValue
       ).open(name: \.layer, make: { try makePlan(cores: cores) }) { plan in
         try plan.validate(cores: cores)
         try SweepMemory.check(plan)
       }
       Interruption.install()
       let bar = ProgressBar(quiet: output.quiet)
+      if plan.backends != nil {
+        let results = try SweepBackendsStudy(
+          plan: plan, directory: directory, topology: topology, events: bar.sink,
+          onSweep: { result, child in try SweepReport.write(result, to: child) }
+        ).run()
+        bar.finish()
+        try SweepBackendsReport.write(results, to: directory)
+        emit(
+          format == .json
+            ? "["
+              + (try results.map { String(decoding: try SweepReport.json($0), as: UTF8.self) })
+              .joined(separator: ",\n") + "]\n"
+            : SweepBackendsReport.markdown(results))
+        try finishRun(
+          directory: directory, files: "backends.{md,svg} and <backend>/sweep.{md,csv,json,svg}",
+          interrupted: results.contains(where: \.interrupted) || results.count < plan.backends?.count ?? 0,
+          command: "sweep")
+        return
+      }
       let result = try SweepRunner(plan: plan, directory: directory, topology: topology, events: bar.sink)
         .run()
       bar.finish()

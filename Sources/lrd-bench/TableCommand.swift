@@ -164,7 +164,8 @@ struct TableCommand: ParsableCommand {
       let topology = try Topology()
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<TablePlan>(
-        kind: "table", planFile: "plan.json", output: output, blasCore: blasCore, backend: backend
+        kind: "table", planFile: "plan.json", output: output, blasCore: blasCore,
+        requestedBackend: backend.backend?.value.rawValue
       ).open(name: { $0.models.map(\.rawValue).joined(separator: "-") }, make: { try makePlan(cores: cores) })
       {
         plan in

@@ -18,7 +18,7 @@ struct AllocationTests {
     "no heap allocation in forward, backward and update",
     .enabled(
       if: BLAS.backend == .openblas,
-      "OpenBLAS backend (BLIS 0.9 mallocs its thread communicators inside every bli_sgemm call; BLIS points report allocations per call)"
+      "OpenBLAS backend (BLIS 0.9 mallocs its thread communicators inside every bli_sgemm call, oneDNN 2.6 allocates inside every dnnl_primitive_execute; their points report allocations per call)"
     ),
     arguments: [
       ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16),

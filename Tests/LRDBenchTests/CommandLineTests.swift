@@ -236,6 +236,35 @@ struct CommandLineTests {
   }
 
   @Test(
+    "sweep --backend all sweeps each backend in its own directory and compares them; a resume keeps the backend",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
+  func sweepOnEveryBackend() throws {
+    let path = temporaryPath("backends")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let arguments = [
+      "sweep", "--layer", "layer1.0.conv1", "--batch", "1", "--from", "32", "--to", "30", "--threads", "1",
+      "--budget", "0.05", "--confirm-budget", "0", "--backend", "all", "--out", path, "--quiet",
+    ]
+    let outcome = try runTool(arguments)
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    let summary = try String(contentsOfFile: path + "/backends.md", encoding: .utf8)
+    for backend in ["openblas", "blis", "onednn"] {
+      #expect(summary.contains("| \(backend) |"), "\(backend) missing from backends.md")
+      let plan = try String(contentsOfFile: "\(path)/\(backend)/plan.json", encoding: .utf8)
+      #expect(
+        plan.contains("\"backend\" : \"\(backend)\""), "\(backend)/plan.json does not record its backend")
+      let sweep = try String(contentsOfFile: "\(path)/\(backend)/sweep.md", encoding: .utf8)
+      #expect(sweep.contains("| paper |"))
+    }
+    #expect(summary.contains("Best (backend, rank)") && summary.contains("Rank cliffs"))
+    #expect(FileManager.default.fileExists(atPath: path + "/backends.svg"))
+    // A resumed backend sweep measures on its own backend; naming another is an error.
+    let conflict = try runTool(["sweep", "--resume", path + "/blis", "--backend", "onednn"])
+    #expect(
+      conflict.status == 64 && conflict.stderr.contains("differs from the backend"), "\(conflict.stderr)")
+  }
+
+  @Test(
     "messages name the problem and the fix",
     .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
   func messages() throws {

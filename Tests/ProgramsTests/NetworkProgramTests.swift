@@ -170,7 +170,7 @@ struct NetworkProgramTests {
     "a step allocates nothing",
     .enabled(
       if: BLAS.backend == .openblas,
-      "OpenBLAS backend (BLIS 0.9 mallocs its thread communicators inside every bli_sgemm call; BLIS points report allocations per call)"
+      "OpenBLAS backend (BLIS 0.9 mallocs its thread communicators inside every bli_sgemm call, oneDNN 2.6 allocates inside every dnnl_primitive_execute; their points report allocations per call)"
     ),
     arguments: [Mode.inference, .training])
   func allocationFree(mode: Mode) throws {

@@ -1,9 +1,11 @@
 import Foundation
 import Harness
 import Profiling
-import Reports
 import Results
+import Tensors
 import Testing
+
+@testable import Reports
 
 #if canImport(FoundationXML)
   import FoundationXML
@@ -139,5 +141,47 @@ struct ReportTests {
     #expect(LayersReport.grouped(25_557_032) == "25,557,032")
     #expect(LayersReport.grouped(-1000) == "-1,000")
     #expect(LayersReport.grouped(999) == "999")
+  }
+}
+
+@Suite("Sweeps on several backends")
+struct SweepBackendsReportTests {
+  /// The fixture sweep as if measured on `backend`, every decomposed time scaled by `scale`.
+  func sweep(on backend: GEMMBackend, scale: Double) throws -> SweepResult {
+    var result = try JSONCoding.decoder.decode(SweepResult.self, from: try Golden.fixture("sweep.json"))
+    result.plan.backend = backend
+    for c in result.configs.indices {
+      for t in result.configs[c].timings.indices { result.configs[c].timings[t].ratio *= scale }
+      for d in result.configs[c].decisions.indices where result.configs[c].decisions[d].choice.rank != nil {
+        result.configs[c].decisions[d].speedup /= scale
+      }
+    }
+    return result
+  }
+
+  @Test func everyBackendHasARowAndTheFastestDecisionIsBest() throws {
+    let results = [try sweep(on: .openblas, scale: 1), try sweep(on: .onednn, scale: 0.5)]
+    let markdown = SweepBackendsReport.markdown(results)
+    #expect(markdown.contains("| openblas |") && markdown.contains("| onednn |"))
+    // Same original T, decisions twice as fast on onednn: the best pair is an onednn rank (or ORG when no
+    // rank was faster).
+    let best = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("Best (backend, rank)") })
+    #expect(best.contains("**onednn,"), "\(best)")
+    #expect(markdown.contains("Rank cliffs"))
+    let parser = XMLParser(data: Data(SweepBackendsReport.svg(results).utf8))
+    #expect(parser.parse(), "SVG is not well-formed XML")
+  }
+
+  @Test func cliffsAreTheLargestDropsLargestFirst() {
+    func timing(_ rank: Int, _ ratio: Double) -> RankTiming {
+      RankTiming(
+        rank: rank, flops: 1, referenceFlops: 1, median: ratio, lower: ratio, upper: ratio,
+        referenceMedian: 1,
+        ratio: ratio, ratioLower: ratio, ratioUpper: ratio)
+    }
+    let timings = [timing(10, 0.9), timing(9, 0.8), timing(8, 0.79), timing(7, 0.5), timing(6, 0.55)]
+    let cliffs = SweepBackendsReport.cliffs(timings, step: 1)
+    #expect(cliffs.map(\.rank) == [7, 9, 8])
+    #expect(abs(cliffs[0].drop - 0.29) < 1e-12)
   }
 }

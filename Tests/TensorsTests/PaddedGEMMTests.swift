@@ -39,6 +39,8 @@ struct PaddedGEMMTests {
       // Padding columns of C stay untouched (7); the rest equals the plain GEMM.
       #expect(abs(actual[i] - expected[i]) <= 1e-5 * max(1, abs(expected[i])), "element \(i)")
     }
-    #expect(allocations == 0)
+    // The detour exists for OpenBLAS (whose small-matrix kernel allocates); on BLIS and oneDNN the
+    // GEMM inside it is theirs, and their allocations are reported per point instead.
+    if BLAS.backend == .openblas { #expect(allocations == 0) }
   }
 }

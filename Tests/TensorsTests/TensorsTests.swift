@@ -91,13 +91,26 @@ struct TensorsTests {
 
 @Suite("GEMM backends", .serialized)
 struct GEMMBackendTests {
-  /// scripts/test reruns the kernel suites with LRD_BENCH_BACKEND=blis: they must then really run on
-  /// BLIS, never fall back to OpenBLAS silently.
+  /// scripts/test reruns the kernel suites with LRD_BENCH_BACKEND=blis and =onednn: they must then
+  /// really run there, never fall back to OpenBLAS silently.
   @Test func theRequestedBackendIsTheOneInUse() {
     let requested = ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"]?.lowercased() ?? "openblas"
     #expect(
       BLAS.backend.rawValue == requested,
-      "LRD_BENCH_BACKEND=\(requested) but GEMMs run on \(BLAS.backend): \(BLISLibrary.loadError ?? "")")
+      "LRD_BENCH_BACKEND=\(requested) but kernels run on \(BLAS.backend): \(BLISLibrary.loadError ?? "") \(DNNL.loadError ?? "")"
+    )
+  }
+
+  @Test("oneDNN's sgemm passes the same GEMM self-check as OpenBLAS")
+  func dnnlSelfCheck() throws {
+    #expect(DNNL.shared != nil, "\(DNNL.loadError ?? "")")
+    let check = BLAS.selfCheck { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+      DNNL.sgemm(
+        transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+        beta: beta, c: c, ldc: ldc)
+    }
+    #expect(check.failures.isEmpty, "\(check.failures)")
+    #expect(DNNL.version.hasPrefix("2.") && !DNNL.isa.isEmpty)
   }
 
   @Test(
@@ -129,6 +142,9 @@ struct GEMMBackendTests {
     let viaBLIS = BLAS.matmul(a, b, transposeA: false)
     #expect(viaBLIS.relativeError(to: viaOpenBLAS) < 1e-5)
     let transposed = BLAS.matmul(BLAS.matmul(a, b), b, transposeB: true)
+    try BLAS.use(.onednn)
+    #expect(BLAS.backend == .onednn && BLAS.backendDescription.hasPrefix("oneDNN"))
+    #expect(BLAS.matmul(a, b).relativeError(to: viaOpenBLAS) < 1e-5)
     try BLAS.use(.openblas)
     #expect(transposed.relativeError(to: BLAS.matmul(viaOpenBLAS, b, transposeB: true)) < 1e-5)
   }

@@ -1,0 +1,178 @@
+import CDNNL
+import Geometry
+
+/// One 2-D convolution as oneDNN primitives: forward, backward-data and backward-weights (groups and a
+/// bias included), on lrd-bench's own buffers.
+///
+/// Layouts: activations NHWC (`nhwc`, read and written in place, no reorder), weights HWIO
+/// `[k, k, Cin/g, Cout]` (`hwio`, or `hwigo` with groups). Weights are given to each primitive in the
+/// format it prefers (`format_tag_any`, usually blocked): a reorder copies them there, once when
+/// `reorderWeightsEveryCall` is false (inference: weights never change), or before every forward and
+/// backward-data call when it is true (training: SGD changes them every step), which then counts in the
+/// timed step. A blocked weight gradient is reordered back to HWIO after every backward-weights call.
+/// Scratchpads are user-managed and allocated here, so `execute` allocates nothing of lrd-bench's own.
+/// Backward primitives are created on their first call (a benchmark's warm-up).
+public final class DNNLConvolution {
+  /// The convolution's shape and batch.
+  public let geometry: ConvGeometry
+  /// Whether a per-output-channel bias is added (and its gradient computed).
+  public let hasBias: Bool
+  /// Whether weights are reordered before every forward and backward-data call (training).
+  public let reorderWeightsEveryCall: Bool
+  let context: DNNL
+  let descriptors: Descriptors
+  let forward: Step
+  let source: UserMemory
+  let destination: UserMemory
+  let weights: UserMemory
+  let bias: UserMemory?
+  var forwardWeightsReady = false
+  var backwardData: Step?
+  var backwardWeights: Step?
+  var backwardDataWeightsReady = false
+
+  /// Creates the forward primitive (backward ones follow on first use).
+  public init(_ geometry: ConvGeometry, bias: Bool, reorderWeightsEveryCall: Bool) throws(DNNLError) {
+    guard let context = DNNL.shared else { throw .status(call: "dnnl_engine_create", code: -1) }
+    self.geometry = geometry
+    self.hasBias = bias
+    self.reorderWeightsEveryCall = reorderWeightsEveryCall
+    self.context = context
+    let descriptors = try Descriptors(geometry)
+    self.descriptors = descriptors
+    source = try UserMemory(descriptors.source, context)
+    destination = try UserMemory(descriptors.destination, context)
+    weights = try UserMemory(descriptors.weights, context)
+    self.bias = bias ? try UserMemory(descriptors.bias, context) : nil
+    var operation = dnnl_convolution_desc_t()
+    var any = descriptors.weightsAny
+    try DNNL.check(
+      dnnl_convolution_forward_desc_init(
+        &operation, dnnl_forward_training, dnnl_convolution_direct, [descriptors.source], &any,
+        bias ? [descriptors.bias] : nil, [descriptors.destination], descriptors.strides,
+        descriptors.paddingLeft, descriptors.paddingRight),
+      "dnnl_convolution_forward_desc_init")
+    forward = try Step(
+      operation: &operation, hint: nil, context: context, weightsQuery: dnnl_query_weights_md,
+      userWeights: descriptors.weights)
+  }
+
+  /// Creates the backward-data and backward-weights primitives now (training kernels call this when made,
+  /// so no primitive is created while timing and a failure is reported up front).
+  public func prepareBackward() throws(DNNLError) {
+    _ = try backwardDataStep()
+    _ = try backwardWeightsStep()
+  }
+
+  /// The implementations oneDNN chose, for example "forward brgconv:avx512_core" (backward ones once made).
+  public var implementations: [String] {
+    ["forward " + forward.implementation]
+      + (backwardData.map { ["backward-data " + $0.implementation] } ?? [])
+      + (backwardWeights.map { ["backward-weights " + $0.implementation] } ?? [])
+  }
+
+  /// y ← conv(x) (+ bias); `x`, `w`, `b`, `y` as described on the type.
+  public func forward(
+    x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>
+  ) {
+    source.attach(x)
+    weights.attach(w)
+    destination.attach(y)
+    if let bias, let b { bias.attach(b) }
+    if !forwardWeightsReady || reorderWeightsEveryCall {
+      forward.reorderIn(from: weights, context)
+      forwardWeightsReady = true
+    }
+    execute(
+      forward, (Argument.source, source.memory), (Argument.weights, forward.weightsMemory(weights)),
+      (Argument.destination, destination.memory), bias.map { (Argument.bias, $0.memory) })
+  }
+
+  /// dx ← ∂L/∂x from dy (overwrites `dx`).
+  public func backwardData(
+    dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>
+  ) throws(DNNLError) {
+    let step = try backwardDataStep()
+    destination.attach(UnsafeMutablePointer(mutating: dy))
+    weights.attach(w)
+    source.attach(dx)
+    if !backwardDataWeightsReady || reorderWeightsEveryCall {
+      step.reorderIn(from: weights, context)
+      backwardDataWeightsReady = true
+    }
+    execute(
+      step, (Argument.diffDestination, destination.memory), (Argument.weights, step.weightsMemory(weights)),
+      (Argument.diffSource, source.memory), nil)
+  }
+
+  /// dw ← ∂L/∂W (and db ← ∂L/∂b) from the layer input `x` and dy (overwrites both).
+  public func backwardWeights(
+    x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>,
+    db: UnsafeMutablePointer<Float>?
+  ) throws(DNNLError) {
+    let step = try backwardWeightsStep()
+    source.attach(x)
+    destination.attach(UnsafeMutablePointer(mutating: dy))
+    weights.attach(dw)
+    if let bias, let db { bias.attach(db) }
+    execute(
+      step, (Argument.source, source.memory), (Argument.diffDestination, destination.memory),
+      (Argument.diffWeights, step.weightsMemory(weights)), bias.map { (Argument.diffBias, $0.memory) })
+    step.reorderOut(to: weights, context)
+  }
+
+  func backwardDataStep() throws(DNNLError) -> Step {
+    if let backwardData { return backwardData }
+    var operation = dnnl_convolution_desc_t()
+    var any = descriptors.weightsAny
+    try DNNL.check(
+      dnnl_convolution_backward_data_desc_init(
+        &operation, dnnl_convolution_direct, [descriptors.source], &any, [descriptors.destination],
+        descriptors.strides, descriptors.paddingLeft, descriptors.paddingRight),
+      "dnnl_convolution_backward_data_desc_init")
+    let step = try Step(
+      operation: &operation, hint: forward.descriptor, context: context, weightsQuery: dnnl_query_weights_md,
+      userWeights: descriptors.weights)
+    backwardData = step
+    return step
+  }
+
+  func backwardWeightsStep() throws(DNNLError) -> Step {
+    if let backwardWeights { return backwardWeights }
+    var operation = dnnl_convolution_desc_t()
+    var any = descriptors.weightsAny
+    try DNNL.check(
+      dnnl_convolution_backward_weights_desc_init(
+        &operation, dnnl_convolution_direct, [descriptors.source], &any,
+        hasBias ? [descriptors.bias] : nil, [descriptors.destination], descriptors.strides,
+        descriptors.paddingLeft, descriptors.paddingRight),
+      "dnnl_convolution_backward_weights_desc_init")
+    let step = try Step(
+      operation: &operation, hint: forward.descriptor, context: context,
+      weightsQuery: dnnl_query_diff_weights_md, userWeights: descriptors.weights)
+    backwardWeights = step
+    return step
+  }
+
+  /// Runs `step` with up to four arguments and its scratchpad, then waits for the stream.
+  func execute(
+    _ step: Step, _ a: (Int32, dnnl_memory_t), _ b: (Int32, dnnl_memory_t), _ c: (Int32, dnnl_memory_t),
+    _ d: (Int32, dnnl_memory_t)?
+  ) {
+    withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 5) { args in
+      args[0] = dnnl_exec_arg_t(arg: a.0, memory: a.1)
+      args[1] = dnnl_exec_arg_t(arg: b.0, memory: b.1)
+      args[2] = dnnl_exec_arg_t(arg: c.0, memory: c.1)
+      args[3] = dnnl_exec_arg_t(arg: Argument.scratchpad, memory: step.scratchpad)
+      var count: Int32 = 4
+      if let d {
+        args[4] = dnnl_exec_arg_t(arg: d.0, memory: d.1)
+        count = 5
+      }
+      let status = dnnl_primitive_execute(step.primitive, context.stream, count, args.baseAddress)
+      precondition(status == dnnl_success, "dnnl_primitive_execute failed with status \(status.rawValue)")
+      let waited = dnnl_stream_wait(context.stream)
+      precondition(waited == dnnl_success, "dnnl_stream_wait failed with status \(waited.rawValue)")
+    }
+  }
+}
