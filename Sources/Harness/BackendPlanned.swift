@@ -22,4 +22,8 @@ extension SweepPlan: BackendPlanned {
 }
 extension BranchesPlan: BackendPlanned {}
 extension TablePlan: BackendPlanned {}
-extension RanksPlan: BackendPlanned {}
+
+extension RanksPlan: BackendPlanned {
+  /// `all` for a study of every backend, else the backend's name.
+  public var backendLabel: String { backends == nil ? measuredBackend.rawValue : "all" }
+}

@@ -17,6 +17,9 @@ public struct RanksPlan: Codable, Sendable, Equatable {
   /// When set, each layer's step is ⌈(R − R_min) / ranksPerLayer⌉ instead of the template's, so every
   /// layer is swept at about this many ranks whatever its size (a quick study).
   public var ranksPerLayer: Int?
+  /// `ranks --backend all`: the backends studied one after the other, each in its own child run directory
+  /// (the template's backend is then nil); nil for a single-backend study.
+  public var backends: [GEMMBackend]?
   /// The kernel backend measured on: the template's.
   public var backend: GEMMBackend? {
     get { template.backend }

@@ -39,8 +39,9 @@ extension Topology {
   /// bound (hwloc, HWLOC_CPUBIND_PROCESS) to the chosen PUs, then, on OpenBLAS, each active OpenBLAS thread
   /// to its own PU (`openblas_setaffinity`; the calling thread takes the first).
   ///
-  /// BLIS has no per-thread affinity call: its threads (created by the calling thread, whose mask they
-  /// inherit) run within the chosen PUs. Reads everything back and records whether it matches. Throws when
+  /// On oneDNN, each thread of its OpenMP team pins itself in a parallel region (thread t to the t-th chosen
+  /// PU) and reads its mask back. BLIS has no per-thread affinity call: its threads (created by the calling
+  /// thread, whose mask they inherit) run within the chosen PUs. Reads everything back and records whether it matches. Throws when
   /// the thread count exceeds the cores.
   @discardableResult
   public func apply(_ config: ThreadConfig) throws(ThreadConfigError) -> BindingRecord {
@@ -66,6 +67,14 @@ extension Topology {
     } catch {
       throw .bindingFailed("\(error)")
     }
+    if BLAS.backend == .onednn {
+      do {
+        let affinity = try DNNL.pinThreads(planned.isEmpty ? nil : planned, threads: config.threads)
+        return readBack(config, planned: planned, order: [], threadAffinity: affinity)
+      } catch {
+        throw .bindingFailed("\(error)")
+      }
+    }
     guard BLAS.backend == .openblas else { return readBack(config, planned: planned, order: []) }
     let active = BLAS.threads
     // OpenBLAS numbers its workers 0..<active-1; index active-1 is the calling thread.
@@ -81,14 +90,16 @@ extension Topology {
     return readBack(config, planned: planned, order: order)
   }
 
-  private func readBack(_ config: ThreadConfig, planned: [Int], order: [Int]) -> BindingRecord {
+  private func readBack(
+    _ config: ThreadConfig, planned: [Int], order: [Int], threadAffinity: [[Int]]? = nil
+  ) -> BindingRecord {
     var processSet: [Int] = []
     if let bitmap = try? HwlocBitmap(),
       hwloc_get_cpubind(handle, bitmap.handle, Int32(HWLOC_CPUBIND_PROCESS.rawValue)) == 0
     {
       processSet = bitmap.indices
     }
-    let affinity = order.map { (try? BLAS.affinity(threadIndex: $0)) ?? [] }
+    let affinity = threadAffinity ?? order.map { (try? BLAS.affinity(threadIndex: $0)) ?? [] }
     let expectedProcess = planned.isEmpty ? summary.processingUnits : planned.sorted()
     var verified = Set(processSet) == Set(expectedProcess)
     for (position, cpus) in affinity.enumerated() {

@@ -112,7 +112,7 @@ extension KernelsReport {
     let peak = results.flatMap(\.peak).map(\.gflops).max() ?? .nan
     let names = results.map { $0.fingerprint.gemmBackend ?? "?" }
     var lines = [
-      "Kernels of \(first.model) at batch \(first.batch), \(first.mode), \(first.threads), on \(results.count) GEMM backends.",
+      "Kernels of \(first.model) at batch \(first.batch), \(first.mode), \(first.threads), on \(results.count) kernel backends.",
       "Backends: \(names.joined(separator: "; ")).",
     ]
     lines += FingerprintText.header(first.fingerprint)

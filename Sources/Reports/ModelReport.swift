@@ -48,11 +48,18 @@ public enum ModelReport {
           + "\(Format.percent(r.breakdown.fraction(entry.kind), digits: 1).leftPadded(6))   \(Format.duration(entry.seconds))"
       )
     }
+    let openBLAS = r.fingerprint.gemmBackend.map { $0.hasPrefix("OpenBLAS") } ?? true
+    let onednn = r.fingerprint.gemmBackend?.hasPrefix("oneDNN") ?? false
     lines.append(
-      "  (im2col is timed by packing each convolution's columns once more; col2im counts under GEMM)")
+      onednn
+        ? "  (on oneDNN \"conv/linear GEMM\" is its convolution primitives, weight reorders included; they use no "
+          + "im2col, whose row times a no-op)"
+        : "  (im2col is timed by packing each convolution's columns once more; col2im counts under GEMM)")
     lines.append("")
     lines += TimeReport.counterLines(m, per: "step")
-    if let allocations = m.usage.allocationsPerCall, allocations > 0, p.spec.threads.threads > 1 {
+    if let allocations = m.usage.allocationsPerCall, allocations > 0, !openBLAS {
+      lines.append("  (the allocations are inside \(r.fingerprint.gemmBackend ?? "the backend")'s own calls)")
+    } else if let allocations = m.usage.allocationsPerCall, allocations > 0, p.spec.threads.threads > 1 {
       lines.append(
         "  (the allocations are OpenBLAS's: its threaded level-3 driver mallocs a job array on every sgemm call "
           + "when built with USE_ALLOC_HEAP, as Debian's is; with --threads 1 a step allocates nothing)")

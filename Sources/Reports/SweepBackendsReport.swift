@@ -4,8 +4,8 @@ import Profiling
 import Results
 
 /// `sweep --backend all`: one layer's rank sweep on every kernel backend side by side — each backend's
-/// original time, each policy's decision with its time, where each backend's rank cliffs fall, and the
-/// best (backend, rank) pair.
+/// original time, each policy's decision with its time, where each backend's rank cliffs fall, and per
+/// policy the best (backend, rank) pair.
 ///
 /// Times across backends come from separate runs (unpaired): a decision's time is T·(t/T), each backend's
 /// own original T times the paired ratio measured in its run.
@@ -15,6 +15,18 @@ public enum SweepBackendsReport {
     var backend: String
     var label: String
     var seconds: Double
+  }
+
+  /// "ORG: onednn at 7.4 ms; paper: openblas, 176 at 2.2 ms; …": the fastest backend for the original
+  /// layer and, per policy, the backend whose decision is fastest (ranks differ in accuracy, so pairs are
+  /// compared within a policy, never across policies).
+  static func bestPairs(_ candidates: [String: [Candidate]], policies: [String]) -> String {
+    (["ORG"] + policies).compactMap { key in
+      guard let best = candidates[key]?.min(by: { $0.seconds < $1.seconds }) else { return nil }
+      return key == "ORG"
+        ? "original: **\(best.backend)** at \(Format.duration(best.seconds))"
+        : "\(key): **\(best.backend), \(best.label)** at \(Format.duration(best.seconds))"
+    }.joined(separator: "; ")
   }
 
   /// The summary as Markdown: per thread config, a table of backends × policies and the best pair, then
@@ -37,12 +49,12 @@ public enum SweepBackendsReport {
       var table = MarkdownTable(
         header: ["backend", "original T"] + first.plan.policies.map { "\($0) (rank: time, speed-up)" },
         alignment: [.left, .right] + first.plan.policies.map { _ in .right })
-      var candidates: [Candidate] = []
+      var candidates: [String: [Candidate]] = [:]
       for result in results {
         guard let sweep = result.configs.first(where: { $0.config == config }) else { continue }
         let name = result.plan.measuredBackend.rawValue
         let t = sweep.referenceSeconds
-        candidates.append(Candidate(backend: name, label: "ORG", seconds: t))
+        candidates["ORG", default: []].append(Candidate(backend: name, label: "ORG", seconds: t))
         var cells = [name, Format.duration(t)]
         for policy in first.plan.policies {
           guard let decision = sweep.decisions.first(where: { $0.policy == policy }) else {
@@ -50,18 +62,17 @@ public enum SweepBackendsReport {
             continue
           }
           let seconds = t / decision.speedup
-          candidates.append(Candidate(backend: name, label: decision.choice.label, seconds: seconds))
+          candidates[policy.rawValue, default: []].append(
+            Candidate(backend: name, label: decision.choice.label, seconds: seconds))
           cells.append(
             "\(decision.choice.label): \(Format.duration(seconds)), \(Format.fixed(decision.speedup, 3))×")
         }
         table.append(cells)
       }
       lines.append(table.text)
-      if let best = candidates.min(by: { $0.seconds < $1.seconds }) {
-        lines.append(
-          "Best (backend, rank): **\(best.backend), \(best.label)** at \(Format.duration(best.seconds)) per call."
-        )
-      }
+      lines.append(
+        "Best (backend, rank), per policy: "
+          + bestPairs(candidates, policies: first.plan.policies.map(\.rawValue)) + ".")
       lines.append("")
       lines.append("Rank cliffs (the largest drops Δ(r) = t(r + step) − t(r), as % of the backend's T):")
       for result in results {

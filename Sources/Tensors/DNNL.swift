@@ -1,5 +1,9 @@
 import CDNNL
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// oneDNN (Debian's `libdnnl`, 2.x, C API `dnnl.h`): the third kernel backend.
 ///
 /// One CPU engine and one in-order stream serve the whole process (`shared`). oneDNN runs on the OpenMP
@@ -81,6 +85,36 @@ public final class DNNL: @unchecked Sendable {
   /// Sets the OpenMP thread count of oneDNN's primitives and of `dnnl_sgemm`.
   public static func setThreads(_ count: Int) {
     _ = lrd_omp_set_num_threads(Int32(max(1, count)))
+  }
+
+  /// Pins oneDNN's OpenMP threads (one parallel region of `threads` threads: the team its primitives
+  /// reuse), thread t to `cpus[t % cpus.count]`, or leaves them as they are when `cpus` is nil, and returns
+  /// the CPUs each thread may run on afterwards (OS indices).
+  ///
+  /// Throws `BLASAffinityError` with the thread and errno when a thread cannot be pinned.
+  public static func pinThreads(_ cpus: [Int]?, threads: Int) throws(BLASAffinityError) -> [[Int]] {
+    let words = 16
+    let count = max(1, threads)
+    var errors = [Int32](repeating: 0, count: count)
+    var masks = [UInt64](repeating: 0, count: count * words)
+    let list = (cpus ?? []).map { Int32($0) }
+    let rc = list.withUnsafeBufferPointer { cp in
+      errors.withUnsafeMutableBufferPointer { ep in
+        masks.withUnsafeMutableBufferPointer { mp in
+          lrd_omp_pin_threads(
+            cpus == nil ? nil : cp.baseAddress, Int32(list.count), Int32(count), ep.baseAddress,
+            mp.baseAddress,
+            Int32(words))
+        }
+      }
+    }
+    if rc != 0 { throw BLASAffinityError(threadIndex: 0, errno: ENOSYS) }
+    if let bad = errors.firstIndex(where: { $0 != 0 }) {
+      throw BLASAffinityError(threadIndex: bad, errno: errors[bad])
+    }
+    return (0..<count).map { t in
+      (0..<(64 * words)).filter { masks[t * words + $0 / 64] & (UInt64(1) << UInt64($0 % 64)) != 0 }
+    }
   }
 
   /// C ← α·op(A)·op(B) + β·C, row-major, with `dnnl_sgemm` (oneDNN's JIT GEMM).

@@ -5,6 +5,7 @@ import Networks
 import Profiling
 import Reports
 import Results
+import Tensors
 
 struct RanksCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -19,7 +20,7 @@ struct RanksCommand: ParsableCommand {
 
       Defaults here: --budget 0.25 s per point, --confirm-budget 0.5 s, --events perf::TASK-CLOCK,perf::PAGE-FAULTS.
 
-      Writes ranks.md, ranks.csv and ranks.json to --out, and every sweep (CSV, JSON, Markdown, SVG, journal) to <out>/sweeps/<layer>/. Ctrl-C keeps what was measured; --resume DIR continues.
+      Writes ranks.md, ranks.csv and ranks.json to --out, and every sweep (CSV, JSON, Markdown, SVG, journal) to <out>/sweeps/<layer>/. --backend all runs the study on every kernel backend (each in <out>/<backend>/) and writes backends.md: per layer each backend's original time and ranks, and the best (backend, rank) pair. Ctrl-C keeps what was measured; --resume DIR continues.
       """)
 
   @OptionGroup var model: ModelOption
@@ -34,7 +35,11 @@ struct RanksCommand: ParsableCommand {
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
-  @OptionGroup var backend: BackendOptions
+  @Option(
+    help:
+      "Kernel library: openblas (default, or $LRD_BENCH_BACKEND), blis, onednn, or all (one study per backend in <out>/<backend>/, compared in backends.md)."
+  )
+  var backend: Choice<BackendSelection>?
 
   var given: [String] {
     model.given + ratio.given + workload.given + threads.given + policies.given + measurement.given
@@ -54,7 +59,9 @@ struct RanksCommand: ParsableCommand {
       frozen: .none, policies: policy.policies, sampler: try measurement.configuration(defaultBudget: 0.25),
       events: try measurement.eventList(default: DefaultEvents.study), referenceEvery: policy.referenceEvery,
       confirmBudget: policy.confirmBudget, tieTolerance: policy.tieTolerance)
-    return RanksPlan(model: model.resolved, filter: filter, template: template)
+    var plan = RanksPlan(model: model.resolved, filter: filter, template: template)
+    if backend?.value == .all { plan.backends = GEMMBackend.allCases }
+    return plan
   }
 
   func run() throws {
@@ -63,13 +70,34 @@ struct RanksCommand: ParsableCommand {
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<RanksPlan>(
         kind: "ranks", planFile: "ranks-plan.json", output: output, blasCore: blasCore,
-        requestedBackend: backend.backend?.value.rawValue
+        requestedBackend: backend?.value.rawValue
       ).open(name: \.model.rawValue, make: { try makePlan(cores: cores) }) { plan in
         try plan.validate(cores: cores)
         for layer in try plan.layers() { try SweepMemory.check(try plan.plan(for: layer)) }
       }
       Interruption.install()
       let bar = ProgressBar(quiet: output.quiet)
+      if let backends = plan.backends {
+        let results = try PerBackendRuns.run(
+          backends, in: directory, kind: "ranks", planFile: "ranks-plan.json", plan: plan.on,
+          interrupted: \.interrupted
+        ) { _, single, child in
+          let result = try RanksStudy(
+            plan: single, directory: child, topology: topology, events: bar.sink,
+            onSweep: { sweep, sub in try SweepReport.write(sweep, to: sub) }
+          ).run()
+          try RanksReport.write(result, to: child)
+          return result
+        }
+        bar.finish()
+        try RanksBackendsReport.write(results, to: directory)
+        emit(RanksBackendsReport.markdown(results))
+        try finishRun(
+          directory: directory, files: "backends.md and <backend>/ranks.{md,csv,json}",
+          interrupted: results.contains(where: \.interrupted) || results.count < backends.count,
+          command: "ranks")
+        return
+      }
       let study = RanksStudy(
         plan: plan, directory: directory, topology: topology, events: bar.sink,
         onSweep: { sweep, sub in try SweepReport.write(sweep, to: sub) })

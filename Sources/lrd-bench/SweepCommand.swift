@@ -125,10 +125,15 @@ struct SweepCommand: ParsableCommand {
       Interruption.install()
       let bar = ProgressBar(quiet: output.quiet)
       if plan.backends != nil {
-        let results = try SweepBackendsStudy(
-          plan: plan, directory: directory, topology: topology, events: bar.sink,
-          onSweep: { result, child in try SweepReport.write(result, to: child) }
-        ).run()
+        let results = try PerBackendRuns.run(
+          plan.backends ?? [], in: directory, kind: "sweep", planFile: "plan.json", plan: plan.on,
+          interrupted: \.interrupted
+        ) { backend, single, child in
+          let result = try SweepRunner(plan: single, directory: child, topology: topology, events: bar.sink)
+            .run(phase: "[\(backend)]")
+          try SweepReport.write(result, to: child)
+          return result
+        }
         bar.finish()
         try SweepBackendsReport.write(results, to: directory)
         emit(

@@ -265,6 +265,25 @@ struct CommandLineTests {
   }
 
   @Test(
+    "ranks --backend all studies each backend and names the best backend per layer and policy",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
+  func ranksOnEveryBackend() throws {
+    let path = temporaryPath("ranks-backends")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let outcome = try runTool([
+      "ranks", "--filter", "^layer1\\.0\\.conv1$", "--batch", "1", "--step", "4", "--threads", "1",
+      "--budget", "0.05", "--confirm-budget", "0", "--backend", "all", "--out", path, "--quiet",
+    ])
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    let summary = try String(contentsOfFile: path + "/backends.md", encoding: .utf8)
+    #expect(summary.contains("| OpenBLAS | BLIS | oneDNN | best for paper | best for robust |"), "\(summary)")
+    #expect(summary.contains("| layer1.0.conv1 | 64 | 64 | 16 |"))
+    for backend in ["openblas", "blis", "onednn"] {
+      #expect(FileManager.default.fileExists(atPath: "\(path)/\(backend)/ranks.md"), "\(backend)/ranks.md")
+    }
+  }
+
+  @Test(
     "messages name the problem and the fix",
     .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
   func messages() throws {

@@ -87,6 +87,16 @@ struct TensorsTests {
     try BLAS.setAffinity(threadIndex: 0, cpus: before)
     #expect(throws: BLASAffinityError.self) { try BLAS.setAffinity(threadIndex: 99, cpus: [0]) }
   }
+
+  @Test func oneDNNThreadsPinThemselvesAndReadBack() throws {
+    // Every OpenMP thread reads its mask back; pinning thread t to CPU t (as `compact` does) shows.
+    let cpus = Array(0..<min(2, BLAS.processors))
+    let before = try DNNL.pinThreads(nil, threads: cpus.count)
+    #expect(before.count == cpus.count && before.allSatisfy { !$0.isEmpty })
+    #expect(try DNNL.pinThreads(cpus, threads: cpus.count) == cpus.map { [$0] })
+    #expect(throws: BLASAffinityError.self) { try DNNL.pinThreads([100_000], threads: 1) }
+    _ = try DNNL.pinThreads(cpus, threads: cpus.count)
+  }
 }
 
 @Suite("GEMM backends", .serialized)
