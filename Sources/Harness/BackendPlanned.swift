@@ -16,14 +16,28 @@ extension BackendPlanned {
   public var backendLabel: String { measuredBackend.rawValue }
 }
 
-extension SweepPlan: BackendPlanned {
-  /// `all` for a sweep of every backend, else the backend's name.
-  public var backendLabel: String { backends == nil ? measuredBackend.rawValue : "all" }
+/// A plan that can also run on every backend (`--backend all`): one child run per backend.
+public protocol MultiBackendPlanned: BackendPlanned {
+  /// The backends run one after the other, each in its own child run directory (`backend` is then nil);
+  /// nil for a single-backend run.
+  var backends: [GEMMBackend]? { get set }
 }
+
+extension MultiBackendPlanned {
+  /// `all` for a run of every backend, else the backend's name.
+  public var backendLabel: String { backends == nil ? measuredBackend.rawValue : "all" }
+
+  /// This plan measured on `backend` alone (a child of a `--backend all` run).
+  public func on(_ backend: GEMMBackend) -> Self {
+    var single = self
+    single.backends = nil
+    single.backend = backend
+    return single
+  }
+}
+
+extension SweepPlan: MultiBackendPlanned {}
 extension BranchesPlan: BackendPlanned {}
 extension TablePlan: BackendPlanned {}
 
-extension RanksPlan: BackendPlanned {
-  /// `all` for a study of every backend, else the backend's name.
-  public var backendLabel: String { backends == nil ? measuredBackend.rawValue : "all" }
-}
+extension RanksPlan: MultiBackendPlanned {}

@@ -34,23 +34,3 @@ public enum PerBackendRuns {
     return results
   }
 }
-
-extension SweepPlan {
-  /// This plan measured on `backend` alone (for `sweep --backend all`'s children).
-  public func on(_ backend: GEMMBackend) -> SweepPlan {
-    var single = self
-    single.backends = nil
-    single.backend = backend
-    return single
-  }
-}
-
-extension RanksPlan {
-  /// This plan measured on `backend` alone (for `ranks --backend all`'s children).
-  public func on(_ backend: GEMMBackend) -> RanksPlan {
-    var single = self
-    single.backends = nil
-    single.backend = backend
-    return single
-  }
-}

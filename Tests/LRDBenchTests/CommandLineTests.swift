@@ -262,6 +262,10 @@ struct CommandLineTests {
     let conflict = try runTool(["sweep", "--resume", path + "/blis", "--backend", "onednn"])
     #expect(
       conflict.status == 64 && conflict.stderr.contains("differs from the backend"), "\(conflict.stderr)")
+    let parent = try runTool(["sweep", "--resume", path, "--backend", "onednn"])
+    #expect(parent.status == 64 && parent.stderr.contains("(all)"), "\(parent.stderr)")
+    let plan = try String(contentsOfFile: path + "/plan.json", encoding: .utf8)
+    #expect(plan.contains("\"backends\"") && !plan.contains("\"backend\" :"), "\(plan)")
   }
 
   @Test(
