@@ -16,7 +16,7 @@ struct CompareCommand: ParsableCommand {
 
       Per point (matched by name): the ratio of the medians new/base with a 95% percentile-bootstrap CI (the two sample sets resampled independently), a Mann–Whitney U test, corrected across the suite's points (Holm by default, or Benjamini–Hochberg); the verdict is regression or improvement only when the change is beyond its band (the largest of --threshold, the drift between the halves of either run, and the 99% prediction interval of a run's median from the --history earlier runs once three are known) and significant at --alpha; unstable when neither holds and the CI is wider than the band; unchanged otherwise. A geometric-mean row summarises every point. Points stopped by their budget before reaching their CI target are marked.
 
-      Runs of different machine keys are refused unless --allow-different-machines. Exit status: 0 no regression, 2 a regression, 4 improvements only, 5 no baseline (or no earlier run) to compare with, 64 bad arguments.
+      Runs of different machine keys are refused unless --allow-different-machines, runs on different kernel backends unless --allow-different-backends (earlier runs used for the band are those of the same backend). Exit status: 0 no regression, 2 a regression, 4 improvements only, 5 no baseline (or no earlier run) to compare with, 64 bad arguments.
       """)
 
   @Argument(help: "The base run (default baseline).")
@@ -43,6 +43,11 @@ struct CompareCommand: ParsableCommand {
 
   @Flag(name: .customLong("allow-different-machines"), help: "Compare runs of different machine keys.")
   var allowDifferentMachines = false
+
+  @Flag(
+    name: .customLong("allow-different-backends"),
+    help: "Compare runs whose kernels ran on different backends (OpenBLAS, BLIS, oneDNN).")
+  var allowDifferentBackends = false
 
   @OptionGroup var storeOptions: StoreOptions
 
@@ -87,6 +92,12 @@ struct CompareCommand: ParsableCommand {
             + "\(newRun.run.machineKey); timings of different machines are not comparable "
             + "(--allow-different-machines to compare anyway)")
       }
+      let (baseBackend, newBackend) = (Self.backend(of: baseRun.run), Self.backend(of: newRun.run))
+      if baseBackend != newBackend && !allowDifferentBackends {
+        throw StoreError.invalid(
+          "run #\(baseRun.run.id) ran its kernels on \(baseBackend) and run #\(newRun.run.id) on \(newBackend); "
+            + "a change of library is not a regression (--allow-different-backends to compare anyway)")
+      }
       let comparison = RunComparison(
         base: baseRun, new: newRun,
         settings: ComparisonSettings(threshold: threshold, alpha: alpha, correction: correction.value),
@@ -107,12 +118,22 @@ struct CompareCommand: ParsableCommand {
   func earlierMedians(before new: RunRecord, including base: RunRecord) throws -> [[String: Double]] {
     guard history > 0, !self.new.hasSuffix(".json") else { return [] }
     let store = try storeOptions.open()
+    let backend = Self.backend(of: new)
     let earlier = try store.runs(machine: new.machineKey).filter {
-      $0.status == .complete && $0.suite == new.suite && $0.id < new.id
+      $0.status == .complete && $0.suite == new.suite && $0.id < new.id && Self.backend(of: $0) == backend
     }.suffix(history)
     return try earlier.map { run in
       Dictionary(try store.points(of: run.id).map { ($0.name, $0.median) }, uniquingKeysWith: { a, _ in a })
     }
+  }
+
+  /// The kernel backend a run measured on ("OpenBLAS", "BLIS", "oneDNN"), from its stored fingerprint;
+  /// OpenBLAS for runs stored before backends were recorded.
+  static func backend(of run: RunRecord) -> String {
+    /// The one fingerprint field this needs (decoding only it keeps older fingerprints readable).
+    struct Backend: Decodable { var gemmBackend: String? }
+    let fingerprint = try? JSONDecoder().decode(Backend.self, from: Data(run.fingerprint.utf8))
+    return fingerprint?.gemmBackend?.split(separator: " ").first.map(String.init) ?? "OpenBLAS"
   }
 
   /// A run from the store (id, label, latest, previous, baseline) or from an exported JSON file.

@@ -37,6 +37,16 @@ struct StoreCommandTests {
     #expect([0, 2, 4].contains(exitCode(["compare", "one", "two", "--store", store, "--format", "json"])))
     #expect(exitCode(["compare", "one", "one", "--store", store]) == 64, "a run compared with itself")
     #expect(exitCode(["compare", "one", "nonesuch", "--store", store]) == 64)
+    // A run on another kernel backend is a change of library, not a regression: refused unless allowed.
+    #expect(
+      exitCode(["run", suite, "--store", store, "--label", "dnnl", "--backend", "onednn", "--quiet"]) == 0)
+    let refused = try runTool(["compare", "one", "dnnl", "--store", store])
+    #expect(
+      refused.status == 64 && refused.stderr.contains("on OpenBLAS and run #3 on oneDNN"), "\(refused.stderr)"
+    )
+    #expect(
+      [0, 2, 4].contains(
+        exitCode(["compare", "one", "dnnl", "--store", store, "--allow-different-backends"])))
     #expect(exitCode(["history", "l1c1/alpha/t1", "--store", store]) == 0)
     #expect(exitCode(["history", "l1c1/alpa/t1", "--store", store]) == 64)
     let gbench = directory + "/gbench.json"
@@ -50,7 +60,7 @@ struct StoreCommandTests {
     #expect([0, 2, 4].contains(exitCode(["compare", "one", exported, "--store", store])))
     let opened = try ResultStore(path: store)
     let runs = try opened.runs()
-    #expect(runs.count == 2 && runs.allSatisfy { $0.status == .complete })
+    #expect(runs.count == 3 && runs.allSatisfy { $0.status == .complete })
     #expect(try opened.points(of: runs[0].id).map(\.name) == ["l1c1/original/t1", "l1c1/alpha/t1"])
   }
 
