@@ -38,7 +38,8 @@ public final class ModelRunner {
       ranks = loadedRanks[key]
     }
     return try NetworkPlan(
-      catalog: ModelCatalog(spec.model), variant: spec.variant, ratio: spec.ratio, optimizedRanks: ranks)
+      catalog: ModelCatalog(spec.model), variant: spec.variant, ratio: spec.ratio, optimizedRanks: ranks,
+      backends: spec.layerBackends)
   }
 
   /// Refuses a point whose program (with the original's, when paired) would not fit in memory.

@@ -1,6 +1,7 @@
 import Networks
 import Profiling
 import Programs
+import Tensors
 
 /// One whole-network point: a model built as a variant, a batch, a mode and a thread config.
 public struct ModelSpec: Codable, Sendable, Hashable, CustomStringConvertible {
@@ -18,6 +19,9 @@ public struct ModelSpec: Codable, Sendable, Hashable, CustomStringConvertible {
   public var mode: Mode
   /// The thread config measured.
   public var threads: ThreadConfig
+  /// Each catalog layer's kernel backend (`--backend best`: its fastest measured one; a decomposed layer's
+  /// factors run on its backend); nil: every kernel on the process's backend.
+  public var layerBackends: [String: GEMMBackend]?
 
   /// A network point; α = 2 and the robust policy by default.
   public init(
@@ -41,7 +45,9 @@ public struct ModelSpec: Codable, Sendable, Hashable, CustomStringConvertible {
   }
 
   /// One line: model, variant, batch, mode and thread config.
-  public var description: String { "\(model) \(variant) b\(batch) \(mode) \(threads.label)" }
+  public var description: String {
+    "\(model) \(variant) b\(batch) \(mode) \(threads.label)" + (layerBackends == nil ? "" : " best-backends")
+  }
 }
 
 /// Everything recorded for one measured network point.

@@ -79,6 +79,9 @@ public struct TablePlan: Codable, Sendable, Equatable {
   public var events: [String]
   /// The kernel backend measured on (nil in plans written before backends were recorded: OpenBLAS).
   public var backend: GEMMBackend?
+  /// `--backend best:PATH`: per model, each catalog layer's fastest backend (resolved when the plan is made,
+  /// so a resumed table uses the same); nil: every kernel on `backend`.
+  public var layerBackends: [String: [String: GEMMBackend]]?
 
   /// A plan from the command's options.
   public init(

@@ -115,9 +115,11 @@ public final class TableStudy {
   func spec(_ task: TableTask, ranks: String?) throws -> ModelSpec {
     var text = task.variant
     if let ranks { text = text.replacingOccurrences(of: "optimized", with: "optimized:\(ranks)") }
-    return ModelSpec(
+    var spec = ModelSpec(
       model: task.model, variant: try NetworkVariant(parsing: text), ratio: plan.ratio, policy: plan.policy,
       batch: plan.batch, mode: task.mode, threads: plan.threads)
+    spec.layerBackends = plan.layerBackends?[task.model.rawValue]
+    return spec
   }
 
   /// Measures the tasks not yet known (paired with the original) under a progress phase.

@@ -25,7 +25,7 @@ extension Conv2D {
                 transposeB: true, m: m, n: k, k: n,
                 a: dyp.baseAddress! + group * n, lda: g.outChannels,
                 b: wp.baseAddress! + group * n, ldb: g.outChannels,
-                beta: accumulate ? 1 : 0, c: dxp.baseAddress! + group * k, ldc: g.inChannels)
+                beta: accumulate ? 1 : 0, c: dxp.baseAddress! + group * k, ldc: g.inChannels, on: backend)
             }
             return
           }
@@ -37,7 +37,7 @@ extension Conv2D {
                   transposeB: true, m: rows, n: k, k: n,
                   a: dyp.baseAddress! + start * g.outChannels + group * n, lda: g.outChannels,
                   b: wp.baseAddress! + group * n, ldb: g.outChannels,
-                  c: cp.baseAddress! + group * blockRows * k, ldc: k)
+                  c: cp.baseAddress! + group * blockRows * k, ldc: k, on: backend)
               }
               Im2col.unpackAdding(
                 g, columns: cp.baseAddress!, rows: start..<(start + rows), rowStride: blockRows,
@@ -89,7 +89,7 @@ extension Conv2D {
                 transposeA: true, m: k, n: n, k: m,
                 a: xp.baseAddress! + group * k, lda: g.inChannels,
                 b: dyp.baseAddress! + group * n, ldb: g.outChannels,
-                c: dwp.baseAddress! + group * n, ldc: g.outChannels)
+                c: dwp.baseAddress! + group * n, ldc: g.outChannels, on: backend)
             }
             return
           }
@@ -108,7 +108,7 @@ extension Conv2D {
                   a: cp.baseAddress! + group * stride * k, lda: k,
                   b: dyp.baseAddress! + start * g.outChannels + group * n, ldb: g.outChannels,
                   beta: start == 0 ? 0 : 1,
-                  c: dwp.baseAddress! + group * n, ldc: g.outChannels)
+                  c: dwp.baseAddress! + group * n, ldc: g.outChannels, on: backend)
               }
             }
           }

@@ -3,8 +3,9 @@ import Tensors
 
 /// A 2-D convolution over NHWC float32 batches, computed as GEMMs on OpenBLAS or BLIS, or by oneDNN.
 ///
-/// With `BLAS.backend == .onednn` when the kernel is made, all three passes are oneDNN's convolution
-/// primitives (`DNNLConvolution`) on the same buffers and no im2col workspace is allocated; otherwise:
+/// The kernel runs on `backend` (default: the process's `BLAS.backend`). On oneDNN all three passes are its
+/// convolution primitives (`DNNLConvolution`) on the same buffers and no im2col workspace is allocated;
+/// on OpenBLAS and BLIS:
 ///
 /// * Forward: 1×1 stride-1 unpadded convolutions (and linear layers) are one GEMM per group
 ///   straight on the input, no copy. Every other shape packs im2col columns and runs one GEMM per
@@ -54,6 +55,8 @@ public final class Conv2D {
   let alwaysDetour: Bool
   /// `allocationProfile.residueMask`, computed once.
   let residueMask: UInt16
+  /// The library this kernel runs on.
+  public let backend: GEMMBackend
   /// oneDNN's primitives when the kernel was made on the onednn backend; nil otherwise.
   let dnnl: DNNLConvolution?
   /// oneDNN's backward-data overwrites: an accumulating call computes into this NHWC input-shaped
@@ -78,7 +81,7 @@ public final class Conv2D {
   /// where this process's OpenBLAS core would allocate (`BLAS.allocationProfile`).
   public init(
     _ geometry: ConvGeometry, weight: Tensor, bias: Tensor? = nil, retainColumns: Bool = false,
-    blockRows: Int? = nil, detour: Bool? = nil
+    blockRows: Int? = nil, detour: Bool? = nil, backend: GEMMBackend? = nil
   ) throws(KernelError) {
     try geometry.validateForKernel()
     guard weight.shape == geometry.weightShape else {
@@ -96,7 +99,14 @@ public final class Conv2D {
     self.bias = bias
     self.biasGradient = bias.map { Tensor(zeros: $0.shape) }
     self.retainsColumns = retainColumns
-    if BLAS.backend == .onednn {
+    let backend = backend ?? BLAS.backend
+    self.backend = backend
+    do {
+      try BLAS.register(backend)
+    } catch {
+      throw .backend("\(error)")
+    }
+    if backend == .onednn {
       do {
         let convolution = try DNNLConvolution(
           geometry, bias: bias != nil, reorderWeightsEveryCall: retainColumns)
@@ -108,7 +118,7 @@ public final class Conv2D {
       self.blockRows = geometry.gemmM
       self.columns = Tensor(zeros: [0])
       self.columnGradient = Tensor(zeros: [0])
-      self.allocationProfile = BLAS.backendAllocationProfile
+      self.allocationProfile = .none
       self.residueMask = 0
       self.alwaysDetour = false
       self.detour = nil
@@ -125,7 +135,7 @@ public final class Conv2D {
     self.columns = Tensor(zeros: retained)
     self.columnGradient = Tensor(
       zeros: geometry.readsInputAsGEMMOperand ? [0] : [geometry.groups, block, geometry.gemmK])
-    let profile = BLAS.backendAllocationProfile
+    let profile = backend == .openblas ? BLAS.allocationProfile : .none
     self.allocationProfile = profile
     self.residueMask = profile.residueMask
     self.alwaysDetour = detour == true
@@ -156,7 +166,7 @@ public final class Conv2D {
         return
       }
     }
-    BLAS.gemm(m: rows, n: n, k: k, a: a, lda: lda, b: b, ldb: ld, c: c, ldc: ld)
+    BLAS.gemm(m: rows, n: n, k: k, a: a, lda: lda, b: b, ldb: ld, c: c, ldc: ld, on: backend)
   }
 
   /// A convolution with He-normal random weights (std √(2/fan_in)) from `generator`.

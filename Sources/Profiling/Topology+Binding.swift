@@ -67,48 +67,54 @@ extension Topology {
     } catch {
       throw .bindingFailed("\(error)")
     }
-    if BLAS.backend == .onednn {
+    // Every library in use gets its threads pinned and read back (kernels of one network may run on
+    // different backends; BLIS has no per-thread call, its threads stay within the process set).
+    let inUse = BLAS.backendsInUse
+    var groups: [[[Int]]] = []
+    if inUse.contains(.onednn) {
       do {
-        let affinity = try DNNL.pinThreads(planned.isEmpty ? nil : planned, threads: config.threads)
-        return readBack(config, planned: planned, order: [], threadAffinity: affinity)
+        groups.append(try DNNL.pinThreads(planned.isEmpty ? nil : planned, threads: config.threads))
       } catch {
         throw .bindingFailed("\(error)")
       }
     }
-    guard BLAS.backend == .openblas else { return readBack(config, planned: planned, order: []) }
-    let active = BLAS.threads
-    // OpenBLAS numbers its workers 0..<active-1; index active-1 is the calling thread.
-    let order = [active - 1] + Array(0..<(active - 1))
-    for (position, index) in order.enumerated() {
-      let cpus = planned.isEmpty ? summary.processingUnits : [planned[position % planned.count]]
-      do {
-        try BLAS.setAffinity(threadIndex: index, cpus: cpus)
-      } catch {
-        throw .bindingFailed("\(error)")
+    if inUse.contains(.openblas) {
+      let active = Int(BLAS.openblasThreadCount)
+      // OpenBLAS numbers its workers 0..<active-1; index active-1 is the calling thread.
+      let order = [active - 1] + Array(0..<(active - 1))
+      for (position, index) in order.enumerated() {
+        let cpus = planned.isEmpty ? summary.processingUnits : [planned[position % planned.count]]
+        do {
+          try BLAS.setAffinity(threadIndex: index, cpus: cpus)
+        } catch {
+          throw .bindingFailed("\(error)")
+        }
       }
+      groups.append(order.map { (try? BLAS.affinity(threadIndex: $0)) ?? [] })
     }
-    return readBack(config, planned: planned, order: order)
+    return readBack(config, planned: planned, groups: groups)
   }
 
-  private func readBack(
-    _ config: ThreadConfig, planned: [Int], order: [Int], threadAffinity: [[Int]]? = nil
-  ) -> BindingRecord {
+  /// The binding as read back; `groups` holds each library's per-thread CPU sets (thread t of a library
+  /// expected on the t-th planned PU).
+  private func readBack(_ config: ThreadConfig, planned: [Int], groups: [[[Int]]]) -> BindingRecord {
     var processSet: [Int] = []
     if let bitmap = try? HwlocBitmap(),
       hwloc_get_cpubind(handle, bitmap.handle, Int32(HWLOC_CPUBIND_PROCESS.rawValue)) == 0
     {
       processSet = bitmap.indices
     }
-    let affinity = threadAffinity ?? order.map { (try? BLAS.affinity(threadIndex: $0)) ?? [] }
     let expectedProcess = planned.isEmpty ? summary.processingUnits : planned.sorted()
     var verified = Set(processSet) == Set(expectedProcess)
-    for (position, cpus) in affinity.enumerated() {
-      let expected = planned.isEmpty ? summary.processingUnits : [planned[position % planned.count]]
-      if Set(cpus) != Set(expected) { verified = false }
+    for affinity in groups {
+      for (position, cpus) in affinity.enumerated() {
+        let expected = planned.isEmpty ? summary.processingUnits : [planned[position % planned.count]]
+        if Set(cpus) != Set(expected) { verified = false }
+      }
     }
     return BindingRecord(
       config: config, plannedProcessingUnits: planned, processCPUSet: processSet,
-      blasThreadAffinity: affinity,
+      blasThreadAffinity: groups.flatMap { $0 },
       verified: verified && !processSet.isEmpty, blasThreads: BLAS.threads)
   }
 }

@@ -1,5 +1,6 @@
 import Decomposition
 import Networks
+import Tensors
 
 /// One weight layer of a network plan: the layer (catalog shape, or a merged block's narrowed shape),
 /// how it is computed, and which of its factors are frozen in training.
@@ -10,12 +11,17 @@ public struct PlannedLayer: Codable, Sendable, Equatable {
   public var factorization: Factorization
   /// Frozen factor indices (execution order); empty unless the variant is `frozen`.
   public var frozen: [Int]
+  /// The kernel backend of this layer's factors (`--backend best`); nil: the process's.
+  public var backend: GEMMBackend?
 
   /// A planned layer; nothing frozen by default.
-  public init(layer: LayerSpec, factorization: Factorization, frozen: [Int] = []) {
+  public init(
+    layer: LayerSpec, factorization: Factorization, frozen: [Int] = [], backend: GEMMBackend? = nil
+  ) {
     self.layer = layer
     self.factorization = factorization
     self.frozen = frozen
+    self.backend = backend
   }
 
   /// Parameters, multiply-adds and layer count of the layer as planned.
@@ -74,7 +80,7 @@ public struct NetworkPlan: Codable, Sendable, Equatable {
   /// for `optimized:DIR`; a bottleneck layer, downsample or fc it does not name is an error naming the layer.
   public init(
     catalog: ModelCatalog, variant: NetworkVariant, ratio: Double = 2,
-    optimizedRanks: [String: Factorization]? = nil
+    optimizedRanks: [String: Factorization]? = nil, backends: [String: GEMMBackend]? = nil
   ) throws(ProgramError) {
     self.catalog = catalog
     self.variant = variant
@@ -125,14 +131,14 @@ public struct NetworkPlan: Codable, Sendable, Equatable {
       }
       let count = f.factorShapes(of: layer).count
       let frozen = variant.frozen ? FrozenFactors.paper.indices(factorCount: count).sorted() : []
-      return PlannedLayer(layer: layer, factorization: f, frozen: frozen)
+      return PlannedLayer(layer: layer, factorization: f, frozen: frozen, backend: backends?[layer.name])
     }
     var byName: [String: LayerSpec] = [:]
     for layer in catalog.layers { byName[layer.name] = layer }
     guard let stemLayer = catalog.layers.first(where: { $0.role == .stem }),
       let fcLayer = catalog.layers.first(where: { $0.role == .classifier })
     else { throw .invalidOption("the catalog has no stem or classifier") }
-    stem = PlannedLayer(layer: stemLayer, factorization: .original)
+    stem = PlannedLayer(layer: stemLayer, factorization: .original, backend: backends?[stemLayer.name])
     fc = try planned(fcLayer)
     var blocks: [PlannedBlock] = []
     for (stage, count) in catalog.blocks.enumerated() {
@@ -143,7 +149,8 @@ public struct NetworkPlan: Codable, Sendable, Equatable {
           try planned(layer)
         }
         if variant.merged {
-          blocks.append(try Self.mergedBlock(name, convs, downsample, core: try planned(convs[1])))
+          blocks.append(
+            try Self.mergedBlock(name, convs, downsample, core: try planned(convs[1]), backends: backends))
         } else {
           var main: [PlannedLayer] = []
           for conv in convs { main.append(try planned(conv)) }
@@ -156,7 +163,8 @@ public struct NetworkPlan: Codable, Sendable, Equatable {
 
   /// A merged bottleneck from conv2's planned factorization (ORG keeps the whole block original).
   static func mergedBlock(
-    _ name: String, _ convs: [LayerSpec], _ downsample: PlannedLayer?, core: PlannedLayer
+    _ name: String, _ convs: [LayerSpec], _ downsample: PlannedLayer?, core: PlannedLayer,
+    backends: [String: GEMMBackend]?
   ) throws(ProgramError) -> PlannedBlock {
     let ranks: MergeRanks
     switch core.factorization {
@@ -164,13 +172,18 @@ public struct NetworkPlan: Codable, Sendable, Equatable {
     case .branched(let r1, let r2, let n): ranks = MergeRanks(r1: r1, r2: r2, branches: n)
     default:
       return PlannedBlock(
-        name: name, main: convs.map { PlannedLayer(layer: $0, factorization: .original) },
+        name: name,
+        main: convs.map { PlannedLayer(layer: $0, factorization: .original, backend: backends?[$0.name]) },
         downsample: downsample, merged: nil)
     }
     let shapes = MergedBottleneck.shapes(
       conv1: convs[0], conv2: convs[1], conv3: convs[2], r1: ranks.r1, r2: ranks.r2, branches: ranks.branches)
+    // conv1', the core and conv3' run on the backend of the layer each comes from.
     return PlannedBlock(
-      name: name, main: shapes.map { PlannedLayer(layer: $0, factorization: .original) },
+      name: name,
+      main: zip(shapes, convs).map {
+        PlannedLayer(layer: $0, factorization: .original, backend: backends?[$1.name])
+      },
       downsample: downsample, merged: ranks)
   }
 

@@ -165,7 +165,8 @@ private struct Builder {
     for (index, factor) in factors.enumerated() {
       let geometry = factor.spec.geometry(batch: batch)
       let kernel = try Conv2D(
-        geometry, weight: factor.weight.copy(), bias: factor.bias?.copy(), retainColumns: training)
+        geometry, weight: factor.weight.copy(), bias: factor.bias?.copy(), retainColumns: training,
+        backend: planned.backend)
       let y = slot(Tensor(zeros: geometry.outputShape))
       steps.append(
         .conv(ConvStep(kernel: kernel, input: x, output: y, trainable: !planned.frozen.contains(index))))

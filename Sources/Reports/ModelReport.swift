@@ -68,6 +68,12 @@ public enum ModelReport {
       lines.append("  \(metric.name): \(Format.fixed(metric.value, 3)) \(metric.unit)")
     }
     lines.append("")
+    if let choices = p.spec.layerBackends {
+      lines.append(
+        "Kernel backends per layer (--backend best): \(BestBackends.summary(choices)) layers; a decomposed layer's "
+          + "factors run on the layer's backend.")
+      lines.append("")
+    }
     lines.append("Notes:")
     for note in r.notes { lines.append("  - " + note) }
     lines.append("")

@@ -12,7 +12,16 @@ public enum TableReport {
   static func context(_ r: TableResult) -> String {
     let p = r.plan
     let peak: String = r.peak.map { Format.fixed($0.gflops, 1) }.joined(separator: " / ")
-    let core: String = "OpenBLAS core " + r.fingerprint.openBLAS.coreName
+    var core: String = "OpenBLAS core " + r.fingerprint.openBLAS.coreName
+    if let backend = r.fingerprint.gemmBackend, !backend.hasPrefix("OpenBLAS") {
+      core = "kernels on " + backend
+    }
+    if let choices = p.layerBackends {
+      core +=
+        "; each layer on its fastest backend ("
+        + choices.keys.sorted().map { "\($0): \(BestBackends.summary(choices[$0]!))" }.joined(separator: "; ")
+        + " layers)"
+    }
     let place: String = "Measured on \(r.fingerprint.cpuModel), \(p.threads), batch \(p.batch), \(core)"
     return place + "; peak sgemm 2048³ \(peak) GFLOP/s (start / end); α = \(Format.fixed(p.ratio, 2)); "
       + duration(r)

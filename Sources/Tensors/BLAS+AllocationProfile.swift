@@ -27,6 +27,11 @@ public struct GEMMAllocationProfile: Codable, Sendable, Equatable {
   /// Shapes where the rule was wrong (`M×N×K: allocates` / `does not allocate`).
   public var mismatches: [String]
 
+  /// No allocating forms known (BLIS, oneDNN): kernels take no detour.
+  public static let none = GEMMAllocationProfile(
+    measured: false, allocatingResidues: [], minimumK: 0, smallLimit: 0, transposedFormsAllocate: false,
+    shapesChecked: 0, mismatches: [])
+
   /// A profile from its measured or derived fields.
   public init(
     measured: Bool, allocatingResidues: [Int], minimumK: Int, smallLimit: Int, transposedFormsAllocate: Bool,

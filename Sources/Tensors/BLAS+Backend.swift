@@ -69,6 +69,7 @@ extension BLAS {
   /// Call before building kernels (they decide backend-specific paths when made) and never while one runs.
   public static func use(_ backend: GEMMBackend) throws(BackendError) {
     let count = Int(openblasThreads)
+    registered.remove(backend)
     switch backend {
     case .openblas:
       backendState = (.openblas, nil)
@@ -87,6 +88,36 @@ extension BLAS {
     }
   }
 
+  /// Backends kernels were built on besides the process's `backend` (`register`): thread counts and
+  /// binding apply to each.
+  nonisolated(unsafe) static var registered: Set<GEMMBackend> = []
+
+  /// Every backend in use: the process's and those registered by kernels.
+  public static var backendsInUse: Set<GEMMBackend> { registered.union([backend]) }
+
+  /// Makes `backend` usable by a kernel alongside the process's backend.
+  ///
+  /// Loads its library and gives it the current thread count; throws when the library is missing. Call
+  /// before timing, never while a kernel runs.
+  public static func register(_ backend: GEMMBackend) throws(BackendError) {
+    guard backend != self.backend, !registered.contains(backend) else { return }
+    let count = Int(openblasThreads)
+    switch backend {
+    case .openblas: break
+    case .blis:
+      guard let blis = BLISLibrary.shared else {
+        throw BackendError(backend: .blis, reason: BLISLibrary.loadError ?? "cannot load libblis.so.4")
+      }
+      blis.setThreads(count)
+    case .onednn:
+      guard DNNL.shared != nil else {
+        throw BackendError(backend: .onednn, reason: DNNL.loadError ?? "cannot create a oneDNN CPU engine")
+      }
+      DNNL.setThreads(count)
+    }
+    registered.insert(backend)
+  }
+
   /// "OpenBLAS 0.3.21 (Cooperlake)", "BLIS 0.9.0 (zen3)" or "oneDNN 2.6.3 (avx512_core)".
   public static var backendDescription: String {
     switch backend {
@@ -99,10 +130,6 @@ extension BLAS {
   /// The allocation profile kernels plan their detours with: OpenBLAS's measured one, or none on BLIS and
   /// oneDNN (whose allocations, if any, show in every point's allocation count).
   public static var backendAllocationProfile: GEMMAllocationProfile {
-    backend == .openblas
-      ? allocationProfile
-      : GEMMAllocationProfile(
-        measured: false, allocatingResidues: [], minimumK: 0, smallLimit: 0, transposedFormsAllocate: false,
-        shapesChecked: 0, mismatches: [])
+    backend == .openblas ? allocationProfile : .none
   }
 }

@@ -10,13 +10,17 @@ extension BLAS {
   /// OpenBLAS's thread count (whatever the backend).
   static var openblasThreads: Int32 { openblas_get_num_threads() }
 
+  /// OpenBLAS's thread count (whatever the backend), for binding its threads.
+  public static var openblasThreadCount: Int { Int(openblas_get_num_threads()) }
+
   /// Sets how many threads OpenBLAS (and BLIS or oneDNN, when it is the backend) use.
   ///
   /// OpenBLAS keeps its pool; fewer threads means the extra workers stay idle.
   public static func setThreads(_ count: Int) {
     openblas_set_num_threads(Int32(max(1, count)))
-    backendState.blis?.setThreads(count)
-    if backendState.backend == .onednn { DNNL.setThreads(count) }
+    let inUse = backendsInUse
+    if inUse.contains(.blis) { BLISLibrary.shared?.setThreads(count) }
+    if inUse.contains(.onednn) { DNNL.setThreads(count) }
   }
 
   /// The number of processors OpenBLAS detected.

@@ -7,7 +7,7 @@ import CBLAS
 /// Pointer arguments must come from a `withUnsafe…` closure of the caller; nothing here stores them.
 public enum BLAS {
   /// C ← α·op(A)·op(B) + β·C, with op(A) m×k, op(B) k×n, C m×n (row-major, leading dimensions in elements),
-  /// on the current `backend`.
+  /// on `backend` (a kernel's own, registered with `register`), else on the process's `backend`.
   ///
   /// Complexity 2·m·n·k flops; threads as set by `BLAS.threads`.
   public static func gemm(
@@ -17,9 +17,32 @@ public enum BLAS {
     a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float = 0,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    on backend: GEMMBackend? = nil
   ) {
     guard m > 0, n > 0 else { return }
+    if let backend, backend != backendState.backend {
+      switch backend {
+      case .blis:
+        if let blis = BLISLibrary.shared {
+          blis.gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+          return
+        }
+      case .onednn:
+        DNNL.sgemm(
+          transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+          b: b,
+          ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+      case .openblas:
+        cblas_sgemm(
+          CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+          Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        return
+      }
+    }
     if let blis = backendState.blis {
       blis.gemm(
         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,

@@ -38,7 +38,7 @@ struct ModelCommand: ParsableCommand {
   var profileSteps: Int?
 
   @OptionGroup var blasCore: BLASCoreOptions
-  @OptionGroup var backend: BackendOptions
+  @OptionGroup var backend: NetworkBackendOptions
 
   @Option(help: "Output format.")
   var format: TextFormat = .text
@@ -50,10 +50,11 @@ struct ModelCommand: ParsableCommand {
     try guarded {
       let topology = try Topology()
       let (batch, mode) = try workload.resolve()
-      let spec = ModelSpec(
+      var spec = ModelSpec(
         model: model.resolved, variant: try NetworkVariant(parsing: variant ?? "lrd"), ratio: ratio ?? 2,
         policy: policy?.value ?? .robust, batch: batch, mode: mode,
         threads: try threads.single(cores: topology.summary.coreCount, command: "model"))
+      spec.layerBackends = try backend.layerBackends(for: spec.model)
       let sampler = try measurement.configuration(defaultBudget: 10)
       guard sampler.cache == .warm else {
         throw HarnessError.invalidOption(

@@ -253,6 +253,58 @@ struct BackendOptions: ParsableArguments {
   }
 }
 
+/// `--backend` of the whole-network commands (`model`, `table`): one backend, or `best:PATH`.
+struct NetworkBackendOptions: ParsableArguments {
+  @Option(
+    help:
+      "Kernel library: openblas (default, or $LRD_BENCH_BACKEND), blis, onednn, or best:PATH (each layer on its fastest backend as measured in the JSON output of `kernels --backend all` or a `ranks --backend all` directory)."
+  )
+  var backend: NetworkBackend?
+
+  /// The backend switched to (`establish`): the one given, or the process's for `best:PATH`.
+  var processBackend: GEMMBackend? {
+    if case .single(let backend) = backend { return backend }
+    return nil
+  }
+
+  /// The per-layer backends of `best:PATH` for `model` (nil for a single backend).
+  func layerBackends(for model: ResNetModel) throws -> [String: GEMMBackend]? {
+    guard case .best(let path) = backend else { return nil }
+    return try BestBackends.load(path, model: model)
+  }
+
+  /// Switches the process to the requested single backend (after the BLAS core is established).
+  func establish() throws {
+    if let processBackend { try BLAS.use(processBackend) }
+  }
+}
+
+/// One kernel backend, or every layer on its fastest one (`best:PATH`).
+enum NetworkBackend: ExpressibleByArgument, Sendable {
+  case single(GEMMBackend)
+  case best(String)
+
+  init?(argument: String) {
+    if argument.lowercased().hasPrefix("best:"), argument.count > 5 {
+      self = .best(String(argument.dropFirst(5)))
+    } else if let backend = GEMMBackend(rawValue: argument.lowercased()) {
+      self = .single(backend)
+    } else {
+      return nil
+    }
+  }
+
+  static var allValueStrings: [String] { GEMMBackend.allCases.map(\.rawValue) + ["best:PATH"] }
+
+  /// The value as given (`onednn`, `best:PATH`).
+  var text: String {
+    switch self {
+    case .single(let backend): return backend.rawValue
+    case .best(let path): return "best:" + path
+    }
+  }
+}
+
 /// `--backend` values of the commands that can also measure every backend (`kernels`, `sweep`).
 enum BackendSelection: String, CaseIterable, Sendable {
   case openblas, blis, onednn, all

@@ -7,6 +7,7 @@ import Programs
 import Reports
 import Results
 import Support
+import Tensors
 
 struct TableCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -82,7 +83,7 @@ struct TableCommand: ParsableCommand {
 
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
-  @OptionGroup var backend: BackendOptions
+  @OptionGroup var backend: NetworkBackendOptions
 
   var given: [String] {
     var names = threads.given
@@ -136,12 +137,18 @@ struct TableCommand: ParsableCommand {
       try EventNames.validate(list)
       return list
     }
-    return TablePlan(
+    var plan = TablePlan(
       models: modelList, techniques: try Technique.parseList(techniques ?? "all"), branches: counts,
       ratio: ratio ?? 2, policy: policy?.value ?? .robust, batch: batch ?? 8,
       threads: try threads.single(cores: cores, command: "table"), inference: try sampler(budget ?? 15),
       training: try sampler(trainBudget ?? 45), ranksFrom: ranks, ranksPerLayer: ranksPerLayer ?? 6,
       ranksSampler: SamplerConfiguration(budgetSeconds: ranksBudget ?? 0.2), events: eventList ?? [])
+    if case .best = backend.backend {
+      var choices: [String: [String: GEMMBackend]] = [:]
+      for model in modelList { choices[model.rawValue] = try backend.layerBackends(for: model) }
+      plan.layerBackends = choices
+    }
+    return plan
   }
 
   /// The model of a ranks directory (its ranks.json), or an error naming the problem.
@@ -165,7 +172,7 @@ struct TableCommand: ParsableCommand {
       let cores = topology.summary.coreCount
       let (directory, plan) = try RunSetup<TablePlan>(
         kind: "table", planFile: "plan.json", output: output, blasCore: blasCore,
-        requestedBackend: backend.backend?.value.rawValue
+        requestedBackend: backend.backend?.text
       ).open(name: { $0.models.map(\.rawValue).joined(separator: "-") }, make: { try makePlan(cores: cores) })
       {
         plan in

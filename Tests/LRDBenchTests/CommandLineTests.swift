@@ -25,18 +25,24 @@ func exitCode(_ arguments: [String]) -> Int32 {
 let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .appendingPathComponent("../../.build/debug/lrd-bench").standardized.path
 
-/// Runs the executable; sends `signal` after `after` seconds when given.
+/// Runs the executable; sends `signal` after `after` seconds when given; writes stdout to `stdout` when
+/// given.
 ///
 /// Returns status and stderr.
-func runTool(_ arguments: [String], signal: Int32? = nil, after: Double = 0) throws -> (
-  status: Int32, stderr: String
-) {
+func runTool(
+  _ arguments: [String], signal: Int32? = nil, after: Double = 0, stdout: String? = nil
+) throws -> (status: Int32, stderr: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
   let errors = Pipe()
   process.standardError = errors
-  process.standardOutput = FileHandle.nullDevice
+  if let stdout {
+    _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+  } else {
+    process.standardOutput = FileHandle.nullDevice
+  }
   try process.run()
   if let signal {
     Thread.sleep(forTimeInterval: after)
@@ -113,6 +119,9 @@ struct CommandLineTests {
       ["model", "--threads", "99"],
       ["model", "--profile-steps", "0"],
       ["model", "--cache", "cold"],
+      ["model", "--backend", "fastest"],
+      ["model", "--backend", "best:/nonexistent/kernels.json"],
+      ["table", "--backend", "best:/nonexistent/ranks"],
       ["table", "--models", "resnet18"],
       ["table", "--techniques", "speedy"],
       ["table", "--ranks-from", "/nonexistent/ranks"],
@@ -285,6 +294,23 @@ struct CommandLineTests {
     for backend in ["openblas", "blis", "onednn"] {
       #expect(FileManager.default.fileExists(atPath: "\(path)/\(backend)/ranks.md"), "\(backend)/ranks.md")
     }
+  }
+
+  @Test(
+    "--backend best names a layer its source did not measure",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
+  func bestBackendsMustCoverEveryLayer() throws {
+    let path = temporaryPath("best") + ".json"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let kernels = try runTool(
+      [
+        "kernels", "--backend", "all", "--filter", "^fc$", "--batch", "1", "--budget", "0.02", "--format",
+        "json",
+        "--quiet",
+      ], stdout: path)
+    #expect(kernels.status == 0, "\(kernels.stderr)")
+    let model = try runTool(["model", "--backend", "best:" + path, "--batch", "1"])
+    #expect(model.status == 64 && model.stderr.contains("has no timing for conv1"), "\(model.stderr)")
   }
 
   @Test(

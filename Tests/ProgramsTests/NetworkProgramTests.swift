@@ -66,6 +66,28 @@ struct NetworkProgramTests {
     #expect(two.output.scalars != lrd.output.scalars)
   }
 
+  @Test(
+    "layers on different kernel backends compute the same network (--backend best)",
+    arguments: ["lrd", "merged"])
+  func mixedBackends(variant: String) throws {
+    let weights = NetworkWeights(catalog: tinyCatalog)
+    let single = try program(variant, mode: .training, weights: weights)
+    // Cycle the layers over the three backends (BLIS only when installed).
+    let cycle: [GEMMBackend] = BLISLibrary.shared == nil ? [.openblas, .onednn] : GEMMBackend.allCases
+    var choice: [String: GEMMBackend] = [:]
+    for (index, layer) in tinyCatalog.layers.enumerated() { choice[layer.name] = cycle[index % cycle.count] }
+    let plan = try NetworkPlan(
+      catalog: tinyCatalog, variant: try NetworkVariant(parsing: variant), backends: choice)
+    #expect(plan.blocks.flatMap(\.main).contains { $0.backend == .onednn })
+    let mixed = try NetworkProgram(
+      plan: plan, weights: weights, batch: 2, mode: .training, learningRate: 1e-3)
+    #expect(Set(mixed.convolutions.map(\.kernel.backend)).count == cycle.count)
+    single.forwardPass()
+    mixed.forwardPass()
+    #expect(mixed.output.relativeError(to: single.output) < 1e-4)
+    #expect(abs(mixed.currentLoss() - single.currentLoss()) <= 1e-4 * abs(single.currentLoss()))
+  }
+
   @Test("gradients match finite differences", arguments: ["original", "lrd", "merged"])
   func gradients(variant: String) throws {
     let net = try program(variant, mode: .training, learningRate: 0)

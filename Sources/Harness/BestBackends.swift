@@ -1,0 +1,113 @@
+import Foundation
+import Networks
+import Results
+import Tensors
+
+/// `--backend best:PATH`: each catalog layer's fastest kernel backend, from a measured comparison.
+///
+/// PATH is either a `kernels --backend all --format json` file (per shape, the backend with the highest
+/// GFLOP/s; every layer of that shape takes it) or the directory of a `ranks --backend all` run (per layer,
+/// the backend whose original layer was fastest, from each `<backend>/ranks.json`). A decomposed layer's
+/// factors run on the layer's backend. Every layer of the model must be covered.
+public enum BestBackends {
+  /// The backend of every catalog layer of `model` according to `path`.
+  public static func load(_ path: String, model: ResNetModel) throws -> [String: GEMMBackend] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw HarnessError.invalidOption(
+        "best:\(path): no such file or directory; give a `kernels --backend all --format json` file or the "
+          + "--out of a `ranks --backend all` run")
+    }
+    let choice = try isDirectory.boolValue ? fromRanks(path, model: model) : fromKernels(path, model: model)
+    let layers = ModelCatalog(model).layers.map(\.name)
+    if let missing = layers.first(where: { choice[$0] == nil }) {
+      throw HarnessError.invalidOption(
+        "best:\(path) has no timing for \(missing) of \(model); measure every layer (no --filter) on every "
+          + "backend (--backend all)")
+    }
+    return choice
+  }
+
+  /// Per shape, the backend with the highest GFLOP/s in a `kernels --backend all` JSON file.
+  static func fromKernels(_ path: String, model: ResNetModel) throws -> [String: GEMMBackend] {
+    let results: [KernelBenchmarkResult]
+    do {
+      let data = try Data(contentsOf: URL(fileURLWithPath: path))
+      results = try JSONCoding.decoder.decode([KernelBenchmarkResult].self, from: data)
+    } catch {
+      throw HarnessError.invalidOption(
+        "best:\(path) is not a `kernels --backend all --format json` file (a list of kernel results): \(error)"
+      )
+    }
+    var best: [String: (backend: GEMMBackend, gflops: Double)] = [:]
+    for result in results {
+      guard result.model == model else {
+        throw HarnessError.invalidOption("best:\(path) measured \(result.model), not \(model)")
+      }
+      guard let backend = GEMMBackend(library: result.fingerprint.gemmBackend) else {
+        throw HarnessError.invalidOption(
+          "best:\(path): unknown backend '\(result.fingerprint.gemmBackend ?? "none")'")
+      }
+      for row in result.rows {
+        for layer in row.layers where row.kernelGFLOPS > best[layer]?.gflops ?? -1 {
+          best[layer] = (backend, row.kernelGFLOPS)
+        }
+      }
+    }
+    return best.mapValues(\.backend)
+  }
+
+  /// Per layer, the backend whose original layer was fastest in a `ranks --backend all` run.
+  static func fromRanks(_ directory: String, model: ResNetModel) throws -> [String: GEMMBackend] {
+    var best: [String: (backend: GEMMBackend, seconds: Double)] = [:]
+    var found = 0
+    for backend in GEMMBackend.allCases {
+      let file = (directory as NSString).appendingPathComponent("\(backend.rawValue)/ranks.json")
+      guard let data = FileManager.default.contents(atPath: file) else { continue }
+      let result: RanksResult
+      do {
+        result = try JSONCoding.decoder.decode(RanksResult.self, from: data)
+      } catch {
+        throw HarnessError.invalidOption("best:\(file) is not a readable ranks result: \(error)")
+      }
+      guard result.model == model else {
+        throw HarnessError.invalidOption("best:\(directory) holds ranks of \(result.model), not \(model)")
+      }
+      found += 1
+      for row in result.rows where row.originalSeconds < best[row.layer]?.seconds ?? .infinity {
+        best[row.layer] = (backend, row.originalSeconds)
+      }
+    }
+    guard found > 0 else {
+      throw HarnessError.invalidOption(
+        "best:\(directory) holds no <backend>/ranks.json: not a finished `ranks --backend all` run")
+    }
+    return best.mapValues(\.backend)
+  }
+
+  /// "oneDNN 24, OpenBLAS 2": how many catalog layers each backend runs.
+  public static func summary(_ choice: [String: GEMMBackend]) -> String {
+    GEMMBackend.allCases.compactMap { backend in
+      let count = choice.values.filter { $0 == backend }.count
+      return count == 0 ? nil : "\(backend) \(count)"
+    }.joined(separator: ", ")
+  }
+}
+
+extension GEMMBackend {
+  /// The backend a fingerprint's library description names ("OpenBLAS 0.3.21 (Cooperlake)", "BLIS …",
+  /// "oneDNN …"); OpenBLAS for results written before backends were recorded (nil description).
+  public init?(library description: String?) {
+    guard let description else {
+      self = .openblas
+      return
+    }
+    let name = description.split(separator: " ").first.map { $0.lowercased() } ?? ""
+    switch name {
+    case "openblas": self = .openblas
+    case "blis": self = .blis
+    case "onednn": self = .onednn
+    default: return nil
+    }
+  }
+}
