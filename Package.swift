@@ -112,7 +112,8 @@ let package = Package(
       ],
       exclude: ["Fixtures", "Golden"]),
     .testTarget(
-      name: "LRDBenchTests", dependencies: ["lrd-bench", "Results", "Harness", "Programs", "Store", "Suites"]),
+      name: "LRDBenchTests",
+      dependencies: ["lrd-bench", "Results", "Harness", "Programs", "Store", "Suites", "Tensors"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -3,12 +3,18 @@ import Foundation
 import Harness
 import Programs
 import Results
+import Tensors
 import Testing
 
 @testable import lrd_bench
 
 /// Parses and runs a command line in this process, returning the exit code it ends with.
+///
+/// The process's kernel backend is restored afterwards (`--backend` switches the whole process, and later
+/// tests in this process must not inherit it).
 func exitCode(_ arguments: [String]) -> Int32 {
+  let backend = BLAS.backend
+  defer { try? BLAS.use(backend) }
   if LRDBench.preflight(arguments) != nil { return 64 }
   do {
     var command = try LRDBench.parseAsRoot(arguments)
