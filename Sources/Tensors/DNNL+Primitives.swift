@@ -29,6 +29,9 @@ extension DNNLConvolution {
     let paddingLeft: [Int64]
     /// (output − 1)·stride + kernel − input − padding: negative when the last input rows are never read.
     let paddingRight: [Int64]
+    /// A linear layer (1×1 kernel on a 1×1 input, dense): oneDNN's inner product, on `[N, C]` activations and
+    /// `[Cin, Cout]` weights (`io`).
+    let linear: Bool
 
     init(_ g: ConvGeometry) throws(DNNLError) {
       func make(_ md: inout dnnl_memory_desc_t, _ dims: [Int], _ tag: dnnl_format_tag_t) throws(DNNLError) {
@@ -37,6 +40,23 @@ extension DNNLConvolution {
           "dnnl_memory_desc_init_by_tag")
       }
       let s = g.shape
+      linear =
+        s.kernel == 1 && s.inputHeight == 1 && s.inputWidth == 1 && s.groups == 1 && s.stride == 1
+        && s.padding == 0
+      strides = [Int64(s.stride), Int64(s.stride)]
+      paddingLeft = [Int64(s.padding), Int64(s.padding)]
+      paddingRight = [
+        Int64((s.outputHeight - 1) * s.stride + s.kernel - s.inputHeight - s.padding),
+        Int64((s.outputWidth - 1) * s.stride + s.kernel - s.inputWidth - s.padding),
+      ]
+      try make(&bias, [s.outChannels], dnnl_a)
+      if linear {
+        try make(&source, [g.batch, s.inChannels], dnnl_nc)
+        try make(&destination, [g.batch, s.outChannels], dnnl_nc)
+        try make(&weights, [s.outChannels, s.inChannels], dnnl_io)
+        try make(&weightsAny, [s.outChannels, s.inChannels], dnnl_format_tag_any)
+        return
+      }
       try make(&source, [g.batch, s.inChannels, s.inputHeight, s.inputWidth], dnnl_nhwc)
       try make(&destination, [g.batch, s.outChannels, s.outputHeight, s.outputWidth], dnnl_nhwc)
       let groups = s.groups
@@ -46,13 +66,6 @@ extension DNNLConvolution {
         : [groups, s.outChannels / groups, s.inChannels / groups, s.kernel, s.kernel]
       try make(&weights, weightDims, groups == 1 ? dnnl_hwio : dnnl_hwigo)
       try make(&weightsAny, weightDims, dnnl_format_tag_any)
-      try make(&bias, [s.outChannels], dnnl_a)
-      strides = [Int64(s.stride), Int64(s.stride)]
-      paddingLeft = [Int64(s.padding), Int64(s.padding)]
-      paddingRight = [
-        Int64((s.outputHeight - 1) * s.stride + s.kernel - s.inputHeight - s.padding),
-        Int64((s.outputWidth - 1) * s.stride + s.kernel - s.inputWidth - s.padding),
-      ]
     }
   }
 
@@ -97,8 +110,10 @@ extension DNNLConvolution {
     /// oneDNN's name for the implementation, for example "brgconv:avx512_core".
     let implementation: String
 
+    /// `operation` points at a oneDNN operation descriptor (`dnnl_convolution_desc_t`,
+    /// `dnnl_inner_product_desc_t`).
     init(
-      operation: inout dnnl_convolution_desc_t, hint: dnnl_primitive_desc_t?, context: DNNL,
+      operation: UnsafeRawPointer, hint: dnnl_primitive_desc_t?, context: DNNL,
       weightsQuery: dnnl_query_t, userWeights: dnnl_memory_desc_t
     ) throws(DNNLError) {
       var attributes: dnnl_primitive_attr_t?
@@ -109,8 +124,8 @@ extension DNNLConvolution {
         "dnnl_primitive_attr_set_scratchpad_mode")
       var descriptor: dnnl_primitive_desc_t?
       try DNNL.check(
-        dnnl_primitive_desc_create(&descriptor, &operation, attributes, context.engine, hint),
-        "dnnl_primitive_desc_create (convolution)")
+        dnnl_primitive_desc_create(&descriptor, operation, attributes, context.engine, hint),
+        "dnnl_primitive_desc_create")
       guard let descriptor else { throw .status(call: "dnnl_primitive_desc_create", code: -1) }
       self.descriptor = descriptor
       var info: UnsafePointer<CChar>?
