@@ -116,63 +116,64 @@ public final class DNNLConvolution {
     step.reorderOut(to: weights, context)
   }
 
+  /// The weights format the primitives are asked for: `any` (blocked), or the plain `io` weights for a linear
+  /// layer in training.
+  var requestedWeights: dnnl_memory_desc_t {
+    descriptors.linear && reorderWeightsEveryCall ? descriptors.weights : descriptors.weightsAny
+  }
+
+  /// A backward step of `operation` (a oneDNN operation descriptor), hinted by the forward primitive.
+  func backwardStep(_ operation: UnsafeRawPointer, query: dnnl_query_t) throws(DNNLError) -> Step {
+    try Step(
+      operation: operation, hint: forward.descriptor, context: context, weightsQuery: query,
+      userWeights: descriptors.weights)
+  }
+
   func backwardDataStep() throws(DNNLError) -> Step {
     if let backwardData { return backwardData }
     let d = descriptors
-    var any = d.linear && reorderWeightsEveryCall ? d.weights : d.weightsAny
-    let step: Step
+    var weights = requestedWeights
     if d.linear {
       var operation = dnnl_inner_product_desc_t()
       try DNNL.check(
-        dnnl_inner_product_backward_data_desc_init(&operation, [d.source], &any, [d.destination]),
+        dnnl_inner_product_backward_data_desc_init(&operation, [d.source], &weights, [d.destination]),
         "dnnl_inner_product_backward_data_desc_init")
-      step = try Step(
-        operation: &operation, hint: forward.descriptor, context: context,
-        weightsQuery: dnnl_query_weights_md,
-        userWeights: d.weights)
+      backwardData = try backwardStep(&operation, query: dnnl_query_weights_md)
     } else {
       var operation = dnnl_convolution_desc_t()
       try DNNL.check(
         dnnl_convolution_backward_data_desc_init(
-          &operation, dnnl_convolution_direct, [d.source], &any, [d.destination], d.strides, d.paddingLeft,
+          &operation, dnnl_convolution_direct, [d.source], &weights, [d.destination], d.strides,
+          d.paddingLeft,
           d.paddingRight),
         "dnnl_convolution_backward_data_desc_init")
-      step = try Step(
-        operation: &operation, hint: forward.descriptor, context: context,
-        weightsQuery: dnnl_query_weights_md,
-        userWeights: d.weights)
+      backwardData = try backwardStep(&operation, query: dnnl_query_weights_md)
     }
-    backwardData = step
-    return step
+    return backwardData!
   }
 
   func backwardWeightsStep() throws(DNNLError) -> Step {
     if let backwardWeights { return backwardWeights }
     let d = descriptors
-    var any = d.linear && reorderWeightsEveryCall ? d.weights : d.weightsAny
-    let step: Step
+    var weights = requestedWeights
     if d.linear {
       var operation = dnnl_inner_product_desc_t()
       try DNNL.check(
         dnnl_inner_product_backward_weights_desc_init(
-          &operation, [d.source], &any, hasBias ? [d.bias] : nil, [d.destination]),
+          &operation, [d.source], &weights, hasBias ? [d.bias] : nil, [d.destination]),
         "dnnl_inner_product_backward_weights_desc_init")
-      step = try Step(
-        operation: &operation, hint: forward.descriptor, context: context,
-        weightsQuery: dnnl_query_diff_weights_md, userWeights: d.weights)
+      backwardWeights = try backwardStep(&operation, query: dnnl_query_diff_weights_md)
     } else {
       var operation = dnnl_convolution_desc_t()
       try DNNL.check(
         dnnl_convolution_backward_weights_desc_init(
-          &operation, dnnl_convolution_direct, [d.source], &any, hasBias ? [d.bias] : nil, [d.destination],
+          &operation, dnnl_convolution_direct, [d.source], &weights, hasBias ? [d.bias] : nil,
+          [d.destination],
           d.strides, d.paddingLeft, d.paddingRight),
         "dnnl_convolution_backward_weights_desc_init")
-      step = try Step(
-        operation: &operation, hint: forward.descriptor, context: context,
-        weightsQuery: dnnl_query_diff_weights_md, userWeights: d.weights)
+      backwardWeights = try backwardStep(&operation, query: dnnl_query_diff_weights_md)
     }
-    backwardWeights = step
-    return step
+    return backwardWeights!
   }
 
   /// The forward primitive: an inner product for linear layers, a direct convolution otherwise.
