@@ -9,7 +9,8 @@ import Tensors
 ///   μ and 1/√(σ²+ε): dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/√(σ²+ε) · (dy − dβ/M − x̂·dγ/M).
 ///
 /// Per-channel sums accumulate in Float per block of rows, then in Double (`ChannelKernels`); the
-/// loops are SIMD. Every buffer is allocated in `init`; calls do not allocate.
+/// loops are SIMD. Every buffer is allocated in `init`; calls do not allocate. On the onednn backend every
+/// pass runs on oneDNN's primitives instead (`BatchNorm+DNNL.swift`, made on first use).
 public final class BatchNorm {
   /// Channels C (the innermost NHWC dimension).
   public let channels: Int
@@ -31,8 +32,17 @@ public final class BatchNorm {
   public let betaGradient: Tensor
   private var scale: [Float]
   private var shift: [Float]
-  private var batchMean: [Float]
-  private var inverseStd: [Float]
+  var batchMean: [Float]
+  var inverseStd: [Float]
+  /// The library this batch norm runs on: lrd-bench's own kernels, or oneDNN's primitives on the onednn
+  /// backend (`BatchNorm+DNNL.swift`).
+  public let backend: GEMMBackend
+  /// oneDNN's primitives for the last activation shape seen (made on first use, in a warm-up).
+  var dnnl: DNNLBatchNorm?
+  /// The batch's biased variance written by oneDNN's training forward pass, `[C]`.
+  var batchVariance: [Float]
+  /// A gradient buffer of the activation shape for oneDNN's ReLU backward (made on first use).
+  var dnnlScratch: Tensor?
   private var offset: [Float]
   private var sum: [Double]
   private var sumSquares: [Double]
@@ -40,8 +50,10 @@ public final class BatchNorm {
   private var blockSquares: [Float]
 
   /// A batch norm with γ = 1, β = 0, running mean 0 and variance 1; allocates all its buffers now.
-  public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
+  public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, backend: GEMMBackend? = nil) {
     self.channels = channels
+    self.backend = backend ?? BLAS.backend
+    batchVariance = [Float](repeating: 1, count: channels)
     self.epsilon = epsilon
     self.momentum = momentum
     gamma = Tensor(shape: [channels], scalars: [Float](repeating: 1, count: channels))
@@ -76,6 +88,10 @@ public final class BatchNorm {
   /// `x` and `y` may be the same tensor; `residual` must differ from both.
   public func forwardInference(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
     checkShapes(x, y)
+    if backend == .onednn {
+      dnnlForward(training: false, x, into: y, residual: residual, relu: relu)
+      return
+    }
     for j in 0..<channels {
       scale[j] = gamma.scalars[j] / (runningVariance.scalars[j] + epsilon).squareRoot()
       shift[j] = beta.scalars[j] - runningMean.scalars[j] * scale[j]
@@ -89,6 +105,10 @@ public final class BatchNorm {
   /// `x` and `y` may be the same tensor only when no backward pass follows.
   public func forwardTraining(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
     checkShapes(x, y)
+    if backend == .onednn {
+      dnnlForward(training: true, x, into: y, residual: residual, relu: relu)
+      return
+    }
     let c = channels
     let rows = x.count / c
     x.withUnsafeBufferPointer { xp in
@@ -173,6 +193,10 @@ public final class BatchNorm {
     if let reluOutput {
       precondition(reluOutput.count == x.count, "BatchNorm: mask \(reluOutput.shape) vs \(x.shape)")
       precondition(reluOutput !== dx, "BatchNorm: the mask is the output")
+    }
+    if backend == .onednn {
+      dnnlBackward(input: x, gradient: dy, into: dx, reluOutput: reluOutput)
+      return
     }
     let c = channels
     let rows = x.count / c

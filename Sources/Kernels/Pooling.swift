@@ -3,22 +3,34 @@ import Tensors
 
 /// k×k max pooling with stride and zero-area padding (padded positions never win) over NHWC.
 ///
-/// The forward pass records the winning input offset of every output for the backward pass.
+/// The forward pass records the winning input offset of every output for the backward pass. On the onednn
+/// backend both passes are oneDNN's pooling primitives (`DNNLMaxPool`) instead.
 public final class MaxPool {
   /// The window (kernel, stride, padding) and batch; channels in and out are equal.
   public let geometry: ConvGeometry
+  /// oneDNN's primitives when made on the onednn backend; nil otherwise.
+  let dnnl: DNNLMaxPool?
   private var argmax: [Int32]
   /// `geometry.inputShape` and `outputShape`, stored so shape checks do not build arrays per call.
   private let inputShape: [Int]
   private let outputShape: [Int]
 
   /// `geometry` uses `kernel`, `stride`, `padding`; `inChannels` must equal `outChannels`.
-  public init(_ geometry: ConvGeometry) throws(KernelError) {
+  public init(_ geometry: ConvGeometry, backend: GEMMBackend? = nil) throws(KernelError) {
     try geometry.validateForKernel()
     guard geometry.inChannels == geometry.outChannels, geometry.groups == 1 else {
       throw KernelError.invalidGeometry(.invalid("max-pool keeps the channel count: \(geometry)"))
     }
     self.geometry = geometry
+    if (backend ?? BLAS.backend) == .onednn {
+      do {
+        dnnl = try DNNLMaxPool(geometry)
+      } catch {
+        throw .backend("\(geometry): \(error)")
+      }
+    } else {
+      dnnl = nil
+    }
     inputShape = geometry.inputShape
     outputShape = geometry.outputShape
     argmax = [Int32](repeating: 0, count: geometry.outputShape.reduce(1, *))
@@ -30,6 +42,12 @@ public final class MaxPool {
     let g = geometry
     precondition(x.shape == inputShape, "MaxPool: input \(x.shape) ≠ \(inputShape)")
     precondition(y.shape == outputShape, "MaxPool: output \(y.shape) ≠ \(outputShape)")
+    if let dnnl {
+      x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { dnnl.forward(x: xp.baseAddress!, y: $0.baseAddress!) }
+      }
+      return
+    }
     let c = g.inChannels
     x.withUnsafeBufferPointer { xb in
       y.withUnsafeMutableBufferPointer { yb in
@@ -106,6 +124,12 @@ public final class MaxPool {
   public func backward(gradient dy: Tensor, into dx: Tensor) {
     precondition(dy.shape == outputShape, "MaxPool: gradient \(dy.shape) ≠ \(outputShape)")
     precondition(dx.shape == inputShape, "MaxPool: input gradient \(dx.shape) ≠ \(inputShape)")
+    if let dnnl {
+      dy.withUnsafeBufferPointer { gp in
+        dx.withUnsafeMutableBufferPointer { dnnl.backward(dy: gp.baseAddress!, dx: $0.baseAddress!) }
+      }
+      return
+    }
     dy.withUnsafeBufferPointer { gp in
       dx.withUnsafeMutableBufferPointer { dp in
         argmax.withUnsafeBufferPointer { ap in

@@ -102,7 +102,7 @@ extension NetworkProgram {
   func backwardResidual(_ step: NormStep) {
     guard let residual = step.residual else { return }
     let dy = gradients[step.output]
-    if step.relu { ReLU.backward(output: slots[step.output], gradient: dy, into: dy) }
+    if step.relu { step.norm.reluBackward(output: slots[step.output], gradient: dy, into: dy) }
     if step.residualGradient != .none {
       ResidualAdd.backward(
         gradient: dy, into: gradients[residual], accumulate: step.residualGradient == .accumulate)

@@ -202,25 +202,19 @@ public final class DNNLConvolution {
       userWeights: d.weights)
   }
 
-  /// Runs `step` with up to four arguments and its scratchpad, then waits for the stream.
+  /// Runs `step` with three or four arguments and its scratchpad, then waits for the stream.
   func execute(
     _ step: Step, _ a: (Int32, dnnl_memory_t), _ b: (Int32, dnnl_memory_t), _ c: (Int32, dnnl_memory_t),
     _ d: (Int32, dnnl_memory_t)?
   ) {
-    withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 5) { args in
+    step.core.execute(context) { args in
       args[0] = dnnl_exec_arg_t(arg: a.0, memory: a.1)
       args[1] = dnnl_exec_arg_t(arg: b.0, memory: b.1)
       args[2] = dnnl_exec_arg_t(arg: c.0, memory: c.1)
-      args[3] = dnnl_exec_arg_t(arg: Argument.scratchpad, memory: step.scratchpad)
-      var count: Int32 = 4
-      if let d {
-        args[4] = dnnl_exec_arg_t(arg: d.0, memory: d.1)
-        count = 5
-      }
-      let status = dnnl_primitive_execute(step.primitive, context.stream, count, args.baseAddress)
-      precondition(status == dnnl_success, "dnnl_primitive_execute failed with status \(status.rawValue)")
-      let waited = dnnl_stream_wait(context.stream)
-      precondition(waited == dnnl_success, "dnnl_stream_wait failed with status \(waited.rawValue)")
+      guard let d else { return 3 }
+      args[3] = dnnl_exec_arg_t(arg: d.0, memory: d.1)
+      return 4
     }
   }
+
 }

@@ -4,9 +4,17 @@ import Geometry
 /// oneDNN's execution-argument indices (`DNNL_ARG_*`, macros Swift does not import).
 enum Argument {
   static let source: Int32 = 1
+  static let source1: Int32 = 2
+  static let mean: Int32 = 49
+  static let variance: Int32 = 50
+  static let scale: Int32 = 51
+  static let shift: Int32 = 52
+  static let diffScale: Int32 = 255
+  static let diffShift: Int32 = 256
   static let destination: Int32 = 17
   static let weights: Int32 = 33
   static let bias: Int32 = 41
+  static let workspace: Int32 = 64
   static let scratchpad: Int32 = 80
   static let diffSource: Int32 = 129
   static let diffDestination: Int32 = 145
@@ -100,9 +108,8 @@ extension DNNLConvolution {
   /// One primitive with its descriptor, its scratchpad and, when it wants weights in another format
   /// than HWIO, a buffer in that format with the reorders into and out of it.
   final class Step {
-    let descriptor: dnnl_primitive_desc_t
-    let primitive: dnnl_primitive_t
-    let scratchpad: dnnl_memory_t
+    /// The primitive, its descriptor and scratchpad.
+    let core: DNNLPrimitive
     /// Weights (or their gradient) in the primitive's format; nil when that is HWIO itself.
     let weightsBuffer: dnnl_memory_t?
     let reorderInto: dnnl_primitive_t?
@@ -110,34 +117,21 @@ extension DNNLConvolution {
     /// oneDNN's name for the implementation, for example "brgconv:avx512_core".
     let implementation: String
 
+    var descriptor: dnnl_primitive_desc_t { core.descriptor }
+    var primitive: dnnl_primitive_t { core.primitive }
+    var scratchpad: dnnl_memory_t { core.scratchpad }
+
     /// `operation` points at a oneDNN operation descriptor (`dnnl_convolution_desc_t`,
     /// `dnnl_inner_product_desc_t`).
     init(
       operation: UnsafeRawPointer, hint: dnnl_primitive_desc_t?, context: DNNL,
       weightsQuery: dnnl_query_t, userWeights: dnnl_memory_desc_t
     ) throws(DNNLError) {
-      var attributes: dnnl_primitive_attr_t?
-      try DNNL.check(dnnl_primitive_attr_create(&attributes), "dnnl_primitive_attr_create")
-      defer { dnnl_primitive_attr_destroy(attributes) }
-      try DNNL.check(
-        dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user),
-        "dnnl_primitive_attr_set_scratchpad_mode")
-      var descriptor: dnnl_primitive_desc_t?
-      try DNNL.check(
-        dnnl_primitive_desc_create(&descriptor, operation, attributes, context.engine, hint),
-        "dnnl_primitive_desc_create")
-      guard let descriptor else { throw .status(call: "dnnl_primitive_desc_create", code: -1) }
-      self.descriptor = descriptor
+      core = try DNNLPrimitive(operation, context: context, hint: hint)
       var info: UnsafePointer<CChar>?
-      _ = dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info)
+      _ = dnnl_primitive_desc_query(core.descriptor, dnnl_query_impl_info_str, 0, &info)
       implementation = info.map { String(cString: $0) } ?? "unknown"
-      var primitive: dnnl_primitive_t?
-      try DNNL.check(dnnl_primitive_create(&primitive, descriptor), "dnnl_primitive_create")
-      guard let primitive else { throw .status(call: "dnnl_primitive_create", code: -1) }
-      self.primitive = primitive
-      scratchpad = try Self.allocate(
-        dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0), context)
-      guard let wanted = dnnl_primitive_desc_query_md(descriptor, weightsQuery, 0) else {
+      guard let wanted = dnnl_primitive_desc_query_md(core.descriptor, weightsQuery, 0) else {
         throw .status(call: "dnnl_primitive_desc_query_md", code: -1)
       }
       var user = userWeights
@@ -154,9 +148,6 @@ extension DNNLConvolution {
       if let reorderInto { dnnl_primitive_destroy(reorderInto) }
       if let reorderOutOf { dnnl_primitive_destroy(reorderOutOf) }
       if let weightsBuffer { dnnl_memory_destroy(weightsBuffer) }
-      dnnl_memory_destroy(scratchpad)
-      dnnl_primitive_destroy(primitive)
-      dnnl_primitive_desc_destroy(descriptor)
     }
 
     /// The weights memory the primitive reads or writes: the buffer, or the user's HWIO memory.
@@ -212,6 +203,66 @@ extension DNNLConvolution {
       try DNNL.check(dnnl_primitive_create(&primitive, descriptor), "dnnl_primitive_create (reorder)")
       guard let primitive else { throw .status(call: "dnnl_primitive_create", code: -1) }
       return primitive
+    }
+  }
+}
+
+/// One oneDNN primitive: its descriptor, the primitive and its user scratchpad (shared by every DNNL
+/// kernel; weights, when a primitive has them, are handled by `DNNLConvolution.Step`).
+final class DNNLPrimitive {
+  let descriptor: dnnl_primitive_desc_t
+  let primitive: dnnl_primitive_t
+  let scratchpad: dnnl_memory_t
+
+  /// `operation` points at a oneDNN operation descriptor; `relu` appends a ReLU post-op.
+  init(
+    _ operation: UnsafeRawPointer, context: DNNL, hint: dnnl_primitive_desc_t? = nil, relu: Bool = false
+  ) throws(DNNLError) {
+    var attributes: dnnl_primitive_attr_t?
+    try DNNL.check(dnnl_primitive_attr_create(&attributes), "dnnl_primitive_attr_create")
+    defer { dnnl_primitive_attr_destroy(attributes) }
+    try DNNL.check(
+      dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user),
+      "dnnl_primitive_attr_set_scratchpad_mode")
+    if relu {
+      var postOps: dnnl_post_ops_t?
+      try DNNL.check(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create")
+      defer { dnnl_post_ops_destroy(postOps) }
+      try DNNL.check(
+        dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "dnnl_post_ops_append_eltwise")
+      try DNNL.check(
+        dnnl_primitive_attr_set_post_ops(attributes, postOps), "dnnl_primitive_attr_set_post_ops")
+    }
+    var descriptor: dnnl_primitive_desc_t?
+    try DNNL.check(
+      dnnl_primitive_desc_create(&descriptor, operation, attributes, context.engine, hint),
+      "dnnl_primitive_desc_create")
+    guard let descriptor else { throw .status(call: "dnnl_primitive_desc_create", code: -1) }
+    self.descriptor = descriptor
+    var primitive: dnnl_primitive_t?
+    try DNNL.check(dnnl_primitive_create(&primitive, descriptor), "dnnl_primitive_create")
+    guard let primitive else { throw .status(call: "dnnl_primitive_create", code: -1) }
+    self.primitive = primitive
+    scratchpad = try DNNLConvolution.Step.allocate(
+      dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0), context)
+  }
+
+  deinit {
+    dnnl_memory_destroy(scratchpad)
+    dnnl_primitive_destroy(primitive)
+    dnnl_primitive_desc_destroy(descriptor)
+  }
+
+  /// Runs the primitive with the arguments `fill` writes (returning their count, at most 9) and its
+  /// scratchpad, then waits for the stream.
+  func execute(_ context: DNNL, _ fill: (UnsafeMutableBufferPointer<dnnl_exec_arg_t>) -> Int) {
+    withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 10) { args in
+      let count = fill(args)
+      args[count] = dnnl_exec_arg_t(arg: Argument.scratchpad, memory: scratchpad)
+      let status = dnnl_primitive_execute(primitive, context.stream, Int32(count + 1), args.baseAddress)
+      precondition(status == dnnl_success, "dnnl_primitive_execute failed with status \(status.rawValue)")
+      let waited = dnnl_stream_wait(context.stream)
+      precondition(waited == dnnl_success, "dnnl_stream_wait failed with status \(waited.rawValue)")
     }
   }
 }
