@@ -69,6 +69,7 @@ let package = Package(
       name: "Reports",
       dependencies: [
         "Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results", "Store", "Suites",
+        "Tensors",
       ]),
     .executableTarget(
       name: "lrd-bench",

@@ -93,21 +93,3 @@ public enum BestBackends {
     }.joined(separator: ", ")
   }
 }
-
-extension GEMMBackend {
-  /// The backend a fingerprint's library description names ("OpenBLAS 0.3.21 (Cooperlake)", "BLIS …",
-  /// "oneDNN …"); OpenBLAS for results written before backends were recorded (nil description).
-  public init?(library description: String?) {
-    guard let description else {
-      self = .openblas
-      return
-    }
-    let name = description.split(separator: " ").first.map { $0.lowercased() } ?? ""
-    switch name {
-    case "openblas": self = .openblas
-    case "blis": self = .blis
-    case "onednn": self = .onednn
-    default: return nil
-    }
-  }
-}

@@ -163,7 +163,7 @@ public enum KernelBenchmark {
     var kernel: PointMeasurement
     var sameShape: SameShapeGEMM?
     // On oneDNN the kernel is its own convolution primitive, never the same-shape sgemm itself.
-    let kernelIsTheGEMM = direct && BLAS.backend != .onednn
+    let kernelIsTheGEMM = direct && conv.backend != .onednn
     if kernelIsTheGEMM && !training {
       kernel = measuring.measure(kernelBody)
     } else {
@@ -178,7 +178,7 @@ public enum KernelBenchmark {
       sameShape = SameShapeGEMM(gemm: outcome.baseline.statistics, comparison: outcome.comparison)
     }
     var im2col: Double?
-    if !g.readsInputAsGEMMOperand && !training && BLAS.backend != .onednn {
+    if !g.readsInputAsGEMMOperand && !training && conv.backend != .onednn {
       im2col =
         Sampler(configuration: sampler.withBudget(max(sampler.budgetSeconds / 4, 0.05)), flusher: flusher)
         .measure { conv.packColumns(x) }.statistics.median

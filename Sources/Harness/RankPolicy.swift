@@ -69,21 +69,28 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
     }
   }
 
+  /// Δ(r) = t(r + step) − t(r), in units of T, for every rank of `sorted` (largest rank first) that has
+  /// a measured rank above it: the anchor R + step, when measured, gives Δ(R) (`fromAnchor`).
+  public static func drops(
+    _ sorted: [RankTiming], anchor: RankTiming?
+  ) -> [(timing: RankTiming, delta: Double, fromAnchor: Bool)] {
+    let chain = (anchor.map { [$0] } ?? []) + sorted
+    return chain.indices.dropFirst().map { i in
+      (chain[i], chain[i - 1].ratio - chain[i].ratio, i == 1 && anchor != nil)
+    }
+  }
+
   /// Algorithm 1 on t/T (drift of the machine between measurements cancels; without drift this is
   /// exactly Algorithm 1 on t(r)).
   static func paperChoice(_ sorted: [RankTiming], anchor: RankTiming?) -> RankChoice {
-    let chain = (anchor.map { [$0] } ?? []) + sorted
+    let drops = Self.drops(sorted, anchor: anchor)
     var best = sorted[0]
-    var bestDelta = -Double.infinity
+    var bestDelta = drops.isEmpty ? 0 : -Double.infinity
     var usedAnchor = false
-    if chain.count == 1 { bestDelta = 0 }
-    for i in 1..<max(chain.count, 1) {
-      let delta = chain[i - 1].ratio - chain[i].ratio  // t(r+step) − t(r), in units of T
-      if delta > bestDelta {
-        bestDelta = delta
-        best = chain[i]
-        usedAnchor = i == 1 && anchor != nil
-      }
+    for drop in drops where drop.delta > bestDelta {
+      bestDelta = drop.delta
+      best = drop.timing
+      usedAnchor = drop.fromAnchor
     }
     if best.ratio < 1 {
       return RankChoice(

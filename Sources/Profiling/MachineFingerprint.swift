@@ -174,3 +174,9 @@ public enum CounterLibrary {
   /// PAPI's version and components, or why PAPI could not initialise.
   public static var papi: Result<PAPILibraryInfo, PAPIError> { PAPI.library }
 }
+
+extension MachineFingerprint {
+  /// The kernel backend the fingerprinted run measured on (from `gemmBackend`; OpenBLAS when it was not
+  /// recorded or names no known library).
+  public var kernelBackend: GEMMBackend { GEMMBackend(library: gemmBackend) ?? .openblas }
+}

@@ -1,4 +1,5 @@
 import Profiling
+import Tensors
 
 /// Lines every report header shares, from a result's fingerprint.
 enum FingerprintText {
@@ -10,7 +11,7 @@ enum FingerprintText {
         + "commit \(f.gitCommit.prefix(12)).",
       blasCore(f) + ".",
     ]
-      + (f.gemmBackend.map { $0.hasPrefix("OpenBLAS") ? [] : ["Kernel backend: \($0) (not OpenBLAS)."] } ?? [])
+      + (f.kernelBackend == .openblas ? [] : ["Kernel backend: \(f.gemmBackend ?? "?") (not OpenBLAS)."])
       + (conditions(f).map { [$0] } ?? [])
   }
 

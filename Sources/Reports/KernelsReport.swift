@@ -2,6 +2,7 @@ import Foundation
 import Harness
 import Programs
 import Results
+import Tensors
 
 /// `lrd-bench kernels`: per distinct layer shape, kernel GFLOP/s as a fraction of the machine's peak
 /// (a 2048³ sgemm on the same threads, measured in the same run), and against a same-shape sgemm
@@ -60,7 +61,7 @@ public enum KernelsReport {
           + ".")
     }
     if let most = r.rows.compactMap(\.allocationsPerCall).max(), most > 0 {
-      let openBLAS = r.fingerprint.gemmBackend.map { $0.hasPrefix("OpenBLAS") } ?? true
+      let openBLAS = r.fingerprint.kernelBackend == .openblas
       lines.append(
         "Heap allocations per call: up to \(Format.fixed(most, 2)) ("
           + (openBLAS

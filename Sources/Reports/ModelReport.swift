@@ -3,6 +3,7 @@ import Harness
 import Profiling
 import Programs
 import Results
+import Tensors
 
 /// `lrd-bench model`: one whole-network point, where its time goes, the peak and the fingerprint.
 public enum ModelReport {
@@ -48,8 +49,8 @@ public enum ModelReport {
           + "\(Format.percent(r.breakdown.fraction(entry.kind), digits: 1).leftPadded(6))   \(Format.duration(entry.seconds))"
       )
     }
-    let openBLAS = r.fingerprint.gemmBackend.map { $0.hasPrefix("OpenBLAS") } ?? true
-    let onednn = r.fingerprint.gemmBackend?.hasPrefix("oneDNN") ?? false
+    let openBLAS = r.fingerprint.kernelBackend == .openblas
+    let onednn = r.fingerprint.kernelBackend == .onednn
     lines.append(
       onednn
         ? "  (on oneDNN \"conv/linear GEMM\" is its convolution primitives, weight reorders included; they use no "

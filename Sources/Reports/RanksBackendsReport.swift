@@ -2,6 +2,7 @@ import Foundation
 import Harness
 import Profiling
 import Results
+import Tensors
 
 /// `ranks --backend all`: the paper's Table 2 on every kernel backend side by side — per layer each
 /// backend's original time and each policy's rank, and per policy the best (backend, rank) pair — with the
@@ -26,7 +27,7 @@ public enum RanksBackendsReport {
     for result in results where index < result.rows.count {
       let row = result.rows[index]
       var candidate = Best(
-        backend: result.fingerprint.backendName, label: "ORG", seconds: row.originalSeconds)
+        backend: result.fingerprint.kernelBackend.libraryName, label: "ORG", seconds: row.originalSeconds)
       if let policy {
         guard let speedup = row.speedups[policy], let choice = row.choices[policy] else { continue }
         candidate.label = choice.map(String.init) ?? "ORG"
@@ -53,7 +54,7 @@ public enum RanksBackendsReport {
       "",
     ]
     var table = MarkdownTable(
-      header: ["layer", "in", "out", "α rank"] + results.map { $0.fingerprint.backendName }
+      header: ["layer", "in", "out", "α rank"] + results.map { $0.fingerprint.kernelBackend.libraryName }
         + first.policies.map { "best for \($0)" },
       alignment: [.left, .right, .right, .right] + results.map { _ in .right }
         + first.policies.map { _ in .left })
@@ -89,7 +90,7 @@ public enum RanksBackendsReport {
     lines.append(
       "Every conv/linear layer once (batch norm, ReLU, pooling excluded): "
         + results.enumerated().map { b, result in
-          "\(result.fingerprint.backendName) \(Format.duration(originalTotals[b])) original, "
+          "\(result.fingerprint.kernelBackend.libraryName) \(Format.duration(originalTotals[b])) original, "
             + "\(Format.duration(totals[b])) with \(policy)'s ranks"
         }.joined(separator: "; ") + "; each layer on its best backend for "
         + first.policies.enumerated().map { p, policy in "\(policy): \(Format.duration(bestTotals[p]))" }
@@ -104,10 +105,4 @@ public enum RanksBackendsReport {
   public static func write(_ results: [RanksResult], to directory: RunDirectory) throws {
     try directory.write(markdown(results), to: "backends.md")
   }
-}
-
-extension MachineFingerprint {
-  /// The kernel backend's library name ("OpenBLAS", "BLIS", "oneDNN"): OpenBLAS in results written before
-  /// backends were recorded.
-  var backendName: String { gemmBackend?.split(separator: " ").first.map(String.init) ?? "OpenBLAS" }
 }

@@ -77,7 +77,7 @@ public enum SweepBackendsReport {
       lines.append("Rank cliffs (the largest drops Δ(r) = t(r + step) − t(r), as % of the backend's T):")
       for result in results {
         guard let sweep = result.configs.first(where: { $0.config == config }) else { continue }
-        let drops = cliffs(sweep.timings + (sweep.anchorTiming.map { [$0] } ?? []), step: first.plan.step)
+        let drops = cliffs(sweep.timings, anchor: sweep.anchorTiming)
         lines.append(
           "- \(result.plan.measuredBackend): "
             + (drops.isEmpty
@@ -91,14 +91,11 @@ public enum SweepBackendsReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// The three largest positive drops of t/T when stepping down one step to rank r, largest first.
-  static func cliffs(_ timings: [RankTiming], step: Int) -> [(rank: Int, drop: Double)] {
-    let byRank = Dictionary(timings.map { ($0.rank, $0.ratio) }, uniquingKeysWith: { a, _ in a })
-    let drops = byRank.keys.compactMap { rank -> (rank: Int, drop: Double)? in
-      guard let above = byRank[rank + step], let here = byRank[rank], above - here > 0 else { return nil }
-      return (rank, above - here)
-    }
-    return Array(drops.sorted { $0.drop > $1.drop }.prefix(3))
+  /// The three largest positive drops Δ(r) of t/T (the paper policy's Δ), largest first.
+  static func cliffs(_ timings: [RankTiming], anchor: RankTiming?) -> [(rank: Int, drop: Double)] {
+    let sorted = timings.sorted { $0.rank > $1.rank }
+    return RankPolicy.drops(sorted, anchor: anchor).filter { $0.delta > 0 }.sorted { $0.delta > $1.delta }
+      .prefix(3).map { ($0.timing.rank, $0.delta) }
   }
 
   /// Throughput (images/s) vs rank for every backend and thread config, with each backend's original as a

@@ -4,6 +4,7 @@ import Networks
 import Profiling
 import Programs
 import Results
+import Tensors
 
 /// `lrd-bench table`: the paper's Tables 1 and 3 and the whole-network Figure 5 measured here, with
 /// the paper's own (GPU) figures beside them for reference.
@@ -13,7 +14,7 @@ public enum TableReport {
     let p = r.plan
     let peak: String = r.peak.map { Format.fixed($0.gflops, 1) }.joined(separator: " / ")
     var core: String = "OpenBLAS core " + r.fingerprint.openBLAS.coreName
-    if let backend = r.fingerprint.gemmBackend, !backend.hasPrefix("OpenBLAS") {
+    if r.fingerprint.kernelBackend != .openblas, let backend = r.fingerprint.gemmBackend {
       core = "kernels on " + backend
     }
     if let choices = p.layerBackends {

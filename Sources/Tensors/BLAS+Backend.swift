@@ -14,6 +14,28 @@ public enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringCo
   /// The backend's name as `--backend` spells it.
   public var description: String { rawValue }
 
+  /// The library's name as fingerprints and reports print it: "OpenBLAS", "BLIS" or "oneDNN".
+  public var libraryName: String {
+    switch self {
+    case .openblas: return "OpenBLAS"
+    case .blis: return "BLIS"
+    case .onednn: return "oneDNN"
+    }
+  }
+
+  /// The backend a fingerprint's library description names ("OpenBLAS 0.3.21 (Cooperlake)", "BLIS …",
+  /// "oneDNN …", as `BLAS.backendDescription` writes it); OpenBLAS for a nil description (results written
+  /// before backends were recorded), nil for an unknown library.
+  public init?(library description: String?) {
+    guard let description else {
+      self = .openblas
+      return
+    }
+    let name = description.split(separator: " ").first.map(String.init) ?? ""
+    guard let backend = Self.allCases.first(where: { $0.libraryName == name }) else { return nil }
+    self = backend
+  }
+
   /// The Debian package that provides the backend's library.
   public var package: String {
     switch self {
@@ -49,43 +71,51 @@ extension BLAS {
 
   /// From `LRD_BENCH_BACKEND` (openblas when unset or when the library cannot be loaded: `use` reports why).
   static func initialBackend() -> (backend: GEMMBackend, blis: BLISLibrary?) {
-    switch ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"]?.lowercased() {
-    case "blis":
-      guard let blis = BLISLibrary.shared else { return (.openblas, nil) }
-      // OpenBLAS's count: `threads` reads `backendState`, which is being initialised here.
-      blis.setThreads(Int(openblasThreads))
-      return (.blis, blis)
-    case "onednn":
-      guard DNNL.shared != nil else { return (.openblas, nil) }
-      DNNL.setThreads(Int(openblasThreads))
-      return (.onednn, nil)
-    default:
+    let requested = ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"]?.lowercased() ?? ""
+    guard let backend = GEMMBackend(rawValue: requested) else { return (.openblas, nil) }
+    do {
+      return (backend, try load(backend))
+    } catch {
       return (.openblas, nil)
     }
+  }
+
+  /// Loads `backend`'s library and gives it OpenBLAS's thread count; returns BLIS when that is the backend.
+  ///
+  /// OpenBLAS's count, because `threads` reads `backendState`, which may be being initialised. Throws when
+  /// the library is missing.
+  static func load(_ backend: GEMMBackend) throws(BackendError) -> BLISLibrary? {
+    let count = Int(openblasThreads)
+    switch backend {
+    case .openblas:
+      return nil
+    case .blis:
+      guard let blis = BLISLibrary.shared else {
+        throw BackendError(backend: .blis, reason: BLISLibrary.loadError ?? "cannot load libblis.so.4")
+      }
+      blis.setThreads(count)
+      return blis
+    case .onednn:
+      guard DNNL.shared != nil else {
+        throw BackendError(backend: .onednn, reason: DNNL.loadError ?? "cannot create a oneDNN CPU engine")
+      }
+      DNNL.setThreads(count)
+      return nil
+    }
+  }
+
+  /// Throws when `backend`'s library cannot be used here (nothing is switched).
+  public static func checkAvailable(_ backend: GEMMBackend) throws(BackendError) {
+    _ = try load(backend)
   }
 
   /// Runs every following kernel on `backend` (with the current thread count).
   ///
   /// Call before building kernels (they decide backend-specific paths when made) and never while one runs.
   public static func use(_ backend: GEMMBackend) throws(BackendError) {
-    let count = Int(openblasThreads)
+    let blis = try load(backend)
     registered.remove(backend)
-    switch backend {
-    case .openblas:
-      backendState = (.openblas, nil)
-    case .blis:
-      guard let blis = BLISLibrary.shared else {
-        throw BackendError(backend: .blis, reason: BLISLibrary.loadError ?? "cannot load libblis.so.4")
-      }
-      blis.setThreads(count)
-      backendState = (.blis, blis)
-    case .onednn:
-      guard DNNL.shared != nil else {
-        throw BackendError(backend: .onednn, reason: DNNL.loadError ?? "cannot create a oneDNN CPU engine")
-      }
-      DNNL.setThreads(count)
-      backendState = (.onednn, nil)
-    }
+    backendState = (backend, blis)
   }
 
   /// Backends kernels were built on besides the process's `backend` (`register`): thread counts and
@@ -101,29 +131,16 @@ extension BLAS {
   /// before timing, never while a kernel runs.
   public static func register(_ backend: GEMMBackend) throws(BackendError) {
     guard backend != self.backend, !registered.contains(backend) else { return }
-    let count = Int(openblasThreads)
-    switch backend {
-    case .openblas: break
-    case .blis:
-      guard let blis = BLISLibrary.shared else {
-        throw BackendError(backend: .blis, reason: BLISLibrary.loadError ?? "cannot load libblis.so.4")
-      }
-      blis.setThreads(count)
-    case .onednn:
-      guard DNNL.shared != nil else {
-        throw BackendError(backend: .onednn, reason: DNNL.loadError ?? "cannot create a oneDNN CPU engine")
-      }
-      DNNL.setThreads(count)
-    }
+    _ = try load(backend)
     registered.insert(backend)
   }
 
   /// "OpenBLAS 0.3.21 (Cooperlake)", "BLIS 0.9.0 (zen3)" or "oneDNN 2.6.3 (avx512_core)".
   public static var backendDescription: String {
     switch backend {
-    case .openblas: return "OpenBLAS \(version) (\(coreName))"
-    case .blis: return "BLIS \(blis?.version ?? "?") (\(blis?.architecture ?? "?"))"
-    case .onednn: return "oneDNN \(DNNL.version) (\(DNNL.isa))"
+    case .openblas: return "\(backend.libraryName) \(version) (\(coreName))"
+    case .blis: return "\(backend.libraryName) \(blis?.version ?? "?") (\(blis?.architecture ?? "?"))"
+    case .onednn: return "\(backend.libraryName) \(DNNL.version) (\(DNNL.isa))"
     }
   }
 

@@ -21,43 +21,24 @@ public enum BLAS {
     on backend: GEMMBackend? = nil
   ) {
     guard m > 0, n > 0 else { return }
-    if let backend, backend != backendState.backend {
-      switch backend {
-      case .blis:
-        if let blis = BLISLibrary.shared {
-          blis.gemm(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-          return
-        }
-      case .onednn:
-        DNNL.sgemm(
-          transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-          b: b,
-          ldb: ldb, beta: beta, c: c, ldc: ldc)
-        return
-      case .openblas:
-        cblas_sgemm(
-          CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-          Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-        return
+    switch backend ?? backendState.backend {
+    case .blis:
+      // Loaded: it is the process's backend, or a kernel registered it (`register`) before running.
+      guard let blis = backendState.blis ?? BLISLibrary.shared else {
+        preconditionFailure("BLIS is not loaded")
       }
-    }
-    if let blis = backendState.blis {
       blis.gemm(
         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
         ldb: ldb, beta: beta, c: c, ldc: ldc)
-      return
-    }
-    if backendState.backend == .onednn {
+    case .onednn:
       DNNL.sgemm(
         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
         ldb: ldb, beta: beta, c: c, ldc: ldc)
-      return
+    case .openblas:
+      cblas_sgemm(
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-    cblas_sgemm(
-      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
 
   /// y ← α·x + y over `count` elements.

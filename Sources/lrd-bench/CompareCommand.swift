@@ -5,6 +5,7 @@ import Reports
 import Results
 import Store
 import Suites
+import Tensors
 
 struct CompareCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -95,7 +96,8 @@ struct CompareCommand: ParsableCommand {
       let (baseBackend, newBackend) = (Self.backend(of: baseRun.run), Self.backend(of: newRun.run))
       if baseBackend != newBackend && !allowDifferentBackends {
         throw StoreError.invalid(
-          "run #\(baseRun.run.id) ran its kernels on \(baseBackend) and run #\(newRun.run.id) on \(newBackend); "
+          "run #\(baseRun.run.id) ran its kernels on \(baseBackend.libraryName) and run #\(newRun.run.id) on "
+            + "\(newBackend.libraryName); "
             + "a change of library is not a regression (--allow-different-backends to compare anyway)")
       }
       let comparison = RunComparison(
@@ -127,13 +129,13 @@ struct CompareCommand: ParsableCommand {
     }
   }
 
-  /// The kernel backend a run measured on ("OpenBLAS", "BLIS", "oneDNN"), from its stored fingerprint;
-  /// OpenBLAS for runs stored before backends were recorded.
-  static func backend(of run: RunRecord) -> String {
+  /// The kernel backend a run measured on, from its stored fingerprint; OpenBLAS for runs stored before
+  /// backends were recorded.
+  static func backend(of run: RunRecord) -> GEMMBackend {
     /// The one fingerprint field this needs (decoding only it keeps older fingerprints readable).
     struct Backend: Decodable { var gemmBackend: String? }
     let fingerprint = try? JSONDecoder().decode(Backend.self, from: Data(run.fingerprint.utf8))
-    return fingerprint?.gemmBackend?.split(separator: " ").first.map(String.init) ?? "OpenBLAS"
+    return GEMMBackend(library: fingerprint?.gemmBackend) ?? .openblas
   }
 
   /// A run from the store (id, label, latest, previous, baseline) or from an exported JSON file.

@@ -58,11 +58,7 @@ struct KernelsCommand: ParsableCommand {
         hint: "use a smaller --batch")
       try blasCore.establish()
       let backends = backend?.value.backends ?? [BLAS.backend]
-      let original = BLAS.backend
-      for choice in backends {
-        try BLAS.use(choice)
-      }
-      try BLAS.use(original)
+      for choice in backends { try BLAS.checkAvailable(choice) }
       Interruption.install()
       let bar = ProgressBar(quiet: quiet)
       var results: [KernelBenchmarkResult] = []

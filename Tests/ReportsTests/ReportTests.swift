@@ -180,7 +180,7 @@ struct SweepBackendsReportTests {
         ratio: ratio, ratioLower: ratio, ratioUpper: ratio)
     }
     let timings = [timing(10, 0.9), timing(9, 0.8), timing(8, 0.79), timing(7, 0.5), timing(6, 0.55)]
-    let cliffs = SweepBackendsReport.cliffs(timings, step: 1)
+    let cliffs = SweepBackendsReport.cliffs(timings, anchor: nil)
     #expect(cliffs.map(\.rank) == [7, 9, 8])
     #expect(abs(cliffs[0].drop - 0.29) < 1e-12)
   }
