@@ -32,11 +32,15 @@ let package = Package(
     .systemLibrary(name: "CPerfEvent"),
     // A malloc interposer: counts the process's heap allocations (timed regions, GEMM probes, tests).
     .target(name: "CAllocationCounter"),
+    // lrd-bench's worker pool: persistent pinned threads, one fork-join per parallel region (pthreads, futex).
+    .target(name: "CWorkerPool"),
 
     // Swift modules, split along dependency lines (README "Layout" draws the graph).
     .target(name: "Support"),
     .target(name: "Geometry"),
-    .target(name: "Tensors", dependencies: ["Geometry", "CBLAS", "CLAPACKE", "CDNNL", "CAllocationCounter"]),
+    .target(
+      name: "Tensors",
+      dependencies: ["Geometry", "CBLAS", "CLAPACKE", "CDNNL", "CAllocationCounter", "CWorkerPool"]),
     .target(name: "Kernels", dependencies: ["Tensors", "Geometry"]),
     .target(name: "Networks", dependencies: ["Geometry", "Support"]),
     .target(name: "Decomposition", dependencies: ["Tensors", "Networks", "Geometry"]),

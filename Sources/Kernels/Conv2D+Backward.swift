@@ -13,6 +13,10 @@ extension Conv2D {
       dnnlBackwardData(dy, into: dx, accumulate: accumulate)
       return
     }
+    if poolWorkers > 1 {
+      poolBackwardData(dy, into: dx, accumulate: accumulate)
+      return
+    }
     let g = geometry
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
     dy.withUnsafeBufferPointer { dyp in
@@ -79,6 +83,19 @@ extension Conv2D {
     }
     let g = geometry
     let (m, n, k) = (g.gemmM, g.gemmN, g.gemmK)
+    if poolWorkers > 1 {
+      let reuse = reusingForwardColumns && retainsColumns && packedInput == ObjectIdentifier(x)
+      poolBackwardWeights(input: x, gradient: dy, reuse: reuse)
+      if let biasGradient {
+        dy.withUnsafeBufferPointer { dyp in
+          biasGradient.withUnsafeMutableBufferPointer { bp in
+            Elementwise.sumRows(dyp.baseAddress!, rows: m, columns: g.outChannels, into: bp.baseAddress!)
+          }
+        }
+      }
+      if retainsColumns && !g.readsInputAsGEMMOperand { packedInput = ObjectIdentifier(x) }
+      return
+    }
     x.withUnsafeBufferPointer { xp in
       dy.withUnsafeBufferPointer { dyp in
         weightGradient.withUnsafeMutableBufferPointer { dwp in

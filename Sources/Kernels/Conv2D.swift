@@ -18,8 +18,15 @@ import Tensors
 /// * Backward-weights: GEMM `columnsᵀ · dy`, reusing the columns of the preceding forward call when
 ///   they were retained, otherwise block by block, accumulating.
 ///
-/// All buffers (weights, weight gradient, column blocks, bias) are allocated in `init`; the calls
-/// do not allocate. Layouts: activations NHWC, weights HWIO `[k, k, Cin/g, Cout]`
+/// Threads (`threading`): on the `pool` strategy each call is one parallel region of the process's
+/// `Threading.pool` (see `Conv2D+Pool.swift` for the partitions: output rows for forward, output-row chunks
+/// in two phases for backward-data, weight-gradient rows for backward-weights), every worker packing its own
+/// columns into its own block and calling the library's GEMM single-threaded; on the `library` strategy the
+/// calling thread packs and the library threads each GEMM.
+///
+/// All buffers (weights, weight gradient, column blocks per worker, bias) are allocated in `init` (the
+/// backward-weights partial sums of a non-retaining kernel on its first such call); the calls do not
+/// allocate. Layouts: activations NHWC, weights HWIO `[k, k, Cin/g, Cout]`
 /// (see `ConvGeometry.weightShape`). Not thread-safe: one caller at a time.
 public final class Conv2D {
   /// The convolution's shape and batch; inputs are NHWC `[N, H, W, Cin]`, outputs `[N, OH, OW, Cout]`.
@@ -28,6 +35,8 @@ public final class Conv2D {
   public let weight: Tensor
   /// Gradient of the loss with respect to `weight`, written by `backwardWeights`.
   public let weightGradient: Tensor
+  /// Elements of `weight`.
+  let weightCount: Int
   /// Optional per-output-channel bias `[Cout]` (linear layers); convolutions in ResNet have none.
   public let bias: Tensor?
   /// Gradient with respect to `bias`.
@@ -37,18 +46,29 @@ public final class Conv2D {
   /// Output pixels per im2col block (all of them when columns are retained).
   public let blockRows: Int
 
-  /// im2col workspace `[g][blockRows][K_g]` (empty for pointwise convolutions).
+  /// How calls are threaded: lrd-bench's worker pool or the library's own threads.
+  public internal(set) var threading: ThreadingStrategy
+  /// How `threading` was decided: "LRD_BENCH_THREADING", "asked", "one thread", or the timings of both
+  /// strategies when they were measured ("pool 1.21 ms, library 1.87 ms").
+  public internal(set) var threadingReason: String
+  /// The most pool workers a call uses (the per-worker buffers are sized for this many).
+  public let workerCapacity: Int
+
+  /// im2col workspace: `[workers][g][blockRows][K_g]`, one block per worker (empty for pointwise
+  /// convolutions), or `[g][M][K_g]` when columns are retained.
   let columns: Tensor
-  /// Column-gradient workspace for backward-data (one block).
+  /// Column-gradient workspace for backward-data, `[workers][g][blockRows][K_g]` (one block per worker).
   let columnGradient: Tensor
+  /// Partial weight gradients of workers 1 ..< capacity for a backward-weights pass that repacks its
+  /// columns (made on the first such call with several workers).
+  var weightGradientPartials: Tensor?
+  /// Forward detours, one per worker (empty when no call needs one).
+  let detours: [PaddedGEMM]
   /// `geometry.inputShape` and `outputShape`, stored so shape checks do not build arrays per call.
   let inputShape: [Int]
   let outputShape: [Int]
   /// Identity of the input whose columns `columns` holds in full (retaining mode only).
   var packedInput: ObjectIdentifier?
-  /// The forward GEMM's detour around OpenBLAS's allocating small-matrix kernel, when this core has
-  /// one for these shapes (see `GEMMAllocationProfile`); nil otherwise.
-  let detour: PaddedGEMM?
   /// The allocation profile the detour decision was made with (a copy: no global access per call).
   let allocationProfile: GEMMAllocationProfile
   /// Whether `detour` is used for every forward GEMM (tests) rather than only where OpenBLAS allocates.
@@ -78,10 +98,14 @@ public final class Conv2D {
   ///
   /// `blockRows` overrides the automatic block size (rows per im2col block: max(512, 2 MiB / row)).
   /// `detour` forces (true) or forbids (false) the padded forward GEMM; by default it is used exactly
-  /// where this process's OpenBLAS core would allocate (`BLAS.allocationProfile`).
+  /// where this process's OpenBLAS core would allocate (`BLAS.allocationProfile`). `threading` fixes the
+  /// strategy; by default `Threading.choice` decides (auto: both are timed on this shape now, with the
+  /// process's current thread count, and the faster kept). `workers` sizes the per-worker buffers (default:
+  /// the larger of the processors and the pool's current size).
   public init(
     _ geometry: ConvGeometry, weight: Tensor, bias: Tensor? = nil, retainColumns: Bool = false,
-    blockRows: Int? = nil, detour: Bool? = nil, backend: GEMMBackend? = nil
+    blockRows: Int? = nil, detour: Bool? = nil, backend: GEMMBackend? = nil,
+    threading: ThreadingStrategy? = nil, workers: Int? = nil
   ) throws(KernelError) {
     try geometry.validateForKernel()
     guard weight.shape == geometry.weightShape else {
@@ -96,6 +120,7 @@ public final class Conv2D {
     self.outputShape = geometry.outputShape
     self.weight = weight
     self.weightGradient = Tensor(zeros: weight.shape)
+    self.weightCount = weight.count
     self.bias = bias
     self.biasGradient = bias.map { Tensor(zeros: $0.shape) }
     self.retainsColumns = retainColumns
@@ -121,44 +146,55 @@ public final class Conv2D {
       self.allocationProfile = .none
       self.residueMask = 0
       self.alwaysDetour = false
-      self.detour = nil
+      self.detours = []
+      self.workerCapacity = 1
+      self.threading = .library
+      self.threadingReason = "oneDNN threads its own primitives"
       return
     }
     dnnl = nil
+    let capacity = max(1, workers ?? max(BLAS.processors, Threading.workers))
+    self.workerCapacity = capacity
     let m = geometry.gemmM
     let rowBytes = geometry.groups * geometry.gemmK * MemoryLayout<Float>.size
     let automatic = max(Self.minimumBlockRows, Self.columnBlockBytes / max(rowBytes, 1))
     let block = min(m, max(1, blockRows ?? automatic))
     self.blockRows = geometry.readsInputAsGEMMOperand ? m : block
-    let retained =
-      geometry.readsInputAsGEMMOperand ? [0] : [geometry.groups, retainColumns ? m : block, geometry.gemmK]
-    self.columns = Tensor(zeros: retained)
-    self.columnGradient = Tensor(
-      zeros: geometry.readsInputAsGEMMOperand ? [0] : [geometry.groups, block, geometry.gemmK])
+    let perWorker = [capacity, geometry.groups, block, geometry.gemmK]
+    self.columns = Tensor(
+      zeros: geometry.readsInputAsGEMMOperand
+        ? [0] : retainColumns ? [geometry.groups, m, geometry.gemmK] : perWorker)
+    self.columnGradient = Tensor(zeros: geometry.readsInputAsGEMMOperand ? [0] : perWorker)
     let profile = backend == .openblas ? BLAS.allocationProfile : .none
     self.allocationProfile = profile
     self.residueMask = profile.residueMask
     self.alwaysDetour = detour == true
-    // Rows per forward GEMM: all of them (pointwise, or columns retained) or one block; the last
-    // block may be shorter, and a shorter call is the likelier to take OpenBLAS's small path.
+    // Rows per forward GEMM: at most all of them (pointwise, or columns retained) or one block; a worker's
+    // share and the last block of a share may be shorter, down to one row, and a shorter call is the likelier
+    // to take OpenBLAS's small path.
     let (n, k) = (geometry.gemmN, geometry.gemmK)
     let callRows = geometry.readsInputAsGEMMOperand || retainColumns ? m : block
-    let shortest = m % callRows == 0 ? callRows : m % callRows
-    let needed = profile.nnAllocates(m: shortest, n: n, k: k) && residueMask & 1 == 0
+    let needed = profile.nnAllocates(m: 1, n: n, k: k) && residueMask & 1 == 0
     // Scratch for the calls that are routed: at most the rows below OpenBLAS's small-matrix bound.
     let routedRows = detour == true ? callRows : min(callRows, max(1, profile.smallLimit / max(n * k, 1)))
-    self.detour = (detour ?? needed) ? PaddedGEMM(maxRows: routedRows, n: n, k: k) : nil
+    self.detours =
+      (detour ?? needed) ? (0..<capacity).map { _ in PaddedGEMM(maxRows: routedRows, n: n, k: k) } : []
+    self.threading = .pool
+    self.threadingReason = ""
+    chooseThreading(threading)
   }
 
-  /// One forward GEMM, `C (rows×N) = A (rows×K) · B (K×N)`, through the detour where OpenBLAS
-  /// would allocate.
+  /// One forward GEMM, `C (rows×N) = A (rows×K) · B (K×N)`, through worker `worker`'s detour where
+  /// OpenBLAS would allocate.
   @inline(__always)
   func forwardGEMM(
-    rows: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+    worker: Int = 0, rows: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>
   ) {
     let (n, k, ld) = (geometry.gemmN, geometry.gemmK, geometry.outChannels)
     // No `||` here: its autoclosure may allocate a context in unoptimised builds.
-    if let detour {
+    if worker < detours.count {
+      let detour = detours[worker]
       var route = alwaysDetour
       if !route { route = allocationProfile.nnAllocates(m: rows, n: n, k: k, mask: residueMask) }
       if route {
@@ -182,11 +218,12 @@ public final class Conv2D {
       blockRows: blockRows)
   }
 
-  /// How this kernel computes: "GEMM" (pointwise), "im2col + GEMM", or oneDNN's implementation names
-  /// ("forward brgconv:avx512_core; …").
+  /// How this kernel computes: "GEMM" or "im2col + GEMM" with its threading ("…, pool threads" or "…, library
+  /// threads"), or oneDNN's implementation names ("forward brgconv:avx512_core; …").
   public var implementation: String {
     if let dnnl { return dnnl.implementations.joined(separator: "; ") }
-    return geometry.readsInputAsGEMMOperand ? "GEMM" : "im2col + GEMM"
+    let method = geometry.readsInputAsGEMMOperand ? "GEMM" : "im2col + GEMM"
+    return "\(method), \(threading) threads"
   }
 
   /// Bytes of workspace this kernel holds besides weights (im2col columns and their gradient).
@@ -217,6 +254,10 @@ public final class Conv2D {
           }
         }
       }
+      return
+    }
+    if poolWorkers > 1 {
+      poolForward(x, into: y)
       return
     }
     let g = geometry

@@ -15,6 +15,9 @@ public struct BindingRecord: Codable, Sendable, Equatable {
   public var verified: Bool
   /// OpenBLAS's active thread count after the change.
   public var blasThreads: Int
+  /// The affinity of each of lrd-bench's pool workers read back (worker 0, the calling thread, first); nil in
+  /// results written before the pool existed.
+  public var poolWorkerAffinity: [[Int]]?
 }
 
 /// An hwloc bitmap owned by Swift (freed in `deinit`).
@@ -35,9 +38,10 @@ final class HwlocBitmap {
 }
 
 extension Topology {
-  /// Sets the GEMM backend to `config.threads` threads and pins them as `config.binding` says: the process is
-  /// bound (hwloc, HWLOC_CPUBIND_PROCESS) to the chosen PUs, then, on OpenBLAS, each active OpenBLAS thread
-  /// to its own PU (`openblas_setaffinity`; the calling thread takes the first).
+  /// Sets the GEMM backend and lrd-bench's worker pool to `config.threads` threads and pins them as
+  /// `config.binding` says: the process is bound (hwloc, HWLOC_CPUBIND_PROCESS) to the chosen PUs, then each
+  /// pool worker to its own PU (worker w on the w-th; worker 0 is the calling thread) and, on OpenBLAS, each
+  /// active OpenBLAS thread to its own PU (`openblas_setaffinity`; the calling thread takes the first).
   ///
   /// On oneDNN, each thread of its OpenMP team pins itself in a parallel region (thread t to the t-th chosen
   /// PU) and reads its mask back. BLIS has no per-thread affinity call: its threads (created by the calling
@@ -67,6 +71,18 @@ extension Topology {
     } catch {
       throw .bindingFailed("\(error)")
     }
+    // lrd-bench's pool: worker w on the w-th planned PU (or anywhere in the process set), read back.
+    let pool = Threading.pool
+    var poolAffinity: [[Int]] = []
+    for worker in 0..<pool.workers {
+      let cpus = planned.isEmpty ? summary.processingUnits : [planned[worker % planned.count]]
+      do {
+        try pool.setAffinity(worker: worker, cpus: cpus)
+        poolAffinity.append(try pool.affinity(worker: worker))
+      } catch {
+        throw .bindingFailed("\(error)")
+      }
+    }
     // Every library in use gets its threads pinned and read back (kernels of one network may run on
     // different backends; BLIS has no per-thread call, its threads stay within the process set).
     let inUse = BLAS.backendsInUse
@@ -92,7 +108,10 @@ extension Topology {
       }
       groups.append(order.map { (try? BLAS.affinity(threadIndex: $0)) ?? [] })
     }
-    return readBack(config, planned: planned, groups: groups)
+    var record = readBack(config, planned: planned, groups: groups + [poolAffinity])
+    record.blasThreadAffinity.removeLast(poolAffinity.count)
+    record.poolWorkerAffinity = poolAffinity
+    return record
   }
 
   /// The binding as read back; `groups` holds each library's per-thread CPU sets (thread t of a library
@@ -115,6 +134,6 @@ extension Topology {
     return BindingRecord(
       config: config, plannedProcessingUnits: planned, processCPUSet: processSet,
       blasThreadAffinity: groups.flatMap { $0 },
-      verified: verified && !processSet.isEmpty, blasThreads: BLAS.threads)
+      verified: verified && !processSet.isEmpty, blasThreads: BLAS.threads, poolWorkerAffinity: nil)
   }
 }

@@ -79,7 +79,7 @@ public enum ModelReport {
     for note in r.notes { lines.append("  - " + note) }
     lines.append("")
     lines.append(
-      "Binding: planned PUs \(r.binding.plannedProcessingUnits), BLAS threads \(r.binding.blasThreadAffinity) — "
+      "Binding: planned PUs \(r.binding.plannedProcessingUnits), BLAS threads \(r.binding.blasThreadAffinity)\(BindingText.poolWorkers(r.binding)) — "
         + (r.binding.verified ? "verified" : "NOT verified"))
     for line in FingerprintText.header(r.fingerprint) { lines.append("  " + line) }
     return lines.joined(separator: "\n") + "\n"

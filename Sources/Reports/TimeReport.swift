@@ -44,7 +44,7 @@ public enum TimeReport {
     lines.append("")
     lines.append(
       "Binding: planned PUs \(r.binding.plannedProcessingUnits), process set \(r.binding.processCPUSet), "
-        + "BLAS threads \(r.binding.blasThreadAffinity) — \(r.binding.verified ? "verified" : "NOT verified")"
+        + "BLAS threads \(r.binding.blasThreadAffinity)\(BindingText.poolWorkers(r.binding)) — \(r.binding.verified ? "verified" : "NOT verified")"
     )
     let f = r.fingerprint
     for line in FingerprintText.header(f) { lines.append("  " + line) }

@@ -13,11 +13,13 @@ extension BLAS {
   /// OpenBLAS's thread count (whatever the backend), for binding its threads.
   public static var openblasThreadCount: Int { Int(openblas_get_num_threads()) }
 
-  /// Sets how many threads OpenBLAS (and BLIS or oneDNN, when it is the backend) use.
+  /// Sets how many threads OpenBLAS (and BLIS or oneDNN, when it is the backend) use, and sizes lrd-bench's
+  /// own worker pool (`Threading.pool`) to the same count.
   ///
   /// OpenBLAS keeps its pool; fewer threads means the extra workers stay idle.
   public static func setThreads(_ count: Int) {
     openblas_set_num_threads(Int32(max(1, count)))
+    Threading.resize(count)
     let inUse = backendsInUse
     if inUse.contains(.blis) { BLISLibrary.shared?.setThreads(count) }
     if inUse.contains(.onednn) { DNNL.setThreads(count) }

@@ -4,7 +4,7 @@ import Tensors
 import Testing
 
 /// Convolution shapes under test: batch, size, Cin, Cout, kernel, stride, padding and groups.
-private let shapes: [ConvGeometry] = [
+let convShapes: [ConvGeometry] = [
   ConvGeometry(batch: 1, height: 5, width: 5, inChannels: 4, outChannels: 6),
   ConvGeometry(batch: 3, height: 6, width: 5, inChannels: 8, outChannels: 4, kernel: 1, groups: 2),
   ConvGeometry(batch: 2, height: 7, width: 7, inChannels: 6, outChannels: 8, kernel: 1, stride: 2),
@@ -28,7 +28,7 @@ struct Conv2DTests {
   /// im2col block sizes: 7 rows (many blocks and a remainder) and automatic (one block here).
   static let blockRows: [Int?] = [7, nil]
 
-  @Test("forward", arguments: shapes, blockRows)
+  @Test("forward", arguments: convShapes, blockRows)
   func forward(geometry: ConvGeometry, blockRows: Int?) throws {
     var rng = SplitMix64(seed: 1)
     let conv = try Conv2D(geometry, blockRows: blockRows, using: &rng)
@@ -41,7 +41,7 @@ struct Conv2DTests {
   }
 
   /// The detour around OpenBLAS's allocating small-matrix kernel (forced here on every core).
-  @Test("forward through the padded GEMM", arguments: shapes, blockRows)
+  @Test("forward through the padded GEMM", arguments: convShapes, blockRows)
   func forwardDetour(geometry: ConvGeometry, blockRows: Int?) throws {
     var rng = SplitMix64(seed: 1)
     let conv = try Conv2D(
@@ -55,7 +55,8 @@ struct Conv2DTests {
   }
 
   @Test(
-    "backward data and weights", arguments: shapes, [(false, 7), (false, nil), (true, 7)] as [(Bool, Int?)])
+    "backward data and weights", arguments: convShapes,
+    [(false, 7), (false, nil), (true, 7)] as [(Bool, Int?)])
   func backward(geometry: ConvGeometry, options: (retain: Bool, blockRows: Int?)) throws {
     var rng = SplitMix64(seed: 2)
     let conv = try Conv2D(geometry, retainColumns: options.retain, blockRows: options.blockRows, using: &rng)

@@ -1,0 +1,52 @@
+import Tensors
+
+extension Conv2D {
+  /// Sets `threading`: the strategy asked for, else `Threading.choice`; on `auto` with several workers both
+  /// strategies run the forward pass on this shape (random input, 1 warm-up and 3 timed calls each,
+  /// interleaved) and the library's threads are kept only when they are at least 5% faster than the pool.
+  func chooseThreading(_ asked: ThreadingStrategy?) {
+    if let asked {
+      threading = asked
+      threadingReason = "asked"
+      return
+    }
+    switch Threading.choice {
+    case .pool:
+      threading = .pool
+      threadingReason = "LRD_BENCH_THREADING=pool"
+    case .library:
+      threading = .library
+      threadingReason = "LRD_BENCH_THREADING=library"
+    case .auto:
+      guard Threading.workers > 1 else {
+        threading = .pool
+        threadingReason = "one thread"
+        return
+      }
+      let (pool, library) = timeStrategies()
+      threading = library < 0.95 * pool ? .library : .pool
+      threadingReason = String(
+        format: "measured: pool %.3f ms, library %.3f ms", pool * 1e3, library * 1e3)
+    }
+  }
+
+  /// The fastest of 3 forward calls (seconds) on each strategy, after one warm-up call each, interleaved.
+  func timeStrategies() -> (pool: Double, library: Double) {
+    let x = Tensor(uniform: inputShape, seed: 0x7EAD)
+    let y = Tensor(zeros: outputShape)
+    var best: [ThreadingStrategy: Double] = [.pool: .infinity, .library: .infinity]
+    let clock = ContinuousClock()
+    for round in 0..<4 {
+      for strategy in round % 2 == 0 ? [ThreadingStrategy.pool, .library] : [.library, .pool] {
+        threading = strategy
+        let start = clock.now
+        forward(x, into: y)
+        let elapsed = start.duration(to: clock.now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        if round > 0 { best[strategy] = min(best[strategy]!, seconds) }
+      }
+    }
+    packedInput = nil
+    return (best[.pool]!, best[.library]!)
+  }
+}
