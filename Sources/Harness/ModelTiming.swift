@@ -29,6 +29,9 @@ public struct ModelTimingResult: Codable, Sendable {
   public var buildSeconds: Double
   /// What the reader needs to interpret the figures (the stem is kept, layer counts, …).
   public var notes: [String]
+  /// The original timed briefly on every installed kernel library before measuring (nil when skipped or in
+  /// results written before the check existed).
+  public var backendCheck: BackendCheck?
 
   /// Network FLOPs per second ÷ the better of the two sgemm rates.
   public var fractionOfPeak: Double { point.gflops / (peak.map(\.gflops).max() ?? .nan) }

@@ -120,6 +120,9 @@ public struct RanksResult: Codable, Sendable {
   public var sweeps: Int
   /// Points measured over all sweeps.
   public var points: Int
+  /// The original timed briefly on every installed kernel library before measuring (nil when skipped or in
+  /// results written before the check existed).
+  public var backendCheck: BackendCheck?
   /// True when the run was interrupted: partial results.
   public var interrupted: Bool
   /// Wall time of this process, in seconds.

@@ -34,6 +34,8 @@ public struct SelfTestResult: Codable, Sendable {
   public var fingerprint: MachineFingerprint
   /// Every paired measurement's raw samples (A/A and injected), for `estimator-study`.
   public var recorded: [RecordedPairs]
+  /// The phases benchmark (every library in turns for a while; nil when skipped).
+  public var phases: BackendPhasesResult?
 
   /// One injected slowdown and how often it was detected.
   public struct Injection: Codable, Sendable {
@@ -71,9 +73,11 @@ public struct RecordedPairs: Codable, Sendable {
 public enum SelfTest {
   /// Runs the self-test with `pairs` A/A measurements and `injectionTries` per injected slowdown, each up to
   /// `budget` seconds.
+  ///
+  /// `phasesSeconds` > 0 adds the phases benchmark (`BackendPhases`) on every core for that long.
   public static func run(
     topology: Topology, pairs: Int, injectionTries: Int, budget: Double, minimumSampleSeconds: Double = 0.001,
-    events: EventSink
+    phasesSeconds: Double = 0, events: EventSink
   ) throws -> SelfTestResult {
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let cores = topology.summary.coreCount
@@ -156,6 +160,12 @@ public enum SelfTest {
           slowdown: slowdown, tries: ratios.count, detected: detected,
           medianRatio: ratios.isEmpty ? .nan : SampleStatistics.quantile(ratios.sorted(), 0.5)))
     }
+    let phases =
+      phasesSeconds > 0 && !Interruption.isRequested
+      ? try BackendPhases.run(
+        duration: phasesSeconds, threads: ThreadConfig(threads: cores, binding: .compact), topology: topology,
+        events: events)
+      : nil
     return SelfTestResult(
       clock: clock, sampleTarget: target,
       sampleLength: sampling.statistics.median * Double(sampling.callsPerSample), sgemmThreads: cores,
@@ -163,6 +173,6 @@ public enum SelfTest {
       point: "resnet50 layer4.2.conv2, original, batch 1, inference, \(cores) threads",
       budgetSeconds: budget, aaPairs: pairs, aaCIFlagged: aaCI, aaWilcoxonFlagged: aaWilcoxon,
       injections: injections,
-      fingerprint: fingerprint.finished(), recorded: recorded)
+      fingerprint: fingerprint.finished(), recorded: recorded, phases: phases)
   }
 }

@@ -57,6 +57,9 @@ public struct SweepResult: Codable, Sendable, Equatable {
   public var configs: [ThreadConfigSweep]
   /// True when the run was interrupted (while measuring or checking): partial results.
   public var interrupted: Bool
+  /// The original timed briefly on every installed kernel library before measuring (nil when skipped or in
+  /// results written before the check existed).
+  public var backendCheck: BackendCheck?
   /// Decomposition (SVD/HOSVD) time, paid once per sweep.
   public var decompositionSeconds: Double
   /// Wall time of this process, in seconds.

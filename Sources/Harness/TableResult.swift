@@ -134,6 +134,9 @@ public struct TableResult: Codable, Sendable {
   public var fingerprint: MachineFingerprint
   /// True when the run was interrupted: partial results.
   public var interrupted: Bool
+  /// The original timed briefly on every installed kernel library before measuring (nil when skipped or in
+  /// results written before the check existed).
+  public var backendCheck: BackendCheck?
   /// Wall time of this process, in seconds (a resumed run's earlier sessions are not included).
   public var elapsedSeconds: Double
   /// Measurements read back from the journal of an earlier, interrupted session (nil or 0: none).

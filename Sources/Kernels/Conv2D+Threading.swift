@@ -50,3 +50,16 @@ extension Conv2D {
     return (best[.pool]!, best[.library]!)
   }
 }
+
+extension Conv2D {
+  /// Fork-joins of threads in one forward call with the process's current thread count: 1 on the pool (one
+  /// region), one per GEMM call on the library's threads (each block and group; none with one thread), 1 on
+  /// oneDNN (one primitive execution).
+  public var synchronizationsPerForward: Int {
+    if dnnl != nil { return 1 }
+    if threading == .pool { return poolWorkers > 1 ? 1 : 0 }
+    guard BLAS.threads > 1 else { return 0 }
+    let calls = geometry.readsInputAsGEMMOperand ? 1 : (geometry.gemmM + columnStride - 1) / columnStride
+    return calls * geometry.groups
+  }
+}

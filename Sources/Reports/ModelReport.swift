@@ -82,6 +82,7 @@ public enum ModelReport {
       "Binding: planned PUs \(r.binding.plannedProcessingUnits), BLAS threads \(r.binding.blasThreadAffinity)\(BindingText.poolWorkers(r.binding)) — "
         + (r.binding.verified ? "verified" : "NOT verified"))
     for line in FingerprintText.header(r.fingerprint) { lines.append("  " + line) }
+    for line in BackendCheckText.lines(r.backendCheck) { lines.append("  " + line) }
     return lines.joined(separator: "\n") + "\n"
   }
 

@@ -18,7 +18,7 @@ public enum RanksReport {
         "α = \(Format.fixed(r.ratio, 2)); batch \(r.batch), \(r.mode), \(r.threads). \(r.sweeps) distinct shapes "
           + "swept (\(r.points) points) in \(Format.clock(r.elapsedSeconds)); layers of identical shape share one sweep.",
         "",
-      ] + FingerprintText.header(r.fingerprint) + [
+      ] + FingerprintText.header(r.fingerprint) + BackendCheckText.lines(r.backendCheck) + [
         ""
       ]
     var header = ["Layer", "# In Channels", "# Out Channels", "\(Format.fixed(r.ratio, 0))x Ranks"]

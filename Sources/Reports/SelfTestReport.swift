@@ -42,7 +42,32 @@ public enum SelfTestReport {
           + "detected (CI lower bound > 1) in \(rate(injection.detected, injection.tries)); median measured ratio "
           + "\(Format.fixed(injection.medianRatio, 4)).")
     }
+    if let phases = r.phases { lines += [""] + phaseLines(phases) }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The phases benchmark: per library, its median, the share of windows within ±15% and the phases beyond.
+  static func phaseLines(_ p: BackendPhasesResult) -> [String] {
+    var lines = [
+      "Phases: \(p.subject), \(p.threads), the libraries in turns in \(Format.duration(p.windowSeconds)) windows "
+        + "for \(Format.clock(p.seconds)) (one untimed call before each window):"
+    ]
+    for series in p.series {
+      let phases = series.phases
+      let listed = phases.prefix(6).map {
+        "\(Format.fixed($0.start, 0)) s: \($0.windows) window\($0.windows == 1 ? "" : "s") at "
+          + "\(Format.fixed($0.level, 2))×"
+      }
+      lines.append(
+        "- \(series.label) (\(series.synchronizationsPerCall) fork-join\(series.synchronizationsPerCall == 1 ? "" : "s") "
+          + "per call): median \(Format.duration(series.median)), "
+          + "\(Format.percent(series.withinTolerance, digits: 0)) of \(series.windows.count) windows within ±15%"
+          + (phases.isEmpty
+            ? "; no phase beyond ±15%."
+            : "; \(phases.count) phase\(phases.count == 1 ? "" : "s") beyond: \(listed.joined(separator: ", "))"
+              + (phases.count > 6 ? ", …" : "") + "."))
+    }
+    return lines
   }
 
   /// The same as JSON.

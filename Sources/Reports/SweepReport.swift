@@ -43,6 +43,7 @@ public enum SweepReport {
         + (plan.frozen == .none ? "" : ", frozen factors: \(plan.frozen)") + ", cache \(plan.sampler.cache).")
     lines.append("")
     lines += FingerprintText.header(result.fingerprint)
+    lines += BackendCheckText.lines(result.backendCheck)
     lines.append(
       "Per point: CI target ±\(Format.percent(plan.sampler.targetRelativeHalfWidth, digits: 1)) of the paired ratio, "
         + "budget \(Format.fixed(plan.sampler.budgetSeconds, 2)) s; decomposition "

@@ -52,6 +52,7 @@ public enum TableReport {
   /// The paper's Table 1 measured here (original and vanilla LRD per model), with the paper's own beside it.
   public static func table1(_ r: TableResult) -> String {
     var lines = ["# Table 1: models before and after vanilla LRD, measured here", "", context(r), ""]
+    lines += BackendCheckText.lines(r.backendCheck) + [""]
     var table = MarkdownTable(
       header: ["model", "layers", "params (M)", "FLOPs (G)", "train images/s", "infer images/s"],
       alignment: [.left, .right, .right, .right, .right, .right])

@@ -135,6 +135,17 @@ extension BLAS {
     registered.insert(backend)
   }
 
+  /// Runs `body` and then restores the process's backend and the registered set as they were (a check that
+  /// builds kernels on other libraries leaves no trace in the binding of the study that follows).
+  public static func withBackendsRestored<T>(_ body: () throws -> T) rethrows -> T {
+    let (state, saved) = (backendState, registered)
+    defer {
+      backendState = state
+      registered = saved
+    }
+    return try body()
+  }
+
   /// "OpenBLAS 0.3.21 (Cooperlake)", "BLIS 0.9.0 (zen3)" or "oneDNN 2.6.3 (avx512_core)".
   public static var backendDescription: String {
     switch backend {

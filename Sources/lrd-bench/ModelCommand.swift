@@ -38,6 +38,7 @@ struct ModelCommand: ParsableCommand {
   var profileSteps: Int?
 
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backendCheck: BackendCheckOptions
   @OptionGroup var backend: NetworkBackendOptions
 
   @Option(help: "Output format.")
@@ -75,9 +76,17 @@ struct ModelCommand: ParsableCommand {
       }
       try blasCore.establish()
       try backend.establish()
+      // Per-layer backends (best:PATH) have no single library in use to check.
+      let check =
+        spec.layerBackends != nil
+        ? nil
+        : try backendCheck.run(quiet: false) {
+          try BackendChecker.network(spec.model, threads: spec.threads, topology: topology)
+        }
       Interruption.install()
-      let result = try ModelTiming.run(
+      var result = try ModelTiming.run(
         spec, sampler: sampler, events: events, topology: topology, profileSteps: steps)
+      result.backendCheck = check
       emit(format == .json ? try ModelReport.json(result) : ModelReport.text(result))
       if result.point.measurement.stopReason == .interrupted { throw ExitCode(130) }
     }

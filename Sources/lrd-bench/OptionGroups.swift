@@ -319,3 +319,27 @@ enum BackendSelection: String, CaseIterable, Sendable {
     }
   }
 }
+
+/// `--no-backend-check`: the backend check of `sweep`, `ranks`, `model` and `table`.
+struct BackendCheckOptions: ParsableArguments {
+  @Flag(
+    name: .customLong("no-backend-check"),
+    help:
+      "Skip the backend check: before measuring, the original layer (sweep) or network (ranks, model, table: batch 1, inference) runs briefly on every installed kernel library (≤ 2 s of timing) and the report warns when the library in use takes more than 1.25× the fastest one's time. It never changes the measurement."
+  )
+  var skip = false
+
+  /// Runs `check` unless skipped, saying so on stderr (unless `quiet`) with its one-line outcome.
+  func run(quiet: Bool, _ check: () throws -> BackendCheck) throws -> BackendCheck? {
+    guard !skip else { return nil }
+    if !quiet { printError("backend check: timing the original on every installed library (≤ 2 s)…") }
+    let result = try check()
+    if !quiet, let slowdown = result.slowdown, let fastest = result.fastest {
+      printError(
+        "backend check: \(result.inUse.libraryName) \(String(format: "%.2f", slowdown))× the time of the fastest "
+          + "(\(fastest.libraryName))"
+          + (result.warns ? " — warning: speed-ups here are inflated (see the report)" : ""))
+    }
+    return result
+  }
+}

@@ -35,6 +35,7 @@ struct RanksCommand: ParsableCommand {
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backendCheck: BackendCheckOptions
   @Option(
     help:
       "Kernel library: openblas (default, or $LRD_BENCH_BACKEND), blis, onednn, or all (one study per backend in <out>/<backend>/, compared in backends.md)."
@@ -98,10 +99,16 @@ struct RanksCommand: ParsableCommand {
           command: "ranks")
         return
       }
+      let check = try backendCheck.run(quiet: output.quiet) {
+        try BackendChecker.network(
+          plan.model, threads: plan.template.threadConfigs.last ?? .init(threads: cores, binding: .compact),
+          topology: topology)
+      }
       let study = RanksStudy(
         plan: plan, directory: directory, topology: topology, events: bar.sink,
         onSweep: { sweep, sub in try SweepReport.write(sweep, to: sub) })
-      let result = try study.run()
+      var result = try study.run()
+      result.backendCheck = check
       bar.finish()
       try RanksReport.write(result, to: directory)
       emit(RanksReport.markdown(result))

@@ -52,6 +52,7 @@ struct SweepCommand: ParsableCommand {
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backendCheck: BackendCheckOptions
   @Option(
     help:
       "Kernel library: openblas (default, or $LRD_BENCH_BACKEND), blis, onednn, or all (one sweep per backend in <out>/<backend>/, compared in backends.md and backends.svg)."
@@ -148,8 +149,16 @@ struct SweepCommand: ParsableCommand {
           command: "sweep")
         return
       }
-      let result = try SweepRunner(plan: plan, directory: directory, topology: topology, events: bar.sink)
+      let layer = try ModelCatalog(plan.model).layer(named: plan.layer)
+      let check = try backendCheck.run(quiet: output.quiet) {
+        try BackendChecker.layer(
+          layer, batch: plan.batch, mode: plan.mode,
+          threads: plan.threadConfigs.last ?? .init(threads: cores, binding: .compact),
+          topology: topology)
+      }
+      var result = try SweepRunner(plan: plan, directory: directory, topology: topology, events: bar.sink)
         .run()
+      result.backendCheck = check
       bar.finish()
       try SweepReport.write(result, to: directory)
       emit(

@@ -83,6 +83,7 @@ struct TableCommand: ParsableCommand {
 
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
+  @OptionGroup var backendCheck: BackendCheckOptions
   @OptionGroup var backend: NetworkBackendOptions
 
   var given: [String] {
@@ -188,13 +189,21 @@ struct TableCommand: ParsableCommand {
           }
         }
       }
+      // Per-layer backends (best:PATH) have no single library in use to check; the first model stands for all.
+      let check =
+        plan.layerBackends != nil
+        ? nil
+        : try backendCheck.run(quiet: output.quiet) {
+          try BackendChecker.network(plan.models[0], threads: plan.threads, topology: topology)
+        }
       Interruption.install()
       let bar = ProgressBar(quiet: output.quiet)
       let study = TableStudy(
         plan: plan, directory: directory, topology: topology, events: bar.sink,
         writeRanks: { result, sub in try RanksReport.write(result, to: sub) },
         onSweep: { sweep, sub in try SweepReport.write(sweep, to: sub) })
-      let result = try study.run()
+      var result = try study.run()
+      result.backendCheck = check
       bar.finish()
       try TableReport.write(result, to: directory)
       emit(TableReport.markdown(result))

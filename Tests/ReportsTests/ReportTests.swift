@@ -185,3 +185,29 @@ struct SweepBackendsReportTests {
     #expect(abs(cliffs[0].drop - 0.29) < 1e-12)
   }
 }
+
+@Suite("Backend check text")
+struct BackendCheckTextTests {
+  @Test func warnsWithTheFastestLibrarysShare() throws {
+    var check = BackendCheck(
+      subject: "layer4.2.conv2 (original), batch 8, inference",
+      threads: ThreadConfig(threads: 2, binding: .compact),
+      inUse: .openblas,
+      timings: [
+        .init(backend: .openblas, seconds: 0.0104, calls: 9),
+        .init(backend: .blis, seconds: 0.0138, calls: 9),
+        .init(backend: .onednn, seconds: 0.0071, calls: 9),
+      ], unavailable: [], seconds: 2.4)
+    var result = try JSONCoding.decoder.decode(SweepResult.self, from: try Golden.fixture("sweep.json"))
+    result.backendCheck = check
+    let text = SweepReport.markdown(result)
+    #expect(text.contains("OpenBLAS 10.400 ms, BLIS 13.800 ms, oneDNN 7.100 ms"))
+    #expect(text.contains("takes 1.46× the time of oneDNN"))
+    #expect(text.contains("**Warning**: OpenBLAS runs the original here at 68% of oneDNN's speed"))
+    check.timings[0].seconds = 0.0080
+    result.backendCheck = check
+    #expect(!SweepReport.markdown(result).contains("**Warning**"))
+    result.backendCheck = nil
+    #expect(SweepReport.markdown(result).contains("Backend check: not run."))
+  }
+}

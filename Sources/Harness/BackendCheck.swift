@@ -1,0 +1,164 @@
+import Decomposition
+import Networks
+import Profiling
+import Programs
+import Tensors
+
+/// How fast the original layer (or network) runs on each installed kernel library, measured briefly before a
+/// study, so a report can say when the library in use runs the reference far below the fastest one.
+///
+/// A slow original inflates every speed-up measured against it; the check never changes the measurement,
+/// it only adds a line (and a warning past `warningRatio`) to the report's header.
+public struct BackendCheck: Codable, Sendable, Equatable {
+  /// One library's time.
+  public struct Timing: Codable, Sendable, Equatable {
+    /// The library.
+    public var backend: GEMMBackend
+    /// Median seconds per call over the check's rounds.
+    public var seconds: Double
+    /// Timed calls.
+    public var calls: Int
+
+    /// A library's timing.
+    public init(backend: GEMMBackend, seconds: Double, calls: Int) {
+      self.backend = backend
+      self.seconds = seconds
+      self.calls = calls
+    }
+  }
+
+  /// A check's outcome.
+  public init(
+    subject: String, threads: ThreadConfig, inUse: GEMMBackend, timings: [Timing], unavailable: [String],
+    seconds: Double
+  ) {
+    self.subject = subject
+    self.threads = threads
+    self.inUse = inUse
+    self.timings = timings
+    self.unavailable = unavailable
+    self.seconds = seconds
+  }
+
+  /// The ratio (in use ÷ fastest) past which reports warn.
+  public static let warningRatio = 1.25
+
+  /// What was timed, for example "layer4.2.conv2 (original), batch 8, inference" or "resnet50 original
+  /// network, batch 1, inference".
+  public var subject: String
+  /// The thread config it ran on.
+  public var threads: ThreadConfig
+  /// The library the study measures on.
+  public var inUse: GEMMBackend
+  /// Every installed library's time, in `GEMMBackend.allCases` order.
+  public var timings: [Timing]
+  /// Libraries that could not be checked, with the reason.
+  public var unavailable: [String]
+  /// Wall-clock seconds the check took (building included).
+  public var seconds: Double
+
+  /// The fastest library checked.
+  public var fastest: GEMMBackend? { timings.min { $0.seconds < $1.seconds }?.backend }
+
+  /// Time on the library in use ÷ time on the fastest (1 when it is the fastest; nil when not checked).
+  public var slowdown: Double? {
+    guard let used = timings.first(where: { $0.backend == inUse }),
+      let best = timings.map(\.seconds).min(), best > 0
+    else { return nil }
+    return used.seconds / best
+  }
+
+  /// Whether the report warns: the library in use is more than `warningRatio` times slower than the fastest.
+  public var warns: Bool { (slowdown ?? 1) > Self.warningRatio }
+}
+
+/// Runs backend checks.
+public enum BackendChecker {
+  /// Seconds a check may take in all (building excluded), shared by the libraries.
+  public static let budget = 2.0
+
+  /// Times `layer` (original) at `batch` in `mode` on every installed library, interleaved round by round.
+  public static func layer(
+    _ layer: LayerSpec, batch: Int, mode: Mode, threads: ThreadConfig, topology: Topology
+  ) throws -> BackendCheck {
+    let decomposed = try LayerDecomposer(layer: layer, seed: 1).decompose(.original)
+    return try check(
+      subject: "\(layer.name) (original), batch \(batch), \(mode)", threads: threads, topology: topology
+    ) {
+      let program = try LayerProgram(decomposed, batch: batch, mode: mode)
+      return program.run
+    }
+  }
+
+  /// Times `model`'s original network in inference at batch 1 on every installed library (a whole network
+  /// at a study's batch would not fit the check's budget on every library).
+  public static func network(_ model: ResNetModel, threads: ThreadConfig, topology: Topology) throws
+    -> BackendCheck
+  {
+    let catalog = ModelCatalog(model)
+    let weights = NetworkWeights(catalog: catalog)
+    return try check(
+      subject: "\(model) original network, batch 1, inference", threads: threads, topology: topology
+    ) {
+      let plan = try NetworkPlan(catalog: catalog, variant: .original, ratio: 2)
+      let program = try NetworkProgram(plan: plan, weights: weights, batch: 1, mode: .inference)
+      return program.run
+    }
+  }
+
+  /// Builds `make()` with each library as the process's backend and `threads` applied, warms each up once and
+  /// times them in rounds (per round and library, the order rotating: one untimed call, since the previous
+  /// library's threads may still be spinning, then one timed call) until `budget` is spent; restores
+  /// the backend in use and the registered libraries.
+  static func check(
+    subject: String, threads: ThreadConfig, topology: Topology, make: () throws -> () -> Void
+  ) throws -> BackendCheck {
+    try BLAS.withBackendsRestored {
+      try measure(subject: subject, threads: threads, topology: topology, make: make)
+    }
+  }
+
+  static func measure(
+    subject: String, threads: ThreadConfig, topology: Topology, make: () throws -> () -> Void
+  ) throws -> BackendCheck {
+    let start = MonotonicClock.now()
+    let inUse = BLAS.backend
+    var runs: [(GEMMBackend, () -> Void)] = []
+    var unavailable: [String] = []
+    // Threads first: kernels made now choose their threading for this thread count.
+    try topology.apply(threads)
+    for backend in GEMMBackend.allCases {
+      do {
+        try BLAS.use(backend)
+        try topology.apply(threads)
+        runs.append((backend, try make()))
+      } catch {
+        unavailable.append("\(backend): \(error)")
+      }
+    }
+    try BLAS.use(inUse)
+    for (backend, _) in runs where backend != inUse { try? BLAS.register(backend) }
+    try topology.apply(threads)
+    for (_, run) in runs { run() }
+    var samples = [[Double]](repeating: [], count: runs.count)
+    let timing = MonotonicClock.now()
+    var round = 0
+    while round < 3 || (MonotonicClock.seconds(since: timing) < budget && round < 50) {
+      for offset in 0..<runs.count {
+        let index = (round + offset) % runs.count
+        // One untimed call after switching libraries: the previous library's threads may still be spinning.
+        runs[index].1()
+        let callStart = MonotonicClock.now()
+        runs[index].1()
+        samples[index].append(MonotonicClock.seconds(since: callStart))
+      }
+      round += 1
+    }
+    let timings = zip(runs, samples).map { run, times in
+      BackendCheck.Timing(backend: run.0, seconds: PairedComparison.median(times), calls: times.count)
+    }
+    return BackendCheck(
+      subject: subject, threads: threads, inUse: inUse, timings: timings, unavailable: unavailable,
+      seconds: MonotonicClock.seconds(since: start))
+  }
+}
