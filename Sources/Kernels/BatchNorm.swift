@@ -48,6 +48,12 @@ public final class BatchNorm {
   private var sumSquares: [Double]
   private var blockSum: [Float]
   private var blockSquares: [Float]
+  /// The most pool workers a pass uses; the per-worker buffers below are `[workerCapacity][channels]`.
+  let workerCapacity: Int
+  private var workerBlockA: [Float]
+  private var workerBlockB: [Float]
+  private var workerPartialA: [Double]
+  private var workerPartialB: [Double]
 
   /// A batch norm with γ = 1, β = 0, running mean 0 and variance 1; allocates all its buffers now.
   public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, backend: GEMMBackend? = nil) {
@@ -71,6 +77,11 @@ public final class BatchNorm {
     sumSquares = [Double](repeating: 0, count: channels)
     blockSum = [Float](repeating: 0, count: channels)
     blockSquares = [Float](repeating: 0, count: channels)
+    workerCapacity = max(1, BLAS.processors, Threading.workers)
+    workerBlockA = [Float](repeating: 0, count: workerCapacity * channels)
+    workerBlockB = [Float](repeating: 0, count: workerCapacity * channels)
+    workerPartialA = [Double](repeating: 0, count: workerCapacity * channels)
+    workerPartialB = [Double](repeating: 0, count: workerCapacity * channels)
   }
 
   /// Learnable parameters (γ and β): 2·channels.
@@ -111,9 +122,16 @@ public final class BatchNorm {
     }
     let c = channels
     let rows = x.count / c
+    let workers = ChannelKernels.workers(rows: rows, channels: c, capacity: workerCapacity)
     x.withUnsafeBufferPointer { xp in
       sum.withUnsafeMutableBufferPointer { s in
         sumSquares.withUnsafeMutableBufferPointer { q in
+          if workers > 1 {
+            onPool(
+              .sums, workers: workers, rows: rows, x: xp.baseAddress!, total: (s.baseAddress!, q.baseAddress!)
+            )
+            return
+          }
           blockSum.withUnsafeMutableBufferPointer { bs in
             blockSquares.withUnsafeMutableBufferPointer { bq in
               ChannelKernels.sums(
@@ -150,11 +168,25 @@ public final class BatchNorm {
     }
     let c = channels
     let rows = x.count / c
+    let workers = ChannelKernels.workers(rows: rows, channels: c, capacity: workerCapacity)
     scale.withUnsafeBufferPointer { sp in
       shift.withUnsafeBufferPointer { tp in
         y.withUnsafeMutableBufferPointer { yp in
           let dst = yp.baseAddress!
           func run(_ src: UnsafePointer<Float>) {
+            if workers > 1 {
+              func affine(_ r: UnsafePointer<Float>?) {
+                onPool(
+                  .affine(residual: r, relu: relu), workers: workers, rows: rows, x: src, out: dst,
+                  first: sp.baseAddress!, second: tp.baseAddress!)
+              }
+              if let residual {
+                residual.withUnsafeBufferPointer { affine($0.baseAddress!) }
+              } else {
+                affine(nil)
+              }
+              return
+            }
             if let residual {
               residual.withUnsafeBufferPointer { rp in
                 ChannelKernels.affine(
@@ -200,6 +232,7 @@ public final class BatchNorm {
     }
     let c = channels
     let rows = x.count / c
+    let workers = ChannelKernels.workers(rows: rows, channels: c, capacity: workerCapacity)
     func withMask(_ body: (UnsafePointer<Float>?) -> Void) {
       if let reluOutput {
         reluOutput.withUnsafeBufferPointer { body($0.baseAddress!) }
@@ -215,6 +248,13 @@ public final class BatchNorm {
             inverseStd.withUnsafeBufferPointer { inv in
               sum.withUnsafeMutableBufferPointer { dGamma in
                 sumSquares.withUnsafeMutableBufferPointer { dBeta in
+                  if workers > 1 {
+                    onPool(
+                      .backwardSums(dy: gp.baseAddress!, mask: mask), workers: workers, rows: rows, x: xp,
+                      first: mu.baseAddress!, second: inv.baseAddress!,
+                      total: (dGamma.baseAddress!, dBeta.baseAddress!))
+                    return
+                  }
                   blockSum.withUnsafeMutableBufferPointer { bg in
                     blockSquares.withUnsafeMutableBufferPointer { bb in
                       ChannelKernels.backwardSums(
@@ -245,6 +285,12 @@ public final class BatchNorm {
           shift.withUnsafeBufferPointer { b in
             offset.withUnsafeBufferPointer { d in
               func run(_ g: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+                if workers > 1 {
+                  onPool(
+                    .backwardApply(dy: g, mask: mask, d: d.baseAddress!), workers: workers, rows: rows, x: xp,
+                    out: out, first: a.baseAddress!, second: b.baseAddress!)
+                  return
+                }
                 ChannelKernels.backwardApply(
                   x: xp, dy: g, mask: mask, a: a.baseAddress!, b: b.baseAddress!, d: d.baseAddress!, out: out,
                   rows: rows, channels: c)
@@ -256,6 +302,36 @@ public final class BatchNorm {
                   dx.withUnsafeMutableBufferPointer { run(g.baseAddress!, $0.baseAddress!) }
                 }
               }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Runs `pass` on the pool with this batch norm's per-worker buffers; with `total`, adds the workers' partial
+  /// sums into it in worker order afterwards.
+  private func onPool(
+    _ pass: ChannelRegion.Pass, workers: Int, rows: Int, x: UnsafePointer<Float>,
+    out: UnsafeMutablePointer<Float>? = nil, first: UnsafePointer<Float>? = nil,
+    second: UnsafePointer<Float>? = nil,
+    total: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)? = nil
+  ) {
+    let c = channels
+    workerBlockA.withUnsafeMutableBufferPointer { ba in
+      workerBlockB.withUnsafeMutableBufferPointer { bb in
+        workerPartialA.withUnsafeMutableBufferPointer { pa in
+          workerPartialB.withUnsafeMutableBufferPointer { pb in
+            let unused = UnsafeMutablePointer(mutating: x)
+            Threading.parallel(
+              workers: workers, backend: backend,
+              ChannelRegion(
+                pass: pass, workers: workers, rows: rows, channels: c, x: x, out: out ?? unused,
+                first: first ?? x, second: second ?? x, blockA: ba.baseAddress!, blockB: bb.baseAddress!,
+                partialA: pa.baseAddress!, partialB: pb.baseAddress!))
+            if let total {
+              ChannelKernels.combine(pa.baseAddress!, workers: workers, channels: c, into: total.0)
+              ChannelKernels.combine(pb.baseAddress!, workers: workers, channels: c, into: total.1)
             }
           }
         }

@@ -2,7 +2,7 @@ import Tensors
 
 extension Conv2D {
   /// Sets `threading`: the strategy asked for, else `Threading.choice`; on `auto` with several workers both
-  /// strategies run the forward pass on this shape (random input, 1 warm-up and 3 timed calls each,
+  /// strategies run the forward pass on this shape (random input, 1 warm-up and 2 timed calls each,
   /// interleaved) and the library's threads are kept only when they are at least 5% faster than the pool.
   func chooseThreading(_ asked: ThreadingStrategy?) {
     if let asked {
@@ -30,13 +30,13 @@ extension Conv2D {
     }
   }
 
-  /// The fastest of 3 forward calls (seconds) on each strategy, after one warm-up call each, interleaved.
+  /// The faster of 2 forward calls (seconds) on each strategy, after one warm-up call each, interleaved.
   func timeStrategies() -> (pool: Double, library: Double) {
     let x = Tensor(uniform: inputShape, seed: 0x7EAD)
     let y = Tensor(zeros: outputShape)
     var best: [ThreadingStrategy: Double] = [.pool: .infinity, .library: .infinity]
     let clock = ContinuousClock()
-    for round in 0..<4 {
+    for round in 0..<3 {
       for strategy in round % 2 == 0 ? [ThreadingStrategy.pool, .library] : [.library, .pool] {
         threading = strategy
         let start = clock.now
