@@ -180,7 +180,18 @@ extension Conv2D {
 
   // MARK: One worker's part of each pass
 
-  /// Forward, worker `worker`: its share of the rows of a pointwise layer.
+  /// Bytes of a pointwise layer's input and output rows that one forward GEMM call covers on the pool: the
+  /// worker's share goes in blocks that fit the L2 cache (1 MiB per core here), so the output block the GEMM
+  /// zeroes (β = 0) and then accumulates stays in cache between the two passes.
+  static let pointwiseBlockBytes = 1 << 20
+
+  /// Rows per forward GEMM call of a pointwise layer on the pool (at least 64).
+  var pointwiseBlockRows: Int {
+    let g = geometry
+    return max(64, Self.pointwiseBlockBytes / (MemoryLayout<Float>.size * (g.inChannels + g.outChannels)))
+  }
+
+  /// Forward, worker `worker`: its share of the rows of a pointwise layer, in blocks of `pointwiseBlockRows`.
   @inline(__always)
   func forwardRows(
     worker: Int, of workers: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
@@ -188,13 +199,17 @@ extension Conv2D {
   ) {
     let g = geometry
     let (n, k) = (g.gemmN, g.gemmK)
-    let rows = Threading.share(worker, of: workers, count: g.gemmM)
-    guard !rows.isEmpty else { return }
-    for group in 0..<g.groups {
-      forwardGEMM(
-        worker: worker, rows: rows.count, a: x + rows.lowerBound * g.inChannels + group * k,
-        lda: g.inChannels,
-        b: w + group * n, c: y + rows.lowerBound * g.outChannels + group * n)
+    let share = Threading.share(worker, of: workers, count: g.gemmM)
+    let block = pointwiseBlockRows
+    var start = share.lowerBound
+    while start < share.upperBound {
+      let rows = min(block, share.upperBound - start)
+      for group in 0..<g.groups {
+        forwardGEMM(
+          worker: worker, rows: rows, a: x + start * g.inChannels + group * k, lda: g.inChannels,
+          b: w + group * n, c: y + start * g.outChannels + group * n)
+      }
+      start += rows
     }
   }
 

@@ -3,7 +3,9 @@ import Tensors
 extension Conv2D {
   /// Sets `threading`: the strategy asked for, else `Threading.choice`; on `auto` with several workers both
   /// strategies run the forward pass on this shape (random input, 1 warm-up and 2 timed calls each,
-  /// interleaved) and the library's threads are kept only when they are at least 5% faster than the pool.
+  /// interleaved) and the library's threads are kept only when their slower call beats the pool's faster one
+  /// by 10%: a brief measurement must not pick by chance the path whose speed depends on the machine's phase
+  /// (see `Threading`).
   func chooseThreading(_ asked: ThreadingStrategy?) {
     if let asked {
       threading = asked
@@ -24,17 +26,21 @@ extension Conv2D {
         return
       }
       let (pool, library) = timeStrategies()
-      threading = library < 0.95 * pool ? .library : .pool
+      threading = library.slowest < 0.9 * pool.fastest ? .library : .pool
       threadingReason = String(
-        format: "measured: pool %.3f ms, library %.3f ms", pool * 1e3, library * 1e3)
+        format: "measured: pool %.3f ms, library %.3f ms", pool.fastest * 1e3, library.fastest * 1e3)
     }
   }
 
-  /// The faster of 2 forward calls (seconds) on each strategy, after one warm-up call each, interleaved.
-  func timeStrategies() -> (pool: Double, library: Double) {
+  /// The faster and slower of 2 forward calls (seconds) on each strategy, after one warm-up call each,
+  /// interleaved.
+  func timeStrategies() -> (
+    pool: (fastest: Double, slowest: Double), library: (fastest: Double, slowest: Double)
+  ) {
     let x = Tensor(uniform: inputShape, seed: 0x7EAD)
     let y = Tensor(zeros: outputShape)
     var best: [ThreadingStrategy: Double] = [.pool: .infinity, .library: .infinity]
+    var worst: [ThreadingStrategy: Double] = [.pool: 0, .library: 0]
     let clock = ContinuousClock()
     for round in 0..<3 {
       for strategy in round % 2 == 0 ? [ThreadingStrategy.pool, .library] : [.library, .pool] {
@@ -43,11 +49,14 @@ extension Conv2D {
         forward(x, into: y)
         let elapsed = start.duration(to: clock.now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        if round > 0 { best[strategy] = min(best[strategy]!, seconds) }
+        if round > 0 {
+          best[strategy] = min(best[strategy]!, seconds)
+          worst[strategy] = max(worst[strategy]!, seconds)
+        }
       }
     }
     packedInput = nil
-    return (best[.pool]!, best[.library]!)
+    return ((best[.pool]!, worst[.pool]!), (best[.library]!, worst[.library]!))
   }
 }
 

@@ -36,13 +36,13 @@ public enum ReLU {
     precondition(x.count == y.count, "ReLU: \(x.shape) vs \(y.shape)")
     if x === y {
       y.withUnsafeMutableBufferPointer { p in
-        for i in p.indices { p[i] = max(p[i], 0) }
+        ElementwiseRegion.apply(.relu(x: p.baseAddress!, y: p.baseAddress!), count: p.count)
       }
       return
     }
     x.withUnsafeBufferPointer { xp in
       y.withUnsafeMutableBufferPointer { yp in
-        for i in xp.indices { yp[i] = max(xp[i], 0) }
+        ElementwiseRegion.apply(.relu(x: xp.baseAddress!, y: yp.baseAddress!), count: xp.count)
       }
     }
   }
@@ -56,13 +56,15 @@ public enum ReLU {
     y.withUnsafeBufferPointer { yp in
       if dy === dx {
         dx.withUnsafeMutableBufferPointer { p in
-          ChannelKernels.maskInPlace(p.baseAddress!, by: yp.baseAddress!, count: p.count)
+          ElementwiseRegion.apply(
+            .reluBackward(y: yp.baseAddress!, dy: p.baseAddress!, dx: p.baseAddress!), count: p.count)
         }
         return
       }
       dy.withUnsafeBufferPointer { gp in
         dx.withUnsafeMutableBufferPointer { p in
-          for i in p.indices { p[i] = yp[i] > 0 ? gp[i] : 0 }
+          ElementwiseRegion.apply(
+            .reluBackward(y: yp.baseAddress!, dy: gp.baseAddress!, dx: p.baseAddress!), count: p.count)
         }
       }
     }
@@ -79,7 +81,7 @@ public enum ResidualAdd {
     precondition(x !== y, "residual add of a tensor to itself")
     x.withUnsafeBufferPointer { xp in
       y.withUnsafeMutableBufferPointer { yp in
-        BLAS.axpy(count: xp.count, alpha: 1, x: xp.baseAddress!, y: yp.baseAddress!)
+        ElementwiseRegion.apply(.axpy(alpha: 1, x: xp.baseAddress!, y: yp.baseAddress!), count: xp.count)
       }
     }
   }
@@ -89,13 +91,14 @@ public enum ResidualAdd {
 public enum SGD {
   /// Applies one update in place.
   ///
-  /// O(count), one `saxpy`.
+  /// O(count), one `saxpy` per pool worker.
   public static func update(_ weight: Tensor, gradient: Tensor, learningRate: Float) {
     precondition(weight.count == gradient.count, "SGD: \(weight.shape) vs \(gradient.shape)")
     precondition(weight !== gradient, "SGD: weight and gradient are the same tensor")
     gradient.withUnsafeBufferPointer { gp in
       weight.withUnsafeMutableBufferPointer { wp in
-        BLAS.axpy(count: gp.count, alpha: -learningRate, x: gp.baseAddress!, y: wp.baseAddress!)
+        ElementwiseRegion.apply(
+          .axpy(alpha: -learningRate, x: gp.baseAddress!, y: wp.baseAddress!), count: gp.count)
       }
     }
   }
@@ -109,9 +112,9 @@ extension ResidualAdd {
     dy.withUnsafeBufferPointer { gp in
       dx.withUnsafeMutableBufferPointer { dp in
         if accumulate {
-          BLAS.axpy(count: gp.count, alpha: 1, x: gp.baseAddress!, y: dp.baseAddress!)
+          ElementwiseRegion.apply(.axpy(alpha: 1, x: gp.baseAddress!, y: dp.baseAddress!), count: gp.count)
         } else {
-          dp.baseAddress!.update(from: gp.baseAddress!, count: gp.count)
+          ElementwiseRegion.apply(.copy(x: gp.baseAddress!, y: dp.baseAddress!), count: gp.count)
         }
       }
     }

@@ -71,14 +71,15 @@ extension Topology {
     } catch {
       throw .bindingFailed("\(error)")
     }
-    // lrd-bench's pool: worker w on the w-th planned PU (or anywhere in the process set), read back.
+    // lrd-bench's pool: worker w ≥ 1 on the w-th planned PU (or anywhere in the process set), read back.
+    // Worker 0 is the calling thread: OpenBLAS or oneDNN pin it below when they are in use; it is not pinned
+    // here, because BLIS's threads inherit its mask (pinned to one PU, all of BLIS's threads would share it).
     let pool = Threading.pool
     var poolAffinity: [[Int]] = []
     for worker in 0..<pool.workers {
       let cpus = planned.isEmpty ? summary.processingUnits : [planned[worker % planned.count]]
       do {
-        try pool.setAffinity(worker: worker, cpus: cpus)
-        poolAffinity.append(try pool.affinity(worker: worker))
+        if worker > 0 { try pool.setAffinity(worker: worker, cpus: cpus) }
       } catch {
         throw .bindingFailed("\(error)")
       }
@@ -108,15 +109,18 @@ extension Topology {
       }
       groups.append(order.map { (try? BLAS.affinity(threadIndex: $0)) ?? [] })
     }
-    var record = readBack(config, planned: planned, groups: groups + [poolAffinity])
-    record.blasThreadAffinity.removeLast(poolAffinity.count)
-    record.poolWorkerAffinity = poolAffinity
-    return record
+    for worker in 0..<pool.workers { poolAffinity.append((try? pool.affinity(worker: worker)) ?? []) }
+    return readBack(config, planned: planned, groups: groups, pool: poolAffinity)
   }
 
   /// The binding as read back; `groups` holds each library's per-thread CPU sets (thread t of a library
   /// expected on the t-th planned PU).
-  private func readBack(_ config: ThreadConfig, planned: [Int], groups: [[[Int]]]) -> BindingRecord {
+  ///
+  /// `pool` holds the pool workers' CPU sets: worker w ≥ 1 expected on the w-th planned PU, worker 0 (the
+  /// calling thread) on the first or, when no library pinned it, anywhere in the process set.
+  private func readBack(_ config: ThreadConfig, planned: [Int], groups: [[[Int]]], pool: [[Int]])
+    -> BindingRecord
+  {
     var processSet: [Int] = []
     if let bitmap = try? HwlocBitmap(),
       hwloc_get_cpubind(handle, bitmap.handle, Int32(HWLOC_CPUBIND_PROCESS.rawValue)) == 0
@@ -131,9 +135,13 @@ extension Topology {
         if Set(cpus) != Set(expected) { verified = false }
       }
     }
+    for (worker, cpus) in pool.enumerated() {
+      let expected = planned.isEmpty ? summary.processingUnits : [planned[worker % planned.count]]
+      if Set(cpus) != Set(expected) && !(worker == 0 && Set(cpus) == Set(processSet)) { verified = false }
+    }
     return BindingRecord(
       config: config, plannedProcessingUnits: planned, processCPUSet: processSet,
       blasThreadAffinity: groups.flatMap { $0 },
-      verified: verified && !processSet.isEmpty, blasThreads: BLAS.threads, poolWorkerAffinity: nil)
+      verified: verified && !processSet.isEmpty, blasThreads: BLAS.threads, poolWorkerAffinity: pool)
   }
 }

@@ -30,17 +30,21 @@ public enum SelfTestReport {
     } else {
       lines.append("CPU counters: perf::TASK-CLOCK is not available here.")
     }
-    lines.append("")
-    lines.append("Paired checks on \(r.point), \(Format.fixed(r.budgetSeconds, 2)) s per paired measurement:")
-    lines.append(
-      "- A/A (the same program against itself, \(r.aaPairs) measurements): 95% CI excludes 1 in "
-        + "\(rate(r.aaCIFlagged, r.aaPairs)); Wilcoxon p < 0.05 in \(rate(r.aaWilcoxonFlagged, r.aaPairs)) "
-        + "(nominal 5%).")
-    for injection in r.injections {
+    // The paired checks only when some ran (--pairs 0 --tries 0 runs the phases benchmark alone).
+    if r.aaPairs > 0 || r.injections.contains(where: { $0.tries > 0 }) {
+      lines.append("")
       lines.append(
-        "- +\(Format.percent(injection.slowdown, digits: 0)) injected into B (a busy-wait inside the timed call): "
-          + "detected (CI lower bound > 1) in \(rate(injection.detected, injection.tries)); median measured ratio "
-          + "\(Format.fixed(injection.medianRatio, 4)).")
+        "Paired checks on \(r.point), \(Format.fixed(r.budgetSeconds, 2)) s per paired measurement:")
+      lines.append(
+        "- A/A (the same program against itself, \(r.aaPairs) measurements): 95% CI excludes 1 in "
+          + "\(rate(r.aaCIFlagged, r.aaPairs)); Wilcoxon p < 0.05 in \(rate(r.aaWilcoxonFlagged, r.aaPairs)) "
+          + "(nominal 5%).")
+      for injection in r.injections {
+        lines.append(
+          "- +\(Format.percent(injection.slowdown, digits: 0)) injected into B (a busy-wait inside the timed call): "
+            + "detected (CI lower bound > 1) in \(rate(injection.detected, injection.tries)); median measured ratio "
+            + "\(Format.fixed(injection.medianRatio, 4)).")
+      }
     }
     if let phases = r.phases { lines += [""] + phaseLines(phases) }
     return lines.joined(separator: "\n") + "\n"

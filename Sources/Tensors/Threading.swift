@@ -95,6 +95,14 @@ public enum Threading {
     BLAS.restoreLibraryThreads(backend, restore)
   }
 
+  /// Runs `work.run(worker: 0)` on the calling thread with `backend`'s library single-threaded (restored
+  /// afterwards): for work too small for a region that must not wake the library's own threads either.
+  public static func single<Work: ParallelWork>(backend: GEMMBackend, _ work: Work) {
+    let restore = BLAS.singleThreadLibrary(backend)
+    work.run(worker: 0)
+    BLAS.restoreLibraryThreads(backend, restore)
+  }
+
   /// The contiguous part `part` of `count` items split into `parts` parts whose sizes differ by at most 1.
   @inline(__always)
   public static func share(_ part: Int, of parts: Int, count: Int) -> Range<Int> {

@@ -45,6 +45,7 @@ struct BatchNormPoolTests {
       let worst = zip(a, b).map { abs(Double($0) - Double($1)) / max(1, abs(Double($0))) }.max() ?? .nan
       #expect(worst < 1e-5, "output \(index): worst relative difference \(worst) with \(workers) workers")
     }
-    #expect(passes(workers: workers) == pooled, "not bitwise equal on a second run with \(workers) workers")
+    #expect(
+      Bool(passes(workers: workers) == pooled), "not bitwise equal on a second run with \(workers) workers")
   }
 }
