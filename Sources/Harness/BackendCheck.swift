@@ -107,8 +107,8 @@ public enum BackendChecker {
   }
 
   /// Builds `make()` with each library as the process's backend and `threads` applied, warms each up once and
-  /// times them in rounds (per round and library, the order rotating: one untimed call, since the previous
-  /// library's threads may still be spinning, then one timed call) until `budget` is spent; restores
+  /// times them in blocks of `budget` ÷ (2 × libraries) seconds (at least 2 calls), one untimed call opening
+  /// each block, in two rounds (ABC, then CBA); reports each library's median call; restores
   /// the backend in use and the registered libraries.
   static func check(
     subject: String, threads: ThreadConfig, topology: Topology, make: () throws -> () -> Void
@@ -140,19 +140,24 @@ public enum BackendChecker {
     for (backend, _) in runs where backend != inUse { try? BLAS.register(backend) }
     try topology.apply(threads)
     for (_, run) in runs { run() }
+    // Blocks, not single calls: each library's runtime (OpenMP teams, BLIS's communicators, the pool) needs a
+    // few calls to settle after another one ran, so each block starts with an untimed call and the libraries
+    // take turns in two rounds, the second in reverse order (ABC CBA), so drift affects all alike.
     var samples = [[Double]](repeating: [], count: runs.count)
-    let timing = MonotonicClock.now()
-    var round = 0
-    while round < 3 || (MonotonicClock.seconds(since: timing) < budget && round < 50) {
+    let block = budget / Double(2 * max(runs.count, 1))
+    for round in 0..<2 {
       for offset in 0..<runs.count {
-        let index = (round + offset) % runs.count
-        // One untimed call after switching libraries: the previous library's threads may still be spinning.
+        let index = round == 0 ? offset : runs.count - 1 - offset
         runs[index].1()
-        let callStart = MonotonicClock.now()
-        runs[index].1()
-        samples[index].append(MonotonicClock.seconds(since: callStart))
+        let opened = MonotonicClock.now()
+        var calls = 0
+        while calls < 2 || MonotonicClock.seconds(since: opened) < block {
+          let callStart = MonotonicClock.now()
+          runs[index].1()
+          samples[index].append(MonotonicClock.seconds(since: callStart))
+          calls += 1
+        }
       }
-      round += 1
     }
     let timings = zip(runs, samples).map { run, times in
       BackendCheck.Timing(backend: run.0, seconds: PairedComparison.median(times), calls: times.count)

@@ -48,8 +48,8 @@ public final class Conv2D {
 
   /// How calls are threaded: lrd-bench's worker pool or the library's own threads.
   public internal(set) var threading: ThreadingStrategy
-  /// How `threading` was decided: "LRD_BENCH_THREADING", "asked", "one thread", or the timings of both
-  /// strategies when they were measured ("pool 1.21 ms, library 1.87 ms").
+  /// How `threading` was decided: "LRD_BENCH_THREADING=…", "asked", "one thread", or the timings of both
+  /// strategies when they were measured ("measured: pool 1.210 ms, library 1.870 ms").
   public internal(set) var threadingReason: String
   /// The most pool workers a call uses (the per-worker buffers are sized for this many).
   public let workerCapacity: Int
@@ -99,8 +99,8 @@ public final class Conv2D {
   /// `blockRows` overrides the automatic block size (rows per im2col block: max(512, 2 MiB / row)).
   /// `detour` forces (true) or forbids (false) the padded forward GEMM; by default it is used exactly
   /// where this process's OpenBLAS core would allocate (`BLAS.allocationProfile`). `threading` fixes the
-  /// strategy; by default `Threading.choice` decides (auto: both are timed on this shape now, with the
-  /// process's current thread count, and the faster kept). `workers` sizes the per-worker buffers (default:
+  /// strategy; by default `Threading.choice` decides (pool, unless `LRD_BENCH_THREADING` says otherwise; auto:
+  /// both are timed on this shape now, with the process's current thread count). `workers` sizes the per-worker buffers (default:
   /// the larger of the processors and the pool's current size).
   public init(
     _ geometry: ConvGeometry, weight: Tensor, bias: Tensor? = nil, retainColumns: Bool = false,

@@ -22,15 +22,18 @@ public enum ThreadingStrategy: String, CaseIterable, Codable, Sendable, CustomSt
 /// own thread pool to n threads; a kernel on the `pool` strategy makes the library single-threaded for the
 /// duration of its parallel region (`Threading.parallel`).
 public enum Threading {
-  /// How kernels choose their strategy: `LRD_BENCH_THREADING` = pool, library or auto (default: auto, each
-  /// GEMM-backend kernel times both when it is made and keeps the faster; see `Conv2D`).
+  /// How kernels choose their strategy, from `LRD_BENCH_THREADING`.
+  ///
+  /// pool (the default), library, or auto (each GEMM-backend kernel times both when it is made and keeps
+  /// the library's threads only when clearly faster; see `Conv2D`). The pool is the default because a brief measurement at build time picks differently from
+  /// run to run on a noisy machine, and the library's threads are the path whose speed depends on its phase.
   public enum Choice: String, CaseIterable, Codable, Sendable {
     case pool
     case library
     case auto
   }
 
-  /// The choice from `LRD_BENCH_THREADING` (auto when unset; an unknown value is reported by `choiceError`).
+  /// The choice from `LRD_BENCH_THREADING` (pool when unset; an unknown value is reported by `choiceError`).
   public static var choice: Choice {
     get { state.choice }
     set { state.choice = newValue }
@@ -41,12 +44,12 @@ public enum Threading {
     guard let text = ProcessInfo.processInfo.environment["LRD_BENCH_THREADING"], !text.isEmpty,
       Choice(rawValue: text.lowercased()) == nil
     else { return nil }
-    return "LRD_BENCH_THREADING=\(text) is not one of pool, library, auto"
+    return "LRD_BENCH_THREADING=\(text) is not one of pool, library, auto; unset it for the default (pool)"
   }
 
   nonisolated(unsafe) static var state: (pool: WorkerPool?, choice: Choice) = (
     nil,
-    Choice(rawValue: ProcessInfo.processInfo.environment["LRD_BENCH_THREADING"]?.lowercased() ?? "") ?? .auto
+    Choice(rawValue: ProcessInfo.processInfo.environment["LRD_BENCH_THREADING"]?.lowercased() ?? "") ?? .pool
   )
 
   /// The process's pool, sized by `BLAS.setThreads` (one worker until then).

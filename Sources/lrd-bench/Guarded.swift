@@ -10,6 +10,7 @@ import Programs
 import Results
 import Store
 import Suites
+import Tensors
 
 /// Runs a command body, turning errors into a one-line message on stderr and an exit code: bad input (unknown
 /// names, out-of-range values, a directory that holds another run, …) → 64; anything that failed while
@@ -18,6 +19,7 @@ import Suites
 /// Never a stack trace.
 func guarded(_ body: () throws -> Void) throws {
   do {
+    if let problem = Threading.choiceError { throw HarnessError.invalidOption(problem) }
     try body()
   } catch let exit as ExitCode {
     throw exit

@@ -1,4 +1,5 @@
 import CAllocationCounter
+import Foundation
 import Tensors
 import Testing
 
@@ -99,5 +100,20 @@ struct WorkerPoolTests {
         #expect(sizes.max()! - sizes.min()! <= 1)
       }
     }
+  }
+
+  @Test("LRD_BENCH_THREADING: pool by default, an unknown value is reported")
+  func threadingChoice() {
+    let saved = ProcessInfo.processInfo.environment["LRD_BENCH_THREADING"]
+    defer {
+      if let saved { setenv("LRD_BENCH_THREADING", saved, 1) } else { unsetenv("LRD_BENCH_THREADING") }
+    }
+    unsetenv("LRD_BENCH_THREADING")
+    #expect(Threading.choiceError == nil)
+    setenv("LRD_BENCH_THREADING", "Library", 1)
+    #expect(Threading.choiceError == nil)
+    setenv("LRD_BENCH_THREADING", "bogus", 1)
+    #expect(
+      Threading.choiceError?.contains("LRD_BENCH_THREADING=bogus is not one of pool, library, auto") == true)
   }
 }
