@@ -237,7 +237,7 @@ extension Conv2D {
   func forwardColumns(
     worker: Int, of workers: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
     y: UnsafeMutablePointer<Float>,
-    columns: UnsafeMutablePointer<Float>
+    columns: UnsafeMutablePointer<Float>, multiply: Bool = true
   ) {
     let g = geometry
     let (n, k) = (g.gemmN, g.gemmK)
@@ -249,7 +249,7 @@ extension Conv2D {
     while start < share.upperBound {
       let rows = min(block, share.upperBound - start)
       Im2col.pack(g, x: x, rows: start..<(start + rows), columns: base, rowStride: stride)
-      for group in 0..<g.groups {
+      for group in 0..<g.groups where multiply {
         forwardGEMM(
           worker: worker, rows: rows, a: base + group * stride * k, lda: k, b: w + group * n,
           c: y + start * g.outChannels + group * n)
@@ -371,6 +371,8 @@ struct ConvRegion: ParallelWork {
     case forwardRows
     case forwardChannels
     case forwardColumns
+    /// The forward pass's im2col packing alone (`packColumns`).
+    case packColumns
     case backwardDataPointwise
     case zero
     case backwardDataChunks(phase: Int)
@@ -402,6 +404,8 @@ struct ConvRegion: ParallelWork {
       conv.forwardChannels(worker: worker, of: workers, x: a, w: b, y: c)
     case .forwardColumns:
       conv.forwardColumns(worker: worker, of: workers, x: a, w: b, y: c, columns: scratch)
+    case .packColumns:
+      conv.forwardColumns(worker: worker, of: workers, x: a, w: b, y: c, columns: scratch, multiply: false)
     case .backwardDataPointwise:
       conv.backwardDataPointwise(worker: worker, of: workers, dy: a, w: b, dx: c, accumulate: accumulate)
     case .zero:

@@ -299,11 +299,25 @@ public final class Conv2D {
   }
 
   /// Packs the im2col columns of `x` block by block, as `forward` does before its GEMMs (each
-  /// block overwrites the workspace unless columns are retained), so benchmarks can time the copy
-  /// on its own.
+  /// block overwrites the workspace unless columns are retained; on the pool each worker packs its share
+  /// in parallel, as `forward` does), so benchmarks can time the copy on its own.
   public func packColumns(_ x: Tensor) {
     precondition(x.shape == inputShape, "input \(x.shape) ≠ \(inputShape)")
     guard !geometry.readsInputAsGEMMOperand, dnnl == nil else { return }
+    if poolWorkers > 1 {
+      // Packed as the pooled forward pass packs: each worker its share, in its own block or its rows.
+      x.withUnsafeBufferPointer { xp in
+        weight.withUnsafeBufferPointer { wp in
+          columns.withUnsafeMutableBufferPointer { cp in
+            region(
+              .packColumns, workers: poolWorkers, xp.baseAddress!, wp.baseAddress!, cp.baseAddress!,
+              scratch: cp.baseAddress!)
+          }
+        }
+      }
+      packedInput = retainsColumns ? ObjectIdentifier(x) : nil
+      return
+    }
     x.withUnsafeBufferPointer { xp in
       columns.withUnsafeMutableBufferPointer { cp in
         let stride = columnStride

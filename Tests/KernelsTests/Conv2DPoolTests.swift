@@ -59,6 +59,15 @@ struct Conv2DPoolTests {
       conv.backwardWeights(input: x, gradient: dy)
       #expect(conv.weightGradient.relativeError(to: expected.dw) < 1e-5, "dW repacked \(label)")
 
+      // Columns packed on their own (as benchmarks time the copy) serve backward-weights like forward's.
+      if retain {
+        conv.forward(other, into: y)
+        conv.packColumns(x)
+        conv.weightGradient.fill(.nan)
+        conv.backwardWeights(input: x, gradient: dy, reusingForwardColumns: true)
+        #expect(conv.weightGradient.relativeError(to: expected.dw) < 1e-5, "dW from packColumns \(label)")
+      }
+
       // The same calls again give the same bits.
       let first = (y.scalars, dx.scalars, conv.weightGradient.scalars)
       conv.forward(other, into: y)
