@@ -13,7 +13,7 @@ public struct FactorShape: Hashable, Sendable {
 }
 
 extension Factorization {
-  /// The layers this factorization of `layer` runs, in execution order (DESIGN.md "Vocabulary").
+  /// The layers this factorization of `layer` runs, in execution order (README "Numerics").
   ///
   /// The layers:
   ///

@@ -22,7 +22,7 @@ public struct FactorizationCost: Hashable, Codable, Sendable {
     layerCount = factors.count
   }
 
-  /// Δ% against `original` (DESIGN.md: (x_variant / x_original − 1) × 100) for parameters and FLOPs.
+  /// Δ% against `original` (README "Numerics": (x_variant / x_original − 1) × 100) for parameters and FLOPs.
   public func percentChange(from original: FactorizationCost) -> (parameters: Double, flops: Double) {
     (
       (Double(parameters) / Double(original.parameters) - 1) * 100,

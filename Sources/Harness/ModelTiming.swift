@@ -73,7 +73,7 @@ public enum ModelTiming {
       notes.append(
         "The stem convolution (conv1, 7×7) is kept original in every decomposed variant; bottleneck 1×1 "
           + "convolutions\(plan.variant.merged ? " outside merged blocks" : ""), downsample shortcuts and fc are "
-          + "SVD-decomposed and 3×3 convolutions Tucker-2-decomposed (DESIGN.md \"Vanilla LRD of a model\").")
+          + "SVD-decomposed and 3×3 convolutions Tucker-2-decomposed (README \"Numerics\").")
     }
     if plan.variant.merged {
       notes.append(

@@ -1,7 +1,7 @@
 import Profiling
 
 /// The machine's peak for lrd-bench's purposes: a large square sgemm on the current thread config,
-/// measured in the same run as what it is compared with (DESIGN.md "Machines and kernel libraries").
+/// measured in the same run as what it is compared with (README "OpenBLAS core").
 public enum PeakSGEMM {
   /// The square size used for peak figures (2048³: large enough for OpenBLAS's best blocking).
   public static let defaultSize = 2048

@@ -3,7 +3,7 @@ import Networks
 import Profiling
 import Programs
 
-/// One measured configuration (DESIGN.md "point"): layer, factorization, batch, mode, frozen
+/// One measured configuration (README "How measurements are made"): layer, factorization, batch, mode, frozen
 /// factors, thread config and cache state.
 public struct PointSpec: Codable, Sendable, Hashable, CustomStringConvertible {
   /// The model the layer belongs to.

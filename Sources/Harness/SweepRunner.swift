@@ -3,7 +3,7 @@ import Networks
 import Profiling
 import Results
 
-/// Runs a rank sweep (DESIGN.md "Algorithm 1") in three steps with explicit inputs and outputs.
+/// Runs a rank sweep (README "Rank-selection policies") in three steps with explicit inputs and outputs.
 ///
 /// The steps:
 ///

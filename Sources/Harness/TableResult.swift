@@ -2,7 +2,7 @@ import Networks
 import Profiling
 import Programs
 
-/// A speed-up measured paired with the original network, as DESIGN.md defines it:
+/// A speed-up measured paired with the original network, as the README ("table") defines it:
 /// (t_original / t_variant − 1) × 100, with the 95% CI of the paired comparison.
 public struct SpeedupCell: Codable, Sendable, Equatable {
   /// The speed-up in percent.

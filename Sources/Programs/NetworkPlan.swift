@@ -54,8 +54,8 @@ public struct PlannedBlock: Codable, Sendable, Equatable {
   public var merged: MergeRanks?
 }
 
-/// A whole network as a variant builds it: every layer's factorization (DESIGN.md "Vanilla LRD of a
-/// model"; paper §2), with the counts the paper reports.
+/// A whole network as a variant builds it: every layer's factorization (README "Numerics": vanilla LRD of a
+/// model; paper §2), with the counts the paper reports.
 ///
 /// Layer count is the paper's: weight layers on the main path (stem, every factor of the bottleneck
 /// convolutions, every factor of fc), downsample shortcuts excluded. Parameters include batch norm

@@ -15,7 +15,7 @@ struct BatchNormPoolTests {
     let x = Tensor(normal: shape, standardDeviation: 2, using: &rng)
     let residual = Tensor(normal: shape, using: &rng)
     let dy = Tensor(normal: shape, using: &rng)
-    let bn = BatchNorm(channels: 40)
+    let bn = BatchNorm(channels: 40, backend: poolBackend)
     bn.gamma.assign((0..<40).map { 0.5 + Float($0) * 0.05 })
     bn.beta.assign((0..<40).map { Float($0) * 0.1 - 2 })
     let y = Tensor(zeros: shape)

@@ -14,6 +14,10 @@ private let poolShapes: [ConvGeometry] =
     ConvGeometry(batch: 2, height: 12, width: 10, inChannels: 5, outChannels: 36, kernel: 3, padding: 1),
   ]
 
+/// The GEMM backend the pool runs on in these tests: the process's, or OpenBLAS when that is oneDNN (whose
+/// convolutions are its own primitives, never on the pool).
+let poolBackend: GEMMBackend = BLAS.backend == .onednn ? .openblas : BLAS.backend
+
 @Suite("Conv2D on lrd-bench's worker pool", .serialized)
 struct Conv2DPoolTests {
   /// Forward, backward-data (overwriting and accumulating) and backward-weights (reusing the retained columns
@@ -28,7 +32,8 @@ struct Conv2DPoolTests {
       var rng = SplitMix64(seed: 11)
       let w = Tensor(normal: geometry.weightShape, using: &rng)
       let conv = try Conv2D(
-        geometry, weight: w, retainColumns: retain, blockRows: blockRows, threading: .pool, workers: workers)
+        geometry, weight: w, retainColumns: retain, blockRows: blockRows, backend: poolBackend,
+        threading: .pool, workers: workers)
       #expect(conv.threading == .pool)
       let x = Tensor(normal: geometry.inputShape, using: &rng)
       let dy = Tensor(normal: geometry.outputShape, using: &rng)
@@ -89,7 +94,8 @@ struct Conv2DPoolTests {
       batch: 2, height: 6, width: 6, inChannels: 4, outChannels: 8, kernel: 3, padding: 1)
     var rng = SplitMix64(seed: 12)
     let conv = try Conv2D(
-      geometry, weight: Tensor(normal: geometry.weightShape, using: &rng), threading: .library)
+      geometry, weight: Tensor(normal: geometry.weightShape, using: &rng), backend: poolBackend,
+      threading: .library)
     let x = Tensor(normal: geometry.inputShape, using: &rng)
     let y = Tensor(zeros: geometry.outputShape)
     let regions = Threading.pool.regions
