@@ -4,6 +4,15 @@ import Kernels
 import Tensors
 import Testing
 
+/// Pointwise, 3×3 and strided grouped shapes that every allocation test covers.
+private let allocationShapes: [ConvGeometry] = [
+  ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16),
+  ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 32, kernel: 3, padding: 1),
+  ConvGeometry(
+    batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16, kernel: 3, stride: 2, padding: 1,
+    groups: 4),
+]
+
 @Suite("Kernels do not allocate", .serialized)
 struct AllocationTests {
   @Test func counterSeesSwiftAllocations() {
@@ -20,13 +29,8 @@ struct AllocationTests {
       if: BLAS.backend == .openblas,
       "OpenBLAS backend (BLIS 0.9 mallocs its thread communicators inside every bli_sgemm call, oneDNN 2.6 allocates inside every dnnl_primitive_execute; their points report allocations per call)"
     ),
-    arguments: [
-      ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16),
-      ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 32, kernel: 3, padding: 1),
-      ConvGeometry(
-        batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16, kernel: 3, stride: 2, padding: 1,
-        groups: 4),
-      ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 32, kernel: 1, stride: 2),
+    arguments: allocationShapes + [
+      ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 32, kernel: 1, stride: 2)
     ])
   func kernelCallsDoNotAllocate(geometry: ConvGeometry) throws {
     try trainingStepsDoNotAllocate(geometry, workers: 1, threading: .library)
@@ -38,14 +42,7 @@ struct AllocationTests {
   @Test(
     "no heap allocation on the worker pool",
     .enabled(if: BLAS.backend == .openblas, "OpenBLAS backend (see above)"),
-    arguments: [
-      ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16),
-      ConvGeometry(batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 32, kernel: 3, padding: 1),
-      ConvGeometry(
-        batch: 2, height: 8, width: 8, inChannels: 16, outChannels: 16, kernel: 3, stride: 2, padding: 1,
-        groups: 4),
-      .linear(batch: 4, inFeatures: 64, outFeatures: 40),
-    ], [2, 3])
+    arguments: allocationShapes + [.linear(batch: 4, inFeatures: 64, outFeatures: 40)], [2, 3])
   func poolCallsDoNotAllocate(geometry: ConvGeometry, workers: Int) throws {
     try trainingStepsDoNotAllocate(geometry, workers: workers, threading: .pool)
   }
