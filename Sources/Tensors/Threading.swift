@@ -25,8 +25,9 @@ public enum Threading {
   /// How kernels choose their strategy, from `LRD_BENCH_THREADING`.
   ///
   /// pool (the default), library, or auto (each GEMM-backend kernel times both when it is made and keeps
-  /// the library's threads only when clearly faster; see `Conv2D`). The pool is the default because a brief measurement at build time picks differently from
-  /// run to run on a noisy machine, and the library's threads are the path whose speed depends on its phase.
+  /// the library's threads only when clearly faster; see `Conv2D`). The pool is the default because a brief
+  /// measurement at build time picks differently from run to run on a noisy machine, and the library's
+  /// threads are the path whose speed depends on the machine's phase.
   public enum Choice: String, CaseIterable, Codable, Sendable {
     case pool
     case library
