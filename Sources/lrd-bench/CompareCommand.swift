@@ -38,7 +38,7 @@ struct CompareCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help:
-      "Earlier runs of the suite on the machine whose spread widens the threshold (a change must exceed 3 run-to-run standard deviations once 3 are known; 0 turns this off; default 5)."
+      "Earlier runs of the suite on the machine whose spread widens the band (once 3 are known, a change must exceed the 99% prediction interval of one more run's median from theirs; 0 turns this off; default 10)."
   )
   var history: Int = 10
 
