@@ -1,0 +1,99 @@
+import Foundation
+import Suites
+import Testing
+
+/// Synthetic A/B rounds: in round j both builds see the same machine factor drift[j] (the drift a shared VM
+/// imposes on whole stretches of time); each sample adds its own noise.
+private struct Rounds {
+  var generator: SystemRandomNumberGeneratorSeeded
+
+  mutating func point(
+    rounds: Int, change: Double, noise: Double, drift: [Double], samples: Int = 5
+  ) -> (base: [[Double]], new: [[Double]]) {
+    var base: [[Double]] = []
+    var new: [[Double]] = []
+    for j in 0..<rounds {
+      base.append((0..<samples).map { _ in 0.010 * drift[j] * (1 + noise * generator.uniform()) })
+      new.append(
+        (0..<samples).map { _ in 0.010 * drift[j] * (1 + change) * (1 + noise * generator.uniform()) })
+    }
+    return (base, new)
+  }
+}
+
+/// A seeded generator (SplitMix64) returning uniforms in [−1, 1).
+private struct SystemRandomNumberGeneratorSeeded {
+  var state: UInt64
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 52) - 1 }
+}
+
+@Suite("A/B comparison over rounds")
+struct RoundComparisonTests {
+  /// A drift of 1× to 3× between rounds (the bimodal 2-thread phases measured on this VM) shared by both builds.
+  let drift: [Double] = [1, 3, 1, 2.8, 1.1, 3, 1, 1, 2.9, 1, 3, 1.2]
+
+  @Test func sharedDriftCancelsAndARealChangeIsFound() {
+    var rounds = Rounds(generator: .init(state: 1))
+    let same = rounds.point(rounds: 12, change: 0, noise: 0.005, drift: drift)
+    let slower = rounds.point(rounds: 12, change: 0.05, noise: 0.005, drift: drift)
+    let faster = rounds.point(rounds: 12, change: -0.06, noise: 0.005, drift: drift)
+    let result = RoundStatistics.compare(
+      [
+        ("same", same.base, same.new), ("slower", slower.base, slower.new),
+        ("faster", faster.base, faster.new),
+      ])
+    #expect(result.points[0].verdict == .unchanged, "\(result.points[0])")
+    #expect(abs(result.points[0].ratio - 1) < 0.01)
+    #expect(result.points[1].verdict == .regression, "\(result.points[1])")
+    #expect(abs(result.points[1].ratio - 1.05) < 0.01)
+    #expect(result.points[2].verdict == .improvement, "\(result.points[2])")
+    #expect(result.points.allSatisfy { $0.rounds == 12 && $0.level == 0.95 })
+    // Unpaired, the same samples would not tell: the pooled medians move with the drift.
+    #expect(result.geometricMean.rounds == 12)
+  }
+
+  @Test func aNoisyPointIsInconclusiveNeverUnchanged() {
+    var rounds = Rounds(generator: .init(state: 2))
+    for seed in 0..<20 {
+      rounds.generator.state = UInt64(seed)
+      let noisy = rounds.point(rounds: 8, change: 0, noise: 0.4, drift: drift, samples: 1)
+      let c = RoundStatistics.compare([("noisy", noisy.base, noisy.new)]).points[0]
+      #expect(c.verdict == .inconclusive, "seed \(seed): \(c)")
+      #expect(
+        c.detectable > 0.03 + 0.05,
+        "seed \(seed): the detectable change \(c.detectable) is the threshold plus the CI")
+    }
+  }
+
+  @Test func theSignTestIsExact() {
+    #expect(abs(RoundStatistics.signTestP([1, 1, 1, 1, 1, 1, 1, 1]) - 2.0 / 256) < 1e-12)
+    #expect(abs(RoundStatistics.signTestP([1, 1, 1, 1, 1, 1, 1, -1]) - 2 * 9.0 / 256) < 1e-12)
+    #expect(RoundStatistics.signTestP([1, -1]) == 1)
+    #expect(RoundStatistics.signTestP([]) == 1)
+    #expect(RoundStatistics.logRatios(base: [[1, 2, 3], [], [4]], new: [[4], [1], [0, 8]]).count == 2)
+  }
+
+  /// 200 null points (no change, 20 rounds each): raw sign tests reject about 5% of them, the
+  /// Benjamini–Hochberg adjustment almost none, and no null point is called a regression or improvement.
+  @Test func benjaminiHochbergControlsNullPoints() {
+    var rounds = Rounds(generator: .init(state: 3))
+    let flat = [Double](repeating: 1, count: 20)
+    let nulls = (0..<200).map { index -> (name: String, base: [[Double]], new: [[Double]]) in
+      let point = rounds.point(rounds: 20, change: 0, noise: 0.05, drift: flat, samples: 1)
+      return ("p\(index)", point.base, point.new)
+    }
+    let result = RoundStatistics.compare(nulls)
+    let raw = result.points.filter { $0.p < 0.05 }.count
+    let adjusted = result.points.filter { $0.adjustedP < 0.05 }.count
+    #expect(raw > 0 && raw < 25, "raw rejections \(raw) of 200")
+    #expect(adjusted <= 1, "BH-adjusted rejections \(adjusted) of 200")
+    #expect(!result.points.contains { $0.verdict == .regression || $0.verdict == .improvement })
+  }
+}
