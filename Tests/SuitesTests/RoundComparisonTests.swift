@@ -55,8 +55,9 @@ struct RoundComparisonTests {
     #expect(abs(result.points[1].ratio - 1.05) < 0.01)
     #expect(result.points[2].verdict == .improvement, "\(result.points[2])")
     #expect(result.points.allSatisfy { $0.rounds == 12 && $0.level == 0.95 })
-    // Unpaired, the same samples would not tell: the pooled medians move with the drift.
+    // The suite's geometric mean over the same rounds: (1 + 0.05 − 0.06)^(1/3) ≈ 0.997, within ±3%.
     #expect(result.geometricMean.rounds == 12)
+    #expect(result.geometricMean.verdict == .unchanged, "\(result.geometricMean)")
   }
 
   @Test func aNoisyPointIsInconclusiveNeverUnchanged() {
