@@ -201,15 +201,12 @@ extension Conv2D {
     let (n, k) = (g.gemmN, g.gemmK)
     let share = Threading.share(worker, of: workers, count: g.gemmM)
     let block = pointwiseBlockRows
-    var start = share.lowerBound
-    while start < share.upperBound {
-      let rows = min(block, share.upperBound - start)
+    forEachBlock(of: block, in: share) { start, rows in
       for group in 0..<g.groups {
         forwardGEMM(
           worker: worker, rows: rows, a: x + start * g.inChannels + group * k, lda: g.inChannels,
           b: w + group * n, c: y + start * g.outChannels + group * n)
       }
-      start += rows
     }
   }
 
@@ -245,16 +242,13 @@ extension Conv2D {
     let stride = columnStride
     let base = retainsColumns ? columns + share.lowerBound * k : columns + worker * g.groups * blockRows * k
     let block = retainsColumns ? share.count : blockRows
-    var start = share.lowerBound
-    while start < share.upperBound {
-      let rows = min(block, share.upperBound - start)
+    forEachBlock(of: block, in: share) { start, rows in
       Im2col.pack(g, x: x, rows: start..<(start + rows), columns: base, rowStride: stride)
       for group in 0..<g.groups where multiply {
         forwardGEMM(
           worker: worker, rows: rows, a: base + group * stride * k, lda: k, b: w + group * n,
           c: y + start * g.outChannels + group * n)
       }
-      start += rows
     }
   }
 
@@ -293,9 +287,7 @@ extension Conv2D {
     let chunk = Threading.share(2 * worker + phase, of: 2 * workers, count: g.batch * g.outHeight)
     let share = (chunk.lowerBound * g.outWidth)..<(chunk.upperBound * g.outWidth)
     let buffer = columns + worker * g.groups * blockRows * k
-    var start = share.lowerBound
-    while start < share.upperBound {
-      let rows = min(blockRows, share.upperBound - start)
+    forEachBlock(of: blockRows, in: share) { start, rows in
       for group in 0..<g.groups {
         BLAS.gemm(
           transposeB: true, m: rows, n: k, k: n, a: dy + start * g.outChannels + group * n,
@@ -303,7 +295,6 @@ extension Conv2D {
           b: w + group * n, ldb: g.outChannels, c: buffer + group * blockRows * k, ldc: k, on: backend)
       }
       Im2col.unpackAdding(g, columns: buffer, rows: start..<(start + rows), rowStride: blockRows, dx: dx)
-      start += rows
     }
   }
 
@@ -349,9 +340,7 @@ extension Conv2D {
       return
     }
     let buffer = columns + worker * g.groups * blockRows * k
-    var start = share.lowerBound
-    while start < share.upperBound {
-      let rows = min(blockRows, share.upperBound - start)
+    forEachBlock(of: blockRows, in: share) { start, rows in
       Im2col.pack(g, x: x, rows: start..<(start + rows), columns: buffer, rowStride: blockRows)
       for group in 0..<g.groups {
         BLAS.gemm(
@@ -360,7 +349,6 @@ extension Conv2D {
           beta: start == share.lowerBound ? 0 : 1,
           c: target + group * n, ldc: g.outChannels, on: backend)
       }
-      start += rows
     }
   }
 }

@@ -334,13 +334,14 @@ public final class Conv2D {
   /// Rows of the columns workspace: every output pixel when columns are retained, else one block.
   var columnStride: Int { retainsColumns ? geometry.gemmM : blockRows }
 
-  /// Calls `body(firstRow, rowCount)` for consecutive blocks of at most `rowsPerBlock` output pixels.
+  /// Calls `body(firstRow, rowCount)` for consecutive blocks of at most `rowsPerBlock` output pixels of
+  /// `range` (default: every pixel).
   @inline(__always)
-  func forEachBlock(of rowsPerBlock: Int, _ body: (Int, Int) -> Void) {
-    let m = geometry.gemmM
-    var start = 0
-    while start < m {
-      let rows = min(rowsPerBlock, m - start)
+  func forEachBlock(of rowsPerBlock: Int, in range: Range<Int>? = nil, _ body: (Int, Int) -> Void) {
+    let range = range ?? 0..<geometry.gemmM
+    var start = range.lowerBound
+    while start < range.upperBound {
+      let rows = min(rowsPerBlock, range.upperBound - start)
       body(start, rows)
       start += rows
     }
