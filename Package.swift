@@ -28,6 +28,8 @@ let package = Package(
       name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
     // oneDNN 2.x (no pkg-config file in Debian's package): the third kernel backend.
     .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+    // Valgrind's callgrind client requests (header-only macros; no-ops outside valgrind).
+    .systemLibrary(name: "CCallgrind", providers: [.apt(["valgrind"])]),
     // Linux perf_event_open(2): kernel headers only, no library.
     .systemLibrary(name: "CPerfEvent"),
     // A malloc interposer: counts the process's heap allocations (timed regions, GEMM probes, tests).
@@ -50,7 +52,7 @@ let package = Package(
     .target(
       name: "Profiling",
       dependencies: [
-        "Tensors", "Geometry", "Support", "CHwloc", "CPAPI", "CPerfEvent", "CAllocationCounter",
+        "Tensors", "Geometry", "Support", "CHwloc", "CPAPI", "CPerfEvent", "CAllocationCounter", "CCallgrind",
         .product(name: "OrderedCollections", package: "swift-collections"),
       ]),
     .target(

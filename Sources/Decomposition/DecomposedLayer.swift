@@ -33,6 +33,31 @@ public struct DecomposedLayer {
   public var cost: FactorizationCost { FactorizationCost(layer, factorization) }
 }
 
+extension DecomposedLayer {
+  /// The factor layers of `factorization` with He-normal random weights (seeded) instead of decomposed ones.
+  ///
+  /// The same shapes, so the same work per call, without computing an SVD (for counting instructions under
+  /// valgrind, which runs LAPACK's SVD hundreds of times slower). `relativeError` is NaN: it means nothing here.
+  public static func randomFactors(
+    of layer: LayerSpec, _ factorization: Factorization, seed: UInt64
+  ) throws(DecompositionError) -> DecomposedLayer {
+    try factorization.validate(for: layer)
+    var rng = SplitMix64(seed: seed)
+    let factors = factorization.factorShapes(of: layer).map { factor in
+      let spec =
+        factor.part.isEmpty
+        ? layer
+        : LayerSpec(
+          name: "\(layer.name)[\(factor.part)]", kind: layer.kind, role: layer.role, shape: factor.shape,
+          bias: factor.carriesBias)
+      let bias = factor.carriesBias ? Tensor(heNormal: [factor.shape.outChannels], using: &rng) : nil
+      return FactorLayer(
+        spec: spec, weight: Tensor(heNormal: factor.shape.weightShape, using: &rng), bias: bias)
+    }
+    return DecomposedLayer(layer: layer, factorization: factorization, factors: factors, relativeError: .nan)
+  }
+}
+
 /// Decomposes one layer's weights for any number of factorizations, computing the SVD or HOSVD once.
 ///
 /// Not thread-safe; one per layer and sweep.

@@ -13,10 +13,15 @@ public final class ModelRunner {
   private var weights: [ResNetModel: NetworkWeights] = [:]
   private var originals: [ModelSpec: NetworkProgram] = [:]
   private var loadedRanks: [String: [String: Factorization]] = [:]
+  /// When true every program is kept (a worker process serving many rounds of a few networks).
+  let keepsEveryProgram: Bool
+  private var retired: [ModelSpec: NetworkProgram] = [:]
 
-  /// A runner counting `events` on every thread of each measurement.
-  public init(events: [String]) {
+  /// A runner counting `events` on every thread of each measurement; `keepsEveryProgram` keeps the
+  /// variants' programs too, not only the originals'.
+  public init(events: [String], keepsEveryProgram: Bool = false) {
     self.events = events
+    self.keepsEveryProgram = keepsEveryProgram
   }
 
   /// The original weights of `model`.
@@ -55,12 +60,20 @@ public final class ModelRunner {
 
   /// The runnable program of `spec` (built now; the original's is cached).
   public func program(for spec: ModelSpec) throws -> NetworkProgram {
-    let isOriginal = spec.variant == .original
-    if isOriginal, let cached = originals[spec] { return cached }
+    let kept = spec.variant == .original || keepsEveryProgram
+    if kept, let cached = originals[spec] { return cached }
     let program = try NetworkProgram(
       plan: try plan(for: spec), weights: weights(for: spec.model), batch: spec.batch, mode: spec.mode)
-    if isOriginal { originals[spec] = program }
+    if kept { originals[spec] = program }
     return program
+  }
+
+  /// Drops the kept programs so the next measurements build new ones (new buffers, placed anew).
+  ///
+  /// They are freed at the next renewal, so the new buffers cannot reuse their addresses. Weights and decompositions are kept.
+  public func renewPrograms() {
+    retired = originals
+    originals = [:]
   }
 
   /// Drops the cached original programs (between models of a study, to free their memory).

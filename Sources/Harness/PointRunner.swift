@@ -20,13 +20,20 @@ public final class PointRunner {
   private let weights: NetworkWeights
   private var originals: [String: LayerProgram] = [:]
   private var flushers: [[Int]: CacheFlusher] = [:]
+  /// When true every program is kept, not only the originals' (a worker process serving many rounds).
+  let keepsEveryProgram: Bool
+  private var retired: [String: LayerProgram] = [:]
 
-  /// A runner for `model`, counting `events` on every thread.
-  public init(model: ResNetModel, events: [String], topology: TopologySummary) {
+  /// A runner for `model`, counting `events` on every thread; `keepsEveryProgram` keeps decomposed
+  /// layers' programs too.
+  public init(
+    model: ResNetModel, events: [String], topology: TopologySummary, keepsEveryProgram: Bool = false
+  ) {
     catalog = ModelCatalog(model)
     weights = NetworkWeights(catalog: catalog)
     self.events = events
     self.topology = topology
+    self.keepsEveryProgram = keepsEveryProgram
   }
 
   /// The layer's decomposer (the model's original weights, shared with whole networks), created on
@@ -37,12 +44,22 @@ public final class PointRunner {
 
   /// The runnable program of a point (decomposition done, buffers allocated and touched).
   public func program(for spec: PointSpec) throws -> LayerProgram {
-    let key = "\(spec.layer)|b\(spec.batch)|\(spec.mode)|\(spec.frozen)"
-    if spec.factorization == .original, let cached = originals[key] { return cached }
+    let kept = spec.factorization == .original || keepsEveryProgram
+    let key = "\(spec.layer)|\(spec.factorization)|b\(spec.batch)|\(spec.mode)|\(spec.frozen)"
+    if kept, let cached = originals[key] { return cached }
     let decomposed = try decomposer(for: spec.layer).decompose(spec.factorization)
     let program = try LayerProgram(decomposed, batch: spec.batch, mode: spec.mode, frozen: spec.frozen)
-    if spec.factorization == .original { originals[key] = program }
+    if kept { originals[key] = program }
     return program
+  }
+
+  /// Drops the kept programs so the next measurements build new ones (new buffers, placed anew in memory).
+  ///
+  /// The dropped ones are freed only at the next renewal, so the new buffers cannot reuse their addresses.
+  /// The decompositions are kept.
+  public func renewPrograms() {
+    retired = originals
+    originals = [:]
   }
 
   /// A sampler for `configuration` on the current binding: counters attach to the threads that

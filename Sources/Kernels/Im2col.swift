@@ -1,5 +1,9 @@
 import Geometry
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// im2col / col2im for NHWC inputs, the copies that turn a convolution into GEMMs.
 ///
 /// Column layout: `[groups][M][K_g]` row-major with `M = batch·outH·outW` and
@@ -14,9 +18,25 @@ enum Im2col {
     pack(g, x: x, rows: 0..<g.gemmM, columns: columns, rowStride: g.gemmM)
   }
 
+  /// Extra passes over the columns (test knob `LRD_BENCH_TEST_IM2COL_PASSES=N`, default 0): a deliberately
+  /// slower im2col, for checking that the instruction-count gate of `lrd-bench ab --instructions` sees it.
+  static let extraPasses: Int = {
+    guard let text = getenv("LRD_BENCH_TEST_IM2COL_PASSES"), let n = Int(String(cString: text)) else {
+      return 0
+    }
+    return min(max(n, 0), 8)
+  }()
+
   /// Fills the column rows `rows` (output pixels in NHWC order) into `columns`, laid out
   /// `[groups][rowStride][K_g]` with the first row of the range at row 0.
   static func pack(
+    _ g: ConvGeometry, x: UnsafePointer<Float>, rows: Range<Int>, columns: UnsafeMutablePointer<Float>,
+    rowStride: Int
+  ) {
+    for _ in 0...extraPasses { packOnce(g, x: x, rows: rows, columns: columns, rowStride: rowStride) }
+  }
+
+  static func packOnce(
     _ g: ConvGeometry, x: UnsafePointer<Float>, rows: Range<Int>, columns: UnsafeMutablePointer<Float>,
     rowStride: Int
   ) {

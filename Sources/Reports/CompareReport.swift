@@ -22,9 +22,9 @@ public enum CompareReport {
         + "α = \(c.settings.alpha) (Mann–Whitney U, \(c.settings.correction.rawValue) correction over "
         + "\(c.points.count) points). The band is the largest of ±\(Format.fixed(c.settings.threshold * 100, 1))%, "
         + "the drift between the two halves of either run (each run's samples span the run), and — once three or "
-        + "more earlier runs of this suite on this machine are known — the 99% prediction interval of a new run's "
-        + "median from theirs (whole runs move more than the samples within one run show). Unstable: neither "
-        + "holds and the ratio's 95% CI is wider than the band.",
+        + "more earlier runs of commits measured at least twice are known — t(0.995)·σ·√2, σ the robust (MAD) "
+        + "run-to-run SD of one commit's runs (whole runs move more than the samples within one run show). "
+        + "Unchanged only when the ratio's whole 95% CI lies within ±band; inconclusive otherwise.",
       "",
     ]
     var table = MarkdownTable(
@@ -51,7 +51,7 @@ public enum CompareReport {
     lines.append(table.text)
     lines.append(
       "Summary: \(c.count(.regression)) regression(s), \(c.count(.improvement)) improvement(s), "
-        + "\(c.count(.unstable)) unstable, \(c.count(.unchanged)) unchanged.")
+        + "\(c.count(.inconclusive)) inconclusive, \(c.count(.unchanged)) unchanged.")
     let budget = c.points.filter(\.stoppedByBudget).map(\.name)
     if !budget.isEmpty {
       lines.append(
@@ -79,7 +79,7 @@ public enum CompareReport {
     case .regression: return "**regression**"
     case .improvement: return "improvement"
     case .unchanged: return "unchanged"
-    case .unstable: return "unstable ⚠"
+    case .inconclusive: return "inconclusive ?"
     }
   }
 

@@ -21,6 +21,11 @@ public enum JSONCoding {
     return encoder
   }
 
+  /// `value` as one line of compact JSON.
+  public static func compactString(_ value: some Encodable) throws -> String {
+    String(decoding: try compactEncoder.encode(value), as: UTF8.self)
+  }
+
   /// The decoder matching both encoders.
   public static var decoder: JSONDecoder {
     let decoder = JSONDecoder()

@@ -2,7 +2,7 @@ import Foundation
 
 /// The results store: one SQLite file (default `results/lrd-bench.sqlite`) holding every run of
 /// every suite with its fingerprint, machine key, every point with all raw samples, and the
-/// baseline per machine key.
+/// baseline per machine key; A/B runs with both builds' per-round samples; the baseline commit per machine.
 ///
 /// Schema versioned with `PRAGMA user_version` and applied by migrations in order (a store of a
 /// newer schema is refused, never modified). WAL journal and IMMEDIATE transactions make concurrent
@@ -10,7 +10,7 @@ import Foundation
 /// leaves the run `incomplete`.
 public final class ResultStore {
   /// The schema this build writes; migrations bring older stores up to it.
-  public static let schemaVersion = 1
+  public static let schemaVersion = 2
   /// The default store path, relative to the working directory.
   public static let defaultPath = "results/lrd-bench.sqlite"
 
@@ -55,7 +55,42 @@ public final class ResultStore {
       machine_key TEXT PRIMARY KEY,
       run_id INTEGER NOT NULL REFERENCES runs(id),
       set_at TEXT NOT NULL);
+    """,
+    // 1 → 2: A/B runs (two builds interleaved in rounds), their per-round samples, and the baseline commit
+    // per machine that the nightly A/B compares HEAD with.
     """
+    CREATE TABLE ab_runs(
+      id INTEGER PRIMARY KEY,
+      suite TEXT NOT NULL,
+      suite_digest TEXT NOT NULL,
+      label TEXT,
+      machine_key TEXT NOT NULL,
+      started_at TEXT NOT NULL,
+      finished_at TEXT,
+      status TEXT NOT NULL CHECK (status IN ('incomplete', 'complete')),
+      base TEXT NOT NULL,
+      new TEXT NOT NULL,
+      rounds INTEGER NOT NULL,
+      threshold REAL NOT NULL,
+      seed INTEGER NOT NULL,
+      fingerprint TEXT NOT NULL);
+    CREATE INDEX ab_runs_by_machine ON ab_runs(machine_key, id);
+    CREATE TABLE ab_samples(
+      id INTEGER PRIMARY KEY,
+      ab_run_id INTEGER NOT NULL REFERENCES ab_runs(id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      side TEXT NOT NULL CHECK (side IN ('base', 'new')),
+      round INTEGER NOT NULL,
+      samples TEXT NOT NULL,
+      calls_per_sample INTEGER NOT NULL,
+      injected REAL NOT NULL,
+      error TEXT,
+      UNIQUE (ab_run_id, name, side, round));
+    CREATE TABLE baseline_commits(
+      machine_key TEXT PRIMARY KEY,
+      git_commit TEXT NOT NULL,
+      set_at TEXT NOT NULL);
+    """,
   ]
 
   /// Opens the store at `path`, creating it (and its directory) when missing and migrating an older schema.

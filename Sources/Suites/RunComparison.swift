@@ -62,10 +62,10 @@ public struct PointComparison: Codable, Sendable, Equatable {
     case regression
     /// Faster beyond the band, significantly.
     case improvement
-    /// Neither, and the ratio's CI is no wider than ±band.
+    /// Neither, and the ratio's whole CI lies within ±band.
     case unchanged
-    /// Too noisy to decide: neither, and the ratio's CI is wider than ±band.
-    case unstable
+    /// This comparison cannot tell: neither, and the ratio's CI reaches beyond ±band.
+    case inconclusive
   }
 
   /// The point's name within the suite.
@@ -94,15 +94,17 @@ public struct PointComparison: Codable, Sendable, Equatable {
   public var newSamples: Int
   /// Whether either side stopped on its budget before reaching its CI target.
   public var stoppedByBudget: Bool
-  /// Earlier runs whose medians gave the run-to-run noise (0: none known, the threshold applies).
+  /// Earlier runs of commits measured at least twice, whose medians gave the run-to-run noise (fewer than 3:
+  /// the threshold applies).
   public var historyRuns: Int
   /// The larger drift between the two halves of either run's samples (|log ratio of their medians|):
   /// how much a run moves within itself.
   public var drift: Double
-  /// The change a verdict needs, as a fraction: the threshold, the 99% prediction interval of a new
-  /// run's median from the earlier runs' medians, or the drift within the runs, whichever is largest.
+  /// The change a verdict needs, as a fraction: the threshold, the 99% interval of two runs' ratio from the
+  /// same-commit spread of earlier runs (`RunComparison.band`), or the drift within the runs, whichever is
+  /// largest.
   public var band: Double
-  /// Regression, improvement, unchanged or unstable (see `Verdict`).
+  /// Regression, improvement, unchanged or inconclusive (see `Verdict`).
   public var verdict: Verdict
 
   /// (new / base − 1) × 100.
@@ -112,7 +114,7 @@ public struct PointComparison: Codable, Sendable, Equatable {
 /// Two runs compared point by point, with a geometric-mean row and the exit code of `compare`.
 public struct RunComparison: Codable, Sendable {
   /// The schema string of `compare --format json`.
-  public static let schemaVersion = "lrd-bench/compare@1"
+  public static let schemaVersion = "lrd-bench/compare@2"
   /// The schema of this result.
   public var schema = RunComparison.schemaVersion
   /// The run compared against.
@@ -141,17 +143,40 @@ public struct RunComparison: Codable, Sendable {
   /// Points measured only in the new run.
   public var onlyInNew: [String]
 
-  /// The change a verdict needs from the earlier runs: the threshold, widened to the half-width of
-  /// the 99% prediction interval of one more run's log median, t(0.995, k−1)·s·√(1 + 1/k), from the
-  /// log medians of k ≥ 3 earlier runs (samples within a run do not show how much whole runs move).
-  public static func band(_ medians: [Double], _ settings: ComparisonSettings) -> Double {
-    let k = medians.count
-    guard k >= 3 else { return settings.threshold }
-    let logs = medians.map { log($0) }
-    let mean = logs.reduce(0, +) / Double(k)
-    let sd = (logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(k - 1)).squareRoot()
-    let halfWidth = studentT995(degreesOfFreedom: k - 1) * sd * (1 + 1 / Double(k)).squareRoot()
+  /// The change a verdict needs from the earlier runs: the threshold, widened to
+  /// t(0.995, k)·σ·√2 — the half-width of a 99% interval for the log ratio of two runs of one build, each
+  /// with run-to-run SD σ.
+  ///
+  /// σ comes from runs of the *same commit* only (a real change between commits is not noise): each run's
+  /// log median minus the median of its commit's runs, robustly as 1.4826 × the median absolute residual
+  /// (one odd run does not widen the band for nights to come), with k = runs − commits degrees of freedom;
+  /// the threshold alone while k < 2.
+  public static func band(_ runs: [(commit: String, median: Double)], _ settings: ComparisonSettings)
+    -> Double
+  {
+    var groups: [String: [Double]] = [:]
+    for run in runs where run.median > 0 && run.median.isFinite {
+      groups[run.commit, default: []].append(log(run.median))
+    }
+    var residuals: [Double] = []
+    var k = 0
+    for logs in groups.values where logs.count >= 2 {
+      let center = SampleStatistics.quantile(logs.sorted(), 0.5)
+      residuals += logs.map { abs($0 - center) }
+      k += logs.count - 1
+    }
+    guard k >= 2 else { return settings.threshold }
+    let n = Double(residuals.count)
+    let sigma = 1.4826 * SampleStatistics.quantile(residuals.sorted(), 0.5) * (n / Double(k)).squareRoot()
+    let halfWidth = studentT995(degreesOfFreedom: k) * sigma * 2.0.squareRoot()
     return max(settings.threshold, exp(halfWidth) - 1)
+  }
+
+  /// How many of these runs' commits were measured at least twice (the runs that give the band its spread).
+  static func sameCommitRuns(_ commits: [String]) -> Int {
+    var counts: [String: Int] = [:]
+    for commit in commits { counts[commit, default: 0] += 1 }
+    return counts.values.filter { $0 >= 2 }.reduce(0, +)
   }
 
   /// The 0.995 quantile of Student's t (two-sided 99%), tabulated for 1…30 degrees of freedom, the
@@ -193,12 +218,13 @@ public struct RunComparison: Codable, Sendable {
 
   /// Compares `new` with `base` (points matched by name).
   ///
-  /// `history` holds the medians (by point name) of each earlier run of the same suite on the same machine
-  /// (the base run included): with three or more, a change must also exceed their run-to-run spread (samples
-  /// within one run do not show how much a whole run moves on a shared machine).
+  /// `history` holds each earlier run of the same suite on the same machine (the base run included): its
+  /// commit and its medians by point name. Runs of a commit measured more than once give the run-to-run
+  /// spread a change must also exceed (`band`; samples within one run do not show how much a whole run moves
+  /// on a shared machine).
   public init(
     base: (run: RunRecord, points: [PointRecord]), new: (run: RunRecord, points: [PointRecord]),
-    settings: ComparisonSettings, history: [[String: Double]] = []
+    settings: ComparisonSettings, history: [(commit: String, medians: [String: Double])] = []
   ) {
     self.base = base.run
     self.new = new.run
@@ -220,7 +246,8 @@ public struct RunComparison: Codable, Sendable {
     let adjusted = settings.correction.adjust(raw.map(\.2.mannWhitneyP))
     points = zip(raw, adjusted).map { entry, p in
       let (old, point, comparison) = entry
-      let earlier = history.compactMap { $0[point.name] }.filter { $0 > 0 && $0.isFinite }
+      let earlier = history.compactMap { run in run.medians[point.name].map { (run.commit, $0) } }
+        .filter { $0.1 > 0 && $0.1.isFinite }
       let drift = max(Self.drift(old.samples), Self.drift(point.samples))
       let t = max(Self.band(earlier, settings), exp(drift) - 1)
       let significant = p < settings.alpha
@@ -229,17 +256,18 @@ public struct RunComparison: Codable, Sendable {
         verdict = .regression
       } else if significant && comparison.ratio < 1 - t {
         verdict = .improvement
-      } else if comparison.ratioCI.upper - comparison.ratioCI.lower > 2 * t {
-        verdict = .unstable
-      } else {
+      } else if comparison.ratioCI.lower >= 1 - t && comparison.ratioCI.upper <= 1 + t {
         verdict = .unchanged
+      } else {
+        verdict = .inconclusive
       }
       return PointComparison(
         name: point.name, baseMedian: comparison.baseline.median, newMedian: comparison.candidate.median,
         ratio: comparison.ratio, ciLow: comparison.ratioCI.lower, ciHigh: comparison.ratioCI.upper,
         mannWhitneyP: comparison.mannWhitneyP, adjustedP: p, baseCV: old.cv, newCV: point.cv,
         baseSamples: old.samples.count, newSamples: point.samples.count,
-        stoppedByBudget: !old.reachedTarget || !point.reachedTarget, historyRuns: earlier.count, drift: drift,
+        stoppedByBudget: !old.reachedTarget || !point.reachedTarget,
+        historyRuns: Self.sameCommitRuns(earlier.map(\.0)), drift: drift,
         band: t,
         verdict: verdict)
     }
@@ -254,18 +282,22 @@ public struct RunComparison: Codable, Sendable {
     // The same statistic over earlier runs: the geometric mean of each run's medians over the
     // compared points (runs that measured all of them).
     let names = points.map(\.name)
-    let scores = history.compactMap { run -> Double? in
-      let values = names.compactMap { run[$0] }.filter { $0 > 0 && $0.isFinite }
+    let scores = history.compactMap { run -> (commit: String, median: Double)? in
+      let values = names.compactMap { run.medians[$0] }.filter { $0 > 0 && $0.isFinite }
       guard values.count == names.count, !names.isEmpty else { return nil }
-      return exp(values.map { log($0) }.reduce(0, +) / Double(values.count))
+      return (run.commit, exp(values.map { log($0) }.reduce(0, +) / Double(values.count)))
     }
     geometricMeanBand = Self.band(scores, settings)
     if !points.isEmpty && geometricMeanLow > 1 && geometricMean > 1 + geometricMeanBand {
       geometricMeanVerdict = .regression
     } else if !points.isEmpty && geometricMeanHigh < 1 && geometricMean < 1 - geometricMeanBand {
       geometricMeanVerdict = .improvement
-    } else {
+    } else if !points.isEmpty && geometricMeanLow >= 1 - geometricMeanBand
+      && geometricMeanHigh <= 1 + geometricMeanBand
+    {
       geometricMeanVerdict = .unchanged
+    } else {
+      geometricMeanVerdict = .inconclusive
     }
   }
 }

@@ -66,8 +66,7 @@ public final class SuiteRunner {
   let topology: Topology
   let events: EventSink
   let machineLabel: String
-  private var layerRunners: [ResNetModel: PointRunner] = [:]
-  private let modelRunner: ModelRunner
+  private let measurer: CaseMeasurer
 
   /// A runner for the `cases` of `suite` (a shard's, or all), storing into `store`; `machineLabel`
   /// picks the references (falling back to `*`).
@@ -81,39 +80,13 @@ public final class SuiteRunner {
     self.topology = topology
     self.machineLabel = machineLabel
     self.events = events
-    modelRunner = ModelRunner(events: DefaultEvents.study)
+    measurer = CaseMeasurer(topology: topology)
   }
 
   /// Validates every case before anything is measured: layers, factorizations, variants (optimized
   /// directories read), memory.
   public func validate() throws {
-    for item in cases {
-      switch item.point.target {
-      case .layer(let model, let layer, let factorization, _):
-        let spec = try ModelCatalog(model).layer(named: layer)
-        try factorization.validate(for: spec)
-        try MemoryEstimate.check(
-          MemoryEstimate.layerProgram(spec, factorization, batch: item.point.batch, mode: item.point.mode),
-          for: "\(item.name) at batch \(item.point.batch)", hint: "use a smaller batch in the suite")
-      case .network:
-        try modelRunner.checkMemory(try modelSpec(item), paired: false)
-      }
-      guard item.threads.threads <= topology.summary.coreCount else {
-        throw HarnessError.invalidOption(
-          "\(item.name): \(item.threads.threads) threads but this machine has \(topology.summary.coreCount) cores"
-        )
-      }
-    }
-  }
-
-  func modelSpec(_ item: SuiteCase) throws -> ModelSpec {
-    guard case .network(let model, let variant, let ratio, let policy) = item.point.target else {
-      throw HarnessError.invalidOption("\(item.name) is not a network point")
-    }
-    return ModelSpec(
-      model: model, variant: variant, ratio: ratio, policy: policy, batch: item.point.batch,
-      mode: item.point.mode,
-      threads: item.threads)
+    for item in cases { try measurer.validate(item) }
   }
 
   /// Measures every case in `rounds` passes over the suite (each with 1/rounds of its budget), so each
@@ -149,7 +122,7 @@ public final class SuiteRunner {
         }
         var sampler = item.sampler
         sampler.budgetSeconds = item.point.budget / Double(passes)
-        let (measurement, batch, spec) = try measure(
+        let (measurement, batch, spec) = try measurer.measure(
           item, sampler: sampler, binding: binding, sequence: round * cases.count + index, slowdown: slowdown)
         if measurement.stopReason == .interrupted {
           interrupted = true
@@ -184,39 +157,6 @@ public final class SuiteRunner {
       run: run, suite: suite.name, outcomes: outcomes.compactMap { $0 }, interrupted: interrupted,
       skippedByShard: skipped, store: store.path, machineLabel: machineLabel,
       elapsedSeconds: MonotonicClock.seconds(since: start))
-  }
-
-  /// Measures one case: its measurement, batch and spec as JSON.
-  func measure(
-    _ item: SuiteCase, sampler: SamplerConfiguration, binding: BindingRecord, sequence: Int, slowdown: Double
-  ) throws -> (
-    PointMeasurement, Int, String
-  ) {
-    switch item.point.target {
-    case .layer(let model, let layer, let factorization, let frozen):
-      let runner =
-        layerRunners[model]
-        ?? PointRunner(model: model, events: DefaultEvents.study, topology: topology.summary)
-      layerRunners[model] = runner
-      let spec = PointSpec(
-        model: model, layer: layer, factorization: factorization, batch: item.point.batch,
-        mode: item.point.mode,
-        frozen: frozen, threads: item.threads, cache: .warm)
-      let result = try runner.measure(
-        spec, sampler: sampler, binding: binding, sequence: sequence, slowdown: slowdown)
-      return (
-        result.measurement, spec.batch,
-        String(decoding: try JSONCoding.compactEncoder.encode(spec), as: UTF8.self)
-      )
-    case .network:
-      let spec = try modelSpec(item)
-      let result = try modelRunner.measure(spec, sampler: sampler, sequence: sequence, slowdown: slowdown)
-      modelRunner.releasePrograms()
-      return (
-        result.measurement, spec.batch,
-        String(decoding: try JSONCoding.compactEncoder.encode(spec), as: UTF8.self)
-      )
-    }
   }
 
   /// The reference for this machine's label (or `*`) checked against the median.

@@ -1,11 +1,39 @@
 import ArgumentParser
+import Foundation
 import Store
+import Suites
 
 struct BaselineCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "baseline",
-    abstract: "Mark the run later runs are compared with (one per machine key), or show it.",
-    subcommands: [Set.self, Show.self])
+    abstract: "Mark the run (or, for A/B nightlies, the commit) later runs are compared with, or show them.",
+    subcommands: [Set.self, Commit.self, Show.self])
+
+  struct Commit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Record COMMIT (default HEAD) as this machine's baseline commit: the base of the nightly A/B run.")
+
+    @Argument(
+      help: ArgumentHelp(
+        "A commit, branch or tag of the repository here (default HEAD).", valueName: "commit"))
+    var target: String = "HEAD"
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+      try guarded {
+        let store = try storeOptions.open()
+        let key = try storeOptions.machineKey()
+        guard
+          case .commit(let commit) = try BaseBuild.resolve(
+            target, repository: FileManager.default.currentDirectoryPath)
+        else { throw ABError.unknownBuild(target, repository: FileManager.default.currentDirectoryPath) }
+        try store.setBaselineCommit(commit, machine: key)
+        emit("baseline commit of \(key): \(commit)\n")
+      }
+    }
+  }
 
   struct Set: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,6 +74,10 @@ struct BaselineCommand: ParsableCommand {
         } catch StoreError.noBaseline {
           lines.append("baseline: none (set one with lrd-bench baseline set [RUN])")
         }
+        lines.append(
+          "baseline commit (nightly A/B): "
+            + (try store.baselineCommit(machine: key)
+              ?? "none (set one with lrd-bench baseline commit [COMMIT])"))
         let runs = try store.runs(machine: key)
         lines.append("runs of this machine: \(runs.count)")
         for run in runs.suffix(20) {

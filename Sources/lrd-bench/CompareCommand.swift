@@ -15,7 +15,7 @@ struct CompareCommand: ParsableCommand {
     discussion: """
       BASE and NEW are run ids (12 or #12), labels, latest, previous or baseline (this machine's; see lrd-bench baseline), or JSON files written by lrd-bench export --format json. Defaults: baseline and latest.
 
-      Per point (matched by name): the ratio of the medians new/base with a 95% percentile-bootstrap CI (the two sample sets resampled independently), a Mann–Whitney U test, corrected across the suite's points (Holm by default, or Benjamini–Hochberg); the verdict is regression or improvement only when the change is beyond its band (the largest of --threshold, the drift between the halves of either run, and the 99% prediction interval of a run's median from the --history earlier runs once three are known) and significant at --alpha; unstable when neither holds and the CI is wider than the band; unchanged otherwise. A geometric-mean row summarises every point. Points stopped by their budget before reaching their CI target are marked.
+      Per point (matched by name): the ratio of the medians new/base with a 95% percentile-bootstrap CI (the two sample sets resampled independently), a Mann–Whitney U test, corrected across the suite's points (Holm by default, or Benjamini–Hochberg); the verdict is regression or improvement only when the change is beyond its band (the largest of --threshold, the drift between the halves of either run, and — from the --history earlier runs, using only commits measured at least twice — t(0.995)·σ·√2 with σ the robust (MAD) run-to-run SD of one commit's runs) and significant at --alpha; unchanged only when the ratio's whole CI lies within ±band; inconclusive otherwise. Across nights, lrd-bench ab (both builds in one run) is the sharper comparison. A geometric-mean row summarises every point. Points stopped by their budget before reaching their CI target are marked.
 
       Runs of different machine keys are refused unless --allow-different-machines, runs on different kernel backends unless --allow-different-backends (earlier runs used for the band are those of the same backend). Exit status: 0 no regression, 2 a regression, 4 improvements only, 5 no baseline (or no earlier run) to compare with, 64 bad arguments.
       """)
@@ -117,7 +117,9 @@ struct CompareCommand: ParsableCommand {
 
   /// The medians by point of each of up to `history` complete runs of the same suite and machine
   /// before `new`; empty for exported files.
-  func earlierMedians(before new: RunRecord, including base: RunRecord) throws -> [[String: Double]] {
+  func earlierMedians(before new: RunRecord, including base: RunRecord) throws -> [(
+    commit: String, medians: [String: Double]
+  )] {
     guard history > 0, !self.new.hasSuffix(".json") else { return [] }
     let store = try storeOptions.open()
     let backend = Self.backend(of: new)
@@ -125,7 +127,10 @@ struct CompareCommand: ParsableCommand {
       $0.status == .complete && $0.suite == new.suite && $0.id < new.id && Self.backend(of: $0) == backend
     }.suffix(history)
     return try earlier.map { run in
-      Dictionary(try store.points(of: run.id).map { ($0.name, $0.median) }, uniquingKeysWith: { a, _ in a })
+      (
+        run.commit,
+        Dictionary(try store.points(of: run.id).map { ($0.name, $0.median) }, uniquingKeysWith: { a, _ in a })
+      )
     }
   }
 

@@ -37,6 +37,8 @@ func isBadInput(_ error: any Error) -> Bool {
   case is CatalogError, is DecompositionError, is ThreadConfigError, is SamplerError, is KernelError,
     is GeometryError, is BLASCoreError, is ProgramError, is SuiteError:
     return true
+  case let ab as ABError:
+    return ab.isBadInput
   case let store as StoreError:
     return store.isBadInput
   case CounterError.unknownEvent:

@@ -17,10 +17,11 @@ struct LRDBench: ParsableCommand {
       SweepCommand.self, RanksCommand.self, BranchesCommand.self, TimeCommand.self, ModelCommand.self,
       TableCommand.self,
       KernelsCommand.self,
-      RunCommand.self, CompareCommand.self, HistoryCommand.self, BaselineCommand.self, ExportCommand.self,
+      RunCommand.self, ABCommand.self, CompareCommand.self, HistoryCommand.self, BaselineCommand.self,
+      ExportCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self,
       BLASCheckCommand.self,
-      EstimatorStudyCommand.self,
+      EstimatorStudyCommand.self, WorkerCommand.self, InstructionsCommand.self,
     ])
 
   @Flag(help: "Print the version, git commit and build configuration.")

@@ -369,7 +369,8 @@ struct ReadmeTests {
     arguments: [
       SweepCommand.self, RanksCommand.self, BranchesCommand.self, TimeCommand.self, KernelsCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self, ModelCommand.self,
-      TableCommand.self, RunCommand.self, CompareCommand.self, HistoryCommand.self, ExportCommand.self,
+      TableCommand.self, RunCommand.self, ABCommand.self, CompareCommand.self, HistoryCommand.self,
+      ExportCommand.self,
     ] as [any ParsableCommand.Type])
   func optionsAreDocumented(command: any ParsableCommand.Type) throws {
     let name = try #require(command.configuration.commandName)

@@ -147,3 +147,62 @@ struct ResultStoreTests {
     #expect(try one.history(of: "p3", machine: "m-1", since: nil).count == 2)
   }
 }
+
+@Suite("Results store: A/B runs")
+struct ResultStoreABTests {
+  @Test func aVersionOneStoreMigratesKeepingItsRuns() throws {
+    let path = temporaryStore("migrate")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    // A store as schema 1 wrote it: only the first migration applied.
+    do {
+      try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      let database = try SQLiteDatabase(path: path)
+      try database.execute(ResultStore.migrations[0])
+      try database.execute("PRAGMA user_version = 1")
+      try database.run(
+        "INSERT INTO runs(suite, suite_digest, machine_key, started_at, status, git_commit, build, fingerprint) "
+          + "VALUES ('smoke', 'abc', 'm-1', 't', 'complete', 'c', 'release', '{}')", [])
+    }
+    let store = try ResultStore(path: path)
+    #expect(try store.storedVersion() == 2)
+    #expect(try store.runs().count == 1)
+    #expect(try store.abRuns().isEmpty)
+  }
+
+  @Test func abRunsMeasurementsAndTheBaselineCommitRoundTrip() throws {
+    let path = temporaryStore("ab")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    let store = try ResultStore(path: path)
+    let run = try store.beginABRun(
+      ABRunRecord(
+        suite: "smoke", suiteDigest: "abc", label: "night-1", machineKey: "m-1", startedAt: "t", base: "{}",
+        new: "{}", rounds: 4, threshold: 0.03, seed: 9, fingerprint: "{}"))
+    let samples = [0.001, 0.0012, 1e-9]
+    try store.addABMeasurement(
+      ABMeasurementRecord(
+        name: "a/t1", side: .base, round: 0, samples: samples, callsPerSample: 2, injected: 0),
+      to: run.id)
+    try store.addABMeasurement(
+      ABMeasurementRecord(
+        name: "a/t1", side: .new, round: 0, samples: [], callsPerSample: 0, injected: 0.05, error: "crashed"),
+      to: run.id)
+    // Storing the same build, case and round again replaces it.
+    try store.addABMeasurement(
+      ABMeasurementRecord(name: "a/t1", side: .base, round: 0, samples: [2], callsPerSample: 1, injected: 0),
+      to: run.id)
+    let stored = try store.abMeasurements(of: run.id)
+    #expect(stored.count == 2)
+    #expect(stored.first { $0.side == .new }?.error == "crashed")
+    #expect(stored.first { $0.side == .base }?.samples == [2])
+    #expect(try store.resolveAB("night-1").id == run.id)
+    #expect(try store.resolveAB("ab#\(run.id)").status == .incomplete)
+    try store.finishABRun(run.id, complete: true)
+    #expect(try store.resolveAB("latest").status == .complete)
+    #expect(throws: StoreError.self) { try store.resolveAB("nope") }
+    #expect(try store.baselineCommit(machine: "m-1") == nil)
+    try store.setBaselineCommit("abc123", machine: "m-1")
+    try store.setBaselineCommit("def456", machine: "m-1")
+    #expect(try store.baselineCommit(machine: "m-1") == "def456")
+  }
+}

@@ -52,7 +52,7 @@ struct ComparisonTests {
     #expect(verdicts["same"] == .unchanged)
     #expect(verdicts["slower"] == .regression)
     #expect(verdicts["faster"] == .improvement)
-    #expect(verdicts["noisy"] == .unstable)
+    #expect(verdicts["noisy"] == .inconclusive)
     // 1% is significant with these tight samples but below the 3% threshold.
     #expect(verdicts["small"] == .unchanged)
     #expect(comparison.exitCode == 2)
@@ -76,19 +76,28 @@ struct ComparisonTests {
     // Without history a 10% shift with tight samples is a regression.
     #expect(
       RunComparison(base: (runRecord(1), base), new: (runRecord(2), new), settings: settings).exitCode == 2)
-    // Earlier runs whose medians moved by ±10% make the band the 99% prediction interval of a run.
-    let history: [[String: Double]] = [["p": 1.0], ["p": 1.1], ["p": 0.9], ["p": 1.05]]
+    // Earlier runs of one commit whose medians moved by ±10% widen the band beyond 10%.
+    let history = [1.0, 1.1, 0.9, 1.05].map { (commit: "c", medians: ["p": $0]) }
     let comparison = RunComparison(
       base: (runRecord(1), base), new: (runRecord(2), new), settings: settings, history: history)
     #expect(comparison.points[0].band > 0.2 && comparison.points[0].historyRuns == 4)
     #expect(comparison.points[0].verdict != .regression && comparison.exitCode == 0)
-    // Fewer than three earlier runs: the threshold applies.
-    #expect(RunComparison.band([1, 2], settings) == settings.threshold)
-    // t(0.995, 4) = 4.604: five runs with log medians ±s give a half-width of 4.604·s·√1.2.
+    // The same medians from four different commits are real changes, not noise: the threshold applies.
+    let changes = [1.0, 1.1, 0.9, 1.05].enumerated().map { (commit: "c\($0)", medians: ["p": $1]) }
+    let acrossCommits = RunComparison(
+      base: (runRecord(1), base), new: (runRecord(2), new), settings: settings, history: changes)
+    #expect(acrossCommits.points[0].band == settings.threshold && acrossCommits.exitCode == 2)
+    // Fewer than two degrees of freedom: the threshold applies.
+    #expect(RunComparison.band([("c", 1), ("c", 2)], settings) == settings.threshold)
+    // Five runs of one commit with log medians −0.02…0.02: σ = 1.4826 × MAD (0.01) × √(5/4), half-width
+    // t(0.995, 4) · σ · √2.
     let logs = [-0.02, -0.01, 0, 0.01, 0.02]
-    let s = (logs.reduce(0) { $0 + $1 * $1 } / 4).squareRoot()
-    let expected = exp(4.604 * s * 1.2.squareRoot()) - 1
-    #expect(abs(RunComparison.band(logs.map { exp($0) }, settings) - max(expected, 0.03)) < 1e-9)
+    let sigma = 1.4826 * 0.01 * (5.0 / 4).squareRoot()
+    let expected = exp(4.604 * sigma * 2.0.squareRoot()) - 1
+    #expect(abs(RunComparison.band(logs.map { ("c", exp($0)) }, settings) - max(expected, 0.03)) < 1e-9)
+    // One settling run far off does not widen the band (robust scale).
+    let settling = [0, 0, 0, 0, 0.5].map { ("c", exp($0)) }
+    #expect(RunComparison.band(settling, settings) == settings.threshold)
     // A run whose second half is 20% slower than its first drifted by log 1.2.
     let drifting = [Double](repeating: 1, count: 10) + [Double](repeating: 1.2, count: 10)
     #expect(abs(RunComparison.drift(drifting) - log(1.2)) < 1e-12)
@@ -100,8 +109,12 @@ struct ComparisonTests {
     let names = (0..<12).map { "p\($0)" }
     let base = names.enumerated().map { record($1, samples(1, spread: 0.02, seed: UInt64($0))) }
     let new = names.enumerated().map { record($1, samples(1.04, spread: 0.02, seed: UInt64(100 + $0))) }
-    let history = (0..<8).map { run -> [String: Double] in
-      Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, 1 + 0.02 * sin(Double(run * 12 + $0))) })
+    let history = (0..<8).map { run -> (commit: String, medians: [String: Double]) in
+      (
+        "c",
+        Dictionary(
+          uniqueKeysWithValues: names.enumerated().map { ($1, 1 + 0.02 * sin(Double(run * 12 + $0))) })
+      )
     }
     let comparison = RunComparison(
       base: (runRecord(1), base), new: (runRecord(2), new), settings: ComparisonSettings(), history: history)

@@ -1,0 +1,91 @@
+/// An A/B run as the store keeps it: a suite measured by two builds interleaved in rounds.
+public struct ABRunRecord: Codable, Sendable, Equatable {
+  /// The A/B run's id (`ab#3`); 0 before it is stored.
+  public var id: Int64
+  /// The suite's name.
+  public var suite: String
+  /// FNV-1a of the suite file's text.
+  public var suiteDigest: String
+  /// The user's label, if any.
+  public var label: String?
+  /// The machine key.
+  public var machineKey: String
+  /// ISO 8601 UTC.
+  public var startedAt: String
+  /// ISO 8601 UTC; nil while incomplete.
+  public var finishedAt: String?
+  /// Whether the run finished.
+  public var status: RunRecord.Status
+  /// The base build's identity as JSON (path, version, commit, build, environment).
+  public var base: String
+  /// The new build's identity as JSON.
+  public var new: String
+  /// Rounds planned.
+  public var rounds: Int
+  /// The verdict threshold, as a fraction (0.03: ±3%).
+  public var threshold: Double
+  /// The seed of the per-point order (which build starts each point's first round).
+  public var seed: Int64
+  /// The machine fingerprint as JSON.
+  public var fingerprint: String
+
+  /// A record; `id` is assigned by the store.
+  public init(
+    id: Int64 = 0, suite: String, suiteDigest: String, label: String?, machineKey: String, startedAt: String,
+    finishedAt: String? = nil, status: RunRecord.Status = .incomplete, base: String, new: String, rounds: Int,
+    threshold: Double, seed: Int64, fingerprint: String
+  ) {
+    self.id = id
+    self.suite = suite
+    self.suiteDigest = suiteDigest
+    self.label = label
+    self.machineKey = machineKey
+    self.startedAt = startedAt
+    self.finishedAt = finishedAt
+    self.status = status
+    self.base = base
+    self.new = new
+    self.rounds = rounds
+    self.threshold = threshold
+    self.seed = seed
+    self.fingerprint = fingerprint
+  }
+}
+
+/// One build's measurement of one case in one round of an A/B run.
+public struct ABMeasurementRecord: Codable, Sendable, Equatable {
+  /// Which build measured.
+  public enum Side: String, Codable, Sendable, CaseIterable {
+    case base
+    case new
+  }
+
+  /// The case's name.
+  public var name: String
+  /// The build.
+  public var side: Side
+  /// The round, 0-based.
+  public var round: Int
+  /// Seconds per call of every sample (empty when the measurement failed).
+  public var samples: [Double]
+  /// Calls per sample.
+  public var callsPerSample: Int
+  /// The slowdown the build's environment injected (test knob; 0 normally).
+  public var injected: Double
+  /// Why the measurement failed, nil when it did not.
+  public var error: String?
+
+  /// A measurement.
+  public init(
+    name: String, side: Side, round: Int, samples: [Double], callsPerSample: Int, injected: Double,
+    error: String? = nil
+  ) {
+    self.name = name
+    self.side = side
+    self.round = round
+    self.samples = samples
+    self.callsPerSample = callsPerSample
+    self.injected = injected
+    self.error = error
+  }
+}
