@@ -37,10 +37,12 @@ public enum ABReport {
         + "completed" + (r.interrupted ? " (**interrupted**: `--resume ab#\(r.run.id)` continues it)" : ""),
       "",
       "Both builds ran in their own worker process, interleaved: in each round every point was measured once per "
-        + "build, back to back, in ABBA order over rounds. A point's ratio is exp(median over rounds of "
-        + "ln(new round median ÷ base round median)), so drift that both builds see in a round cancels; the CI is "
-        + "the distribution-free order-statistics interval of that median over rounds (its coverage is given), "
-        + "the p-value the exact sign test over rounds, adjusted by Benjamini–Hochberg over the "
+        + "build, back to back, in ABBA order over rounds (layer programs built anew each round, the workers "
+        + "replaced by fresh processes during the run). With d = ln(new round median ÷ "
+        + "base round median) per round (drift both builds see in a round cancels), a point's ratio is "
+        + "exp(Hodges–Lehmann estimate of d) with the distribution-free CI from the exact Wilcoxon signed-rank "
+        + "distribution (its coverage is given); the p-value is the exact sign test over rounds, adjusted by "
+        + "Benjamini–Hochberg over the "
         + "\(compared.count) points (false-discovery rate 5%). Samples within a round are never treated as "
         + "independent. Verdicts at ±\(Format.fixed(r.run.threshold * 100, 1))%: **regression** when the CI lies "
         + "above +\(Format.fixed(r.run.threshold * 100, 1))% and the adjusted p < 0.05, **improvement** the "

@@ -77,6 +77,30 @@ struct ABCommandTests {
     #expect(exitCode(arguments + ["--store", store, "--quiet"]) == 64, "\(arguments)")
   }
 
+  @Test("Ctrl-C exits 130 keeping what was measured; --resume measures the rest")
+  func interruptAndResume() throws {
+    let directory = temporaryPath("ab-interrupt")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let suite = directory + "/tiny.yaml"
+    try abSuite.write(toFile: suite, atomically: true, encoding: .utf8)
+    let store = directory + "/store.sqlite"
+    let arguments = ["ab", suite, "--base", executable, "--rounds", "8", "--store", store, "--quiet"]
+    let first = try runTool(arguments + ["--label", "cut", "--budget-scale", "5"], signal: SIGINT, after: 4)
+    #expect(first.status == 130, "\(first.stderr)")
+    #expect(first.stderr.contains("--resume ab#"))
+    let opened = try ResultStore(path: store)
+    let run = try opened.resolveAB("cut")
+    let kept = try opened.abMeasurements(of: run.id).count
+    #expect(run.status == .incomplete && kept > 0 && kept < 32, "\(kept) measurements kept")
+    let resumed = try runTool(["ab", suite, "--resume", "ab#\(run.id)", "--store", store, "--quiet"])
+    #expect([0, 2, 3, 4].contains(resumed.status), "\(resumed.stderr)")
+    let all = try opened.abMeasurements(of: run.id)
+    #expect(all.count == 32)
+    #expect(Set(all.map { "\($0.name)|\($0.side)|\($0.round)" }).count == 32, "nothing measured twice")
+    #expect(try opened.resolveAB("cut").status == .complete)
+  }
+
   @Test func baseBaselineWithoutABaselineCommitExits5() {
     let store = temporaryPath("ab-nobaseline") + "/s.sqlite"
     #expect(exitCode(["ab", "smoke", "--base", "baseline", "--store", store, "--quiet"]) == 5)

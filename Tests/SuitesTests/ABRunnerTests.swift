@@ -9,14 +9,15 @@ import Testing
 /// A fake worker in plain sh speaking protocol 1 (or `FAKE_PROTOCOL`): point `a/t1` takes `FAKE_A` seconds
 /// per call, `b/t1` `FAKE_B`; `FAKE_CRASH=FILE` exits on the first measure while FILE does not exist (then
 /// creates it); `FAKE_CRASH_ALWAYS=NAME` exits on every measure of NAME; `FAKE_HANG=1` never answers a measure;
-/// `FAKE_LOG=FILE` appends each measured name and the build's label (`FAKE_SIDE`).
+/// `FAKE_LOG=FILE` appends each measured name and the build's label (`FAKE_SIDE`); `FAKE_NAMES` replaces the
+/// case names it reports (a suite that changed between builds).
 private let fakeWorker = """
   #!/bin/sh
   echo '{"type":"hello","protocol":'"${FAKE_PROTOCOL:-1}"',"version":"0.0.0","commit":"fake-'"${FAKE_SIDE:-x}"'","build":"debug"}'
   while IFS= read -r line; do
     case "$line" in
       *'"quit"'*) exit 0 ;;
-      *'"cases"'*) echo '{"type":"cases","names":["a/t1","b/t1"]}' ;;
+      *'"cases"'*) echo '{"type":"cases","names":['"${FAKE_NAMES:-\"a/t1\",\"b/t1\"}"']}' ;;
       *'"measure"'*)
         name=$(printf '%s' "$line" | sed 's/.*"name":"\\([^"]*\\)".*/\\1/')
         [ -n "$FAKE_LOG" ] && echo "$name $FAKE_SIDE" >>"$FAKE_LOG"
@@ -172,6 +173,16 @@ struct ABRunnerTests {
     #expect(result.points[0].comparison.rounds == 4)
     #expect(result.points[1].failure != nil)
     #expect(warnings.all.contains { $0.contains("restarted") })
+  }
+
+  @Test("Cases only one build has are listed, not compared")
+  func suiteChangedBetweenBuilds() throws {
+    let scratch = try Scratch()
+    let store = try ResultStore(path: scratch.directory + "/s.sqlite")
+    let result = try scratch.runner(new: [#"FAKE_NAMES="a/t1","c/t1""#], rounds: 4, store: store).run(
+      label: nil)
+    #expect(result.points.map(\.name) == ["a/t1"])
+    #expect(result.onlyBase == ["b/t1"] && result.onlyNew == ["c/t1"])
   }
 
   @Test("Resuming measures only what is missing")

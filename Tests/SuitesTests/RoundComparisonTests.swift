@@ -89,6 +89,20 @@ struct RoundComparisonTests {
     #expect(RoundStatistics.logRatios(base: [[1, 2, 3], [], [4]], new: [[4], [1], [0, 8]]).count == 2)
   }
 
+  @Test func theSignTestIsExactAndIgnoresTheSizeOfAnOutlier() {
+    #expect(abs(RoundStatistics.signTestP([1, 1, 1, 1, 1, 1, 1, 1]) - 2.0 / 256) < 1e-12)
+    #expect(abs(RoundStatistics.signTestP([1, 1, 1, 1, 1, 1, 1, -1]) - 2 * 9.0 / 256) < 1e-12)
+    #expect(RoundStatistics.signTestP([1, -1]) == 1)
+    #expect(RoundStatistics.signTestP([]) == 1)
+    // Fifteen rounds at +4…+7% and one round hit by a phase change (−28%), as measured on a network point:
+    // the sign test counts it as one round against (p = 2·17/2¹⁶); the comparison uses it.
+    let d = [-0.2835] + (0..<15).map { 0.04 + 0.002 * Double($0) }
+    #expect(abs(RoundStatistics.signTestP(d) - 2 * 17.0 / 65536) < 1e-12)
+    #expect(RoundStatistics.signedRankP(d) > 0.004)
+    let point = RoundStatistics.compare([("p", d.map { _ in [1.0] }, d.map { [exp($0)] })]).points[0]
+    #expect(point.p == RoundStatistics.signTestP(d) && point.verdict == .regression)
+  }
+
   @Test func hodgesLehmannIsTheMedianOfWalshAverages() {
     // d = 1, 2, 9: Walsh averages 1, 1.5, 2, 5, 5.5, 9 → median 3.5.
     let estimate = RoundStatistics.hodgesLehmann([1, 2, 9])
@@ -105,7 +119,7 @@ struct RoundComparisonTests {
     #expect(sixteen.level >= 0.95)
   }
 
-  /// 200 null points (no change, 20 rounds each): raw signed-rank tests reject about 5% of them, the
+  /// 200 null points (no change, 20 rounds each): raw sign tests reject about 5% of them, the
   /// Benjamini–Hochberg adjustment almost none, and no null point is called a regression or improvement.
   @Test func benjaminiHochbergControlsNullPoints() {
     var rounds = Rounds(generator: .init(state: 3))
