@@ -17,7 +17,7 @@ private let fakeWorker = """
   while IFS= read -r line; do
     case "$line" in
       *'"quit"'*) exit 0 ;;
-      *'"cases"'*) echo '{"type":"cases","names":['"${FAKE_NAMES:-\"a/t1\",\"b/t1\"}"']}' ;;
+      *'"cases"'*) names=${FAKE_NAMES:-'"a/t1","b/t1"'}; echo '{"type":"cases","names":['"$names"']}' ;;
       *'"measure"'*)
         name=$(printf '%s' "$line" | sed 's/.*"name":"\\([^"]*\\)".*/\\1/')
         [ -n "$FAKE_LOG" ] && echo "$name $FAKE_SIDE" >>"$FAKE_LOG"

@@ -34,7 +34,8 @@ struct InstructionGateTests {
       """
     let functions = InstructionGate.parseAnnotate(text)
     #expect(functions.count == 2)
-    #expect(functions["???:$s7Kernels6Im2colO4pack [/x/lrd-bench]"] == 600_000)
+    // lrd-bench's own functions are named without the binary (base and new have different paths).
+    #expect(functions["???:$s7Kernels6Im2colO4pack"] == 600_000)
     #expect(functions["???:sgemm_kernel [/usr/lib/libopenblas.so.0]"] == 400_000)
   }
 

@@ -103,6 +103,16 @@ struct RoundComparisonTests {
     #expect(point.p == RoundStatistics.signTestP(d) && point.verdict == .regression)
   }
 
+  @Test func fewerThanSixRoundsNeverDecide() {
+    // Five rounds, all 20% slower: the widest CI covers only 1 − 2/32, so no verdict but inconclusive.
+    let d = [0.18, 0.19, 0.2, 0.21, 0.22]
+    let point = RoundStatistics.compare([("p", d.map { _ in [1.0] }, d.map { [exp($0)] })]).points[0]
+    #expect(point.level < 0.95 && point.verdict == .inconclusive)
+    let six = d + [0.2]
+    let decided = RoundStatistics.compare([("p", six.map { _ in [1.0] }, six.map { [exp($0)] })]).points[0]
+    #expect(decided.level >= 0.95 && decided.verdict == .regression)
+  }
+
   @Test func hodgesLehmannIsTheMedianOfWalshAverages() {
     // d = 1, 2, 9: Walsh averages 1, 1.5, 2, 5, 5.5, 9 → median 3.5.
     let estimate = RoundStatistics.hodgesLehmann([1, 2, 9])
