@@ -44,14 +44,14 @@ public enum CompareReport {
     }
     table.append([
       "**geometric mean**", "", "",
-      "\(percent(c.geometricMean)) [\(percent(c.geometricMeanLow)), \(percent(c.geometricMeanHigh))]", "", "",
-      "",
-      "", "",
+      "\(percent(c.geometricMean)) [\(percent(c.geometricMeanLow)), \(percent(c.geometricMeanHigh))]",
+      "±\(Format.fixed(c.geometricMeanBand * 100, 1))%", "", "", "", verdictText(c.geometricMeanVerdict),
     ])
     lines.append(table.text)
     lines.append(
       "Summary: \(c.count(.regression)) regression(s), \(c.count(.improvement)) improvement(s), "
-        + "\(c.count(.inconclusive)) inconclusive, \(c.count(.unchanged)) unchanged.")
+        + "\(c.count(.inconclusive)) inconclusive, \(c.count(.unchanged)) unchanged; the geometric mean: "
+        + "\(c.geometricMeanVerdict.rawValue).")
     let budget = c.points.filter(\.stoppedByBudget).map(\.name)
     if !budget.isEmpty {
       lines.append(
