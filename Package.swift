@@ -69,6 +69,7 @@ let package = Package(
       name: "Suites",
       dependencies: [
         "Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results", "Store", "Support",
+        "Tensors",
         .product(name: "Yams", package: "Yams"),
       ]),
     .target(

@@ -3,6 +3,7 @@ import Harness
 import Profiling
 import Results
 import Store
+import Tensors
 
 #if canImport(Glibc)
   import Glibc
@@ -173,7 +174,7 @@ public final class ABRunner {
     events(.phase(label: "\(suite.name) A/B (ab#\(run.id), \(settings.rounds) rounds)", steps: total))
     if !measured.isEmpty { events(.resumed(measured: measured.count, of: total)) }
     var interrupted = false
-    var generator = SplitMix(seed: UInt64(bitPattern: run.seed))
+    var generator = SplitMix64(seed: UInt64(bitPattern: run.seed))
     let starts = common.map { _ in generator.next() & 1 }
     let roundsPerProcess = max(1, (run.rounds + settings.processes - 1) / settings.processes)
     rounds: for round in 0..<run.rounds {
@@ -364,20 +365,5 @@ public final class ABRunner {
       return 1
     }
     return n
-  }
-}
-
-/// SplitMix64: a small seeded generator for the per-point start order (reproducible from the stored seed).
-struct SplitMix {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
