@@ -47,11 +47,14 @@ extension Topology {
   /// PU) and reads its mask back. BLIS has no per-thread affinity call: its threads (created by the calling
   /// thread, whose mask they inherit) run within the chosen PUs. Reads everything back and records whether it matches. Throws when
   /// the thread count exceeds the cores.
+  ///
+  /// `firstCore` shifts a compact binding to start at that core (two processes measuring at once on different
+  /// cores, `ab --duet`).
   @discardableResult
-  public func apply(_ config: ThreadConfig) throws(ThreadConfigError) -> BindingRecord {
+  public func apply(_ config: ThreadConfig, firstCore: Int = 0) throws(ThreadConfigError) -> BindingRecord {
     let cores = summary.cores
-    guard config.threads >= 1, config.threads <= max(cores.count, 1) else {
-      throw .tooManyThreads(requested: config.threads, cores: cores.count)
+    guard config.threads >= 1, firstCore >= 0, firstCore + config.threads <= max(cores.count, 1) else {
+      throw .tooManyThreads(requested: firstCore + config.threads, cores: cores.count)
     }
     BLAS.setThreads(config.threads)
     var planned: [Int] = []
@@ -60,7 +63,7 @@ extension Topology {
       case .none:
         planned = []
       case .compact:
-        planned = cores.prefix(config.threads).compactMap { $0.processingUnits.first }
+        planned = cores.dropFirst(firstCore).prefix(config.threads).compactMap { $0.processingUnits.first }
       case .scatter:
         planned = try scatterProcessingUnits(config.threads)
       }

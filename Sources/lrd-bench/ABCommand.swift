@@ -78,6 +78,12 @@ struct ABCommand: ParsableCommand {
 
   @Flag(
     help:
+      "1-thread cases: measure both builds at the same time on two different cores (duet benchmarking, cores swapped every round) instead of one after the other."
+  )
+  var duet = false
+
+  @Flag(
+    help:
       "Also count instructions per call of every 1-thread layer case on both builds under valgrind's callgrind (batch 1, AVX2 kernel path); a change beyond ±0.5% is flagged with the functions that changed most."
   )
   var instructions = false
@@ -154,7 +160,7 @@ struct ABCommand: ParsableCommand {
       var settings = ABSettings(
         rounds: rounds, threshold: threshold, budgetScale: budgetScale,
         seed: seed ?? Int64.random(in: 1...Int64.max),
-        processes: processes)
+        processes: processes, duet: duet)
       if let resume {
         let run = try store.resolveAB(resume)
         guard run.status == .incomplete else {
@@ -173,7 +179,7 @@ struct ABCommand: ParsableCommand {
         newBuild = ABBuild(path: n.path, environment: n.environment, arguments: workerArguments)
         settings = ABSettings(
           rounds: run.rounds, threshold: run.threshold, budgetScale: budgetScale, seed: run.seed,
-          processes: processes)
+          processes: processes, duet: duet)
         resuming = run
       } else {
         let selfPath = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path

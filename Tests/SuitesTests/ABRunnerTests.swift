@@ -20,7 +20,8 @@ private let fakeWorker = """
       *'"cases"'*) names=${FAKE_NAMES:-'"a/t1","b/t1"'}; echo '{"type":"cases","names":['"$names"']}' ;;
       *'"measure"'*)
         name=$(printf '%s' "$line" | sed 's/.*"name":"\\([^"]*\\)".*/\\1/')
-        [ -n "$FAKE_LOG" ] && echo "$name $FAKE_SIDE" >>"$FAKE_LOG"
+        core=$(printf '%s' "$line" | sed -n 's/.*"core":\\([0-9]*\\).*/\\1/p')
+        [ -n "$FAKE_LOG" ] && echo "$name $FAKE_SIDE $core" >>"$FAKE_LOG"
         if [ -n "$FAKE_CRASH" ] && [ ! -e "$FAKE_CRASH" ]; then touch "$FAKE_CRASH"; exit 3; fi
         [ "$FAKE_CRASH_ALWAYS" = "$name" ] && exit 4
         [ -n "$FAKE_HANG" ] && exec sleep 30
@@ -60,7 +61,7 @@ private struct Scratch {
   }
 
   func runner(
-    base: [String] = [], new: [String] = [], rounds: Int = 8, store: ResultStore,
+    base: [String] = [], new: [String] = [], rounds: Int = 8, duet: Bool = false, store: ResultStore,
     events: @escaping EventSink = EventSinks.ignore
   ) throws -> ABRunner {
     let parsed = try SuiteParser.load(suite)
@@ -68,7 +69,7 @@ private struct Scratch {
       suite: parsed, suitePath: suite, cases: parsed.expanded(cores: 1),
       base: ABBuild(path: worker, environment: ["FAKE_SIDE=base"] + base),
       new: ABBuild(path: worker, environment: ["FAKE_SIDE=new"] + new),
-      settings: ABSettings(rounds: rounds, seed: 7), store: store, topology: try Topology(),
+      settings: ABSettings(rounds: rounds, seed: 7, duet: duet), store: store, topology: try Topology(),
       logDirectory: directory + "/logs", events: events)
   }
 }
@@ -173,6 +174,34 @@ struct ABRunnerTests {
     #expect(result.points[0].comparison.rounds == 4)
     #expect(result.points[1].failure != nil)
     #expect(warnings.all.contains { $0.contains("restarted") })
+  }
+
+  @Test(
+    "Duet: both builds measure a 1-thread case at once on different cores, swapped every round",
+    .enabled(if: ((try? Topology())?.summary.cores.count ?? 0) >= 2, "needs two cores"))
+  func duet() throws {
+    let scratch = try Scratch()
+    let log = scratch.directory + "/order"
+    let store = try ResultStore(path: scratch.directory + "/s.sqlite")
+    let result = try scratch.runner(
+      base: ["FAKE_LOG=\(log)"], new: ["FAKE_LOG=\(log)", "FAKE_A=0.0012"], rounds: 8, duet: true,
+      store: store
+    ).run(label: nil)
+    #expect(result.points[0].comparison.verdict == .regression)
+    #expect(try store.abMeasurements(of: result.run.id).count == 2 * 2 * 8)
+    let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map {
+      $0.split(separator: " ").map(String.init)
+    }
+    for point in ["a/t1", "b/t1"] {
+      let entries = lines.filter { $0[0] == point }
+      #expect(entries.count == 16)
+      for j in 0..<8 {
+        let pair = entries[(2 * j)..<(2 * j + 2)]
+        #expect(Set(pair.map { $0[2] }) == ["0", "1"], "round \(j): both cores used")
+        let baseCore = pair.first { $0[1] == "base" }?[2]
+        #expect(baseCore == (j % 2 == 0 ? "0" : "1"), "round \(j): cores swap every round")
+      }
+    }
   }
 
   @Test("Cases only one build has are listed, not compared")

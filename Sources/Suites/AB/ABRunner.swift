@@ -52,12 +52,16 @@ public struct ABSettings: Sendable, Equatable {
   /// effects fixed for a process's or a buffer's lifetime (where it landed in memory) then vary between rounds
   /// and are covered by the CI instead of biasing every round alike.
   public var processes: Int
+  /// 1-thread cases measure both builds at the same time on two different cores (duet benchmarking) instead
+  /// of one after the other.
+  public var duet: Bool
 
   /// Settings; the defaults are the nightly's.
   public init(
     rounds: Int = 16, threshold: Double = 0.03, alpha: Double = 0.05, budgetScale: Double = 1, seed: Int64,
-    processes: Int = 2
+    processes: Int = 2, duet: Bool = false
   ) {
+    self.duet = duet
     self.processes = max(1, processes)
     self.rounds = rounds
     self.threshold = threshold
@@ -191,6 +195,34 @@ public final class ABRunner {
       for (index, item) in common.enumerated() {
         let order: [ABMeasurementRecord.Side] =
           (Int(starts[index]) + round) % 2 == 0 ? [.base, .new] : [.new, .base]
+        let budget = item.point.budget * settings.budgetScale / Double(run.rounds)
+        let pending = order.filter { !measured.contains("\(item.name)|\($0.rawValue)|\(round)") }
+        if settings.duet && item.threads.threads == 1 && topology.summary.cores.count >= 2
+          && failed[item.name] == nil && pending.count == 2 && !Interruption.isRequested
+        {
+          // Duet: both builds at once, on two different cores (swapped every round).
+          let began = MonotonicClock.now()
+          let cores: [ABMeasurementRecord.Side: Int] =
+            round % 2 == 0 ? [.base: 0, .new: 1] : [.base: 1, .new: 0]
+          let firstTime = pending.contains { !firstMeasurement.contains("\(item.name)|\($0.rawValue)") }
+          if let records = duet(
+            item.name, budget: budget, sequence: round * common.count + index, round: round, cores: cores,
+            timeout: (firstTime ? 300 : 60) + 10 * budget)
+          {
+            for record in records {
+              try store.addABMeasurement(record, to: run.id)
+              measured.insert("\(item.name)|\(record.side.rawValue)|\(round)")
+              firstMeasurement.insert("\(item.name)|\(record.side.rawValue)")
+            }
+            events(
+              .step(
+                .init(
+                  name: "\(item.name) duet (round \(round + 1)/\(run.rounds))", detail: .none,
+                  seconds: MonotonicClock.seconds(since: began))))
+            continue
+          }
+          // A failed duet: both workers were restarted; measure this round one build after the other.
+        }
         for side in order {
           if Interruption.isRequested {
             interrupted = true
@@ -198,7 +230,6 @@ public final class ABRunner {
           }
           let key = "\(item.name)|\(side.rawValue)|\(round)"
           guard failed[item.name] == nil, !measured.contains(key) else { continue }
-          let budget = item.point.budget * settings.budgetScale / Double(run.rounds)
           let isFirst = !firstMeasurement.contains("\(item.name)|\(side.rawValue)")
           firstMeasurement.insert("\(item.name)|\(side.rawValue)")
           let request = WorkerRequest(
@@ -269,6 +300,41 @@ public final class ABRunner {
       events(.step(.init(name: item.name, detail: .none, seconds: MonotonicClock.seconds(since: began))))
     }
     return result
+  }
+
+  /// Both builds measure `name` at the same time, `cores[side]` the first core of each; nil (both workers
+  /// restarted) when either fails, so the caller can fall back to one build after the other.
+  func duet(
+    _ name: String, budget: Double, sequence: Int, round: Int, cores: [ABMeasurementRecord.Side: Int],
+    timeout: Double
+  ) -> [ABMeasurementRecord]? {
+    let sides = ABMeasurementRecord.Side.allCases
+    do {
+      for side in sides {
+        try workers[side]!.send(
+          WorkerRequest(
+            type: "measure", name: name, budget: budget, sequence: sequence, core: cores[side] ?? 0))
+      }
+      return try sides.map { side in
+        let reply = try workers[side]!.receive(timeout: timeout)
+        guard reply.type == "samples", reply.name == name, let samples = reply.samples, !samples.isEmpty,
+          samples.allSatisfy({ $0.isFinite && $0 > 0 })
+        else {
+          throw ABError.workerFailed(
+            path: workers[side]!.path, detail: reply.message ?? "a '\(reply.type)' reply")
+        }
+        return ABMeasurementRecord(
+          name: name, side: side, round: round, samples: samples, callsPerSample: reply.callsPerSample ?? 1,
+          injected: reply.injected ?? 0)
+      }
+    } catch {
+      events(.warning("duet measurement of \(name) failed (\(error)); measuring one build after the other"))
+      for worker in workers.values {
+        try? worker.restart()
+        _ = try? askCases(worker)
+      }
+      return nil
+    }
   }
 
   /// One measurement by `side`'s worker, restarting the worker once per case when it crashes or hangs.

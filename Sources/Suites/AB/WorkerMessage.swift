@@ -3,7 +3,7 @@
 /// Version 1:
 /// 1. The worker starts and writes `hello` (protocol version, lrd-bench version, commit, build).
 /// 2. `cases` {suite: path} → `cases` {names: the suite's case names as this build expands them}.
-/// 3. `measure` {name, budget seconds, sequence} → `samples` {name, samples (seconds per call),
+/// 3. `measure` {name, budget seconds, sequence, core (optional first core)} → `samples` {name, samples (seconds per call),
 ///    callsPerSample, injected slowdown, seconds spent}; any failure → `error` {message}.
 /// 4. `renew` → `renewed`: every program is built anew (new buffers) at its next measurement.
 /// 5. `quit`, or end of input → the worker exits 0.
@@ -26,16 +26,20 @@ public struct WorkerRequest: Codable, Sendable, Equatable {
   public var budget: Double?
   /// A sequence number seeding the sampler's order (`measure`).
   public var sequence: Int?
+  /// The first core of a compact binding (`measure`; duet: the two builds on different cores).
+  public var core: Int?
 
   /// A request of `type` with the fields it needs.
   public init(
-    type: String, suite: String? = nil, name: String? = nil, budget: Double? = nil, sequence: Int? = nil
+    type: String, suite: String? = nil, name: String? = nil, budget: Double? = nil, sequence: Int? = nil,
+    core: Int? = nil
   ) {
     self.type = type
     self.suite = suite
     self.name = name
     self.budget = budget
     self.sequence = sequence
+    self.core = core
   }
 }
 

@@ -80,6 +80,12 @@ public final class WorkerProcess {
 
   /// Sends `request` and returns the reply, waiting at most `timeout` seconds.
   public func ask(_ request: WorkerRequest, timeout: Double) throws -> WorkerReply {
+    try send(request)
+    return try receive(timeout: timeout)
+  }
+
+  /// Sends `request` without waiting for its reply (`receive` reads it).
+  public func send(_ request: WorkerRequest) throws {
     guard let input, process?.isRunning == true else {
       throw ABError.workerFailed(path: path, detail: "not running\(exitDetail())\(logTail())")
     }
@@ -90,6 +96,10 @@ public final class WorkerProcess {
       throw ABError.workerFailed(
         path: path, detail: "cannot send a request (it exited?)\(exitDetail())\(logTail())")
     }
+  }
+
+  /// The reply to the request sent last, waiting at most `timeout` seconds.
+  public func receive(timeout: Double) throws -> WorkerReply {
     let text = try readLine(timeout: timeout)
     guard let reply = try? JSONCoding.decoder.decode(WorkerReply.self, from: Data(text.utf8)) else {
       throw ABError.workerFailed(path: path, detail: "an unreadable reply '\(text.prefix(80))'")

@@ -66,7 +66,7 @@ public final class WorkerServer {
           return Self.error("measure needs a name and a positive budget")
         }
         guard let item = current[name] else { return Self.error("no case '\(name)' in this worker's suite") }
-        return try measure(item, budget: budget, sequence: request.sequence ?? 0)
+        return try measure(item, budget: budget, sequence: request.sequence ?? 0, core: request.core ?? 0)
       default:
         return Self.error("unknown request type '\(request.type)'")
       }
@@ -77,9 +77,9 @@ public final class WorkerServer {
 
   /// One measurement of `item` on its thread config: samples until the budget is spent (no early stop, so
   /// both builds get the same time), at least 3 samples.
-  func measure(_ item: SuiteCase, budget: Double, sequence: Int) throws -> WorkerReply {
+  func measure(_ item: SuiteCase, budget: Double, sequence: Int, core: Int) throws -> WorkerReply {
     let start = MonotonicClock.now()
-    let binding = try topology.apply(item.threads)
+    let binding = try topology.apply(item.threads, firstCore: core)
     let slowdown = SlowdownInjection.fraction(for: item.name)
     let sampler = SamplerConfiguration(
       targetRelativeHalfWidth: 1e-9, budgetSeconds: budget, minimumSamples: 3, maximumBudgetFactor: 1)
