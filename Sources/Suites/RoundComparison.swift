@@ -14,17 +14,8 @@ import Profiling
 /// signed-rank test it would carry the largest rank; measured here: one round at −28% among fifteen at
 /// +4…+7% gave signed-rank p = 0.005, sign-test p = 0.0005).
 public struct RoundComparison: Codable, Sendable, Equatable {
-  /// What a comparison concludes.
-  public enum Verdict: String, Codable, Sendable {
-    /// The CI lies above 1 + threshold and the FDR-adjusted sign test is significant.
-    case regression
-    /// The CI lies below 1 − threshold and the FDR-adjusted sign test is significant.
-    case improvement
-    /// The whole CI lies within ±threshold.
-    case unchanged
-    /// Neither: this run cannot tell (see `detectable`).
-    case inconclusive
-  }
+  /// What a comparison concludes (shared with `compare`).
+  public typealias Verdict = ComparisonVerdict
 
   /// The point's name.
   public var name: String

@@ -56,17 +56,8 @@ public struct ComparisonSettings: Codable, Sendable, Equatable {
 
 /// One point compared between two runs (independent sample sets).
 public struct PointComparison: Codable, Sendable, Equatable {
-  /// What a point comparison concludes.
-  public enum Verdict: String, Codable, Sendable {
-    /// Slower beyond the band, significantly.
-    case regression
-    /// Faster beyond the band, significantly.
-    case improvement
-    /// Neither, and the ratio's whole CI lies within ±band.
-    case unchanged
-    /// This comparison cannot tell: neither, and the ratio's CI reaches beyond ±band.
-    case inconclusive
-  }
+  /// What a point comparison concludes (shared with `ab`).
+  public typealias Verdict = ComparisonVerdict
 
   /// The point's name within the suite.
   public var name: String
