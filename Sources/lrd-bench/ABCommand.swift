@@ -133,7 +133,7 @@ struct ABCommand: ParsableCommand {
   }
 
   /// The executable of `text` (a path, or a commit built on demand).
-  func executable(_ text: String, events: EventSink) throws -> String {
+  func executable(_ text: String) throws -> String {
     switch try BaseBuild.resolve(text, repository: Self.repository()) {
     case .executable(let path): return path
     case .commit(let commit):
@@ -194,9 +194,9 @@ struct ABCommand: ParsableCommand {
           }
           baseText = commit
         }
-        baseBuild = ABBuild(path: try executable(baseText, events: bar.sink), arguments: workerArguments)
+        baseBuild = ABBuild(path: try executable(baseText), arguments: workerArguments)
         newBuild = ABBuild(
-          path: try new.map { try executable($0, events: bar.sink) } ?? selfPath, environment: newEnvironment,
+          path: try new.map { try executable($0) } ?? selfPath, environment: newEnvironment,
           arguments: workerArguments)
       }
       let runner = ABRunner(

@@ -316,16 +316,9 @@ public final class ABRunner {
             type: "measure", name: name, budget: budget, sequence: sequence, core: cores[side] ?? 0))
       }
       return try sides.map { side in
-        let reply = try workers[side]!.receive(timeout: timeout)
-        guard reply.type == "samples", reply.name == name, let samples = reply.samples, !samples.isEmpty,
-          samples.allSatisfy({ $0.isFinite && $0 > 0 })
-        else {
-          throw ABError.workerFailed(
-            path: workers[side]!.path, detail: reply.message ?? "a '\(reply.type)' reply")
-        }
-        return ABMeasurementRecord(
-          name: name, side: side, round: round, samples: samples, callsPerSample: reply.callsPerSample ?? 1,
-          injected: reply.injected ?? 0)
+        try Self.record(
+          workers[side]!.receive(timeout: timeout), name: name, side: side, round: round,
+          path: workers[side]!.path)
       }
     } catch {
       events(.warning("duet measurement of \(name) failed (\(error)); measuring one build after the other"))
@@ -335,6 +328,24 @@ public final class ABRunner {
       }
       return nil
     }
+  }
+
+  /// The measurement in a worker's reply to a `measure` request for `name`; an error reply, a reply for
+  /// another case or samples that are not positive and finite throw `workerFailed` (the worker is alive).
+  static func record(
+    _ reply: WorkerReply, name: String, side: ABMeasurementRecord.Side, round: Int, path: String
+  ) throws -> ABMeasurementRecord {
+    guard reply.type == "samples", let samples = reply.samples, !samples.isEmpty else {
+      throw ABError.workerFailed(path: path, detail: reply.message ?? "a '\(reply.type)' reply")
+    }
+    guard reply.name == name, samples.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+      throw ABError.workerFailed(
+        path: path,
+        detail: "a reply for '\(reply.name ?? "?")' with \(samples.count) samples to a request for '\(name)'")
+    }
+    return ABMeasurementRecord(
+      name: name, side: side, round: round, samples: samples, callsPerSample: reply.callsPerSample ?? 1,
+      injected: reply.injected ?? 0)
   }
 
   /// One measurement by `side`'s worker, restarting the worker once per case when it crashes or hangs.
@@ -348,20 +359,8 @@ public final class ABRunner {
     while true {
       let failure: ABError
       do {
-        let reply = try worker.ask(request, timeout: timeout)
-        guard reply.type == "samples", let samples = reply.samples, !samples.isEmpty else {
-          // The worker is alive and said why: no restart.
-          throw ABError.workerFailed(path: worker.path, detail: reply.message ?? "a '\(reply.type)' reply")
-        }
-        guard reply.name == name, samples.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-          throw ABError.workerFailed(
-            path: worker.path,
-            detail:
-              "a reply for '\(reply.name ?? "?")' with \(samples.count) samples to a request for '\(name)'")
-        }
-        return ABMeasurementRecord(
-          name: name, side: side, round: round, samples: samples, callsPerSample: reply.callsPerSample ?? 1,
-          injected: reply.injected ?? 0)
+        return try Self.record(
+          worker.ask(request, timeout: timeout), name: name, side: side, round: round, path: worker.path)
       } catch let error as ABError {
         failure = error
       }

@@ -12,7 +12,6 @@ public final class WorkerServer {
   let topology: Topology
   let identity: (version: String, commit: String, build: String)
   let measurer: CaseMeasurer
-  private var suites: [String: [String: SuiteCase]] = [:]
   private var current: [String: SuiteCase] = [:]
 
   /// A server measuring on `topology`, introducing itself with `version`, `commit` and `build`.
@@ -53,7 +52,6 @@ public final class WorkerServer {
         let suite = try SuiteParser.load(path)
         let cases = suite.expanded(cores: topology.summary.coreCount)
         current = Dictionary(cases.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        suites[path] = current
         for item in cases { try measurer.validate(item) }
         var reply = WorkerReply(type: "cases")
         reply.names = cases.map(\.name)
