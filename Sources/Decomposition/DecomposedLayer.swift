@@ -2,16 +2,16 @@ import Networks
 import Tensors
 
 /// One layer of a decomposed layer: its shape (as a `LayerSpec` named `<layer>[<part>]`) and weights.
-public struct FactorLayer {
+package struct FactorLayer {
   /// The factor's shape, named `<layer>[<part>]`.
-  public var spec: LayerSpec
+  package var spec: LayerSpec
   /// HWIO weight `[k, k, Cin/groups, Cout]`.
-  public var weight: Tensor
+  package var weight: Tensor
   /// The original layer's bias `[Cout]` on the factor that carries it; nil on the others.
-  public var bias: Tensor?
+  package var bias: Tensor?
 
   /// A factor with its weights.
-  public init(spec: LayerSpec, weight: Tensor, bias: Tensor? = nil) {
+  package init(spec: LayerSpec, weight: Tensor, bias: Tensor? = nil) {
     self.spec = spec
     self.weight = weight
     self.bias = bias
@@ -20,17 +20,16 @@ public struct FactorLayer {
 
 /// A layer computed as a factorization: the factor layers in execution order and how far their
 /// product is from the original weights.
-public struct DecomposedLayer {
-  /// The original layer.
-  public var layer: LayerSpec
+package struct DecomposedLayer {
+  package var layer: LayerSpec
   /// How it was decomposed.
-  public var factorization: Factorization
+  package var factorization: Factorization
   /// The factors in execution order.
-  public var factors: [FactorLayer]
+  package var factors: [FactorLayer]
   /// ‖W − W'‖_F / ‖W‖_F of the reconstructed weight (0 for `original`).
-  public var relativeError: Double
+  package var relativeError: Double
   /// Parameters, multiply-adds and layer count of the factors.
-  public var cost: FactorizationCost { FactorizationCost(layer, factorization) }
+  package var cost: FactorizationCost { FactorizationCost(layer, factorization) }
 }
 
 extension DecomposedLayer {
@@ -38,7 +37,7 @@ extension DecomposedLayer {
   ///
   /// The same shapes, so the same work per call, without computing an SVD (for counting instructions under
   /// valgrind, which runs LAPACK's SVD hundreds of times slower). `relativeError` is NaN: it means nothing here.
-  public static func randomFactors(
+  package static func randomFactors(
     of layer: LayerSpec, _ factorization: Factorization, seed: UInt64
   ) throws(DecompositionError) -> DecomposedLayer {
     try factorization.validate(for: layer)
@@ -61,18 +60,18 @@ extension DecomposedLayer {
 /// Decomposes one layer's weights for any number of factorizations, computing the SVD or HOSVD once.
 ///
 /// Not thread-safe; one per layer and sweep.
-public final class LayerDecomposer {
+package final class LayerDecomposer {
   /// The layer being decomposed.
-  public let layer: LayerSpec
+  package let layer: LayerSpec
   /// The original HWIO weight `[k, k, Cin/groups, Cout]`.
-  public let weight: Tensor
+  package let weight: Tensor
   /// The original bias `[Cout]` of a linear layer; nil for convolutions (ResNet convolutions have none).
-  public let bias: Tensor?
+  package let bias: Tensor?
   private var svdCache: SVDDecomposition?
   private var tuckerCache: Tucker2Decomposition?
 
   /// A decomposer for `layer` with the given original weights (and bias for linear layers).
-  public init(layer: LayerSpec, weight: Tensor, bias: Tensor? = nil) throws(DecompositionError) {
+  package init(layer: LayerSpec, weight: Tensor, bias: Tensor? = nil) throws(DecompositionError) {
     let expected = layer.shape.weightShape
     guard weight.shape == expected else {
       throw .numerics("weight \(weight.shape) does not match \(layer.name) (\(expected))")
@@ -86,13 +85,13 @@ public final class LayerDecomposer {
   }
 
   /// A decomposer for `layer` with He-normal random weights (std √(2/fan_in)) from `seed`.
-  public convenience init(layer: LayerSpec, seed: UInt64) throws(DecompositionError) {
+  package convenience init(layer: LayerSpec, seed: UInt64) throws(DecompositionError) {
     var rng = SplitMix64(seed: seed)
     try self.init(layer: layer, weight: Tensor(heNormal: layer.shape.weightShape, using: &rng))
   }
 
   /// The SVD of the weight (computed on first use).
-  public func svd() throws(DecompositionError) -> SVDDecomposition {
+  package func svd() throws(DecompositionError) -> SVDDecomposition {
     if let svdCache { return svdCache }
     let result = try SVDDecomposition(weight: weight)
     svdCache = result
@@ -100,7 +99,7 @@ public final class LayerDecomposer {
   }
 
   /// The HOSVD of the weight (computed on first use).
-  public func tucker2() throws(DecompositionError) -> Tucker2Decomposition {
+  package func tucker2() throws(DecompositionError) -> Tucker2Decomposition {
     if let tuckerCache { return tuckerCache }
     let result = try Tucker2Decomposition(weight: weight)
     tuckerCache = result
@@ -108,7 +107,7 @@ public final class LayerDecomposer {
   }
 
   /// The factor layers of `factorization`, validated against the layer.
-  public func decompose(_ factorization: Factorization) throws(DecompositionError) -> DecomposedLayer {
+  package func decompose(_ factorization: Factorization) throws(DecompositionError) -> DecomposedLayer {
     try factorization.validate(for: layer)
     let base = layer
     let specs = factorization.factorShapes(of: layer).map { factor in

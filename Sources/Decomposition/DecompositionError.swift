@@ -1,5 +1,5 @@
 /// Errors raised when choosing, validating or computing a decomposition.
-public enum DecompositionError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum DecompositionError: Error, Equatable, Sendable, CustomStringConvertible {
   case unparsable(String)
   case wrongFamily(layer: String, factorization: Factorization, hint: String)
   case rankOutOfRange(layer: String, rank: Int, valid: ClosedRange<Int>)
@@ -9,7 +9,7 @@ public enum DecompositionError: Error, Equatable, Sendable, CustomStringConverti
   case numerics(String)
 
   /// The message printed for this error: the layer, the bad factorization and the valid ranks.
-  public var description: String {
+  package var description: String {
     switch self {
     case .unparsable(let text):
       return

@@ -3,13 +3,13 @@ import Networks
 
 /// One layer a factorization runs: its part name (`u`, `v`, `u_in`, `core`, `core/N`, `u_out`; empty
 /// for the original layer), its shape, and whether it carries the original layer's bias.
-public struct FactorShape: Hashable, Sendable {
+package struct FactorShape: Hashable, Sendable {
   /// The factor's part name: `u`, `v`, `u_in`, `core`, `core/N`, `u_out`, or empty for the original layer.
-  public var part: String
+  package var part: String
   /// The factor's convolution shape.
-  public var shape: ConvShape
+  package var shape: ConvShape
   /// True for the one factor that adds the original layer's bias.
-  public var carriesBias: Bool
+  package var carriesBias: Bool
 }
 
 extension Factorization {
@@ -25,7 +25,7 @@ extension Factorization {
   ///
   /// The single source of factor geometry: decompositions build their factor layers from it and
   /// `FactorizationCost` sums its parameters and multiply-adds.
-  public func factorShapes(of layer: LayerSpec) -> [FactorShape] {
+  package func factorShapes(of layer: LayerSpec) -> [FactorShape] {
     let (cin, cout) = (layer.inChannels, layer.outChannels)
     let (inH, inW, outH, outW) = (layer.inputHeight, layer.inputWidth, layer.outputHeight, layer.outputWidth)
     func pointwise(

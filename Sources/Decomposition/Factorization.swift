@@ -7,14 +7,14 @@ import Networks
 /// * `tucker2(r1, r2)`: 1×1 Cin→r1, k×k core r1→r2 with the layer's stride and padding, 1×1 r2→Cout.
 /// * `branched(r1, r2, n)`: Tucker-2 whose core is a grouped convolution with `n` groups
 ///   (`n` divides r1 and r2).
-public enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible {
+package enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible {
   case original
   case svd(rank: Int)
   case tucker2(r1: Int, r2: Int)
   case branched(r1: Int, r2: Int, branches: Int)
 
   /// The command-line form: `original`, `svd:R`, `tucker2:R1,R2`, `branched:R1,R2,N`.
-  public var description: String {
+  package var description: String {
     switch self {
     case .original: return "original"
     case .svd(let r): return "svd:\(r)"
@@ -24,7 +24,7 @@ public enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible 
   }
 
   /// A short family name: "original", "svd", "tucker2", "branched".
-  public var family: String {
+  package var family: String {
     switch self {
     case .original: return "original"
     case .svd: return "svd"
@@ -34,7 +34,7 @@ public enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible 
   }
 
   /// The swept rank: r for SVD, r1 for Tucker-2 and branched, nil for the original.
-  public var primaryRank: Int? {
+  package var primaryRank: Int? {
     switch self {
     case .original: return nil
     case .svd(let r): return r
@@ -43,7 +43,7 @@ public enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible 
   }
 
   /// Parses the command-line form; throws `DecompositionError.unparsable` with the valid forms.
-  public init(parsing text: String) throws(DecompositionError) {
+  package init(parsing text: String) throws(DecompositionError) {
     let parts = text.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
     let numbers = parts.count == 2 ? parts[1].split(separator: ",").map { Int($0) } : []
     switch (parts.first, numbers.count) {
@@ -66,7 +66,7 @@ public enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible 
   /// Checks that this factorization fits `layer`: SVD only for 1×1 and linear layers, Tucker-2 and
   /// branched only for k×k (k > 1) convolutions, ranks within [1, full rank], branches dividing
   /// both ranks.
-  public func validate(for layer: LayerSpec) throws(DecompositionError) {
+  package func validate(for layer: LayerSpec) throws(DecompositionError) {
     switch self {
     case .original:
       return

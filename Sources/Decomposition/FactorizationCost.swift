@@ -2,19 +2,18 @@ import Networks
 
 /// Parameters and multiply-adds of a layer under a factorization (per image, bias included): the
 /// sums over `Factorization.factorShapes(of:)`.
-public struct FactorizationCost: Hashable, Codable, Sendable {
+package struct FactorizationCost: Hashable, Codable, Sendable {
   /// Weights of all factors (biases included).
-  public var parameters: Int
-  /// Multiply-adds per image.
-  public var macsPerImage: Int
+  package var parameters: Int
+  package var macsPerImage: Int
   /// Number of layers the factorization runs (1 original, 2 SVD, 3 Tucker-2 / branched).
-  public var layerCount: Int
+  package var layerCount: Int
 
   /// FLOPs per image: two per multiply-add.
-  public var flopsPerImage: Int { 2 * macsPerImage }
+  package var flopsPerImage: Int { 2 * macsPerImage }
 
   /// The cost of computing `layer` as `factorization` (validated separately).
-  public init(_ layer: LayerSpec, _ factorization: Factorization) {
+  package init(_ layer: LayerSpec, _ factorization: Factorization) {
     let factors = factorization.factorShapes(of: layer)
     parameters =
       factors.reduce(0) { $0 + $1.shape.weightCount } + (layer.bias ? layer.outChannels : 0)
@@ -23,7 +22,7 @@ public struct FactorizationCost: Hashable, Codable, Sendable {
   }
 
   /// Δ% against `original` (README "Numerics": (x_variant / x_original − 1) × 100) for parameters and FLOPs.
-  public func percentChange(from original: FactorizationCost) -> (parameters: Double, flops: Double) {
+  package func percentChange(from original: FactorizationCost) -> (parameters: Double, flops: Double) {
     (
       (Double(parameters) / Double(original.parameters) - 1) * 100,
       (Double(macsPerImage) / Double(original.macsPerImage) - 1) * 100

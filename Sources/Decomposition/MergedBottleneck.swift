@@ -9,17 +9,17 @@ import Tensors
 /// conv3' = U_out,r2ᵀ·C (r2→4w). BN1/ReLU follow conv1' (r1 channels) and BN2/ReLU the core (r2), as
 /// in the original block; without those ReLUs the merged linear map equals conv3∘conv2'∘conv1, with
 /// conv2' the Tucker-2 reconstruction (exact at full rank).
-public struct MergedBottleneck {
+package struct MergedBottleneck {
   /// conv1' = A·U_in,r1: 1×1 Cin→r1.
-  public var conv1: FactorLayer
+  package var conv1: FactorLayer
   /// The Tucker-2 core: k×k r1→r2 with conv2's stride and padding.
-  public var core: FactorLayer
+  package var core: FactorLayer
   /// conv3' = U_out,r2ᵀ·C: 1×1 r2→4w.
-  public var conv3: FactorLayer
+  package var conv3: FactorLayer
 
   /// The merged block's three layer shapes (conv1' Cin→r1, core r1→r2 with conv2's stride and
   /// `branches` groups, conv3' r2→4w), named `<conv1>`, `<conv2>[core]` (`[core/N]` branched), `<conv3>`.
-  public static func shapes(
+  package static func shapes(
     conv1: LayerSpec, conv2: LayerSpec, conv3: LayerSpec, r1: Int, r2: Int, branches: Int = 1
   ) -> [LayerSpec] {
     var spec1 = conv1
@@ -36,7 +36,7 @@ public struct MergedBottleneck {
 
   /// Merges the block's layers (`conv1`, `conv2`, `conv3` specs and weights) at ranks (r1, r2); with
   /// `branches` N > 1 the core is the branched (grouped) Tucker-2 core (N divides r1 and r2).
-  public init(
+  package init(
     conv1: (spec: LayerSpec, weight: Tensor), conv2: LayerDecomposer,
     conv3: (spec: LayerSpec, weight: Tensor),
     r1: Int, r2: Int, branches: Int = 1
@@ -70,8 +70,8 @@ public struct MergedBottleneck {
   }
 
   /// The three layers in execution order.
-  public var layers: [FactorLayer] { [conv1, core, conv3] }
+  package var layers: [FactorLayer] { [conv1, core, conv3] }
 
   /// Parameters of the three convolutions (batch norm excluded).
-  public var parameterCount: Int { layers.reduce(0) { $0 + $1.spec.parameterCount } }
+  package var parameterCount: Int { layers.reduce(0) { $0 + $1.spec.parameterCount } }
 }

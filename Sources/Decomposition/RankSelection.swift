@@ -7,9 +7,9 @@ import Networks
 /// * Tucker-2 (paper equation 7): β = max(0.8·Cout/Cin, 1); r1 = ⌊positive root of
 ///   β·k²·r² + (Cin + β·Cout)·r − Cin·Cout·k²/α = 0⌋; r2 = ⌊β·r1⌋.
 /// Ranks are clamped to at least 1 and at most the full rank.
-public enum RankSelection {
+package enum RankSelection {
   /// The SVD rank for a Cin×Cout matrix at compression α.
-  public static func svdRank(inChannels: Int, outChannels: Int, ratio alpha: Double)
+  package static func svdRank(inChannels: Int, outChannels: Int, ratio alpha: Double)
     throws(DecompositionError) -> Int
   {
     guard alpha > 1, alpha.isFinite else { throw .badCompressionRatio(alpha) }
@@ -19,12 +19,12 @@ public enum RankSelection {
   }
 
   /// β of paper equation 7.
-  public static func beta(inChannels: Int, outChannels: Int) -> Double {
+  package static func beta(inChannels: Int, outChannels: Int) -> Double {
     max(0.8 * Double(outChannels) / Double(inChannels), 1)
   }
 
   /// r2 = ⌊β·r1⌋ clamped to the full Cout-mode rank, the Tucker-2 partner of a swept r1.
-  public static func tucker2PartnerRank(r1: Int, inChannels: Int, outChannels: Int, kernel: Int) -> Int {
+  package static func tucker2PartnerRank(r1: Int, inChannels: Int, outChannels: Int, kernel: Int) -> Int {
     let b = beta(inChannels: inChannels, outChannels: outChannels)
     let full2 = min(outChannels, kernel * kernel * inChannels)
     // A tiny epsilon keeps exact products (β·r1 integral) from flooring one below.
@@ -32,7 +32,7 @@ public enum RankSelection {
   }
 
   /// Tucker-2 ranks (r1, r2) for a k×k Cin→Cout convolution at compression α.
-  public static func tucker2Ranks(
+  package static func tucker2Ranks(
     inChannels c: Int, outChannels s: Int, kernel k: Int, ratio alpha: Double
   ) throws(DecompositionError) -> (r1: Int, r2: Int) {
     guard alpha > 1, alpha.isFinite else { throw .badCompressionRatio(alpha) }
@@ -48,7 +48,7 @@ public enum RankSelection {
   }
 
   /// The vanilla-LRD factorization of `layer` at α: SVD for 1×1/linear, Tucker-2 for k×k.
-  public static func factorization(for layer: LayerSpec, ratio alpha: Double) throws(DecompositionError)
+  package static func factorization(for layer: LayerSpec, ratio alpha: Double) throws(DecompositionError)
     -> Factorization
   {
     if layer.shape.hasOneByOneKernel {
@@ -61,7 +61,7 @@ public enum RankSelection {
   }
 
   /// The factorization at swept rank `r` (r for SVD; r1 = r, r2 = ⌊β·r⌋ for Tucker-2).
-  public static func factorization(for layer: LayerSpec, sweptRank r: Int) -> Factorization {
+  package static func factorization(for layer: LayerSpec, sweptRank r: Int) -> Factorization {
     if layer.shape.hasOneByOneKernel { return .svd(rank: r) }
     return .tucker2(
       r1: r,
@@ -70,7 +70,7 @@ public enum RankSelection {
   }
 
   /// The largest valid swept rank for `layer` (full rank of the swept mode).
-  public static func fullRank(of layer: LayerSpec) -> Int {
+  package static func fullRank(of layer: LayerSpec) -> Int {
     if layer.shape.hasOneByOneKernel { return min(layer.inChannels, layer.outChannels) }
     return min(layer.inChannels, layer.kernel * layer.kernel * layer.outChannels)
   }

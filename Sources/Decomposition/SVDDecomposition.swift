@@ -7,16 +7,16 @@ import Tensors
 /// Rank-r factors split √σ into both sides: A = U_r·√Σ_r (Cin×r, the first 1×1 layer) and
 /// B = √Σ_r·V_rᵀ (r×Cout, the second), so x·W ≈ (x·A)·B. Truncation error (Eckart–Young):
 /// ‖W − A·B‖_F / ‖W‖_F = √(Σ_{i>r} σ_i²) / √(Σ σ_i²).
-public struct SVDDecomposition: Sendable {
+package struct SVDDecomposition: Sendable {
   /// Rows of W (input channels or features).
-  public let inChannels: Int
+  package let inChannels: Int
   /// Columns of W (output channels or features).
-  public let outChannels: Int
+  package let outChannels: Int
   /// The full thin SVD of W, truncated on demand.
-  public let svd: SingularValueDecomposition
+  package let svd: SingularValueDecomposition
 
   /// Decomposes a `[1, 1, Cin, Cout]` or `[Cin, Cout]` weight.
-  public init(weight: Tensor) throws(DecompositionError) {
+  package init(weight: Tensor) throws(DecompositionError) {
     let shape = weight.shape.count == 4 ? Array(weight.shape.suffix(2)) : weight.shape
     guard shape.count == 2, weight.shape.count == 2 || (weight.shape[0] == 1 && weight.shape[1] == 1) else {
       throw .numerics("SVD needs a 1×1 or matrix weight, got \(weight.shape)")
@@ -31,10 +31,10 @@ public struct SVDDecomposition: Sendable {
   }
 
   /// min(Cin, Cout).
-  public var fullRank: Int { svd.p }
+  package var fullRank: Int { svd.p }
 
   /// The rank-r factors: A = U_r·√Σ_r as `[1, 1, Cin, r]` and B = √Σ_r·V_rᵀ as `[1, 1, r, Cout]`.
-  public func factors(rank r: Int) -> (first: Tensor, second: Tensor) {
+  package func factors(rank r: Int) -> (first: Tensor, second: Tensor) {
     precondition((1...fullRank).contains(r), "rank \(r) outside 1…\(fullRank)")
     let p = svd.p
     var a = [Float](repeating: 0, count: inChannels * r)
@@ -50,7 +50,7 @@ public struct SVDDecomposition: Sendable {
   }
 
   /// A·B for rank r, shaped `[1, 1, Cin, Cout]`.
-  public func reconstruction(rank r: Int) -> Tensor {
+  package func reconstruction(rank r: Int) -> Tensor {
     let (a, b) = factors(rank: r)
     let product = BLAS.matmul(
       Tensor(shape: [inChannels, r], scalars: a.scalars), Tensor(shape: [r, outChannels], scalars: b.scalars))
@@ -58,7 +58,7 @@ public struct SVDDecomposition: Sendable {
   }
 
   /// Eckart–Young relative error of the rank-r truncation, from the singular values.
-  public func truncationError(rank r: Int) -> Double {
+  package func truncationError(rank r: Int) -> Double {
     var dropped = 0.0
     var total = 0.0
     for (i, s) in svd.s.enumerated() {

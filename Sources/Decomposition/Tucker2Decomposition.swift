@@ -7,30 +7,28 @@ import Tensors
 /// core G[s] = U_inᵀ·W[s]·U_out for every spatial position s. All three are computed once; ranks
 /// (r1, r2) truncate them: the factors are U_in[:, :r1] (1×1 Cin→r1), G[:, :, :r1, :r2] (k×k
 /// r1→r2) and U_out[:, :r2]ᵀ (1×1 r2→Cout). Cost: two `sgesdd` plus 2·k² GEMMs.
-public struct Tucker2Decomposition: Sendable {
+package struct Tucker2Decomposition: Sendable {
   /// Kernel extent k of the decomposed k×k convolution.
-  public let kernel: Int
-  /// Input channels Cin.
-  public let inChannels: Int
-  /// Output channels Cout.
-  public let outChannels: Int
+  package let kernel: Int
+  package let inChannels: Int
+  package let outChannels: Int
   /// Cin × pIn, row-major (pIn = min(Cin, k²·Cout)).
-  public let inputBasis: [Float]
+  package let inputBasis: [Float]
   /// pIn, the number of columns of `inputBasis`: the largest r1 available.
-  public let inputRank: Int
+  package let inputRank: Int
   /// Cout × pOut, row-major (pOut = min(Cout, k²·Cin)).
-  public let outputBasis: [Float]
+  package let outputBasis: [Float]
   /// pOut, the number of columns of `outputBasis`: the largest r2 available.
-  public let outputRank: Int
+  package let outputRank: Int
   /// `[k, k, pIn, pOut]` core.
-  public let core: [Float]
+  package let core: [Float]
   /// Mode singular values (for diagnostics).
-  public let inputSingularValues: [Float]
+  package let inputSingularValues: [Float]
   /// Mode-2 (output channel) singular values, for diagnostics.
-  public let outputSingularValues: [Float]
+  package let outputSingularValues: [Float]
 
   /// Decomposes a `[k, k, Cin, Cout]` weight.
-  public init(weight: Tensor) throws(DecompositionError) {
+  package init(weight: Tensor) throws(DecompositionError) {
     guard weight.rank == 4, weight.shape[0] == weight.shape[1] else {
       throw .numerics("Tucker-2 needs a [k, k, Cin, Cout] weight, got \(weight.shape)")
     }
@@ -82,14 +80,14 @@ public struct Tucker2Decomposition: Sendable {
   }
 
   /// U_in[:, :r1] as a `[1, 1, Cin, r1]` 1×1 weight.
-  public func firstFactor(r1: Int) -> Tensor {
+  package func firstFactor(r1: Int) -> Tensor {
     Tensor(
       shape: [1, 1, inChannels, r1],
       scalars: Self.leadingColumns(inputBasis, rows: inChannels, columns: inputRank, take: r1))
   }
 
   /// U_out[:, :r2]ᵀ as a `[1, 1, r2, Cout]` 1×1 weight.
-  public func lastFactor(r2: Int) -> Tensor {
+  package func lastFactor(r2: Int) -> Tensor {
     var v = [Float](repeating: 0, count: r2 * outChannels)
     for o in 0..<outChannels {
       for j in 0..<r2 { v[j * outChannels + o] = outputBasis[o * outputRank + j] }
@@ -98,7 +96,7 @@ public struct Tucker2Decomposition: Sendable {
   }
 
   /// The truncated core `[k, k, r1, r2]`.
-  public func coreFactor(r1: Int, r2: Int) -> Tensor {
+  package func coreFactor(r1: Int, r2: Int) -> Tensor {
     let k2 = kernel * kernel
     var c = [Float](repeating: 0, count: k2 * r1 * r2)
     for s in 0..<k2 {
@@ -114,7 +112,7 @@ public struct Tucker2Decomposition: Sendable {
   /// are dropped.
   ///
   /// N = 1 gives `coreFactor`.
-  public func branchedCoreFactor(r1: Int, r2: Int, branches n: Int) -> Tensor {
+  package func branchedCoreFactor(r1: Int, r2: Int, branches n: Int) -> Tensor {
     precondition(n >= 1 && r1 % n == 0 && r2 % n == 0, "branches must divide both ranks")
     let k2 = kernel * kernel
     let (b1, b2) = (r1 / n, r2 / n)
@@ -132,7 +130,7 @@ public struct Tucker2Decomposition: Sendable {
 
   /// W' = G_r ×_in U_in,r ×_out U_out,r as `[k, k, Cin, Cout]`; with `branches` only the diagonal
   /// core blocks contribute (the branched-Tucker weight).
-  public func reconstruction(r1: Int, r2: Int, branches n: Int = 1) -> Tensor {
+  package func reconstruction(r1: Int, r2: Int, branches n: Int = 1) -> Tensor {
     let k2 = kernel * kernel
     let uIn = Tensor(
       shape: [inChannels, r1],

@@ -1,19 +1,18 @@
 /// A convolution over an NHWC batch: a `ConvShape` and the batch size, with the GEMM extents the
 /// kernels use (im2col + GEMM: M = batch·outH·outW rows, N = Cout/groups, K = k²·Cin/groups).
-public struct ConvGeometry: Hashable, Codable, Sendable, CustomStringConvertible {
+package struct ConvGeometry: Hashable, Codable, Sendable, CustomStringConvertible {
   /// Images per call (the batch dimension N of NHWC tensors).
-  public var batch: Int
-  /// The per-image convolution.
-  public var shape: ConvShape
+  package var batch: Int
+  package var shape: ConvShape
 
   /// The shape over `batch` images.
-  public init(batch: Int, shape: ConvShape) {
+  package init(batch: Int, shape: ConvShape) {
     self.batch = batch
     self.shape = shape
   }
 
   /// A geometry from its extents (input `height`×`width`); defaults as `ConvShape`.
-  public init(
+  package init(
     batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int,
     kernel: Int = 1, stride: Int = 1, padding: Int = 0, groups: Int = 1
   ) {
@@ -25,68 +24,68 @@ public struct ConvGeometry: Hashable, Codable, Sendable, CustomStringConvertible
   }
 
   /// A linear layer `inFeatures → outFeatures` over `batch` rows.
-  public static func linear(batch: Int, inFeatures: Int, outFeatures: Int) -> ConvGeometry {
+  package static func linear(batch: Int, inFeatures: Int, outFeatures: Int) -> ConvGeometry {
     ConvGeometry(batch: batch, shape: .linear(inFeatures: inFeatures, outFeatures: outFeatures))
   }
 
   /// Checks the shape and a positive batch.
-  public func validate() throws(GeometryError) {
+  package func validate() throws(GeometryError) {
     guard batch > 0 else { throw .invalid("batch must be positive: \(self)") }
     try shape.validate()
   }
 
   /// Input height in pixels.
-  public var height: Int { shape.inputHeight }
+  package var height: Int { shape.inputHeight }
   /// Input width in pixels.
-  public var width: Int { shape.inputWidth }
+  package var width: Int { shape.inputWidth }
   /// Input channels (all groups).
-  public var inChannels: Int { shape.inChannels }
+  package var inChannels: Int { shape.inChannels }
   /// Output channels (all groups).
-  public var outChannels: Int { shape.outChannels }
+  package var outChannels: Int { shape.outChannels }
   /// Square kernel extent k.
-  public var kernel: Int { shape.kernel }
+  package var kernel: Int { shape.kernel }
   /// Stride in pixels, both directions.
-  public var stride: Int { shape.stride }
+  package var stride: Int { shape.stride }
   /// Zero padding on each side, in pixels.
-  public var padding: Int { shape.padding }
+  package var padding: Int { shape.padding }
   /// Channel groups (1: dense).
-  public var groups: Int { shape.groups }
+  package var groups: Int { shape.groups }
   /// Output height in pixels.
-  public var outHeight: Int { shape.outputHeight }
+  package var outHeight: Int { shape.outputHeight }
   /// Output width in pixels.
-  public var outWidth: Int { shape.outputWidth }
+  package var outWidth: Int { shape.outputWidth }
   /// Input channels per group.
-  public var groupInChannels: Int { shape.groupInChannels }
+  package var groupInChannels: Int { shape.groupInChannels }
   /// Output channels per group.
-  public var groupOutChannels: Int { shape.groupOutChannels }
+  package var groupOutChannels: Int { shape.groupOutChannels }
 
   /// GEMM rows: one per output pixel, `batch · outHeight · outWidth`.
-  public var gemmM: Int { batch * outHeight * outWidth }
+  package var gemmM: Int { batch * outHeight * outWidth }
   /// GEMM columns per group: `outChannels / groups`.
-  public var gemmN: Int { groupOutChannels }
+  package var gemmN: Int { groupOutChannels }
   /// GEMM depth per group: `kernel² · inChannels / groups`.
-  public var gemmK: Int { kernel * kernel * groupInChannels }
+  package var gemmK: Int { kernel * kernel * groupInChannels }
 
   /// See `ConvShape.readsInputAsGEMMOperand`: no im2col copy.
-  public var readsInputAsGEMMOperand: Bool { shape.readsInputAsGEMMOperand }
+  package var readsInputAsGEMMOperand: Bool { shape.readsInputAsGEMMOperand }
 
   /// Multiply-adds of one forward pass over the batch.
-  public var macs: Int { batch * shape.macsPerImage }
+  package var macs: Int { batch * shape.macsPerImage }
   /// Floating-point operations of one forward pass (2 per multiply-add).
-  public var flops: Int { 2 * macs }
+  package var flops: Int { 2 * macs }
   /// Weight parameters (no bias).
-  public var parameterCount: Int { shape.weightCount }
+  package var parameterCount: Int { shape.weightCount }
 
   /// NHWC input `[batch, height, width, Cin]`.
-  public var inputShape: [Int] { [batch, height, width, inChannels] }
+  package var inputShape: [Int] { [batch, height, width, inChannels] }
   /// NHWC output `[batch, outHeight, outWidth, Cout]`.
-  public var outputShape: [Int] { [batch, outHeight, outWidth, outChannels] }
+  package var outputShape: [Int] { [batch, outHeight, outWidth, outChannels] }
   /// HWIO weight shape `[k, k, Cin/groups, Cout]`; output channel `o` belongs to group
   /// `o / (Cout/groups)` and reads input channels of that group.
-  public var weightShape: [Int] { shape.weightShape }
+  package var weightShape: [Int] { shape.weightShape }
 
   /// "16→32 3×3 p1 @ 2×8×8" (stride, padding and groups only when not 1/0/1).
-  public var description: String {
+  package var description: String {
     var text = "\(inChannels)→\(outChannels) \(kernel)×\(kernel)"
     if stride != 1 { text += " s\(stride)" }
     if padding != 0 { text += " p\(padding)" }

@@ -6,26 +6,26 @@
 ///
 /// Output extent: ⌊(input + 2·padding − kernel) / stride⌋ + 1. A linear layer is the 1×1
 /// convolution on a 1×1 input. Weights are HWIO, `[k, k, Cin/groups, Cout]`.
-public struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
+package struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
   /// Input channels (all groups).
-  public var inChannels: Int
+  package var inChannels: Int
   /// Output channels (all groups).
-  public var outChannels: Int
+  package var outChannels: Int
   /// Square kernel extent k (k×k).
-  public var kernel: Int
+  package var kernel: Int
   /// Stride in pixels, both directions.
-  public var stride: Int
+  package var stride: Int
   /// Zero padding on each side.
-  public var padding: Int
+  package var padding: Int
   /// Channel groups (1: dense; N: N independent convolutions of Cin/N → Cout/N).
-  public var groups: Int
+  package var groups: Int
   /// Input extent in pixels.
-  public var inputHeight: Int
+  package var inputHeight: Int
   /// Input width in pixels.
-  public var inputWidth: Int
+  package var inputWidth: Int
 
   /// A shape; defaults give a 1×1, stride-1, unpadded, dense convolution.
-  public init(
+  package init(
     inChannels: Int, outChannels: Int, kernel: Int = 1, stride: Int = 1, padding: Int = 0, groups: Int = 1,
     inputHeight: Int, inputWidth: Int
   ) {
@@ -40,47 +40,47 @@ public struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
   }
 
   /// A linear layer `inFeatures → outFeatures` (a 1×1 convolution on a 1×1 input).
-  public static func linear(inFeatures: Int, outFeatures: Int) -> ConvShape {
+  package static func linear(inFeatures: Int, outFeatures: Int) -> ConvShape {
     ConvShape(inChannels: inFeatures, outChannels: outFeatures, inputHeight: 1, inputWidth: 1)
   }
 
   /// ⌊(input + 2·padding − kernel) / stride⌋ + 1: the output extent of a convolution or pooling window.
-  public static func outputExtent(input: Int, kernel: Int, stride: Int, padding: Int) -> Int {
+  package static func outputExtent(input: Int, kernel: Int, stride: Int, padding: Int) -> Int {
     (input + 2 * padding - kernel) / stride + 1
   }
 
   /// Output extent in pixels.
-  public var outputHeight: Int {
+  package var outputHeight: Int {
     Self.outputExtent(input: inputHeight, kernel: kernel, stride: stride, padding: padding)
   }
   /// Output width in pixels.
-  public var outputWidth: Int {
+  package var outputWidth: Int {
     Self.outputExtent(input: inputWidth, kernel: kernel, stride: stride, padding: padding)
   }
 
   /// Input channels per group.
-  public var groupInChannels: Int { inChannels / groups }
+  package var groupInChannels: Int { inChannels / groups }
   /// Output channels per group.
-  public var groupOutChannels: Int { outChannels / groups }
+  package var groupOutChannels: Int { outChannels / groups }
 
   /// Weights (no bias): k²·Cin/groups·Cout.
-  public var weightCount: Int { kernel * kernel * groupInChannels * outChannels }
+  package var weightCount: Int { kernel * kernel * groupInChannels * outChannels }
 
   /// Multiply-adds for one image: outH·outW·k²·Cin/groups·Cout.
-  public var macsPerImage: Int { outputHeight * outputWidth * weightCount }
+  package var macsPerImage: Int { outputHeight * outputWidth * weightCount }
 
   /// HWIO weight shape `[k, k, Cin/groups, Cout]`.
-  public var weightShape: [Int] { [kernel, kernel, groupInChannels, outChannels] }
+  package var weightShape: [Int] { [kernel, kernel, groupInChannels, outChannels] }
 
   /// A 1×1 kernel (any stride or padding): decomposed with SVD rather than Tucker-2.
-  public var hasOneByOneKernel: Bool { kernel == 1 }
+  package var hasOneByOneKernel: Bool { kernel == 1 }
 
   /// 1×1, stride 1, no padding: the NHWC input itself is the GEMM operand (no im2col copy).
-  public var readsInputAsGEMMOperand: Bool { kernel == 1 && stride == 1 && padding == 0 }
+  package var readsInputAsGEMMOperand: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
   /// Checks that every extent is positive, groups divide both channel counts and the output is not
   /// empty; the error names the problem.
-  public func validate() throws(GeometryError) {
+  package func validate() throws(GeometryError) {
     let positive = [inputHeight, inputWidth, inChannels, outChannels, kernel, stride, groups]
     guard positive.allSatisfy({ $0 > 0 }), padding >= 0 else {
       throw .invalid("all extents must be positive and padding ≥ 0: \(self)")
@@ -95,10 +95,10 @@ public struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
   }
 
   /// The shape over a batch of `batch` images.
-  public func batched(_ batch: Int) -> ConvGeometry { ConvGeometry(batch: batch, shape: self) }
+  package func batched(_ batch: Int) -> ConvGeometry { ConvGeometry(batch: batch, shape: self) }
 
   /// "512→512 3×3 s1 p1 @ 7×7" (" g4" after the padding when grouped).
-  public var description: String {
+  package var description: String {
     "\(inChannels)→\(outChannels) \(kernel)×\(kernel) s\(stride) p\(padding)"
       + (groups == 1 ? "" : " g\(groups)") + " @ \(inputHeight)×\(inputWidth)"
   }

@@ -9,26 +9,21 @@ import Tensors
 ///
 /// A slow original inflates every speed-up measured against it; the check never changes the measurement,
 /// it only adds a line (and a warning past `warningRatio`) to the report's header.
-public struct BackendCheck: Codable, Sendable, Equatable {
-  /// One library's time.
-  public struct Timing: Codable, Sendable, Equatable {
-    /// The library.
-    public var backend: GEMMBackend
+package struct BackendCheck: Codable, Sendable, Equatable {
+  package struct Timing: Codable, Sendable, Equatable {
+    package var backend: GEMMBackend
     /// Median seconds per call over the check's rounds.
-    public var seconds: Double
-    /// Timed calls.
-    public var calls: Int
+    package var seconds: Double
+    package var calls: Int
 
-    /// A library's timing.
-    public init(backend: GEMMBackend, seconds: Double, calls: Int) {
+    package init(backend: GEMMBackend, seconds: Double, calls: Int) {
       self.backend = backend
       self.seconds = seconds
       self.calls = calls
     }
   }
 
-  /// A check's outcome.
-  public init(
+  package init(
     subject: String, threads: ThreadConfig, inUse: GEMMBackend, timings: [Timing], unavailable: [String],
     seconds: Double
   ) {
@@ -41,27 +36,27 @@ public struct BackendCheck: Codable, Sendable, Equatable {
   }
 
   /// The ratio (in use ÷ fastest) past which reports warn.
-  public static let warningRatio = 1.25
+  package static let warningRatio = 1.25
 
   /// What was timed, for example "layer4.2.conv2 (original), batch 8, inference" or "resnet50 original
   /// network, batch 1, inference".
-  public var subject: String
+  package var subject: String
   /// The thread config it ran on.
-  public var threads: ThreadConfig
+  package var threads: ThreadConfig
   /// The library the study measures on.
-  public var inUse: GEMMBackend
+  package var inUse: GEMMBackend
   /// Every installed library's time, in `GEMMBackend.allCases` order.
-  public var timings: [Timing]
+  package var timings: [Timing]
   /// Libraries that could not be checked, with the reason.
-  public var unavailable: [String]
+  package var unavailable: [String]
   /// Wall-clock seconds the check took (building included).
-  public var seconds: Double
+  package var seconds: Double
 
   /// The fastest library checked.
-  public var fastest: GEMMBackend? { timings.min { $0.seconds < $1.seconds }?.backend }
+  package var fastest: GEMMBackend? { timings.min { $0.seconds < $1.seconds }?.backend }
 
   /// Time on the library in use ÷ time on the fastest (1 when it is the fastest; nil when not checked).
-  public var slowdown: Double? {
+  package var slowdown: Double? {
     guard let used = timings.first(where: { $0.backend == inUse }),
       let best = timings.map(\.seconds).min(), best > 0
     else { return nil }
@@ -69,16 +64,15 @@ public struct BackendCheck: Codable, Sendable, Equatable {
   }
 
   /// Whether the report warns: the library in use is more than `warningRatio` times slower than the fastest.
-  public var warns: Bool { (slowdown ?? 1) > Self.warningRatio }
+  package var warns: Bool { (slowdown ?? 1) > Self.warningRatio }
 }
 
-/// Runs backend checks.
-public enum BackendChecker {
+package enum BackendChecker {
   /// Seconds a check may take in all (building excluded), shared by the libraries.
-  public static let budget = 2.0
+  package static let budget = 2.0
 
   /// Times `layer` (original) at `batch` in `mode` on every installed library, interleaved round by round.
-  public static func layer(
+  package static func layer(
     _ layer: LayerSpec, batch: Int, mode: Mode, threads: ThreadConfig, topology: Topology
   ) throws -> BackendCheck {
     let decomposed = try LayerDecomposer(layer: layer, seed: 1).decompose(.original)
@@ -92,7 +86,7 @@ public enum BackendChecker {
 
   /// Times `model`'s original network in inference at batch 1 on every installed library (a whole network
   /// at a study's batch would not fit the check's budget on every library).
-  public static func network(_ model: ResNetModel, threads: ThreadConfig, topology: Topology) throws
+  package static func network(_ model: ResNetModel, threads: ThreadConfig, topology: Topology) throws
     -> BackendCheck
   {
     let catalog = ModelCatalog(model)

@@ -5,18 +5,17 @@ import Programs
 import Tensors
 
 /// One library (and threading) timed in windows over the phases benchmark.
-public struct PhaseSeries: Codable, Sendable, Equatable {
+package struct PhaseSeries: Codable, Sendable, Equatable {
   /// One window: its start (seconds since the benchmark began) and its median seconds per call.
-  public struct Window: Codable, Sendable, Equatable {
+  package struct Window: Codable, Sendable, Equatable {
     /// Seconds since the benchmark began.
-    public var start: Double
+    package var start: Double
     /// Median seconds per call in the window.
-    public var seconds: Double
+    package var seconds: Double
     /// Timed calls in the window.
-    public var calls: Int
+    package var calls: Int
 
-    /// A window.
-    public init(start: Double, seconds: Double, calls: Int) {
+    package init(start: Double, seconds: Double, calls: Int) {
       self.start = start
       self.seconds = seconds
       self.calls = calls
@@ -24,29 +23,27 @@ public struct PhaseSeries: Codable, Sendable, Equatable {
   }
 
   /// A run of consecutive windows more than `PhaseSeries.tolerance` away from the series' median.
-  public struct Phase: Codable, Sendable, Equatable {
+  package struct Phase: Codable, Sendable, Equatable {
     /// Start of its first window (seconds since the benchmark began).
-    public var start: Double
+    package var start: Double
     /// Windows in the run.
-    public var windows: Int
+    package var windows: Int
     /// Median of the run's windows ÷ the series' median.
-    public var level: Double
+    package var level: Double
   }
 
   /// How far (relative) a window may be from the median before it counts as another phase: ±15%.
-  public static let tolerance = 0.15
+  package static let tolerance = 0.15
 
   /// For example "OpenBLAS, pool threads".
-  public var label: String
-  /// The library.
-  public var backend: GEMMBackend
+  package var label: String
+  package var backend: GEMMBackend
   /// Fork-joins of the library's or the pool's threads per call (from the kernels' plans).
-  public var synchronizationsPerCall: Int
+  package var synchronizationsPerCall: Int
   /// Windows in time order.
-  public var windows: [Window]
+  package var windows: [Window]
 
-  /// A series.
-  public init(label: String, backend: GEMMBackend, synchronizationsPerCall: Int, windows: [Window]) {
+  package init(label: String, backend: GEMMBackend, synchronizationsPerCall: Int, windows: [Window]) {
     self.label = label
     self.backend = backend
     self.synchronizationsPerCall = synchronizationsPerCall
@@ -54,17 +51,17 @@ public struct PhaseSeries: Codable, Sendable, Equatable {
   }
 
   /// Median of the windows' medians (seconds per call).
-  public var median: Double { PairedComparison.median(windows.map(\.seconds)) }
+  package var median: Double { PairedComparison.median(windows.map(\.seconds)) }
 
   /// Fraction of windows within ±`tolerance` of `median`.
-  public var withinTolerance: Double {
+  package var withinTolerance: Double {
     let m = median
     guard !windows.isEmpty, m > 0 else { return .nan }
     return Double(windows.filter { abs($0.seconds / m - 1) <= Self.tolerance }.count) / Double(windows.count)
   }
 
   /// Runs of consecutive windows beyond ±`tolerance` of `median`.
-  public var phases: [Phase] {
+  package var phases: [Phase] {
     let m = median
     var result: [Phase] = []
     var run: [Window] = []
@@ -89,25 +86,24 @@ public struct PhaseSeries: Codable, Sendable, Equatable {
 
 /// The phases benchmark of `selftest`: the same layer on every library, alternating in short windows for a
 /// while, so that a phase of the machine that slows one library and not another shows in one run.
-public struct BackendPhasesResult: Codable, Sendable, Equatable {
+package struct BackendPhasesResult: Codable, Sendable, Equatable {
   /// The layer and workload, for example "resnet50 layer1.0.conv2, original, batch 8, inference".
-  public var subject: String
-  /// The thread config.
-  public var threads: ThreadConfig
+  package var subject: String
+  package var threads: ThreadConfig
   /// Seconds each window lasted.
-  public var windowSeconds: Double
+  package var windowSeconds: Double
   /// Wall-clock seconds the benchmark ran.
-  public var seconds: Double
+  package var seconds: Double
   /// One series per library (OpenBLAS twice: on the pool and on its own threads).
-  public var series: [PhaseSeries]
+  package var series: [PhaseSeries]
 }
 
 /// Runs the phases benchmark.
-public enum BackendPhases {
+package enum BackendPhases {
   /// Times ResNet-50's layer1.0.conv2 (original, batch 8, inference, `threads`) on each installed library —
   /// OpenBLAS both on lrd-bench's pool and on its own threads — in windows of `window` seconds, the libraries
   /// taking turns (one untimed call first in each window), for `duration` seconds.
-  public static func run(
+  package static func run(
     duration: Double, window: Double = 0.25, threads: ThreadConfig, topology: Topology, events: EventSink
   ) throws -> BackendPhasesResult {
     let layer = try ModelCatalog(.resnet50).layer(named: "layer1.0.conv2")

@@ -2,7 +2,7 @@ import Tensors
 
 /// A run's plan that records the kernel backend it measures on, so `--resume` measures on the same one and
 /// a directory is never reused for another backend.
-public protocol BackendPlanned: Codable {
+package protocol BackendPlanned: Codable {
   /// The backend (nil in plans written before backends were recorded: OpenBLAS).
   var backend: GEMMBackend? { get set }
   /// The backend as `--backend` spells it (`all` for a sweep of every backend).
@@ -11,13 +11,13 @@ public protocol BackendPlanned: Codable {
 
 extension BackendPlanned {
   /// The backend the plan measures on.
-  public var measuredBackend: GEMMBackend { backend ?? .openblas }
+  package var measuredBackend: GEMMBackend { backend ?? .openblas }
   /// The backend as `--backend` spells it.
-  public var backendLabel: String { measuredBackend.rawValue }
+  package var backendLabel: String { measuredBackend.rawValue }
 }
 
 /// A plan that can also run on every backend (`--backend all`): one child run per backend.
-public protocol MultiBackendPlanned: BackendPlanned {
+package protocol MultiBackendPlanned: BackendPlanned {
   /// The backends run one after the other, each in its own child run directory (`backend` is then nil);
   /// nil for a single-backend run.
   var backends: [GEMMBackend]? { get set }
@@ -25,10 +25,10 @@ public protocol MultiBackendPlanned: BackendPlanned {
 
 extension MultiBackendPlanned {
   /// `all` for a run of every backend, else the backend's name.
-  public var backendLabel: String { backends == nil ? measuredBackend.rawValue : "all" }
+  package var backendLabel: String { backends == nil ? measuredBackend.rawValue : "all" }
 
   /// This plan measured on `backend` alone (a child of a `--backend all` run).
-  public func on(_ backend: GEMMBackend) -> Self {
+  package func on(_ backend: GEMMBackend) -> Self {
     var single = self
     single.backends = nil
     single.backend = backend

@@ -9,9 +9,9 @@ import Tensors
 /// GFLOP/s; every layer of that shape takes it) or the directory of a `ranks --backend all` run (per layer,
 /// the backend whose original layer was fastest, from each `<backend>/ranks.json`). A decomposed layer's
 /// factors run on the layer's backend. Every layer of the model must be covered.
-public enum BestBackends {
+package enum BestBackends {
   /// The backend of every catalog layer of `model` according to `path`.
-  public static func load(_ path: String, model: ResNetModel) throws -> [String: GEMMBackend] {
+  package static func load(_ path: String, model: ResNetModel) throws -> [String: GEMMBackend] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw HarnessError.invalidOption(
@@ -86,7 +86,7 @@ public enum BestBackends {
   }
 
   /// "oneDNN 24, OpenBLAS 2": how many catalog layers each backend runs.
-  public static func summary(_ choice: [String: GEMMBackend]) -> String {
+  package static func summary(_ choice: [String: GEMMBackend]) -> String {
     GEMMBackend.allCases.compactMap { backend in
       let count = choice.values.filter { $0 == backend }.count
       return count == 0 ? nil : "\(backend) \(count)"

@@ -6,30 +6,28 @@ import Results
 import Tensors
 
 /// Everything that defines a `branches` study (saved as `plan.json`; `--resume` continues it).
-public struct BranchesPlan: Codable, Sendable, Equatable {
+package struct BranchesPlan: Codable, Sendable, Equatable {
   /// The model whose layer is branched.
-  public var model: ResNetModel
+  package var model: ResNetModel
   /// The layer's torchvision name.
-  public var layer: String
+  package var layer: String
   /// Branch counts N measured (1 is plain Tucker-2).
-  public var branches: [Int]
+  package var branches: [Int]
   /// Compression ratio α that gives the Tucker-2 ranks before rounding to N.
-  public var ratio: Double
-  /// Images per call.
-  public var batch: Int
-  /// Inference or training.
-  public var mode: Mode
+  package var ratio: Double
+  package var batch: Int
+  package var mode: Mode
   /// The one thread config measured.
-  public var threads: ThreadConfig
+  package var threads: ThreadConfig
   /// How each branch count is sampled (paired with the original).
-  public var sampler: SamplerConfiguration
+  package var sampler: SamplerConfiguration
   /// Counters read during sampling (empty for none).
-  public var events: [String]
+  package var events: [String]
   /// The kernel backend measured on (nil in plans written before backends were recorded: OpenBLAS).
-  public var backend: GEMMBackend?
+  package var backend: GEMMBackend?
 
   /// A plan from the command's options.
-  public init(
+  package init(
     model: ResNetModel, layer: String, branches: [Int], ratio: Double, batch: Int, mode: Mode,
     threads: ThreadConfig,
     sampler: SamplerConfiguration, events: [String]
@@ -47,7 +45,7 @@ public struct BranchesPlan: Codable, Sendable, Equatable {
 
   /// Branched Tucker at the α ranks rounded down to multiples of each N (N = 1 is Tucker-2); throws
   /// when the layer is not a k×k convolution or N leaves no rank.
-  public func factorizations() throws -> [(branches: Int, factorization: Factorization)] {
+  package func factorizations() throws -> [(branches: Int, factorization: Factorization)] {
     let layer = try ModelCatalog(model).layer(named: self.layer)
     guard !layer.shape.hasOneByOneKernel, layer.groups == 1 else {
       throw HarnessError.invalidOption(
@@ -71,7 +69,7 @@ public struct BranchesPlan: Codable, Sendable, Equatable {
   }
 
   /// Validates as the command line would.
-  public func validate(cores: Int) throws {
+  package func validate(cores: Int) throws {
     guard !branches.isEmpty else { throw HarnessError.invalidOption("--branches needs at least one count") }
     guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
     _ = try factorizations()
@@ -83,64 +81,63 @@ public struct BranchesPlan: Codable, Sendable, Equatable {
 }
 
 /// A branch count measured paired with the original.
-public struct BranchTask: MeasurementTask {
+package struct BranchTask: MeasurementTask {
   /// The thread config of the measurement.
-  public var config: ThreadConfig
+  package var config: ThreadConfig
   /// The branch count N.
-  public var branches: Int
+  package var branches: Int
   /// The journal key, for example `2t-compact/branches/4`.
-  public var id: String { "\(config.label)/branches/\(branches)" }
+  package var id: String { "\(config.label)/branches/\(branches)" }
 }
 
 /// One branch count of `lrd-bench branches`.
-public struct BranchPoint: Codable, Sendable, Equatable {
+package struct BranchPoint: Codable, Sendable, Equatable {
   /// The branch count N.
-  public var branches: Int
+  package var branches: Int
   /// The branched factorization measured (ranks rounded down to multiples of N).
-  public var factorization: Factorization
+  package var factorization: Factorization
   /// The branched layer, carrying the original measured with it and the paired comparison.
-  public var result: PointResult
+  package var result: PointResult
   /// T / t from the paired comparison.
-  public var speedup: Double { result.comparison?.speedup ?? .nan }
+  package var speedup: Double { result.comparison?.speedup ?? .nan }
   /// (params_branched / params_original − 1) × 100.
-  public var parametersChangePercent: Double
+  package var parametersChangePercent: Double
   /// (FLOPs_branched / FLOPs_original − 1) × 100.
-  public var flopsChangePercent: Double
+  package var flopsChangePercent: Double
 }
 
 /// The `branches` result (the paper's Figure 5 for one layer).
-public struct BranchesResult: Codable, Sendable {
+package struct BranchesResult: Codable, Sendable {
   /// The schema string of `branches.json`.
-  public static let schemaVersion = "lrd-bench/branches@2"
+  package static let schemaVersion = "lrd-bench/branches@2"
   /// The schema of this result.
-  public var schema = BranchesResult.schemaVersion
-  /// What was measured.
-  public var plan: BranchesPlan
+  package var schema = BranchesResult.schemaVersion
+  package var plan: BranchesPlan
   /// The layer, as stored in results.
-  public var layer: LayerSpecSnapshot
+  package var layer: LayerSpecSnapshot
   /// The binding read back for the thread config.
-  public var binding: BindingRecord
+  package var binding: BindingRecord
   /// One point per branch count, in the plan's order.
-  public var points: [BranchPoint]
+  package var points: [BranchPoint]
   /// True when the run was interrupted: partial results.
-  public var interrupted: Bool
+  package var interrupted: Bool
   /// The machine the study ran on.
-  public var fingerprint: MachineFingerprint
+  package var fingerprint: MachineFingerprint
   /// How the paired comparisons were computed, in words.
-  public var comparisonMethod: String
+  package var comparisonMethod: String
 
   /// The original's time: median of its medians measured alongside each branch count.
-  public var referenceSeconds: Double {
+  package var referenceSeconds: Double {
     let medians = points.compactMap { $0.result.pairedReference?.statistics.median }.sorted()
     return medians.isEmpty ? .nan : SampleStatistics.quantile(medians, 0.5)
   }
 }
 
 /// Branched Tucker at each N, each measured paired with the original, journaled and resumable.
-public enum BranchesStudy {
+package enum BranchesStudy {
   /// Measures every branch count of `plan` not yet in `directory`'s journal, paired with the original, and
   /// returns the result.
-  public static func run(
+  package static func run(
     plan: BranchesPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink
   )
     throws -> BranchesResult

@@ -3,31 +3,32 @@ import Tensors
 
 /// What `lrd-bench counters` reports: PAPI's state, every requested event's availability, and one
 /// sgemm measured with the available events on every thread.
-public struct CounterCheckResult: Codable, Sendable {
+package struct CounterCheckResult: Codable, Sendable {
   /// PAPI's version and components, nil when PAPI could not start.
-  public var papi: PAPILibraryInfo?
+  package var papi: PAPILibraryInfo?
   /// Why PAPI could not start, nil when it did.
-  public var papiError: String?
+  package var papiError: String?
   /// Every requested event with its availability here.
-  public var events: [EventAvailability]
+  package var events: [EventAvailability]
   /// Matrix size N of the N×N×N sgemm measured.
-  public var gemmSize: Int
+  package var gemmSize: Int
   /// BLAS threads the sgemm ran on.
-  public var threads: Int
+  package var threads: Int
   /// The sgemm's timing and counter readings.
-  public var measurement: PointMeasurement
+  package var measurement: PointMeasurement
   /// Metrics derived from the readings (IPC, GFLOP/s, …) where their inputs were counted.
-  public var derived: [DerivedMetric]
+  package var derived: [DerivedMetric]
   /// How the OpenBLAS core was chosen (nil when the caller did not establish one).
-  public var blasCore: BLASCoreReport?
+  package var blasCore: BLASCoreReport?
   /// Why hardware events cannot be counted here (nil when they can).
-  public var pmu: String?
+  package var pmu: String?
 }
 
 /// Checks which counters work here and measures an sgemm with them.
-public enum CounterCheck {
+package enum CounterCheck {
   /// Measures an n×n×n sgemm with `events` (budget in seconds) on the current BLAS threads.
-  public static func run(events: [String], size n: Int = 512, budget: Double = 1) throws -> CounterCheckResult
+  package static func run(events: [String], size n: Int = 512, budget: Double = 1) throws
+    -> CounterCheckResult
   {
     try MemoryEstimate.check(
       MemoryEstimate.sgemm(size: n), for: "an \(n)×\(n)×\(n) sgemm", hint: "use a smaller --size")

@@ -9,9 +9,9 @@ import Tensors
 /// A/A measurements give the false-positive rate, injected ones the detection rate; the interval's half-width
 /// is the precision; the estimates from the first and second half of a measurement agreeing within ±2% is the
 /// stability.
-public enum EstimatorStudy {
+package enum EstimatorStudy {
   /// How one measurement's pairs become a ratio (on the log scale).
-  public enum Estimator: String, CaseIterable, Codable, Sendable {
+  package enum Estimator: String, CaseIterable, Codable, Sendable {
     case pairMedian = "median of per-pair log ratios"
     case blockMedian = "median of ABBA-block log ratios"
     case blockHodgesLehmann = "Hodges–Lehmann of ABBA-block log ratios"
@@ -19,7 +19,7 @@ public enum EstimatorStudy {
     case minimumRatio = "ratio of minimums"
 
     /// The estimate of ln(t_B / t_A).
-    public func estimate(_ d: [Double], blocks: [Double], a: [Double], b: [Double]) -> Double {
+    package func estimate(_ d: [Double], blocks: [Double], a: [Double], b: [Double]) -> Double {
       switch self {
       case .pairMedian: return median(d)
       case .blockMedian: return median(blocks)
@@ -31,34 +31,34 @@ public enum EstimatorStudy {
   }
 
   /// How the 95% interval is made.
-  public enum Interval: String, CaseIterable, Codable, Sendable {
+  package enum Interval: String, CaseIterable, Codable, Sendable {
     case movingBlockBootstrap = "moving-block bootstrap of the pairs (blocks of ⌈n^⅓⌉)"
     case blockBootstrap = "bootstrap of ABBA blocks"
     case orderStatistics = "order statistics of ABBA blocks (median estimators only)"
   }
 
   /// One row of the study.
-  public struct Row: Codable, Sendable {
+  package struct Row: Codable, Sendable {
     /// The ratio estimator scored.
-    public var estimator: Estimator
+    package var estimator: Estimator
     /// The interval method scored.
-    public var interval: Interval
+    package var interval: Interval
     /// A/A measurements in the recording.
-    public var aaMeasurements: Int
+    package var aaMeasurements: Int
     /// A/A measurements whose interval excluded 1 (false positives).
-    public var aaFlagged: Int
+    package var aaFlagged: Int
     /// Injected slowdown → measurements whose interval lay above 1 (detections).
-    public var detections: [Double: Int]
+    package var detections: [Double: Int]
     /// Injected slowdown → measurements with that slowdown in the recording.
-    public var injectedMeasurements: [Double: Int]
+    package var injectedMeasurements: [Double: Int]
     /// Mean ±half-width of the interval on the A/A measurements (fraction).
-    public var meanHalfWidth: Double
+    package var meanHalfWidth: Double
     /// Share of A/A measurements whose two halves' estimates agree within ±2%.
-    public var halvesAgree: Double
+    package var halvesAgree: Double
   }
 
   /// Scores every estimator × interval on `recorded`.
-  public static func evaluate(_ recorded: [RecordedPairs], replicates: Int = 1000) -> [Row] {
+  package static func evaluate(_ recorded: [RecordedPairs], replicates: Int = 1000) -> [Row] {
     var rows: [Row] = []
     for estimator in Estimator.allCases {
       for interval in Interval.allCases {
@@ -97,7 +97,7 @@ public enum EstimatorStudy {
 
   /// A sampling rule, simulated on a recorded measurement by using a prefix of its pairs (pairs are
   /// taken at a steady rate, so a prefix of k pairs is what a budget of k/n of the recorded one gives).
-  public enum Rule: String, CaseIterable, Codable, Sendable {
+  package enum Rule: String, CaseIterable, Codable, Sendable {
     case fixedBase = "fixed budget B (1/8 of the record)"
     case fixedCap = "fixed budget 4B"
     case fixedAll = "fixed budget 8B (the whole record)"
@@ -106,22 +106,22 @@ public enum EstimatorStudy {
   }
 
   /// One rule's outcome over the A/A measurements of a recording.
-  public struct RuleRow: Codable, Sendable {
+  package struct RuleRow: Codable, Sendable {
     /// The stopping rule simulated.
-    public var rule: Rule
+    package var rule: Rule
     /// Share of A/A measurements that reached the CI target before the recording ran out.
-    public var reachedTarget: Double
+    package var reachedTarget: Double
     /// Mean pairs used, relative to the recorded total.
-    public var cost: Double
+    package var cost: Double
     /// Share of A/A measurements whose interval excluded 1 when the rule stopped.
-    public var falsePositives: Double
+    package var falsePositives: Double
     /// Mean half-width of the interval when the rule stopped, as a fraction.
-    public var meanHalfWidth: Double
+    package var meanHalfWidth: Double
   }
 
   /// Simulates each rule with the chosen statistics (median of per-pair log ratios, ABBA-block
   /// bootstrap) and the sampler's stop check at `target`.
-  public static func evaluateRules(_ recorded: [RecordedPairs], target: Double = 0.01, replicates: Int = 300)
+  package static func evaluateRules(_ recorded: [RecordedPairs], target: Double = 0.01, replicates: Int = 300)
     -> [RuleRow]
   {
     let measurements = recorded.filter { $0.injected == 0 && $0.a.count >= 80 }

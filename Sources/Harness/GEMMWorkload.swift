@@ -6,15 +6,14 @@ import Tensors
 ///
 /// Inference: C (M×N) = A (M×K) · B (K×N). Training adds the two GEMMs of a backward pass,
 /// dA (M×K) = C · Bᵀ and dB (K×N) = Aᵀ · C. `run()` allocates nothing.
-public final class GEMMWorkload {
+package final class GEMMWorkload {
   /// Rows M of A and C.
-  public let m: Int
+  package let m: Int
   /// Columns N of B and C.
-  public let n: Int
-  /// Inner dimension K.
-  public let k: Int
+  package let n: Int
+  package let k: Int
   /// True when `run()` adds the two backward GEMMs.
-  public let training: Bool
+  package let training: Bool
   let a: Tensor
   let b: Tensor
   let c: Tensor
@@ -22,7 +21,7 @@ public final class GEMMWorkload {
   let db: Tensor
 
   /// Operands filled with uniform values (timing does not depend on them), every page touched.
-  public convenience init(m: Int, n: Int, k: Int, training: Bool = false, seed: UInt64 = 7) {
+  package convenience init(m: Int, n: Int, k: Int, training: Bool = false, seed: UInt64 = 7) {
     self.init(
       m: m, n: n, k: k, training: training, a: Tensor(uniform: [m, k], seed: seed),
       b: Tensor(uniform: [k, n], seed: seed &+ 1), c: Tensor(zeros: [m, n]))
@@ -32,7 +31,7 @@ public final class GEMMWorkload {
   /// weights and output, so the kernel and its reference touch the same memory.
   ///
   /// `da` and `db` are allocated when training and not given.
-  public init(
+  package init(
     m: Int, n: Int, k: Int, training: Bool, a: Tensor, b: Tensor, c: Tensor, da: Tensor? = nil,
     db: Tensor? = nil
   ) {
@@ -52,10 +51,10 @@ public final class GEMMWorkload {
   }
 
   /// FLOPs of one `run()`.
-  public var flops: Int { (training ? 3 : 1) * 2 * m * n * k }
+  package var flops: Int { (training ? 3 : 1) * 2 * m * n * k }
 
   /// One call: the forward GEMM, plus the two backward GEMMs in training.
-  public func run() {
+  package func run() {
     let (m, n, k) = (self.m, self.n, self.k)
     a.withUnsafeBufferPointer { ap in
       b.withUnsafeBufferPointer { bp in

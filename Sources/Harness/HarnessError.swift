@@ -1,5 +1,5 @@
 /// Errors raised by the harness: bad options (exit 64) and failed runs (exit 1).
-public enum HarnessError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum HarnessError: Error, Equatable, Sendable, CustomStringConvertible {
   /// An option or plan value is out of range; the message names it and the valid values.
   case invalidOption(String)
   /// The run needs more memory than the machine has available.
@@ -8,7 +8,7 @@ public enum HarnessError: Error, Equatable, Sendable, CustomStringConvertible {
   case failed(String)
 
   /// The message printed for this error: what is wrong and how to fix it.
-  public var description: String {
+  package var description: String {
     switch self {
     case .invalidOption(let message), .insufficientMemory(let message), .failed(let message): return message
     }

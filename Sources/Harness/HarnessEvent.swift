@@ -2,7 +2,7 @@
 /// stderr), tests collect it.
 ///
 /// Library code never writes to stdout or stderr itself.
-public enum HarnessEvent: Sendable, Equatable {
+package enum HarnessEvent: Sendable, Equatable {
   /// A phase of `steps` steps begins (a sweep's tasks, a study's shapes, …); `label` names it.
   case phase(label: String, steps: Int)
   /// One step of the current phase finished.
@@ -13,16 +13,15 @@ public enum HarnessEvent: Sendable, Equatable {
   case warning(String)
 
   /// One finished step: what it was and, when measured, its result and the time it took.
-  public struct Step: Sendable, Equatable {
+  package struct Step: Sendable, Equatable {
     /// A short name, for example "2t-compact/rank/298" or "layer1.0.conv2".
-    public var name: String
+    package var name: String
     /// What the step measured, or why it was skipped.
-    public var detail: Detail
+    package var detail: Detail
     /// Wall seconds spent on the step (nil for skipped steps, which do not count toward the ETA).
-    public var seconds: Double?
+    package var seconds: Double?
 
-    /// A finished step.
-    public init(name: String, detail: Detail, seconds: Double?) {
+    package init(name: String, detail: Detail, seconds: Double?) {
       self.name = name
       self.detail = detail
       self.seconds = seconds
@@ -30,7 +29,7 @@ public enum HarnessEvent: Sendable, Equatable {
   }
 
   /// The measured outcome of a step, as data (the renderer formats it).
-  public enum Detail: Sendable, Equatable {
+  package enum Detail: Sendable, Equatable {
     /// A point: median seconds per call and the relative half-width of its CI.
     case timing(median: Double, relativeHalfWidth: Double)
     /// A point measured against a reference: ratio t/T and its CI.
@@ -39,16 +38,14 @@ public enum HarnessEvent: Sendable, Equatable {
     case throughput(measured: Double, reference: Double)
     /// Already in the journal (resume).
     case alreadyMeasured
-    /// Nothing to report.
     case none
   }
 }
 
 /// Where events go: a closure the caller supplies (the CLI renders, tests record, `ignore` drops).
-public typealias EventSink = @Sendable (HarnessEvent) -> Void
+package typealias EventSink = @Sendable (HarnessEvent) -> Void
 
 /// Event sinks that need no state.
-public enum EventSinks {
-  /// Drops every event.
-  public static let ignore: EventSink = { _ in }
+package enum EventSinks {
+  package static let ignore: EventSink = { _ in }
 }

@@ -7,80 +7,81 @@ import Programs
 import Tensors
 
 /// One distinct layer shape of `lrd-bench kernels`.
-public struct KernelRow: Codable, Sendable {
+package struct KernelRow: Codable, Sendable {
   /// Catalog layers with this shape.
-  public var layers: [String]
+  package var layers: [String]
   /// The shape in words, for example `64→64 3×3 s1 p1 @ 56×56`.
-  public var shape: String
+  package var shape: String
   /// GEMM rows M (output pixels × batch).
-  public var m: Int
+  package var m: Int
   /// GEMM columns N (output channels).
-  public var n: Int
+  package var n: Int
   /// GEMM inner dimension K (k² × input channels per group).
-  public var k: Int
+  package var k: Int
   /// 1×1, stride 1, unpadded: the forward kernel is exactly one sgemm on the layer's buffers.
-  public var pointwise: Bool
+  package var pointwise: Bool
   /// Analytic FLOPs of one call (batch included; training counts three GEMMs).
-  public var flopsPerCall: Int
+  package var flopsPerCall: Int
   /// Statistics of the kernel's samples (seconds per call).
-  public var kernel: SampleStatistics
+  package var kernel: SampleStatistics
   /// A plain sgemm of the same M×N×K (three in training) measured paired with the kernel; nil where
   /// that sgemm would be the kernel's own call (pointwise inference), which compares nothing.
-  public var sameShape: SameShapeGEMM?
+  package var sameShape: SameShapeGEMM?
   /// Median time of the im2col copy alone (nil for pointwise layers or training mode).
-  public var im2colSeconds: Double?
+  package var im2colSeconds: Double?
   /// Counters of the kernel's timed calls (per call, every thread), when events were requested.
-  public var kernelCounters: [CounterReading]
+  package var kernelCounters: [CounterReading]
   /// Heap allocations per kernel call (nil without the allocation counter).
-  public var allocationsPerCall: Double?
+  package var allocationsPerCall: Double?
   /// How the kernel computes: "GEMM", "im2col + GEMM" or oneDNN's implementations (nil in older results).
-  public var implementation: String?
+  package var implementation: String?
 
   /// The kernel's GFLOP/s at its median time.
-  public var kernelGFLOPS: Double { Double(flopsPerCall) / kernel.median / 1e9 }
+  package var kernelGFLOPS: Double { Double(flopsPerCall) / kernel.median / 1e9 }
 }
 
 /// The same-shape sgemm reference of a kernel.
-public struct SameShapeGEMM: Codable, Sendable {
+package struct SameShapeGEMM: Codable, Sendable {
   /// Statistics of the sgemm's samples (seconds per call).
-  public var gemm: SampleStatistics
+  package var gemm: SampleStatistics
   /// kernel / sgemm time with its CI (> 1: the kernel is slower).
-  public var comparison: PairedComparison
+  package var comparison: PairedComparison
 
   /// Kernel throughput as a fraction of same-shape sgemm throughput.
-  public var efficiency: Double { 1 / comparison.ratio }
+  package var efficiency: Double { 1 / comparison.ratio }
 }
 
 /// The `kernels` result.
-public struct KernelBenchmarkResult: Codable, Sendable {
+package struct KernelBenchmarkResult: Codable, Sendable {
   /// The schema string of `kernels --format json`.
-  public static let schemaVersion = "lrd-bench/kernels@2"
+  package static let schemaVersion = "lrd-bench/kernels@2"
   /// The schema of this result.
-  public var schema = KernelBenchmarkResult.schemaVersion
+  package var schema = KernelBenchmarkResult.schemaVersion
   /// The model whose shapes were measured.
-  public var model: ResNetModel
-  /// Images per call.
-  public var batch: Int
+  package var model: ResNetModel
+  package var batch: Int
   /// Inference (forward) or training (forward and both backward GEMMs).
-  public var mode: Mode
+  package var mode: Mode
   /// The thread config measured.
-  public var threads: ThreadConfig
+  package var threads: ThreadConfig
   /// The binding read back for it.
-  public var binding: BindingRecord
+  package var binding: BindingRecord
   /// The machine's peak: a 2048³ sgemm on the same threads, before and after the kernels.
-  public var peak: [SGEMMRate]
+  package var peak: [SGEMMRate]
   /// One row per distinct shape, in catalog order.
-  public var rows: [KernelRow]
+  package var rows: [KernelRow]
   /// The machine the kernels ran on.
-  public var fingerprint: MachineFingerprint
+  package var fingerprint: MachineFingerprint
   /// True when the run was interrupted: partial results.
-  public var interrupted: Bool
+  package var interrupted: Bool
 
   /// Mean of the peak measurements in GFLOP/s.
-  public var peakGFLOPS: Double { peak.isEmpty ? .nan : peak.map(\.gflops).reduce(0, +) / Double(peak.count) }
+  package var peakGFLOPS: Double {
+    peak.isEmpty ? .nan : peak.map(\.gflops).reduce(0, +) / Double(peak.count)
+  }
 
   /// Σ over every catalog layer (shapes weighted by how many layers have them) of kernel seconds and FLOPs.
-  public var totals: (seconds: Double, flops: Double) {
+  package var totals: (seconds: Double, flops: Double) {
     rows.reduce((0, 0)) { total, row in
       let count = Double(row.layers.count)
       return (total.0 + count * row.kernel.median, total.1 + count * Double(row.flopsPerCall))
@@ -89,9 +90,9 @@ public struct KernelBenchmarkResult: Codable, Sendable {
 }
 
 /// Measures every distinct conv and linear shape of a model against the machine's peak.
-public enum KernelBenchmark {
+package enum KernelBenchmark {
   /// Measures every distinct conv/linear shape of `model` (in catalog order) and the machine's peak.
-  public static func run(
+  package static func run(
     model: ResNetModel, batch: Int, mode: Mode, threads: ThreadConfig, topology: Topology,
     sampler: SamplerConfiguration, events: [String] = [], filter: String? = nil, progress: @escaping EventSink
   ) throws -> KernelBenchmarkResult {

@@ -6,13 +6,13 @@ import Programs
 
 /// Memory a run will allocate, estimated from shapes before anything is allocated, so an impossible
 /// batch or size is refused with the figure instead of crashing in the allocator.
-public enum MemoryEstimate {
+package enum MemoryEstimate {
   /// Bytes of a `LayerProgram` (and its decomposition's factor weights) for `factorization` of `layer`:
   /// activations (and gradients in training), weights with their gradients and copies, and the im2col
   /// workspaces.
   ///
   /// Double precision arithmetic: no overflow for absurd batches.
-  public static func layerProgram(_ layer: LayerSpec, _ factorization: Factorization, batch: Int, mode: Mode)
+  package static func layerProgram(_ layer: LayerSpec, _ factorization: Factorization, batch: Int, mode: Mode)
     -> Double
   {
     let floats = factorization.factorShapes(of: layer).enumerated().reduce(0.0) { total, entry in
@@ -36,7 +36,7 @@ public enum MemoryEstimate {
   /// Bytes of a `NetworkProgram` of `plan` (activations and batch-norm outputs, their gradients in
   /// training, every factor's weights with gradient and copies, im2col workspaces), estimated from
   /// shapes before anything is allocated.
-  public static func network(_ plan: NetworkPlan, batch: Int, mode: Mode) -> Double {
+  package static func network(_ plan: NetworkPlan, batch: Int, mode: Mode) -> Double {
     let training = mode == .training
     var floats = Double(batch * plan.catalog.imageSize * plan.catalog.imageSize * 3)
     for layer in plan.layers {
@@ -59,10 +59,10 @@ public enum MemoryEstimate {
   }
 
   /// Bytes of an n×n×n sgemm workload (three n×n matrices).
-  public static func sgemm(size n: Int) -> Double { 3 * 4 * Double(n) * Double(n) }
+  package static func sgemm(size n: Int) -> Double { 3 * 4 * Double(n) * Double(n) }
 
   /// `MemAvailable` from /proc/meminfo, in bytes (nil when unreadable).
-  public static var available: Double? {
+  package static var available: Double? {
     guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
     for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
       let fields = line.split(separator: " ")
@@ -72,7 +72,7 @@ public enum MemoryEstimate {
   }
 
   /// Throws when `bytes` exceed 80% of the available memory, naming `what` and both figures.
-  public static func check(_ bytes: Double, for what: String, hint: String) throws(HarnessError) {
+  package static func check(_ bytes: Double, for what: String, hint: String) throws(HarnessError) {
     guard let available, bytes > 0.8 * available else { return }
     throw .insufficientMemory(
       "\(what) needs about \(format(bytes)) of memory; this machine has \(format(available)) available; \(hint)"

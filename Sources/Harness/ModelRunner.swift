@@ -8,7 +8,7 @@ import Programs
 /// Each model's original weights (and their SVDs / HOSVDs) are made once and shared by every variant; the
 /// original network's program is kept per batch and mode for paired measurements, variants are built per
 /// point and released after it (a training program of ResNet-50 at batch 8 holds about 2 GB).
-public final class ModelRunner {
+package final class ModelRunner {
   let events: [String]
   private var weights: [ResNetModel: NetworkWeights] = [:]
   private var originals: [ModelSpec: NetworkProgram] = [:]
@@ -19,13 +19,13 @@ public final class ModelRunner {
 
   /// A runner counting `events` on every thread of each measurement; `keepsEveryProgram` keeps the
   /// variants' programs too, not only the originals'.
-  public init(events: [String], keepsEveryProgram: Bool = false) {
+  package init(events: [String], keepsEveryProgram: Bool = false) {
     self.events = events
     self.keepsEveryProgram = keepsEveryProgram
   }
 
   /// The original weights of `model`.
-  public func weights(for model: ResNetModel) -> NetworkWeights {
+  package func weights(for model: ResNetModel) -> NetworkWeights {
     if let cached = weights[model] { return cached }
     let made = NetworkWeights(catalog: ModelCatalog(model))
     weights[model] = made
@@ -33,7 +33,7 @@ public final class ModelRunner {
   }
 
   /// The plan of `spec` (loading `optimized:DIR` ranks under `spec.policy` once per directory).
-  public func plan(for spec: ModelSpec) throws -> NetworkPlan {
+  package func plan(for spec: ModelSpec) throws -> NetworkPlan {
     var ranks: [String: Factorization]?
     if case .optimized(let directory) = spec.variant.ranks {
       let key = "\(spec.model)|\(directory)|\(spec.policy)"
@@ -48,7 +48,7 @@ public final class ModelRunner {
   }
 
   /// Refuses a point whose program (with the original's, when paired) would not fit in memory.
-  public func checkMemory(_ spec: ModelSpec, paired: Bool) throws {
+  package func checkMemory(_ spec: ModelSpec, paired: Bool) throws {
     var bytes = MemoryEstimate.network(try plan(for: spec), batch: spec.batch, mode: spec.mode)
     if paired && originals[spec.original] == nil {
       bytes += MemoryEstimate.network(try plan(for: spec.original), batch: spec.batch, mode: spec.mode)
@@ -59,7 +59,7 @@ public final class ModelRunner {
   }
 
   /// The runnable program of `spec` (built now; the original's is cached).
-  public func program(for spec: ModelSpec) throws -> NetworkProgram {
+  package func program(for spec: ModelSpec) throws -> NetworkProgram {
     let kept = spec.variant == .original || keepsEveryProgram
     if kept, let cached = originals[spec] { return cached }
     let program = try NetworkProgram(
@@ -71,13 +71,13 @@ public final class ModelRunner {
   /// Drops the kept programs so the next measurements build new ones (new buffers, placed anew).
   ///
   /// They are freed at the next renewal, so the new buffers cannot reuse their addresses. Weights and decompositions are kept.
-  public func renewPrograms() {
+  package func renewPrograms() {
     retired = originals
     originals = [:]
   }
 
   /// Drops the cached original programs (between models of a study, to free their memory).
-  public func releasePrograms() {
+  package func releasePrograms() {
     originals.removeAll()
   }
 
@@ -89,7 +89,7 @@ public final class ModelRunner {
 
   /// Measures `spec` alone with the current binding; `slowdown` (test-only, see `SlowdownInjection`)
   /// adds that fraction of each step's time as a busy-wait inside the timed region.
-  public func measure(
+  package func measure(
     _ spec: ModelSpec, sampler configuration: SamplerConfiguration, sequence: Int, slowdown: Double = 0
   ) throws -> ModelResult {
     let program = try program(for: spec)
@@ -104,7 +104,7 @@ public final class ModelRunner {
 
   /// Measures `spec` interleaved with the original network (balanced order) and returns its result
   /// carrying the original's measurement and the paired comparison original → `spec`.
-  public func measure(
+  package func measure(
     pairedWithOriginal spec: ModelSpec, sampler configuration: SamplerConfiguration, sequence: Int
   ) throws -> ModelResult {
     let original = try program(for: spec.original)
@@ -118,7 +118,7 @@ public final class ModelRunner {
 
   /// ‖y − y₀‖/‖y₀‖ of the network's logits against the original's on the same batch (inference,
   /// batch-norm running statistics), or 0 for the original.
-  public func outputError(_ spec: ModelSpec, batch: Int) throws -> Double {
+  package func outputError(_ spec: ModelSpec, batch: Int) throws -> Double {
     guard spec.variant.isDecomposed else { return 0 }
     var inference = spec
     inference.mode = .inference

@@ -4,27 +4,24 @@ import Programs
 import Tensors
 
 /// One whole-network point: a model built as a variant, a batch, a mode and a thread config.
-public struct ModelSpec: Codable, Sendable, Hashable, CustomStringConvertible {
-  /// The ResNet.
-  public var model: ResNetModel
+package struct ModelSpec: Codable, Sendable, Hashable, CustomStringConvertible {
+  package var model: ResNetModel
   /// How the network is built from the original's weights.
-  public var variant: NetworkVariant
+  package var variant: NetworkVariant
   /// Compression ratio α of `lrd` layers.
-  public var ratio: Double
+  package var ratio: Double
   /// The policy whose choices `optimized:DIR` uses.
-  public var policy: RankPolicy
-  /// Images per step.
-  public var batch: Int
-  /// Inference or training.
-  public var mode: Mode
+  package var policy: RankPolicy
+  package var batch: Int
+  package var mode: Mode
   /// The thread config measured.
-  public var threads: ThreadConfig
+  package var threads: ThreadConfig
   /// Each catalog layer's kernel backend (`--backend best`: its fastest measured one; a decomposed layer's
   /// factors run on its backend); nil: every kernel on the process's backend.
-  public var layerBackends: [String: GEMMBackend]?
+  package var layerBackends: [String: GEMMBackend]?
 
   /// A network point; α = 2 and the robust policy by default.
-  public init(
+  package init(
     model: ResNetModel, variant: NetworkVariant, ratio: Double = 2, policy: RankPolicy = .robust, batch: Int,
     mode: Mode, threads: ThreadConfig
   ) {
@@ -38,56 +35,55 @@ public struct ModelSpec: Codable, Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The same point as the original network (the reference of a paired comparison).
-  public var original: ModelSpec {
+  package var original: ModelSpec {
     var spec = self
     spec.variant = .original
     return spec
   }
 
   /// One line: model, variant, batch, mode and thread config.
-  public var description: String {
+  package var description: String {
     "\(model) \(variant) b\(batch) \(mode) \(threads.label)" + (layerBackends == nil ? "" : " best-backends")
   }
 }
 
 /// Everything recorded for one measured network point.
-public struct ModelResult: MeasuredResult, Equatable {
-  /// What was measured.
-  public var spec: ModelSpec
+package struct ModelResult: MeasuredResult, Equatable {
+  package var spec: ModelSpec
   /// Order of measurement within its run (0-based).
-  public var sequence: Int
+  package var sequence: Int
   /// The network's measurement (seconds per step).
-  public var measurement: PointMeasurement
+  package var measurement: PointMeasurement
   /// The original network measured interleaved with this one, and the comparison original → this.
-  public var pairedReference: PointMeasurement?
+  package var pairedReference: PointMeasurement?
   /// The paired comparison original → this network, nil when measured alone.
-  public var comparison: PairedComparison?
+  package var comparison: PairedComparison?
   /// Layers, parameters and FLOPs of the network.
-  public var counts: NetworkCounts
+  package var counts: NetworkCounts
 
   /// Seconds per step (median).
-  public var seconds: Double { measurement.statistics.median }
+  package var seconds: Double { measurement.statistics.median }
   /// Images per second (batch / median step time).
-  public var imagesPerSecond: Double { Double(spec.batch) / seconds }
+  package var imagesPerSecond: Double { Double(spec.batch) / seconds }
   /// FLOPs of one step ÷ median time.
-  public var gflops: Double { Double(counts.flopsPerStep) / seconds / 1e9 }
+  package var gflops: Double { Double(counts.flopsPerStep) / seconds / 1e9 }
 }
 
 /// A network's size as the paper reports it, and the work of one timed step.
-public struct NetworkCounts: Codable, Sendable, Equatable {
+package struct NetworkCounts: Codable, Sendable, Equatable {
   /// Main-path weight layers (the paper's count).
-  public var layers: Int
+  package var layers: Int
   /// Parameters, batch norm's γ and β included.
-  public var parameters: Int
+  package var parameters: Int
   /// FLOPs of one image's forward pass: 2 × multiply-adds.
-  public var flopsPerImage: Int
+  package var flopsPerImage: Int
   /// FLOPs of one timed step (batch and mode included).
-  public var flopsPerStep: Int
+  package var flopsPerStep: Int
   /// Bottlenecks kept original (optimized ranks that chose ORG for conv2).
-  public var originalBlocks: [String]
+  package var originalBlocks: [String]
 
   /// The counts of `plan`, with the step FLOPs of `program`'s batch and mode.
-  public init(plan: NetworkPlan, program: NetworkProgram) {
+  package init(plan: NetworkPlan, program: NetworkProgram) {
     layers = plan.layerCount
     parameters = plan.parameterCount
     flopsPerImage = plan.flopsPerImage
@@ -96,7 +92,7 @@ public struct NetworkCounts: Codable, Sendable, Equatable {
   }
 
   /// Δ% against the original network (README "Numerics": (x_variant / x_original − 1) × 100).
-  public func percentChange(from original: NetworkCounts) -> (parameters: Double, flops: Double) {
+  package func percentChange(from original: NetworkCounts) -> (parameters: Double, flops: Double) {
     (
       (Double(parameters) / Double(original.parameters) - 1) * 100,
       (Double(flopsPerImage) / Double(original.flopsPerImage) - 1) * 100

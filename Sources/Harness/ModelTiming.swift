@@ -4,44 +4,44 @@ import Programs
 
 /// The result of `lrd-bench model`: one whole-network point, where its time goes, and the machine's
 /// peak measured around it.
-public struct ModelTimingResult: Codable, Sendable {
+package struct ModelTimingResult: Codable, Sendable {
   /// The schema string of `model --format json`.
-  public static let schemaVersion = "lrd-bench/model@1"
+  package static let schemaVersion = "lrd-bench/model@1"
   /// The schema of this result.
-  public var schema = ModelTimingResult.schemaVersion
+  package var schema = ModelTimingResult.schemaVersion
   /// The measured network point.
-  public var point: ModelResult
+  package var point: ModelResult
   /// How it was sampled.
-  public var sampler: SamplerConfiguration
+  package var sampler: SamplerConfiguration
   /// The binding read back for its thread config.
-  public var binding: BindingRecord
+  package var binding: BindingRecord
   /// Metrics derived from counters, where measured.
-  public var derived: [DerivedMetric]
+  package var derived: [DerivedMetric]
   /// The machine it ran on.
-  public var fingerprint: MachineFingerprint
+  package var fingerprint: MachineFingerprint
   /// A 2048³ sgemm on the same threads, before and after the network.
-  public var peak: [SGEMMRate]
+  package var peak: [SGEMMRate]
   /// Where one step's time goes, by operation kind.
-  public var breakdown: OperationBreakdown
+  package var breakdown: OperationBreakdown
   /// ‖y − y₀‖/‖y₀‖ of the logits against the original network on one batch (inference).
-  public var outputError: Double
+  package var outputError: Double
   /// Seconds to decompose the weights and build the program (once, before timing).
-  public var buildSeconds: Double
+  package var buildSeconds: Double
   /// What the reader needs to interpret the figures (the stem is kept, layer counts, …).
-  public var notes: [String]
+  package var notes: [String]
   /// The original timed briefly on every installed kernel library before measuring (nil when skipped or in
   /// results written before the check existed).
-  public var backendCheck: BackendCheck?
+  package var backendCheck: BackendCheck?
 
   /// Network FLOPs per second ÷ the better of the two sgemm rates.
-  public var fractionOfPeak: Double { point.gflops / (peak.map(\.gflops).max() ?? .nan) }
+  package var fractionOfPeak: Double { point.gflops / (peak.map(\.gflops).max() ?? .nan) }
 }
 
 /// Builds and times one whole network.
-public enum ModelTiming {
+package enum ModelTiming {
   /// Builds `spec`'s network, measures it with `sampler` on its thread config, profiles `profileSteps`
   /// steps by operation kind, and measures the peak sgemm before and after.
-  public static func run(
+  package static func run(
     _ spec: ModelSpec, sampler: SamplerConfiguration, events: [String], topology: Topology, profileSteps: Int
   ) throws -> ModelTimingResult {
     let runner = ModelRunner(events: events)
@@ -67,7 +67,7 @@ public enum ModelTiming {
   }
 
   /// The report notes for a plan: what vanilla LRD keeps, how layers are counted.
-  public static func notes(_ plan: NetworkPlan) -> [String] {
+  package static func notes(_ plan: NetworkPlan) -> [String] {
     var notes: [String] = []
     if plan.variant.isDecomposed {
       notes.append(

@@ -5,12 +5,12 @@ import Results
 
 /// Per-layer ranks for `optimized:DIR`: a finished `lrd-bench ranks` directory's choices under one
 /// policy (a rank, or ORG to keep the layer original).
-public enum OptimizedRanks {
+package enum OptimizedRanks {
   /// Layer name → chosen factorization (`.original` for ORG), read from `<directory>/ranks.json`.
   ///
   /// Errors name the problem: a missing directory, a directory that is not a finished ranks run, a
   /// corrupt file, ranks of another model, a policy the run did not evaluate.
-  public static func load(_ directory: String, model: ResNetModel, policy: RankPolicy) throws -> [String:
+  package static func load(_ directory: String, model: ResNetModel, policy: RankPolicy) throws -> [String:
     Factorization]
   {
     var isDirectory: ObjCBool = false

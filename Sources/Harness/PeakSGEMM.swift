@@ -2,12 +2,12 @@ import Profiling
 
 /// The machine's peak for lrd-bench's purposes: a large square sgemm on the current thread config,
 /// measured in the same run as what it is compared with (README "OpenBLAS core").
-public enum PeakSGEMM {
+package enum PeakSGEMM {
   /// The square size used for peak figures (2048³: large enough for OpenBLAS's best blocking).
-  public static let defaultSize = 2048
+  package static let defaultSize = 2048
 
   /// Times an n×n×n sgemm with the current BLAS threads and binding; `budget` seconds at most.
-  public static func measure(size n: Int = defaultSize, threads: Int, budget: Double = 1) -> SGEMMRate {
+  package static func measure(size n: Int = defaultSize, threads: Int, budget: Double = 1) -> SGEMMRate {
     let workload = GEMMWorkload(m: n, n: n, k: n)
     let sampler = Sampler(
       configuration: SamplerConfiguration(

@@ -9,10 +9,10 @@ import Tensors
 /// Backends are measured in separate runs (a layer program is built for one backend), so comparisons
 /// across backends are unpaired: each backend's times come with their own original T measured in the
 /// same run.
-public enum PerBackendRuns {
+package enum PerBackendRuns {
   /// Runs `body` once per backend (switching the process to it first) in the child `<backend>` of
   /// `directory` holding `plan(backend)`, in order, stopping after an interrupted run or on Ctrl-C.
-  public static func run<Plan: Encodable, Result>(
+  package static func run<Plan: Encodable, Result>(
     _ backends: [GEMMBackend], in directory: RunDirectory, kind: String, planFile: String,
     plan: (GEMMBackend) -> Plan, interrupted: (Result) -> Bool,
     body: (GEMMBackend, Plan, RunDirectory) throws -> Result

@@ -2,29 +2,28 @@ import Decomposition
 import Profiling
 
 /// Everything recorded for one measured point.
-public struct PointResult: Codable, Sendable, Equatable {
-  /// What was measured.
-  public var spec: PointSpec
+package struct PointResult: Codable, Sendable, Equatable {
+  package var spec: PointSpec
   /// Order of measurement within its run (0-based).
-  public var sequence: Int
+  package var sequence: Int
   /// Parameters and MACs per image of the factorization (bias included).
-  public var cost: FactorizationCost
+  package var cost: FactorizationCost
   /// Analytic FLOPs of one timed call (batch included; training counts three passes).
-  public var flopsPerCall: Int
+  package var flopsPerCall: Int
   /// ‖W − W'‖/‖W‖ of the factorization's reconstructed weights.
-  public var relativeError: Double
+  package var relativeError: Double
   /// The point's own measurement (seconds per call).
-  public var measurement: PointMeasurement
+  package var measurement: PointMeasurement
   /// For points measured interleaved with a reference (sweeps: every rank with the original): the
   /// reference's measurement and the paired comparison reference → this point.
-  public var pairedReference: PointMeasurement?
+  package var pairedReference: PointMeasurement?
   /// The paired comparison reference → this point, nil when measured alone.
-  public var comparison: PairedComparison?
+  package var comparison: PairedComparison?
 
   /// Seconds per call (median).
-  public var seconds: Double { measurement.statistics.median }
+  package var seconds: Double { measurement.statistics.median }
   /// Analytic FLOPs / median time.
-  public var gflops: Double { Double(flopsPerCall) / seconds / 1e9 }
+  package var gflops: Double { Double(flopsPerCall) / seconds / 1e9 }
   /// Images per second (batch / median time).
-  public var imagesPerSecond: Double { Double(spec.batch) / seconds }
+  package var imagesPerSecond: Double { Double(spec.batch) / seconds }
 }

@@ -12,9 +12,9 @@ import Tensors
 ///
 /// Weights are He-normal random with a seed derived from the layer name (timing does not depend on
 /// weight values; reconstruction errors are reported for these weights).
-public final class PointRunner {
+package final class PointRunner {
   /// The model whose layers the runner builds.
-  public let catalog: ModelCatalog
+  package let catalog: ModelCatalog
   let events: [String]
   let topology: TopologySummary
   private let weights: NetworkWeights
@@ -26,7 +26,7 @@ public final class PointRunner {
 
   /// A runner for `model`, counting `events` on every thread; `keepsEveryProgram` keeps decomposed
   /// layers' programs too.
-  public init(
+  package init(
     model: ResNetModel, events: [String], topology: TopologySummary, keepsEveryProgram: Bool = false
   ) {
     catalog = ModelCatalog(model)
@@ -38,12 +38,12 @@ public final class PointRunner {
 
   /// The layer's decomposer (the model's original weights, shared with whole networks), created on
   /// first use.
-  public func decomposer(for name: String) throws -> LayerDecomposer {
+  package func decomposer(for name: String) throws -> LayerDecomposer {
     try weights.decomposer(for: name)
   }
 
   /// The runnable program of a point (decomposition done, buffers allocated and touched).
-  public func program(for spec: PointSpec) throws -> LayerProgram {
+  package func program(for spec: PointSpec) throws -> LayerProgram {
     let kept = spec.factorization == .original || keepsEveryProgram
     let key = "\(spec.layer)|\(spec.factorization)|b\(spec.batch)|\(spec.mode)|\(spec.frozen)"
     if kept, let cached = originals[key] { return cached }
@@ -57,7 +57,7 @@ public final class PointRunner {
   ///
   /// The dropped ones are freed only at the next renewal, so the new buffers cannot reuse their addresses.
   /// The decompositions are kept.
-  public func renewPrograms() {
+  package func renewPrograms() {
     retired = originals
     originals = [:]
   }
@@ -90,7 +90,7 @@ public final class PointRunner {
   ///
   /// `slowdown` (test-only, see `SlowdownInjection`) adds that fraction of each call's time as a busy-wait
   /// inside the timed region.
-  public func measure(
+  package func measure(
     _ spec: PointSpec, sampler configuration: SamplerConfiguration, binding: BindingRecord, sequence: Int,
     slowdown: Double = 0
   ) throws -> PointResult {
@@ -103,7 +103,7 @@ public final class PointRunner {
 
   /// Measures `candidate` paired with `reference` (balanced order) and returns the candidate's result
   /// carrying the reference's measurement and the paired comparison reference → candidate.
-  public func measure(
+  package func measure(
     _ candidate: PointSpec, pairedWith reference: PointSpec, sampler configuration: SamplerConfiguration,
     binding: BindingRecord, sequence: Int
   ) throws -> PointResult {

@@ -5,26 +5,24 @@ import Programs
 
 /// One measured configuration (README "How measurements are made"): layer, factorization, batch, mode, frozen
 /// factors, thread config and cache state.
-public struct PointSpec: Codable, Sendable, Hashable, CustomStringConvertible {
+package struct PointSpec: Codable, Sendable, Hashable, CustomStringConvertible {
   /// The model the layer belongs to.
-  public var model: ResNetModel
+  package var model: ResNetModel
   /// The layer's torchvision name.
-  public var layer: String
+  package var layer: String
   /// Original, SVD, Tucker-2 or branched Tucker-2, with ranks.
-  public var factorization: Factorization
-  /// Images per call.
-  public var batch: Int
-  /// Inference or training.
-  public var mode: Mode
+  package var factorization: Factorization
+  package var batch: Int
+  package var mode: Mode
   /// Which factors are frozen in training.
-  public var frozen: FrozenFactors
+  package var frozen: FrozenFactors
   /// The thread config measured.
-  public var threads: ThreadConfig
+  package var threads: ThreadConfig
   /// Warm or cold caches before each sample.
-  public var cache: CacheState
+  package var cache: CacheState
 
   /// A point; nothing frozen and warm caches by default.
-  public init(
+  package init(
     model: ResNetModel, layer: String, factorization: Factorization, batch: Int, mode: Mode,
     frozen: FrozenFactors = .none, threads: ThreadConfig, cache: CacheState = .warm
   ) {
@@ -39,7 +37,7 @@ public struct PointSpec: Codable, Sendable, Hashable, CustomStringConvertible {
   }
 
   /// One line: layer, factorization, batch, mode, frozen factors, threads and cache state.
-  public var description: String {
+  package var description: String {
     "\(layer) \(factorization) b\(batch) \(mode)" + (frozen == .none ? "" : " frozen=\(frozen)")
       + " \(threads.label)" + (cache == .warm ? "" : " cold")
   }

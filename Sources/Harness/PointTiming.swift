@@ -3,29 +3,27 @@ import Networks
 import Profiling
 
 /// The result of `lrd-bench time`: one point, its counters and the machine.
-public struct PointTimingResult: Codable, Sendable {
+package struct PointTimingResult: Codable, Sendable {
   /// The schema string of `time --format json`.
-  public static let schemaVersion = "lrd-bench/time@1"
+  package static let schemaVersion = "lrd-bench/time@1"
   /// The schema of this result.
-  public var schema = PointTimingResult.schemaVersion
-  /// The measured point.
-  public var point: PointResult
+  package var schema = PointTimingResult.schemaVersion
+  package var point: PointResult
   /// How it was sampled.
-  public var sampler: SamplerConfiguration
+  package var sampler: SamplerConfiguration
   /// The binding read back for its thread config.
-  public var binding: BindingRecord
+  package var binding: BindingRecord
   /// Metrics derived from counters, where measured.
-  public var derived: [DerivedMetric]
+  package var derived: [DerivedMetric]
   /// The machine it ran on.
-  public var fingerprint: MachineFingerprint
+  package var fingerprint: MachineFingerprint
   /// The layer, as stored in results.
-  public var layer: LayerSpecSnapshot
+  package var layer: LayerSpecSnapshot
 }
 
-/// Times one point.
-public enum PointTiming {
+package enum PointTiming {
   /// Validates `spec` against the catalog, applies its thread config and measures it.
-  public static func run(
+  package static func run(
     _ spec: PointSpec, sampler: SamplerConfiguration, events: [String], topology: Topology
   ) throws -> PointTimingResult {
     let runner = PointRunner(model: spec.model, events: events, topology: topology.summary)

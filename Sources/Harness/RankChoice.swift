@@ -3,32 +3,31 @@ import Profiling
 
 /// A policy's answer for one thread config: a rank, or nil for ORG (keep the original), the timing it
 /// rests on, and why, as data (Reports render the sentence).
-public struct RankChoice: Codable, Sendable, Equatable {
+package struct RankChoice: Codable, Sendable, Equatable {
   /// The chosen rank, nil for ORG (keep the original).
-  public var rank: Int?
+  package var rank: Int?
   /// The timing the choice rests on, nil when no rank was measured.
-  public var timing: RankTiming?
+  package var timing: RankTiming?
   /// Why the policy chose it.
-  public var reason: RankReason
+  package var reason: RankReason
 
-  /// A choice.
-  public init(rank: Int?, timing: RankTiming?, reason: RankReason) {
+  package init(rank: Int?, timing: RankTiming?, reason: RankReason) {
     self.rank = rank
     self.timing = timing
     self.reason = reason
   }
 
   /// True for ORG.
-  public var isOriginal: Bool { rank == nil }
+  package var isOriginal: Bool { rank == nil }
   /// "ORG" or the rank.
-  public var label: String { rank.map(String.init) ?? "ORG" }
+  package var label: String { rank.map(String.init) ?? "ORG" }
 }
 
 /// Why a policy chose what it chose.
 ///
 /// Ratios are t/T (fractions of the original's time), throughputs are relative to the original's, margins are
 /// fractions.
-public enum RankReason: Codable, Sendable, Equatable {
+package enum RankReason: Codable, Sendable, Equatable {
   /// No rank was measured.
   case noRanks
   /// paper: the largest drop Δ(r) = t(r+step) − t(r) (in units of T) is at the chosen rank, which is
@@ -48,29 +47,28 @@ public enum RankReason: Codable, Sendable, Equatable {
 }
 
 /// A policy's decision for one thread config, with what it changes and how its check went.
-public struct PolicyDecision: Codable, Sendable, Equatable {
-  /// The policy.
-  public var policy: RankPolicy
+package struct PolicyDecision: Codable, Sendable, Equatable {
+  package var policy: RankPolicy
   /// What it chose and why.
-  public var choice: RankChoice
+  package var choice: RankChoice
   /// The factorization chosen (nil = ORG).
-  public var factorization: Factorization?
+  package var factorization: Factorization?
   /// T / t(r) from the sweep (1 for ORG).
-  public var speedup: Double
+  package var speedup: Double
   /// (params_variant / params_original − 1) × 100 (0 for ORG).
-  public var parametersChangePercent: Double
+  package var parametersChangePercent: Double
   /// (FLOPs_variant / FLOPs_original − 1) × 100 (0 for ORG).
-  public var flopsChangePercent: Double
+  package var flopsChangePercent: Double
   /// The paired check of the final choice against the original, when run.
-  public var confirmation: PairedComparison?
+  package var confirmation: PairedComparison?
   /// What the check concluded.
-  public var check: ConfirmationOutcome
+  package var check: ConfirmationOutcome
   /// Ranks the policy preferred whose checks found no significant speed-up (robust falls back past
   /// them to the next candidate), with their checks' speed-up CIs.
-  public var rejected: [RejectedCandidate]
+  package var rejected: [RejectedCandidate]
 
   /// A decision not yet checked (`check` is `notRun`, nothing rejected).
-  public init(
+  package init(
     policy: RankPolicy, choice: RankChoice, factorization: Factorization?, speedup: Double,
     parametersChangePercent: Double, flopsChangePercent: Double
   ) {
@@ -87,7 +85,7 @@ public struct PolicyDecision: Codable, Sendable, Equatable {
 }
 
 /// How a decision's paired check ended.
-public enum ConfirmationOutcome: String, Codable, Sendable {
+package enum ConfirmationOutcome: String, Codable, Sendable {
   /// Not run (ORG, `--confirm-budget 0`, or a policy that is reported, not revised).
   case notRun = "not run"
   /// The check found the chosen rank faster than the original with confidence.
@@ -102,9 +100,9 @@ public enum ConfirmationOutcome: String, Codable, Sendable {
 }
 
 /// A candidate whose paired check did not confirm a speed-up.
-public struct RejectedCandidate: Codable, Sendable, Equatable {
+package struct RejectedCandidate: Codable, Sendable, Equatable {
   /// The rank whose check failed.
-  public var rank: Int
+  package var rank: Int
   /// Its paired check against the original.
-  public var comparison: PairedComparison
+  package var comparison: PairedComparison
 }

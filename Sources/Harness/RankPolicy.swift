@@ -1,7 +1,7 @@
 import Support
 
 /// A rank-selection policy: from a sweep's timings, a rank or ORG (keep the original).
-public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
   /// The paper's Algorithm 1 exactly (README "Rank-selection policies"): Δ(r) = t(r+step) − t(r) over the window, with
   /// t(R + step) measured as an anchor so Δ(R) exists and R itself can be chosen; R_opt = argmax Δ
   /// (ties → larger r); decompose at R_opt if t(R_opt) < T, else ORG. Point estimates only, on
@@ -18,10 +18,10 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
   case fastest
 
   /// The policy as `--policy` spells it.
-  public var description: String { rawValue }
+  package var description: String { rawValue }
 
   /// Parses a comma list such as "paper,robust" (or "all").
-  public static func parseList(_ text: String) throws(HarnessError) -> [RankPolicy] {
+  package static func parseList(_ text: String) throws(HarnessError) -> [RankPolicy] {
     if text.lowercased() == "all" { return allCases }
     var result: [RankPolicy] = []
     for part in CommaList.items(text) {
@@ -37,10 +37,12 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
   }
 
   /// The default margin of `robust`: throughputs within 5% count as tied.
-  public static let defaultTolerance = 0.05
+  package static let defaultTolerance = 0.05
 
   /// The decision for the window's timings (any order) and the anchor R + step (paper only).
-  public func decide(_ timings: [RankTiming], anchor: RankTiming? = nil, tolerance: Double = defaultTolerance)
+  package func decide(
+    _ timings: [RankTiming], anchor: RankTiming? = nil, tolerance: Double = defaultTolerance
+  )
     -> RankChoice
   {
     candidates(timings, anchor: anchor, tolerance: tolerance).first
@@ -51,7 +53,7 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
   /// (largest rank first) then the rest by throughput, so a failed check can fall back.
   ///
   /// An ORG decision is a one-element list.
-  public func candidates(
+  package func candidates(
     _ timings: [RankTiming], anchor: RankTiming? = nil, tolerance: Double = defaultTolerance
   )
     -> [RankChoice]
@@ -71,7 +73,7 @@ public enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCon
 
   /// Δ(r) = t(r + step) − t(r), in units of T, for every rank of `sorted` (largest rank first) that has
   /// a measured rank above it: the anchor R + step, when measured, gives Δ(R) (`fromAnchor`).
-  public static func drops(
+  package static func drops(
     _ sorted: [RankTiming], anchor: RankTiming?
   ) -> [(timing: RankTiming, delta: Double, fromAnchor: Bool)] {
     let chain = (anchor.map { [$0] } ?? []) + sorted

@@ -3,30 +3,30 @@
 ///
 /// In a sweep every rank is measured interleaved with the original (A B A B …), so the ratio and its
 /// CI come from the paired samples (bootstrap over pairs) and drift of the machine cancels.
-public struct RankTiming: Codable, Sendable, Equatable {
+package struct RankTiming: Codable, Sendable, Equatable {
   /// The rank r (r1 for Tucker-2).
-  public var rank: Int
+  package var rank: Int
   /// Analytic FLOPs of one call of the decomposed layer at this rank.
-  public var flops: Double
+  package var flops: Double
   /// Analytic FLOPs of one call of the original layer.
-  public var referenceFlops: Double
+  package var referenceFlops: Double
   /// Median time per call t(r), in seconds.
-  public var median: Double
+  package var median: Double
   /// Lower bound of t(r)'s 95% CI, in seconds.
-  public var lower: Double
+  package var lower: Double
   /// Upper bound of t(r)'s 95% CI, in seconds.
-  public var upper: Double
+  package var upper: Double
   /// The original's median time measured with this rank.
-  public var referenceMedian: Double
+  package var referenceMedian: Double
   /// t(r) / T (< 1: the decomposed layer is faster) and its 95% CI.
-  public var ratio: Double
+  package var ratio: Double
   /// Lower bound of t/T's 95% CI.
-  public var ratioLower: Double
+  package var ratioLower: Double
   /// Upper bound of t/T's 95% CI.
-  public var ratioUpper: Double
+  package var ratioUpper: Double
 
   /// A timing from a paired comparison (ratio and CI given).
-  public init(
+  package init(
     rank: Int, flops: Double, referenceFlops: Double, median: Double, lower: Double, upper: Double,
     referenceMedian: Double, ratio: Double, ratioLower: Double, ratioUpper: Double
   ) {
@@ -43,7 +43,7 @@ public struct RankTiming: Codable, Sendable, Equatable {
   }
 
   /// A timing from two independent measurements: ratio CI [t_lo / T_hi, t_hi / T_lo] (conservative).
-  public init(
+  package init(
     rank: Int, flops: Double, referenceFlops: Double, median: Double, lower: Double, upper: Double,
     referenceMedian: Double, referenceLower: Double, referenceUpper: Double
   ) {
@@ -58,11 +58,11 @@ public struct RankTiming: Codable, Sendable, Equatable {
   ///
   /// How well the hardware runs this rank's shapes, independent of how many FLOPs the rank costs. Its CI
   /// comes from the CI of t/T.
-  public var relativeThroughput: Double { flops / referenceFlops / ratio }
+  package var relativeThroughput: Double { flops / referenceFlops / ratio }
   /// Lower bound of the relative throughput (from the upper bound of t/T).
-  public var relativeThroughputLower: Double { flops / referenceFlops / ratioUpper }
+  package var relativeThroughputLower: Double { flops / referenceFlops / ratioUpper }
   /// Upper bound of the relative throughput (from the lower bound of t/T).
-  public var relativeThroughputUpper: Double { flops / referenceFlops / ratioLower }
+  package var relativeThroughputUpper: Double { flops / referenceFlops / ratioLower }
   /// Throughput in GFLOP/s (median).
-  public var gflops: Double { flops / median / 1e9 }
+  package var gflops: Double { flops / median / 1e9 }
 }

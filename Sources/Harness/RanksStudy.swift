@@ -7,27 +7,27 @@ import Results
 import Tensors
 
 /// What `ranks` saves as `ranks-plan.json` so `--resume` continues the same study.
-public struct RanksPlan: Codable, Sendable, Equatable {
+package struct RanksPlan: Codable, Sendable, Equatable {
   /// The model whose layers are swept.
-  public var model: ResNetModel
+  package var model: ResNetModel
   /// A regular expression over layer names, nil for every decomposable layer.
-  public var filter: String?
+  package var filter: String?
   /// Every sweep option but the layer and its ranks.
-  public var template: SweepPlan
+  package var template: SweepPlan
   /// When set, each layer's step is ⌈(R − R_min) / ranksPerLayer⌉ instead of the template's, so every
   /// layer is swept at about this many ranks whatever its size (a quick study).
-  public var ranksPerLayer: Int?
+  package var ranksPerLayer: Int?
   /// `ranks --backend all`: the backends studied one after the other, each in its own child run directory
   /// (the template's backend is then nil); nil for a single-backend study.
-  public var backends: [GEMMBackend]?
+  package var backends: [GEMMBackend]?
   /// The kernel backend measured on: the template's.
-  public var backend: GEMMBackend? {
+  package var backend: GEMMBackend? {
     get { template.backend }
     set { template.backend = newValue }
   }
 
   /// A plan from the command's options.
-  public init(model: ResNetModel, filter: String?, template: SweepPlan, ranksPerLayer: Int? = nil) {
+  package init(model: ResNetModel, filter: String?, template: SweepPlan, ranksPerLayer: Int? = nil) {
     self.model = model
     self.filter = filter
     self.template = template
@@ -35,13 +35,13 @@ public struct RanksPlan: Codable, Sendable, Equatable {
   }
 
   /// The catalog layers the study covers.
-  public func layers() throws -> [LayerSpec] {
+  package func layers() throws -> [LayerSpec] {
     let catalog = ModelCatalog(model)
     return try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
   }
 
   /// One layer's sweep plan.
-  public func plan(for layer: LayerSpec) throws -> SweepPlan {
+  package func plan(for layer: LayerSpec) throws -> SweepPlan {
     var step = template.step
     if let ranksPerLayer {
       guard ranksPerLayer >= 1 else {
@@ -62,7 +62,7 @@ public struct RanksPlan: Codable, Sendable, Equatable {
   }
 
   /// Validates as the command line would (see `SweepPlan.validate`).
-  public func validate(cores: Int) throws {
+  package func validate(cores: Int) throws {
     guard template.model == model else {
       throw HarnessError.invalidOption("the plan's template is for \(template.model), not \(model)")
     }
@@ -73,79 +73,72 @@ public struct RanksPlan: Codable, Sendable, Equatable {
 }
 
 /// One row of the paper's Table 2 measured here: a layer, its α ranks and each policy's choice.
-public struct RanksRow: Codable, Sendable, Equatable {
+package struct RanksRow: Codable, Sendable, Equatable {
   /// The layer's torchvision name.
-  public var layer: String
-  /// Input channels.
-  public var inChannels: Int
-  /// Output channels.
-  public var outChannels: Int
-  /// Kernel extent k.
-  public var kernel: Int
+  package var layer: String
+  package var inChannels: Int
+  package var outChannels: Int
+  package var kernel: Int
   /// The factorization at α (for example "tucker2:309,309").
-  public var alphaFactorization: String
+  package var alphaFactorization: String
   /// The rank at α (the sweep's R).
-  public var alphaRank: Int
+  package var alphaRank: Int
   /// Policy name → chosen rank, or nil for ORG.
-  public var choices: [String: Int?]
+  package var choices: [String: Int?]
   /// Policy name → speed-up of the choice over the original (1 for ORG).
-  public var speedups: [String: Double]
+  package var speedups: [String: Double]
   /// The layer whose sweep this row uses (itself, or an earlier layer of identical shape).
-  public var measuredAs: String
+  package var measuredAs: String
   /// Time of the original layer (median of its re-measurements).
-  public var originalSeconds: Double
+  package var originalSeconds: Double
 }
 
 /// The `ranks` result: Algorithm 1 over a model's layers.
-public struct RanksResult: Codable, Sendable {
+package struct RanksResult: Codable, Sendable {
   /// The schema string of `ranks.json`.
-  public static let schemaVersion = "lrd-bench/ranks@2"
+  package static let schemaVersion = "lrd-bench/ranks@2"
   /// The schema of this result.
-  public var schema = RanksResult.schemaVersion
-  /// The model.
-  public var model: ResNetModel
+  package var schema = RanksResult.schemaVersion
+  package var model: ResNetModel
   /// Compression ratio α that gives each layer's R.
-  public var ratio: Double
-  /// Images per call.
-  public var batch: Int
-  /// Inference or training.
-  public var mode: Mode
+  package var ratio: Double
+  package var batch: Int
+  package var mode: Mode
   /// The thread config measured.
-  public var threads: ThreadConfig
+  package var threads: ThreadConfig
   /// The policies applied to each sweep.
-  public var policies: [RankPolicy]
+  package var policies: [RankPolicy]
   /// One row per layer, in catalog order.
-  public var rows: [RanksRow]
+  package var rows: [RanksRow]
   /// Distinct shapes swept (identical shapes are measured once).
-  public var sweeps: Int
+  package var sweeps: Int
   /// Points measured over all sweeps.
-  public var points: Int
+  package var points: Int
   /// The original timed briefly on every installed kernel library before measuring (nil when skipped or in
   /// results written before the check existed).
-  public var backendCheck: BackendCheck?
+  package var backendCheck: BackendCheck?
   /// True when the run was interrupted: partial results.
-  public var interrupted: Bool
+  package var interrupted: Bool
   /// Wall time of this process, in seconds.
-  public var elapsedSeconds: Double
+  package var elapsedSeconds: Double
   /// The machine the study ran on.
-  public var fingerprint: MachineFingerprint
+  package var fingerprint: MachineFingerprint
 }
 
 /// Runs a rank sweep per distinct layer shape (each in `<out>/sweeps/<layer>/` with its own plan and
 /// journal, so `--resume` works) and assembles the ranks table.
-public final class RanksStudy {
-  /// What is measured.
-  public let plan: RanksPlan
+package final class RanksStudy {
+  package let plan: RanksPlan
   /// Where sweeps, journals and reports go.
-  public let directory: RunDirectory
+  package let directory: RunDirectory
   /// The machine's topology, for binding threads.
-  public let topology: Topology
+  package let topology: Topology
   let events: EventSink
   /// Called with each finished sweep and its directory (the CLI writes the sweep's reports there).
   let onSweep: (SweepResult, RunDirectory) throws -> Void
 
   /// A study over `plan` in `directory`, reporting through `events`.
-  public init(
+  package init(
     plan: RanksPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink,
     onSweep: @escaping (SweepResult, RunDirectory) throws -> Void
   ) {
@@ -157,7 +150,7 @@ public final class RanksStudy {
   }
 
   /// Sweeps every distinct layer shape not yet finished in the directory and returns the ranks table.
-  public func run() throws -> RanksResult {
+  package func run() throws -> RanksResult {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let layers = try plan.layers()

@@ -6,62 +6,61 @@ import Tensors
 
 /// What `lrd-bench selftest` measured: the timing machinery's own behaviour on this machine now,
 /// reported rather than asserted (it depends on the machine and its load, so it is not a unit test).
-public struct SelfTestResult: Codable, Sendable {
+package struct SelfTestResult: Codable, Sendable {
   /// What one clock reading costs here.
-  public var clock: ClockOverhead
+  package var clock: ClockOverhead
   /// The minimum sample length asked for and the median sample length obtained (seconds).
-  public var sampleTarget: Double
+  package var sampleTarget: Double
   /// The median sample length obtained, in seconds.
-  public var sampleLength: Double
+  package var sampleLength: Double
   /// CPU time ÷ wall time of a multi-threaded sgemm (≈ the thread count when counts cover every thread).
-  public var sgemmThreads: Int
+  package var sgemmThreads: Int
   /// CPU time ÷ wall time of the sgemm, nil when not readable.
-  public var sgemmBusyThreads: Double?
+  package var sgemmBusyThreads: Double?
   /// The point used for the paired checks and how long each paired measurement could run.
-  public var point: String
+  package var point: String
   /// Seconds each paired measurement could run.
-  public var budgetSeconds: Double
+  package var budgetSeconds: Double
   /// A/A: the same program against itself, `aaPairs` paired measurements.
-  public var aaPairs: Int
+  package var aaPairs: Int
   /// How many A/A measurements had a 95% ratio CI excluding 1, and how many a Wilcoxon p < 0.05.
-  public var aaCIFlagged: Int
+  package var aaCIFlagged: Int
   /// How many A/A measurements had a Wilcoxon p < 0.05.
-  public var aaWilcoxonFlagged: Int
+  package var aaWilcoxonFlagged: Int
   /// Injected slowdowns (fraction of the program's time added as a busy-wait to B) and how often the
   /// paired CI found B slower (lower bound > 1).
-  public var injections: [Injection]
+  package var injections: [Injection]
   /// The machine the self-test ran on.
-  public var fingerprint: MachineFingerprint
+  package var fingerprint: MachineFingerprint
   /// Every paired measurement's raw samples (A/A and injected), for `estimator-study`.
-  public var recorded: [RecordedPairs]
+  package var recorded: [RecordedPairs]
   /// The phases benchmark (every library in turns for a while; nil when skipped).
-  public var phases: BackendPhasesResult?
+  package var phases: BackendPhasesResult?
 
   /// One injected slowdown and how often it was detected.
-  public struct Injection: Codable, Sendable {
+  package struct Injection: Codable, Sendable {
     /// The slowdown added to B, as a fraction of its time.
-    public var slowdown: Double
+    package var slowdown: Double
     /// Paired measurements made with it.
-    public var tries: Int
+    package var tries: Int
     /// Measurements whose CI found B slower.
-    public var detected: Int
+    package var detected: Int
     /// The median measured ratio over the tries.
-    public var medianRatio: Double
+    package var medianRatio: Double
   }
 }
 
 /// One paired measurement's raw samples: `a[i]` and `b[i]` were taken in the same round; `injected`
 /// is the slowdown added to B (0 for A/A).
-public struct RecordedPairs: Codable, Sendable {
+package struct RecordedPairs: Codable, Sendable {
   /// The slowdown added to B (0 for A/A).
-  public var injected: Double
+  package var injected: Double
   /// A's samples, seconds per call, in round order.
-  public var a: [Double]
+  package var a: [Double]
   /// B's samples, seconds per call, in round order.
-  public var b: [Double]
+  package var b: [Double]
 
-  /// A recording.
-  public init(injected: Double, a: [Double], b: [Double]) {
+  package init(injected: Double, a: [Double], b: [Double]) {
     self.injected = injected
     self.a = a
     self.b = b
@@ -70,12 +69,12 @@ public struct RecordedPairs: Codable, Sendable {
 
 /// The self-test: clock, sample length, thread coverage of CPU counters, A/A false positives and
 /// detection of injected slowdowns, all on this machine now.
-public enum SelfTest {
+package enum SelfTest {
   /// Runs the self-test with `pairs` A/A measurements and `injectionTries` per injected slowdown, each up to
   /// `budget` seconds.
   ///
   /// `phasesSeconds` > 0 adds the phases benchmark (`BackendPhases`) on every core for that long.
-  public static func run(
+  package static func run(
     topology: Topology, pairs: Int, injectionTries: Int, budget: Double, minimumSampleSeconds: Double = 0.001,
     phasesSeconds: Double = 0, events: EventSink
   ) throws -> SelfTestResult {

@@ -6,12 +6,11 @@ import Profiling
 /// detection can be checked against a known slowdown (F = 0.05: every call 5% slower).
 ///
 /// Reports of an injected run say so.
-public enum SlowdownInjection {
-  /// The environment variable.
-  public static let variable = "LRD_BENCH_INJECT_SLOWDOWN"
+package enum SlowdownInjection {
+  package static let variable = "LRD_BENCH_INJECT_SLOWDOWN"
 
   /// (fraction, pattern) from the environment, or nil when unset; a malformed value is an error.
-  public static func fromEnvironment() throws -> (fraction: Double, pattern: String?)? {
+  package static func fromEnvironment() throws -> (fraction: Double, pattern: String?)? {
     guard let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty else { return nil }
     let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
     guard let fraction = Double(parts[0]), fraction.isFinite, (0...10).contains(fraction) else {
@@ -29,7 +28,7 @@ public enum SlowdownInjection {
   }
 
   /// The fraction to inject into the point called `name` (0 when the knob is unset or does not match).
-  public static func fraction(for name: String) -> Double {
+  package static func fraction(for name: String) -> Double {
     guard let setting = try? fromEnvironment() else { return 0 }
     guard let pattern = setting.pattern else { return setting.fraction }
     guard let regex = try? Regex(pattern), name.contains(regex) else { return 0 }
@@ -38,7 +37,7 @@ public enum SlowdownInjection {
 
   /// `body`, followed by a busy-wait of `fraction` × the time `body` took (nothing added when 0).
   @inline(__always)
-  public static func run(_ fraction: Double, _ body: () -> Void) {
+  package static func run(_ fraction: Double, _ body: () -> Void) {
     guard fraction > 0 else {
       body()
       return
@@ -51,7 +50,7 @@ public enum SlowdownInjection {
 
   /// Busy-waits `seconds` on the monotonic clock (allocates nothing).
   @inline(never)
-  public static func spin(seconds: Double) -> UInt64 {
+  package static func spin(seconds: Double) -> UInt64 {
     let start = MonotonicClock.now()
     let end = start + UInt64(max(seconds, 0) * 1e9)
     var now = start

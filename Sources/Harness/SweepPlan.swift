@@ -6,50 +6,48 @@ import Tensors
 
 /// Everything that defines a rank sweep (saved as `plan.json`; `--resume` continues the same one and
 /// validates it exactly as command-line options are validated).
-public struct SweepPlan: Codable, Sendable, Equatable {
+package struct SweepPlan: Codable, Sendable, Equatable {
   /// The model the layer belongs to.
-  public var model: ResNetModel
+  package var model: ResNetModel
   /// The layer's torchvision name.
-  public var layer: String
+  package var layer: String
   /// Compression ratio α that gives the starting rank R.
-  public var ratio: Double
+  package var ratio: Double
   /// First (largest) swept rank R.
-  public var from: Int
+  package var from: Int
   /// Last (smallest) swept rank R_min.
-  public var to: Int
+  package var to: Int
   /// Rank step between swept ranks.
-  public var step: Int
+  package var step: Int
   /// R + step, measured outside the window so Δ(R) = t(R + step) − t(R) exists and Algorithm 1 can
   /// choose R itself; nil when R is already the full rank.
-  public var anchor: Int?
-  /// Images per call.
-  public var batch: Int
+  package var anchor: Int?
+  package var batch: Int
   /// Thread configs measured, in order.
-  public var threadConfigs: [ThreadConfig]
-  /// Inference or training.
-  public var mode: Mode
+  package var threadConfigs: [ThreadConfig]
+  package var mode: Mode
   /// Which factors are frozen in training.
-  public var frozen: FrozenFactors
+  package var frozen: FrozenFactors
   /// The policies applied to the timings.
-  public var policies: [RankPolicy]
+  package var policies: [RankPolicy]
   /// How each rank is sampled (paired with the original).
-  public var sampler: SamplerConfiguration
+  package var sampler: SamplerConfiguration
   /// Counters read during sampling (empty for none).
-  public var events: [String]
+  package var events: [String]
   /// The kernel backend measured on (nil in plans written before backends were recorded: OpenBLAS).
-  public var backend: GEMMBackend?
+  package var backend: GEMMBackend?
   /// `sweep --backend all`: the backends swept one after the other, each in its own child run directory
   /// (`backend` is then nil); nil for a single-backend sweep.
-  public var backends: [GEMMBackend]?
+  package var backends: [GEMMBackend]?
   /// The original layer is also measured alone after every `referenceEvery` ranks (drift report).
-  public var referenceEvery: Int
+  package var referenceEvery: Int
   /// Seconds for each interleaved confirmation (original vs chosen rank); 0 skips confirmation.
-  public var confirmBudget: Double
+  package var confirmBudget: Double
   /// The throughput margin within which `robust` treats a rank as tied with the best.
-  public var tieTolerance: Double
+  package var tieTolerance: Double
 
   /// A plan from the command's options.
-  public init(
+  package init(
     model: ResNetModel, layer: String, ratio: Double, from: Int, to: Int, step: Int, anchor: Int?, batch: Int,
     threadConfigs: [ThreadConfig], mode: Mode, frozen: FrozenFactors, policies: [RankPolicy],
     sampler: SamplerConfiguration, events: [String], referenceEvery: Int, confirmBudget: Double,
@@ -75,15 +73,15 @@ public struct SweepPlan: Codable, Sendable, Equatable {
   }
 
   /// Swept ranks, largest first: from, from − step, …, ≥ to.
-  public var ranks: [Int] { Array(stride(from: from, through: to, by: -step)) }
+  package var ranks: [Int] { Array(stride(from: from, through: to, by: -step)) }
 
   /// The factorization measured at swept rank `r` for `layer` (SVD r, or Tucker-2 r, ⌊β·r⌋).
-  public func factorization(for layer: LayerSpec, rank r: Int) -> Factorization {
+  package func factorization(for layer: LayerSpec, rank r: Int) -> Factorization {
     RankSelection.factorization(for: layer, sweptRank: r)
   }
 
   /// Fills in defaults (R from α, R_min = ⌈R/2⌉, the anchor R + step) and validates the range.
-  public static func resolveRanks(
+  package static func resolveRanks(
     layer: LayerSpec, ratio: Double, from: Int?, to: Int?, step: Int
   ) throws(HarnessError) -> (from: Int, to: Int, anchor: Int?) {
     guard layer.groups == 1 else {
@@ -117,7 +115,7 @@ public struct SweepPlan: Codable, Sendable, Equatable {
 
   /// Checks every field as the command line would (a resumed `plan.json` may have been edited):
   /// the layer, ranks and anchor, batch, thread counts, sampler, budgets, tolerance, frozen factors.
-  public func validate(cores: Int) throws {
+  package func validate(cores: Int) throws {
     let spec = try ModelCatalog(model).layer(named: layer)
     let resolved = try Self.resolveRanks(layer: spec, ratio: ratio, from: from, to: to, step: step)
     guard anchor == resolved.anchor else {

@@ -15,17 +15,16 @@ import Results
 ///    resumed run reaches the same decision; robust falls back to its next candidate when a check
 ///    fails. An interruption at any step marks the result interrupted and never turns a partial check
 ///    into a decision.
-public final class SweepRunner {
-  /// What is measured.
-  public let plan: SweepPlan
+package final class SweepRunner {
+  package let plan: SweepPlan
   /// Where the journal, checks and reports go.
-  public let directory: RunDirectory
+  package let directory: RunDirectory
   /// The machine's topology, for binding threads.
-  public let topology: Topology
+  package let topology: Topology
   let events: EventSink
 
   /// A runner over `plan` in `directory`, reporting through `events`.
-  public init(plan: SweepPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink) {
+  package init(plan: SweepPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink) {
     self.plan = plan
     self.directory = directory
     self.topology = topology
@@ -35,7 +34,7 @@ public final class SweepRunner {
   /// Measures what the journal lacks and returns the full result.
   ///
   /// `phase` labels progress events.
-  public func run(phase: String = "") throws -> SweepResult {
+  package func run(phase: String = "") throws -> SweepResult {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let runner = PointRunner(model: plan.model, events: plan.events, topology: topology.summary)

@@ -2,9 +2,9 @@ import Profiling
 
 /// One task of a sweep under one thread config: a measurement of the original alone, a rank (in the
 /// window or the Δ anchor) paired with the original, or a policy's confirmation.
-public struct SweepTask: MeasurementTask {
+package struct SweepTask: MeasurementTask {
   /// What the task measures.
-  public enum Kind: Codable, Sendable, Hashable {
+  package enum Kind: Codable, Sendable, Hashable {
     /// The k-th measurement of the original layer alone (drift report).
     case reference(Int)
     /// A swept rank, paired with the original.
@@ -16,18 +16,17 @@ public struct SweepTask: MeasurementTask {
   }
 
   /// The thread config of the task.
-  public var config: ThreadConfig
+  package var config: ThreadConfig
   /// What the task measures.
-  public var kind: Kind
+  package var kind: Kind
 
-  /// A task.
-  public init(config: ThreadConfig, kind: Kind) {
+  package init(config: ThreadConfig, kind: Kind) {
     self.config = config
     self.kind = kind
   }
 
   /// A stable journal key, for example "2t-compact/rank/298".
-  public var id: String {
+  package var id: String {
     switch kind {
     case .reference(let k): return "\(config.label)/reference/\(k)"
     case .rank(let r): return "\(config.label)/rank/\(r)"
@@ -37,7 +36,7 @@ public struct SweepTask: MeasurementTask {
   }
 
   /// The rank this task measures (nil for the original alone).
-  public var rank: Int? {
+  package var rank: Int? {
     switch kind {
     case .reference: return nil
     case .rank(let r), .anchor(let r), .confirmation(let r): return r
@@ -46,7 +45,7 @@ public struct SweepTask: MeasurementTask {
 
   /// The measurement tasks in order: per thread config the original alone, the anchor, then ranks from
   /// R down, the original alone again after every `referenceEvery` ranks and at the end.
-  public static func schedule(_ plan: SweepPlan) -> [SweepTask] {
+  package static func schedule(_ plan: SweepPlan) -> [SweepTask] {
     var tasks: [SweepTask] = []
     for config in plan.threadConfigs {
       var references = 0
@@ -66,4 +65,4 @@ public struct SweepTask: MeasurementTask {
 }
 
 /// A journal line of a sweep.
-public typealias SweepJournalEntry = TaskEntry<SweepTask, PointResult>
+package typealias SweepJournalEntry = TaskEntry<SweepTask, PointResult>

@@ -6,7 +6,7 @@ import Tensors
 
 /// A row of the paper's Table 3: a technique of §2 (vanilla LRD and its four remedies) or the best
 /// combination of them.
-public enum Technique: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+package enum Technique: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
   case vanilla
   case optimized
   case frozen
@@ -15,7 +15,7 @@ public enum Technique: String, Codable, Sendable, CaseIterable, CustomStringConv
   case combined
 
   /// The paper's row name.
-  public var description: String {
+  package var description: String {
     switch self {
     case .vanilla: return "Vanilla LRD"
     case .optimized: return "Optimized ranks"
@@ -27,10 +27,10 @@ public enum Technique: String, Codable, Sendable, CaseIterable, CustomStringConv
   }
 
   /// Whether the technique needs per-layer optimized ranks.
-  public var needsRanks: Bool { self == .optimized || self == .combined }
+  package var needsRanks: Bool { self == .optimized || self == .combined }
 
   /// Parses "vanilla,optimized,…" or "all".
-  public static func parseList(_ text: String) throws(HarnessError) -> [Technique] {
+  package static func parseList(_ text: String) throws(HarnessError) -> [Technique] {
     if text.lowercased() == "all" { return allCases }
     var result: [Technique] = []
     for part in CommaList.items(text) {
@@ -49,42 +49,41 @@ public enum Technique: String, Codable, Sendable, CaseIterable, CustomStringConv
 }
 
 /// Everything that defines a `table` study (saved as `plan.json`; `--resume` continues it).
-public struct TablePlan: Codable, Sendable, Equatable {
+package struct TablePlan: Codable, Sendable, Equatable {
   /// The models measured, in order.
-  public var models: [ResNetModel]
+  package var models: [ResNetModel]
   /// The techniques of Table 3, in order.
-  public var techniques: [Technique]
+  package var techniques: [Technique]
   /// Branch counts of the whole-network Figure 5 (1 is vanilla LRD itself).
-  public var branches: [Int]
+  package var branches: [Int]
   /// Compression ratio α of vanilla LRD.
-  public var ratio: Double
+  package var ratio: Double
   /// The policy whose choices optimized ranks use.
-  public var policy: RankPolicy
-  /// Images per step.
-  public var batch: Int
+  package var policy: RankPolicy
+  package var batch: Int
   /// The one thread config measured.
-  public var threads: ThreadConfig
+  package var threads: ThreadConfig
   /// Paired measurements (variant interleaved with the original), per mode.
-  public var inference: SamplerConfiguration
+  package var inference: SamplerConfiguration
   /// The sampler of training comparisons.
-  public var training: SamplerConfiguration
+  package var training: SamplerConfiguration
   /// Model → a finished `ranks` directory; models without one get a quick ranks study of their own
   /// (in `<out>/ranks-<model>/`).
-  public var ranksFrom: [String: String]
+  package var ranksFrom: [String: String]
   /// The quick ranks study: ranks per layer and its sampler (inference, batch and threads as above).
-  public var ranksPerLayer: Int
+  package var ranksPerLayer: Int
   /// The quick ranks study's sampler.
-  public var ranksSampler: SamplerConfiguration
+  package var ranksSampler: SamplerConfiguration
   /// Counters read during sampling (empty for none).
-  public var events: [String]
+  package var events: [String]
   /// The kernel backend measured on (nil in plans written before backends were recorded: OpenBLAS).
-  public var backend: GEMMBackend?
+  package var backend: GEMMBackend?
   /// `--backend best:PATH`: per model, each catalog layer's fastest backend (resolved when the plan is made,
   /// so a resumed table uses the same); nil: every kernel on `backend`.
-  public var layerBackends: [String: [String: GEMMBackend]]?
+  package var layerBackends: [String: [String: GEMMBackend]]?
 
   /// A plan from the command's options.
-  public init(
+  package init(
     models: [ResNetModel], techniques: [Technique], branches: [Int], ratio: Double, policy: RankPolicy,
     batch: Int, threads: ThreadConfig, inference: SamplerConfiguration, training: SamplerConfiguration,
     ranksFrom: [String: String], ranksPerLayer: Int, ranksSampler: SamplerConfiguration, events: [String]
@@ -105,11 +104,11 @@ public struct TablePlan: Codable, Sendable, Equatable {
   }
 
   /// The sampler of `mode`'s paired measurements.
-  public func sampler(_ mode: Mode) -> SamplerConfiguration { mode == .training ? training : inference }
+  package func sampler(_ mode: Mode) -> SamplerConfiguration { mode == .training ? training : inference }
 
   /// Validates as the command line would: models, branch counts, ratio, batch, threads, samplers,
   /// the ranks study, and (for every model) that each branch count leaves a rank.
-  public func validate(cores: Int) throws {
+  package func validate(cores: Int) throws {
     guard !models.isEmpty else { throw HarnessError.invalidOption("--models needs at least one model") }
     guard !techniques.isEmpty else {
       throw HarnessError.invalidOption("--techniques needs at least one technique")

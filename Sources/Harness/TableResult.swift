@@ -4,31 +4,30 @@ import Programs
 
 /// A speed-up measured paired with the original network, as the README ("table") defines it:
 /// (t_original / t_variant − 1) × 100, with the 95% CI of the paired comparison.
-public struct SpeedupCell: Codable, Sendable, Equatable {
+package struct SpeedupCell: Codable, Sendable, Equatable {
   /// The speed-up in percent.
-  public var percent: Double
+  package var percent: Double
   /// Lower bound of the speed-up's 95% CI, in percent.
-  public var lower: Double
+  package var lower: Double
   /// Upper bound of the speed-up's 95% CI, in percent.
-  public var upper: Double
-  /// Pairs measured.
-  public var pairs: Int
+  package var upper: Double
+  package var pairs: Int
   /// True when the CI is wider than ±5% or the run's two halves disagree by more than 2%.
-  public var unstable: Bool
+  package var unstable: Bool
   /// The variant's images/s and the original's, measured together.
-  public var imagesPerSecond: Double
+  package var imagesPerSecond: Double
   /// images/s at the ends of the variant's median 95% CI.
-  public var imagesPerSecondLower: Double
+  package var imagesPerSecondLower: Double
   /// images/s at the lower end of the variant's median 95% CI.
-  public var imagesPerSecondUpper: Double
+  package var imagesPerSecondUpper: Double
   /// The original's images/s, measured interleaved with the variant.
-  public var originalImagesPerSecond: Double
+  package var originalImagesPerSecond: Double
   /// Set when the cell reuses another row's measurement of the same network (for example freezing in
   /// inference is vanilla LRD).
-  public var sameNetworkAs: String?
+  package var sameNetworkAs: String?
 
   /// A cell from a paired network measurement.
-  public init(_ result: ModelResult, sameNetworkAs: String? = nil) {
+  package init(_ result: ModelResult, sameNetworkAs: String? = nil) {
     let comparison = result.comparison
     percent = ((comparison?.speedup ?? .nan) - 1) * 100
     lower = (1 / (comparison?.ratioCI.upper ?? .nan) - 1) * 100
@@ -45,102 +44,99 @@ public struct SpeedupCell: Codable, Sendable, Equatable {
   }
 
   /// Half the CI's width in percentage points.
-  public var halfWidth: Double { (upper - lower) / 2 }
+  package var halfWidth: Double { (upper - lower) / 2 }
 }
 
 /// One row of Table 3 measured here.
-public struct TechniqueRow: Codable, Sendable, Equatable {
-  /// The technique.
-  public var technique: Technique
+package struct TechniqueRow: Codable, Sendable, Equatable {
+  package var technique: Technique
   /// The network measured, per mode (they differ for the best combination).
-  public var inferenceVariant: String?
+  package var inferenceVariant: String?
   /// The network measured in training, nil when the technique has no training row.
-  public var trainingVariant: String?
+  package var trainingVariant: String?
   /// Layers, counted as the paper counts them.
-  public var layers: Int
+  package var layers: Int
   /// (params_network / params_original − 1) × 100.
-  public var parametersChangePercent: Double
+  package var parametersChangePercent: Double
   /// (FLOPs_network / FLOPs_original − 1) × 100.
-  public var flopsChangePercent: Double
+  package var flopsChangePercent: Double
   /// The training speed-up, nil when not measured.
-  public var training: SpeedupCell?
+  package var training: SpeedupCell?
   /// The inference speed-up, nil when not measured.
-  public var inference: SpeedupCell?
+  package var inference: SpeedupCell?
 }
 
 /// One point of the whole-network Figure 5.
-public struct BranchCountPoint: Codable, Sendable, Equatable {
+package struct BranchCountPoint: Codable, Sendable, Equatable {
   /// The branch count N (1 is vanilla LRD).
-  public var branches: Int
+  package var branches: Int
   /// The inference speed-up of vanilla LRD with N branches.
-  public var inference: SpeedupCell?
+  package var inference: SpeedupCell?
   /// The training speed-up of vanilla LRD with N branches.
-  public var training: SpeedupCell?
+  package var training: SpeedupCell?
 }
 
 /// Table 1 for one model: the original and vanilla LRD.
-public struct ModelSummary: Codable, Sendable, Equatable {
+package struct ModelSummary: Codable, Sendable, Equatable {
   /// Layers, counted as the paper counts them.
-  public var layers: Int
+  package var layers: Int
   /// Parameters, batch norm included.
-  public var parameters: Int
+  package var parameters: Int
   /// FLOPs of one image's forward pass.
-  public var flopsPerImage: Int
+  package var flopsPerImage: Int
   /// Training images per second, nil when not measured.
-  public var trainingImagesPerSecond: Double?
+  package var trainingImagesPerSecond: Double?
   /// Inference images per second, nil when not measured.
-  public var inferenceImagesPerSecond: Double?
+  package var inferenceImagesPerSecond: Double?
 }
 
 /// Everything `table` measured for one model.
-public struct ModelTable: Codable, Sendable, Equatable {
-  /// The model.
-  public var model: ResNetModel
+package struct ModelTable: Codable, Sendable, Equatable {
+  package var model: ResNetModel
   /// The original network's row of Table 1.
-  public var original: ModelSummary
+  package var original: ModelSummary
   /// Vanilla LRD's row of Table 1, nil when not measured.
-  public var lrd: ModelSummary?
+  package var lrd: ModelSummary?
   /// Table 3's rows, in the plan's technique order.
-  public var rows: [TechniqueRow]
+  package var rows: [TechniqueRow]
   /// Figure 5's points, in branch order.
-  public var figure5: [BranchCountPoint]
+  package var figure5: [BranchCountPoint]
   /// The branch count of the branching row (the best of the Figure 5 sweep, both modes together).
-  public var chosenBranches: Int?
+  package var chosenBranches: Int?
   /// Where optimized ranks came from, and how long the quick ranks study took (when it ran here).
-  public var ranksDirectory: String?
+  package var ranksDirectory: String?
   /// Seconds the quick ranks study took in this process, nil when ranks were given.
-  public var ranksSeconds: Double?
+  package var ranksSeconds: Double?
   /// What the reader needs to interpret the figures (the stem is kept, layer counts, …).
-  public var notes: [String]
+  package var notes: [String]
 }
 
 /// The `table` result (schema-versioned): every model's tables, all measurements, the machine.
-public struct TableResult: Codable, Sendable {
+package struct TableResult: Codable, Sendable {
   /// The schema string of `table.json`.
-  public static let schemaVersion = "lrd-bench/table@1"
+  package static let schemaVersion = "lrd-bench/table@1"
   /// The schema of this result.
-  public var schema = TableResult.schemaVersion
-  /// What was measured.
-  public var plan: TablePlan
+  package var schema = TableResult.schemaVersion
+  package var plan: TablePlan
   /// One table per model, in the plan's order.
-  public var models: [ModelTable]
+  package var models: [ModelTable]
   /// Every paired measurement (all samples of the variant and of the original).
-  public var measurements: [ModelResult]
+  package var measurements: [ModelResult]
   /// A 2048³ sgemm on the table's threads at the start and the end.
-  public var peak: [SGEMMRate]
+  package var peak: [SGEMMRate]
   /// The binding read back for the thread config.
-  public var binding: BindingRecord?
+  package var binding: BindingRecord?
   /// The machine the study ran on.
-  public var fingerprint: MachineFingerprint
+  package var fingerprint: MachineFingerprint
   /// True when the run was interrupted: partial results.
-  public var interrupted: Bool
+  package var interrupted: Bool
   /// The original timed briefly on every installed kernel library before measuring (nil when skipped or in
   /// results written before the check existed).
-  public var backendCheck: BackendCheck?
+  package var backendCheck: BackendCheck?
   /// Wall time of this process, in seconds (a resumed run's earlier sessions are not included).
-  public var elapsedSeconds: Double
+  package var elapsedSeconds: Double
   /// Measurements read back from the journal of an earlier, interrupted session (nil or 0: none).
-  public var resumedMeasurements: Int?
+  package var resumedMeasurements: Int?
   /// How the paired comparisons were computed, in words.
-  public var comparisonMethod: String
+  package var comparisonMethod: String
 }

@@ -4,17 +4,15 @@ import Programs
 import Results
 
 /// A network point of `table`: a model as a variant in one mode, measured paired with the original.
-public struct TableTask: MeasurementTask {
+package struct TableTask: MeasurementTask {
   /// The thread config of the measurement.
-  public var config: ThreadConfig
-  /// The model.
-  public var model: ResNetModel
-  /// Inference or training.
-  public var mode: Mode
+  package var config: ThreadConfig
+  package var model: ResNetModel
+  package var mode: Mode
   /// The variant's canonical form, with `optimized` standing for the model's ranks directory.
-  public var variant: String
+  package var variant: String
   /// The journal key, for example `resnet50/inference/merged`.
-  public var id: String { "\(model)/\(mode)/\(variant)" }
+  package var id: String { "\(model)/\(mode)/\(variant)" }
 }
 
 /// The paper's Tables 1 and 3 and the whole-network Figure 5, measured here: for each model, every
@@ -22,13 +20,12 @@ public struct TableTask: MeasurementTask {
 /// (paired, journaled, resumable), optimized ranks from a given or a quick `ranks` study, the
 /// branch count of the branching row chosen from the measured Figure 5 sweep, and the best
 /// combination of techniques.
-public final class TableStudy {
-  /// What is measured.
-  public let plan: TablePlan
+package final class TableStudy {
+  package let plan: TablePlan
   /// Where journals, ranks studies and reports go.
-  public let directory: RunDirectory
+  package let directory: RunDirectory
   /// The machine's topology, for binding threads.
-  public let topology: Topology
+  package let topology: Topology
   let events: EventSink
   /// Writes a finished quick ranks study's reports (ranks.json is what optimized ranks read).
   let writeRanks: (RanksResult, RunDirectory) throws -> Void
@@ -39,7 +36,7 @@ public final class TableStudy {
   var interrupted = false
 
   /// A study over `plan` in `directory`; `writeRanks` and `onSweep` write the reports of its ranks study.
-  public init(
+  package init(
     plan: TablePlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink,
     writeRanks: @escaping (RanksResult, RunDirectory) throws -> Void,
     onSweep: @escaping (SweepResult, RunDirectory) throws -> Void
@@ -54,7 +51,7 @@ public final class TableStudy {
   }
 
   /// Measures every network not yet in the journal and assembles the tables.
-  public func run() throws -> TableResult {
+  package func run() throws -> TableResult {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let executor = TaskExecutor<TableTask, ModelResult>(

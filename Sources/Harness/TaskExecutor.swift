@@ -4,14 +4,14 @@ import Tensors
 
 /// A unit of measurement in a journaled run: a stable id (the journal key) and the thread config it
 /// runs under.
-public protocol MeasurementTask: Codable, Sendable, Hashable {
+package protocol MeasurementTask: Codable, Sendable, Hashable {
   var id: String { get }
   var config: ThreadConfig { get }
 }
 
 /// What a task's measurement records: its order in the run, the measurement, and the paired
 /// comparison with its reference when it had one.
-public protocol MeasuredResult: Codable, Sendable {
+package protocol MeasuredResult: Codable, Sendable {
   var sequence: Int { get }
   var measurement: PointMeasurement { get }
   var comparison: PairedComparison? { get }
@@ -20,30 +20,26 @@ public protocol MeasuredResult: Codable, Sendable {
 extension PointResult: MeasuredResult {}
 
 /// One journal line: a task and what was measured for it.
-public struct TaskEntry<Task: MeasurementTask, Result: MeasuredResult>: Codable, Sendable {
-  /// The task.
-  public var task: Task
+package struct TaskEntry<Task: MeasurementTask, Result: MeasuredResult>: Codable, Sendable {
+  package var task: Task
   /// What was measured for it.
-  public var result: Result
+  package var result: Result
 
-  /// An entry.
-  public init(task: Task, result: Result) {
+  package init(task: Task, result: Result) {
     self.task = task
     self.result = result
   }
 }
 
 /// What one task measures: a point, alone or paired with a reference, with a sampler configuration.
-public struct TaskMeasurement: Sendable {
-  /// The point measured.
-  public var point: PointSpec
+package struct TaskMeasurement: Sendable {
+  package var point: PointSpec
   /// The reference it is paired with, nil when measured alone.
-  public var reference: PointSpec?
+  package var reference: PointSpec?
   /// How it is sampled.
-  public var sampler: SamplerConfiguration
+  package var sampler: SamplerConfiguration
 
-  /// A measurement task.
-  public init(point: PointSpec, reference: PointSpec?, sampler: SamplerConfiguration) {
+  package init(point: PointSpec, reference: PointSpec?, sampler: SamplerConfiguration) {
     self.point = point
     self.reference = reference
     self.sampler = sampler
@@ -55,25 +51,25 @@ public struct TaskMeasurement: Sendable {
 ///
 /// Ctrl-C (or SIGTERM/SIGHUP) stops after the current sample; the unfinished task is dropped, never journaled
 /// or used.
-public final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
+package final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
   let journal: Journal<TaskEntry<Task, Result>>
   let topology: Topology
   let events: EventSink
   /// Every result known so far (journaled earlier or measured now), by task id.
-  public private(set) var results: [String: Result]
+  package private(set) var results: [String: Result]
   /// The binding read back for each thread config applied.
-  public private(set) var bindings: [ThreadConfig: BindingRecord] = [:]
+  package private(set) var bindings: [ThreadConfig: BindingRecord] = [:]
   /// Tasks measured by this process (not read from the journal).
-  public private(set) var measuredCount = 0
+  package private(set) var measuredCount = 0
   /// True once a task was interrupted.
-  public private(set) var interrupted = false
+  package private(set) var interrupted = false
   /// Tasks whose progress step was reported (a task asked for twice, like a check shared by two
   /// policies, counts once).
   private var reported: Set<String> = []
   private var nextSequence: Int
 
   /// An executor over `journal` (whose entries count as already measured).
-  public init(journal: Journal<TaskEntry<Task, Result>>, topology: Topology, events: @escaping EventSink) {
+  package init(journal: Journal<TaskEntry<Task, Result>>, topology: Topology, events: @escaping EventSink) {
     self.journal = journal
     self.topology = topology
     self.events = events
@@ -91,7 +87,7 @@ public final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
 
   /// Applies `config` (once per config) and returns what was read back.
   @discardableResult
-  public func bind(_ config: ThreadConfig) throws -> BindingRecord {
+  package func bind(_ config: ThreadConfig) throws -> BindingRecord {
     if let record = bindings[config], BLAS.threads == config.threads { return record }
     let record = try topology.apply(config)
     if !record.verified {
@@ -107,7 +103,7 @@ public final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> {
   ///
   /// Returns false when interrupted.
   @discardableResult
-  public func run(
+  package func run(
     _ tasks: [Task], phase: String?, measure: (Task, BindingRecord, Int) throws -> Result
   ) throws -> Bool {
     if let phase {
@@ -155,7 +151,7 @@ extension TaskExecutor where Result == PointResult {
   /// Measures every task not yet known as `describe` says, with `runner`'s layer programs: alone, or
   /// paired with the reference when the description has one.
   @discardableResult
-  public func run(
+  package func run(
     _ tasks: [Task], phase: String?, runner: PointRunner, describe: (Task) throws -> TaskMeasurement
   ) throws -> Bool {
     try run(tasks, phase: phase) { task, binding, sequence in

@@ -118,7 +118,7 @@ extension BatchNorm {
 
   /// The ReLU's backward pass after this batch norm's block end: dx ← dy·[y > 0] (`dx` may be `dy`), on
   /// oneDNN's eltwise primitive on the onednn backend, else lrd-bench's kernel.
-  public func reluBackward(output y: Tensor, gradient dy: Tensor, into dx: Tensor) {
+  package func reluBackward(output y: Tensor, gradient dy: Tensor, into dx: Tensor) {
     guard backend == .onednn else {
       ReLU.backward(output: y, gradient: dy, into: dx)
       return

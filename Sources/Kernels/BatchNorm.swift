@@ -11,32 +11,32 @@ import Tensors
 /// Per-channel sums accumulate in Float per block of rows, then in Double (`ChannelKernels`); the
 /// loops are SIMD. Every buffer is allocated in `init`; calls do not allocate. On the onednn backend every
 /// pass runs on oneDNN's primitives instead (`BatchNorm+DNNL.swift`, made on first use).
-public final class BatchNorm {
+package final class BatchNorm {
   /// Channels C (the innermost NHWC dimension).
-  public let channels: Int
+  package let channels: Int
   /// Added to the variance before the square root.
-  public let epsilon: Float
+  package let epsilon: Float
   /// Weight of the new batch statistics in the running averages (PyTorch convention, 0.1).
-  public let momentum: Float
+  package let momentum: Float
   /// Scale γ, `[C]`.
-  public let gamma: Tensor
+  package let gamma: Tensor
   /// Shift β, `[C]`.
-  public let beta: Tensor
+  package let beta: Tensor
   /// Running mean used in inference, `[C]`.
-  public let runningMean: Tensor
+  package let runningMean: Tensor
   /// Running variance used in inference, `[C]`.
-  public let runningVariance: Tensor
+  package let runningVariance: Tensor
   /// ∂L/∂γ of the last backward pass, `[C]`.
-  public let gammaGradient: Tensor
+  package let gammaGradient: Tensor
   /// ∂L/∂β of the last backward pass, `[C]`.
-  public let betaGradient: Tensor
+  package let betaGradient: Tensor
   private var scale: [Float]
   private var shift: [Float]
   var batchMean: [Float]
   var inverseStd: [Float]
   /// The library this batch norm runs on: lrd-bench's own kernels, or oneDNN's primitives on the onednn
   /// backend (`BatchNorm+DNNL.swift`).
-  public let backend: GEMMBackend
+  package let backend: GEMMBackend
   /// oneDNN's primitives for the last activation shape seen (made on first use, in a warm-up).
   var dnnl: DNNLBatchNorm?
   /// The batch's biased variance written by oneDNN's training forward pass, `[C]`.
@@ -56,7 +56,7 @@ public final class BatchNorm {
   private var workerPartialB: [Double]
 
   /// A batch norm with γ = 1, β = 0, running mean 0 and variance 1; allocates all its buffers now.
-  public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, backend: GEMMBackend? = nil) {
+  package init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, backend: GEMMBackend? = nil) {
     self.channels = channels
     self.backend = backend ?? BLAS.backend
     batchVariance = [Float](repeating: 1, count: channels)
@@ -85,7 +85,7 @@ public final class BatchNorm {
   }
 
   /// Learnable parameters (γ and β): 2·channels.
-  public var parameterCount: Int { 2 * channels }
+  package var parameterCount: Int { 2 * channels }
 
   private func checkShapes(_ x: Tensor, _ y: Tensor) {
     precondition(x.count == y.count, "BatchNorm: \(x.shape) vs \(y.shape)")
@@ -97,7 +97,7 @@ public final class BatchNorm {
   /// `relu` (a ResNet block's BN, residual add and ReLU in one pass over memory).
   ///
   /// `x` and `y` may be the same tensor; `residual` must differ from both.
-  public func forwardInference(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
+  package func forwardInference(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
     checkShapes(x, y)
     if backend == .onednn {
       dnnlForward(training: false, x, into: y, residual: residual, relu: relu)
@@ -114,7 +114,7 @@ public final class BatchNorm {
   /// and applies ReLU as `forwardInference` does.
   ///
   /// `x` and `y` may be the same tensor only when no backward pass follows.
-  public func forwardTraining(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
+  package func forwardTraining(_ x: Tensor, into y: Tensor, residual: Tensor? = nil, relu: Bool = false) {
     checkShapes(x, y)
     if backend == .onednn {
       dnnlForward(training: true, x, into: y, residual: residual, relu: relu)
@@ -218,7 +218,7 @@ public final class BatchNorm {
   /// With `reluOutput` (the output y of a forward pass that applied ReLU, no residual), dy is masked
   /// by y > 0 on the fly: the ReLU's backward pass fused into this one (dy itself is not modified).
   /// dx = a·dy + b·x + d per channel, with a = γ/σ, b = −γ·dγ/(σ²·M), d = −γ·dβ/(σ·M) − b·μ.
-  public func backward(input x: Tensor, gradient dy: Tensor, into dx: Tensor, reluOutput: Tensor? = nil) {
+  package func backward(input x: Tensor, gradient dy: Tensor, into dx: Tensor, reluOutput: Tensor? = nil) {
     checkShapes(x, dy)
     checkShapes(x, dx)
     precondition(x !== dx, "BatchNorm backward cannot overwrite its input")

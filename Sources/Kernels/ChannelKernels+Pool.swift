@@ -21,7 +21,6 @@ struct ChannelRegion: ParallelWork {
   let workers: Int
   let rows: Int
   let channels: Int
-  /// The input x.
   let x: UnsafePointer<Float>
   /// The output (affine, backwardApply); unused by the sums.
   let out: UnsafeMutablePointer<Float>

@@ -7,7 +7,7 @@ extension Conv2D {
   /// runs with β = 1, or col2im skips zeroing).
   ///
   /// Cost: the forward GEMM's FLOPs plus col2im.
-  public func backwardData(_ dy: Tensor, into dx: Tensor, accumulate: Bool = false) {
+  package func backwardData(_ dy: Tensor, into dx: Tensor, accumulate: Bool = false) {
     checkShapes(input: dx, output: dy)
     if dnnl != nil {
       dnnlBackwardData(dy, into: dx, accumulate: accumulate)
@@ -59,7 +59,7 @@ extension Conv2D {
   /// the last `forward` is used as it is (the caller guarantees that `forward` ran on this `x` and
   /// `x` has not changed since), which is what a training step does; otherwise the columns are
   /// packed again block by block and the products accumulated.
-  public func backwardWeights(input x: Tensor, gradient dy: Tensor, reusingForwardColumns: Bool = false) {
+  package func backwardWeights(input x: Tensor, gradient dy: Tensor, reusingForwardColumns: Bool = false) {
     checkShapes(input: x, output: dy)
     if let dnnl {
       x.withUnsafeBufferPointer { xp in

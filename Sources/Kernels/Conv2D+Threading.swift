@@ -64,7 +64,7 @@ extension Conv2D {
   /// Fork-joins of threads in one forward call with the process's current thread count: 1 on the pool (one
   /// region), one per GEMM call on the library's threads (each block and group; none with one thread), 1 on
   /// oneDNN (one primitive execution).
-  public var synchronizationsPerForward: Int {
+  package var synchronizationsPerForward: Int {
     if dnnl != nil { return 1 }
     if threading == .pool { return poolWorkers > 1 ? 1 : 0 }
     guard BLAS.threads > 1 else { return 0 }

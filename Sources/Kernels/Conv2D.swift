@@ -28,31 +28,31 @@ import Tensors
 /// backward-weights partial sums of a non-retaining kernel on its first such call); the calls do not
 /// allocate. Layouts: activations NHWC, weights HWIO `[k, k, Cin/g, Cout]`
 /// (see `ConvGeometry.weightShape`). Not thread-safe: one caller at a time.
-public final class Conv2D {
+package final class Conv2D {
   /// The convolution's shape and batch; inputs are NHWC `[N, H, W, Cin]`, outputs `[N, OH, OW, Cout]`.
-  public let geometry: ConvGeometry
+  package let geometry: ConvGeometry
   /// HWIO weights `[k, k, Cin/g, Cout]`.
-  public let weight: Tensor
+  package let weight: Tensor
   /// Gradient of the loss with respect to `weight`, written by `backwardWeights`.
-  public let weightGradient: Tensor
+  package let weightGradient: Tensor
   /// Elements of `weight`.
   let weightCount: Int
   /// Optional per-output-channel bias `[Cout]` (linear layers); convolutions in ResNet have none.
-  public let bias: Tensor?
+  package let bias: Tensor?
   /// Gradient with respect to `bias`.
-  public let biasGradient: Tensor?
+  package let biasGradient: Tensor?
   /// Whether `forward` keeps the whole im2col matrix for a following `backwardWeights`.
-  public let retainsColumns: Bool
+  package let retainsColumns: Bool
   /// Output pixels per im2col block (all of them when columns are retained).
-  public let blockRows: Int
+  package let blockRows: Int
 
   /// How calls are threaded: lrd-bench's worker pool or the library's own threads.
-  public internal(set) var threading: ThreadingStrategy
+  package internal(set) var threading: ThreadingStrategy
   /// How `threading` was decided: "LRD_BENCH_THREADING=…", "asked", "one thread", or the timings of both
   /// strategies when they were measured ("measured: pool 1.210 ms, library 1.870 ms").
-  public internal(set) var threadingReason: String
+  package internal(set) var threadingReason: String
   /// The most pool workers a call uses (the per-worker buffers are sized for this many).
-  public let workerCapacity: Int
+  package let workerCapacity: Int
 
   /// im2col workspace: `[workers][g][blockRows][K_g]`, one block per worker (empty for pointwise
   /// convolutions), or `[g][M][K_g]` when columns are retained.
@@ -76,7 +76,7 @@ public final class Conv2D {
   /// `allocationProfile.residueMask`, computed once.
   let residueMask: UInt16
   /// The library this kernel runs on.
-  public let backend: GEMMBackend
+  package let backend: GEMMBackend
   /// oneDNN's primitives when the kernel was made on the onednn backend; nil otherwise.
   let dnnl: DNNLConvolution?
   /// oneDNN's backward-data overwrites: an accumulating call computes into this NHWC input-shaped
@@ -84,14 +84,14 @@ public final class Conv2D {
   var accumulationScratch: Tensor?
 
   /// Target size of one im2col block: 2 MiB stays in L2/L3 while the GEMM reads it.
-  public static let columnBlockBytes = 2 << 20
+  package static let columnBlockBytes = 2 << 20
   /// Blocks never have fewer rows than this, so each GEMM call stays large enough for OpenBLAS's own
   /// blocking.
   ///
   /// Measured with `lrd-bench kernels` on ResNet-50 (batch 8, 2 threads): 3×3 layers of layer2–layer4 reach
   /// 93–99% of same-shape sgemm with this rule, against 36–92% with blocks of 2 MiB but no minimum (small-M
   /// GEMMs for K = 2304/4608) and 78–97% without blocking.
-  public static let minimumBlockRows = 512
+  package static let minimumBlockRows = 512
 
   /// A convolution with the given weights (HWIO); pass `bias` for a linear layer with bias and
   /// `retainColumns` when every forward call is followed by `backwardWeights` on the same input.
@@ -102,7 +102,7 @@ public final class Conv2D {
   /// strategy; by default `Threading.choice` decides (pool, unless `LRD_BENCH_THREADING` says otherwise; auto:
   /// both are timed on this shape now, with the process's current thread count). `workers` sizes the per-worker buffers (default:
   /// the larger of the processors and the pool's current size).
-  public init(
+  package init(
     _ geometry: ConvGeometry, weight: Tensor, bias: Tensor? = nil, retainColumns: Bool = false,
     blockRows: Int? = nil, detour: Bool? = nil, backend: GEMMBackend? = nil,
     threading: ThreadingStrategy? = nil, workers: Int? = nil
@@ -206,7 +206,7 @@ public final class Conv2D {
   }
 
   /// A convolution with He-normal random weights (std √(2/fan_in)) from `generator`.
-  public convenience init<G: RandomNumberGenerator>(
+  package convenience init<G: RandomNumberGenerator>(
     _ geometry: ConvGeometry, bias: Bool = false, retainColumns: Bool = false,
     blockRows: Int? = nil, using generator: inout G
   ) throws(KernelError) {
@@ -220,14 +220,14 @@ public final class Conv2D {
 
   /// How this kernel computes: "GEMM" or "im2col + GEMM" with its threading ("…, pool threads" or "…, library
   /// threads"), or oneDNN's implementation names ("forward brgconv:avx512_core; …").
-  public var implementation: String {
+  package var implementation: String {
     if let dnnl { return dnnl.implementations.joined(separator: "; ") }
     let method = geometry.readsInputAsGEMMOperand ? "GEMM" : "im2col + GEMM"
     return "\(method), \(threading) threads"
   }
 
   /// Bytes of workspace this kernel holds besides weights (im2col columns and their gradient).
-  public var workspaceBytes: Int { (columns.count + columnGradient.count) * MemoryLayout<Float>.size }
+  package var workspaceBytes: Int { (columns.count + columnGradient.count) * MemoryLayout<Float>.size }
 
   func checkShapes(input x: Tensor, output y: Tensor) {
     precondition(x.shape == inputShape, "input \(x.shape) ≠ \(inputShape)")
@@ -238,7 +238,7 @@ public final class Conv2D {
   /// y ← conv(x) (+ bias).
   ///
   /// `x` is NHWC `inputShape`, `y` NHWC `outputShape`.
-  public func forward(_ x: Tensor, into y: Tensor) {
+  package func forward(_ x: Tensor, into y: Tensor) {
     checkShapes(input: x, output: y)
     if let dnnl {
       x.withUnsafeBufferPointer { xp in
@@ -301,7 +301,7 @@ public final class Conv2D {
   /// Packs the im2col columns of `x` block by block, as `forward` does before its GEMMs (each
   /// block overwrites the workspace unless columns are retained; on the pool each worker packs its share
   /// in parallel, as `forward` does), so benchmarks can time the copy on its own.
-  public func packColumns(_ x: Tensor) {
+  package func packColumns(_ x: Tensor) {
     precondition(x.shape == inputShape, "input \(x.shape) ≠ \(inputShape)")
     guard !geometry.readsInputAsGEMMOperand, dnnl == nil else { return }
     if poolWorkers > 1 {

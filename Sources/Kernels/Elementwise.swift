@@ -28,11 +28,11 @@ enum Elementwise {
 }
 
 /// Rectified linear unit, y = max(x, 0), elementwise on any shape.
-public enum ReLU {
+package enum ReLU {
   /// y ← max(x, 0).
   ///
   /// `x` and `y` may be the same tensor.
-  public static func forward(_ x: Tensor, into y: Tensor) {
+  package static func forward(_ x: Tensor, into y: Tensor) {
     precondition(x.count == y.count, "ReLU: \(x.shape) vs \(y.shape)")
     if x === y {
       y.withUnsafeMutableBufferPointer { p in
@@ -50,7 +50,7 @@ public enum ReLU {
   /// dx ← dy · [y > 0], from the ReLU output `y`.
   ///
   /// `dy` and `dx` may be the same tensor.
-  public static func backward(output y: Tensor, gradient dy: Tensor, into dx: Tensor) {
+  package static func backward(output y: Tensor, gradient dy: Tensor, into dx: Tensor) {
     precondition(y.count == dy.count && dy.count == dx.count, "ReLU backward: size mismatch")
     precondition(y !== dx, "ReLU backward cannot overwrite its saved output")
     y.withUnsafeBufferPointer { yp in
@@ -72,11 +72,11 @@ public enum ReLU {
 }
 
 /// The residual connection of a ResNet block, y = a + b.
-public enum ResidualAdd {
+package enum ResidualAdd {
   /// y ← y + x (in place on `y`).
   ///
   /// The backward pass is the identity on both inputs.
-  public static func forward(adding x: Tensor, into y: Tensor) {
+  package static func forward(adding x: Tensor, into y: Tensor) {
     precondition(x.count == y.count, "residual add: \(x.shape) vs \(y.shape)")
     precondition(x !== y, "residual add of a tensor to itself")
     x.withUnsafeBufferPointer { xp in
@@ -88,11 +88,11 @@ public enum ResidualAdd {
 }
 
 /// Plain stochastic gradient descent, W ← W − η·∂L/∂W.
-public enum SGD {
+package enum SGD {
   /// Applies one update in place.
   ///
   /// O(count), one `saxpy` per pool worker.
-  public static func update(_ weight: Tensor, gradient: Tensor, learningRate: Float) {
+  package static func update(_ weight: Tensor, gradient: Tensor, learningRate: Float) {
     precondition(weight.count == gradient.count, "SGD: \(weight.shape) vs \(gradient.shape)")
     precondition(weight !== gradient, "SGD: weight and gradient are the same tensor")
     gradient.withUnsafeBufferPointer { gp in
@@ -107,7 +107,7 @@ public enum SGD {
 extension ResidualAdd {
   /// The shortcut's share of the backward pass: dx ← dy, or dx += dy with `accumulate` (when the
   /// shortcut's input already received a gradient from another consumer).
-  public static func backward(gradient dy: Tensor, into dx: Tensor, accumulate: Bool) {
+  package static func backward(gradient dy: Tensor, into dx: Tensor, accumulate: Bool) {
     precondition(dy.count == dx.count && dy !== dx, "residual backward: \(dy.shape) vs \(dx.shape)")
     dy.withUnsafeBufferPointer { gp in
       dx.withUnsafeMutableBufferPointer { dp in

@@ -1,14 +1,14 @@
 import Geometry
 
 /// Errors raised when building kernels: an impossible shape, or buffers that do not fit it.
-public enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidGeometry(GeometryError)
   case shapeMismatch(String)
   /// The kernel backend could not build this kernel (oneDNN's message).
   case backend(String)
 
   /// The message printed for this error: the mismatch and the expected shape.
-  public var description: String {
+  package var description: String {
     switch self {
     case .invalidGeometry(let error): return error.description
     case .shapeMismatch(let message): return "shape mismatch: \(message)"

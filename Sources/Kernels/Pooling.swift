@@ -5,9 +5,9 @@ import Tensors
 ///
 /// The forward pass records the winning input offset of every output for the backward pass. On the onednn
 /// backend both passes are oneDNN's pooling primitives (`DNNLMaxPool`) instead.
-public final class MaxPool {
+package final class MaxPool {
   /// The window (kernel, stride, padding) and batch; channels in and out are equal.
-  public let geometry: ConvGeometry
+  package let geometry: ConvGeometry
   /// oneDNN's primitives when made on the onednn backend; nil otherwise.
   let dnnl: DNNLMaxPool?
   private var argmax: [Int32]
@@ -16,7 +16,7 @@ public final class MaxPool {
   private let outputShape: [Int]
 
   /// `geometry` uses `kernel`, `stride`, `padding`; `inChannels` must equal `outChannels`.
-  public init(_ geometry: ConvGeometry, backend: GEMMBackend? = nil) throws(KernelError) {
+  package init(_ geometry: ConvGeometry, backend: GEMMBackend? = nil) throws(KernelError) {
     try geometry.validateForKernel()
     guard geometry.inChannels == geometry.outChannels, geometry.groups == 1 else {
       throw KernelError.invalidGeometry(.invalid("max-pool keeps the channel count: \(geometry)"))
@@ -38,7 +38,7 @@ public final class MaxPool {
 
   /// Writes the window maxima of NHWC `x` into `y` and records each maximum's index for `backward`; allocates
   /// nothing.
-  public func forward(_ x: Tensor, into y: Tensor) {
+  package func forward(_ x: Tensor, into y: Tensor) {
     let g = geometry
     precondition(x.shape == inputShape, "MaxPool: input \(x.shape) ≠ \(inputShape)")
     precondition(y.shape == outputShape, "MaxPool: output \(y.shape) ≠ \(outputShape)")
@@ -121,7 +121,7 @@ public final class MaxPool {
   }
 
   /// dx ← scatter of dy to the winning inputs of the last forward pass (overwrites dx).
-  public func backward(gradient dy: Tensor, into dx: Tensor) {
+  package func backward(gradient dy: Tensor, into dx: Tensor) {
     precondition(dy.shape == outputShape, "MaxPool: gradient \(dy.shape) ≠ \(outputShape)")
     precondition(dx.shape == inputShape, "MaxPool: input gradient \(dx.shape) ≠ \(inputShape)")
     if let dnnl {
@@ -142,9 +142,9 @@ public final class MaxPool {
 }
 
 /// Global average pooling `[N, H, W, C]` → `[N, C]` (stored as `[N, 1, 1, C]`).
-public enum GlobalAveragePool {
+package enum GlobalAveragePool {
   /// Writes the mean over H×W of NHWC `x` `[N, H, W, C]` into `y` `[N, C]`; allocates nothing.
-  public static func forward(_ x: Tensor, into y: Tensor) {
+  package static func forward(_ x: Tensor, into y: Tensor) {
     precondition(x.rank == 4 && y.count == x.shape[0] * x.shape[3], "GlobalAveragePool: bad shapes")
     let (n, hw, c) = (x.shape[0], x.shape[1] * x.shape[2], x.shape[3])
     x.withUnsafeBufferPointer { xp in
@@ -164,7 +164,7 @@ public enum GlobalAveragePool {
   }
 
   /// dx[n, h, w, c] ← dy[n, c] / (H·W).
-  public static func backward(gradient dy: Tensor, into dx: Tensor) {
+  package static func backward(gradient dy: Tensor, into dx: Tensor) {
     precondition(dx.rank == 4 && dy.count == dx.shape[0] * dx.shape[3], "GlobalAveragePool: bad shapes")
     let (n, hw, c) = (dx.shape[0], dx.shape[1] * dx.shape[2], dx.shape[3])
     let inverse = 1 / Float(hw)

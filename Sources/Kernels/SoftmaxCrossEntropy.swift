@@ -10,9 +10,9 @@ import Tensors
 /// Loss = mean over the batch of −log softmax(z)[label]; gradient dL/dz = (softmax(z) − onehot) / B,
 /// written into `gradient` (which may not be `logits`). Max-subtracted for stability; accumulated in
 /// Double per row. Allocation-free.
-public enum SoftmaxCrossEntropy {
+package enum SoftmaxCrossEntropy {
   /// The mean loss, with dL/dlogits written into `gradient`.
-  public static func lossAndGradient(logits: Tensor, labels: [Int32], gradient: Tensor) -> Double {
+  package static func lossAndGradient(logits: Tensor, labels: [Int32], gradient: Tensor) -> Double {
     precondition(logits.count == gradient.count && logits !== gradient, "softmax: bad buffers")
     let batch = labels.count
     precondition(

@@ -1,14 +1,14 @@
 import Support
 
 /// Errors raised when looking up catalog entries.
-public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
   case unknownModel(String)
   case unknownLayer(name: String, model: ResNetModel, suggestions: [String])
   case badFilter(pattern: String, reason: String)
   case filterMatchesNothing(pattern: String, model: ResNetModel)
 
   /// The message printed for this error, with the valid or closest names.
-  public var description: String {
+  package var description: String {
     switch self {
     case .unknownModel(let name):
       return "unknown model '\(ClosestNames.truncated(name))'; valid models: "

@@ -5,15 +5,15 @@ import Geometry
 /// Channels, kernel, stride, padding and groups follow torchvision; `inputHeight`/`inputWidth` are
 /// the activation extents this layer sees for a 224×224 image. Parameter and MAC counts are per
 /// image (MACs) and exclude batch norm (see `ModelCatalog` for totals).
-public struct LayerSpec: Hashable, Codable, Sendable {
+package struct LayerSpec: Hashable, Codable, Sendable {
   /// What the layer is, which decides how it is decomposed.
-  public enum Kind: String, Codable, Sendable {
+  package enum Kind: String, Codable, Sendable {
     case convolution
     case linear
   }
 
   /// Where the layer sits in the network.
-  public enum Role: String, Codable, Sendable {
+  package enum Role: String, Codable, Sendable {
     /// The 7×7 stem convolution `conv1`.
     case stem
     /// `layerX.Y.conv1` (1×1 reduce).
@@ -29,18 +29,17 @@ public struct LayerSpec: Hashable, Codable, Sendable {
   }
 
   /// The torchvision name, for example `layer4.2.conv2` or `fc`.
-  public var name: String
-  /// Convolution or linear.
-  public var kind: Kind
+  package var name: String
+  package var kind: Kind
   /// Where the layer sits in the network.
-  public var role: Role
+  package var role: Role
   /// Channels, kernel, stride, padding, groups and input extent (the single source of sizes and costs).
-  public var shape: ConvShape
+  package var shape: ConvShape
   /// Whether the layer has a bias (the classifier does; ResNet convolutions do not).
-  public var bias: Bool
+  package var bias: Bool
 
   /// A layer; defaults give a 1×1, stride-1, unpadded, dense convolution without bias.
-  public init(
+  package init(
     name: String, kind: Kind, role: Role, inChannels: Int, outChannels: Int, kernel: Int = 1,
     stride: Int = 1, padding: Int = 0, groups: Int = 1, bias: Bool = false,
     inputHeight: Int, inputWidth: Int
@@ -54,7 +53,7 @@ public struct LayerSpec: Hashable, Codable, Sendable {
   }
 
   /// A layer of the given shape.
-  public init(name: String, kind: Kind, role: Role, shape: ConvShape, bias: Bool = false) {
+  package init(name: String, kind: Kind, role: Role, shape: ConvShape, bias: Bool = false) {
     self.name = name
     self.kind = kind
     self.role = role
@@ -63,46 +62,46 @@ public struct LayerSpec: Hashable, Codable, Sendable {
   }
 
   /// Input channels (all groups).
-  public var inChannels: Int { shape.inChannels }
+  package var inChannels: Int { shape.inChannels }
   /// Output channels (all groups).
-  public var outChannels: Int { shape.outChannels }
+  package var outChannels: Int { shape.outChannels }
   /// Square kernel extent k.
-  public var kernel: Int { shape.kernel }
+  package var kernel: Int { shape.kernel }
   /// Stride in pixels.
-  public var stride: Int { shape.stride }
+  package var stride: Int { shape.stride }
   /// Zero padding on each side, in pixels.
-  public var padding: Int { shape.padding }
+  package var padding: Int { shape.padding }
   /// Channel groups (1: dense).
-  public var groups: Int { shape.groups }
+  package var groups: Int { shape.groups }
   /// Input height in pixels at the catalog's image size.
-  public var inputHeight: Int { shape.inputHeight }
+  package var inputHeight: Int { shape.inputHeight }
   /// Input width in pixels at the catalog's image size.
-  public var inputWidth: Int { shape.inputWidth }
+  package var inputWidth: Int { shape.inputWidth }
   /// Output height in pixels.
-  public var outputHeight: Int { shape.outputHeight }
+  package var outputHeight: Int { shape.outputHeight }
   /// Output width in pixels.
-  public var outputWidth: Int { shape.outputWidth }
+  package var outputWidth: Int { shape.outputWidth }
 
   /// Weights plus bias when present.
-  public var parameterCount: Int { shape.weightCount + (bias ? outChannels : 0) }
+  package var parameterCount: Int { shape.weightCount + (bias ? outChannels : 0) }
 
   /// Multiply-adds for one image.
-  public var macsPerImage: Int { shape.macsPerImage }
+  package var macsPerImage: Int { shape.macsPerImage }
 
   /// FLOPs for one image (2 per multiply-add).
-  public var flopsPerImage: Int { 2 * macsPerImage }
+  package var flopsPerImage: Int { 2 * macsPerImage }
 
   /// Whether the layer counts toward the paper's "layers" (main path: not a downsample shortcut).
-  public var isMainPath: Bool { role != .downsample }
+  package var isMainPath: Bool { role != .downsample }
 
   /// The kernel geometry of this layer for a batch of `batch` images.
-  public func geometry(batch: Int) -> ConvGeometry { shape.batched(batch) }
+  package func geometry(batch: Int) -> ConvGeometry { shape.batched(batch) }
 
   /// A short shape description, for example "512→512 3×3 s1 p1 @ 7×7".
-  public var shapeDescription: String { shape.description }
+  package var shapeDescription: String { shape.description }
 
   /// Layers with the same shape key time identically (same kernels, same sizes); `name` differs.
-  public var shapeKey: String {
+  package var shapeKey: String {
     "\(kind.rawValue):\(inChannels)x\(outChannels)k\(kernel)s\(stride)p\(padding)g\(groups)"
       + "@\(inputHeight)x\(inputWidth)"
   }
@@ -113,7 +112,7 @@ public struct LayerSpec: Hashable, Codable, Sendable {
   }
 
   /// Flat JSON (the shape's fields next to the name), as `lrd-bench layers --format json` prints it.
-  public init(from decoder: any Decoder) throws {
+  package init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     self.init(
       name: try c.decode(String.self, forKey: .name), kind: try c.decode(Kind.self, forKey: .kind),
@@ -127,7 +126,7 @@ public struct LayerSpec: Hashable, Codable, Sendable {
   }
 
   /// Encodes the flat form that `init(from:)` reads (name, kind, role and the shape's fields).
-  public func encode(to encoder: any Encoder) throws {
+  package func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(name, forKey: .name)
     try c.encode(kind, forKey: .kind)

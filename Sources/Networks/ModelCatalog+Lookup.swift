@@ -3,19 +3,19 @@ import Support
 /// Looking layers up by name, with suggestions when a name is unknown.
 extension ModelCatalog {
   /// The layer called `name`, or `CatalogError.unknownLayer` listing the closest names.
-  public func layer(named name: String) throws(CatalogError) -> LayerSpec {
+  package func layer(named name: String) throws(CatalogError) -> LayerSpec {
     if let layer = layers.first(where: { $0.name == name }) { return layer }
     throw CatalogError.unknownLayer(
       name: name, model: model, suggestions: closestNames(to: name, limit: 5))
   }
 
   /// Up to `limit` layer names nearest to `name` (edit distance; prefix matches first).
-  public func closestNames(to name: String, limit: Int) -> [String] {
+  package func closestNames(to name: String, limit: Int) -> [String] {
     ClosestNames.to(name, in: layers.map(\.name), limit: limit)
   }
 
   /// Layers whose name matches the regular expression `pattern` (Swift Regex syntax).
-  public func layers(matching pattern: String) throws(CatalogError) -> [LayerSpec] {
+  package func layers(matching pattern: String) throws(CatalogError) -> [LayerSpec] {
     let regex: Regex<AnyRegexOutput>
     do {
       regex = try Regex(pattern)

@@ -1,13 +1,13 @@
 import Geometry
 
 /// The ResNet variants in the catalog (torchvision v1.5: stride 2 on the 3×3 `conv2`).
-public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
+package enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
   case resnet50
   case resnet101
   case resnet152
 
   /// Bottleneck blocks per stage (layer1 … layer4).
-  public var blocks: [Int] {
+  package var blocks: [Int] {
     switch self {
     case .resnet50: return [3, 4, 6, 3]
     case .resnet101: return [3, 4, 23, 3]
@@ -16,7 +16,7 @@ public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringCo
   }
 
   /// The paper's display name, for example "ResNet-50".
-  public var displayName: String {
+  package var displayName: String {
     switch self {
     case .resnet50: return "ResNet-50"
     case .resnet101: return "ResNet-101"
@@ -25,10 +25,10 @@ public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringCo
   }
 
   /// The model's name as the CLI spells it (`resnet50`).
-  public var description: String { rawValue }
+  package var description: String { rawValue }
 
   /// Parses "resnet50", "ResNet-50", "r50", "50" (case-insensitive).
-  public init?(parsing text: String) {
+  package init?(parsing text: String) {
     let key = String(text.lowercased().filter { $0 != "-" && $0 != "_" })
     for model in Self.allCases {
       let digits = String(model.rawValue.dropFirst("resnet".count))
@@ -42,20 +42,20 @@ public enum ResNetModel: String, CaseIterable, Codable, Sendable, CustomStringCo
 }
 
 /// A batch-norm layer of the catalog: `channels` γ and `channels` β parameters.
-public struct BatchNormSpec: Hashable, Codable, Sendable {
+package struct BatchNormSpec: Hashable, Codable, Sendable {
   /// The torchvision name, for example `layer1.0.bn2`.
-  public var name: String
+  package var name: String
   /// Channels normalised (one γ, β, running mean and variance each).
-  public var channels: Int
+  package var channels: Int
 
   /// A batch norm over `channels` channels.
-  public init(name: String, channels: Int) {
+  package init(name: String, channels: Int) {
     self.name = name
     self.channels = channels
   }
 
   /// Trainable parameters: γ and β per channel (running statistics are buffers, not counted).
-  public var parameterCount: Int { 2 * channels }
+  package var parameterCount: Int { 2 * channels }
 }
 
 /// Every convolution, linear and batch-norm layer of a ResNet at 224×224, in execution order.
@@ -63,27 +63,26 @@ public struct BatchNormSpec: Hashable, Codable, Sendable {
 /// The torchvision v1.5 graph: stem 7×7/2 conv + BN + ReLU + 3×3/2 max-pool; per stage s (0…3)
 /// bottlenecks of width w = base·2^s (1×1 reduce, 3×3 with the stage's stride on the first block,
 /// 1×1 expand to 4w, a 1×1 downsample shortcut on each stage's first block); global average pool; fc.
-public struct ModelCatalog: Codable, Sendable, Equatable {
-  /// Which ResNet.
-  public var model: ResNetModel
+package struct ModelCatalog: Codable, Sendable, Equatable {
+  package var model: ResNetModel
   /// Input image extent in pixels (224).
-  public var imageSize: Int
+  package var imageSize: Int
   /// Bottlenecks per stage (the model's, or a smaller test network's).
-  public var blocks: [Int]
+  package var blocks: [Int]
   /// Stem output channels and first-stage width (64 in ResNets).
-  public var baseWidth: Int
+  package var baseWidth: Int
   /// Classifier outputs (1000 for ImageNet).
-  public var classes: Int
+  package var classes: Int
   /// Every convolution and linear layer, in execution order.
-  public var layers: [LayerSpec]
+  package var layers: [LayerSpec]
   /// Every batch norm, in execution order.
-  public var batchNorms: [BatchNormSpec]
+  package var batchNorms: [BatchNormSpec]
 
   /// Builds the catalog of `model` for square `imageSize` inputs (224 in the paper).
   ///
   /// `blocks`, `baseWidth` and `classes` override the model's for small test networks with the same
   /// graph (for example one bottleneck per stage, width 8, 10 classes, 32×32 images).
-  public init(
+  package init(
     _ model: ResNetModel, imageSize: Int = 224, blocks: [Int]? = nil, baseWidth: Int = 64, classes: Int = 1000
   ) {
     self.model = model
@@ -142,16 +141,16 @@ public struct ModelCatalog: Codable, Sendable, Equatable {
   }
 
   /// Parameters of every layer including batch norm (torchvision's `sum(p.numel())`).
-  public var parameterCount: Int {
+  package var parameterCount: Int {
     layers.reduce(0) { $0 + $1.parameterCount } + batchNorms.reduce(0) { $0 + $1.parameterCount }
   }
 
   /// Multiply-adds of convolution and linear layers for one image.
-  public var macsPerImage: Int { layers.reduce(0) { $0 + $1.macsPerImage } }
+  package var macsPerImage: Int { layers.reduce(0) { $0 + $1.macsPerImage } }
 
   /// FLOPs (2 × MACs) for one image.
-  public var flopsPerImage: Int { 2 * macsPerImage }
+  package var flopsPerImage: Int { 2 * macsPerImage }
 
   /// Weight layers on the main path (stem, bottleneck convolutions, fc; no downsample): 50/101/152.
-  public var mainPathLayerCount: Int { layers.filter(\.isMainPath).count }
+  package var mainPathLayerCount: Int { layers.filter(\.isMainPath).count }
 }

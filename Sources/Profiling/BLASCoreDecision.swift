@@ -1,18 +1,18 @@
 import Tensors
 
 /// A candidate core checked in a child process: what it reported and whether it passed.
-public struct CandidateCheck: Sendable, Equatable {
+package struct CandidateCheck: Sendable, Equatable {
   /// The core name the child was asked to run (its `OPENBLAS_CORETYPE`).
-  public var requested: String
+  package var requested: String
   /// The core the child actually ran (OpenBLAS ignores names it does not offer).
-  public var reported: String?
+  package var reported: String?
   /// The child's self-check, nil when it gave no usable answer.
-  public var selfCheck: BLASSelfCheck?
+  package var selfCheck: BLASSelfCheck?
   /// Why the child gave no usable answer (crash, timeout, unreadable output).
-  public var failure: String?
+  package var failure: String?
 
   /// A candidate's check result.
-  public init(requested: String, reported: String?, selfCheck: BLASSelfCheck?, failure: String?) {
+  package init(requested: String, reported: String?, selfCheck: BLASSelfCheck?, failure: String?) {
     self.requested = requested
     self.reported = reported
     self.selfCheck = selfCheck
@@ -20,12 +20,12 @@ public struct CandidateCheck: Sendable, Equatable {
   }
 
   /// The child ran the requested core and its self-check passed.
-  public var accepted: Bool {
+  package var accepted: Bool {
     failure == nil && reported?.lowercased() == requested.lowercased() && selfCheck?.passed == true
   }
 
   /// Why it was not accepted, in words.
-  public var problem: String {
+  package var problem: String {
     if let failure { return failure }
     if let reported, reported.lowercased() != requested.lowercased() {
       return "this OpenBLAS build does not offer \(requested) (it ran \(reported))"
@@ -36,7 +36,7 @@ public struct CandidateCheck: Sendable, Equatable {
 }
 
 /// The choice of core, as a pure function of what the process knows (tested without processes).
-public enum BLASCoreDecision: Equatable, Sendable {
+package enum BLASCoreDecision: Equatable, Sendable {
   /// Measure with the core already loaded.
   case run(BLASCoreReport)
   /// Restart the process with `OPENBLAS_CORETYPE` set to the core (nil: unset) and this state.
@@ -44,25 +44,24 @@ public enum BLASCoreDecision: Equatable, Sendable {
 
   /// What the decision needs: the request, the CPU, the loaded core, the environment variable, and two
   /// probes run only when needed (a child without `OPENBLAS_CORETYPE`; a child with a candidate core).
-  public struct Inputs {
+  package struct Inputs {
     /// What the user asked for (`--blas-core` or `LRD_BENCH_BLAS_CORE`).
-    public var request: BLASCoreRequest
+    package var request: BLASCoreRequest
     /// The CPU's vendor, model and ISA.
-    public var cpu: CPUFeatures
+    package var cpu: CPUFeatures
     /// The core this process loaded (`openblas_get_corename`).
-    public var current: String
+    package var current: String
     /// `OPENBLAS_CORETYPE` as set in the environment, nil when unset.
-    public var coretypeVariable: String?
+    package var coretypeVariable: String?
     /// A core to pretend OpenBLAS chose itself (`LRD_BENCH_SIMULATE_GENERIC_CORE`, a test knob), nil
     /// normally.
-    public var simulatedChoice: String?
+    package var simulatedChoice: String?
     /// Runs a child without `OPENBLAS_CORETYPE` and returns the core it loaded (nil when it cannot tell).
-    public var probeOpenBLASChoice: () -> String?
+    package var probeOpenBLASChoice: () -> String?
     /// Runs a child with the named core and returns its self-check.
-    public var verify: (String) -> CandidateCheck
+    package var verify: (String) -> CandidateCheck
 
-    /// The decision's inputs.
-    public init(
+    package init(
       request: BLASCoreRequest, cpu: CPUFeatures, current: String, coretypeVariable: String?,
       simulatedChoice: String? = nil, probeOpenBLASChoice: @escaping () -> String?,
       verify: @escaping (String) -> CandidateCheck
@@ -81,7 +80,7 @@ public enum BLASCoreDecision: Equatable, Sendable {
   /// it is weaker than the CPU); keep OpenBLAS's own choice when it matches the CPU; otherwise try the
   /// candidates best first, each verified in a child, and restart with the first that passes; when
   /// none passes, stay on OpenBLAS's choice and say so loudly.
-  public static func decide(_ inputs: Inputs) -> BLASCoreDecision {
+  package static func decide(_ inputs: Inputs) -> BLASCoreDecision {
     let cpu = inputs.cpu
     let current = inputs.current
     let simulated = inputs.coretypeVariable == nil ? inputs.simulatedChoice : nil

@@ -1,9 +1,9 @@
 /// Errors in choosing a BLAS core.
-public enum BLASCoreError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum BLASCoreError: Error, Equatable, Sendable, CustomStringConvertible {
   case unknownCore(String)
 
   /// The message printed for this error: the core, what failed and the valid choices.
-  public var description: String {
+  package var description: String {
     switch self {
     case .unknownCore(let name):
       return "unknown OpenBLAS core '\(name)'; use auto, keep or one of: "

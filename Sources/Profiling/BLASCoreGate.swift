@@ -8,18 +8,18 @@ import Tensors
 
 /// What `lrd-bench blas-check` prints (JSON) from a child process running one core: the core it ran,
 /// OpenBLAS's configuration, its self-check and, when asked, large-sgemm throughput.
-public struct BLASCheckOutcome: Codable, Sendable, Equatable {
+package struct BLASCheckOutcome: Codable, Sendable, Equatable {
   /// The core the child ran (`openblas_get_corename`).
-  public var core: String
+  package var core: String
   /// OpenBLAS's build configuration string (`openblas_get_config`).
-  public var configuration: String
+  package var configuration: String
   /// The child's GEMM and SVD self-check.
-  public var selfCheck: BLASSelfCheck
+  package var selfCheck: BLASSelfCheck
   /// Large-sgemm throughput per thread count, when asked for.
-  public var rates: [SGEMMRate]
+  package var rates: [SGEMMRate]
 
   /// An outcome from its fields.
-  public init(core: String, configuration: String, selfCheck: BLASSelfCheck, rates: [SGEMMRate]) {
+  package init(core: String, configuration: String, selfCheck: BLASSelfCheck, rates: [SGEMMRate]) {
     self.core = core
     self.configuration = configuration
     self.selfCheck = selfCheck
@@ -28,20 +28,19 @@ public struct BLASCheckOutcome: Codable, Sendable, Equatable {
 }
 
 /// The throughput of an n×n×n sgemm on a thread config: the machine's peak for lrd-bench's purposes.
-public struct SGEMMRate: Codable, Sendable, Equatable {
+package struct SGEMMRate: Codable, Sendable, Equatable {
   /// Matrix size N of the N×N×N sgemm.
-  public var size: Int
+  package var size: Int
   /// BLAS threads it ran on.
-  public var threads: Int
+  package var threads: Int
   /// Median seconds per sgemm call.
-  public var medianSeconds: Double
-  /// Samples taken.
-  public var samples: Int
+  package var medianSeconds: Double
+  package var samples: Int
   /// GFLOP/s of the median: 2·N³ / seconds / 10⁹.
-  public var gflops: Double { 2 * pow(Double(size), 3) / medianSeconds / 1e9 }
+  package var gflops: Double { 2 * pow(Double(size), 3) / medianSeconds / 1e9 }
 
   /// A rate from its measured fields.
-  public init(size: Int, threads: Int, medianSeconds: Double, samples: Int) {
+  package init(size: Int, threads: Int, medianSeconds: Double, samples: Int) {
     self.size = size
     self.threads = threads
     self.medianSeconds = medianSeconds
@@ -53,11 +52,11 @@ public struct SGEMMRate: Codable, Sendable, Equatable {
 /// `BLASCoreDecision`, verifies candidates in child processes (`lrd-bench blas-check`, so a core that
 /// crashes cannot take the command down), restarts the process with `OPENBLAS_CORETYPE` when another
 /// core is chosen (OpenBLAS reads it when the library loads), and self-checks the core in use.
-public enum BLASCoreGate {
+package enum BLASCoreGate {
   /// `--blas-core` default, from the environment.
-  public static let requestVariable = "LRD_BENCH_BLAS_CORE"
+  package static let requestVariable = "LRD_BENCH_BLAS_CORE"
   /// A test knob: pretend OpenBLAS chose this core by itself (exercises `auto` on a CPU it knows).
-  public static let simulateVariable = "LRD_BENCH_SIMULATE_OPENBLAS_CHOICE"
+  package static let simulateVariable = "LRD_BENCH_SIMULATE_OPENBLAS_CHOICE"
   /// The decision a parent passes to the process it restarts.
   static let stateVariable = "LRD_BENCH_BLAS_CORE_STATE"
   /// Seconds a child check may take before it counts as hung.
@@ -66,10 +65,10 @@ public enum BLASCoreGate {
   private static let established = Mutex<BLASCoreReport?>(nil)
 
   /// The report of this process's core, once `establish` ran (fingerprints read it).
-  public static var current: BLASCoreReport? { established.withLock { $0 } }
+  package static var current: BLASCoreReport? { established.withLock { $0 } }
 
   /// The request from `--blas-core` (if given) or `LRD_BENCH_BLAS_CORE`, default auto.
-  public static func request(option: String?) throws(BLASCoreError) -> BLASCoreRequest {
+  package static func request(option: String?) throws(BLASCoreError) -> BLASCoreRequest {
     let text = option ?? ProcessInfo.processInfo.environment[requestVariable] ?? "auto"
     return try BLASCoreRequest(parsing: text)
   }
@@ -79,7 +78,7 @@ public enum BLASCoreGate {
   ///
   /// `executable` is what children and restarts run (default: this program); restarts happen only when it is
   /// the lrd-bench executable.
-  public static func establish(
+  package static func establish(
     _ request: BLASCoreRequest, executable: String = "/proc/self/exe"
   ) -> BLASCoreReport {
     if let report = current { return report }
@@ -159,7 +158,7 @@ public enum BLASCoreGate {
   /// reads what it reports.
   ///
   /// A crash, a hang (`childTimeout`) or unreadable output is a failure.
-  public static func check(core: String?, executable: String, rates: [String] = []) -> CandidateCheck {
+  package static func check(core: String?, executable: String, rates: [String] = []) -> CandidateCheck {
     let outcome = runCheck(core: core, executable: executable, extraArguments: rates)
     switch outcome {
     case .success(let result):
@@ -172,13 +171,13 @@ public enum BLASCoreGate {
   }
 
   /// A failed child check, in words.
-  public struct ChildFailure: Error, Sendable, CustomStringConvertible {
+  package struct ChildFailure: Error, Sendable, CustomStringConvertible {
     /// What failed, with the child's exit status or signal.
-    public var description: String
+    package var description: String
   }
 
   /// The child's full outcome (rates included when `extraArguments` ask for them).
-  public static func runCheck(core: String?, executable: String, extraArguments: [String])
+  package static func runCheck(core: String?, executable: String, extraArguments: [String])
     -> Result<BLASCheckOutcome, ChildFailure>
   {
     let process = Process()
@@ -247,20 +246,20 @@ public enum BLASCoreGate {
 }
 
 /// One candidate core as `lrd-bench topology` measured it in a child process.
-public struct CoreCandidateResult: Codable, Sendable, Equatable {
+package struct CoreCandidateResult: Codable, Sendable, Equatable {
   /// The core name the child was asked to run.
-  public var core: String
+  package var core: String
   /// The core the child ran (differs from `core` when this build does not offer it).
-  public var reported: String?
+  package var reported: String?
   /// The child's self-check, nil when it gave no usable answer.
-  public var selfCheck: BLASSelfCheck?
+  package var selfCheck: BLASSelfCheck?
   /// Its large-sgemm throughput with 1 thread and all cores (empty when skipped or failed).
-  public var rates: [SGEMMRate]
+  package var rates: [SGEMMRate]
   /// Why the child gave no usable answer (crash, timeout), nil when it did.
-  public var failure: String?
+  package var failure: String?
 
   /// The build offers the core and its self-check passed.
-  public var accepted: Bool {
+  package var accepted: Bool {
     failure == nil && reported?.lowercased() == core.lowercased() && selfCheck?.passed == true
   }
 }
@@ -268,7 +267,7 @@ public struct CoreCandidateResult: Codable, Sendable, Equatable {
 extension BLASCoreGate {
   /// The cores `topology` benchmarks: the CPU's candidates, OpenBLAS's own choice and the generic
   /// Prescott core for contrast, without duplicates.
-  public static func benchmarkCores(cpu: CPUFeatures, openBLASChoice: String?) -> [String] {
+  package static func benchmarkCores(cpu: CPUFeatures, openBLASChoice: String?) -> [String] {
     var cores = OpenBLASCores.candidates(for: cpu)
     for extra in [openBLASChoice, "Prescott"].compactMap({ $0 })
     where !cores.contains(where: { $0.lowercased() == extra.lowercased() }) {
@@ -278,7 +277,7 @@ extension BLASCoreGate {
   }
 
   /// Self-checks and times an n³ sgemm (1 thread and all cores) with each core, one child each.
-  public static func benchmark(
+  package static func benchmark(
     cores: [String], size: Int, executable: String = "/proc/self/exe", progress: (String) -> Void = { _ in }
   ) -> [CoreCandidateResult] {
     let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: executable)) ?? executable
@@ -297,7 +296,7 @@ extension BLASCoreGate {
   }
 
   /// Whether child checks can run: this process is the lrd-bench executable.
-  public static var canRunChildren: Bool {
+  package static var canRunChildren: Bool {
     let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
     return URL(fileURLWithPath: path).lastPathComponent == "lrd-bench"
   }

@@ -2,9 +2,9 @@ import Tensors
 
 /// How the OpenBLAS core a process measures with was chosen, and whether it was verified: stated in
 /// every result's fingerprint and report header.
-public struct BLASCoreReport: Codable, Sendable, Equatable {
+package struct BLASCoreReport: Codable, Sendable, Equatable {
   /// How the core in use came to be.
-  public enum Selection: String, Codable, Sendable {
+  package enum Selection: String, Codable, Sendable {
     /// OpenBLAS's own choice, which matches the CPU's SIMD level.
     case openblas
     /// OpenBLAS chose a generic core; lrd-bench picked a better one, verified it and restarted with it.
@@ -20,30 +20,30 @@ public struct BLASCoreReport: Codable, Sendable, Equatable {
   }
 
   /// The CPU's SIMD level and extensions, for example "AVX-512 + AVX512_BF16, AVX512_VNNI".
-  public var isa: String
+  package var isa: String
   /// The SIMD level ranked (SSE4.2 < AVX < AVX2 < AVX-512), which decides the best cores.
-  public var isaLevel: ISALevel
+  package var isaLevel: ISALevel
   /// The core OpenBLAS picks by itself on this CPU (nil when it could not be probed).
-  public var openBLASChoice: String?
+  package var openBLASChoice: String?
   /// The core this process runs (`openblas_get_corename`).
-  public var coreUsed: String
+  package var coreUsed: String
   /// How the core in use was chosen.
-  public var selection: Selection
+  package var selection: Selection
   /// One sentence: why this core.
-  public var reason: String
+  package var reason: String
   /// `OPENBLAS_CORETYPE` as the process saw it (set by the user, or by lrd-bench when it restarted).
-  public var coretypeVariable: String?
+  package var coretypeVariable: String?
   /// The in-process self-check of `coreUsed` (nil only before it ran).
-  public var selfCheck: BLASSelfCheck?
+  package var selfCheck: BLASSelfCheck?
   /// Things the user must know (a generic core kept, a failed check, an ignored variable).
-  public var warnings: [String]
+  package var warnings: [String]
   /// Seconds spent choosing: child self-checks and restarts included.
-  public var selectionSeconds: Double
+  package var selectionSeconds: Double
   /// Set when the generic-core condition was simulated (`LRD_BENCH_SIMULATE_OPENBLAS_CHOICE`).
-  public var simulatedOpenBLASChoice: String?
+  package var simulatedOpenBLASChoice: String?
 
   /// "BLAS core: Cooperlake (openblas: OpenBLAS's own choice …); CPU AVX-512 + …; self-check passed (…)".
-  public var headerLine: String {
+  package var headerLine: String {
     let own = openBLASChoice.map { "OpenBLAS's own choice \($0)" } ?? "OpenBLAS's own choice not probed"
     let check = selfCheck?.summary ?? "self-check not run"
     return

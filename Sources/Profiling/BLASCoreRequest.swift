@@ -1,11 +1,11 @@
 /// What the user asked for with `--blas-core` / `LRD_BENCH_BLAS_CORE`.
-public enum BLASCoreRequest: Equatable, Sendable, CustomStringConvertible {
+package enum BLASCoreRequest: Equatable, Sendable, CustomStringConvertible {
   case auto
   case keep
   case named(String)
 
   /// Parses "auto", "keep" or a core name (case-insensitive; must be one lrd-bench knows).
-  public init(parsing text: String) throws(BLASCoreError) {
+  package init(parsing text: String) throws(BLASCoreError) {
     switch text.lowercased() {
     case "auto": self = .auto
     case "keep": self = .keep
@@ -16,7 +16,7 @@ public enum BLASCoreRequest: Equatable, Sendable, CustomStringConvertible {
   }
 
   /// The request as `--blas-core` spells it (`auto`, `keep` or a core name).
-  public var description: String {
+  package var description: String {
     switch self {
     case .auto: return "auto"
     case .keep: return "keep"

@@ -1,5 +1,5 @@
 /// How BLAS threads are placed on the machine.
-public enum BindingPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+package enum BindingPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
   /// No pinning: the process may run on every PU; the OS schedules threads.
   case none
   /// Thread i on the first PU of core i (neighbouring cores share caches first).
@@ -8,5 +8,5 @@ public enum BindingPolicy: String, Codable, Sendable, CaseIterable, CustomString
   case scatter
 
   /// The policy as `--bind` spells it.
-  public var description: String { rawValue }
+  package var description: String { rawValue }
 }

@@ -1,14 +1,14 @@
 import Foundation
 
 /// SIMD instruction-set levels, ordered: a kernel written for a level runs on every CPU at or above it.
-public enum ISALevel: Int, Codable, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+package enum ISALevel: Int, Codable, Sendable, Comparable, CaseIterable, CustomStringConvertible {
   case sse2, sse3, ssse3, sse41, sse42, avx, avx2, avx512
 
   /// Orders levels from the weakest (generic) to the strongest (AVX-512).
-  public static func < (a: ISALevel, b: ISALevel) -> Bool { a.rawValue < b.rawValue }
+  package static func < (a: ISALevel, b: ISALevel) -> Bool { a.rawValue < b.rawValue }
 
   /// The level's display name (for example "AVX2").
-  public var description: String {
+  package var description: String {
     switch self {
     case .sse2: return "SSE2"
     case .sse3: return "SSE3"
@@ -27,22 +27,22 @@ public enum ISALevel: Int, Codable, Sendable, Comparable, CaseIterable, CustomSt
 ///
 /// AVX-512 means the F, BW, VL, DQ and CD subsets together (what OpenBLAS's SkylakeX kernels need);
 /// AVX2 means AVX2 and FMA.
-public struct CPUFeatures: Codable, Sendable, Equatable {
+package struct CPUFeatures: Codable, Sendable, Equatable {
   /// The CPU vendor from /proc/cpuinfo (for example "AuthenticAMD").
-  public var vendor: String
+  package var vendor: String
   /// The CPU family from /proc/cpuinfo ("cpu family"), nil when unreadable.
-  public var family: Int?
+  package var family: Int?
   /// The CPU model number from /proc/cpuinfo ("model"), nil when unreadable.
-  public var model: Int?
+  package var model: Int?
   /// The marketing name from /proc/cpuinfo (for example "AMD EPYC").
-  public var modelName: String
+  package var modelName: String
   /// The best SIMD level every subset of which is present.
-  public var level: ISALevel
+  package var level: ISALevel
   /// Extensions beyond `level` that change kernel choice: "AVX512_BF16", "AVX512_VNNI", "AMX".
-  public var extensions: [String]
+  package var extensions: [String]
 
   /// Parses the first processor block of a `/proc/cpuinfo` text.
-  public init(cpuinfo text: String) {
+  package init(cpuinfo text: String) {
     var fields: [String: String] = [:]
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
       if line.trimmingCharacters(in: .whitespaces).isEmpty && !fields.isEmpty { break }
@@ -77,19 +77,18 @@ public struct CPUFeatures: Codable, Sendable, Equatable {
     return .sse2
   }
 
-  /// This machine's CPU.
-  public static let current: CPUFeatures = CPUFeatures(
+  package static let current: CPUFeatures = CPUFeatures(
     cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
 
   /// "AVX-512 + AVX512_BF16, AVX512_VNNI".
-  public var summary: String {
+  package var summary: String {
     extensions.isEmpty ? level.description : "\(level) + " + extensions.joined(separator: ", ")
   }
 }
 
 /// OpenBLAS's x86-64 core names (what `OPENBLAS_CORETYPE` takes and `openblas_get_corename`
 /// reports) and the SIMD level each one's kernels use.
-public enum OpenBLASCores {
+package enum OpenBLASCores {
   static let levels: [String: ISALevel] = [
     "katmai": .sse2, "coppermine": .sse2, "northwood": .sse2, "banias": .sse2, "athlon": .sse2,
     "opteron": .sse2, "prescott": .sse3, "opteron_sse3": .sse3, "barcelona": .sse3, "nano": .sse3,
@@ -106,12 +105,12 @@ public enum OpenBLASCores {
   ]
 
   /// Every core name lrd-bench knows, canonical spelling, in SIMD order.
-  public static var known: [String] {
+  package static var known: [String] {
     levels.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }.map { canonical($0.key) }
   }
 
   /// "skylakex" → "SkylakeX"; unknown names are returned as given.
-  public static func canonical(_ name: String) -> String {
+  package static func canonical(_ name: String) -> String {
     let key = name.lowercased()
     if let spelled = spelling[key] { return spelled }
     guard levels[key] != nil else { return name }
@@ -119,11 +118,11 @@ public enum OpenBLASCores {
   }
 
   /// The SIMD level of a core's kernels, or nil for a name lrd-bench does not know.
-  public static func level(of core: String) -> ISALevel? { levels[core.lowercased()] }
+  package static func level(of core: String) -> ISALevel? { levels[core.lowercased()] }
 
   /// True when `core` uses a weaker SIMD level than `cpu` supports: OpenBLAS fell back to generic
   /// kernels (for example Prescott on an AVX-512 Xeon it does not know), or a user forced an older core.
-  public static func isWeaker(_ core: String, than cpu: CPUFeatures) -> Bool {
+  package static func isWeaker(_ core: String, than cpu: CPUFeatures) -> Bool {
     guard let level = level(of: core) else { return false }
     return level < cpu.level
   }
@@ -132,7 +131,7 @@ public enum OpenBLASCores {
   ///
   /// AVX-512: SapphireRapids (with AMX), Cooperlake (with BF16), SkylakeX, then the AVX2 cores; AVX2: Haswell
   /// and Zen (Zen first on AMD); AVX: Sandybridge; older: Nehalem, Core2, Prescott.
-  public static func candidates(for cpu: CPUFeatures) -> [String] {
+  package static func candidates(for cpu: CPUFeatures) -> [String] {
     let amd = cpu.vendor == "AuthenticAMD"
     let avx2 = amd ? ["Zen", "Haswell"] : ["Haswell", "Zen"]
     switch cpu.level {

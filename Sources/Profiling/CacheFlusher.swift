@@ -9,16 +9,16 @@ import Synchronization
 /// thread walks a buffer twice the last-level cache, all writing every cache line; so every core
 /// that runs the kernel starts with its private caches and the shared cache holding other data.
 /// Unbound configs flush from every PU. The walk is not timed (it happens before the sample starts).
-public final class CacheFlusher: @unchecked Sendable {
+package final class CacheFlusher: @unchecked Sendable {
   private let shared: FlushBuffer
   private let workers: [FlushWorker]
   /// Bytes walked per flush by the calling thread (the last-level cache part).
-  public var bytes: Int { shared.bytes }
+  package var bytes: Int { shared.bytes }
   /// The PUs whose private caches are flushed.
-  public let processingUnits: [Int]
+  package let processingUnits: [Int]
 
   /// A flusher for `topology`: helpers on `processingUnits` (every PU when empty).
-  public init(topology: TopologySummary, processingUnits: [Int] = []) {
+  package init(topology: TopologySummary, processingUnits: [Int] = []) {
     let line = topology.caches.first?.lineBytes ?? 64
     shared = FlushBuffer(bytes: max(2 * topology.lastLevelCacheBytes, 1 << 20), lineBytes: line)
     let pus = processingUnits.isEmpty ? topology.processingUnits : processingUnits
@@ -34,7 +34,7 @@ public final class CacheFlusher: @unchecked Sendable {
   deinit { for worker in workers { worker.stop() } }
 
   /// Flushes: every helper walks its buffer on its own core while this thread walks the shared one.
-  public func flush() {
+  package func flush() {
     for worker in workers { worker.request() }
     shared.walk()
     for worker in workers { worker.wait() }

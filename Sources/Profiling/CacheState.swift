@@ -1,5 +1,5 @@
 /// Cache state between samples.
-public enum CacheState: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+package enum CacheState: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
   /// Samples run back to back; data stays in cache (the default).
   case warm
   /// A buffer twice the last-level cache is walked before every sample, and every sample is a
@@ -7,5 +7,5 @@ public enum CacheState: String, Codable, Sendable, CaseIterable, CustomStringCon
   case cold
 
   /// The state as `--cache` spells it.
-  public var description: String { rawValue }
+  package var description: String { rawValue }
 }

@@ -1,12 +1,12 @@
 /// Errors of the counter layer.
-public enum CounterError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum CounterError: Error, Equatable, Sendable, CustomStringConvertible {
   case unavailable(event: String, reason: String)
   case papi(PAPIError)
   /// A requested event that is neither a PAPI preset, a perf:: event nor a name PAPI resolves.
   case unknownEvent(name: String, suggestions: [String])
 
   /// The message printed for this error: the event or call, and what failed.
-  public var description: String {
+  package var description: String {
     switch self {
     case .unavailable(let event, let reason): return "\(event): \(reason)"
     case .papi(let error): return "PAPI \(error.function): \(error)"

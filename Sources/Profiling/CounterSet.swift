@@ -1,19 +1,19 @@
 /// Whether a requested event can be measured here, and by what.
-public struct EventAvailability: Codable, Sendable, Equatable {
+package struct EventAvailability: Codable, Sendable, Equatable {
   /// The event's name as requested.
-  public var name: String
+  package var name: String
   /// "papi" or "perf_event_open" when available; nil otherwise.
-  public var source: String?
+  package var source: String?
   /// Why the event cannot be measured (PAPI's reason), or why PAPI could not and the fallback did.
-  public var reason: String?
+  package var reason: String?
   /// The unit of one count (for example "events" or "cycles").
-  public var unit: String
+  package var unit: String
 
   /// True when the event is counted here (by PAPI or by perf_event_open).
-  public var isAvailable: Bool { source != nil }
+  package var isAvailable: Bool { source != nil }
 
   /// "available (papi)", "available (perf_event_open; PAPI: …)" or "unavailable: <reason>".
-  public var summary: String {
+  package var summary: String {
     guard let source else { return "unavailable: \(reason ?? "unknown reason")" }
     return "available (\(source)" + (reason.map { "; PAPI: \($0)" } ?? "") + ")"
   }
@@ -28,11 +28,11 @@ public struct EventAvailability: Codable, Sendable, Equatable {
 /// is made are missed; make the set after choosing the BLAS thread count.
 /// Events PAPI cannot resolve and the fallback cannot provide are reported unavailable with the
 /// reason, never silently dropped.
-public final class CounterSet {
+package final class CounterSet {
   /// Every requested event, measured or with the reason it is not (updated if starting fails).
-  public private(set) var availability: [EventAvailability]
+  package private(set) var availability: [EventAvailability]
   /// The OS thread ids counted (one counter group per thread).
-  public let threads: [Int32]
+  package let threads: [Int32]
   private var papiSets: [PAPIEventSet] = []
   /// For each PAPI set, the index in `availability` of each of its events.
   private var papiSlots: [[Int?]] = []
@@ -40,7 +40,7 @@ public final class CounterSet {
   private var scratch: [Int64] = []
 
   /// Resolves `events` and prepares counters on `threads` (default: every thread now).
-  public init(events: [String], threads: [Int32] = ProcessThreads.all()) {
+  package init(events: [String], threads: [Int32] = ProcessThreads.all()) {
     self.threads = threads
     var availability: [EventAvailability] = []
     var papiBySlot: [(slot: Int, code: Int32, component: Int32)] = []
@@ -117,7 +117,7 @@ public final class CounterSet {
   ///
   /// An event set PAPI refuses to start (for example a thread it may not attach to) marks its events
   /// unavailable with PAPI's reason; the others still count.
-  public func start() {
+  package func start() {
     for (index, set) in papiSets.enumerated() {
       do {
         try set.start()
@@ -134,7 +134,7 @@ public final class CounterSet {
   /// Writes the totals since `start` into `totals`, indexed like `availability` (NaN for unavailable events).
   ///
   /// Does not allocate when `totals` already has the right count.
-  public func read(into totals: inout [Double]) {
+  package func read(into totals: inout [Double]) {
     if totals.count != availability.count { totals = [Double](repeating: 0, count: availability.count) }
     for i in totals.indices { totals[i] = availability[i].isAvailable ? 0 : .nan }
     for (index, set) in papiSets.enumerated() {
@@ -151,14 +151,13 @@ public final class CounterSet {
   }
 
   /// The totals since `start` as a new array.
-  public func read() -> [Double] {
+  package func read() -> [Double] {
     var totals: [Double] = []
     read(into: &totals)
     return totals
   }
 
-  /// Stops every counter.
-  public func stop() {
+  package func stop() {
     for set in papiSets { try? set.stop() }
     for entry in software { entry.counter.stop() }
   }

@@ -1,20 +1,20 @@
 /// Metrics derived from counters where their inputs were measured (nothing is invented when a
 /// counter is unavailable: the metric is simply absent).
-public struct DerivedMetric: Codable, Sendable, Equatable {
+package struct DerivedMetric: Codable, Sendable, Equatable {
   /// The metric's name (for example "IPC").
-  public var name: String
+  package var name: String
   /// The metric's value, in `unit`.
-  public var value: Double
+  package var value: Double
   /// The unit of `value` (for example "instructions/cycle").
-  public var unit: String
+  package var unit: String
   /// How it was computed, for example "PAPI_TOT_INS / PAPI_TOT_CYC".
-  public var formula: String
+  package var formula: String
 }
 
 /// Derives metrics from a point's counter readings.
-public enum DerivedMetrics {
+package enum DerivedMetrics {
   /// IPC, counted GFLOP/s vs analytic, cache misses per kFLOP, CPU utilisation (threads busy).
-  public static func compute(counters: [CounterReading], secondsPerCall: Double, flopsPerCall: Int)
+  package static func compute(counters: [CounterReading], secondsPerCall: Double, flopsPerCall: Int)
     -> [DerivedMetric]
   {
     func value(_ name: String) -> Double? {

@@ -4,14 +4,14 @@ import Support
 /// presets and `perf::` software events are known names (measured, or reported unavailable with the
 /// reason); other component events (`component::event`) are passed to PAPI; anything else must be a
 /// name PAPI resolves, or it is an error that suggests the closest known names.
-public enum EventNames {
+package enum EventNames {
   /// Parses an `--events` value: "none" → [], otherwise the comma list.
-  public static func parse(_ text: String) -> [String] {
+  package static func parse(_ text: String) -> [String] {
     text.lowercased() == "none" ? [] : CommaList.items(text)
   }
 
   /// Throws `CounterError.unknownEvent` for the first name that is none of the accepted kinds.
-  public static func validate(_ names: [String]) throws(CounterError) {
+  package static func validate(_ names: [String]) throws(CounterError) {
     let presets = Set(PAPI.presetNames)
     for name in names {
       if name.contains("::") || presets.contains(name) || PerfSoftwareCounter.lookup(name) != nil { continue }

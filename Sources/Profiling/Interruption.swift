@@ -9,21 +9,21 @@ import Synchronization
 /// are written and the command exits 130.
 ///
 /// A second signal exits at once.
-public enum Interruption {
+package enum Interruption {
   private static let flag = Atomic<Bool>(false)
   private static let received = Atomic<Int32>(0)
 
   /// True once a stop signal arrived (or `request()` was called).
-  public static var isRequested: Bool { flag.load(ordering: .relaxed) }
+  package static var isRequested: Bool { flag.load(ordering: .relaxed) }
 
   /// The signal that arrived (SIGINT, SIGTERM, SIGHUP), or 0.
-  public static var signal: Int32 { received.load(ordering: .relaxed) }
+  package static var signal: Int32 { received.load(ordering: .relaxed) }
 
   /// Marks the run as interrupted.
-  public static func request() { flag.store(true, ordering: .relaxed) }
+  package static func request() { flag.store(true, ordering: .relaxed) }
 
   /// Clears the flag (tests).
-  public static func reset() {
+  package static func reset() {
     flag.store(false, ordering: .relaxed)
     received.store(0, ordering: .relaxed)
   }
@@ -31,7 +31,7 @@ public enum Interruption {
   /// Installs the handler for SIGINT, SIGTERM and SIGHUP, and unblocks them: a process inherits its
   /// parent's signal mask (threads of libdispatch, CI runners and test harnesses block them), and a
   /// blocked SIGTERM would never reach the handler.
-  public static func install() {
+  package static func install() {
     var set = sigset_t()
     sigemptyset(&set)
     for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, number) }

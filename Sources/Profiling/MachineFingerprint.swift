@@ -2,22 +2,21 @@ import Foundation
 import Tensors
 
 /// Where a result was measured: stored in every result file so numbers can be compared honestly.
-public struct MachineFingerprint: Codable, Sendable, Equatable {
+package struct MachineFingerprint: Codable, Sendable, Equatable {
   /// What the loaded OpenBLAS says about itself.
-  public struct OpenBLASInfo: Codable, Sendable, Equatable {
+  package struct OpenBLASInfo: Codable, Sendable, Equatable {
     /// The OpenBLAS release, for example "0.3.21".
-    public var version: String
+    package var version: String
     /// The core in use (`openblas_get_corename`).
-    public var coreName: String
+    package var coreName: String
     /// The full configuration string (`openblas_get_config`).
-    public var configuration: String
+    package var configuration: String
     /// The threading model: "pthreads", "OpenMP" or "sequential".
-    public var parallel: String
+    package var parallel: String
     /// The most threads this build supports.
-    public var maxThreads: Int
+    package var maxThreads: Int
 
-    /// This process's OpenBLAS.
-    public static var current: OpenBLASInfo {
+    package static var current: OpenBLASInfo {
       OpenBLASInfo(
         version: BLAS.version, coreName: BLAS.coreName, configuration: BLAS.configuration,
         parallel: BLAS.parallelModel, maxThreads: BLAS.processors)
@@ -25,54 +24,51 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
   }
 
   /// The CPU's marketing name.
-  public var cpuModel: String
+  package var cpuModel: String
   /// hwloc's summary: packages, cores, PUs, caches and NUMA nodes, in one line.
-  public var topology: String
-  /// Physical cores.
-  public var cores: Int
+  package var topology: String
+  package var cores: Int
   /// Processing units (hardware threads).
-  public var processingUnits: Int
+  package var processingUnits: Int
   /// Size of the largest cache, in bytes.
-  public var lastLevelCacheBytes: Int
-  /// The loaded OpenBLAS.
-  public var openBLAS: OpenBLASInfo
+  package var lastLevelCacheBytes: Int
+  package var openBLAS: OpenBLASInfo
   /// How the OpenBLAS core was chosen and verified (nil when the command did not establish one).
-  public var blasCore: BLASCoreReport?
+  package var blasCore: BLASCoreReport?
   /// The library the GEMMs ran on, with its version and kernel set ("OpenBLAS 0.3.21 (Cooperlake)",
   /// "BLIS 0.9.0 (zen3)"; nil in results written before backends existed).
-  public var gemmBackend: String?
+  package var gemmBackend: String?
   /// PAPI version and whether a PMU (hardware counters) is visible, with PAPI's reason if not.
-  public var papi: String
+  package var papi: String
   /// True when hardware counters really count here (a CPU PMU visible and PAPI counting cycles).
-  public var hasHardwareCounters: Bool
+  package var hasHardwareCounters: Bool
   /// The Swift compiler that built lrd-bench.
-  public var swiftVersion: String
+  package var swiftVersion: String
   /// The build configuration: "release" or "debug".
-  public var buildConfiguration: String
+  package var buildConfiguration: String
   /// The git commit of the build, with `-dirty` for uncommitted changes.
-  public var gitCommit: String
+  package var gitCommit: String
   /// The Linux kernel release (`uname -r`).
-  public var kernel: String
-  /// The host name.
-  public var hostname: String
+  package var kernel: String
+  package var hostname: String
   /// OPENBLAS_*, OMP_*, GOTO_*, LIBPFM_*, PAPI_* variables in effect.
-  public var environment: [String: String]
+  package var environment: [String: String]
   /// What one clock reading costs here.
-  public var clock: ClockOverhead
+  package var clock: ClockOverhead
   /// Governor, boost, SMT, load and steal (start values at capture; `finished()` adds the end).
-  public var conditions: RunConditions?
+  package var conditions: RunConditions?
   /// ISO 8601 time of capture.
-  public var capturedAt: String
+  package var capturedAt: String
 
   /// The fingerprint with the run's end conditions (load average now, steal time since capture).
-  public func finished() -> MachineFingerprint {
+  package func finished() -> MachineFingerprint {
     var copy = self
     copy.conditions = conditions?.finished()
     return copy
   }
 
   /// Captures the fingerprint of this process on this machine.
-  public static func capture(topology: TopologySummary) -> MachineFingerprint {
+  package static func capture(topology: TopologySummary) -> MachineFingerprint {
     let papiState: (String, Bool)
     switch PAPI.library {
     case .success(let info):
@@ -107,7 +103,7 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
   }
 
   /// The compiler that built this binary.
-  public static var swiftVersion: String {
+  package static var swiftVersion: String {
     #if compiler(>=6.5)
       return "6.5 or later"
     #elseif compiler(>=6.4)
@@ -124,7 +120,7 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
   }
 
   /// "debug" or "release".
-  public static var buildConfiguration: String {
+  package static var buildConfiguration: String {
     #if DEBUG
       return "debug"
     #else
@@ -134,10 +130,10 @@ public struct MachineFingerprint: Codable, Sendable, Equatable {
 }
 
 /// The git commit of the checkout the binary was built from.
-public enum GitInfo {
+package enum GitInfo {
   /// `git rev-parse HEAD` (+ "-dirty" with uncommitted changes) of the repository holding the
   /// executable, or `LRD_BENCH_GIT_COMMIT`, or "unknown".
-  public static func commit() -> String {
+  package static func commit() -> String {
     if let forced = ProcessInfo.processInfo.environment["LRD_BENCH_GIT_COMMIT"] { return forced }
     var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
       .deletingLastPathComponent()
@@ -170,13 +166,13 @@ public enum GitInfo {
 }
 
 /// Public access to PAPI's library information for reports and the `counters` command.
-public enum CounterLibrary {
+package enum CounterLibrary {
   /// PAPI's version and components, or why PAPI could not initialise.
-  public static var papi: Result<PAPILibraryInfo, PAPIError> { PAPI.library }
+  package static var papi: Result<PAPILibraryInfo, PAPIError> { PAPI.library }
 }
 
 extension MachineFingerprint {
   /// The kernel backend the fingerprinted run measured on (from `gemmBackend`; OpenBLAS when it was not
   /// recorded or names no known library).
-  public var kernelBackend: GEMMBackend { GEMMBackend(library: gemmBackend) ?? .openblas }
+  package var kernelBackend: GEMMBackend { GEMMBackend(library: gemmBackend) ?? .openblas }
 }

@@ -6,9 +6,9 @@ import Support
 ///
 /// Readable prefix plus the last 8 hex digits of FNV-1a over all the facts, for example
 /// `amd-f25m17-avx512-1p2c2t-llc32m-3fa1c2d0`.
-public enum MachineKey {
+package enum MachineKey {
   /// The stable key of this machine (readable prefix and an 8-hex-digit hash of every fact).
-  public static func make(topology: TopologySummary, cpu: CPUFeatures) -> String {
+  package static func make(topology: TopologySummary, cpu: CPUFeatures) -> String {
     let vendor =
       cpu.vendor.lowercased().contains("amd")
       ? "amd" : cpu.vendor.lowercased().contains("intel") ? "intel" : "cpu"

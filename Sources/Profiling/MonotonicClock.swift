@@ -4,10 +4,10 @@
 
 /// The monotonic clock every timing in lrd-bench uses: `clock_gettime(CLOCK_MONOTONIC)` in
 /// nanoseconds (not affected by wall-clock adjustments; NTP slewing only).
-public enum MonotonicClock {
+package enum MonotonicClock {
   /// Nanoseconds since an arbitrary fixed point.
   @inline(__always)
-  public static func now() -> UInt64 {
+  package static func now() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
@@ -15,12 +15,12 @@ public enum MonotonicClock {
 
   /// Seconds elapsed since `start` (a value of `now()`).
   @inline(__always)
-  public static func seconds(since start: UInt64) -> Double {
+  package static func seconds(since start: UInt64) -> Double {
     Double(now() &- start) * 1e-9
   }
 
   /// The clock's advertised resolution in nanoseconds (`clock_getres`).
-  public static var resolutionNanoseconds: Int {
+  package static var resolutionNanoseconds: Int {
     var ts = timespec()
     clock_getres(CLOCK_MONOTONIC, &ts)
     return ts.tv_sec * 1_000_000_000 + ts.tv_nsec
@@ -28,7 +28,7 @@ public enum MonotonicClock {
 
   /// Measures the cost of one `now()` call: the median and minimum gap between back-to-back
   /// readings over `readings` calls, in nanoseconds.
-  public static func overhead(readings: Int = 100_000) -> ClockOverhead {
+  package static func overhead(readings: Int = 100_000) -> ClockOverhead {
     var gaps = [Double](repeating: 0, count: max(readings, 2))
     var previous = now()
     for i in gaps.indices {
@@ -44,13 +44,13 @@ public enum MonotonicClock {
 }
 
 /// What one clock reading costs (reported with every result so sample lengths can be judged).
-public struct ClockOverhead: Codable, Sendable, Equatable {
+package struct ClockOverhead: Codable, Sendable, Equatable {
   /// Median cost of one reading over back-to-back pairs, in nanoseconds.
-  public var medianNanoseconds: Double
+  package var medianNanoseconds: Double
   /// Smallest gap between two readings, in nanoseconds.
-  public var minimumNanoseconds: Double
+  package var minimumNanoseconds: Double
   /// The clock's resolution (`clock_getres`), in nanoseconds.
-  public var resolutionNanoseconds: Int
+  package var resolutionNanoseconds: Int
   /// The clock used, for example "clock_gettime(CLOCK_MONOTONIC)".
-  public var source: String
+  package var source: String
 }

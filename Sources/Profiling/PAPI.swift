@@ -2,52 +2,50 @@ import CPAPI
 import Synchronization
 
 /// A PAPI status code as a typed error (swift-system's `Errno` pattern).
-public struct PAPIError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct PAPIError: Error, Equatable, Sendable, CustomStringConvertible {
   /// PAPI's return code (negative).
-  public var code: Int32
+  package var code: Int32
   /// The PAPI function that returned it.
-  public var function: String
+  package var function: String
   /// PAPI's own message (`PAPI_strerror`).
-  public var message: String
+  package var message: String
   /// Extra context, for example why the component is disabled.
-  public var detail: String?
+  package var detail: String?
 
   /// The message printed for this error: the PAPI call, its status code and PAPI's text.
-  public var description: String {
+  package var description: String {
     message + (detail.map { " (\($0))" } ?? "")
   }
 }
 
 /// PAPI library information, gathered once at initialisation.
-public struct PAPILibraryInfo: Codable, Sendable, Equatable {
+package struct PAPILibraryInfo: Codable, Sendable, Equatable {
   /// One PAPI component (for example `perf_event`) and whether it can count.
-  public struct Component: Codable, Sendable, Equatable {
-    /// PAPI's component index.
-    public var index: Int
-    /// The component's name.
-    public var name: String
+  package struct Component: Codable, Sendable, Equatable {
+    package var index: Int
+    package var name: String
     /// True when PAPI enabled the component.
-    public var enabled: Bool
+    package var enabled: Bool
     /// PAPI's reason for disabling it, nil when enabled.
-    public var disabledReason: String?
+    package var disabledReason: String?
     /// Hardware counters the component offers (0 without a PMU).
-    public var hardwareCounters: Int
+    package var hardwareCounters: Int
   }
 
   /// Runtime version, for example "7.0.0.0".
-  public var version: String
+  package var version: String
   /// Every component PAPI was built with.
-  public var components: [Component]
+  package var components: [Component]
   /// The CPU model string PAPI reads.
-  public var cpuModel: String
+  package var cpuModel: String
   /// True when PAPI detects a virtual machine, nil when it cannot tell.
-  public var virtualized: Bool?
+  package var virtualized: Bool?
   /// The hypervisor's vendor string (for example "KVMKVMKVM"), nil when none or unknown.
-  public var virtualVendor: String?
+  package var virtualVendor: String?
 
   /// Whether some component claims hardware counters (PAPI's table; `PMU.isAvailable` says whether
   /// they really count).
-  public var claimsHardwareCounters: Bool { components.contains { $0.enabled && $0.hardwareCounters > 0 } }
+  package var claimsHardwareCounters: Bool { components.contains { $0.enabled && $0.hardwareCounters > 0 } }
 }
 
 /// The one place PAPI status codes are interpreted, and the library's process-wide state.

@@ -5,9 +5,9 @@ import Foundation
 /// or `cpu_core`/`cpu_atom` on hybrid CPUs, or an ARM PMU) and PAPI must count `PAPI_TOT_CYC` on the
 /// calling thread. (PAPI 7.0 enables its perf_event component on some PMU-less VMs and then cannot
 /// add a single preset; on others it disables the component: both are "no PMU".)
-public enum PMU {
+package enum PMU {
   /// The kernel's CPU PMUs (event source devices other than software, tracepoint, breakpoint, …).
-  public static var kernelPMUs: [String] {
+  package static var kernelPMUs: [String] {
     let generic: Set<String> = ["software", "tracepoint", "breakpoint", "uprobe", "kprobe", "msr", "power"]
     let devices =
       (try? FileManager.default.contentsOfDirectory(atPath: "/sys/bus/event_source/devices")) ?? []
@@ -16,10 +16,10 @@ public enum PMU {
   }
 
   /// nil when hardware events can be counted here; otherwise why not.
-  public static let unavailableReason: String? = probe()
+  package static let unavailableReason: String? = probe()
 
   /// True when hardware events (cycles, instructions, FLOP events) can be counted here.
-  public static var isAvailable: Bool { unavailableReason == nil }
+  package static var isAvailable: Bool { unavailableReason == nil }
 
   static func probe() -> String? {
     if case .failure(let error) = PAPI.library { return "PAPI failed to initialise: \(error)" }

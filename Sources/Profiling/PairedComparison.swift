@@ -16,45 +16,45 @@ import Tensors
 /// * `halvesDifference`: the estimate from the first half of the rounds against the second; with the
 ///   CI's width it flags unstable points (nanobench-style) instead of presenting them as precise.
 /// Mann–Whitney U is for unpaired samples (two separate runs) and lives in `UnpairedComparison`.
-public struct PairedComparison: Codable, Sendable, Equatable {
+package struct PairedComparison: Codable, Sendable, Equatable {
   /// Statistics of A's samples (seconds per call).
-  public var baseline: SampleStatistics
+  package var baseline: SampleStatistics
   /// Statistics of B's samples (seconds per call).
-  public var candidate: SampleStatistics
+  package var candidate: SampleStatistics
   /// Pairs measured (one sample of each per round).
-  public var pairs: Int
+  package var pairs: Int
   /// B's time ÷ A's: exp(median of the per-pair log ratios).
-  public var ratio: Double
+  package var ratio: Double
   /// The ratio's 95% CI (block bootstrap).
-  public var ratioCI: ConfidenceInterval
+  package var ratioCI: ConfidenceInterval
   /// Rounds per resampled block (2: an ABBA block).
-  public var blockLength: Int
+  package var blockLength: Int
   /// Two-sided Wilcoxon signed-rank p-value of the log ratios.
-  public var wilcoxonP: Double
+  package var wilcoxonP: Double
   /// How the ratio, CI and test were computed, in words (printed in every report).
-  public var method: String
+  package var method: String
   /// |ratio of the first half's estimate to the second half's − 1| (nil with fewer than 8 pairs).
-  public var halvesDifference: Double?
+  package var halvesDifference: Double?
 
   /// 1 / ratio: how many times faster B is.
-  public var speedup: Double { 1 / ratio }
+  package var speedup: Double { 1 / ratio }
 
   /// Half the CI's width on the log scale, as a fraction: √(upper/lower) − 1 (±x% of the ratio).
-  public var relativeHalfWidth: Double {
+  package var relativeHalfWidth: Double {
     ratioCI.lower > 0 ? (ratioCI.upper / ratioCI.lower).squareRoot() - 1 : .infinity
   }
 
   /// Too noisy to present as precise: the CI is wider than ±5%, or the two halves of the measurement
   /// disagree by more than 2%.
-  public var isUnstable: Bool { relativeHalfWidth > 0.05 || (halvesDifference ?? 0) > 0.02 }
+  package var isUnstable: Bool { relativeHalfWidth > 0.05 || (halvesDifference ?? 0) > 0.02 }
 
   /// The method in words, as reports print it.
-  public static let methodDescription =
+  package static let methodDescription =
     "paired samples in balanced order (ABBA/BAAB); ratio = exp(median of per-pair log ratios); "
     + "95% CI by bootstrap of ABBA blocks; Wilcoxon signed-rank test on the log ratios"
 
   /// Compares paired samples; `a[i]` and `b[i]` were taken in the same round.
-  public init(baseline a: [Double], candidate b: [Double], replicates: Int = 2000, seed: UInt64 = 0x5EED) {
+  package init(baseline a: [Double], candidate b: [Double], replicates: Int = 2000, seed: UInt64 = 0x5EED) {
     precondition(!a.isEmpty && !b.isEmpty, "comparison of empty samples")
     baseline = SampleStatistics(a)
     candidate = SampleStatistics(b)
@@ -72,26 +72,26 @@ public struct PairedComparison: Codable, Sendable, Equatable {
   }
 
   /// The CI excludes 1 (B differs from A at the 95% level).
-  public var isSignificant: Bool { !ratioCI.contains(1) }
+  package var isSignificant: Bool { !ratioCI.contains(1) }
 
   /// B is faster than A with confidence (the CI lies below 1 − `margin`).
-  public func isImprovement(margin: Double = 0) -> Bool { ratioCI.upper < 1 - margin }
+  package func isImprovement(margin: Double = 0) -> Bool { ratioCI.upper < 1 - margin }
 
   /// B is slower than A with confidence (the CI lies above 1 + `margin`).
-  public func isRegression(margin: Double = 0) -> Bool { ratioCI.lower > 1 + margin }
+  package func isRegression(margin: Double = 0) -> Bool { ratioCI.lower > 1 + margin }
 
   /// ln(bᵢ/aᵢ) over the pairs present in both (non-positive times are skipped).
-  public static func logRatios(_ a: [Double], _ b: [Double]) -> [Double] {
+  package static func logRatios(_ a: [Double], _ b: [Double]) -> [Double] {
     zip(a, b).compactMap { x, y in x > 0 && y > 0 ? log(y / x) : nil }
   }
 
   /// Median (type-7 interpolation) of unsorted values; NaN for none.
-  public static func median(_ values: [Double]) -> Double {
+  package static func median(_ values: [Double]) -> Double {
     values.isEmpty ? .nan : SampleStatistics.quantile(values.sorted(), 0.5)
   }
 
   /// ⌈n^⅓⌉, at least 1: a moving-block length for autocorrelated series.
-  public static func blockLength(_ n: Int) -> Int {
+  package static func blockLength(_ n: Int) -> Int {
     max(1, Int(pow(Double(max(n, 1)), 1.0 / 3).rounded(.up)))
   }
 
@@ -124,7 +124,7 @@ public struct PairedComparison: Codable, Sendable, Equatable {
   }
 
   /// Two-sided p of the Wilcoxon signed-rank test that the median of `d` is 0 (zeros dropped).
-  public static func wilcoxonSignedRankP(_ d: [Double]) -> Double {
+  package static func wilcoxonSignedRankP(_ d: [Double]) -> Double {
     let nonzero = d.filter { $0 != 0 && $0.isFinite }
     let n = nonzero.count
     guard n > 0 else { return 1 }
@@ -167,20 +167,20 @@ public struct PairedComparison: Codable, Sendable, Equatable {
 
 /// Two independent sample sets (for example the same point in two separate runs): ratio of medians with a
 /// percentile bootstrap CI resampling each set independently, and a Mann–Whitney U test.
-public struct UnpairedComparison: Codable, Sendable, Equatable {
+package struct UnpairedComparison: Codable, Sendable, Equatable {
   /// Statistics of the first run's samples (seconds per call).
-  public var baseline: SampleStatistics
+  package var baseline: SampleStatistics
   /// Statistics of the second run's samples (seconds per call).
-  public var candidate: SampleStatistics
+  package var candidate: SampleStatistics
   /// median(B) / median(A).
-  public var ratio: Double
+  package var ratio: Double
   /// The ratio's 95% CI (percentile bootstrap, resampling each side independently).
-  public var ratioCI: ConfidenceInterval
+  package var ratioCI: ConfidenceInterval
   /// Two-sided Mann–Whitney U p-value.
-  public var mannWhitneyP: Double
+  package var mannWhitneyP: Double
 
   /// Compares two independent sample sets with `replicates` bootstrap resamples from a seeded generator.
-  public init(baseline a: [Double], candidate b: [Double], replicates: Int = 2000, seed: UInt64 = 0x5EED) {
+  package init(baseline a: [Double], candidate b: [Double], replicates: Int = 2000, seed: UInt64 = 0x5EED) {
     precondition(!a.isEmpty && !b.isEmpty, "comparison of empty samples")
     baseline = SampleStatistics(a)
     candidate = SampleStatistics(b)
@@ -205,7 +205,7 @@ public struct UnpairedComparison: Codable, Sendable, Equatable {
   }
 
   /// Two-sided p-value of the Mann–Whitney U test (normal approximation with tie correction).
-  public static func mannWhitneyP(_ a: [Double], _ b: [Double]) -> Double {
+  package static func mannWhitneyP(_ a: [Double], _ b: [Double]) -> Double {
     let n1 = Double(a.count)
     let n2 = Double(b.count)
     let all = (a.map { ($0, 0) } + b.map { ($0, 1) }).sorted { $0.0 < $1.0 }

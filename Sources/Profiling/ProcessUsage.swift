@@ -1,16 +1,16 @@
 /// Process-wide resource use over the timed samples, from getrusage(RUSAGE_SELF) (all threads;
 /// works with or without a PMU).
-public struct ProcessUsage: Codable, Sendable, Equatable {
+package struct ProcessUsage: Codable, Sendable, Equatable {
   /// Page faults (minor and major) per call during sampling.
-  public var pageFaultsPerCall: Double
+  package var pageFaultsPerCall: Double
   /// Context switches (voluntary and involuntary) per call during sampling.
-  public var contextSwitchesPerCall: Double
+  package var contextSwitchesPerCall: Double
   /// CPU seconds (user + system, all threads) per call.
-  public var cpuSecondsPerCall: Double
+  package var cpuSecondsPerCall: Double
   /// Heap allocations per call by any thread while timed (nil when the allocation counter is not linked into
   /// the process).
   ///
   /// OpenBLAS's threaded driver allocates a job table per multi-threaded GEMM, so multi-threaded points show
   /// a few per call; a kernel's own code allocates nothing.
-  public var allocationsPerCall: Double?
+  package var allocationsPerCall: Double?
 }

@@ -5,24 +5,24 @@ import Foundation
 /// (from /proc/stat).
 ///
 /// Unreadable facts are nil ("not readable here"), never guessed.
-public struct RunConditions: Codable, Sendable, Equatable {
+package struct RunConditions: Codable, Sendable, Equatable {
   /// scaling_governor of CPU 0 (nil in most VMs, which expose no cpufreq).
-  public var governor: String?
+  package var governor: String?
   /// "on"/"off" from cpufreq/boost or intel_pstate/no_turbo.
-  public var boost: String?
+  package var boost: String?
   /// SMT control ("on", "off", "notsupported", …) and whether sibling threads are active.
-  public var smt: String?
+  package var smt: String?
   /// 1, 5 and 15-minute load averages when the run started.
-  public var loadAverageStart: [Double]
+  package var loadAverageStart: [Double]
   /// The same when the run ended (nil until `finish()`).
-  public var loadAverageEnd: [Double]?
+  package var loadAverageEnd: [Double]?
   /// Share of CPU time the hypervisor stole during the run, 0…1 (nil when /proc/stat has no steal).
-  public var stealFraction: Double?
+  package var stealFraction: Double?
   /// /proc/stat's aggregate CPU counters when the run started (to compute steal at the end).
   var startTicks: [UInt64]
 
   /// Reads the conditions now (the start of a run).
-  public static func capture() -> RunConditions {
+  package static func capture() -> RunConditions {
     func read(_ path: String) -> String? {
       (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -40,7 +40,7 @@ public struct RunConditions: Codable, Sendable, Equatable {
   }
 
   /// The conditions with the end readings filled in (load average now, steal since `capture`).
-  public func finished() -> RunConditions {
+  package func finished() -> RunConditions {
     var copy = self
     copy.loadAverageEnd = Self.loadAverage()
     let end = Self.cpuTicks()
@@ -53,7 +53,7 @@ public struct RunConditions: Codable, Sendable, Equatable {
   }
 
   /// A one-line warning when other work loaded the machine or the hypervisor stole time.
-  public func warning(cores: Int) -> String? {
+  package func warning(cores: Int) -> String? {
     var problems: [String] = []
     if let load = loadAverageStart.first, load > 0.5 * Double(max(cores, 1)) {
       problems.append("load average \(String(format: "%.2f", load)) at the start on \(cores) cores")

@@ -1,20 +1,19 @@
 import Foundation
 
 /// A two-sided confidence interval.
-public struct ConfidenceInterval: Codable, Sendable, Equatable {
+package struct ConfidenceInterval: Codable, Sendable, Equatable {
   /// Lower bound, in the unit of the estimate.
-  public var lower: Double
+  package var lower: Double
   /// Upper bound, in the unit of the estimate.
-  public var upper: Double
+  package var upper: Double
   /// Nominal level, for example 0.95.
-  public var level: Double
+  package var level: Double
   /// How it was computed (reported in results).
-  public var method: String
+  package var method: String
 
   /// True when `value` lies in the closed interval.
-  public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
-  /// Upper minus lower.
-  public var width: Double { upper - lower }
+  package func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
+  package var width: Double { upper - lower }
 }
 
 /// Summary statistics of one point's samples (seconds per call, or any positive quantity).
@@ -24,37 +23,32 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
 /// approximation above). Fewer than 6 samples cannot reach 95%: the interval is then [min, max]
 /// and `medianCI.level` says the coverage it does have. Outliers lie more than 3 scaled MADs
 /// (1.4826·MAD) from the median; they are counted, never dropped. Percentiles interpolate linearly.
-public struct SampleStatistics: Codable, Sendable, Equatable {
-  /// Number of samples.
-  public var count: Int
-  /// The smallest sample.
-  public var minimum: Double
+package struct SampleStatistics: Codable, Sendable, Equatable {
+  package var count: Int
+  package var minimum: Double
   /// The 10th percentile.
-  public var p10: Double
-  /// The median.
-  public var median: Double
-  /// The arithmetic mean.
-  public var mean: Double
+  package var p10: Double
+  package var median: Double
+  package var mean: Double
   /// The 90th percentile.
-  public var p90: Double
-  /// The largest sample.
-  public var maximum: Double
+  package var p90: Double
+  package var maximum: Double
   /// Median absolute deviation (unscaled).
-  public var mad: Double
+  package var mad: Double
   /// The sample standard deviation (n − 1).
-  public var standardDeviation: Double
+  package var standardDeviation: Double
   /// Coefficient of variation, σ / mean.
-  public var cv: Double
+  package var cv: Double
   /// The median's 95% CI (distribution-free, from order statistics; see `medianInterval`).
-  public var medianCI: ConfidenceInterval
+  package var medianCI: ConfidenceInterval
   /// Samples more than 3 × 1.4826 × MAD from the median (kept, only counted).
-  public var outliers: Int
+  package var outliers: Int
 
   /// Half the CI width relative to the median (the ±x% the sampler aims for).
-  public var relativeHalfWidth: Double { median > 0 ? medianCI.width / 2 / median : .infinity }
+  package var relativeHalfWidth: Double { median > 0 ? medianCI.width / 2 / median : .infinity }
 
   /// Statistics of `samples` (must not be empty).
-  public init(_ samples: [Double]) {
+  package init(_ samples: [Double]) {
     precondition(!samples.isEmpty, "statistics of no samples")
     let sorted = samples.sorted()
     let n = sorted.count
@@ -78,7 +72,7 @@ public struct SampleStatistics: Codable, Sendable, Equatable {
   }
 
   /// Linear-interpolation quantile of sorted data (type 7).
-  public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+  package static func quantile(_ sorted: [Double], _ q: Double) -> Double {
     let position = q * Double(sorted.count - 1)
     let lower = Int(position.rounded(.down))
     let upper = min(lower + 1, sorted.count - 1)
@@ -102,7 +96,7 @@ public struct SampleStatistics: Codable, Sendable, Equatable {
   }
 
   /// Largest k ≥ 1 with P(Bin(n, ½) ≤ k − 1) ≤ alpha/2, or 0 if none.
-  public static func orderStatisticRank(n: Int, alpha: Double) -> Int {
+  package static func orderStatisticRank(n: Int, alpha: Double) -> Int {
     if n > 1000 {
       let z = 1.959963984540054
       return max(Int(((Double(n) - z * Double(n).squareRoot()) / 2).rounded(.down)), 0)

@@ -12,20 +12,20 @@ import Foundation
 /// Several bodies are measured interleaved, one sample each per round, in a balanced order: the
 /// rounds alternate forward and reverse (ABBA/BAAB), and whether the first round is forward comes
 /// from `orderSeed`, so order effects (caches, frequency) cancel between A and B.
-public struct Sampler {
+package struct Sampler {
   /// When to stop sampling, and warm-up and sample lengths.
-  public let configuration: SamplerConfiguration
+  package let configuration: SamplerConfiguration
   /// Counters read around every sample, nil for none.
-  public let counters: CounterSet?
+  package let counters: CounterSet?
   /// What evicts the caches before each sample when measuring cold, nil for warm.
-  public let flusher: CacheFlusher?
+  package let flusher: CacheFlusher?
   /// Chooses the first round's order; any value gives a balanced sequence.
-  public let orderSeed: UInt64
+  package let orderSeed: UInt64
   /// Nanoseconds from a fixed point: `MonotonicClock.now` (tests inject a fake clock).
-  public let clock: @Sendable () -> UInt64
+  package let clock: @Sendable () -> UInt64
 
   /// A sampler with its stopping rule, optional counters and cache flusher, and the seed of its ABBA/BAAB order.
-  public init(
+  package init(
     configuration: SamplerConfiguration, counters: CounterSet? = nil, flusher: CacheFlusher? = nil,
     orderSeed: UInt64 = 0, clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now
   ) {
@@ -159,13 +159,13 @@ public struct Sampler {
   }
 
   /// Measures `body`: warm-up, calibration, then samples until the stop rule fires.
-  public func measure(_ body: () -> Void) -> PointMeasurement {
+  package func measure(_ body: () -> Void) -> PointMeasurement {
     withoutActuallyEscaping(body) { body in run([body])[0] }
   }
 
   /// Measures A and B as pairs in balanced order until the paired ratio's CI reaches the target or
   /// the budget is spent; then compares them with paired statistics.
-  public func measurePaired(
+  package func measurePaired(
     baseline a: () -> Void, candidate b: () -> Void
   ) -> (baseline: PointMeasurement, candidate: PointMeasurement, comparison: PairedComparison) {
     withoutActuallyEscaping(a) { a in
@@ -193,7 +193,7 @@ public struct Sampler {
   ///
   /// Distribution-free and on the conservative side (2–3% A/A false positives in `estimator-study`), so
   /// stopping early on it does not make the reported CI optimistic. Infinity with fewer than 6 blocks.
-  public static func pairedHalfWidth(_ a: [Double], _ b: [Double]) -> Double {
+  package static func pairedHalfWidth(_ a: [Double], _ b: [Double]) -> Double {
     let d = PairedComparison.logRatios(a, b)
     let blocks = stride(from: 0, to: d.count - 1, by: 2).map { (d[$0] + d[$0 + 1]) / 2 }.sorted()
     let k = SampleStatistics.orderStatisticRank(n: blocks.count, alpha: 0.05)

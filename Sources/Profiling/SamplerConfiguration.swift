@@ -8,29 +8,29 @@
 /// `maximumSamples` is reached — but never before `minimumSamples` samples. Past the budget a noisy
 /// point may continue up to `maximumBudgetFactor` × the budget, but only while the projected time to
 /// the target fits under that cap (see `Sampler`).
-public struct SamplerConfiguration: Codable, Sendable, Equatable {
+package struct SamplerConfiguration: Codable, Sendable, Equatable {
   /// The longest budget any option accepts: one hour per point.
-  public static let budgetLimit = 3600.0
+  package static let budgetLimit = 3600.0
 
   /// Shortest sample, in seconds (calls are batched until a sample lasts this long).
-  public var minimumSampleSeconds: Double
+  package var minimumSampleSeconds: Double
   /// Target half-width of the 95% CI, as a fraction (0.01: ±1%).
-  public var targetRelativeHalfWidth: Double
+  package var targetRelativeHalfWidth: Double
   /// Time budget per point, warm-up included, in seconds.
-  public var budgetSeconds: Double
+  package var budgetSeconds: Double
   /// Samples taken at least, whatever the budget.
-  public var minimumSamples: Int
+  package var minimumSamples: Int
   /// Samples taken at most.
-  public var maximumSamples: Int
+  package var maximumSamples: Int
   /// Shortest warm-up, in seconds.
-  public var warmupSeconds: Double
+  package var warmupSeconds: Double
   /// Warm or cold caches before each sample.
-  public var cache: CacheState
+  package var cache: CacheState
   /// How far past the budget a noisy point may go when the projection says it reaches the target.
-  public var maximumBudgetFactor: Double
+  package var maximumBudgetFactor: Double
 
   /// A configuration: 1 ms samples, ±1% target, 2 s budget, 10 to 100,000 samples, warm caches by default.
-  public init(
+  package init(
     minimumSampleSeconds: Double = 0.001, targetRelativeHalfWidth: Double = 0.01, budgetSeconds: Double = 2,
     minimumSamples: Int = 10, maximumSamples: Int = 100_000, warmupSeconds: Double? = nil,
     cache: CacheState = .warm, maximumBudgetFactor: Double = 3
@@ -51,7 +51,7 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
   }
 
   /// Plans saved before `maximumBudgetFactor` existed read as 1 (no extension).
-  public init(from decoder: any Decoder) throws {
+  package init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     minimumSampleSeconds = try c.decode(Double.self, forKey: .minimumSampleSeconds)
     targetRelativeHalfWidth = try c.decode(Double.self, forKey: .targetRelativeHalfWidth)
@@ -64,7 +64,7 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
   }
 
   /// The same settings with another budget (warm-up scaled down with it when needed).
-  public func withBudget(_ seconds: Double) -> SamplerConfiguration {
+  package func withBudget(_ seconds: Double) -> SamplerConfiguration {
     var copy = self
     copy.budgetSeconds = seconds
     copy.warmupSeconds = min(warmupSeconds, seconds / 8)
@@ -72,7 +72,7 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
   }
 
   /// Checks ranges; the message names the option and its valid range.
-  public func validate() throws(SamplerError) {
+  package func validate() throws(SamplerError) {
     try Self.checkBudget(budgetSeconds, option: "--budget")
     guard targetRelativeHalfWidth > 0, targetRelativeHalfWidth < 1 else {
       throw .invalid("--ci must be between 0 and 1 (0.01 = ±1%), got \(targetRelativeHalfWidth)")
@@ -88,7 +88,7 @@ public struct SamplerConfiguration: Codable, Sendable, Equatable {
   }
 
   /// A budget must be a finite number of seconds in (0, `budgetLimit`].
-  public static func checkBudget(_ seconds: Double, option: String, allowZero: Bool = false)
+  package static func checkBudget(_ seconds: Double, option: String, allowZero: Bool = false)
     throws(SamplerError)
   {
     guard seconds.isFinite, allowZero ? seconds >= 0 : seconds > 0, seconds <= budgetLimit else {

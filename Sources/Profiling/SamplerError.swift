@@ -1,8 +1,7 @@
-/// Invalid sampler settings.
-public enum SamplerError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum SamplerError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalid(String)
   /// The message printed for this error: the bad setting and its valid range.
-  public var description: String {
+  package var description: String {
     switch self {
     case .invalid(let message): return message
     }

@@ -1,5 +1,4 @@
-/// Why sampling stopped.
-public enum StopReason: String, Codable, Sendable {
+package enum StopReason: String, Codable, Sendable {
   /// The CI of the median reached the target width.
   case confidenceReached = "ci-reached"
   /// The time budget was spent first.

@@ -1,31 +1,29 @@
 import Support
 
 /// A number of BLAS threads and a binding policy: one axis of every sweep.
-public struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertible {
-  /// BLAS threads.
-  public var threads: Int
+package struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertible {
+  package var threads: Int
   /// How the threads are bound to PUs.
-  public var binding: BindingPolicy
+  package var binding: BindingPolicy
 
-  /// A thread config.
-  public init(threads: Int, binding: BindingPolicy) {
+  package init(threads: Int, binding: BindingPolicy) {
     self.threads = threads
     self.binding = binding
   }
 
   /// "2 threads, compact".
-  public var description: String { "\(threads) thread\(threads == 1 ? "" : "s"), \(binding)" }
+  package var description: String { "\(threads) thread\(threads == 1 ? "" : "s"), \(binding)" }
 
   /// A compact label for file names and tables, for example "2t-compact".
-  public var label: String { "\(threads)t-\(binding)" }
+  package var label: String { "\(threads)t-\(binding)" }
 
   /// The default sweep axis: 1 thread and every core, both with `binding`.
-  public static func defaults(cores: Int, binding: BindingPolicy = .compact) -> [ThreadConfig] {
+  package static func defaults(cores: Int, binding: BindingPolicy = .compact) -> [ThreadConfig] {
     Array(Set([1, max(cores, 1)])).sorted().map { ThreadConfig(threads: $0, binding: binding) }
   }
 
   /// Parses a thread list such as "1,2" or "1-4" or "all" into counts (validated against `cores`).
-  public static func parseThreadList(_ text: String, cores: Int) throws(ThreadConfigError) -> [Int] {
+  package static func parseThreadList(_ text: String, cores: Int) throws(ThreadConfigError) -> [Int] {
     var counts: [Int] = []
     for part in CommaList.items(text) {
       if part == "all" {

@@ -1,11 +1,11 @@
 /// Errors in thread configuration and binding.
-public enum ThreadConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ThreadConfigError: Error, Equatable, Sendable, CustomStringConvertible {
   case unparsable(String)
   case tooManyThreads(requested: Int, cores: Int)
   case bindingFailed(String)
 
   /// The message printed for this error: the bad value and the valid range.
-  public var description: String {
+  package var description: String {
     switch self {
     case .unparsable(let text):
       return "cannot read thread list '\(text.prefix(40))'; use counts like 1,2 or a range 1-4 or 'all'"

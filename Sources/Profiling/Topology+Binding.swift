@@ -2,22 +2,22 @@ import CHwloc
 import Tensors
 
 /// What binding was asked for and what took effect (read back from the OS), stored with results.
-public struct BindingRecord: Codable, Sendable, Equatable {
+package struct BindingRecord: Codable, Sendable, Equatable {
   /// The thread config that was applied.
-  public var config: ThreadConfig
+  package var config: ThreadConfig
   /// PU OS index chosen for each BLAS thread (calling thread first); empty for `none`.
-  public var plannedProcessingUnits: [Int]
+  package var plannedProcessingUnits: [Int]
   /// The process CPU set read back with hwloc_get_cpubind.
-  public var processCPUSet: [Int]
+  package var processCPUSet: [Int]
   /// The affinity of each active OpenBLAS thread read back with openblas_getaffinity (calling thread first).
-  public var blasThreadAffinity: [[Int]]
+  package var blasThreadAffinity: [[Int]]
   /// True when every thread's read-back affinity equals the plan.
-  public var verified: Bool
+  package var verified: Bool
   /// OpenBLAS's active thread count after the change.
-  public var blasThreads: Int
+  package var blasThreads: Int
   /// The affinity of each of lrd-bench's pool workers read back (worker 0, the calling thread, first); nil in
   /// results written before the pool existed.
-  public var poolWorkerAffinity: [[Int]]?
+  package var poolWorkerAffinity: [[Int]]?
 }
 
 /// An hwloc bitmap owned by Swift (freed in `deinit`).
@@ -51,7 +51,7 @@ extension Topology {
   /// `firstCore` shifts a compact binding to start at that core (two processes measuring at once on different
   /// cores, `ab --duet`).
   @discardableResult
-  public func apply(_ config: ThreadConfig, firstCore: Int = 0) throws(ThreadConfigError) -> BindingRecord {
+  package func apply(_ config: ThreadConfig, firstCore: Int = 0) throws(ThreadConfigError) -> BindingRecord {
     let cores = summary.cores
     guard config.threads >= 1, firstCore >= 0, firstCore + config.threads <= max(cores.count, 1) else {
       throw .tooManyThreads(requested: firstCore + config.threads, cores: cores.count)

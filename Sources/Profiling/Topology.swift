@@ -3,66 +3,60 @@ import Foundation
 import OrderedCollections
 
 /// The machine as hwloc sees it, as a plain value stored in every result.
-public struct TopologySummary: Codable, Sendable, Equatable {
+package struct TopologySummary: Codable, Sendable, Equatable {
   /// One physical core and its PUs.
-  public struct Core: Codable, Sendable, Equatable {
+  package struct Core: Codable, Sendable, Equatable {
     /// hwloc's logical index of the core.
-    public var logicalIndex: Int
+    package var logicalIndex: Int
     /// OS indices of the core's processing units (hardware threads).
-    public var processingUnits: [Int]
+    package var processingUnits: [Int]
   }
 
-  /// One cache instance.
-  public struct Cache: Codable, Sendable, Equatable {
+  package struct Cache: Codable, Sendable, Equatable {
     /// The cache's name: "L1d", "L1i", "L2", "L3" and so on.
-    public var name: String
+    package var name: String
     /// Cache level (1, 2, 3).
-    public var level: Int
+    package var level: Int
     /// "data", "instruction" or "unified".
-    public var kind: String
+    package var kind: String
     /// Size in bytes.
-    public var sizeBytes: Int
+    package var sizeBytes: Int
     /// Line size in bytes.
-    public var lineBytes: Int
+    package var lineBytes: Int
     /// OS indices of the PUs that share this cache instance.
-    public var sharedBy: [Int]
+    package var sharedBy: [Int]
   }
 
-  /// One NUMA node.
-  public struct NUMANode: Codable, Sendable, Equatable {
+  package struct NUMANode: Codable, Sendable, Equatable {
     /// The node's OS index.
-    public var osIndex: Int
+    package var osIndex: Int
     /// Local memory, in bytes.
-    public var memoryBytes: Int
+    package var memoryBytes: Int
     /// OS indices of the node's PUs.
-    public var processingUnits: [Int]
+    package var processingUnits: [Int]
   }
 
   /// The CPU's marketing name.
-  public var cpuModel: String
+  package var cpuModel: String
   /// CPU packages (sockets).
-  public var packages: Int
-  /// Every physical core.
-  public var cores: [Core]
+  package var packages: Int
+  package var cores: [Core]
   /// OS indices of every PU.
-  public var processingUnits: [Int]
-  /// Every cache instance.
-  public var caches: [Cache]
-  /// Every NUMA node.
-  public var numaNodes: [NUMANode]
+  package var processingUnits: [Int]
+  package var caches: [Cache]
+  package var numaNodes: [NUMANode]
   /// Total memory, in bytes.
-  public var totalMemoryBytes: Int
+  package var totalMemoryBytes: Int
   /// hwloc's runtime release (for example "2.8.0").
-  public var hwlocVersion: String
+  package var hwlocVersion: String
 
-  /// Physical cores.
-  public var coreCount: Int { cores.count }
+  package var coreCount: Int { cores.count }
 
   /// The largest cache size (the last-level cache), or 32 MiB when hwloc reports none.
-  public var lastLevelCacheBytes: Int { caches.map(\.sizeBytes).max() ?? 32 << 20 }
+  package var lastLevelCacheBytes: Int { caches.map(\.sizeBytes).max() ?? 32 << 20 }
 
   /// One line, for example "1 package, 2 cores, 2 PUs, L1d 48 KiB ×2, L2 1 MiB ×2, L3 32 MiB ×1, 1 NUMA node".
-  public var oneLine: String {
+  package var oneLine: String {
     var parts = [
       "\(packages) package\(packages == 1 ? "" : "s")", "\(cores.count) cores",
       "\(processingUnits.count) PUs",
@@ -77,9 +71,9 @@ public struct TopologySummary: Codable, Sendable, Equatable {
 }
 
 /// Human-readable byte counts (binary units).
-public enum ByteCount {
+package enum ByteCount {
   /// A byte count in binary units ("32 KiB", "1 MiB", "4.6 GiB").
-  public static func format(_ bytes: Int) -> String {
+  package static func format(_ bytes: Int) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]
     var value = Double(bytes)
     var unit = 0
@@ -93,30 +87,29 @@ public enum ByteCount {
 }
 
 /// Errors from hwloc, with the failing function and errno.
-public struct TopologyError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct TopologyError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The hwloc call that failed.
-  public var function: String
+  package var function: String
   /// The errno it set.
-  public var errno: Int32
+  package var errno: Int32
   /// The message printed for this error.
-  public var description: String { "hwloc \(function) failed: \(String(cString: strerror(errno)))" }
+  package var description: String { "hwloc \(function) failed: \(String(cString: strerror(errno)))" }
 }
 
 /// A loaded hwloc topology.
 ///
 /// Owns the handle and destroys it in `deinit`.
-public final class Topology {
+package final class Topology {
   let handle: hwloc_topology_t
   /// The summary taken when the topology was loaded.
-  public let summary: TopologySummary
+  package let summary: TopologySummary
 
   /// The one place hwloc status codes become errors (hwloc returns -1 and sets errno).
   static func check(_ rc: Int32, _ function: String) throws(TopologyError) {
     if rc < 0 { throw TopologyError(function: function, errno: errno) }
   }
 
-  /// Discovers this machine.
-  public init() throws(TopologyError) {
+  package init() throws(TopologyError) {
     var topology: hwloc_topology_t?
     try Self.check(hwloc_topology_init(&topology), "hwloc_topology_init")
     guard let topology else { throw TopologyError(function: "hwloc_topology_init", errno: ENOMEM) }
@@ -210,9 +203,9 @@ public final class Topology {
 }
 
 /// /proc/cpuinfo facts hwloc may not carry.
-public enum CPUInfo {
+package enum CPUInfo {
   /// The "model name" line, or "unknown".
-  public static var modelName: String {
+  package static var modelName: String {
     guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
     for line in text.split(separator: "\n") where line.hasPrefix("model name") {
       if let colon = line.firstIndex(of: ":") {

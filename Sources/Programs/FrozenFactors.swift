@@ -1,7 +1,7 @@
 import Support
 
 /// Which factors of a decomposed layer are frozen (not trained) in training mode.
-public enum FrozenFactors: Codable, Sendable, Hashable, CustomStringConvertible {
+package enum FrozenFactors: Codable, Sendable, Hashable, CustomStringConvertible {
   /// Every factor is trained.
   case none
   /// The paper's choice (§2.2): the first 1×1 of an SVD pair; the first and last 1×1 of Tucker-2.
@@ -10,7 +10,7 @@ public enum FrozenFactors: Codable, Sendable, Hashable, CustomStringConvertible 
   case indices([Int])
 
   /// Parses "none", "paper" or a comma list of factor indices such as "0,2".
-  public init(parsing text: String) throws(ProgramError) {
+  package init(parsing text: String) throws(ProgramError) {
     switch text.lowercased() {
     case "none", "": self = .none
     case "paper": self = .paper
@@ -24,7 +24,7 @@ public enum FrozenFactors: Codable, Sendable, Hashable, CustomStringConvertible 
   }
 
   /// The frozen factor indices for a layer with `factorCount` factors.
-  public func indices(factorCount: Int) -> Set<Int> {
+  package func indices(factorCount: Int) -> Set<Int> {
     switch self {
     case .none: return []
     case .paper:
@@ -38,7 +38,7 @@ public enum FrozenFactors: Codable, Sendable, Hashable, CustomStringConvertible 
   }
 
   /// The value as `--frozen` spells it.
-  public var description: String {
+  package var description: String {
     switch self {
     case .none: return "none"
     case .paper: return "paper"

@@ -10,27 +10,26 @@ import Tensors
 /// factor to the first backward-weights (skipped when frozen; reuses the forward im2col columns)
 /// and backward-data, then an SGD step on every trained factor (learning rate 1e-4 so values stay
 /// finite over many calls). There is no nonlinearity between factors (they replace one linear layer).
-public final class LayerProgram {
+package final class LayerProgram {
   /// The layer and its factors' weights.
-  public let decomposed: DecomposedLayer
-  /// Images per call.
-  public let batch: Int
+  package let decomposed: DecomposedLayer
+  package let batch: Int
   /// Inference (forward only) or training (forward, backward and SGD).
-  public let mode: Mode
+  package let mode: Mode
   /// Indices of frozen factors in execution order (no weight gradient, no update).
-  public let frozen: Set<Int>
+  package let frozen: Set<Int>
   /// `frozen` as a per-factor flag array (no hashing in `run`).
   let isFrozen: [Bool]
   /// One convolution kernel per factor, in execution order.
-  public let kernels: [Conv2D]
+  package let kernels: [Conv2D]
   /// activations[i] is the input of factor i; the last is the layer output.
-  public let activations: [Tensor]
+  package let activations: [Tensor]
   /// gradients[i] is ∂L/∂activations[i].
-  public let gradients: [Tensor]
+  package let gradients: [Tensor]
   let learningRate: Float = 1e-4
 
   /// Allocates and touches every buffer for `decomposed` at `batch`; inputs get seeded random values.
-  public init(
+  package init(
     _ decomposed: DecomposedLayer, batch: Int, mode: Mode, frozen: FrozenFactors = .none, seed: UInt64 = 1
   ) throws(ProgramError) {
     self.decomposed = decomposed
@@ -73,7 +72,7 @@ public final class LayerProgram {
   /// One call: see the type's documentation.
   ///
   /// Allocation-free.
-  public func run() {
+  package func run() {
     let count = kernels.count
     for i in 0..<count {
       kernels[i].forward(activations[i], into: activations[i + 1])
@@ -98,7 +97,7 @@ public final class LayerProgram {
   }
 
   /// FLOPs of one call: forward, plus backward-data and (unless frozen) backward-weights in training.
-  public var flopsPerCall: Int {
+  package var flopsPerCall: Int {
     kernels.enumerated().reduce(0) { total, entry in
       let forward = entry.element.geometry.flops
       guard mode == .training else { return total + forward }
@@ -107,5 +106,5 @@ public final class LayerProgram {
   }
 
   /// The layer output of the last call.
-  public var output: Tensor { activations[activations.count - 1] }
+  package var output: Tensor { activations[activations.count - 1] }
 }

@@ -1,10 +1,9 @@
 /// What one timed call of a point does.
-public enum Mode: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-  /// Forward pass only.
+package enum Mode: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
   case inference
   /// Forward, backward-data, backward-weights (skipped for frozen factors) and an SGD update.
   case training
 
   /// The mode as `--mode` spells it.
-  public var description: String { rawValue }
+  package var description: String { rawValue }
 }

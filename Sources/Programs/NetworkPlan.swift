@@ -4,18 +4,18 @@ import Tensors
 
 /// One weight layer of a network plan: the layer (catalog shape, or a merged block's narrowed shape),
 /// how it is computed, and which of its factors are frozen in training.
-public struct PlannedLayer: Codable, Sendable, Equatable {
+package struct PlannedLayer: Codable, Sendable, Equatable {
   /// The layer's shape (from the catalog, or narrowed in a merged block).
-  public var layer: LayerSpec
+  package var layer: LayerSpec
   /// How the layer is computed: original, SVD, Tucker-2 or branched Tucker-2.
-  public var factorization: Factorization
+  package var factorization: Factorization
   /// Frozen factor indices (execution order); empty unless the variant is `frozen`.
-  public var frozen: [Int]
+  package var frozen: [Int]
   /// The kernel backend of this layer's factors (`--backend best`); nil: the process's.
-  public var backend: GEMMBackend?
+  package var backend: GEMMBackend?
 
   /// A planned layer; nothing frozen by default.
-  public init(
+  package init(
     layer: LayerSpec, factorization: Factorization, frozen: [Int] = [], backend: GEMMBackend? = nil
   ) {
     self.layer = layer
@@ -25,33 +25,33 @@ public struct PlannedLayer: Codable, Sendable, Equatable {
   }
 
   /// Parameters, multiply-adds and layer count of the layer as planned.
-  public var cost: FactorizationCost { FactorizationCost(layer, factorization) }
+  package var cost: FactorizationCost { FactorizationCost(layer, factorization) }
   /// Channels of the layer's output (the following batch norm's width).
-  public var outChannels: Int { layer.outChannels }
+  package var outChannels: Int { layer.outChannels }
 }
 
 /// The ranks a merged bottleneck was built with (its Tucker-2 conv2's, rounded to the branches).
-public struct MergeRanks: Codable, Sendable, Equatable {
+package struct MergeRanks: Codable, Sendable, Equatable {
   /// Rank r1 of the core's input (conv1' output channels).
-  public var r1: Int
+  package var r1: Int
   /// Rank r2 of the core's output (conv3' input channels).
-  public var r2: Int
+  package var r2: Int
   /// Branches (groups) of the core.
-  public var branches: Int
+  package var branches: Int
 }
 
 /// One bottleneck of a network plan: the main path (conv1, conv2, conv3, each followed by a batch
 /// norm), the optional downsample shortcut, and the merge ranks when the block is merged (then the
 /// main layers are the merged conv1', core and conv3', each `original`).
-public struct PlannedBlock: Codable, Sendable, Equatable {
+package struct PlannedBlock: Codable, Sendable, Equatable {
   /// The block's torchvision prefix, for example `layer3.2`.
-  public var name: String
+  package var name: String
   /// conv1, conv2 and conv3 as planned (or conv1', core and conv3' when merged).
-  public var main: [PlannedLayer]
+  package var main: [PlannedLayer]
   /// The 1×1 projection shortcut of a stage's first block, nil elsewhere.
-  public var downsample: PlannedLayer?
+  package var downsample: PlannedLayer?
   /// The merge ranks, nil when the block is not merged.
-  public var merged: MergeRanks?
+  package var merged: MergeRanks?
 }
 
 /// A whole network as a variant builds it: every layer's factorization (README "Numerics": vanilla LRD of a
@@ -60,25 +60,24 @@ public struct PlannedBlock: Codable, Sendable, Equatable {
 /// Layer count is the paper's: weight layers on the main path (stem, every factor of the bottleneck
 /// convolutions, every factor of fc), downsample shortcuts excluded. Parameters include batch norm
 /// (γ and β); FLOPs are 2 × multiply-adds of every convolution and linear factor, per image.
-public struct NetworkPlan: Codable, Sendable, Equatable {
+package struct NetworkPlan: Codable, Sendable, Equatable {
   /// The original network's layers.
-  public var catalog: ModelCatalog
+  package var catalog: ModelCatalog
   /// Which variant this plan builds.
-  public var variant: NetworkVariant
+  package var variant: NetworkVariant
   /// Compression ratio α of `lrd` (and of the layers `optimized` does not name).
-  public var ratio: Double
+  package var ratio: Double
   /// The stem 7×7 convolution (always original).
-  public var stem: PlannedLayer
+  package var stem: PlannedLayer
   /// Every bottleneck, in execution order.
-  public var blocks: [PlannedBlock]
-  /// The classifier.
-  public var fc: PlannedLayer
+  package var blocks: [PlannedBlock]
+  package var fc: PlannedLayer
 
   /// Builds the plan of `variant` over `catalog`.
   ///
   /// `optimizedRanks` maps layer names to their chosen factorization (`.original` for ORG) and is required
   /// for `optimized:DIR`; a bottleneck layer, downsample or fc it does not name is an error naming the layer.
-  public init(
+  package init(
     catalog: ModelCatalog, variant: NetworkVariant, ratio: Double = 2,
     optimizedRanks: [String: Factorization]? = nil, backends: [String: GEMMBackend]? = nil
   ) throws(ProgramError) {
@@ -188,35 +187,35 @@ public struct NetworkPlan: Codable, Sendable, Equatable {
   }
 
   /// Every weight layer in execution order (stem, each block's main path then downsample, fc).
-  public var layers: [PlannedLayer] {
+  package var layers: [PlannedLayer] {
     [stem] + blocks.flatMap { $0.main + ($0.downsample.map { [$0] } ?? []) } + [fc]
   }
 
   /// Weight layers on the main path, counted as the paper counts them (every factor; no downsample).
-  public var layerCount: Int {
+  package var layerCount: Int {
     stem.cost.layerCount + blocks.reduce(0) { $0 + $1.main.reduce(0) { $0 + $1.cost.layerCount } }
       + fc.cost.layerCount
   }
 
   /// Channels of every batch norm (stem, three per block, one per downsample).
-  public var batchNormChannels: [Int] {
+  package var batchNormChannels: [Int] {
     [stem.outChannels]
       + blocks.flatMap { $0.main.map(\.outChannels) + ($0.downsample.map { [$0.outChannels] } ?? []) }
   }
 
   /// Parameters: every factor's weights and bias plus batch norm's γ and β.
-  public var parameterCount: Int {
+  package var parameterCount: Int {
     layers.reduce(0) { $0 + $1.cost.parameters } + 2 * batchNormChannels.reduce(0, +)
   }
 
   /// Multiply-adds of every convolution and linear factor for one image.
-  public var macsPerImage: Int { layers.reduce(0) { $0 + $1.cost.macsPerImage } }
+  package var macsPerImage: Int { layers.reduce(0) { $0 + $1.cost.macsPerImage } }
 
   /// FLOPs for one image (2 × multiply-adds).
-  public var flopsPerImage: Int { 2 * macsPerImage }
+  package var flopsPerImage: Int { 2 * macsPerImage }
 
   /// Bottlenecks whose conv2 was kept original (optimized ORG).
-  public var originalBlocks: [String] {
+  package var originalBlocks: [String] {
     blocks.filter { $0.main[1].factorization == .original && $0.merged == nil }.map(\.name)
   }
 }

@@ -1,25 +1,22 @@
 import Kernels
 
 /// Where one step's time goes, by operation kind (seconds per step, averaged over the profiled steps).
-public struct OperationBreakdown: Codable, Sendable, Equatable {
+package struct OperationBreakdown: Codable, Sendable, Equatable {
   /// Seconds per step by kind, in `OperationKind` order (kinds with no time omitted).
-  public var seconds: [Kind]
-  /// Steps profiled.
-  public var steps: Int
+  package var seconds: [Kind]
+  package var steps: Int
 
   /// Time of one operation kind.
-  public struct Kind: Codable, Sendable, Equatable {
-    /// The operation kind.
-    public var kind: OperationKind
-    /// Seconds per step.
-    public var seconds: Double
+  package struct Kind: Codable, Sendable, Equatable {
+    package var kind: OperationKind
+    package var seconds: Double
   }
 
   /// The sum of all kinds (the profiled step's time, clock readings included).
-  public var total: Double { seconds.reduce(0) { $0 + $1.seconds } }
+  package var total: Double { seconds.reduce(0) { $0 + $1.seconds } }
 
   /// The fraction of `total` spent on `kind`.
-  public func fraction(_ kind: OperationKind) -> Double {
+  package func fraction(_ kind: OperationKind) -> Double {
     (seconds.first { $0.kind == kind }?.seconds ?? 0) / total
   }
 }
@@ -31,7 +28,7 @@ extension NetworkProgram {
   /// Separate from timing (the clock readings cost ~30 ns each, negligible against the operations, but they
   /// are not part of a timed step). im2col is estimated by packing each convolution's columns once more on
   /// the same input before its forward pass; the rest of the forward convolution counts as GEMM.
-  public func profile(steps count: Int, clock: () -> UInt64) -> OperationBreakdown {
+  package func profile(steps count: Int, clock: () -> UInt64) -> OperationBreakdown {
     var totals = [UInt64](repeating: 0, count: OperationKind.allCases.count)
     func charge(_ kind: OperationKind, _ body: () -> Void) {
       let start = clock()

@@ -5,7 +5,7 @@ extension NetworkProgram {
   /// One step: a forward pass (inference), or forward, loss, backward and SGD update (training).
   ///
   /// Allocation-free.
-  public func run() {
+  package func run() {
     guard mode == .training else {
       forwardPass()
       return
@@ -15,7 +15,7 @@ extension NetworkProgram {
   }
 
   /// The forward pass alone (batch statistics in training mode, which also moves the running ones).
-  public func forwardPass() {
+  package func forwardPass() {
     for index in steps.indices { forward(index) }
   }
 
@@ -24,7 +24,7 @@ extension NetworkProgram {
   ///
   /// Returns the loss.
   @discardableResult
-  public func computeGradients() -> Double {
+  package func computeGradients() -> Double {
     precondition(mode == .training, "gradients need a training-mode program")
     forwardPass()
     computeLoss()
@@ -37,7 +37,7 @@ extension NetworkProgram {
   }
 
   /// The loss of the current weights on the program's batch (training mode; no backward pass).
-  public func currentLoss() -> Double {
+  package func currentLoss() -> Double {
     precondition(mode == .training, "the loss needs a training-mode program")
     forwardPass()
     computeLoss()

@@ -15,15 +15,13 @@ import Tensors
 /// * Training: forward with batch statistics, softmax cross-entropy on fixed random labels, backward
 ///   through every operation (frozen factors skip their weight gradient; input gradients still flow;
 ///   the stem computes no input gradient), then SGD on every trained weight, BN's γ and β included.
-public final class NetworkProgram {
+package final class NetworkProgram {
   /// The layers and their factorizations.
-  public let plan: NetworkPlan
-  /// Images per step.
-  public let batch: Int
-  /// Inference or training.
-  public let mode: Mode
+  package let plan: NetworkPlan
+  package let batch: Int
+  package let mode: Mode
   /// SGD learning rate of the training step.
-  public let learningRate: Float
+  package let learningRate: Float
   let steps: [NetworkStep]
   /// Activations: slot 0 is the image batch `[B, S, S, 3]`; the last is the logits `[B, 1, 1, classes]`.
   let slots: [Tensor]
@@ -38,12 +36,12 @@ public final class NetworkProgram {
   let trainedKernels: [Conv2D]
   let batchNorms: [BatchNorm]
   /// The loss of the last training step.
-  public internal(set) var loss: Double = .nan
+  package internal(set) var loss: Double = .nan
 
   /// Builds the program of `plan` with weights from `weights` (copied: training changes only this program's).
   ///
   /// `seed` draws the image batch (uniform, variance 1) and the labels.
-  public init(
+  package init(
     plan: NetworkPlan, weights: NetworkWeights, batch: Int, mode: Mode, learningRate: Float = 1e-3,
     seed: UInt64 = 1
   ) throws {
@@ -105,7 +103,7 @@ public final class NetworkProgram {
   }
 
   /// The logits of the last step `[B, 1, 1, classes]`.
-  public var output: Tensor { slots[slots.count - 1] }
+  package var output: Tensor { slots[slots.count - 1] }
 
   /// The convolution and linear kernels in forward order, with whether each is trained.
   var convolutions: [ConvStep] {
@@ -118,13 +116,13 @@ public final class NetworkProgram {
   }
 
   /// Weight tensors of every convolution and linear factor, in forward order, with whether trained.
-  public var convolutionWeights: [(weight: Tensor, trained: Bool)] {
+  package var convolutionWeights: [(weight: Tensor, trained: Bool)] {
     convolutions.map { ($0.kernel.weight, $0.trainable) }
   }
 
   /// FLOPs of one step (batch included): forward, plus backward-data (every layer but the stem) and
   /// backward-weights (every trained factor) in training.
-  public var flopsPerStep: Int {
+  package var flopsPerStep: Int {
     convolutions.reduce(0) { total, step in
       let forward = step.kernel.geometry.flops
       guard mode == .training else { return total + forward }
@@ -133,7 +131,7 @@ public final class NetworkProgram {
   }
 
   /// Bytes this program holds (activations, gradients, weights with their gradients, workspaces).
-  public var bytes: Int {
+  package var bytes: Int {
     let tensors = slots.reduce(0) { $0 + $1.count } + gradients.reduce(0) { $0 + $1.count }
     let kernels = convolutions.reduce(0) { $0 + 2 * $1.kernel.weight.count + $1.kernel.workspaceBytes / 4 }
     return 4 * (tensors + kernels)

@@ -57,7 +57,7 @@ enum NetworkStep {
 }
 
 /// What a slice of a step's time is spent on, for the per-op-kind breakdown.
-public enum OperationKind: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+package enum OperationKind: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
   /// Convolution and linear GEMMs (forward, backward-data with its col2im, backward-weights).
   case gemm
   /// Packing im2col columns in the forward pass (timed separately on the same input).
@@ -74,7 +74,7 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable, CustomString
   case update
 
   /// The kind's name as the time breakdown prints it.
-  public var description: String {
+  package var description: String {
     switch self {
     case .gemm: return "conv/linear GEMM"
     case .im2col: return "im2col"

@@ -12,10 +12,9 @@ import Support
 /// * `branched:N`: every Tucker-2 core a grouped convolution with N branches (§2.4).
 ///
 /// `frozen`, `merged` and `branched:N` build on `lrd` unless `optimized:DIR` is given.
-public struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConvertible {
+package struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConvertible {
   /// Where the decomposed layers' ranks come from.
-  public enum Ranks: Hashable, Codable, Sendable {
-    /// No decomposition.
+  package enum Ranks: Hashable, Codable, Sendable {
     case original
     /// The ranks at compression ratio α (paper equation 6 and 7).
     case alpha
@@ -24,16 +23,16 @@ public struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConvertib
   }
 
   /// Where the decomposed layers' ranks come from.
-  public var ranks: Ranks
+  package var ranks: Ranks
   /// True when frozen factors get no weight gradient and no update in training.
-  public var frozen: Bool
+  package var frozen: Bool
   /// True when every bottleneck is merged (paper §2.3).
-  public var merged: Bool
+  package var merged: Bool
   /// Branches of every Tucker-2 core (1: plain Tucker-2).
-  public var branches: Int
+  package var branches: Int
 
   /// A variant; plain Tucker-2, not frozen, not merged by default.
-  public init(ranks: Ranks, frozen: Bool = false, merged: Bool = false, branches: Int = 1) {
+  package init(ranks: Ranks, frozen: Bool = false, merged: Bool = false, branches: Int = 1) {
     self.ranks = ranks
     self.frozen = frozen
     self.merged = merged
@@ -41,18 +40,18 @@ public struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConvertib
   }
 
   /// The original network, nothing decomposed.
-  public static let original = NetworkVariant(ranks: .original)
+  package static let original = NetworkVariant(ranks: .original)
   /// Vanilla LRD at α.
-  public static let lrd = NetworkVariant(ranks: .alpha)
+  package static let lrd = NetworkVariant(ranks: .alpha)
 
   /// The valid forms, for error messages and `--help`.
-  public static let forms =
+  package static let forms =
     "original, lrd, optimized:DIR, frozen, merged, branched:N, or a combination with + "
     + "(e.g. merged+branched:4, optimized:DIR+frozen)"
 
   /// Parses the `--variant` syntax; an unknown part or an impossible combination is an error that
   /// names it.
-  public init(parsing text: String) throws(ProgramError) {
+  package init(parsing text: String) throws(ProgramError) {
     let parts = text.split(separator: "+", omittingEmptySubsequences: false).map {
       String($0).trimmingWhitespace()
     }
@@ -110,7 +109,7 @@ public struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConvertib
   }
 
   /// The canonical form, for example `lrd`, `merged+branched:4`, `optimized:DIR+frozen`.
-  public var description: String {
+  package var description: String {
     var parts: [String] = []
     switch ranks {
     case .original: return "original"
@@ -125,7 +124,7 @@ public struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConvertib
   }
 
   /// Whether the network is decomposed at all.
-  public var isDecomposed: Bool { ranks != .original }
+  package var isDecomposed: Bool { ranks != .original }
 
   static let partNames = ["original", "lrd", "optimized:DIR", "frozen", "merged", "branched:N"]
 }

@@ -5,21 +5,22 @@ import Store
 import Suites
 
 /// `lrd-bench export ab#ID`: a stored A/B run with both builds' samples per round.
-public enum ABExport {
+package enum ABExport {
   /// The JSON document: the comparison and every measurement (build, round, samples).
-  public struct Document: Codable, Sendable {
-    /// The schema string.
-    public static let schemaVersion = "lrd-bench/ab-export@1"
+  package struct Document: Codable, Sendable {
+    package static let schemaVersion = "lrd-bench/ab-export@1"
     /// The schema of this document.
-    public var schema = Document.schemaVersion
+    package var schema = Document.schemaVersion
     /// The comparison over rounds.
-    public var comparison: ABResult
+    package var comparison: ABResult
     /// Every measurement, in the order it was taken.
-    public var measurements: [ABMeasurementRecord]
+    package var measurements: [ABMeasurementRecord]
   }
 
   /// The A/B run in `format`.
-  public static func render(_ format: RunExport.Format, result: ABResult, measurements: [ABMeasurementRecord])
+  package static func render(
+    _ format: RunExport.Format, result: ABResult, measurements: [ABMeasurementRecord]
+  )
     throws -> String
   {
     switch format {

@@ -5,7 +5,7 @@ import Suites
 
 /// `lrd-bench ab`: every case's new ÷ base ratio over rounds with its CI, sign test, verdict and detectable
 /// change, the suite's geometric mean, the cases one build lacks, failures, and what the exit status means.
-public enum ABReport {
+package enum ABReport {
   static func percent(_ ratio: Double) -> String {
     guard ratio.isFinite else { return "n/a" }
     let v = (ratio - 1) * 100
@@ -27,7 +27,7 @@ public enum ABReport {
   }
 
   /// The A/B comparison as Markdown.
-  public static func markdown(_ r: ABResult) -> String {
+  package static func markdown(_ r: ABResult) -> String {
     let compared = r.points.filter { $0.failure == nil }
     var lines = [
       "# A/B: suite \(r.run.suite), ab#\(r.run.id)" + (r.run.label.map { " (\($0))" } ?? ""), "",
@@ -136,13 +136,13 @@ public enum ABReport {
   }
 
   /// The A/B result as JSON (`lrd-bench/ab@1`).
-  public static func json(_ r: ABResult) throws -> String {
+  package static func json(_ r: ABResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }
 
   /// The exit status of an A/B result: 2 any regression (timing, or an instruction count up beyond the gate);
   /// 3 none but something inconclusive or failed; 4 improvements only; 0 otherwise.
-  public static func exitStatus(_ r: ABResult) -> Int32 {
+  package static func exitStatus(_ r: ABResult) -> Int32 {
     let counts = r.instructions ?? []
     if r.count(.regression) > 0 || counts.contains(where: { $0.flagged && $0.change > 0 }) { return 2 }
     if r.count(.inconclusive) > 0 || !r.failed.isEmpty { return 3 }
@@ -152,9 +152,9 @@ public enum ABReport {
 }
 
 /// `lrd-bench history POINT --ab`: the point's A/B ratio per A/B run.
-public enum ABHistoryReport {
+package enum ABHistoryReport {
   /// One row per A/B run: date, commits, ratio with CI, verdict.
-  public static func markdown(_ h: ABHistory) -> String {
+  package static func markdown(_ h: ABHistory) -> String {
     var table = MarkdownTable(
       header: ["A/B run", "started", "base → new", "new ÷ base (CI)", "rounds", "verdict"],
       alignment: [.left, .left, .left, .right, .right, .left])
@@ -172,7 +172,7 @@ public enum ABHistoryReport {
   }
 
   /// The history as JSON.
-  public static func json(_ h: ABHistory) throws -> String {
+  package static func json(_ h: ABHistory) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(h), as: UTF8.self) + "\n"
   }
 }

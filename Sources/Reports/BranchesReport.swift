@@ -3,9 +3,9 @@ import Harness
 import Results
 
 /// `lrd-bench branches`: branched Tucker time vs number of branches (the paper's Figure 5, one layer).
-public enum BranchesReport {
+package enum BranchesReport {
   /// The branch sweep as Markdown: per thread config, throughput and speed-up per branch count with CIs.
-  public static func markdown(_ r: BranchesResult) -> String {
+  package static func markdown(_ r: BranchesResult) -> String {
     let p = r.plan
     var lines = [
       "# Branched Tucker: \(r.layer.name) (\(p.model), \(r.layer.shape))",
@@ -42,7 +42,7 @@ public enum BranchesReport {
   }
 
   /// One CSV row per (thread config, branch count) with the paired ratio and its CI.
-  public static func csv(_ r: BranchesResult) -> String {
+  package static func csv(_ r: BranchesResult) -> String {
     let branches = Dictionary(uniqueKeysWithValues: r.points.map { ($0.result.sequence, $0.branches) })
     return PointColumns.table(
       r.points.map(\.result).sorted { $0.sequence < $1.sequence }, leading: ["branches"]
@@ -52,7 +52,7 @@ public enum BranchesReport {
   }
 
   /// Throughput vs N with 95% CI bars and the original as a reference line (the paper's Figure 5).
-  public static func svg(_ r: BranchesResult) -> String {
+  package static func svg(_ r: BranchesResult) -> String {
     let p = r.plan
     var chart = SVGChart(
       title: "\(r.layer.name): throughput vs branches (\(p.model), batch \(p.batch), \(p.mode))",
@@ -77,7 +77,7 @@ public enum BranchesReport {
   }
 
   /// Writes `branches.md`, `branches.csv`, `branches.json` and `branches.svg` into `directory`, atomically.
-  public static func write(_ r: BranchesResult, to directory: RunDirectory) throws {
+  package static func write(_ r: BranchesResult, to directory: RunDirectory) throws {
     try directory.write(markdown(r), to: "branches.md")
     try directory.write(csv(r), to: "branches.csv")
     try directory.writeJSON(r, to: "branches.json")

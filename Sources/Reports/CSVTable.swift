@@ -1,21 +1,20 @@
 /// A CSV table (RFC 4180: fields with commas, quotes or newlines are quoted, quotes doubled).
-public struct CSVTable: Sendable, Equatable {
-  /// Column names.
-  public var header: [String]
+package struct CSVTable: Sendable, Equatable {
+  package var header: [String]
   /// Rows of cells, unquoted (quoting happens in `text`).
-  public var rows: [[String]] = []
+  package var rows: [[String]] = []
 
   /// An empty table with `header`.
-  public init(header: [String]) { self.header = header }
+  package init(header: [String]) { self.header = header }
 
   /// Appends a row; it must have one cell per column.
-  public mutating func append(_ row: [String]) {
+  package mutating func append(_ row: [String]) {
     precondition(row.count == header.count, "CSV row has \(row.count) fields, header \(header.count)")
     rows.append(row)
   }
 
   /// RFC 4180 text: cells with commas, quotes or newlines quoted, one line per row.
-  public var text: String {
+  package var text: String {
     ([header] + rows).map { $0.map(Self.escape).joined(separator: ",") }.joined(separator: "\n") + "\n"
   }
 
@@ -26,30 +25,27 @@ public struct CSVTable: Sendable, Equatable {
 }
 
 /// A Markdown (GitHub) table with per-column alignment.
-public struct MarkdownTable: Sendable, Equatable {
+package struct MarkdownTable: Sendable, Equatable {
   /// How a column's cells are aligned.
-  public enum Alignment: Sendable { case left, right }
-  /// Column names.
-  public var header: [String]
-  /// Alignment per column.
-  public var alignment: [Alignment]
-  /// Rows of cells.
-  public var rows: [[String]] = []
+  package enum Alignment: Sendable { case left, right }
+  package var header: [String]
+  package var alignment: [Alignment]
+  package var rows: [[String]] = []
 
   /// An empty table; columns are left-aligned unless `alignment` says otherwise.
-  public init(header: [String], alignment: [Alignment]? = nil) {
+  package init(header: [String], alignment: [Alignment]? = nil) {
     self.header = header
     self.alignment = alignment ?? header.map { _ in .left }
   }
 
   /// Appends a row; it must have one cell per column.
-  public mutating func append(_ row: [String]) {
+  package mutating func append(_ row: [String]) {
     precondition(row.count == header.count, "table row has \(row.count) cells, header \(header.count)")
     rows.append(row)
   }
 
   /// GitHub-flavoured Markdown text, `|` in cells escaped.
-  public var text: String {
+  package var text: String {
     func line(_ cells: [String]) -> String {
       "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
     }
@@ -59,25 +55,22 @@ public struct MarkdownTable: Sendable, Equatable {
 }
 
 /// A plain-text table with padded columns (for terminals).
-public struct TextTable: Sendable, Equatable {
-  /// Column names.
-  public var header: [String]
+package struct TextTable: Sendable, Equatable {
+  package var header: [String]
   /// Indices of the right-aligned columns.
-  public var rightAligned: Set<Int>
-  /// Rows of cells.
-  public var rows: [[String]] = []
+  package var rightAligned: Set<Int>
+  package var rows: [[String]] = []
 
   /// An empty table; columns are left-aligned unless listed in `rightAligned`.
-  public init(header: [String], rightAligned: Set<Int> = []) {
+  package init(header: [String], rightAligned: Set<Int> = []) {
     self.header = header
     self.rightAligned = rightAligned
   }
 
-  /// Appends a row.
-  public mutating func append(_ row: [String]) { rows.append(row) }
+  package mutating func append(_ row: [String]) { rows.append(row) }
 
   /// Plain text with columns padded to their widest cell.
-  public var text: String {
+  package var text: String {
     let all = [header] + rows
     let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
     func line(_ cells: [String]) -> String {

@@ -5,7 +5,7 @@ import Suites
 
 /// `lrd-bench compare`: every point's change with its CI, test and verdict, a geometric-mean row,
 /// the points stopped by budget, and the exit code's meaning.
-public enum CompareReport {
+package enum CompareReport {
   static func percent(_ ratio: Double) -> String {
     let v = (ratio - 1) * 100
     return (v >= 0 ? "+" : "") + Format.fixed(v, 2) + "%"
@@ -13,7 +13,7 @@ public enum CompareReport {
 
   /// The comparison as Markdown: settings, the per-point table, the geometric mean, the summary and the exit
   /// status.
-  public static func markdown(_ c: RunComparison) -> String {
+  package static func markdown(_ c: RunComparison) -> String {
     var lines = [
       "# Comparison: run \(c.new.title) against \(c.base.title)", "",
       "Machine \(c.new.machineKey)\(c.new.machineKey == c.base.machineKey ? "" : " vs \(c.base.machineKey) (different machines)"); "
@@ -84,7 +84,7 @@ public enum CompareReport {
   }
 
   /// What `compare`'s exit status means.
-  public static func exitMeaning(_ code: Int32) -> String {
+  package static func exitMeaning(_ code: Int32) -> String {
     switch code {
     case 0: return "no regression"
     case 2: return "at least one regression"
@@ -95,12 +95,12 @@ public enum CompareReport {
   }
 
   /// The comparison as JSON (`lrd-bench/compare@1`).
-  public static func json(_ c: RunComparison) throws -> String {
+  package static func json(_ c: RunComparison) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(c), as: UTF8.self) + "\n"
   }
 
   /// The largest changes (up to 12, by |log ratio|) as bars with CI whiskers.
-  public static func svg(_ c: RunComparison) -> String {
+  package static func svg(_ c: RunComparison) -> String {
     let biggest = c.points.sorted { abs(log($0.ratio)) > abs(log($1.ratio)) }.prefix(12)
     let chart = SVGBarChart(
       title: "Largest changes: run #\(c.new.id) vs #\(c.base.id)",

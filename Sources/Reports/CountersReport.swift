@@ -4,10 +4,10 @@ import Profiling
 import Results
 
 /// `lrd-bench counters`: PAPI's components, every event's availability, and the measured sgemm.
-public enum CountersReport {
+package enum CountersReport {
   /// PAPI's components, whether counters really count, each event's availability and the sgemm readings, as
   /// text.
-  public static func text(_ r: CounterCheckResult) -> String {
+  package static func text(_ r: CounterCheckResult) -> String {
     var lines: [String] = []
     if let papi = r.papi {
       lines.append(
@@ -59,7 +59,7 @@ public enum CountersReport {
   }
 
   /// The same as JSON.
-  public static func json(_ r: CounterCheckResult) throws -> String {
+  package static func json(_ r: CounterCheckResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }
 }

@@ -2,11 +2,11 @@ import Harness
 import Profiling
 
 /// The sentences of a sweep's decisions, rendered from the structured reasons and checks.
-public enum DecisionText {
+package enum DecisionText {
   static func percent(_ x: Double) -> String { Format.percent(x, digits: 1) }
 
   /// Why the policy chose what it chose.
-  public static func reason(_ choice: RankChoice, step: Int) -> String {
+  package static func reason(_ choice: RankChoice, step: Int) -> String {
     let t = choice.timing
     switch choice.reason {
     case .noRanks:
@@ -41,12 +41,12 @@ public enum DecisionText {
   }
 
   /// "2.088× [2.062×, 2.106×]" for a paired comparison original → candidate.
-  public static func speedup(_ c: PairedComparison) -> String {
+  package static func speedup(_ c: PairedComparison) -> String {
     "\(Format.ratio(c.speedup)) [\(Format.ratio(1 / c.ratioCI.upper)), \(Format.ratio(1 / c.ratioCI.lower))]"
   }
 
   /// The check column: the final check and what it changed.
-  public static func check(_ decision: PolicyDecision) -> String {
+  package static func check(_ decision: PolicyDecision) -> String {
     var text: String
     switch decision.check {
     case .notRun: text = "—"

@@ -1,9 +1,9 @@
 import Harness
 
 /// The table of `lrd-bench estimator-study`.
-public enum EstimatorStudyReport {
+package enum EstimatorStudyReport {
   /// The estimator study's rows (coverage, width and cost per estimator and rule) as a Markdown table.
-  public static func table(_ rows: [EstimatorStudy.Row]) -> String {
+  package static func table(_ rows: [EstimatorStudy.Row]) -> String {
     let injected = Array(Set(rows.flatMap { $0.injectedMeasurements.keys })).sorted()
     var table = MarkdownTable(
       header: ["estimator", "95% interval", "A/A flagged", "mean ±half-width", "halves within ±2%"]
@@ -24,8 +24,7 @@ public enum EstimatorStudyReport {
     return table.text
   }
 
-  /// The sampling-rule comparison.
-  public static func rules(_ rows: [EstimatorStudy.RuleRow]) -> String {
+  package static func rules(_ rows: [EstimatorStudy.RuleRow]) -> String {
     var table = MarkdownTable(
       header: ["sampling rule", "reached ±1%", "cost (share of 8B)", "A/A flagged", "mean ±half-width"],
       alignment: [.left, .right, .right, .right, .right])

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Number formatting shared by progress lines, summaries and reports.
-public enum Format {
+package enum Format {
   /// "4.31 ms", "812 µs", "1.20 s".
-  public static func duration(_ seconds: Double) -> String {
+  package static func duration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "n/a" }
     if seconds >= 1 { return String(format: "%.2f s", seconds) }
     if seconds >= 1e-3 { return String(format: "%.3f ms", seconds * 1e3) }
@@ -11,36 +11,36 @@ public enum Format {
   }
 
   /// A fraction as a percentage: 0.0123 → "1.23%".
-  public static func percent(_ fraction: Double, digits: Int = 2) -> String {
+  package static func percent(_ fraction: Double, digits: Int = 2) -> String {
     guard fraction.isFinite else { return "n/a" }
     return String(format: "%.\(digits)f%%", fraction * 100)
   }
 
   /// A signed percentage change: -47.3 → "-47.3%", 12 → "+12.0%".
-  public static func signedPercent(_ value: Double, digits: Int = 1) -> String {
+  package static func signedPercent(_ value: Double, digits: Int = 1) -> String {
     guard value.isFinite else { return "n/a" }
     return String(format: "%+.\(digits)f%%", value)
   }
 
   /// A speed-up factor: "1.083×".
-  public static func ratio(_ value: Double) -> String {
+  package static func ratio(_ value: Double) -> String {
     guard value.isFinite else { return "n/a" }
     return String(format: "%.3f×", value)
   }
 
   /// A p-value: "3.1e-05" or "0.42".
-  public static func pValue(_ p: Double) -> String {
+  package static func pValue(_ p: Double) -> String {
     p < 0.001 ? String(format: "%.1e", p) : String(format: "%.3f", p)
   }
 
   /// A number with a fixed count of decimals.
-  public static func fixed(_ value: Double, _ digits: Int) -> String {
+  package static func fixed(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return "n/a" }
     return String(format: "%.\(digits)f", value)
   }
 
   /// "m:ss" or "h:mm:ss".
-  public static func clock(_ seconds: Double) -> String {
+  package static func clock(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "n/a" }
     let s = Int(seconds.rounded())
     return s >= 3600

@@ -4,9 +4,9 @@ import Store
 import Suites
 
 /// `lrd-bench history`: a point's median and CI over runs, change points flagged, and an SVG trend.
-public enum HistoryReport {
+package enum HistoryReport {
   /// The point's history as Markdown: one row per run with its median, CI and change flag.
-  public static func markdown(_ h: PointHistory) -> String {
+  package static func markdown(_ h: PointHistory) -> String {
     var lines = ["# History of \(h.point)", ""]
     var table = MarkdownTable(
       header: ["run", "started", "commit", "median", "95% CI", "samples", "change"],
@@ -31,12 +31,12 @@ public enum HistoryReport {
   }
 
   /// The history as JSON (`lrd-bench/history@1`).
-  public static func json(_ h: PointHistory) throws -> String {
+  package static func json(_ h: PointHistory) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(h), as: UTF8.self) + "\n"
   }
 
   /// Median time per call over runs, with CI bars; change points marked.
-  public static func svg(_ h: PointHistory) -> String {
+  package static func svg(_ h: PointHistory) -> String {
     var chart = SVGChart(
       title: "\(h.point): median time per call over runs",
       subtitle: "95% CI of the median; diamonds: change points",

@@ -7,13 +7,13 @@ import Tensors
 /// `lrd-bench kernels`: per distinct layer shape, kernel GFLOP/s as a fraction of the machine's peak
 /// (a 2048³ sgemm on the same threads, measured in the same run), and against a same-shape sgemm
 /// where that is not the kernel's own call.
-public enum KernelsReport {
+package enum KernelsReport {
   static func layerLabel(_ row: KernelRow) -> String {
     row.layers.count == 1 ? row.layers[0] : "\(row.layers[0]) (+\(row.layers.count - 1))"
   }
 
   /// Every kernel's GFLOP/s and fraction of peak (per backend), as text.
-  public static func text(_ r: KernelBenchmarkResult) -> String {
+  package static func text(_ r: KernelBenchmarkResult) -> String {
     let peak = r.peakGFLOPS
     var lines = [
       "Kernels of \(r.model) at batch \(r.batch), \(r.mode), \(r.threads) (binding \(r.binding.verified ? "verified" : "NOT verified")); "
@@ -74,7 +74,7 @@ public enum KernelsReport {
   }
 
   /// One CSV row per kernel and backend.
-  public static func csv(_ r: KernelBenchmarkResult) -> String {
+  package static func csv(_ r: KernelBenchmarkResult) -> String {
     var table = CSVTable(header: [
       "layers", "shape", "m", "n", "k", "pointwise", "flops_per_call", "kernel_median_s",
       "kernel_ci_half_width_pct",
@@ -100,7 +100,7 @@ public enum KernelsReport {
   }
 
   /// The kernel benchmark as JSON, every sample included.
-  public static func json(_ r: KernelBenchmarkResult) throws -> String {
+  package static func json(_ r: KernelBenchmarkResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }
 }
@@ -108,7 +108,7 @@ public enum KernelsReport {
 extension KernelsReport {
   /// `kernels --backend all`: per shape, each backend's GFLOP/s and % of the machine's peak (the best
   /// 2048³ sgemm of the run, whatever its backend), and the fastest backend.
-  public static func backendsText(_ results: [KernelBenchmarkResult]) -> String {
+  package static func backendsText(_ results: [KernelBenchmarkResult]) -> String {
     guard let first = results.first else { return "" }
     let peak = results.flatMap(\.peak).map(\.gflops).max() ?? .nan
     let names = results.map { $0.fingerprint.gemmBackend ?? "?" }
@@ -153,7 +153,7 @@ extension KernelsReport {
   }
 
   /// The same as CSV: one row per shape and backend.
-  public static func backendsCSV(_ results: [KernelBenchmarkResult]) -> String {
+  package static func backendsCSV(_ results: [KernelBenchmarkResult]) -> String {
     var table = CSVTable(header: [
       "backend", "layer", "shape", "m", "n", "k", "median_s", "gflops", "peak_gflops",
     ])
@@ -172,7 +172,7 @@ extension KernelsReport {
   }
 
   /// Every backend's full result.
-  public static func json(_ results: [KernelBenchmarkResult]) throws -> String {
+  package static func json(_ results: [KernelBenchmarkResult]) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(results), as: UTF8.self) + "\n"
   }
 }

@@ -4,7 +4,7 @@ import Networks
 import Results
 
 /// `lrd-bench layers`: the catalog as a table, CSV or JSON, with model totals.
-public enum LayersReport {
+package enum LayersReport {
   static let header = [
     "layer", "kind", "role", "in", "out", "kernel", "stride", "padding", "groups", "input", "output",
     "params", "MACs",
@@ -20,7 +20,7 @@ public enum LayersReport {
   }
 
   /// Totals lines for the model (and for the shown subset when filtered).
-  public static func totals(_ catalog: ModelCatalog, shown: [LayerSpec]) -> String {
+  package static func totals(_ catalog: ModelCatalog, shown: [LayerSpec]) -> String {
     let bn = catalog.batchNorms.reduce(0) { $0 + $1.parameterCount }
     var lines = [
       "\(catalog.model.displayName) at \(catalog.imageSize)×\(catalog.imageSize): "
@@ -37,14 +37,14 @@ public enum LayersReport {
   }
 
   /// The catalog's layers as a text table with the model's totals.
-  public static func table(_ catalog: ModelCatalog, shown: [LayerSpec]) -> String {
+  package static func table(_ catalog: ModelCatalog, shown: [LayerSpec]) -> String {
     var table = TextTable(header: header, rightAligned: [3, 4, 6, 7, 8, 11, 12])
     for layer in shown { table.append(cells(layer)) }
     return table.text + "\n" + totals(catalog, shown: shown)
   }
 
   /// The shown layers as CSV.
-  public static func csv(_ shown: [LayerSpec]) -> String {
+  package static func csv(_ shown: [LayerSpec]) -> String {
     var table = CSVTable(header: header)
     for layer in shown { table.append(cells(layer)) }
     return table.text
@@ -62,7 +62,7 @@ public enum LayersReport {
   }
 
   /// The catalog and the shown layers as JSON.
-  public static func json(_ catalog: ModelCatalog, shown: [LayerSpec]) throws -> String {
+  package static func json(_ catalog: ModelCatalog, shown: [LayerSpec]) throws -> String {
     let document = Document(
       model: catalog.model.rawValue, imageSize: catalog.imageSize, parameters: catalog.parameterCount,
       batchNormParameters: catalog.batchNorms.reduce(0) { $0 + $1.parameterCount },
@@ -72,7 +72,7 @@ public enum LayersReport {
   }
 
   /// 25557032 → "25,557,032".
-  public static func grouped(_ value: Int) -> String {
+  package static func grouped(_ value: Int) -> String {
     let digits = String(abs(value))
     var out = ""
     for (i, c) in digits.reversed().enumerated() {

@@ -6,10 +6,10 @@ import Results
 import Tensors
 
 /// `lrd-bench model`: one whole-network point, where its time goes, the peak and the fingerprint.
-public enum ModelReport {
+package enum ModelReport {
   /// A network's timing as text: time per step with its CI, images/s, counts, fraction of peak, breakdown,
   /// allocations.
-  public static func text(_ r: ModelTimingResult) -> String {
+  package static func text(_ r: ModelTimingResult) -> String {
     let p = r.point
     let s = p.measurement.statistics
     let m = p.measurement
@@ -93,7 +93,7 @@ public enum ModelReport {
   }
 
   /// The same as JSON, every sample included.
-  public static func json(_ r: ModelTimingResult) throws -> String {
+  package static func json(_ r: ModelTimingResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }
 }

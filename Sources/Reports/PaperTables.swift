@@ -2,39 +2,39 @@ import Networks
 
 /// The paper's own figures (its Tables 1 and 3, measured on a GPU), printed beside ours for
 /// reference only and never mixed into our columns.
-public enum PaperTables {
+package enum PaperTables {
   /// Table 1: layers, params (M), FLOPs (G), train images/s, infer images/s.
-  public struct Summary: Sendable {
+  package struct Summary: Sendable {
     /// Layers, counted as the paper counts them.
-    public var layers: Int
+    package var layers: Int
     /// Parameters in millions.
-    public var parameters: Double
+    package var parameters: Double
     /// FLOPs per image in billions.
-    public var flops: Double
+    package var flops: Double
     /// Training images per second on the paper's GPU.
-    public var training: Double
+    package var training: Double
     /// Inference images per second on the paper's GPU.
-    public var inference: Double
+    package var inference: Double
   }
 
   /// Table 3: layers, Δparams %, ΔFLOPs %, train speed-up %, infer speed-up %.
-  public struct Row: Sendable {
+  package struct Row: Sendable {
     /// The technique's name as the paper prints it.
-    public var technique: String
+    package var technique: String
     /// Layers, counted as the paper counts them.
-    public var layers: Int
+    package var layers: Int
     /// Parameter change against the original, in percent.
-    public var parametersChange: Double
+    package var parametersChange: Double
     /// FLOPs change against the original, in percent.
-    public var flopsChange: Double
+    package var flopsChange: Double
     /// Training speed-up in percent.
-    public var training: Double
+    package var training: Double
     /// Inference speed-up in percent.
-    public var inference: Double
+    package var inference: Double
   }
 
   /// (original, vanilla LRD) of Table 1.
-  public static func table1(_ model: ResNetModel) -> (original: Summary, lrd: Summary) {
+  package static func table1(_ model: ResNetModel) -> (original: Summary, lrd: Summary) {
     switch model {
     case .resnet50:
       return (
@@ -55,7 +55,7 @@ public enum PaperTables {
   }
 
   /// Table 3's rows for `model` (the paper reports all zeros for layer branching).
-  public static func table3(_ model: ResNetModel) -> [Row] {
+  package static func table3(_ model: ResNetModel) -> [Row] {
     func rows(_ values: [(Int, Double, Double, Double, Double)]) -> [Row] {
       zip(["Vanilla LRD", "Optimized ranks", "Layer freezing", "Layer merging", "Layer branching"], values)
         .map {

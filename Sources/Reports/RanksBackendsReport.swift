@@ -10,7 +10,7 @@ import Tensors
 ///
 /// Backends are measured in separate runs (unpaired across backends); a choice's time is the layer's
 /// original time T on that backend divided by the paired speed-up of its run.
-public enum RanksBackendsReport {
+package enum RanksBackendsReport {
   /// One layer's fastest (backend, choice) and its time per call.
   struct Best {
     var backend: String
@@ -39,7 +39,7 @@ public enum RanksBackendsReport {
   }
 
   /// The table as Markdown: per layer each backend's T and policy choices, the best pair, and totals.
-  public static func markdown(_ results: [RanksResult]) -> String {
+  package static func markdown(_ results: [RanksResult]) -> String {
     guard let first = results.first else { return "" }
     var lines = [
       "# Optimized ranks of \(first.model.displayName) on \(results.count) kernel backends",
@@ -102,7 +102,7 @@ public enum RanksBackendsReport {
   }
 
   /// Writes `backends.md` into `directory` (the parent of the backends' studies), atomically.
-  public static func write(_ results: [RanksResult], to directory: RunDirectory) throws {
+  package static func write(_ results: [RanksResult], to directory: RunDirectory) throws {
     try directory.write(markdown(results), to: "backends.md")
   }
 }

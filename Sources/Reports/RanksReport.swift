@@ -3,14 +3,14 @@ import Harness
 import Results
 
 /// `lrd-bench ranks`: the paper's Table 2 (layer, in, out, α ranks, optimized ranks or ORG) measured here.
-public enum RanksReport {
+package enum RanksReport {
   static func choice(_ row: RanksRow, _ policy: String) -> String {
     guard let value = row.choices[policy] else { return "—" }
     return value.map(String.init) ?? "ORG"
   }
 
   /// Every layer's chosen ranks and speed-ups per policy, with the network totals, as Markdown.
-  public static func markdown(_ r: RanksResult) -> String {
+  package static func markdown(_ r: RanksResult) -> String {
     var lines =
       [
         "# Ranks before and after rank optimization: \(r.model.displayName)",
@@ -55,7 +55,7 @@ public enum RanksReport {
   }
 
   /// One CSV row per layer and policy.
-  public static func csv(_ r: RanksResult) -> String {
+  package static func csv(_ r: RanksResult) -> String {
     var table = CSVTable(
       header: ["layer", "in_channels", "out_channels", "kernel", "alpha_factorization", "alpha_rank"]
         + r.policies.map { "optimized_\($0.rawValue)" } + r.policies.map { "speedup_\($0.rawValue)" }
@@ -74,7 +74,7 @@ public enum RanksReport {
   }
 
   /// Writes `ranks.md`, `ranks.csv` and `ranks.json` into `directory`, atomically.
-  public static func write(_ r: RanksResult, to directory: RunDirectory) throws {
+  package static func write(_ r: RanksResult, to directory: RunDirectory) throws {
     try directory.write(markdown(r), to: "ranks.md")
     try directory.write(csv(r), to: "ranks.csv")
     try directory.write(try JSONCoding.encoder.encode(r), to: "ranks.json")

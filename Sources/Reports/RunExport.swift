@@ -15,34 +15,33 @@ import Store
 /// * `bmf`: the Bencher Metric Format: per benchmark, `latency` in nanoseconds with the median's 95%
 ///   CI as lower/upper values, and `throughput` (calls per second).
 /// * `json`: lrd-bench's own (the run and every point with all samples); `compare` reads it back.
-public enum RunExport {
+package enum RunExport {
   /// An export format (`export --format`).
-  public enum Format: String, CaseIterable, Sendable {
+  package enum Format: String, CaseIterable, Sendable {
     case gbench
     case bmf
     case json
   }
 
   /// The run and its points as lrd-bench's own JSON (`lrd-bench/export@1`).
-  public struct Document: Codable, Sendable {
+  package struct Document: Codable, Sendable {
     /// The schema string of the JSON export.
-    public static let schemaVersion = "lrd-bench/export@1"
+    package static let schemaVersion = "lrd-bench/export@1"
     /// The schema of this document.
-    public var schema = Document.schemaVersion
-    /// The run.
-    public var run: RunRecord
+    package var schema = Document.schemaVersion
+    package var run: RunRecord
     /// Every point of the run, with all samples.
-    public var points: [PointRecord]
+    package var points: [PointRecord]
 
     /// A document of `run` and its points.
-    public init(run: RunRecord, points: [PointRecord]) {
+    package init(run: RunRecord, points: [PointRecord]) {
       self.run = run
       self.points = points
     }
   }
 
   /// The run in `format`, as text.
-  public static func render(_ format: Format, run: RunRecord, points: [PointRecord]) throws -> String {
+  package static func render(_ format: Format, run: RunRecord, points: [PointRecord]) throws -> String {
     switch format {
     case .json:
       return String(
@@ -56,7 +55,7 @@ public enum RunExport {
 
   /// A benchmark name from a point's spec: `model/layer/factorization/bB/tT/mode` for layers,
   /// `model/variant/bB/tT/mode` for networks; the suite's point name when the spec is neither.
-  public static func benchmarkName(_ point: PointRecord) -> String {
+  package static func benchmarkName(_ point: PointRecord) -> String {
     let data = Data(point.spec.utf8)
     if let spec = try? JSONCoding.decoder.decode(PointSpec.self, from: data) {
       return

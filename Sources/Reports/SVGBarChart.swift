@@ -1,41 +1,41 @@
 import Foundation
 
 /// A grouped bar chart with CI whiskers (speed-ups per technique, one bar per mode), as SVG.
-public struct SVGBarChart: Sendable {
+package struct SVGBarChart: Sendable {
   /// One bar: its value and its CI whisker.
-  public struct Bar: Sendable {
+  package struct Bar: Sendable {
     /// The bar's height, in the y axis's unit.
-    public var value: Double
+    package var value: Double
     /// Lower end of the whisker.
-    public var low: Double
+    package var low: Double
     /// Upper end of the whisker.
-    public var high: Double
+    package var high: Double
 
     /// A bar with its whisker.
-    public init(value: Double, low: Double, high: Double) {
+    package init(value: Double, low: Double, high: Double) {
       self.value = value
       self.low = low
       self.high = high
     }
   }
 
-  /// The chart's title.
-  public var title: String
+  package var title: String
   /// A line under the title (conditions, machine).
-  public var subtitle: String
+  package var subtitle: String
   /// The y axis's label, with its unit.
-  public var yLabel: String
+  package var yLabel: String
   /// Group labels along x (for example techniques).
-  public var groups: [String]
+  package var groups: [String]
   /// Series names (for example training, inference) and their bars, one per group (nil: not measured).
-  public var series: [(name: String, bars: [Bar?])]
+  package var series: [(name: String, bars: [Bar?])]
   /// Width in SVG user units (pixels).
-  public var width = 900.0
+  package var width = 900.0
   /// Height in SVG user units (pixels).
-  public var height = 520.0
+  package var height = 520.0
 
   /// A chart of `series` over `groups`.
-  public init(title: String, subtitle: String, yLabel: String, groups: [String], series: [(String, [Bar?])]) {
+  package init(title: String, subtitle: String, yLabel: String, groups: [String], series: [(String, [Bar?])])
+  {
     self.title = title
     self.subtitle = subtitle
     self.yLabel = yLabel
@@ -44,7 +44,7 @@ public struct SVGBarChart: Sendable {
   }
 
   /// The SVG document: a zero line, bars from zero, whiskers over each bar's CI, a legend.
-  public func render() -> String {
+  package func render() -> String {
     let (left, right, top, bottom) = (80.0, 30.0, 70.0, 110.0)
     let plotW = width - left - right
     let plotH = height - top - bottom

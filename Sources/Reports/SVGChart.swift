@@ -4,24 +4,23 @@ import Foundation
 /// "nice" ticks (1, 2, 5 × 10ᵏ), axis titles and a legend.
 ///
 /// Deterministic output.
-public struct SVGChart: Sendable {
+package struct SVGChart: Sendable {
   /// One line of points.
-  public struct Series: Sendable {
-    /// The legend's name.
-    public var name: String
+  package struct Series: Sendable {
+    package var name: String
     /// Stroke colour (CSS).
-    public var color: String
+    package var color: String
     /// The points, in x order.
-    public var points: [(x: Double, y: Double)]
+    package var points: [(x: Double, y: Double)]
     /// True for a dashed line.
-    public var dashed: Bool
+    package var dashed: Bool
     /// True to draw a dot at every point.
-    public var showsDots: Bool
+    package var showsDots: Bool
     /// Vertical error bars (for example 95% CIs): x with the low and high y.
-    public var intervals: [(x: Double, low: Double, high: Double)]
+    package var intervals: [(x: Double, low: Double, high: Double)]
 
     /// A series; solid, with dots, no intervals by default.
-    public init(
+    package init(
       name: String, color: String, points: [(x: Double, y: Double)], dashed: Bool = false,
       showsDots: Bool = true, intervals: [(x: Double, low: Double, high: Double)] = []
     ) {
@@ -35,22 +34,19 @@ public struct SVGChart: Sendable {
   }
 
   /// A highlighted point (drawn as a shape and named in the legend, so labels never overlap the data).
-  public struct Marker: Sendable {
+  package struct Marker: Sendable {
     /// The symbols a marker can be drawn as.
-    public enum Shape: String, Sendable { case circle, diamond, triangle, square }
+    package enum Shape: String, Sendable { case circle, diamond, triangle, square }
     /// x in data units.
-    public var x: Double
+    package var x: Double
     /// y in data units.
-    public var y: Double
-    /// The legend's text.
-    public var label: String
+    package var y: Double
+    package var label: String
     /// Fill colour (CSS).
-    public var color: String
-    /// The marker's symbol.
-    public var shape: Shape
+    package var color: String
+    package var shape: Shape
 
-    /// A marker.
-    public init(x: Double, y: Double, label: String, color: String, shape: Shape) {
+    package init(x: Double, y: Double, label: String, color: String, shape: Shape) {
       self.x = x
       self.y = y
       self.label = label
@@ -60,18 +56,17 @@ public struct SVGChart: Sendable {
   }
 
   /// A horizontal reference line, optionally with a shaded band (for example the original's drift range).
-  public struct Reference: Sendable {
+  package struct Reference: Sendable {
     /// y of the line, in data units.
-    public var y: Double
-    /// The legend's text.
-    public var label: String
+    package var y: Double
+    package var label: String
     /// Line colour (CSS).
-    public var color: String
+    package var color: String
     /// A shaded range around the line, nil for none.
-    public var band: (low: Double, high: Double)?
+    package var band: (low: Double, high: Double)?
 
     /// A reference line; a band with a non-finite end is dropped.
-    public init(y: Double, label: String, color: String, band: (low: Double, high: Double)? = nil) {
+    package init(y: Double, label: String, color: String, band: (low: Double, high: Double)? = nil) {
       self.y = y
       self.label = label
       self.color = color
@@ -79,31 +74,28 @@ public struct SVGChart: Sendable {
     }
   }
 
-  /// The chart's title.
-  public var title: String
+  package var title: String
   /// A line under the title (conditions, machine).
-  public var subtitle: String
+  package var subtitle: String
   /// The x axis's label, with its unit.
-  public var xLabel: String
+  package var xLabel: String
   /// The y axis's label, with its unit.
-  public var yLabel: String
+  package var yLabel: String
   /// Lines drawn, in legend order.
-  public var series: [Series] = []
-  /// Horizontal reference lines.
-  public var references: [Reference] = []
-  /// Highlighted points.
-  public var markers: [Marker] = []
+  package var series: [Series] = []
+  package var references: [Reference] = []
+  package var markers: [Marker] = []
   /// Width in SVG user units (pixels).
-  public var width = 900.0
+  package var width = 900.0
   /// Height in SVG user units (pixels).
-  public var height = 540.0
+  package var height = 540.0
   /// Explicit x tick values (for example the branch counts); automatic when nil.
-  public var xTickValues: [Double]?
+  package var xTickValues: [Double]?
   /// Draw the x axis from high to low (rank sweeps go downward, as in the paper's Figure 2).
-  public var reverseX = false
+  package var reverseX = false
 
   /// An empty chart with titles and axis labels.
-  public init(title: String, subtitle: String = "", xLabel: String, yLabel: String) {
+  package init(title: String, subtitle: String = "", xLabel: String, yLabel: String) {
     self.title = title
     self.subtitle = subtitle
     self.xLabel = xLabel
@@ -111,10 +103,10 @@ public struct SVGChart: Sendable {
   }
 
   /// The palette used for series (colour-blind friendly, Okabe–Ito).
-  public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+  package static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
   /// Nice tick values covering [lo, hi].
-  public static func ticks(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {
+  package static func ticks(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {
     guard hi > lo, lo.isFinite, hi.isFinite else { return [lo] }
     let raw = (hi - lo) / Double(max(count - 1, 1))
     let magnitude = pow(10, floor(log10(raw)))
@@ -140,8 +132,7 @@ public struct SVGChart: Sendable {
 
   static func n(_ v: Double) -> String { String(format: "%.1f", v) }
 
-  /// The SVG document.
-  public func render() -> String {
+  package func render() -> String {
     let references = self.references.filter { $0.y.isFinite }
     let markers = self.markers.filter { $0.x.isFinite && $0.y.isFinite }
     let n = Self.n

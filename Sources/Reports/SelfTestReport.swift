@@ -4,9 +4,9 @@ import Results
 
 /// `lrd-bench selftest`: what the timing machinery did on this machine, with the expectation next to
 /// each figure (reported, not asserted).
-public enum SelfTestReport {
+package enum SelfTestReport {
   /// The self-test as text: clock, sample length, counters, A/A and injected-slowdown results.
-  public static func text(_ r: SelfTestResult) -> String {
+  package static func text(_ r: SelfTestResult) -> String {
     func rate(_ count: Int, _ of: Int) -> String {
       of == 0 ? "n/a" : "\(count)/\(of) (\(Format.percent(Double(count) / Double(of), digits: 1)))"
     }
@@ -75,7 +75,7 @@ public enum SelfTestReport {
   }
 
   /// The same as JSON.
-  public static func json(_ r: SelfTestResult) throws -> String {
+  package static func json(_ r: SelfTestResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }
 }

@@ -4,10 +4,10 @@ import Store
 import Suites
 
 /// `lrd-bench run`: the stored run, each point's median with its CI, and the reference checks.
-public enum SuiteRunReport {
+package enum SuiteRunReport {
   /// The run as Markdown: where it was stored, one row per case with median, CI, CV, samples, stop reason and
   /// reference.
-  public static func markdown(_ r: SuiteRunResult) -> String {
+  package static func markdown(_ r: SuiteRunResult) -> String {
     var lines = [
       "# Run #\(r.run.id) of suite \(r.suite)" + (r.run.label.map { " (\($0))" } ?? ""), "",
       "Stored in \(r.store); machine \(r.run.machineKey) (references for '\(r.machineLabel)'); commit "
@@ -50,7 +50,7 @@ public enum SuiteRunReport {
   }
 
   /// The run as JSON (`lrd-bench/run@1`).
-  public static func json(_ r: SuiteRunResult) throws -> String {
+  package static func json(_ r: SuiteRunResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }
 }

@@ -9,7 +9,7 @@ import Results
 ///
 /// Times across backends come from separate runs (unpaired): a decision's time is T·(t/T), each backend's
 /// own original T times the paired ratio measured in its run.
-public enum SweepBackendsReport {
+package enum SweepBackendsReport {
   /// One candidate of the best-pair search: a backend's original layer or one policy's decision.
   struct Candidate {
     var backend: String
@@ -31,7 +31,7 @@ public enum SweepBackendsReport {
 
   /// The summary as Markdown: per thread config, a table of backends × policies and the best pair, then
   /// each backend's largest drops of t/T (its rank cliffs).
-  public static func markdown(_ results: [SweepResult]) -> String {
+  package static func markdown(_ results: [SweepResult]) -> String {
     guard let first = results.first else { return "" }
     var lines = [
       "# Rank sweep of \(first.layer.name) on \(results.count) kernel backends (\(first.plan.model), "
@@ -100,7 +100,7 @@ public enum SweepBackendsReport {
 
   /// Throughput (images/s) vs rank for every backend and thread config, with each backend's original as a
   /// reference line, as SVG.
-  public static func svg(_ results: [SweepResult]) -> String {
+  package static func svg(_ results: [SweepResult]) -> String {
     guard let first = results.first else { return "" }
     var chart = SVGChart(
       title: "\(first.layer.name): throughput vs rank on each kernel backend",
@@ -129,7 +129,7 @@ public enum SweepBackendsReport {
 
   /// Writes `backends.md` and `backends.svg` into `directory` (the parent of the backends' sweeps),
   /// atomically.
-  public static func write(_ results: [SweepResult], to directory: RunDirectory) throws {
+  package static func write(_ results: [SweepResult], to directory: RunDirectory) throws {
     try directory.write(markdown(results), to: "backends.md")
     try directory.write(svg(results), to: "backends.svg")
   }

@@ -5,9 +5,9 @@ import Results
 
 /// The files and summary of a rank sweep: `sweep.csv` (one row per point), `sweep.json` (everything),
 /// `sweep.md` (the summary) and `sweep.svg` (throughput vs rank, the paper's Figure 2).
-public enum SweepReport {
+package enum SweepReport {
   /// One row per measured point; `kind` is reference, rank, anchor or confirmation.
-  public static func csv(_ result: SweepResult) -> String {
+  package static func csv(_ result: SweepResult) -> String {
     var kinds: [Int: String] = [:]
     var points: [PointResult] = []
     for config in result.configs {
@@ -24,12 +24,12 @@ public enum SweepReport {
   }
 
   /// The sweep result as JSON (`lrd-bench/sweep@…`), every sample included.
-  public static func json(_ result: SweepResult) throws -> Data {
+  package static func json(_ result: SweepResult) throws -> Data {
     try JSONCoding.encoder.encode(result)
   }
 
   /// The Markdown summary (also printed on stdout).
-  public static func markdown(_ result: SweepResult) -> String {
+  package static func markdown(_ result: SweepResult) -> String {
     let plan = result.plan
     var lines: [String] = []
     lines.append("# Rank sweep: \(result.layer.name) (\(plan.model), \(result.layer.shape))")
@@ -144,7 +144,7 @@ public enum SweepReport {
 
   /// Throughput (images/s) versus rank per thread config with 95% CI bars, the original as a dashed line
   /// with the band its separate measurements span, and each policy's choice marked (the paper's Figure 2).
-  public static func svg(_ result: SweepResult) -> String {
+  package static func svg(_ result: SweepResult) -> String {
     let family = result.layer.decomposition == "svd" ? "rank r" : "rank r1 (r2 = ⌊β·r1⌋)"
     var chart = SVGChart(
       title:
@@ -184,7 +184,7 @@ public enum SweepReport {
   }
 
   /// Writes csv, json, md and svg into `directory` (atomically).
-  public static func write(_ result: SweepResult, to directory: RunDirectory) throws {
+  package static func write(_ result: SweepResult, to directory: RunDirectory) throws {
     try directory.write(csv(result), to: "sweep.csv")
     try directory.write(try json(result), to: "sweep.json")
     try directory.write(markdown(result), to: "sweep.md")

@@ -8,7 +8,7 @@ import Tensors
 
 /// `lrd-bench table`: the paper's Tables 1 and 3 and the whole-network Figure 5 measured here, with
 /// the paper's own (GPU) figures beside them for reference.
-public enum TableReport {
+package enum TableReport {
   /// Where and how the figures were measured (one line).
   static func context(_ r: TableResult) -> String {
     let p = r.plan
@@ -50,7 +50,7 @@ public enum TableReport {
   }
 
   /// The paper's Table 1 measured here (original and vanilla LRD per model), with the paper's own beside it.
-  public static func table1(_ r: TableResult) -> String {
+  package static func table1(_ r: TableResult) -> String {
     var lines = ["# Table 1: models before and after vanilla LRD, measured here", "", context(r), ""]
     lines += BackendCheckText.lines(r.backendCheck) + [""]
     var table = MarkdownTable(
@@ -96,7 +96,7 @@ public enum TableReport {
 
   /// The paper's Table 3 measured here (every technique against the original), with the paper's own beside
   /// it.
-  public static func table3(_ r: TableResult) -> String {
+  package static func table3(_ r: TableResult) -> String {
     var lines = ["# Table 3: techniques against the original network, measured here", "", context(r), ""]
     var table = MarkdownTable(
       header: [
@@ -182,12 +182,12 @@ public enum TableReport {
   }
 
   /// Everything, as printed by the command.
-  public static func markdown(_ r: TableResult) -> String {
+  package static func markdown(_ r: TableResult) -> String {
     table1(r) + "\n" + table3(r) + "\n" + figure5AndNotes(r)
   }
 
   /// One CSV row per model and technique with params, FLOPs and both speed-ups with CIs.
-  public static func csv(_ r: TableResult) -> String {
+  package static func csv(_ r: TableResult) -> String {
     var table = CSVTable(header: [
       "model", "section", "row", "inference_network", "training_network", "branches", "layers", "params",
       "params_change_pct", "flops_change_pct", "train_speedup_pct", "train_ci_low_pct", "train_ci_high_pct",
@@ -227,7 +227,7 @@ public enum TableReport {
   }
 
   /// Whole-network Figure 5: images/s vs N for inference and training, CIs, the originals as references.
-  public static func figure5(_ r: TableResult) -> String {
+  package static func figure5(_ r: TableResult) -> String {
     var chart = SVGChart(
       title: "Throughput vs branches (whole networks, batch \(r.plan.batch), \(r.plan.threads))",
       subtitle: "\(r.fingerprint.cpuModel); branched Tucker in every 3×3 layer; N = 1 is vanilla LRD",
@@ -258,7 +258,7 @@ public enum TableReport {
   }
 
   /// Table 3's speed-ups as bars with CI whiskers, per technique, training and inference.
-  public static func speedups(_ r: TableResult) -> String {
+  package static func speedups(_ r: TableResult) -> String {
     let rows = r.models.flatMap { t in t.rows.map { (t.model, $0) } }
     func bar(_ c: SpeedupCell?) -> SVGBarChart.Bar? {
       c.map { SVGBarChart.Bar(value: $0.percent, low: $0.lower, high: $0.upper) }
@@ -280,7 +280,7 @@ public enum TableReport {
 
   /// Writes `table1.md`, `table3.md`, `table.csv`, `table.json`, `figure5.svg` and `speedups.svg` into
   /// `directory`, atomically.
-  public static func write(_ r: TableResult, to directory: RunDirectory) throws {
+  package static func write(_ r: TableResult, to directory: RunDirectory) throws {
     try directory.write(table1(r), to: "table1.md")
     try directory.write(table3(r) + "\n" + figure5AndNotes(r), to: "table3.md")
     try directory.write(csv(r), to: "table.csv")

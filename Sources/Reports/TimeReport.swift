@@ -4,9 +4,9 @@ import Profiling
 import Results
 
 /// `lrd-bench time`: one point's statistics, counters and fingerprint.
-public enum TimeReport {
+package enum TimeReport {
   /// One point's timing as text: time per call with its CI, GFLOP/s, counters, allocations and conditions.
-  public static func text(_ r: PointTimingResult) -> String {
+  package static func text(_ r: PointTimingResult) -> String {
     let p = r.point
     let s = p.measurement.statistics
     let m = p.measurement
@@ -76,7 +76,7 @@ public enum TimeReport {
   }
 
   /// The same as JSON, every sample included.
-  public static func json(_ r: PointTimingResult) throws -> String {
+  package static func json(_ r: PointTimingResult) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
   }
 }

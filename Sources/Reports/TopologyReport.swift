@@ -7,24 +7,23 @@ import Results
 /// candidate cores' sgemm throughput.
 ///
 /// A pure function of the gathered `Document`.
-public enum TopologyReport {
+package enum TopologyReport {
   /// Everything `topology` shows, gathered by the command.
-  public struct Document: Codable, Sendable {
+  package struct Document: Codable, Sendable {
     /// The machine's topology from hwloc.
-    public var topology: TopologySummary
-    /// The loaded OpenBLAS.
-    public var openBLAS: MachineFingerprint.OpenBLASInfo
+    package var topology: TopologySummary
+    package var openBLAS: MachineFingerprint.OpenBLASInfo
     /// BLAS threads at the time of reading.
-    public var blasThreads: Int
+    package var blasThreads: Int
     /// The CPU's vendor, model and ISA.
-    public var cpu: CPUFeatures
+    package var cpu: CPUFeatures
     /// How the OpenBLAS core was chosen and checked.
-    public var blasCore: BLASCoreReport
+    package var blasCore: BLASCoreReport
     /// Every candidate core measured in a child process (empty with `--sgemm-size 0`).
-    public var candidates: [CoreCandidateResult]
+    package var candidates: [CoreCandidateResult]
 
     /// A document from what the command gathered.
-    public init(
+    package init(
       topology: TopologySummary, openBLAS: MachineFingerprint.OpenBLASInfo, blasThreads: Int,
       cpu: CPUFeatures, blasCore: BLASCoreReport, candidates: [CoreCandidateResult]
     ) {
@@ -38,7 +37,7 @@ public enum TopologyReport {
   }
 
   /// Packages, cores, caches, NUMA nodes, OpenBLAS, its core choice and the candidate cores, as text.
-  public static func text(_ d: Document) -> String {
+  package static func text(_ d: Document) -> String {
     let t = d.topology
     var lines: [String] = []
     lines.append("CPU model:   \(t.cpuModel)")
@@ -112,7 +111,7 @@ public enum TopologyReport {
   }
 
   /// The same as JSON.
-  public static func json(_ d: Document) throws -> String {
+  package static func json(_ d: Document) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(d), as: UTF8.self) + "\n"
   }
 }

@@ -2,9 +2,9 @@ import Foundation
 
 /// The JSON encoders lrd-bench uses: sorted keys (stable diffs, stable plan digests), slashes
 /// unescaped, non-finite numbers as the strings "inf", "-inf" and "nan".
-public enum JSONCoding {
+package enum JSONCoding {
   /// Pretty-printed, for result files.
-  public static var encoder: JSONEncoder {
+  package static var encoder: JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -13,7 +13,7 @@ public enum JSONCoding {
   }
 
   /// One line per value, for journals.
-  public static var compactEncoder: JSONEncoder {
+  package static var compactEncoder: JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -22,12 +22,12 @@ public enum JSONCoding {
   }
 
   /// `value` as one line of compact JSON.
-  public static func compactString(_ value: some Encodable) throws -> String {
+  package static func compactString(_ value: some Encodable) throws -> String {
     String(decoding: try compactEncoder.encode(value), as: UTF8.self)
   }
 
   /// The decoder matching both encoders.
-  public static var decoder: JSONDecoder {
+  package static var decoder: JSONDecoder {
     let decoder = JSONDecoder()
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -13,15 +13,15 @@ import SystemPackage
 /// journal can never be resumed under another plan. The file is opened with O_APPEND. On open, a
 /// torn last line (a crash or a full disk mid-write) is cut off and reported, so the next record
 /// starts on a line of its own; a damaged line anywhere else is an error, never skipped silently.
-public final class Journal<Entry: Codable> {
+package final class Journal<Entry: Codable> {
   /// The journal file's path.
-  public let path: String
+  package let path: String
   /// The digest of the plan every entry belongs to.
-  public let plan: String
+  package let plan: String
   /// The entries already in the file when it was opened.
-  public let entries: [Entry]
+  package let entries: [Entry]
   /// Bytes of a torn last line removed on open (0 when the file ended cleanly).
-  public let repairedBytes: Int
+  package let repairedBytes: Int
   private let descriptor: FileDescriptor
 
   struct Header: Codable {
@@ -40,7 +40,7 @@ public final class Journal<Entry: Codable> {
   ///
   /// Writes the header of a new journal at once, which also proves the file is writable before any
   /// measurement.
-  public init(path: String, plan: String) throws(ResultsError) {
+  package init(path: String, plan: String) throws(ResultsError) {
     self.path = path
     self.plan = plan
     let filePath = FilePath(path)
@@ -124,7 +124,7 @@ public final class Journal<Entry: Codable> {
   deinit { try? descriptor.close() }
 
   /// Appends one entry as a line and flushes it to disk (fsync) before returning.
-  public func append(_ entry: Entry) throws(ResultsError) {
+  package func append(_ entry: Entry) throws(ResultsError) {
     let data: Data
     do {
       data = try JSONCoding.compactEncoder.encode(Line(plan: plan, entry: entry))

@@ -3,9 +3,9 @@ import Support
 
 /// The identity of a plan (what a run measures): a digest of its canonical JSON, stored in the run's
 /// manifest and on every journal line, and a field-by-field comparison for error messages.
-public enum PlanIdentity {
+package enum PlanIdentity {
   /// FNV-1a (64 bit) of the plan's canonical JSON (sorted keys), as 16 hex digits.
-  public static func digest<Plan: Encodable>(_ plan: Plan) throws -> String {
+  package static func digest<Plan: Encodable>(_ plan: Plan) throws -> String {
     let data = try JSONCoding.compactEncoder.encode(plan)
     return FNV1a.hex(String(decoding: data, as: UTF8.self))
   }
@@ -14,7 +14,7 @@ public enum PlanIdentity {
   /// values in compact JSON).
   ///
   /// Empty when they encode identically.
-  public static func differences<Plan: Encodable>(saved: Plan, new: Plan) -> [String] {
+  package static func differences<Plan: Encodable>(saved: Plan, new: Plan) -> [String] {
     guard let a = try? object(saved), let b = try? object(new) else { return ["(plan unreadable)"] }
     var result: [String] = []
     compare(a, b, path: "", into: &result)

@@ -1,7 +1,7 @@
 import SystemPackage
 
 /// What can go wrong with result files and run directories, each with the path and the fix.
-public enum ResultsError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ResultsError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A system call failed on `path` (`operation` says what was being done).
   case io(path: String, operation: String, errno: Errno)
   /// An option that takes a path was given an empty one.
@@ -21,7 +21,7 @@ public enum ResultsError: Error, Equatable, Sendable, CustomStringConvertible {
   case foreignJournal(path: String)
 
   /// The message printed for this error: the path, what failed and how to fix it.
-  public var description: String {
+  package var description: String {
     switch self {
     case .io(let path, let operation, let errno):
       switch errno {

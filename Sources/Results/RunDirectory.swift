@@ -8,19 +8,19 @@ import SystemPackage
 /// What `run.json` records about a run directory: the kind of run, the file holding its plan and
 /// the plan's digest, so a directory is never reused for another run and `--resume` can say what a
 /// directory holds.
-public struct RunManifest: Codable, Sendable, Equatable {
+package struct RunManifest: Codable, Sendable, Equatable {
   /// The schema string written to `run.json`.
-  public static let schemaVersion = "lrd-bench/run@1"
+  package static let schemaVersion = "lrd-bench/run@1"
   /// The schema of this manifest (`schemaVersion` when written by this build).
-  public var schema: String
+  package var schema: String
   /// The kind of run: "sweep", "ranks", "branches", "table" and so on.
-  public var kind: String
+  package var kind: String
   /// The file of the directory that holds the run's plan (for example `plan.json`).
-  public var planFile: String
+  package var planFile: String
   /// The plan's digest: a directory holding another plan is never reused.
-  public var plan: String
+  package var plan: String
   /// ISO 8601 creation time.
-  public var created: String
+  package var created: String
 
   /// The manifest of a run created now.
   static func new(kind: String, planFile: String, plan: String) -> RunManifest {
@@ -38,15 +38,14 @@ public struct RunManifest: Codable, Sendable, Equatable {
 /// * Locked (`flock` on `.lock`, held while this object lives): a second run on the same directory
 ///   fails at once instead of interleaving writes.
 /// * Every file is written atomically (temporary file, fsync, rename, fsync of the directory).
-public final class RunDirectory {
-  /// The directory's location.
-  public let url: URL
+package final class RunDirectory {
+  package let url: URL
   /// What `run.json` says about the run.
-  public let manifest: RunManifest
+  package let manifest: RunManifest
   private let lock: FileDescriptor?
 
   /// The directory's path as a string.
-  public var path: String { url.path }
+  package var path: String { url.path }
 
   private init(url: URL, manifest: RunManifest, lock: FileDescriptor?) {
     self.url = url
@@ -58,7 +57,7 @@ public final class RunDirectory {
 
   /// Creates a new run directory for `plan` at `path`, or at `results/<kind, plural>/<name>-<UTC time>`
   /// (results/sweeps, results/ranks, results/branches, …) when `path` is nil, writes `run.json` and the plan, and locks it.
-  public static func create<Plan: Encodable>(
+  package static func create<Plan: Encodable>(
     at path: String?, kind: String, name: String, planFile: String, plan: Plan, option: String = "--out"
   ) throws(ResultsError) -> RunDirectory {
     let digest = try encodeDigest(plan)
@@ -95,7 +94,7 @@ public final class RunDirectory {
 
   /// The plan saved in the run directory at `path` (which must hold a run of `kind`), read without
   /// locking, so it can be validated before anything else happens.
-  public static func savedPlan<Plan: Decodable>(
+  package static func savedPlan<Plan: Decodable>(
     _ path: String, kind: String, planFile: String, as type: Plan.Type
   )
     throws(ResultsError) -> Plan
@@ -105,7 +104,7 @@ public final class RunDirectory {
 
   /// Opens the run directory at `path` to continue it: it must hold a run of `kind`; returns it (locked)
   /// with its saved plan (to be validated by the caller exactly as command-line options are).
-  public static func resume<Plan: Decodable>(
+  package static func resume<Plan: Decodable>(
     _ path: String, kind: String, planFile: String, as type: Plan.Type
   ) throws(ResultsError) -> (directory: RunDirectory, plan: Plan) {
     let (url, manifest, plan) = try open(path, kind: kind, planFile: planFile, as: type)
@@ -138,7 +137,7 @@ public final class RunDirectory {
 
   /// A run inside this one (for example each layer's sweep of a `ranks` run), covered by this directory's
   /// lock: created when missing; reused when it holds the same plan (resume); an error otherwise.
-  public func child<Plan: Encodable>(_ name: String, kind: String, planFile: String, plan: Plan)
+  package func child<Plan: Encodable>(_ name: String, kind: String, planFile: String, plan: Plan)
     throws(ResultsError) -> RunDirectory
   {
     let digest = try Self.encodeDigest(plan)
@@ -160,7 +159,7 @@ public final class RunDirectory {
   }
 
   /// The run's journal (`points.jsonl` by default), tied to the plan's digest.
-  public func journal<Entry: Codable>(_ type: Entry.Type, name: String = "points.jsonl") throws(ResultsError)
+  package func journal<Entry: Codable>(_ type: Entry.Type, name: String = "points.jsonl") throws(ResultsError)
     -> Journal<Entry>
   {
     try Journal(path: url.appendingPathComponent(name).path, plan: manifest.plan)
@@ -170,7 +169,7 @@ public final class RunDirectory {
   /// directory.
   ///
   /// Readers see the old file or the new one, never a mix; a crash leaves no torn file.
-  public func write(_ data: Data, to name: String) throws(ResultsError) {
+  package func write(_ data: Data, to name: String) throws(ResultsError) {
     let target = url.appendingPathComponent(name)
     let temporary = url.appendingPathComponent(".\(name).\(getpid()).tmp")
     do {
@@ -198,12 +197,12 @@ public final class RunDirectory {
   }
 
   /// Writes a string (UTF-8) atomically.
-  public func write(_ text: String, to name: String) throws(ResultsError) {
+  package func write(_ text: String, to name: String) throws(ResultsError) {
     try write(Data(text.utf8), to: name)
   }
 
   /// Encodes `value` as pretty JSON and writes it atomically.
-  public func writeJSON<T: Encodable>(_ value: T, to name: String) throws(ResultsError) {
+  package func writeJSON<T: Encodable>(_ value: T, to name: String) throws(ResultsError) {
     let data: Data
     do {
       data = try JSONCoding.encoder.encode(value)
@@ -214,7 +213,7 @@ public final class RunDirectory {
   }
 
   /// Reads and decodes a JSON file of the directory.
-  public func read<T: Decodable>(_ type: T.Type, from name: String) throws(ResultsError) -> T {
+  package func read<T: Decodable>(_ type: T.Type, from name: String) throws(ResultsError) -> T {
     let file = url.appendingPathComponent(name)
     guard let data = FileManager.default.contents(atPath: file.path) else {
       throw .corrupt(path: file.path, reason: "no such file")

@@ -1,36 +1,33 @@
 /// An A/B run as the store keeps it: a suite measured by two builds interleaved in rounds.
-public struct ABRunRecord: Codable, Sendable, Equatable {
+package struct ABRunRecord: Codable, Sendable, Equatable {
   /// The A/B run's id (`ab#3`); 0 before it is stored.
-  public var id: Int64
-  /// The suite's name.
-  public var suite: String
+  package var id: Int64
+  package var suite: String
   /// FNV-1a of the suite file's text.
-  public var suiteDigest: String
+  package var suiteDigest: String
   /// The user's label, if any.
-  public var label: String?
-  /// The machine key.
-  public var machineKey: String
+  package var label: String?
+  package var machineKey: String
   /// ISO 8601 UTC.
-  public var startedAt: String
+  package var startedAt: String
   /// ISO 8601 UTC; nil while incomplete.
-  public var finishedAt: String?
+  package var finishedAt: String?
   /// Whether the run finished.
-  public var status: RunRecord.Status
+  package var status: RunRecord.Status
   /// The base build's identity as JSON (path, version, commit, build, environment).
-  public var base: String
+  package var base: String
   /// The new build's identity as JSON.
-  public var new: String
-  /// Rounds planned.
-  public var rounds: Int
+  package var new: String
+  package var rounds: Int
   /// The verdict threshold, as a fraction (0.03: ±3%).
-  public var threshold: Double
+  package var threshold: Double
   /// The seed of the per-point order (which build starts each point's first round).
-  public var seed: Int64
+  package var seed: Int64
   /// The machine fingerprint as JSON.
-  public var fingerprint: String
+  package var fingerprint: String
 
   /// A record; `id` is assigned by the store.
-  public init(
+  package init(
     id: Int64 = 0, suite: String, suiteDigest: String, label: String?, machineKey: String, startedAt: String,
     finishedAt: String? = nil, status: RunRecord.Status = .incomplete, base: String, new: String, rounds: Int,
     threshold: Double, seed: Int64, fingerprint: String
@@ -53,30 +50,25 @@ public struct ABRunRecord: Codable, Sendable, Equatable {
 }
 
 /// One build's measurement of one case in one round of an A/B run.
-public struct ABMeasurementRecord: Codable, Sendable, Equatable {
-  /// Which build measured.
-  public enum Side: String, Codable, Sendable, CaseIterable {
+package struct ABMeasurementRecord: Codable, Sendable, Equatable {
+  package enum Side: String, Codable, Sendable, CaseIterable {
     case base
     case new
   }
 
-  /// The case's name.
-  public var name: String
-  /// The build.
-  public var side: Side
+  package var name: String
+  package var side: Side
   /// The round, 0-based.
-  public var round: Int
+  package var round: Int
   /// Seconds per call of every sample (empty when the measurement failed).
-  public var samples: [Double]
-  /// Calls per sample.
-  public var callsPerSample: Int
+  package var samples: [Double]
+  package var callsPerSample: Int
   /// The slowdown the build's environment injected (test knob; 0 normally).
-  public var injected: Double
+  package var injected: Double
   /// Why the measurement failed, nil when it did not.
-  public var error: String?
+  package var error: String?
 
-  /// A measurement.
-  public init(
+  package init(
     name: String, side: Side, round: Int, samples: [Double], callsPerSample: Int, injected: Double,
     error: String? = nil
   ) {

@@ -17,7 +17,7 @@ extension ResultStore {
   }
 
   /// Records a new A/B run (incomplete) and returns it with its id.
-  public func beginABRun(_ run: ABRunRecord) throws -> ABRunRecord {
+  package func beginABRun(_ run: ABRunRecord) throws -> ABRunRecord {
     try database.transaction {
       try database.run(
         "INSERT INTO ab_runs(suite, suite_digest, label, machine_key, started_at, status, base, new, rounds, "
@@ -34,7 +34,7 @@ extension ResultStore {
   }
 
   /// Stores one build's measurement of one case in one round (committed at once; a repeat replaces it).
-  public func addABMeasurement(_ m: ABMeasurementRecord, to run: Int64) throws {
+  package func addABMeasurement(_ m: ABMeasurementRecord, to run: Int64) throws {
     let samples = String(decoding: try JSONEncoder().encode(m.samples), as: UTF8.self)
     try database.transaction {
       try database.run(
@@ -48,7 +48,7 @@ extension ResultStore {
   }
 
   /// Marks an A/B run complete (or leaves it incomplete) with its end time.
-  public func finishABRun(_ id: Int64, complete: Bool) throws {
+  package func finishABRun(_ id: Int64, complete: Bool) throws {
     try database.transaction {
       try database.run(
         "UPDATE ab_runs SET finished_at = ?, status = ? WHERE id = ?",
@@ -57,7 +57,7 @@ extension ResultStore {
   }
 
   /// Every A/B run, oldest first (only `machine`'s when given).
-  public func abRuns(machine: String? = nil) throws -> [ABRunRecord] {
+  package func abRuns(machine: String? = nil) throws -> [ABRunRecord] {
     if let machine {
       return try database.query(
         "SELECT \(Self.abColumns) FROM ab_runs WHERE machine_key = ? ORDER BY id", [.text(machine)],
@@ -67,7 +67,7 @@ extension ResultStore {
   }
 
   /// An A/B run by id (`3`, `ab#3`, `#3`), `latest`, or label (the newest with it).
-  public func resolveAB(_ name: String) throws -> ABRunRecord {
+  package func resolveAB(_ name: String) throws -> ABRunRecord {
     let all = try abRuns()
     var digits = name
     for prefix in ["ab#", "ab", "#"] where digits.lowercased().hasPrefix(prefix) {
@@ -82,7 +82,7 @@ extension ResultStore {
   }
 
   /// Every measurement of an A/B run, in the order they were stored.
-  public func abMeasurements(of run: Int64) throws -> [ABMeasurementRecord] {
+  package func abMeasurements(of run: Int64) throws -> [ABMeasurementRecord] {
     try database.query(
       "SELECT name, side, round, samples, calls_per_sample, injected, error, id FROM ab_samples "
         + "WHERE ab_run_id = ? ORDER BY id", [.integer(run)]
@@ -104,7 +104,7 @@ extension ResultStore {
   }
 
   /// Records `commit` as the baseline commit of `machine` (what the nightly A/B compares HEAD with).
-  public func setBaselineCommit(_ commit: String, machine: String) throws {
+  package func setBaselineCommit(_ commit: String, machine: String) throws {
     try database.transaction {
       try database.run(
         "INSERT INTO baseline_commits(machine_key, git_commit, set_at) VALUES (?, ?, ?) "
@@ -114,7 +114,7 @@ extension ResultStore {
   }
 
   /// The baseline commit of `machine`, or nil when none is recorded.
-  public func baselineCommit(machine: String) throws -> String? {
+  package func baselineCommit(machine: String) throws -> String? {
     try database.query("SELECT git_commit FROM baseline_commits WHERE machine_key = ?", [.text(machine)]) {
       $0.text(0) ?? ""
     }.first

@@ -15,7 +15,7 @@ extension ResultStore {
   }
 
   /// Records a new run (status incomplete) and returns it with its id.
-  public func beginRun(_ run: RunRecord) throws -> RunRecord {
+  package func beginRun(_ run: RunRecord) throws -> RunRecord {
     try database.transaction {
       try database.run(
         "INSERT INTO runs(suite, suite_digest, label, machine_key, started_at, status, git_commit, build, shard, "
@@ -33,7 +33,7 @@ extension ResultStore {
 
   /// Stores one measured point of `run` (committed at once), replacing an earlier record of the
   /// same point in that run (a suite measured in rounds stores each point after every round).
-  public func addPoint(_ point: PointRecord, to run: Int64) throws {
+  package func addPoint(_ point: PointRecord, to run: Int64) throws {
     let samples = String(decoding: try JSONEncoder().encode(point.samples), as: UTF8.self)
     try database.transaction {
       try database.run(
@@ -50,7 +50,7 @@ extension ResultStore {
   }
 
   /// Marks a run complete (or leaves it incomplete) with its end time.
-  public func finishRun(_ id: Int64, complete: Bool) throws {
+  package func finishRun(_ id: Int64, complete: Bool) throws {
     try database.transaction {
       try database.run(
         "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
@@ -59,7 +59,7 @@ extension ResultStore {
   }
 
   /// Every run, oldest first (only `machine`'s when given).
-  public func runs(machine: String? = nil) throws -> [RunRecord] {
+  package func runs(machine: String? = nil) throws -> [RunRecord] {
     if let machine {
       return try database.query(
         "SELECT \(Self.runColumns) FROM runs WHERE machine_key = ? ORDER BY id", [.text(machine)],
@@ -69,7 +69,7 @@ extension ResultStore {
   }
 
   /// The points of a run, in measurement order.
-  public func points(of run: Int64) throws -> [PointRecord] {
+  package func points(of run: Int64) throws -> [PointRecord] {
     try database.query(
       "SELECT name, spec, samples, calls_per_sample, median, ci_low, ci_high, cv, stop_reason, reached_target, "
         + "counters, id FROM points WHERE run_id = ? ORDER BY id", [.integer(run)], row: Self.point)
@@ -92,7 +92,7 @@ extension ResultStore {
 
   /// A run by id (`12`, `#12`) or name: `latest` / `previous` (the newest complete runs on `machine`),
   /// `baseline` (the machine's baseline), or a label (the newest run with it).
-  public func resolve(_ name: String, machine: String?) throws -> RunRecord {
+  package func resolve(_ name: String, machine: String?) throws -> RunRecord {
     let all = try runs()
     let known = Array(Set(all.compactMap(\.label))).sorted() + ["latest", "previous", "baseline", "<run id>"]
     let complete = all.filter { $0.status == .complete && (machine == nil || $0.machineKey == machine) }
@@ -115,7 +115,7 @@ extension ResultStore {
   }
 
   /// Marks `run` as the baseline of its machine key.
-  public func setBaseline(_ run: RunRecord) throws {
+  package func setBaseline(_ run: RunRecord) throws {
     try database.transaction {
       try database.run(
         "INSERT INTO baselines(machine_key, run_id, set_at) VALUES (?, ?, ?) "
@@ -125,7 +125,7 @@ extension ResultStore {
   }
 
   /// The baseline run of `machine`, or `StoreError.noBaseline`.
-  public func baseline(machine: String) throws -> RunRecord {
+  package func baseline(machine: String) throws -> RunRecord {
     let ids = try database.query(
       "SELECT run_id FROM baselines WHERE machine_key = ?", [.text(machine)]
     ) { $0.int(0) }
@@ -138,8 +138,9 @@ extension ResultStore {
 
   /// A point's record in every run that measured it (oldest first), on `machine` when given, since an
   /// ISO 8601 date when given.
-  public func history(of point: String, machine: String?, since: String?) throws -> [(RunRecord, PointRecord)]
-  {
+  package func history(of point: String, machine: String?, since: String?) throws -> [(
+    RunRecord, PointRecord
+  )] {
     let runs = try self.runs(machine: machine).filter { since == nil || $0.startedAt >= since! }
     var result: [(RunRecord, PointRecord)] = []
     for run in runs {
@@ -153,7 +154,7 @@ extension ResultStore {
   }
 
   /// Every point name in the store (for suggestions).
-  public func pointNames() throws -> [String] {
+  package func pointNames() throws -> [String] {
     try database.query("SELECT DISTINCT name FROM points ORDER BY name") { $0.text(0) ?? "" }
   }
 }

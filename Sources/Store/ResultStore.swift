@@ -8,14 +8,14 @@ import Foundation
 /// newer schema is refused, never modified). WAL journal and IMMEDIATE transactions make concurrent
 /// writers safe; every point is committed on its own, so a crash mid-run keeps what was measured and
 /// leaves the run `incomplete`.
-public final class ResultStore {
+package final class ResultStore {
   /// The schema this build writes; migrations bring older stores up to it.
-  public static let schemaVersion = 2
+  package static let schemaVersion = 2
   /// The default store path, relative to the working directory.
-  public static let defaultPath = "results/lrd-bench.sqlite"
+  package static let defaultPath = "results/lrd-bench.sqlite"
 
   /// The SQLite file's path.
-  public let path: String
+  package let path: String
   let database: SQLiteDatabase
 
   /// Migration i takes the schema from version i to i + 1.
@@ -96,7 +96,7 @@ public final class ResultStore {
   /// Opens the store at `path`, creating it (and its directory) when missing and migrating an older schema.
   ///
   /// Errors: not an SQLite database, a newer schema, I/O.
-  public init(path: String = ResultStore.defaultPath) throws(StoreError) {
+  package init(path: String = ResultStore.defaultPath) throws(StoreError) {
     self.path = path
     let directory = (path as NSString).deletingLastPathComponent
     if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
@@ -111,7 +111,7 @@ public final class ResultStore {
   }
 
   /// The schema version stored in the file.
-  public func storedVersion() throws(StoreError) -> Int {
+  package func storedVersion() throws(StoreError) -> Int {
     do {
       return try database.query("PRAGMA user_version") { Int($0.int(0)) }.first ?? 0
     } catch let error as StoreError {
@@ -144,7 +144,7 @@ public final class ResultStore {
   }
 
   /// ISO 8601 UTC now.
-  public static func now() -> String {
+  package static func now() -> String {
     ISO8601DateFormatter().string(from: Date())
   }
 }

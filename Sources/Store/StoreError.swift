@@ -1,6 +1,6 @@
 /// Errors of the results store: bad input (exit 64: not a store, a newer schema, an unknown run or
 /// label, comparing a run with itself) and failures (exit 1: I/O, a busy or corrupt database).
-public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The file exists but is not an SQLite database.
   case notADatabase(path: String)
   /// The store was written by a newer lrd-bench.
@@ -15,7 +15,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   case sqlite(path: String, code: Int32, message: String)
 
   /// The message printed for this error: the store's path, what failed and the fix.
-  public var description: String {
+  package var description: String {
     switch self {
     case .notADatabase(let path):
       return "\(path) is not an lrd-bench results store (not an SQLite database); give another --store"
@@ -35,7 +35,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   /// Whether the error is the user's input rather than a failure.
-  public var isBadInput: Bool {
+  package var isBadInput: Bool {
     switch self {
     case .notADatabase, .newerSchema, .unknownRun, .invalid: return true
     case .noBaseline, .sqlite: return false

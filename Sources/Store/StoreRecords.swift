@@ -1,39 +1,39 @@
 /// A run as the store keeps it: what ran, where, when, with which build, and whether it finished.
-public struct RunRecord: Codable, Sendable, Equatable {
+package struct RunRecord: Codable, Sendable, Equatable {
   /// Whether a run finished.
-  public enum Status: String, Codable, Sendable {
+  package enum Status: String, Codable, Sendable {
     /// Started; becomes `complete` when the run ends (a crashed or interrupted run stays incomplete).
     case incomplete
     case complete
   }
 
   /// The run's id in the store (`#12`); 0 before it is stored.
-  public var id: Int64
+  package var id: Int64
   /// The suite's name (the file name without `.yaml`).
-  public var suite: String
+  package var suite: String
   /// FNV-1a of the suite file's text: runs of different suite versions are told apart.
-  public var suiteDigest: String
+  package var suiteDigest: String
   /// The user's label for the run (`--label`), if any.
-  public var label: String?
+  package var label: String?
   /// The stable machine key (`MachineKey`): runs compare only within one key.
-  public var machineKey: String
+  package var machineKey: String
   /// ISO 8601 UTC.
-  public var startedAt: String
+  package var startedAt: String
   /// ISO 8601 UTC; nil while the run is incomplete.
-  public var finishedAt: String?
+  package var finishedAt: String?
   /// Whether the run finished.
-  public var status: Status
+  package var status: Status
   /// The git commit of the build (with `-dirty` for uncommitted changes).
-  public var commit: String
+  package var commit: String
   /// The build configuration: `release` or `debug`.
-  public var build: String
+  package var build: String
   /// "i/n" when the run is one shard of a suite.
-  public var shard: String?
+  package var shard: String?
   /// The full machine fingerprint as JSON.
-  public var fingerprint: String
+  package var fingerprint: String
 
   /// A run record; `id` is assigned by the store.
-  public init(
+  package init(
     id: Int64 = 0, suite: String, suiteDigest: String, label: String?, machineKey: String, startedAt: String,
     finishedAt: String? = nil, status: Status = .incomplete, commit: String, build: String, shard: String?,
     fingerprint: String
@@ -53,37 +53,36 @@ public struct RunRecord: Codable, Sendable, Equatable {
   }
 
   /// "#12 (nightly, 2026-11-29T03:00:00Z)".
-  public var title: String { "#\(id)" + (label.map { " \($0)" } ?? "") + " (\(suite), \(startedAt))" }
+  package var title: String { "#\(id)" + (label.map { " \($0)" } ?? "") + " (\(suite), \(startedAt))" }
 }
 
 /// One measured point of a run: its name within the suite, its spec, every raw sample and summary
 /// statistics (seconds per call), counters.
-public struct PointRecord: Codable, Sendable, Equatable {
+package struct PointRecord: Codable, Sendable, Equatable {
   /// The point's name within its suite (for example `layer4.2.conv2/alpha/t2`).
-  public var name: String
+  package var name: String
   /// The point's full spec as JSON (layer or network, factorization or variant, batch, mode, threads).
-  public var spec: String
+  package var spec: String
   /// Seconds per call of every sample, in measurement order.
-  public var samples: [Double]
+  package var samples: [Double]
   /// Calls of the kernel per sample (each sample is the mean time of that many calls).
-  public var callsPerSample: Int
+  package var callsPerSample: Int
   /// Median time per call, in seconds.
-  public var median: Double
+  package var median: Double
   /// Lower bound of the median's 95% CI, in seconds.
-  public var ciLow: Double
+  package var ciLow: Double
   /// Upper bound of the median's 95% CI, in seconds.
-  public var ciHigh: Double
+  package var ciHigh: Double
   /// Coefficient of variation of the samples (standard deviation ÷ mean).
-  public var cv: Double
+  package var cv: Double
   /// Why sampling stopped (`target`, `budget`, …).
-  public var stopReason: String
+  package var stopReason: String
   /// True when the CI reached the point's target.
-  public var reachedTarget: Bool
-  /// Counters as JSON.
-  public var counters: String
+  package var reachedTarget: Bool
+  package var counters: String
 
   /// A point record with every raw sample.
-  public init(
+  package init(
     name: String, spec: String, samples: [Double], callsPerSample: Int, median: Double, ciLow: Double,
     ciHigh: Double, cv: Double, stopReason: String, reachedTarget: Bool, counters: String
   ) {

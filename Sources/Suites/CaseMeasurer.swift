@@ -6,7 +6,7 @@ import Results
 
 /// Measures suite cases (layers and whole networks) with the current binding: shared by `lrd-bench run`
 /// and the A/B worker process.
-public final class CaseMeasurer {
+package final class CaseMeasurer {
   let topology: Topology
   let keepsEveryProgram: Bool
   private var layerRunners: [ResNetModel: PointRunner] = [:]
@@ -14,14 +14,14 @@ public final class CaseMeasurer {
 
   /// A measurer on `topology`; `keepsEveryProgram` keeps every point's program between measurements (a
   /// worker measuring the same points round after round), otherwise networks are released after each.
-  public init(topology: Topology, keepsEveryProgram: Bool = false) {
+  package init(topology: Topology, keepsEveryProgram: Bool = false) {
     self.topology = topology
     self.keepsEveryProgram = keepsEveryProgram
     modelRunner = ModelRunner(events: DefaultEvents.study, keepsEveryProgram: keepsEveryProgram)
   }
 
   /// Validates a case before anything is measured: layer, factorization, variant, memory and threads.
-  public func validate(_ item: SuiteCase) throws {
+  package func validate(_ item: SuiteCase) throws {
     switch item.point.target {
     case .layer(let model, let layer, let factorization, _):
       let spec = try ModelCatalog(model).layer(named: layer)
@@ -52,14 +52,14 @@ public final class CaseMeasurer {
   ///
   /// Whole networks are kept: their hundreds of buffers already average placement effects out, and rebuilding
   /// them every round would cost seconds per network.
-  public func renewPrograms() {
+  package func renewPrograms() {
     for runner in layerRunners.values { runner.renewPrograms() }
   }
 
   /// Measures one case with the current binding: its measurement, batch and spec as JSON.
   ///
   /// `slowdown` (test-only, `SlowdownInjection`) adds that fraction of each call's time inside the timed region.
-  public func measure(
+  package func measure(
     _ item: SuiteCase, sampler: SamplerConfiguration, binding: BindingRecord, sequence: Int, slowdown: Double
   ) throws -> (measurement: PointMeasurement, batch: Int, spec: String) {
     switch item.point.target {

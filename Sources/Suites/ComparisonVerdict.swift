@@ -1,6 +1,6 @@
 /// What a comparison of two builds or two runs concludes about one point, at its band (`compare`: the
 /// threshold widened by run-to-run noise; `ab`: the threshold).
-public enum ComparisonVerdict: String, Codable, Sendable {
+package enum ComparisonVerdict: String, Codable, Sendable {
   /// Slower: the ratio's CI lies above 1 + band and the corrected test is significant.
   case regression
   /// Faster: the ratio's CI lies below 1 − band and the corrected test is significant.

@@ -4,48 +4,46 @@ import Support
 
 /// One point's median and CI over the runs that measured it, with change points flagged: a run whose
 /// samples differ from the previous run's beyond the threshold, significantly (Mann–Whitney U).
-public struct PointHistory: Codable, Sendable {
+package struct PointHistory: Codable, Sendable {
   /// The schema string of `history --format json`.
-  public static let schemaVersion = "lrd-bench/history@1"
+  package static let schemaVersion = "lrd-bench/history@1"
   /// The schema of this result.
-  public var schema = PointHistory.schemaVersion
+  package var schema = PointHistory.schemaVersion
   /// The point's name (for example `layer4.2.conv2/alpha/t2`).
-  public var point: String
+  package var point: String
   /// The threshold and significance level that flag a change point.
-  public var settings: ComparisonSettings
+  package var settings: ComparisonSettings
   /// Every run that measured the point, oldest first.
-  public var entries: [Entry]
+  package var entries: [Entry]
 
   /// The point in one run.
-  public struct Entry: Codable, Sendable, Equatable {
-    /// The run.
-    public var run: RunRecord
+  package struct Entry: Codable, Sendable, Equatable {
+    package var run: RunRecord
     /// Median time per call, in seconds.
-    public var median: Double
+    package var median: Double
     /// Lower bound of the median's 95% CI, in seconds.
-    public var ciLow: Double
+    package var ciLow: Double
     /// Upper bound of the median's 95% CI, in seconds.
-    public var ciHigh: Double
-    /// Samples taken.
-    public var samples: Int
+    package var ciHigh: Double
+    package var samples: Int
     /// True when the point reached its CI target in that run.
-    public var reachedTarget: Bool
+    package var reachedTarget: Bool
     /// Set when this run changed against the previous one: median ratio and the test's p-value.
-    public var change: Change?
+    package var change: Change?
   }
 
   /// A change point: this run against the previous one.
-  public struct Change: Codable, Sendable, Equatable {
+  package struct Change: Codable, Sendable, Equatable {
     /// This run's median ÷ the previous run's.
-    public var ratio: Double
+    package var ratio: Double
     /// Two-sided Mann–Whitney U p-value of the two runs' samples.
-    public var mannWhitneyP: Double
+    package var mannWhitneyP: Double
     /// "regression" or "improvement".
-    public var direction: String
+    package var direction: String
   }
 
   /// The history of `point` from its stored records, oldest first, with change points flagged.
-  public init(point: String, records: [(RunRecord, PointRecord)], settings: ComparisonSettings) {
+  package init(point: String, records: [(RunRecord, PointRecord)], settings: ComparisonSettings) {
     self.point = point
     self.settings = settings
     var entries: [Entry] = []

@@ -13,38 +13,37 @@ import Profiling
 /// the machine between its two measurements counts as one round against, whatever its size (in the
 /// signed-rank test it would carry the largest rank; measured here: one round at −28% among fifteen at
 /// +4…+7% gave signed-rank p = 0.005, sign-test p = 0.0005).
-public struct RoundComparison: Codable, Sendable, Equatable {
+package struct RoundComparison: Codable, Sendable, Equatable {
   /// What a comparison concludes (shared with `compare`).
-  public typealias Verdict = ComparisonVerdict
+  package typealias Verdict = ComparisonVerdict
 
-  /// The point's name.
-  public var name: String
+  package var name: String
   /// Rounds with a sample from both builds.
-  public var rounds: Int
+  package var rounds: Int
   /// exp(Hodges–Lehmann estimate of d): the new build's time ÷ the base build's.
-  public var ratio: Double
+  package var ratio: Double
   /// Lower end of the ratio's CI.
-  public var lower: Double
+  package var lower: Double
   /// Upper end of the ratio's CI.
-  public var upper: Double
+  package var upper: Double
   /// The CI's exact coverage (at least 0.95 from 6 rounds on; less with fewer).
-  public var level: Double
+  package var level: Double
   /// Exact two-sided sign-test p-value of median d = 0.
-  public var p: Double
+  package var p: Double
   /// `p` adjusted by Benjamini–Hochberg over the suite's points.
-  public var adjustedP: Double
+  package var adjustedP: Double
   /// The verdict at the comparison's threshold.
-  public var verdict: Verdict
+  package var verdict: Verdict
   /// The smallest relative change this run could have called a regression: the threshold plus the CI's
   /// half-width (relative).
-  public var detectable: Double
+  package var detectable: Double
 }
 
 /// Statistics of A/B runs over rounds (`RoundComparison`).
-public enum RoundStatistics {
+package enum RoundStatistics {
   /// d_j = ln(median(new_j) / median(base_j)) for every round j where both builds have samples (positive and
   /// finite); rounds are matched by index.
-  public static func logRatios(base: [[Double]], new: [[Double]]) -> [Double] {
+  package static func logRatios(base: [[Double]], new: [[Double]]) -> [Double] {
     zip(base, new).compactMap { a, b in
       let a = a.filter { $0 > 0 && $0.isFinite }
       let b = b.filter { $0 > 0 && $0.isFinite }
@@ -55,7 +54,7 @@ public enum RoundStatistics {
 
   /// The exact two-sided sign-test p-value of median = 0 for `d` (zeros dropped): 2·P(Bin(n, ½) ≤ min(#+, #−)),
   /// at most 1.
-  public static func signTestP(_ d: [Double]) -> Double {
+  package static func signTestP(_ d: [Double]) -> Double {
     let positive = d.filter { $0 > 0 }.count
     let negative = d.filter { $0 < 0 }.count
     let n = positive + negative
@@ -71,7 +70,7 @@ public enum RoundStatistics {
 
   /// P(T ≤ t) for t = 0…n(n+1)/2, T the Wilcoxon signed-rank statistic of n non-zero values under the null
   /// (each rank's sign a fair coin): the exact distribution by dynamic programming, O(n³).
-  public static func signedRankCDF(_ n: Int) -> [Double] {
+  package static func signedRankCDF(_ n: Int) -> [Double] {
     let total = n * (n + 1) / 2
     var probability = [Double](repeating: 0, count: total + 1)
     probability[0] = 1
@@ -89,7 +88,7 @@ public enum RoundStatistics {
 
   /// The exact two-sided Wilcoxon signed-rank p-value of a shift of 0 for `d` (zeros dropped; tied |d| ranked
   /// in order, which is exact for continuous data): 2·min(P(T ≤ T⁺), P(T ≥ T⁺)), at most 1.
-  public static func signedRankP(_ d: [Double]) -> Double {
+  package static func signedRankP(_ d: [Double]) -> Double {
     let nonzero = d.filter { $0 != 0 }
     let n = nonzero.count
     guard n > 0 else { return 1 }
@@ -105,7 +104,7 @@ public enum RoundStatistics {
   /// The Hodges–Lehmann estimate of `d`'s centre and its CI from the exact signed-rank distribution: the k-th
   /// smallest and largest Walsh averages, k the largest with P(T ≤ k − 1) ≤ 2.5% (k = 1 when none is), and
   /// the CI's exact coverage 1 − 2·P(T ≤ k − 1).
-  public static func hodgesLehmann(_ d: [Double]) -> (
+  package static func hodgesLehmann(_ d: [Double]) -> (
     estimate: Double, lower: Double, upper: Double, level: Double
   ) {
     let n = d.count
@@ -139,7 +138,7 @@ public enum RoundStatistics {
   /// Compares every point (rounds of base and new samples, matched by index) and the suite's geometric mean
   /// (per round the mean of the points' d_j, over rounds where every point has one), adjusts the points'
   /// sign-test p-values by Benjamini–Hochberg, and gives each a verdict at `threshold` and `alpha`.
-  public static func compare(
+  package static func compare(
     _ points: [(name: String, base: [[Double]], new: [[Double]])], threshold: Double = 0.03,
     alpha: Double = 0.05
   ) -> (points: [RoundComparison], geometricMean: RoundComparison) {

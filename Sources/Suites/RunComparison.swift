@@ -4,7 +4,7 @@ import Store
 import Support
 
 /// How `compare` corrects p-values for testing every point of a suite at once.
-public enum Correction: String, Codable, Sendable, CaseIterable {
+package enum Correction: String, Codable, Sendable, CaseIterable {
   /// Holm–Bonferroni: controls the family-wise error rate.
   case holm
   /// Benjamini–Hochberg: controls the false discovery rate.
@@ -12,7 +12,7 @@ public enum Correction: String, Codable, Sendable, CaseIterable {
   case none
 
   /// Adjusted p-values in the order of `p`.
-  public func adjust(_ p: [Double]) -> [Double] {
+  package func adjust(_ p: [Double]) -> [Double] {
     let m = p.count
     guard m > 1, self != .none else { return p }
     let order = p.indices.sorted { p[$0] < p[$1] }
@@ -38,16 +38,16 @@ public enum Correction: String, Codable, Sendable, CaseIterable {
 }
 
 /// The settings of a comparison.
-public struct ComparisonSettings: Codable, Sendable, Equatable {
+package struct ComparisonSettings: Codable, Sendable, Equatable {
   /// A change smaller than this fraction is never a regression or an improvement (default 3%).
-  public var threshold: Double
+  package var threshold: Double
   /// Significance level after correction (default 0.01).
-  public var alpha: Double
+  package var alpha: Double
   /// How p-values are corrected over the suite's points (Holm by default).
-  public var correction: Correction
+  package var correction: Correction
 
   /// Settings with the defaults of `compare`.
-  public init(threshold: Double = 0.03, alpha: Double = 0.01, correction: Correction = .holm) {
+  package init(threshold: Double = 0.03, alpha: Double = 0.01, correction: Correction = .holm) {
     self.threshold = threshold
     self.alpha = alpha
     self.correction = correction
@@ -55,84 +55,84 @@ public struct ComparisonSettings: Codable, Sendable, Equatable {
 }
 
 /// One point compared between two runs (independent sample sets).
-public struct PointComparison: Codable, Sendable, Equatable {
+package struct PointComparison: Codable, Sendable, Equatable {
   /// What a point comparison concludes (shared with `ab`).
-  public typealias Verdict = ComparisonVerdict
+  package typealias Verdict = ComparisonVerdict
 
   /// The point's name within the suite.
-  public var name: String
+  package var name: String
   /// Seconds per call (medians).
-  public var baseMedian: Double
+  package var baseMedian: Double
   /// The new run's median time per call, in seconds.
-  public var newMedian: Double
+  package var newMedian: Double
   /// new / base medians, with the percentile-bootstrap 95% CI (sets resampled independently).
-  public var ratio: Double
+  package var ratio: Double
   /// Lower bound of the ratio's 95% CI.
-  public var ciLow: Double
+  package var ciLow: Double
   /// Upper bound of the ratio's 95% CI.
-  public var ciHigh: Double
+  package var ciHigh: Double
   /// Two-sided Mann–Whitney U p-value of the two runs' samples.
-  public var mannWhitneyP: Double
+  package var mannWhitneyP: Double
   /// The p-value after the suite-wide correction (`settings.correction`).
-  public var adjustedP: Double
+  package var adjustedP: Double
   /// Coefficient of variation of the base run's samples.
-  public var baseCV: Double
+  package var baseCV: Double
   /// Coefficient of variation of the new run's samples.
-  public var newCV: Double
+  package var newCV: Double
   /// Samples in the base run.
-  public var baseSamples: Int
+  package var baseSamples: Int
   /// Samples in the new run.
-  public var newSamples: Int
+  package var newSamples: Int
   /// Whether either side stopped on its budget before reaching its CI target.
-  public var stoppedByBudget: Bool
+  package var stoppedByBudget: Bool
   /// Earlier runs of commits measured at least twice, whose medians gave the run-to-run noise (fewer than 3:
   /// the threshold applies).
-  public var historyRuns: Int
+  package var historyRuns: Int
   /// The larger drift between the two halves of either run's samples (|log ratio of their medians|):
   /// how much a run moves within itself.
-  public var drift: Double
+  package var drift: Double
   /// The change a verdict needs, as a fraction: the threshold, the 99% interval of two runs' ratio from the
   /// same-commit spread of earlier runs (`RunComparison.band`), or the drift within the runs, whichever is
   /// largest.
-  public var band: Double
+  package var band: Double
   /// Regression, improvement, unchanged or inconclusive (see `Verdict`).
-  public var verdict: Verdict
+  package var verdict: Verdict
 
   /// (new / base − 1) × 100.
-  public var changePercent: Double { (ratio - 1) * 100 }
+  package var changePercent: Double { (ratio - 1) * 100 }
 }
 
 /// Two runs compared point by point, with a geometric-mean row and the exit code of `compare`.
-public struct RunComparison: Codable, Sendable {
+package struct RunComparison: Codable, Sendable {
   /// The schema string of `compare --format json`.
-  public static let schemaVersion = "lrd-bench/compare@2"
+  package static let schemaVersion = "lrd-bench/compare@2"
   /// The schema of this result.
-  public var schema = RunComparison.schemaVersion
+  package var schema = RunComparison.schemaVersion
   /// The run compared against.
-  public var base: RunRecord
+  package var base: RunRecord
   /// The run being judged.
-  public var new: RunRecord
+  package var new: RunRecord
   /// Threshold, significance level and correction.
-  public var settings: ComparisonSettings
+  package var settings: ComparisonSettings
   /// Every point present in both runs, in the new run's order.
-  public var points: [PointComparison]
+  package var points: [PointComparison]
   /// Geometric mean of the ratios over every compared point, with a 95% CI (log-normal, from each
   /// point's CI).
-  public var geometricMean: Double
+  package var geometricMean: Double
   /// Lower bound of the geometric mean's 95% CI.
-  public var geometricMeanLow: Double
+  package var geometricMeanLow: Double
   /// Upper bound of the geometric mean's 95% CI.
-  public var geometricMeanHigh: Double
+  package var geometricMeanHigh: Double
   /// The band of the geometric mean: the threshold, or the 99% prediction interval of the geometric
   /// mean of a run's medians from the earlier runs that measured every compared point (three or more).
-  public var geometricMeanBand: Double
+  package var geometricMeanBand: Double
   /// Regression or improvement when the geometric mean moved beyond its band with its CI excluding 1
   /// (a suite-wide change that no single point shows beyond its own band); unchanged otherwise.
-  public var geometricMeanVerdict: PointComparison.Verdict
+  package var geometricMeanVerdict: PointComparison.Verdict
   /// Points measured only in the base run.
-  public var onlyInBase: [String]
+  package var onlyInBase: [String]
   /// Points measured only in the new run.
-  public var onlyInNew: [String]
+  package var onlyInNew: [String]
 
   /// The change a verdict needs from the earlier runs: the threshold, widened to
   /// t(0.995, k)·σ·√2 — the half-width of a 99% interval for the log ratio of two runs of one build, each
@@ -142,7 +142,7 @@ public struct RunComparison: Codable, Sendable {
   /// log median minus the median of its commit's runs, robustly as 1.4826 × the median absolute residual
   /// (one odd run does not widen the band for nights to come), with k = runs − commits degrees of freedom;
   /// the threshold alone while k < 2.
-  public static func band(_ runs: [(commit: String, median: Double)], _ settings: ComparisonSettings)
+  package static func band(_ runs: [(commit: String, median: Double)], _ settings: ComparisonSettings)
     -> Double
   {
     var groups: [String: [Double]] = [:]
@@ -184,7 +184,7 @@ public struct RunComparison: Codable, Sendable {
 
   /// |log(median of the first half / median of the second half)| of a run's samples, in measurement
   /// order (the rounds of a suite run: how much the run moved within itself); 0 below 4 samples.
-  public static func drift(_ samples: [Double]) -> Double {
+  package static func drift(_ samples: [Double]) -> Double {
     guard samples.count >= 4 else { return 0 }
     let half = samples.count / 2
     let first = SampleStatistics.quantile(samples[..<half].sorted(), 0.5)
@@ -195,7 +195,7 @@ public struct RunComparison: Codable, Sendable {
 
   /// 2 when any point (or the geometric mean) regressed, else 4 when any improved, else 0
   /// (package-benchmark's convention).
-  public var exitCode: Int32 {
+  package var exitCode: Int32 {
     let verdicts = points.map(\.verdict) + [geometricMeanVerdict]
     if verdicts.contains(.regression) { return 2 }
     if verdicts.contains(.improvement) { return 4 }
@@ -203,7 +203,7 @@ public struct RunComparison: Codable, Sendable {
   }
 
   /// How many points got `verdict`.
-  public func count(_ verdict: PointComparison.Verdict) -> Int {
+  package func count(_ verdict: PointComparison.Verdict) -> Int {
     points.filter { $0.verdict == verdict }.count
   }
 
@@ -213,7 +213,7 @@ public struct RunComparison: Codable, Sendable {
   /// commit and its medians by point name. Runs of a commit measured more than once give the run-to-run
   /// spread a change must also exceed (`band`; samples within one run do not show how much a whole run moves
   /// on a shared machine).
-  public init(
+  package init(
     base: (run: RunRecord, points: [PointRecord]), new: (run: RunRecord, points: [PointRecord]),
     settings: ComparisonSettings, history: [(commit: String, medians: [String: Double])] = []
   ) {

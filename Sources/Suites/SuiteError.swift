@@ -1,18 +1,18 @@
 /// A suite file that cannot be used: the file, the line and column, the key, and what is wrong.
-public struct SuiteError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct SuiteError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The suite file's path.
-  public var file: String
+  package var file: String
   /// The line of the offending key or value (1-based), nil when the file as a whole is wrong.
-  public var line: Int?
+  package var line: Int?
   /// The column (1-based), nil when unknown.
-  public var column: Int?
+  package var column: Int?
   /// The offending key, nil when the problem is not one key.
-  public var key: String?
+  package var key: String?
   /// What is wrong and how to fix it.
-  public var message: String
+  package var message: String
 
   /// An error at `file`, optionally at a line, column and key.
-  public init(file: String, line: Int? = nil, column: Int? = nil, key: String? = nil, message: String) {
+  package init(file: String, line: Int? = nil, column: Int? = nil, key: String? = nil, message: String) {
     self.file = file
     self.line = line
     self.column = column
@@ -21,7 +21,7 @@ public struct SuiteError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   /// "suites/x.yaml:12:5: key 'layr': … ".
-  public var description: String {
+  package var description: String {
     var location = file
     if let line { location += ":\(line)" + (column.map { ":\($0)" } ?? "") }
     return location + ": " + (key.map { "key '\($0)': " } ?? "") + message

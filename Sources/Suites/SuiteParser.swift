@@ -13,7 +13,7 @@ import Yams
 /// Every key is checked (an unknown key, a wrong type, an unknown layer or model, an impossible factorization
 /// or variant, a duplicate point name, bounds with lower > upper are errors naming the file, line, column and
 /// key).
-public enum SuiteParser {
+package enum SuiteParser {
   static let topKeys = ["suite", "description", "defaults", "points"]
   static let settingKeys = [
     "model", "batch", "mode", "threads", "bind", "budget", "ci", "ratio", "policy", "frozen",
@@ -23,7 +23,7 @@ public enum SuiteParser {
   static let referenceKeys = ["expected", "lower", "upper", "unit"]
 
   /// Parses the suite at `path`.
-  public static func load(_ path: String) throws(SuiteError) -> Suite {
+  package static func load(_ path: String) throws(SuiteError) -> Suite {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw SuiteError(
         file: path, message: "cannot read the suite file (does it exist? suites are in suites/*.yaml)")
@@ -32,7 +32,7 @@ public enum SuiteParser {
   }
 
   /// Parses suite text; `file` names it in errors.
-  public static func parse(_ text: String, file: String) throws(SuiteError) -> Suite {
+  package static func parse(_ text: String, file: String) throws(SuiteError) -> Suite {
     let root: Node
     do {
       guard let node = try Yams.compose(yaml: text) else {

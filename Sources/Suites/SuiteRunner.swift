@@ -8,58 +8,54 @@ import Store
 
 /// How one stored case ended: the record, and the reference check when the suite gives one for the
 /// machine's label.
-public struct CaseOutcome: Codable, Sendable, Equatable {
+package struct CaseOutcome: Codable, Sendable, Equatable {
   /// The case's stored name.
-  public var name: String
+  package var name: String
   /// What was stored for it.
-  public var record: PointRecord
+  package var record: PointRecord
   /// The reference check, nil when the suite gives no reference for this machine's label.
-  public var reference: ReferenceCheck?
+  package var reference: ReferenceCheck?
   /// The slowdown injected into this case (test knob; 0 normally).
-  public var injectedSlowdown: Double
+  package var injectedSlowdown: Double
 }
 
 /// A reference checked against a measured value.
-public struct ReferenceCheck: Codable, Sendable, Equatable {
+package struct ReferenceCheck: Codable, Sendable, Equatable {
   /// The machine label whose reference applied (or `*`).
-  public var label: String
-  /// The reference.
-  public var reference: Reference
+  package var label: String
+  package var reference: Reference
   /// The measured value in the reference's unit.
-  public var value: Double
+  package var value: Double
   /// True when the value lies within the reference's bounds.
-  public var passed: Bool
+  package var passed: Bool
 }
 
 /// What `lrd-bench run` did.
-public struct SuiteRunResult: Codable, Sendable {
+package struct SuiteRunResult: Codable, Sendable {
   /// The schema string of `run --format json`.
-  public static let schemaVersion = "lrd-bench/run@1"
+  package static let schemaVersion = "lrd-bench/run@1"
   /// The schema of this result.
-  public var schema = SuiteRunResult.schemaVersion
-  /// The stored run.
-  public var run: RunRecord
-  /// The suite's name.
-  public var suite: String
+  package var schema = SuiteRunResult.schemaVersion
+  package var run: RunRecord
+  package var suite: String
   /// Every case measured, in order.
-  public var outcomes: [CaseOutcome]
+  package var outcomes: [CaseOutcome]
   /// True when the run was interrupted (it stays incomplete in the store).
-  public var interrupted: Bool
+  package var interrupted: Bool
   /// Cases of the suite this shard did not run.
-  public var skippedByShard: Int
-  /// The store's path.
-  public var store: String
+  package var skippedByShard: Int
+  package var store: String
   /// The machine label references were looked up under.
-  public var machineLabel: String
+  package var machineLabel: String
   /// Wall time of the run, in seconds.
-  public var elapsedSeconds: Double
+  package var elapsedSeconds: Double
 
   /// Cases whose reference check failed.
-  public var failedReferences: [CaseOutcome] { outcomes.filter { $0.reference?.passed == false } }
+  package var failedReferences: [CaseOutcome] { outcomes.filter { $0.reference?.passed == false } }
 }
 
 /// Runs a suite's cases in order, storing each point (all raw samples) as soon as it is measured.
-public final class SuiteRunner {
+package final class SuiteRunner {
   let suite: Suite
   let cases: [SuiteCase]
   let store: ResultStore
@@ -70,7 +66,7 @@ public final class SuiteRunner {
 
   /// A runner for the `cases` of `suite` (a shard's, or all), storing into `store`; `machineLabel`
   /// picks the references (falling back to `*`).
-  public init(
+  package init(
     suite: Suite, cases: [SuiteCase], store: ResultStore, topology: Topology, machineLabel: String,
     events: @escaping EventSink
   ) {
@@ -85,7 +81,7 @@ public final class SuiteRunner {
 
   /// Validates every case before anything is measured: layers, factorizations, variants (optimized
   /// directories read), memory.
-  public func validate() throws {
+  package func validate() throws {
     for item in cases { try measurer.validate(item) }
   }
 
@@ -94,7 +90,7 @@ public final class SuiteRunner {
   /// stored (replacing its previous record) after every round, so an interrupted run keeps what it measured.
   ///
   /// The run is marked complete unless interrupted.
-  public func run(label: String?, shard: String?, skipped: Int, rounds: Int = 2) throws -> SuiteRunResult {
+  package func run(label: String?, shard: String?, skipped: Int, rounds: Int = 2) throws -> SuiteRunResult {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let key = MachineKey.make(topology: topology.summary, cpu: CPUFeatures.current)

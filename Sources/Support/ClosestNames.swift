@@ -1,7 +1,7 @@
 /// Suggestions for a mistyped name: the candidates nearest by edit distance (prefix matches first).
-public enum ClosestNames {
+package enum ClosestNames {
   /// Up to `limit` of `candidates` nearest to `name` (case-insensitive).
-  public static func to(_ name: String, in candidates: [String], limit: Int = 5) -> [String] {
+  package static func to(_ name: String, in candidates: [String], limit: Int = 5) -> [String] {
     let key = name.lowercased()
     let scored = candidates.map { candidate -> (String, Int) in
       let lowered = candidate.lowercased()
@@ -14,7 +14,7 @@ public enum ClosestNames {
 
   /// Levenshtein distance (O(|a|·|b|); inputs longer than 200 characters are cut, so a pasted essay
   /// cannot make a suggestion slow).
-  public static func editDistance(_ a: String, _ b: String) -> Int {
+  package static func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.unicodeScalars.prefix(200))
     let b = Array(b.unicodeScalars.prefix(200))
     if a.isEmpty { return b.count }
@@ -33,7 +33,7 @@ public enum ClosestNames {
   }
 
   /// `text` cut to `limit` characters with "…" (for echoing user input in messages).
-  public static func truncated(_ text: String, limit: Int = 40) -> String {
+  package static func truncated(_ text: String, limit: Int = 40) -> String {
     text.count <= limit ? text : String(text.prefix(limit)) + "…"
   }
 }

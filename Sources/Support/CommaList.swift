@@ -2,14 +2,14 @@
 /// every option and suite field uses.
 ///
 /// Items are trimmed; empty items are dropped.
-public enum CommaList {
+package enum CommaList {
   /// The trimmed, non-empty items of `text`.
-  public static func items(_ text: String) -> [String] {
+  package static func items(_ text: String) -> [String] {
     text.split(separator: ",").map { $0.trimmingWhitespace }.filter { !$0.isEmpty }
   }
 
   /// The items as integers, or nil when any item is not an integer.
-  public static func integers(_ text: String) -> [Int]? {
+  package static func integers(_ text: String) -> [Int]? {
     let parsed = items(text).map { Int($0) }
     guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { return nil }
     return parsed.map { $0! }

@@ -2,9 +2,9 @@
 /// keys.
 ///
 /// Not cryptographic.
-public enum FNV1a {
+package enum FNV1a {
   /// The hash of `text`'s UTF-8 bytes.
-  public static func hash(_ text: String) -> UInt64 {
+  package static func hash(_ text: String) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in text.utf8 {
       hash ^= UInt64(byte)
@@ -14,7 +14,7 @@ public enum FNV1a {
   }
 
   /// The hash as 16 lowercase hex digits.
-  public static func hex(_ text: String) -> String {
+  package static func hex(_ text: String) -> String {
     let digits = String(hash(text), radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
   }

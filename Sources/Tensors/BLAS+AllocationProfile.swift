@@ -9,31 +9,31 @@ import CAllocationCounter
 /// runs (residues, smallest K, largest M·N·K) and then checks the resulting rule on random shapes.
 /// Kernels route the calls the rule names through `PaddedGEMM`, so the timed region stays
 /// allocation-free whichever core runs.
-public struct GEMMAllocationProfile: Codable, Sendable, Equatable {
+package struct GEMMAllocationProfile: Codable, Sendable, Equatable {
   /// Whether the allocation counter is linked into this process; when false nothing was measured
   /// and no call is routed.
-  public var measured: Bool
+  package var measured: Bool
   /// N mod 16 residues (0…15) for which a small NN sgemm allocates.
-  public var allocatingResidues: [Int]
+  package var allocatingResidues: [Int]
   /// The smallest K at which such calls allocate.
-  public var minimumK: Int
+  package var minimumK: Int
   /// The largest M·N·K at which such calls still allocate (OpenBLAS's small-matrix bound); 0 when
   /// none allocates.
-  public var smallLimit: Int
+  package var smallLimit: Int
   /// Whether small NT, TN or TT calls allocate (the kernels use NT and TN in backward passes).
-  public var transposedFormsAllocate: Bool
+  package var transposedFormsAllocate: Bool
   /// Random shapes on which the rule (`nnAllocates`) was compared with what really allocates.
-  public var shapesChecked: Int
+  package var shapesChecked: Int
   /// Shapes where the rule was wrong (`M×N×K: allocates` / `does not allocate`).
-  public var mismatches: [String]
+  package var mismatches: [String]
 
   /// No allocating forms known (BLIS, oneDNN): kernels take no detour.
-  public static let none = GEMMAllocationProfile(
+  package static let none = GEMMAllocationProfile(
     measured: false, allocatingResidues: [], minimumK: 0, smallLimit: 0, transposedFormsAllocate: false,
     shapesChecked: 0, mismatches: [])
 
   /// A profile from its measured or derived fields.
-  public init(
+  package init(
     measured: Bool, allocatingResidues: [Int], minimumK: Int, smallLimit: Int, transposedFormsAllocate: Bool,
     shapesChecked: Int, mismatches: [String]
   ) {
@@ -48,16 +48,16 @@ public struct GEMMAllocationProfile: Codable, Sendable, Equatable {
 
   /// `allocatingResidues` as bits (bit r set: residue r allocates), so the check in kernels' calls
   /// does no generic collection work (which allocates in unoptimised builds).
-  public var residueMask: UInt16 { allocatingResidues.reduce(0) { $0 | 1 << UInt16($1) } }
+  package var residueMask: UInt16 { allocatingResidues.reduce(0) { $0 | 1 << UInt16($1) } }
 
   /// True when `C(m×n) = A(m×k)·B(k×n)` (no transposes) would allocate inside OpenBLAS.
-  public func nnAllocates(m: Int, n: Int, k: Int) -> Bool {
+  package func nnAllocates(m: Int, n: Int, k: Int) -> Bool {
     nnAllocates(m: m, n: n, k: k, mask: residueMask)
   }
 
   /// `nnAllocates` with a precomputed `residueMask`; allocation-free.
   @inline(__always)
-  public func nnAllocates(m: Int, n: Int, k: Int, mask: UInt16) -> Bool {
+  package func nnAllocates(m: Int, n: Int, k: Int, mask: UInt16) -> Bool {
     guard measured, m > 0, n > 0, k >= minimumK, mask & (1 << UInt16(n % 16)) != 0 else { return false }
     let (mn, overflow) = m.multipliedReportingOverflow(by: n)
     let (mnk, overflow2) = mn.multipliedReportingOverflow(by: k)
@@ -65,7 +65,7 @@ public struct GEMMAllocationProfile: Codable, Sendable, Equatable {
   }
 
   /// One line for reports.
-  public var summary: String {
+  package var summary: String {
     guard measured else { return "not measured (allocation counter not linked)" }
     var parts: [String] = []
     if allocatingResidues.isEmpty {
@@ -88,7 +88,7 @@ public struct GEMMAllocationProfile: Codable, Sendable, Equatable {
 
 extension BLAS {
   /// The allocation profile of this process's OpenBLAS core (measured on first use, ~1 ms).
-  public static let allocationProfile: GEMMAllocationProfile = measureAllocationProfile()
+  package static let allocationProfile: GEMMAllocationProfile = measureAllocationProfile()
 
   /// Whether one sgemm call of this shape allocates (after a first, uncounted call).
   ///

@@ -6,16 +6,16 @@ import Foundation
 /// On OpenBLAS and BLIS a convolution is im2col + GEMM (the same algorithms, blocking and col2im on both);
 /// on oneDNN it is oneDNN's own convolution primitive (`DNNLConvolution`), and the remaining GEMMs (same-shape
 /// references, the peak) are `dnnl_sgemm`.
-public enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
+package enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
   case openblas
   case blis
   case onednn
 
   /// The backend's name as `--backend` spells it.
-  public var description: String { rawValue }
+  package var description: String { rawValue }
 
   /// The library's name as fingerprints and reports print it: "OpenBLAS", "BLIS" or "oneDNN".
-  public var libraryName: String {
+  package var libraryName: String {
     switch self {
     case .openblas: return "OpenBLAS"
     case .blis: return "BLIS"
@@ -26,7 +26,7 @@ public enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringCo
   /// The backend a fingerprint's library description names ("OpenBLAS 0.3.21 (Cooperlake)", "BLIS …",
   /// "oneDNN …", as `BLAS.backendDescription` writes it); OpenBLAS for a nil description (results written
   /// before backends were recorded), nil for an unknown library.
-  public init?(library description: String?) {
+  package init?(library description: String?) {
     guard let description else {
       self = .openblas
       return
@@ -37,7 +37,7 @@ public enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringCo
   }
 
   /// The Debian package that provides the backend's library.
-  public var package: String {
+  package var package: String {
     switch self {
     case .openblas: return "libopenblas-dev"
     case .blis: return "libblis-dev"
@@ -47,14 +47,14 @@ public enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringCo
 }
 
 /// A backend's library cannot be used here.
-public struct BackendError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct BackendError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The backend asked for.
-  public var backend: GEMMBackend
+  package var backend: GEMMBackend
   /// Why it cannot be used.
-  public var reason: String
+  package var reason: String
 
   /// The message printed for this error: the backend, the reason and the package to install.
-  public var description: String {
+  package var description: String {
     "--backend \(backend) is not available: \(reason); install it with apt-get install \(backend.package) "
       + "(scripts/setup installs it)"
   }
@@ -62,7 +62,7 @@ public struct BackendError: Error, Equatable, Sendable, CustomStringConvertible 
 
 extension BLAS {
   /// The backend in use: `LRD_BENCH_BACKEND` (openblas, blis or onednn) at start-up, then as set by `use`.
-  public static var backend: GEMMBackend { backendState.backend }
+  package static var backend: GEMMBackend { backendState.backend }
 
   /// The loaded BLIS when it is the backend.
   static var blis: BLISLibrary? { backendState.blis }
@@ -105,14 +105,14 @@ extension BLAS {
   }
 
   /// Throws when `backend`'s library cannot be used here (nothing is switched).
-  public static func checkAvailable(_ backend: GEMMBackend) throws(BackendError) {
+  package static func checkAvailable(_ backend: GEMMBackend) throws(BackendError) {
     _ = try load(backend)
   }
 
   /// Runs every following kernel on `backend` (with the current thread count).
   ///
   /// Call before building kernels (they decide backend-specific paths when made) and never while one runs.
-  public static func use(_ backend: GEMMBackend) throws(BackendError) {
+  package static func use(_ backend: GEMMBackend) throws(BackendError) {
     let blis = try load(backend)
     registered.remove(backend)
     backendState = (backend, blis)
@@ -123,13 +123,13 @@ extension BLAS {
   nonisolated(unsafe) static var registered: Set<GEMMBackend> = []
 
   /// Every backend in use: the process's and those registered by kernels.
-  public static var backendsInUse: Set<GEMMBackend> { registered.union([backend]) }
+  package static var backendsInUse: Set<GEMMBackend> { registered.union([backend]) }
 
   /// Makes `backend` usable by a kernel alongside the process's backend.
   ///
   /// Loads its library and gives it the current thread count; throws when the library is missing. Call
   /// before timing, never while a kernel runs.
-  public static func register(_ backend: GEMMBackend) throws(BackendError) {
+  package static func register(_ backend: GEMMBackend) throws(BackendError) {
     guard backend != self.backend, !registered.contains(backend) else { return }
     _ = try load(backend)
     registered.insert(backend)
@@ -137,7 +137,7 @@ extension BLAS {
 
   /// Runs `body` and then restores the process's backend and the registered set as they were (a check that
   /// builds kernels on other libraries leaves no trace in the binding of the study that follows).
-  public static func withBackendsRestored<T>(_ body: () throws -> T) rethrows -> T {
+  package static func withBackendsRestored<T>(_ body: () throws -> T) rethrows -> T {
     let (state, saved) = (backendState, registered)
     defer {
       backendState = state
@@ -147,7 +147,7 @@ extension BLAS {
   }
 
   /// "OpenBLAS 0.3.21 (Cooperlake)", "BLIS 0.9.0 (zen3)" or "oneDNN 2.6.3 (avx512_core)".
-  public static var backendDescription: String {
+  package static var backendDescription: String {
     switch backend {
     case .openblas: return "\(backend.libraryName) \(version) (\(coreName))"
     case .blis: return "\(backend.libraryName) \(blis?.version ?? "?") (\(blis?.architecture ?? "?"))"
@@ -157,7 +157,7 @@ extension BLAS {
 
   /// The allocation profile kernels plan their detours with: OpenBLAS's measured one, or none on BLIS and
   /// oneDNN (whose allocations, if any, show in every point's allocation count).
-  public static var backendAllocationProfile: GEMMAllocationProfile {
+  package static var backendAllocationProfile: GEMMAllocationProfile {
     backend == .openblas ? allocationProfile : .none
   }
 }

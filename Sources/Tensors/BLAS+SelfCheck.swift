@@ -8,28 +8,28 @@ import Foundation
 ///
 /// GEMM error: per element, |C − C_ref| / (|α|·Σₖ|a||b| + |β|·|C₀|), the componentwise bound, which
 /// a correct kernel keeps below K·ε (ε = 2⁻²³); a broken tail or transpose path gives O(1).
-public struct BLASSelfCheck: Codable, Sendable, Equatable {
+package struct BLASSelfCheck: Codable, Sendable, Equatable {
   /// True when every GEMM case stayed below its bound and the SVD matched double precision.
-  public var passed: Bool
+  package var passed: Bool
   /// GEMM cases run (shapes × transposes × α/β).
-  public var gemmCases: Int
+  package var gemmCases: Int
   /// Worst componentwise GEMM error over all cases, in units of K·ε.
-  public var worstGEMMError: Double
+  package var worstGEMMError: Double
   /// The GEMM case with the worst error, as `M×N×K transA transB α β`.
-  public var worstGEMMCase: String
+  package var worstGEMMCase: String
   /// max |σ_single − σ_double| / σ_max over the SVD cases.
-  public var svdSingularValueError: Double
+  package var svdSingularValueError: Double
   /// max ‖A − U·Σ·Vᵀ‖_F / ‖A‖_F of the single-precision factors, in double.
-  public var svdReconstructionError: Double
+  package var svdReconstructionError: Double
   /// Each failed case with its error, empty when `passed`.
-  public var failures: [String]
+  package var failures: [String]
   /// Wall time of the whole check, in seconds.
-  public var seconds: Double
+  package var seconds: Double
   /// Which GEMM forms allocate with this core (measured with the allocation counter).
-  public var allocations: GEMMAllocationProfile
+  package var allocations: GEMMAllocationProfile
 
   /// A check result from its fields.
-  public init(
+  package init(
     passed: Bool, gemmCases: Int, worstGEMMError: Double, worstGEMMCase: String,
     svdSingularValueError: Double,
     svdReconstructionError: Double, failures: [String], seconds: Double, allocations: GEMMAllocationProfile
@@ -46,7 +46,7 @@ public struct BLASSelfCheck: Codable, Sendable, Equatable {
   }
 
   /// "passed (56 sgemm cases, worst 0.04 K·ε; sgesdd vs dgesdd 3e-07)" or the first failures.
-  public var summary: String {
+  package var summary: String {
     let detail =
       "\(gemmCases) sgemm cases, worst \(String(format: "%.2f", worstGEMMError)) K·ε; "
       + "sgesdd vs dgesdd \(String(format: "%.1e", svdSingularValueError)), "
@@ -57,7 +57,7 @@ public struct BLASSelfCheck: Codable, Sendable, Equatable {
 }
 
 /// A row-major sgemm as `BLAS.gemm` has it, injectable so tests can check that a wrong kernel fails.
-public typealias SGEMMFunction =
+package typealias SGEMMFunction =
   @Sendable (
     _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
@@ -66,7 +66,7 @@ public typealias SGEMMFunction =
 
 extension BLAS {
   /// `BLAS.gemm` as an `SGEMMFunction`.
-  public static let systemSGEMM: SGEMMFunction = { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+  package static let systemSGEMM: SGEMMFunction = { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
     gemm(
       transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
       beta: beta, c: c, ldc: ldc)
@@ -82,7 +82,7 @@ extension BLAS {
   /// Runs the self-check with `sgemm` (default: this process's OpenBLAS).
   ///
   /// Tolerance: 4·K·ε componentwise for GEMM, 1e-4 relative for the SVD.
-  public static func selfCheck(sgemm: SGEMMFunction = systemSGEMM) -> BLASSelfCheck {
+  package static func selfCheck(sgemm: SGEMMFunction = systemSGEMM) -> BLASSelfCheck {
     let start = DispatchTime.now().uptimeNanoseconds
     let allocations = allocationProfile
     var failures: [String] = []

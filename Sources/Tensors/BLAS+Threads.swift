@@ -2,7 +2,7 @@ import CBLAS
 
 extension BLAS {
   /// The number of threads the GEMM backend uses for the next call (set with `setThreads`).
-  public static var threads: Int {
+  package static var threads: Int {
     if let blis = backendState.blis { return blis.threads }
     return backendState.backend == .onednn ? DNNL.threads : Int(openblas_get_num_threads())
   }
@@ -11,13 +11,13 @@ extension BLAS {
   static var openblasThreads: Int32 { openblas_get_num_threads() }
 
   /// OpenBLAS's thread count (whatever the backend), for binding its threads.
-  public static var openblasThreadCount: Int { Int(openblas_get_num_threads()) }
+  package static var openblasThreadCount: Int { Int(openblas_get_num_threads()) }
 
   /// Sets how many threads OpenBLAS (and BLIS or oneDNN, when it is the backend) use, and sizes lrd-bench's
   /// own worker pool (`Threading.pool`) to the same count.
   ///
   /// OpenBLAS keeps its pool; fewer threads means the extra workers stay idle.
-  public static func setThreads(_ count: Int) {
+  package static func setThreads(_ count: Int) {
     openblas_set_num_threads(Int32(max(1, count)))
     Threading.resize(count)
     let inUse = backendsInUse
@@ -26,23 +26,23 @@ extension BLAS {
   }
 
   /// The number of processors OpenBLAS detected.
-  public static var processors: Int { Int(openblas_get_num_procs()) }
+  package static var processors: Int { Int(openblas_get_num_procs()) }
 
   /// OpenBLAS build configuration, for example "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell …".
-  public static var configuration: String { String(cString: openblas_get_config()) }
+  package static var configuration: String { String(cString: openblas_get_config()) }
 
   /// The kernel set OpenBLAS selected for this CPU (for example "Haswell", "SkylakeX", "Zen").
-  public static var coreName: String { String(cString: openblas_get_corename()) }
+  package static var coreName: String { String(cString: openblas_get_corename()) }
 
   /// OpenBLAS version, parsed from `configuration` ("0.3.21"), or "unknown".
-  public static var version: String {
+  package static var version: String {
     let words = configuration.split(separator: " ")
     if let i = words.firstIndex(of: "OpenBLAS"), i + 1 < words.count { return String(words[i + 1]) }
     return "unknown"
   }
 
   /// Threading model: "sequential", "pthreads" or "openmp".
-  public static var parallelModel: String {
+  package static var parallelModel: String {
     switch openblas_get_parallel() {
     case 0: return "sequential"
     case 1: return "pthreads"
@@ -55,7 +55,7 @@ extension BLAS {
   /// logical CPUs (OS indices).
   ///
   /// Throws `BLASAffinityError` with the errno on failure.
-  public static func setAffinity(threadIndex index: Int, cpus: [Int]) throws(BLASAffinityError) {
+  package static func setAffinity(threadIndex index: Int, cpus: [Int]) throws(BLASAffinityError) {
     let cpuList = cpus.map { Int32($0) }
     let rc = cpuList.withUnsafeBufferPointer { buffer in
       lrd_openblas_set_affinity(Int32(index), buffer.baseAddress, Int32(buffer.count))
@@ -64,7 +64,7 @@ extension BLAS {
   }
 
   /// The logical CPUs OpenBLAS thread `index` may run on.
-  public static func affinity(threadIndex index: Int) throws(BLASAffinityError) -> [Int] {
+  package static func affinity(threadIndex index: Int) throws(BLASAffinityError) -> [Int] {
     var cpus = [Int32](repeating: 0, count: 1024)
     let n = cpus.withUnsafeMutableBufferPointer { buffer in
       lrd_openblas_get_affinity(Int32(index), buffer.baseAddress, Int32(buffer.count))
@@ -75,13 +75,13 @@ extension BLAS {
 }
 
 /// OpenBLAS could not set or read a thread's CPU affinity.
-public struct BLASAffinityError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct BLASAffinityError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The OpenBLAS thread whose affinity could not be set (0-based).
-  public var threadIndex: Int
+  package var threadIndex: Int
   /// The errno returned by the affinity call.
-  public var errno: Int32
+  package var errno: Int32
   /// The message printed for this error.
-  public var description: String {
+  package var description: String {
     "OpenBLAS could not pin thread \(threadIndex) (errno \(errno)); is the index below BLAS.threads?"
   }
 }

@@ -5,12 +5,12 @@ import CBLAS
 /// All matrices are row-major.
 ///
 /// Pointer arguments must come from a `withUnsafe…` closure of the caller; nothing here stores them.
-public enum BLAS {
+package enum BLAS {
   /// C ← α·op(A)·op(B) + β·C, with op(A) m×k, op(B) k×n, C m×n (row-major, leading dimensions in elements),
   /// on `backend` (a kernel's own, registered with `register`), else on the process's `backend`.
   ///
   /// Complexity 2·m·n·k flops; threads as set by `BLAS.threads`.
-  public static func gemm(
+  package static func gemm(
     transposeA: Bool = false, transposeB: Bool = false,
     m: Int, n: Int, k: Int,
     alpha: Float = 1,
@@ -43,14 +43,14 @@ public enum BLAS {
 
   /// y ← α·x + y over `count` elements.
   @inlinable
-  public static func axpy(
+  package static func axpy(
     count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
   ) {
     cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
   }
 
   /// Tensor-level GEMM for setup code and tests: returns op(A)·op(B) for rank-2 tensors.
-  public static func matmul(
+  package static func matmul(
     _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
   ) -> Tensor {
     precondition(a.rank == 2 && b.rank == 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")

@@ -10,7 +10,7 @@
 /// resolve to OpenBLAS's symbol of the same name.
 ///
 /// Loaded once; `shared` is nil when the library is missing (the reason is `loadError`).
-public final class BLISLibrary: @unchecked Sendable {
+package final class BLISLibrary: @unchecked Sendable {
   /// `void bli_sgemm(trans_t, trans_t, dim_t m, n, k, float* α, float* a, inc_t rsa, csa, float* b,
   /// inc_t rsb, csb, float* β, float* c, inc_t rsc, csc)`; trans_t is a C enum (int), dim_t and inc_t
   /// 64-bit.
@@ -36,16 +36,15 @@ public final class BLISLibrary: @unchecked Sendable {
   let setThreadsFunction: SetThreads
   let getThreadsFunction: GetThreads
   /// BLIS's version, for example "0.9.0".
-  public let version: String
+  package let version: String
   /// The configuration (kernel set) BLIS dispatched to on this CPU, for example "zen3" or "haswell".
-  public let architecture: String
-  /// The file loaded.
-  public let path: String
+  package let architecture: String
+  package let path: String
 
   /// The process's BLIS, loaded on first use (nil when it cannot be loaded; see `loadError`).
-  public static let shared: BLISLibrary? = try? load()
+  package static let shared: BLISLibrary? = try? load()
   /// Why `shared` is nil.
-  public static var loadError: String? {
+  package static var loadError: String? {
     do {
       _ = try load()
       return nil
@@ -84,10 +83,9 @@ public final class BLISLibrary: @unchecked Sendable {
   }
 
   /// Sets BLIS's thread count for the following calls.
-  public func setThreads(_ count: Int) { setThreadsFunction(Int64(max(1, count))) }
+  package func setThreads(_ count: Int) { setThreadsFunction(Int64(max(1, count))) }
 
-  /// BLIS's thread count.
-  public var threads: Int { Int(getThreadsFunction()) }
+  package var threads: Int { Int(getThreadsFunction()) }
 
   /// C ← α·op(A)·op(B) + β·C, row-major, as `BLAS.gemm`.
   @inline(__always)
@@ -112,12 +110,12 @@ public final class BLISLibrary: @unchecked Sendable {
 }
 
 /// BLIS could not be used.
-public enum BLISError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum BLISError: Error, Equatable, Sendable, CustomStringConvertible {
   case notInstalled(String)
   case missingSymbol(String, path: String)
 
   /// The message printed for this error: what is missing and the package that provides it.
-  public var description: String {
+  package var description: String {
     switch self {
     case .notInstalled(let reason):
       return "BLIS is not installed (\(reason)); install it with: apt-get install libblis-dev "

@@ -16,13 +16,13 @@ import Geometry
 /// step; convolutions keep the blocked formats, 89% against 73% of peak for the whole model).
 /// Scratchpads are user-managed and allocated here, so `execute` allocates nothing of lrd-bench's own.
 /// Backward primitives are created on their first call (a benchmark's warm-up).
-public final class DNNLConvolution {
+package final class DNNLConvolution {
   /// The convolution's shape and batch.
-  public let geometry: ConvGeometry
+  package let geometry: ConvGeometry
   /// Whether a per-output-channel bias is added (and its gradient computed).
-  public let hasBias: Bool
+  package let hasBias: Bool
   /// Whether weights are reordered before every forward and backward-data call (training).
-  public let reorderWeightsEveryCall: Bool
+  package let reorderWeightsEveryCall: Bool
   let context: DNNL
   let descriptors: Descriptors
   let forward: Step
@@ -36,7 +36,7 @@ public final class DNNLConvolution {
   var backwardDataWeightsReady = false
 
   /// Creates the forward primitive (backward ones follow on first use).
-  public init(_ geometry: ConvGeometry, bias: Bool, reorderWeightsEveryCall: Bool) throws(DNNLError) {
+  package init(_ geometry: ConvGeometry, bias: Bool, reorderWeightsEveryCall: Bool) throws(DNNLError) {
     guard let context = DNNL.shared else { throw .status(call: "dnnl_engine_create", code: -1) }
     self.geometry = geometry
     self.hasBias = bias
@@ -54,20 +54,20 @@ public final class DNNLConvolution {
 
   /// Creates the backward-data and backward-weights primitives now (training kernels call this when made,
   /// so no primitive is created while timing and a failure is reported up front).
-  public func prepareBackward() throws(DNNLError) {
+  package func prepareBackward() throws(DNNLError) {
     _ = try backwardDataStep()
     _ = try backwardWeightsStep()
   }
 
   /// The implementations oneDNN chose, for example "forward brgconv:avx512_core" (backward ones once made).
-  public var implementations: [String] {
+  package var implementations: [String] {
     ["forward " + forward.implementation]
       + (backwardData.map { ["backward-data " + $0.implementation] } ?? [])
       + (backwardWeights.map { ["backward-weights " + $0.implementation] } ?? [])
   }
 
   /// y ← conv(x) (+ bias); `x`, `w`, `b`, `y` as described on the type.
-  public func forward(
+  package func forward(
     x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>
   ) {
     source.attach(x)
@@ -84,7 +84,7 @@ public final class DNNLConvolution {
   }
 
   /// dx ← ∂L/∂x from dy (overwrites `dx`).
-  public func backwardData(
+  package func backwardData(
     dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>
   ) throws(DNNLError) {
     let step = try backwardDataStep()
@@ -101,7 +101,7 @@ public final class DNNLConvolution {
   }
 
   /// dw ← ∂L/∂W (and db ← ∂L/∂b) from the layer input `x` and dy (overwrites both).
-  public func backwardWeights(
+  package func backwardWeights(
     x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>,
     db: UnsafeMutablePointer<Float>?
   ) throws(DNNLError) {

@@ -9,9 +9,9 @@ import CDNNL
 /// batch norm, then a binary add with a ReLU post-op (lrd-bench's own kernel does all three in one pass).
 /// Variance is the biased batch variance, as in the normalization itself. Primitives and scratchpads are
 /// made in `init`.
-public final class DNNLBatchNorm {
+package final class DNNLBatchNorm {
   /// The activation shape (NHWC or NC).
-  public let shape: [Int]
+  package let shape: [Int]
   let context: DNNL
   let data: DNNLConvolution.UserMemory
   let output: DNNLConvolution.UserMemory
@@ -33,7 +33,7 @@ public final class DNNLBatchNorm {
   let reluBackward: DNNLPrimitive
 
   /// Primitives for activations of `shape` (rank 4 NHWC or rank 2) with `epsilon` added to the variance.
-  public init(shape: [Int], epsilon: Float) throws(DNNLError) {
+  package init(shape: [Int], epsilon: Float) throws(DNNLError) {
     guard let context = DNNL.shared else { throw .status(call: "dnnl_engine_create", code: -1) }
     guard shape.count == 4 || shape.count == 2 else {
       throw .unimplemented(call: "batch norm of rank \(shape.count)")
@@ -97,7 +97,7 @@ public final class DNNLBatchNorm {
   ///
   /// In training μ and σ² (biased) are the batch's and are written to `mean` and `variance`; in inference
   /// they are read from them. `x` may be `y`.
-  public func forward(
+  package func forward(
     training isTraining: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, mean meanBuffer: UnsafeMutablePointer<Float>,
     variance varianceBuffer: UnsafeMutablePointer<Float>
@@ -120,7 +120,7 @@ public final class DNNLBatchNorm {
   }
 
   /// y ← y + r, then max(·, 0) when `relu` (in place on `y`).
-  public func add(_ r: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, relu withReLU: Bool) {
+  package func add(_ r: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, relu withReLU: Bool) {
     output.attach(y)
     residual.attach(r)
     (withReLU ? addReLU : add).execute(context) { args in
@@ -132,7 +132,7 @@ public final class DNNLBatchNorm {
   }
 
   /// y ← max(y, 0) in place.
-  public func relu(_ y: UnsafeMutablePointer<Float>) {
+  package func relu(_ y: UnsafeMutablePointer<Float>) {
     output.attach(y)
     relu.execute(context) { args in
       args[0] = dnnl_exec_arg_t(arg: Argument.source, memory: output.memory)
@@ -142,7 +142,7 @@ public final class DNNLBatchNorm {
   }
 
   /// dx ← dy·[y > 0] from the ReLU's output `y`; `dx` may be `dy`.
-  public func reluBackward(
+  package func reluBackward(
     output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>
   ) {
     output.attach(y)
@@ -157,7 +157,7 @@ public final class DNNLBatchNorm {
   }
 
   /// dx, dγ, dβ of the training form from its input `x`, the batch `mean` and `variance` it wrote, and dy.
-  public func backward(
+  package func backward(
     x: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
     beta: UnsafePointer<Float>,
     mean meanBuffer: UnsafePointer<Float>, variance varianceBuffer: UnsafePointer<Float>,

@@ -6,9 +6,9 @@ import Geometry
 ///
 /// Padded positions never win, as in lrd-bench's own `MaxPool`. Primitives, workspace and scratchpads are
 /// made in `init`.
-public final class DNNLMaxPool {
+package final class DNNLMaxPool {
   /// The window (kernel, stride, padding) and batch.
-  public let geometry: ConvGeometry
+  package let geometry: ConvGeometry
   let context: DNNL
   let source: DNNLConvolution.UserMemory
   let destination: DNNLConvolution.UserMemory
@@ -17,7 +17,7 @@ public final class DNNLMaxPool {
   let backwardPool: DNNLPrimitive
 
   /// Primitives for `geometry` (`kernel`, `stride`, `padding`; channels in and out equal).
-  public init(_ geometry: ConvGeometry) throws(DNNLError) {
+  package init(_ geometry: ConvGeometry) throws(DNNLError) {
     guard let context = DNNL.shared else { throw .status(call: "dnnl_engine_create", code: -1) }
     self.geometry = geometry
     self.context = context
@@ -46,7 +46,7 @@ public final class DNNLMaxPool {
   deinit { dnnl_memory_destroy(workspace) }
 
   /// y ← the window maxima of x, recording the winners for `backward`.
-  public func forward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+  package func forward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
     source.attach(x)
     destination.attach(y)
     forwardPool.execute(context) { args in
@@ -58,7 +58,7 @@ public final class DNNLMaxPool {
   }
 
   /// dx ← dy scattered to the winners of the last forward pass (overwrites dx).
-  public func backward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+  package func backward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
     destination.attach(UnsafeMutablePointer(mutating: dy))
     source.attach(dx)
     backwardPool.execute(context) { args in

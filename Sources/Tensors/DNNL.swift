@@ -9,15 +9,15 @@ import CDNNL
 /// One CPU engine and one in-order stream serve the whole process (`shared`). oneDNN runs on the OpenMP
 /// runtime it was built with (libgomp); its thread count is set with `setThreads`. Every call that can fail
 /// goes through `check`, which maps oneDNN's status codes to `DNNLError`.
-public final class DNNL: @unchecked Sendable {
+package final class DNNL: @unchecked Sendable {
   let engine: dnnl_engine_t
   let stream: dnnl_stream_t
 
   /// The process's engine and stream, created on first use (nil when oneDNN cannot create them: see
   /// `loadError`).
-  public static let shared: DNNL? = try? DNNL()
+  package static let shared: DNNL? = try? DNNL()
   /// Why `shared` is nil.
-  public static var loadError: String? {
+  package static var loadError: String? {
     do {
       _ = try DNNL()
       return nil
@@ -59,13 +59,13 @@ public final class DNNL: @unchecked Sendable {
   }
 
   /// oneDNN's release, for example "2.6.3".
-  public static var version: String {
+  package static var version: String {
     guard let v = dnnl_version() else { return "unknown" }
     return "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch)"
   }
 
   /// The instruction set oneDNN's JIT kernels dispatch to on this CPU, for example "avx512_core".
-  public static var isa: String {
+  package static var isa: String {
     switch dnnl_get_effective_cpu_isa() {
     case dnnl_cpu_isa_sse41: return "sse41"
     case dnnl_cpu_isa_avx: return "avx"
@@ -80,10 +80,10 @@ public final class DNNL: @unchecked Sendable {
   }
 
   /// The OpenMP thread count of oneDNN's next primitive (-1 when no OpenMP runtime is loaded).
-  public static var threads: Int { Int(lrd_omp_get_max_threads()) }
+  package static var threads: Int { Int(lrd_omp_get_max_threads()) }
 
   /// Sets the OpenMP thread count of oneDNN's primitives and of `dnnl_sgemm`.
-  public static func setThreads(_ count: Int) {
+  package static func setThreads(_ count: Int) {
     _ = lrd_omp_set_num_threads(Int32(max(1, count)))
   }
 
@@ -92,7 +92,7 @@ public final class DNNL: @unchecked Sendable {
   /// the CPUs each thread may run on afterwards (OS indices).
   ///
   /// Throws `BLASAffinityError` with the thread and errno when a thread cannot be pinned.
-  public static func pinThreads(_ cpus: [Int]?, threads: Int) throws(BLASAffinityError) -> [[Int]] {
+  package static func pinThreads(_ cpus: [Int]?, threads: Int) throws(BLASAffinityError) -> [[Int]] {
     let words = 16
     let count = max(1, threads)
     var errors = [Int32](repeating: 0, count: count)
@@ -134,14 +134,14 @@ public final class DNNL: @unchecked Sendable {
 }
 
 /// A oneDNN call failed, or oneDNN has no implementation for what was asked.
-public enum DNNLError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum DNNLError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The call returned `code` (a `dnnl_status_t`).
   case status(call: String, code: Int32)
   /// oneDNN has no implementation for these arguments (`dnnl_unimplemented`).
   case unimplemented(call: String)
 
   /// The message printed for this error: the call, oneDNN's status and what to do.
-  public var description: String {
+  package var description: String {
     switch self {
     case .status(let call, let code):
       return "oneDNN: \(call) failed with status \(code) (see dnnl_status_t in dnnl_types.h); "

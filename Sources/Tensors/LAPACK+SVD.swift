@@ -3,24 +3,22 @@ import CLAPACKE
 /// A thin singular value decomposition A = U·diag(S)·Vᵀ of an m×n matrix.
 ///
 /// Layout: `u` is m×p, `vt` is p×n (row-major), `s` has p = min(m, n) values in decreasing order.
-public struct SingularValueDecomposition: Sendable {
-  /// Rows of A.
-  public var m: Int
-  /// Columns of A.
-  public var n: Int
+package struct SingularValueDecomposition: Sendable {
+  package var m: Int
+  package var n: Int
   /// U, m×p, row-major.
-  public var u: [Float]
+  package var u: [Float]
   /// Singular values, p = min(m, n) of them, decreasing.
-  public var s: [Float]
+  package var s: [Float]
   /// Vᵀ, p×n, row-major.
-  public var vt: [Float]
+  package var vt: [Float]
 
   /// min(m, n).
-  public var p: Int { s.count }
+  package var p: Int { s.count }
 }
 
 /// LAPACK entry points used by lrd-bench; status codes become `NumericsError`.
-public enum LAPACK {
+package enum LAPACK {
   /// Maps a LAPACK `info` to a typed error (the one place that interprets LAPACK status codes).
   static func check(_ info: lrd_lapack_int, _ routine: String) throws(NumericsError) {
     if info != 0 { throw NumericsError.lapack(routine: routine, info: Int(info)) }
@@ -29,7 +27,7 @@ public enum LAPACK {
   /// Thin SVD of the row-major m×n matrix `a` with `sgesdd` (divide and conquer).
   ///
   /// Complexity O(m·n·min(m,n)). Throws `.nonFinite` for NaN/∞ input and `.lapack` on failure.
-  public static func svd(_ a: [Float], m: Int, n: Int) throws(NumericsError)
+  package static func svd(_ a: [Float], m: Int, n: Int) throws(NumericsError)
     -> SingularValueDecomposition
   {
     guard a.allSatisfy({ $0.isFinite }) else { throw NumericsError.nonFinite(what: "matrix") }
@@ -42,7 +40,7 @@ public enum LAPACK {
   /// Thin SVD in double precision (`dgesdd`), the reference the start-up self-check compares `sgesdd` with.
   ///
   /// Returns (singular values, U m×p, Vᵀ p×n), row-major.
-  public static func svdDouble(_ a: [Double], m: Int, n: Int) throws(NumericsError)
+  package static func svdDouble(_ a: [Double], m: Int, n: Int) throws(NumericsError)
     -> (s: [Double], u: [Double], vt: [Double])
   {
     try gesdd(a, m: m, n: n, routine: "dgesdd") { m, n, a, s, u, vt in

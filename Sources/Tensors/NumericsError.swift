@@ -1,5 +1,5 @@
 /// Errors raised by the numerical layer (BLAS, LAPACK, decompositions).
-public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
   /// LAPACK returned `info` from `routine`: negative = argument `-info` was illegal,
   /// positive = the algorithm did not converge.
   case lapack(routine: String, info: Int)
@@ -9,7 +9,7 @@ public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
   case shapeMismatch(String)
 
   /// The message printed for this error: the routine, its status and what it means.
-  public var description: String {
+  package var description: String {
     switch self {
     case .lapack(let routine, let info) where info < 0:
       return "LAPACK \(routine) rejected argument \(-info) (internal error in lrd-bench; please report)"

@@ -5,20 +5,19 @@
 /// and its first N columns are copied into C. On the AVX-512 cores the padded columns cost little
 /// (N is the vectorised dimension and the kernel computes whole 16-float vectors anyway); the copies
 /// are K·N + M·N floats. Both buffers are allocated in `init`; `run` allocates nothing.
-public final class PaddedGEMM {
+package final class PaddedGEMM {
   /// The most rows (M) a `run` may have; sizes the scratch buffer.
-  public let maxRows: Int
+  package let maxRows: Int
   /// Columns N of B and C.
-  public let n: Int
-  /// Inner dimension K.
-  public let k: Int
+  package let n: Int
+  package let k: Int
   /// N rounded up to a multiple of 16.
-  public let paddedN: Int
+  package let paddedN: Int
   private var paddedB: [Float]
   private var scratch: [Float]
 
   /// A detour for products of at most `maxRows` rows by a K×N operand.
-  public init(maxRows: Int, n: Int, k: Int) {
+  package init(maxRows: Int, n: Int, k: Int) {
     precondition(maxRows > 0 && n > 0 && k > 0, "PaddedGEMM needs positive extents")
     self.maxRows = maxRows
     self.n = n
@@ -29,7 +28,7 @@ public final class PaddedGEMM {
   }
 
   /// C[0..<m, 0..<n] (leading dimension `ldc`) ← A (m×k, `lda`) · B (k×n, `ldb`).
-  public func run(
+  package func run(
     m: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int
   ) {

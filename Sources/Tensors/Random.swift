@@ -1,14 +1,14 @@
 import Foundation
 
 /// A small, fast, seedable generator (SplitMix64) so weights and inputs are reproducible.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
   private var state: UInt64
 
   /// A generator whose sequence is fully determined by `seed`.
-  public init(seed: UInt64) { self.state = seed }
+  package init(seed: UInt64) { self.state = seed }
 
   /// The next 64 random bits (SplitMix64 step: add the golden-ratio increment, then mix).
-  public mutating func next() -> UInt64 {
+  package mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -19,7 +19,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
 extension RandomNumberGenerator {
   /// A standard normal sample (Box–Muller).
-  public mutating func nextGaussian() -> Double {
+  package mutating func nextGaussian() -> Double {
     // Uniforms from the top 53 bits of a draw: Double.random(in:using:) is generic over the range's
     // bound type and ten times slower unspecialised (whole-network weights draw 25 M of these).
     var u1 = Double(next() >> 11) * 0x1p-53

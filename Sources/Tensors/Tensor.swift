@@ -8,26 +8,25 @@
 /// tensors and write into them in place, so a timed call never allocates or copies on write.
 /// Element access goes through `withUnsafeBufferPointer` / `withUnsafeMutableBufferPointer`; the
 /// pointers never escape those closures.
-public final class Tensor {
-  /// Extents, outermost first.
-  public let shape: [Int]
+package final class Tensor {
+  package let shape: [Int]
   /// The elements, row-major.
   ///
   /// Read-only from outside: writes go through `withUnsafeMutableBufferPointer`, `assign(_:)` or the
   /// subscripts, so the count can never change after initialisation.
-  public private(set) var scalars: [Float]
+  package private(set) var scalars: [Float]
 
   /// A zero-filled tensor.
   ///
   /// Every page is touched here, so later use does not page-fault.
-  public init(zeros shape: [Int]) {
+  package init(zeros shape: [Int]) {
     precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in \(shape)")
     self.shape = shape
     self.scalars = [Float](repeating: 0, count: shape.reduce(1, *))
   }
 
   /// A tensor holding `scalars`; `scalars.count` must equal the product of `shape`.
-  public init(shape: [Int], scalars: [Float]) {
+  package init(shape: [Int], scalars: [Float]) {
     precondition(
       scalars.count == shape.reduce(1, *),
       "\(scalars.count) scalars do not fill shape \(shape)")
@@ -36,7 +35,7 @@ public final class Tensor {
   }
 
   /// A tensor of independent normal samples with mean 0 and standard deviation `standardDeviation`.
-  public convenience init<G: RandomNumberGenerator>(
+  package convenience init<G: RandomNumberGenerator>(
     normal shape: [Int], standardDeviation: Float = 1, using generator: inout G
   ) {
     let count = shape.reduce(1, *)
@@ -49,7 +48,7 @@ public final class Tensor {
 
   /// He-normal weights (Kaiming, fan-in): std √(2/fan_in), with fan_in = the product of every extent
   /// but the last (k·k·Cin/groups for an HWIO weight `[k, k, Cin/groups, Cout]`).
-  public convenience init<G: RandomNumberGenerator>(heNormal shape: [Int], using generator: inout G) {
+  package convenience init<G: RandomNumberGenerator>(heNormal shape: [Int], using generator: inout G) {
     let fanIn = Float(max(shape.dropLast().reduce(1, *), 1))
     self.init(normal: shape, standardDeviation: (2 / fanIn).squareRoot(), using: &generator)
   }
@@ -58,7 +57,7 @@ public final class Tensor {
   /// functions): for activations and gradients, whose values do not affect timing.
   ///
   /// bound = √3 gives unit variance.
-  public convenience init(uniform shape: [Int], bound: Float = 1.732_050_8, seed: UInt64) {
+  package convenience init(uniform shape: [Int], bound: Float = 1.732_050_8, seed: UInt64) {
     let count = shape.reduce(1, *)
     var values = [Float](repeating: 0, count: count)
     var generator = SplitMix64(seed: seed)
@@ -76,12 +75,14 @@ public final class Tensor {
   }
 
   /// Calls `body` with the elements for reading (row-major); the pointer must not escape.
-  public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+  package func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
     try scalars.withUnsafeBufferPointer(body)
   }
 
   /// Calls `body` with the elements for writing in place (no copy, no allocation); the pointer must not escape.
-  public func withUnsafeMutableBufferPointer<R>(_ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R)
+  package func withUnsafeMutableBufferPointer<R>(
+    _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
+  )
     rethrows
     -> R
   {
@@ -89,7 +90,7 @@ public final class Tensor {
   }
 
   /// Replaces every element; `values.count` must equal `count`.
-  public func assign(_ values: [Float]) {
+  package func assign(_ values: [Float]) {
     precondition(values.count == scalars.count, "\(values.count) values for a tensor of \(scalars.count)")
     scalars.withUnsafeMutableBufferPointer { target in
       for i in values.indices { target[i] = values[i] }
@@ -97,33 +98,31 @@ public final class Tensor {
   }
 
   /// The element at a row-major offset (bounds checked).
-  public subscript(flat offset: Int) -> Float {
+  package subscript(flat offset: Int) -> Float {
     get { scalars[offset] }
     set { scalars[offset] = newValue }
   }
 
-  /// Number of elements.
-  public var count: Int { scalars.count }
+  package var count: Int { scalars.count }
 
-  /// Number of dimensions.
-  public var rank: Int { shape.count }
+  package var rank: Int { shape.count }
 
   /// A deep copy (new storage).
-  public func copy() -> Tensor { Tensor(shape: shape, scalars: scalars) }
+  package func copy() -> Tensor { Tensor(shape: shape, scalars: scalars) }
 
   /// Sets every element to `value`.
-  public func fill(_ value: Float) {
+  package func fill(_ value: Float) {
     scalars.withUnsafeMutableBufferPointer { buffer in buffer.update(repeating: value) }
   }
 
   /// Reads the element at a full multi-index (bounds checked; slow, meant for tests and setup).
-  public subscript(_ index: Int...) -> Float {
+  package subscript(_ index: Int...) -> Float {
     get { scalars[offset(index)] }
     set { scalars[offset(index)] = newValue }
   }
 
   /// Row-major offset of a full multi-index.
-  public func offset(_ index: [Int]) -> Int {
+  package func offset(_ index: [Int]) -> Int {
     precondition(index.count == shape.count, "index \(index) does not match shape \(shape)")
     var result = 0
     for (axis, i) in index.enumerated() {
@@ -134,14 +133,14 @@ public final class Tensor {
   }
 
   /// Frobenius norm ‖x‖₂, accumulated in double precision.
-  public var norm: Double {
+  package var norm: Double {
     var sum = 0.0
     for value in scalars { sum += Double(value) * Double(value) }
     return sum.squareRoot()
   }
 
   /// ‖self − other‖₂ / ‖other‖₂ (double accumulation); 0 when both are zero.
-  public func relativeError(to other: Tensor) -> Double {
+  package func relativeError(to other: Tensor) -> Double {
     precondition(count == other.count, "size mismatch: \(shape) vs \(other.shape)")
     var difference = 0.0
     var reference = 0.0
@@ -155,5 +154,5 @@ public final class Tensor {
   }
 
   /// Whether every element is finite (no NaN, no ±∞).
-  public var isFinite: Bool { scalars.allSatisfy { $0.isFinite } }
+  package var isFinite: Bool { scalars.allSatisfy { $0.isFinite } }
 }

@@ -8,12 +8,12 @@ import Foundation
 ///   calls the library's GEMM single-threaded.
 /// * `library`: one thread packs the columns and the library threads each GEMM call itself (OpenBLAS's or
 ///   BLIS's thread pool: one fork-join per GEMM call).
-public enum ThreadingStrategy: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
+package enum ThreadingStrategy: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
   case pool
   case library
 
   /// The strategy as `LRD_BENCH_THREADING` spells it.
-  public var description: String { rawValue }
+  package var description: String { rawValue }
 }
 
 /// The process's worker pool and the rule that picks each kernel's threading strategy.
@@ -21,27 +21,27 @@ public enum ThreadingStrategy: String, CaseIterable, Codable, Sendable, CustomSt
 /// `BLAS.setThreads(n)` sizes the pool to n workers (the calling thread and n − 1 threads) and the library's
 /// own thread pool to n threads; a kernel on the `pool` strategy makes the library single-threaded for the
 /// duration of its parallel region (`Threading.parallel`).
-public enum Threading {
+package enum Threading {
   /// How kernels choose their strategy, from `LRD_BENCH_THREADING`.
   ///
   /// pool (the default), library, or auto (each GEMM-backend kernel times both when it is made and keeps
   /// the library's threads only when clearly faster; see `Conv2D`). The pool is the default because a brief
   /// measurement at build time picks differently from run to run on a noisy machine, and the library's
   /// threads are the path whose speed depends on the machine's phase.
-  public enum Choice: String, CaseIterable, Codable, Sendable {
+  package enum Choice: String, CaseIterable, Codable, Sendable {
     case pool
     case library
     case auto
   }
 
   /// The choice from `LRD_BENCH_THREADING` (pool when unset; an unknown value is reported by `choiceError`).
-  public static var choice: Choice {
+  package static var choice: Choice {
     get { state.choice }
     set { state.choice = newValue }
   }
 
   /// The problem with `LRD_BENCH_THREADING`, if its value is not pool, library or auto.
-  public static var choiceError: String? {
+  package static var choiceError: String? {
     guard let text = ProcessInfo.processInfo.environment["LRD_BENCH_THREADING"], !text.isEmpty,
       Choice(rawValue: text.lowercased()) == nil
     else { return nil }
@@ -54,13 +54,13 @@ public enum Threading {
   )
 
   /// The process's pool, sized by `BLAS.setThreads` (one worker until then).
-  public static var pool: WorkerPool {
+  package static var pool: WorkerPool {
     if let pool = state.pool { return pool }
     return resize(1)
   }
 
   /// Workers of the process's pool.
-  public static var workers: Int { state.pool?.workers ?? 1 }
+  package static var workers: Int { state.pool?.workers ?? 1 }
 
   /// Makes the process's pool `count` workers (a new pool when the count changes; its threads are unpinned
   /// until `Topology.apply` pins them).
@@ -87,7 +87,7 @@ public enum Threading {
   ///
   /// With one worker, `work.run(worker: 0)` runs on the calling thread without a region (and with the
   /// library's threads as they are). Allocation-free.
-  public static func parallel<Work: ParallelWork>(workers: Int, backend: GEMMBackend, _ work: Work) {
+  package static func parallel<Work: ParallelWork>(workers: Int, backend: GEMMBackend, _ work: Work) {
     let pool = self.pool
     let used = min(workers, pool.workers)
     if used <= 1 {
@@ -101,7 +101,7 @@ public enum Threading {
 
   /// Runs `work.run(worker: 0)` on the calling thread with `backend`'s library single-threaded (restored
   /// afterwards): for work too small for a region that must not wake the library's own threads either.
-  public static func single<Work: ParallelWork>(backend: GEMMBackend, _ work: Work) {
+  package static func single<Work: ParallelWork>(backend: GEMMBackend, _ work: Work) {
     let restore = BLAS.singleThreadLibrary(backend)
     work.run(worker: 0)
     BLAS.restoreLibraryThreads(backend, restore)
@@ -109,7 +109,7 @@ public enum Threading {
 
   /// The contiguous part `part` of `count` items split into `parts` parts whose sizes differ by at most 1.
   @inline(__always)
-  public static func share(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
+  package static func share(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
     (count * part / parts)..<(count * (part + 1) / parts)
   }
 }

@@ -7,15 +7,15 @@ import CWorkerPool
 /// the pool is released. `run` is one fork and one join: it publishes the body, the workers (spinning with
 /// `sched_yield` while idle, asleep on a futex after `spinMicroseconds`) run it, and the call returns when all
 /// have finished. Nothing is allocated per region. The C handle is owned here and freed in `deinit`.
-public final class WorkerPool: @unchecked Sendable {
+package final class WorkerPool: @unchecked Sendable {
   private let handle: OpaquePointer
   /// Workers, the calling thread included.
-  public let workers: Int
+  package let workers: Int
 
   /// A pool of `workers` workers (at least 1; `workers - 1` threads are created).
   ///
   /// Throws `WorkerPoolError` with the errno when a thread cannot be created.
-  public init(workers: Int) throws(WorkerPoolError) {
+  package init(workers: Int) throws(WorkerPoolError) {
     var error: Int32 = 0
     guard let pool = lrd_pool_create(Int32(max(1, workers)), &error) else {
       throw WorkerPoolError(operation: "create \(workers) workers", errno: error)
@@ -33,7 +33,7 @@ public final class WorkerPool: @unchecked Sendable {
   /// come from the caller's `withUnsafe…` closures, which outlive the region. One region at a time, from one
   /// thread. Allocation-free in every build: the work is a value passed by address with its type, never a
   /// closure converted to an escaping one.
-  public func run<Work: ParallelWork>(_ work: Work, workers: Int = .max) {
+  package func run<Work: ParallelWork>(_ work: Work, workers: Int = .max) {
     withUnsafePointer(to: work) { pointer in
       var frame = RegionFrame(work: UnsafeRawPointer(pointer), type: Work.self, workers: workers)
       withUnsafeMutablePointer(to: &frame) { frame in
@@ -48,13 +48,13 @@ public final class WorkerPool: @unchecked Sendable {
   }
 
   /// Parallel regions run so far (each one fork-join of the workers).
-  public var regions: UInt64 { lrd_pool_regions(handle) }
+  package var regions: UInt64 { lrd_pool_regions(handle) }
 
   /// Sets how long an idle worker spins for the next region before it sleeps (default 2000 µs).
-  public func setSpin(microseconds: Int) { lrd_pool_set_spin(handle, Int32(clamping: microseconds)) }
+  package func setSpin(microseconds: Int) { lrd_pool_set_spin(handle, Int32(clamping: microseconds)) }
 
   /// Pins worker `worker` (0: the calling thread) to the logical CPUs `cpus` (OS indices).
-  public func setAffinity(worker: Int, cpus: [Int]) throws(WorkerPoolError) {
+  package func setAffinity(worker: Int, cpus: [Int]) throws(WorkerPoolError) {
     let list = cpus.map { Int32($0) }
     let rc = list.withUnsafeBufferPointer { buffer in
       lrd_pool_set_affinity(handle, Int32(worker), buffer.baseAddress, Int32(buffer.count))
@@ -63,7 +63,7 @@ public final class WorkerPool: @unchecked Sendable {
   }
 
   /// The logical CPUs worker `worker` (0: the calling thread) may run on.
-  public func affinity(worker: Int) throws(WorkerPoolError) -> [Int] {
+  package func affinity(worker: Int) throws(WorkerPoolError) -> [Int] {
     var cpus = [Int32](repeating: 0, count: 1024)
     let n = cpus.withUnsafeMutableBufferPointer { buffer in
       lrd_pool_get_affinity(handle, Int32(worker), buffer.baseAddress, Int32(buffer.count))
@@ -73,14 +73,14 @@ public final class WorkerPool: @unchecked Sendable {
   }
 
   /// The kernel thread id of worker `worker` (0: the calling thread).
-  public func threadID(worker: Int) -> Int { Int(lrd_pool_thread_id(handle, Int32(worker))) }
+  package func threadID(worker: Int) -> Int { Int(lrd_pool_thread_id(handle, Int32(worker))) }
 }
 
 /// The work of one parallel region: `run(worker:)` is called once per worker, concurrently.
 ///
 /// A value type holding pointers and sizes (and the objects whose methods do the work); each worker derives
 /// its own part of the work from its index.
-public protocol ParallelWork {
+package protocol ParallelWork {
   /// Does worker `worker`'s part of the region.
   func run(worker: Int)
   /// Calls `run(worker:)` on the work of this type at `work` (provided).
@@ -89,7 +89,7 @@ public protocol ParallelWork {
 
 extension ParallelWork {
   /// Calls `run(worker:)` on the work at `work`.
-  public static func invoke(_ work: UnsafeRawPointer, worker: Int) {
+  package static func invoke(_ work: UnsafeRawPointer, worker: Int) {
     work.assumingMemoryBound(to: Self.self).pointee.run(worker: worker)
   }
 }
@@ -102,14 +102,13 @@ struct RegionFrame {
 }
 
 /// A worker pool operation failed.
-public struct WorkerPoolError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct WorkerPoolError: Error, Equatable, Sendable, CustomStringConvertible {
   /// What was attempted, for example "pin worker 1 to [3]".
-  public var operation: String
-  /// The errno returned.
-  public var errno: Int32
+  package var operation: String
+  package var errno: Int32
 
   /// The message printed for this error.
-  public var description: String {
+  package var description: String {
     "lrd-bench's worker pool could not \(operation) (errno \(errno)); is the CPU in the process's CPU set?"
   }
 }

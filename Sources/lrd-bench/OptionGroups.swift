@@ -309,7 +309,6 @@ enum NetworkBackend: ExpressibleByArgument, Sendable {
 enum BackendSelection: String, CaseIterable, Sendable {
   case openblas, blis, onednn, all
 
-  /// The backends selected.
   var backends: [GEMMBackend] {
     switch self {
     case .openblas: return [.openblas]

@@ -1,5 +1,5 @@
 /// Why an A/B run cannot go on; each case carries the values a message needs.
-public enum ABError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ABError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The base (or new) is neither an executable file nor a git commit of the repository.
   case unknownBuild(String, repository: String)
   /// A base commit did not build; the log has the compiler's output.
@@ -17,7 +17,7 @@ public enum ABError: Error, Equatable, Sendable, CustomStringConvertible {
   case cannotResume(String)
 
   /// What is wrong and how to fix it.
-  public var description: String {
+  package var description: String {
     switch self {
     case .unknownBuild(let text, let repository):
       return "'\(text)' is neither an executable file nor a commit of the git repository at \(repository); "
@@ -41,7 +41,7 @@ public enum ABError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   /// Whether the error is the user's input (exit 64) rather than a failure while running (exit 1).
-  public var isBadInput: Bool {
+  package var isBadInput: Bool {
     switch self {
     case .unknownBuild, .notAWorker, .protocolMismatch, .nothingInCommon, .cannotResume: return true
     case .buildFailed, .workerFailed: return false

@@ -1,26 +1,24 @@
 import Store
 
 /// One point's A/B ratio over the stored A/B runs (the nightly's new ÷ base per night).
-public struct ABHistory: Codable, Sendable {
+package struct ABHistory: Codable, Sendable {
   /// One A/B run's comparison of the point.
-  public struct Entry: Codable, Sendable {
+  package struct Entry: Codable, Sendable {
     /// The A/B run.
-    public var run: ABRunRecord
+    package var run: ABRunRecord
     /// The base and new commits.
-    public var baseCommit: String
+    package var baseCommit: String
     /// The new build's commit.
-    public var newCommit: String
+    package var newCommit: String
     /// The point's comparison in that run (BH over that run's points).
-    public var comparison: RoundComparison
+    package var comparison: RoundComparison
   }
 
-  /// The point's name.
-  public var point: String
-  /// Oldest first.
-  public var entries: [Entry]
+  package var point: String
+  package var entries: [Entry]
 
   /// The point's history over `runs` (each with its measurements), skipping runs that did not measure it.
-  public init(point: String, runs: [(ABRunRecord, [ABMeasurementRecord])]) throws {
+  package init(point: String, runs: [(ABRunRecord, [ABMeasurementRecord])]) throws {
     self.point = point
     entries = try runs.compactMap { run, measurements in
       let result = try ABRunner.compare(run: run, measurements: measurements)

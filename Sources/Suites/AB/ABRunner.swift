@@ -11,16 +11,14 @@ import Tensors
 
 /// One side of an A/B run: the executable, the extra environment of its workers, the arguments after
 /// `worker`.
-public struct ABBuild: Sendable, Equatable {
-  /// The lrd-bench executable.
-  public var path: String
+package struct ABBuild: Sendable, Equatable {
+  package var path: String
   /// `NAME=VALUE` set for this build's workers only.
-  public var environment: [String]
+  package var environment: [String]
   /// Arguments after `worker` (BLAS core, backend).
-  public var arguments: [String]
+  package var arguments: [String]
 
-  /// A build.
-  public init(path: String, environment: [String] = [], arguments: [String] = []) {
+  package init(path: String, environment: [String] = [], arguments: [String] = []) {
     self.path = path
     self.environment = environment
     self.arguments = arguments
@@ -36,28 +34,28 @@ public struct ABBuild: Sendable, Equatable {
 }
 
 /// Settings of an A/B run.
-public struct ABSettings: Sendable, Equatable {
+package struct ABSettings: Sendable, Equatable {
   /// Rounds; in each, every case is measured once per build.
-  public var rounds: Int
+  package var rounds: Int
   /// The verdict threshold, as a fraction.
-  public var threshold: Double
+  package var threshold: Double
   /// The false-discovery rate over the suite's points.
-  public var alpha: Double
+  package var alpha: Double
   /// Each build spends `budgetScale` × the point's budget on it over the whole run.
-  public var budgetScale: Double
+  package var budgetScale: Double
   /// Seeds which build starts each point's first round.
-  public var seed: Int64
+  package var seed: Int64
   /// Worker processes per build over the run: each build's worker is replaced by a fresh process every
   /// ⌈rounds ÷ processes⌉ rounds, and in the rounds between, asked to build its programs anew (new buffers):
   /// effects fixed for a process's or a buffer's lifetime (where it landed in memory) then vary between rounds
   /// and are covered by the CI instead of biasing every round alike.
-  public var processes: Int
+  package var processes: Int
   /// 1-thread cases measure both builds at the same time on two different cores (duet benchmarking) instead
   /// of one after the other.
-  public var duet: Bool
+  package var duet: Bool
 
   /// Settings; the defaults are the nightly's.
-  public init(
+  package init(
     rounds: Int = 16, threshold: Double = 0.03, alpha: Double = 0.05, budgetScale: Double = 1, seed: Int64,
     processes: Int = 2, duet: Bool = false
   ) {
@@ -79,7 +77,7 @@ public struct ABSettings: Sendable, Equatable {
 /// programs built anew (`renew`), and the workers are fresh processes every ⌈rounds ÷ processes⌉ rounds. A
 /// worker that crashes or hangs is restarted once per case; a second failure marks the case failed and the
 /// run goes on.
-public final class ABRunner {
+package final class ABRunner {
   let suite: Suite
   let suitePath: String
   let cases: [SuiteCase]
@@ -93,7 +91,7 @@ public final class ABRunner {
 
   /// A runner of `cases` (the controller's expansion of `suite`, read from `suitePath`) on `base` and `new`;
   /// workers' stderr goes to `logDirectory`.
-  public init(
+  package init(
     suite: Suite, suitePath: String, cases: [SuiteCase], base: ABBuild, new: ABBuild, settings: ABSettings,
     store: ResultStore, topology: Topology, logDirectory: String, events: @escaping EventSink
   ) {
@@ -146,7 +144,7 @@ public final class ABRunner {
   }
 
   /// Measures the suite (or continues `resuming`), then compares the builds over rounds.
-  public func run(label: String?, resuming: ABRunRecord? = nil) throws -> ABResult {
+  package func run(label: String?, resuming: ABRunRecord? = nil) throws -> ABResult {
     let start = MonotonicClock.now()
     let found = try startWorkers()
     let (baseIdentity, baseNames) = found[.base]!
@@ -285,7 +283,7 @@ public final class ABRunner {
 
   /// Counts instructions of every 1-thread layer case on both builds (`InstructionGate`), the two builds at
   /// once, after the timed rounds (valgrind would disturb them).
-  public func countInstructions(directory: String) throws -> [InstructionGate.Comparison] {
+  package func countInstructions(directory: String) throws -> [InstructionGate.Comparison] {
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let eligible = InstructionGate.eligible(cases)
     events(.phase(label: "instruction counts (callgrind, AVX2 path)", steps: eligible.count))
@@ -376,7 +374,7 @@ public final class ABRunner {
   }
 
   /// The comparison of a stored A/B run over its rounds (used after a run and by `export`/`history`).
-  public static func compare(
+  package static func compare(
     run: ABRunRecord, measurements: [ABMeasurementRecord], cases: [SuiteCase]? = nil, alpha: Double = 0.05
   ) throws -> ABResult {
     var names: [String] = []

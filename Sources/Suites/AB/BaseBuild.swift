@@ -7,17 +7,16 @@ import Foundation
 /// `swift build -c release` (scratch path `<cache>/<commit>/src/.build`, so the binary reports its own
 /// commit); the binary is reused while it exists (cached by commit). The build log is
 /// `<cache>/<commit>/build.log`.
-public enum BaseBuild {
+package enum BaseBuild {
   /// What a `--base`/`--new` text resolved to.
-  public enum Source: Equatable, Sendable {
-    /// An executable file.
+  package enum Source: Equatable, Sendable {
     case executable(String)
     /// A full commit hash of the repository.
     case commit(String)
   }
 
   /// Resolves `text`: an executable file, else a commit, branch or tag of the repository at `repository`.
-  public static func resolve(_ text: String, repository: String) throws -> Source {
+  package static func resolve(_ text: String, repository: String) throws -> Source {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), !isDirectory.boolValue {
       guard FileManager.default.isExecutableFile(atPath: text) else {
@@ -34,7 +33,7 @@ public enum BaseBuild {
   }
 
   /// The release binary of `commit`, building it when it is not cached; `progress` hears what is done.
-  public static func binary(
+  package static func binary(
     commit: String, repository: String, cache: String, progress: (String) -> Void
   ) throws -> String {
     let directory = URL(fileURLWithPath: cache).appendingPathComponent(commit).standardizedFileURL.path

@@ -14,53 +14,51 @@ import Support
 ///
 /// It guards lrd-bench's own code (im2col, batch norm, pooling, SGD, gradient plumbing); the libraries'
 /// kernels are counted on their AVX2 path, and threading is not counted at all (1 thread).
-public enum InstructionGate {
+package enum InstructionGate {
   /// The environment every counted process gets on top of its build's.
-  public static let environment = [
+  package static let environment = [
     "OPENBLAS_CORETYPE": "Haswell", "ONEDNN_MAX_CPU_ISA": "AVX2", "OPENBLAS_NUM_THREADS": "1",
   ]
   /// Calls counted per case (one: the count is deterministic, and each call costs about 50× its native time).
-  public static let calls = 1
+  package static let calls = 1
   /// Images per counted call: 1, whatever the suite's batch (instructions grow with the batch; batch 1 keeps
   /// the gate to minutes under valgrind).
-  public static let batch = 1
+  package static let batch = 1
 
   /// One build's count of one case.
-  public struct Count: Codable, Sendable, Equatable {
-    /// Instructions per call.
-    public var perCall: Double
+  package struct Count: Codable, Sendable, Equatable {
+    package var perCall: Double
     /// The callgrind output file.
-    public var file: String
+    package var file: String
   }
 
   /// One case's counts on both builds.
-  public struct Comparison: Codable, Sendable, Equatable {
-    /// The case.
-    public var name: String
+  package struct Comparison: Codable, Sendable, Equatable {
+    package var name: String
     /// The base build's instructions per call.
-    public var base: Double
+    package var base: Double
     /// The new build's instructions per call.
-    public var new: Double
+    package var new: Double
     /// new ÷ base − 1.
-    public var change: Double
+    package var change: Double
     /// |change| > the gate's tolerance.
-    public var flagged: Bool
+    package var flagged: Bool
     /// The functions whose counts changed most (name, base, new instructions per call), when flagged.
-    public var functions: [FunctionChange]
+    package var functions: [FunctionChange]
   }
 
   /// A function's instructions per call on both builds.
-  public struct FunctionChange: Codable, Sendable, Equatable {
+  package struct FunctionChange: Codable, Sendable, Equatable {
     /// The function (file:function as callgrind_annotate names it).
-    public var function: String
+    package var function: String
     /// Base instructions per call.
-    public var base: Double
+    package var base: Double
     /// New instructions per call.
-    public var new: Double
+    package var new: Double
   }
 
   /// The cases the gate counts: 1-thread layer cases.
-  public static func eligible(_ cases: [SuiteCase]) -> [SuiteCase] {
+  package static func eligible(_ cases: [SuiteCase]) -> [SuiteCase] {
     cases.filter {
       guard case .layer = $0.point.target else { return false }
       return $0.threads.threads == 1
@@ -69,7 +67,7 @@ public enum InstructionGate {
 
   /// Counts `name` of `suite` on both builds under callgrind at once (one process per core; counting is not
   /// timing), writing into `directory`.
-  public static func count(
+  package static func count(
     _ name: String, suite: String, builds: [(label: String, build: ABBuild)], directory: String
   ) throws -> [Count] {
     let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "." ? $0 : "_" })
@@ -142,7 +140,7 @@ public enum InstructionGate {
   }
 
   /// The instruction total of a callgrind output file (its `totals:` or `summary:` line).
-  public static func totals(_ text: String) -> Int? {
+  package static func totals(_ text: String) -> Int? {
     for line in text.split(separator: "\n").reversed()
     where line.hasPrefix("totals:") || line.hasPrefix("summary:") {
       if let value = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) { return value }
@@ -151,7 +149,7 @@ public enum InstructionGate {
   }
 
   /// Per function instructions from `callgrind_annotate FILE` (function → Ir).
-  public static func functions(_ file: String) -> [String: Double] {
+  package static func functions(_ file: String) -> [String: Double] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/callgrind_annotate")
     process.arguments = ["--threshold=100", file]
@@ -193,7 +191,7 @@ public enum InstructionGate {
 
   /// Compares both builds' counts of a case; flags |change| > `tolerance` and names the `top` functions whose
   /// counts changed most.
-  public static func compare(
+  package static func compare(
     name: String, base: Count, new: Count, tolerance: Double = 0.005, top: Int = 5
   ) -> Comparison {
     let change = new.perCall / base.perCall - 1
@@ -214,11 +212,11 @@ public enum InstructionGate {
 }
 
 /// The worker side of the gate: build a case's program, run it once, then count `calls` calls.
-public enum InstructionProbe {
+package enum InstructionProbe {
   /// Builds `item`'s program at `batch` on `topology` (1 thread) with random factors of the factorization's shapes (the
   /// same work per call; no SVD, which valgrind runs hundreds of times slower), then counts `calls` calls (the
   /// first included: what a first call initialises is the same on every run).
-  public static func run(_ item: SuiteCase, topology: Topology, calls: Int, batch: Int) throws {
+  package static func run(_ item: SuiteCase, topology: Topology, calls: Int, batch: Int) throws {
     guard case .layer(let model, let layer, let factorization, let frozen) = item.point.target,
       item.threads.threads == 1
     else {

@@ -9,28 +9,28 @@
 /// 5. `quit`, or end of input → the worker exits 0.
 ///
 /// Fields a version does not know are ignored, so a reply carries only what its type needs.
-public enum WorkerProtocol {
+package enum WorkerProtocol {
   /// The version this build speaks; a worker with another version is refused.
-  public static let version = 1
+  package static let version = 1
 }
 
 /// A request from the controller to a worker.
-public struct WorkerRequest: Codable, Sendable, Equatable {
+package struct WorkerRequest: Codable, Sendable, Equatable {
   /// `cases`, `measure`, `renew` or `quit`.
-  public var type: String
+  package var type: String
   /// The suite file (`cases`).
-  public var suite: String?
+  package var suite: String?
   /// The case to measure (`measure`).
-  public var name: String?
+  package var name: String?
   /// Seconds of measurement, warm-up included (`measure`).
-  public var budget: Double?
+  package var budget: Double?
   /// A sequence number seeding the sampler's order (`measure`).
-  public var sequence: Int?
+  package var sequence: Int?
   /// The first core of a compact binding (`measure`; duet: the two builds on different cores).
-  public var core: Int?
+  package var core: Int?
 
   /// A request of `type` with the fields it needs.
-  public init(
+  package init(
     type: String, suite: String? = nil, name: String? = nil, budget: Double? = nil, sequence: Int? = nil,
     core: Int? = nil
   ) {
@@ -44,53 +44,50 @@ public struct WorkerRequest: Codable, Sendable, Equatable {
 }
 
 /// A reply from a worker.
-public struct WorkerReply: Codable, Sendable, Equatable {
+package struct WorkerReply: Codable, Sendable, Equatable {
   /// `hello`, `cases`, `samples`, `renewed` or `error`.
-  public var type: String
+  package var type: String
   /// The protocol version (`hello`).
-  public var `protocol`: Int?
+  package var `protocol`: Int?
   /// The lrd-bench version (`hello`).
-  public var version: String?
+  package var version: String?
   /// The worker build's git commit (`hello`).
-  public var commit: String?
+  package var commit: String?
   /// `release` or `debug` (`hello`).
-  public var build: String?
+  package var build: String?
   /// The suite's case names (`cases`).
-  public var names: [String]?
+  package var names: [String]?
   /// The measured case (`samples`).
-  public var name: String?
+  package var name: String?
   /// Seconds per call of every sample (`samples`).
-  public var samples: [Double]?
+  package var samples: [Double]?
   /// Calls per sample (`samples`).
-  public var callsPerSample: Int?
+  package var callsPerSample: Int?
   /// The slowdown injected into this case by the worker's environment (`samples`).
-  public var injected: Double?
+  package var injected: Double?
   /// Wall seconds the measurement took (`samples`).
-  public var seconds: Double?
+  package var seconds: Double?
   /// What went wrong (`error`).
-  public var message: String?
+  package var message: String?
 
   /// A reply of `type`; set the fields it carries.
-  public init(type: String) {
+  package init(type: String) {
     self.type = type
   }
 }
 
 /// The identity of a build as its worker's `hello` gives it.
-public struct BuildIdentity: Codable, Sendable, Equatable {
-  /// The executable's path.
-  public var path: String
-  /// The lrd-bench version.
-  public var version: String
+package struct BuildIdentity: Codable, Sendable, Equatable {
+  package var path: String
+  package var version: String
   /// The git commit it was built from (`-dirty` for uncommitted changes).
-  public var commit: String
+  package var commit: String
   /// `release` or `debug`.
-  public var build: String
+  package var build: String
   /// Environment variables set for this build's workers only (`NAME=VALUE`).
-  public var environment: [String]
+  package var environment: [String]
 
-  /// An identity.
-  public init(path: String, version: String, commit: String, build: String, environment: [String]) {
+  package init(path: String, version: String, commit: String, build: String, environment: [String]) {
     self.path = path
     self.version = version
     self.commit = commit

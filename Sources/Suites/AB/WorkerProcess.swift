@@ -10,24 +10,23 @@ import Results
 ///
 /// A request that gets no reply within its timeout, or a worker that exits, throws `workerFailed`; the
 /// caller decides whether to `restart()`. The worker's stderr goes to `logPath`.
-public final class WorkerProcess {
-  /// The executable.
-  public let path: String
+package final class WorkerProcess {
+  package let path: String
   let arguments: [String]
   let environment: [String: String]
   /// Where the worker's stderr goes.
-  public let logPath: String
+  package let logPath: String
   private var process: Process?
   private var input: FileHandle?
   private var output: Int32 = -1
   private var buffer: [UInt8] = []
   /// What the worker said in its `hello`.
-  public private(set) var hello = WorkerReply(type: "hello")
+  package private(set) var hello = WorkerReply(type: "hello")
   /// Seconds to wait for `hello` (building nothing; a healthy worker answers in well under a second).
-  public var helloTimeout = 30.0
+  package var helloTimeout = 30.0
 
   /// A worker of `path` run with `arguments`, with `environment` added to this process's; stderr to `logPath`.
-  public init(path: String, arguments: [String], environment: [String: String], logPath: String) {
+  package init(path: String, arguments: [String], environment: [String: String], logPath: String) {
     self.path = path
     self.arguments = arguments
     self.environment = environment
@@ -37,7 +36,7 @@ public final class WorkerProcess {
   deinit { stop() }
 
   /// Starts the worker and checks its hello (protocol version).
-  public func start() throws {
+  package func start() throws {
     stop()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
@@ -79,13 +78,13 @@ public final class WorkerProcess {
   }
 
   /// Sends `request` and returns the reply, waiting at most `timeout` seconds.
-  public func ask(_ request: WorkerRequest, timeout: Double) throws -> WorkerReply {
+  package func ask(_ request: WorkerRequest, timeout: Double) throws -> WorkerReply {
     try send(request)
     return try receive(timeout: timeout)
   }
 
   /// Sends `request` without waiting for its reply (`receive` reads it).
-  public func send(_ request: WorkerRequest) throws {
+  package func send(_ request: WorkerRequest) throws {
     guard let input, process?.isRunning == true else {
       throw ABError.workerFailed(path: path, detail: "not running\(exitDetail())\(logTail())")
     }
@@ -99,7 +98,7 @@ public final class WorkerProcess {
   }
 
   /// The reply to the request sent last, waiting at most `timeout` seconds.
-  public func receive(timeout: Double) throws -> WorkerReply {
+  package func receive(timeout: Double) throws -> WorkerReply {
     let text = try readLine(timeout: timeout)
     guard let reply = try? JSONCoding.decoder.decode(WorkerReply.self, from: Data(text.utf8)) else {
       throw ABError.workerFailed(path: path, detail: "an unreadable reply '\(text.prefix(80))'")
@@ -108,12 +107,12 @@ public final class WorkerProcess {
   }
 
   /// Stops the worker and restarts it.
-  public func restart() throws {
+  package func restart() throws {
     try start()
   }
 
   /// Asks the worker to quit, then kills it if it is still running.
-  public func stop() {
+  package func stop() {
     guard let process else { return }
     if process.isRunning, let input {
       try? input.write(contentsOf: Data(#"{"type":"quit"}"#.utf8 + [10]))
@@ -131,7 +130,7 @@ public final class WorkerProcess {
   }
 
   /// The worker's process id (0 when not running).
-  public var processIdentifier: Int32 { process?.isRunning == true ? process!.processIdentifier : 0 }
+  package var processIdentifier: Int32 { process?.isRunning == true ? process!.processIdentifier : 0 }
 
   /// The next line from the worker, waiting at most `timeout` seconds for it.
   func readLine(timeout: Double) throws -> String {

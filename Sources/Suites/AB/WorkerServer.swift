@@ -8,21 +8,21 @@ import Results
 ///
 /// Each case's program is built on first use and kept, so every later round measures the same program.
 /// Errors while measuring become `error` replies; the loop goes on.
-public final class WorkerServer {
+package final class WorkerServer {
   let topology: Topology
   let identity: (version: String, commit: String, build: String)
   let measurer: CaseMeasurer
   private var current: [String: SuiteCase] = [:]
 
   /// A server measuring on `topology`, introducing itself with `version`, `commit` and `build`.
-  public init(topology: Topology, version: String, commit: String, build: String) {
+  package init(topology: Topology, version: String, commit: String, build: String) {
     self.topology = topology
     identity = (version, commit, build)
     measurer = CaseMeasurer(topology: topology, keepsEveryProgram: true)
   }
 
   /// Serves until `quit` or until `read` returns nil.
-  public func serve(read: () -> String?, write: (String) -> Void) {
+  package func serve(read: () -> String?, write: (String) -> Void) {
     var hello = WorkerReply(type: "hello")
     hello.protocol = WorkerProtocol.version
     hello.version = identity.version
@@ -99,7 +99,7 @@ public final class WorkerServer {
   }
 
   /// One line of JSON (no newline).
-  public static func encode(_ value: some Encodable) -> String {
+  package static func encode(_ value: some Encodable) -> String {
     (try? JSONCoding.compactString(value)) ?? #"{"type":"error","message":"unencodable reply"}"#
   }
 }
