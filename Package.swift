@@ -15,7 +15,7 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
   ],
   targets: [
-    // C libraries from Debian, one systemLibrary each; every one is imported by exactly one Swift module.
+    // C libraries from Debian, one systemLibrary each (module.modulemap + shim.h under Sources/C*).
     .systemLibrary(
       name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(
@@ -39,89 +39,206 @@ let package = Package(
 
     // Swift modules, split along dependency lines (README "Layout" draws the graph).
     .target(name: "Support"),
+    .target(
+      name: "Statistics",
+      dependencies: ["Support"]),
     .target(name: "Geometry"),
     .target(
       name: "Tensors",
-      dependencies: ["Geometry", "CBLAS", "CLAPACKE", "CDNNL", "CAllocationCounter", "CWorkerPool"]),
-    .target(name: "Kernels", dependencies: ["Tensors", "Geometry"]),
-    .target(name: "Networks", dependencies: ["Geometry", "Support"]),
-    .target(name: "Decomposition", dependencies: ["Tensors", "Networks", "Geometry"]),
+      dependencies: [
+        "Support",
+        "CAllocationCounter",
+        "CBLAS",
+        "CDNNL",
+        "CLAPACKE",
+        "CWorkerPool",
+      ]),
+    .target(
+      name: "Kernels",
+      dependencies: ["Geometry", "Tensors", "CDNNL"]),
+    .target(
+      name: "Networks",
+      dependencies: ["Geometry", "Support"]),
+    .target(
+      name: "Decomposition",
+      dependencies: ["Geometry", "Networks", "Support", "Tensors"]),
     .target(
       name: "Programs",
-      dependencies: ["Tensors", "Geometry", "Support", "Kernels", "Networks", "Decomposition"]),
-    .target(
-      name: "Profiling",
       dependencies: [
-        "Tensors", "Geometry", "Support", "CHwloc", "CPAPI", "CPerfEvent", "CAllocationCounter", "CCallgrind",
+        "Decomposition",
+        "Geometry",
+        "Kernels",
+        "Networks",
+        "Support",
+        "Tensors",
+      ]),
+    .target(
+      name: "Machine",
+      dependencies: [
+        "Support",
+        "Tensors",
+        "CHwloc",
+        "CPAPI",
+        "CPerfEvent",
         .product(name: "OrderedCollections", package: "swift-collections"),
       ]),
     .target(
-      name: "Results", dependencies: ["Support", .product(name: "SystemPackage", package: "swift-system")]),
-    .target(name: "Store", dependencies: ["CSQLite"]),
+      name: "Profiling",
+      dependencies: [
+        "Machine",
+        "Statistics",
+        "Tensors",
+        "CAllocationCounter",
+        "CCallgrind",
+        "CHwloc",
+      ]),
+    .target(
+      name: "Results",
+      dependencies: ["Support", .product(name: "SystemPackage", package: "swift-system")]),
+    .target(
+      name: "Store",
+      dependencies: ["CSQLite"]),
     .target(
       name: "Harness",
       dependencies: [
-        "Tensors", "Geometry", "Support", "Kernels", "Networks", "Decomposition", "Programs", "Profiling",
+        "Decomposition",
+        "Geometry",
+        "Kernels",
+        "Machine",
+        "Networks",
+        "Profiling",
+        "Programs",
         "Results",
+        "Statistics",
+        "Support",
+        "Tensors",
         .product(name: "OrderedCollections", package: "swift-collections"),
       ]),
     .target(
       name: "Suites",
       dependencies: [
-        "Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results", "Store", "Support",
-        "Tensors",
+        "Decomposition",
+        "Harness",
+        "Machine",
+        "Networks",
+        "Profiling",
+        "Programs",
+        "Results",
+        "Statistics",
+        "Store",
+        "Support",
         .product(name: "Yams", package: "Yams"),
       ]),
     .target(
       name: "Reports",
       dependencies: [
-        "Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results", "Store", "Suites",
+        "Harness",
+        "Machine",
+        "Networks",
+        "Profiling",
+        "Programs",
+        "Results",
+        "Statistics",
+        "Store",
+        "Suites",
         "Tensors",
       ]),
     .executableTarget(
       name: "lrd-bench",
       dependencies: [
-        "Support", "Tensors", "Geometry", "Kernels", "Networks", "Decomposition", "Programs", "Profiling",
-        "Results", "Harness", "Store", "Suites",
+        "Decomposition",
+        "Geometry",
+        "Harness",
+        "Kernels",
+        "Machine",
+        "Networks",
+        "Profiling",
+        "Programs",
         "Reports",
+        "Results",
+        "Statistics",
+        "Store",
+        "Suites",
+        "Support",
+        "Tensors",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // Tests: one target per module.
-    .testTarget(name: "SupportTests", dependencies: ["Support"]),
-    .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
-    .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CAllocationCounter"]),
     .testTarget(
-      name: "KernelsTests", dependencies: ["Kernels", "Geometry", "Tensors", "CAllocationCounter"]),
-    .testTarget(name: "NetworksTests", dependencies: ["Networks", "Geometry"]),
+      name: "SupportTests",
+      dependencies: ["Support"]),
+    .testTarget(
+      name: "GeometryTests",
+      dependencies: ["Geometry"]),
+    .testTarget(
+      name: "TensorsTests",
+      dependencies: ["Support", "Tensors", "CAllocationCounter"]),
+    .testTarget(
+      name: "KernelsTests",
+      dependencies: ["Geometry", "Kernels", "Support", "Tensors", "CAllocationCounter"]),
+    .testTarget(
+      name: "NetworksTests",
+      dependencies: ["Networks"]),
     .testTarget(
       name: "DecompositionTests",
-      dependencies: ["Decomposition", "Geometry", "Kernels", "Tensors", "Networks"]),
+      dependencies: ["Decomposition", "Kernels", "Networks", "Support", "Tensors"]),
     .testTarget(
       name: "ProgramsTests",
-      dependencies: ["Programs", "Decomposition", "Networks", "Kernels", "Tensors", "CAllocationCounter"]),
-    .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Tensors", "Geometry"]),
-    .testTarget(name: "ResultsTests", dependencies: ["Results"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store"]),
+      dependencies: [
+        "Decomposition",
+        "Networks",
+        "Programs",
+        "Tensors",
+        "CAllocationCounter",
+      ]),
+    .testTarget(
+      name: "StatisticsTests",
+      dependencies: ["Statistics", "Support"]),
+    .testTarget(
+      name: "MachineTests",
+      dependencies: ["Machine", "Tensors"]),
+    .testTarget(
+      name: "ProfilingTests",
+      dependencies: ["Machine", "Profiling", "Statistics"]),
+    .testTarget(
+      name: "ResultsTests",
+      dependencies: ["Results", .product(name: "SystemPackage", package: "swift-system")]),
+    .testTarget(
+      name: "StoreTests",
+      dependencies: ["Store"]),
     .testTarget(
       name: "SuitesTests",
-      dependencies: ["Suites", "Store", "Harness", "Profiling", "Programs", "Decomposition"]),
+      dependencies: ["Harness", "Machine", "Profiling", "Statistics", "Store", "Suites"]),
     .testTarget(
       name: "HarnessTests",
       dependencies: [
-        "Harness", "Programs", "Profiling", "Networks", "Decomposition", "Results", "Tensors",
+        "Decomposition",
+        "Harness",
+        "Machine",
+        "Networks",
+        "Profiling",
+        "Programs",
+        "Results",
+        "Support",
+        "Tensors",
         "CAllocationCounter",
       ]),
     .testTarget(
       name: "ReportsTests",
-      dependencies: [
-        "Reports", "Harness", "Profiling", "Programs", "Decomposition", "Results", "Store", "Suites",
-        "Tensors",
-      ],
+      dependencies: ["Harness", "Machine", "Reports", "Results", "Store", "Tensors"],
       exclude: ["Fixtures", "Golden"]),
     .testTarget(
       name: "LRDBenchTests",
-      dependencies: ["lrd-bench", "Results", "Harness", "Programs", "Store", "Suites", "Tensors"]),
+      dependencies: [
+        "Harness",
+        "Programs",
+        "Results",
+        "Store",
+        "Tensors",
+        "lrd-bench",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

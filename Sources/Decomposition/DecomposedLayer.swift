@@ -1,4 +1,5 @@
 import Networks
+import Support
 import Tensors
 
 /// One layer of a decomposed layer: its shape (as a `LayerSpec` named `<layer>[<part>]`) and weights.

@@ -1,7 +1,8 @@
 import Decomposition
+import Machine
 import Networks
-import Profiling
 import Programs
+import Statistics
 import Tensors
 
 /// How fast the original layer (or network) runs on each installed kernel library, measured briefly before a
@@ -154,7 +155,7 @@ package enum BackendChecker {
       }
     }
     let timings = zip(runs, samples).map { run, times in
-      BackendCheck.Timing(backend: run.0, seconds: PairedComparison.median(times), calls: times.count)
+      BackendCheck.Timing(backend: run.0, seconds: Estimators.median(times), calls: times.count)
     }
     return BackendCheck(
       subject: subject, threads: threads, inUse: inUse, timings: timings, unavailable: unavailable,

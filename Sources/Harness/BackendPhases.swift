@@ -1,7 +1,9 @@
 import Decomposition
+import Machine
 import Networks
 import Profiling
 import Programs
+import Statistics
 import Tensors
 
 /// One library (and threading) timed in windows over the phases benchmark.
@@ -51,7 +53,7 @@ package struct PhaseSeries: Codable, Sendable, Equatable {
   }
 
   /// Median of the windows' medians (seconds per call).
-  package var median: Double { PairedComparison.median(windows.map(\.seconds)) }
+  package var median: Double { Estimators.median(windows.map(\.seconds)) }
 
   /// Fraction of windows within ±`tolerance` of `median`.
   package var withinTolerance: Double {
@@ -68,7 +70,7 @@ package struct PhaseSeries: Codable, Sendable, Equatable {
     func close() {
       guard let first = run.first else { return }
       result.append(
-        Phase(start: first.start, windows: run.count, level: PairedComparison.median(run.map(\.seconds)) / m))
+        Phase(start: first.start, windows: run.count, level: Estimators.median(run.map(\.seconds)) / m))
       run = []
     }
     for window in windows {
@@ -142,7 +144,7 @@ package enum BackendPhases {
             times.append(MonotonicClock.seconds(since: call))
           }
           windows[index].append(
-            .init(start: windowStart, seconds: PairedComparison.median(times), calls: times.count))
+            .init(start: windowStart, seconds: Estimators.median(times), calls: times.count))
         }
         events(.step(.init(name: "round \(round + 1)", detail: .none, seconds: nil)))
       }

@@ -1,8 +1,10 @@
 import Decomposition
+import Machine
 import Networks
 import Profiling
 import Programs
 import Results
+import Statistics
 import Tensors
 
 /// Everything that defines a `branches` study (saved as `plan.json`; `--resume` continues it).

@@ -1,3 +1,4 @@
+import Machine
 import Profiling
 import Tensors
 

@@ -1,6 +1,7 @@
 import Foundation
 import Profiling
-import Tensors
+import Statistics
+import Support
 
 /// Offline evaluation of paired-ratio estimators and interval methods on recorded samples (issue 10.15): each
 /// recorded paired measurement (`RecordedPairs`, from `lrd-bench selftest --record`) is scored for every
@@ -21,10 +22,10 @@ package enum EstimatorStudy {
     /// The estimate of ln(t_B / t_A).
     package func estimate(_ d: [Double], blocks: [Double], a: [Double], b: [Double]) -> Double {
       switch self {
-      case .pairMedian: return median(d)
-      case .blockMedian: return median(blocks)
-      case .blockHodgesLehmann: return hodgesLehmann(blocks)
-      case .blockTrimmedMean: return trimmedMean(blocks, 0.1)
+      case .pairMedian: return Estimators.median(d)
+      case .blockMedian: return Estimators.median(blocks)
+      case .blockHodgesLehmann: return Estimators.hodgesLehmann(blocks)
+      case .blockTrimmedMean: return Estimators.trimmedMean(blocks, 0.1)
       case .minimumRatio: return log((b.min() ?? .nan) / (a.min() ?? .nan))
       }
     }
@@ -240,25 +241,5 @@ package enum EstimatorStudy {
       estimates.sort()
       return (SampleStatistics.quantile(estimates, 0.025), SampleStatistics.quantile(estimates, 0.975))
     }
-  }
-
-  static func median(_ values: [Double]) -> Double {
-    values.isEmpty ? .nan : SampleStatistics.quantile(values.sorted(), 0.5)
-  }
-
-  static func hodgesLehmann(_ values: [Double]) -> Double {
-    var averages: [Double] = []
-    averages.reserveCapacity(values.count * (values.count + 1) / 2)
-    for i in values.indices {
-      for j in i..<values.count { averages.append((values[i] + values[j]) / 2) }
-    }
-    return median(averages)
-  }
-
-  static func trimmedMean(_ values: [Double], _ fraction: Double) -> Double {
-    let sorted = values.sorted()
-    let cut = Int(Double(sorted.count) * fraction)
-    let kept = sorted.dropFirst(cut).dropLast(cut)
-    return kept.isEmpty ? median(values) : kept.reduce(0, +) / Double(kept.count)
   }
 }

@@ -1,9 +1,12 @@
 import Geometry
 import Kernels
+import Machine
 import Networks
 import OrderedCollections
 import Profiling
 import Programs
+import Statistics
+import Support
 import Tensors
 
 /// One distinct layer shape of `lrd-bench kernels`.

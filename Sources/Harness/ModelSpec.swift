@@ -1,6 +1,8 @@
+import Machine
 import Networks
 import Profiling
 import Programs
+import Statistics
 import Tensors
 
 /// One whole-network point: a model built as a variant, a batch, a mode and a thread config.

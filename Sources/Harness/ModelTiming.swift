@@ -1,3 +1,4 @@
+import Machine
 import Networks
 import Profiling
 import Programs

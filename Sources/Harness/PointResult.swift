@@ -1,5 +1,6 @@
 import Decomposition
 import Profiling
+import Statistics
 
 /// Everything recorded for one measured point.
 package struct PointResult: Codable, Sendable, Equatable {

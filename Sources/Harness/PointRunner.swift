@@ -1,8 +1,8 @@
 import Decomposition
+import Machine
 import Networks
 import Profiling
 import Programs
-import Tensors
 
 /// Builds and measures points of one model.
 ///

@@ -1,4 +1,5 @@
 import Decomposition
+import Machine
 import Networks
 import Profiling
 import Programs

@@ -1,5 +1,5 @@
 import Decomposition
-import Profiling
+import Statistics
 
 /// A policy's answer for one thread config: a rank, or nil for ORG (keep the original), the timing it
 /// rests on, and why, as data (Reports render the sentence).

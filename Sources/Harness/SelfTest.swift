@@ -1,8 +1,9 @@
 import Decomposition
+import Machine
 import Networks
 import Profiling
 import Programs
-import Tensors
+import Statistics
 
 /// What `lrd-bench selftest` measured: the timing machinery's own behaviour on this machine now,
 /// reported rather than asserted (it depends on the machine and its load, so it is not a unit test).

@@ -1,5 +1,5 @@
 import Foundation
-import Profiling
+import Machine
 
 /// A test-only knob: `LRD_BENCH_INJECT_SLOWDOWN=F` (or `F@REGEX`, matching point names) adds a busy-wait of F
 /// × each call's own time inside the timed region of the matching points of a suite run, so regression

@@ -1,6 +1,6 @@
 import Decomposition
+import Machine
 import Networks
-import Profiling
 
 /// Step 2 of a sweep: the policies' decisions for one thread config, a pure function of the measured
 /// points (no measurement, no output).

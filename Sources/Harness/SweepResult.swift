@@ -1,5 +1,6 @@
 import Decomposition
-import Profiling
+import Machine
+import Statistics
 
 /// The result of one thread config of a sweep.
 package struct ThreadConfigSweep: Codable, Sendable, Equatable {

@@ -1,7 +1,8 @@
 import Decomposition
+import Machine
 import Networks
-import Profiling
 import Results
+import Statistics
 
 /// Runs a rank sweep (README "Rank-selection policies") in three steps with explicit inputs and outputs.
 ///

@@ -1,4 +1,4 @@
-import Profiling
+import Machine
 
 /// One task of a sweep under one thread config: a measurement of the original alone, a rank (in the
 /// window or the Δ anchor) paired with the original, or a policy's confirmation.

@@ -1,6 +1,5 @@
 import Foundation
 import Networks
-import Profiling
 import Programs
 
 extension TableStudy {

@@ -1,7 +1,9 @@
+import Machine
 import Networks
 import Profiling
 import Programs
 import Results
+import Statistics
 
 /// A network point of `table`: a model as a variant in one mode, measured paired with the original.
 package struct TableTask: MeasurementTask {

@@ -1,5 +1,7 @@
+import Machine
 import Profiling
 import Results
+import Statistics
 import Tensors
 
 /// A unit of measurement in a journaled run: a stable id (the journal key) and the thread config it

@@ -1,5 +1,6 @@
 import CHwloc
 import Foundation
+import Machine
 import Synchronization
 
 /// Evicts the caches between samples for `--cache cold`.

@@ -1,3 +1,6 @@
+import Machine
+import Statistics
+
 /// Everything measured for one point: every sample and its statistics.
 package struct PointMeasurement: Codable, Sendable, Equatable {
   /// Seconds per call, one value per sample, in measurement order.

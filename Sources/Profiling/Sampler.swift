@@ -1,5 +1,7 @@
 import CAllocationCounter
 import Foundation
+import Machine
+import Statistics
 
 #if canImport(Glibc)
   import Glibc

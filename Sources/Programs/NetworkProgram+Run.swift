@@ -1,5 +1,4 @@
 import Kernels
-import Tensors
 
 extension NetworkProgram {
   /// One step: a forward pass (inference), or forward, loss, backward and SGD update (training).

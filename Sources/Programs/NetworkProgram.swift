@@ -2,6 +2,7 @@ import Decomposition
 import Geometry
 import Kernels
 import Networks
+import Support
 import Tensors
 
 /// A whole ResNet ready to run as one timed step: every layer, activation and gradient allocated and

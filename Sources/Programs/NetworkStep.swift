@@ -1,5 +1,4 @@
 import Kernels
-import Tensors
 
 /// How a backward step writes a gradient into a slot that several consumers feed: the first writer
 /// (in backward order) overwrites, later ones add; `none` when no gradient is needed (the image).

@@ -1,6 +1,5 @@
 import Decomposition
 import Networks
-import Tensors
 
 /// The original network's weights and their decompositions, shared by every variant built from them.
 ///

@@ -1,6 +1,7 @@
 import Foundation
-import Profiling
+import Machine
 import Results
+import Statistics
 import Store
 import Suites
 
@@ -77,7 +78,7 @@ package enum ABExport {
           row["run_type"] = .string("iteration")
           row["repetition_index"] = .int(m.round)
           row["iterations"] = .int(m.callsPerSample * m.samples.count)
-          row["real_time"] = .double(PairedComparison.median(m.samples) * 1e3)
+          row["real_time"] = .double(Estimators.median(m.samples) * 1e3)
           row["cpu_time"] = row["real_time"]
           benchmarks.append(.object(row))
         }

@@ -1,5 +1,4 @@
 import Harness
-import Tensors
 
 /// The backend check's lines in a report header.
 enum BackendCheckText {

@@ -1,4 +1,4 @@
-import Profiling
+import Machine
 
 /// Text for a binding record's parts that reports share.
 enum BindingText {

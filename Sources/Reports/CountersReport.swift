@@ -1,6 +1,6 @@
 import Foundation
 import Harness
-import Profiling
+import Machine
 import Results
 
 /// `lrd-bench counters`: PAPI's components, every event's availability, and the measured sgemm.

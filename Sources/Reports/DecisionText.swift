@@ -1,5 +1,5 @@
 import Harness
-import Profiling
+import Statistics
 
 /// The sentences of a sweep's decisions, rendered from the structured reasons and checks.
 package enum DecisionText {

@@ -1,4 +1,4 @@
-import Profiling
+import Machine
 import Tensors
 
 /// Lines every report header shares, from a result's fingerprint.

@@ -2,7 +2,6 @@ import Foundation
 import Harness
 import Programs
 import Results
-import Tensors
 
 /// `lrd-bench kernels`: per distinct layer shape, kernel GFLOP/s as a fraction of the machine's peak
 /// (a 2048³ sgemm on the same threads, measured in the same run), and against a same-shape sgemm

@@ -1,6 +1,5 @@
 import Foundation
 import Harness
-import Profiling
 import Programs
 import Results
 import Tensors

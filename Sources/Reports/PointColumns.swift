@@ -1,5 +1,4 @@
 import Harness
-import Profiling
 
 /// The CSV columns every per-point file shares (one row per measured point), so sweeps, timings
 /// and tables read the same way.

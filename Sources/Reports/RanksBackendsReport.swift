@@ -1,8 +1,6 @@
 import Foundation
 import Harness
-import Profiling
 import Results
-import Tensors
 
 /// `ranks --backend all`: the paper's Table 2 on every kernel backend side by side — per layer each
 /// backend's original time and each policy's rank, and per policy the best (backend, rank) pair — with the

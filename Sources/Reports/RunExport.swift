@@ -1,7 +1,8 @@
 import Foundation
 import Harness
-import Profiling
+import Machine
 import Results
+import Statistics
 import Store
 
 /// A stored run in formats that other tools read.

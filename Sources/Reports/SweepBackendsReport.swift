@@ -1,6 +1,5 @@
 import Foundation
 import Harness
-import Profiling
 import Results
 
 /// `sweep --backend all`: one layer's rank sweep on every kernel backend side by side — each backend's

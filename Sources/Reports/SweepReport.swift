@@ -1,6 +1,5 @@
 import Foundation
 import Harness
-import Profiling
 import Results
 
 /// The files and summary of a rank sweep: `sweep.csv` (one row per point), `sweep.json` (everything),

@@ -1,10 +1,8 @@
 import Foundation
 import Harness
 import Networks
-import Profiling
 import Programs
 import Results
-import Tensors
 
 /// `lrd-bench table`: the paper's Tables 1 and 3 and the whole-network Figure 5 measured here, with
 /// the paper's own (GPU) figures beside them for reference.

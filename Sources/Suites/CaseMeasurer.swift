@@ -1,4 +1,5 @@
 import Harness
+import Machine
 import Networks
 import Profiling
 import Programs

@@ -1,4 +1,4 @@
-import Profiling
+import Statistics
 import Store
 import Support
 

@@ -1,41 +1,7 @@
 import Foundation
-import Profiling
+import Statistics
 import Store
 import Support
-
-/// How `compare` corrects p-values for testing every point of a suite at once.
-package enum Correction: String, Codable, Sendable, CaseIterable {
-  /// Holm–Bonferroni: controls the family-wise error rate.
-  case holm
-  /// Benjamini–Hochberg: controls the false discovery rate.
-  case bh
-  case none
-
-  /// Adjusted p-values in the order of `p`.
-  package func adjust(_ p: [Double]) -> [Double] {
-    let m = p.count
-    guard m > 1, self != .none else { return p }
-    let order = p.indices.sorted { p[$0] < p[$1] }
-    var adjusted = [Double](repeating: 1, count: m)
-    switch self {
-    case .holm:
-      var running = 0.0
-      for (rank, index) in order.enumerated() {
-        running = max(running, min(1, Double(m - rank) * p[index]))
-        adjusted[index] = running
-      }
-    case .bh:
-      var running = 1.0
-      for (rank, index) in order.enumerated().reversed() {
-        running = min(running, min(1, p[index] * Double(m) / Double(rank + 1)))
-        adjusted[index] = running
-      }
-    case .none:
-      return p
-    }
-    return adjusted
-  }
-}
 
 /// The settings of a comparison.
 package struct ComparisonSettings: Codable, Sendable, Equatable {
@@ -159,7 +125,7 @@ package struct RunComparison: Codable, Sendable {
     guard k >= 2 else { return settings.threshold }
     let n = Double(residuals.count)
     let sigma = 1.4826 * SampleStatistics.quantile(residuals.sorted(), 0.5) * (n / Double(k)).squareRoot()
-    let halfWidth = studentT995(degreesOfFreedom: k) * sigma * 2.0.squareRoot()
+    let halfWidth = StudentT.quantile995(degreesOfFreedom: k) * sigma * 2.0.squareRoot()
     return max(settings.threshold, exp(halfWidth) - 1)
   }
 
@@ -168,18 +134,6 @@ package struct RunComparison: Codable, Sendable {
     var counts: [String: Int] = [:]
     for commit in commits { counts[commit, default: 0] += 1 }
     return counts.values.filter { $0 >= 2 }.reduce(0, +)
-  }
-
-  /// The 0.995 quantile of Student's t (two-sided 99%), tabulated for 1…30 degrees of freedom, the
-  /// normal quantile beyond.
-  static func studentT995(degreesOfFreedom df: Int) -> Double {
-    let table: [Double] = [
-      63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012, 2.977,
-      2.947,
-      2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.750,
-    ]
-    guard df >= 1 else { return .infinity }
-    return df <= table.count ? table[df - 1] : 2.576
   }
 
   /// |log(median of the first half / median of the second half)| of a run's samples, in measurement

@@ -1,5 +1,6 @@
 import Decomposition
 import Harness
+import Machine
 import Networks
 import Profiling
 import Programs

@@ -1,7 +1,6 @@
 import Decomposition
 import Harness
 import Networks
-import Profiling
 import Programs
 import Support
 import Yams

@@ -1,8 +1,8 @@
 import Decomposition
 import Foundation
 import Harness
+import Machine
 import Networks
-import Profiling
 import Programs
 import Support
 import Yams

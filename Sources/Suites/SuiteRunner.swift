@@ -1,9 +1,11 @@
 import Foundation
 import Harness
+import Machine
 import Networks
 import Profiling
 import Programs
 import Results
+import Statistics
 import Store
 
 /// How one stored case ended: the record, and the reference check when the suite gives one for the

@@ -1,4 +1,5 @@
 import CAllocationCounter
+import Support
 
 /// Which plain row-major `cblas_sgemm` calls allocate on the heap with the OpenBLAS core in use,
 /// measured once per process by calling them with the allocation counter on.

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The start-up self-check of the OpenBLAS core in use: `sgemm` on ragged shapes (M, N, K not multiples of
 /// 8/16/32; every transpose; α, β ≠ 1 and the α = 1, β = 0 fast paths; padded leading dimensions; small,

@@ -10,8 +10,8 @@ import CDNNL
 /// runtime it was built with (libgomp); its thread count is set with `setThreads`. Every call that can fail
 /// goes through `check`, which maps oneDNN's status codes to `DNNLError`.
 package final class DNNL: @unchecked Sendable {
-  let engine: dnnl_engine_t
-  let stream: dnnl_stream_t
+  package let engine: dnnl_engine_t
+  package let stream: dnnl_stream_t
 
   /// The process's engine and stream, created on first use (nil when oneDNN cannot create them: see
   /// `loadError`).
@@ -52,7 +52,7 @@ package final class DNNL: @unchecked Sendable {
   }
 
   /// Maps a oneDNN status to `DNNLError` (the one place status codes are interpreted).
-  static func check(_ status: dnnl_status_t, _ call: String) throws(DNNLError) {
+  package static func check(_ status: dnnl_status_t, _ call: String) throws(DNNLError) {
     guard status != dnnl_success else { return }
     if status == dnnl_unimplemented { throw .unimplemented(call: call) }
     throw .status(call: call, code: Int32(status.rawValue))

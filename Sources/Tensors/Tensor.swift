@@ -1,3 +1,5 @@
+import Support
+
 /// A dense float32 tensor buffer with an explicit shape, stored row-major (last index fastest).
 ///
 /// Activations use NHWC (`[batch, height, width, channels]`); weights of a k×k convolution use

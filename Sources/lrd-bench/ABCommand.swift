@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Machine
 import Profiling
 import Reports
 import Store

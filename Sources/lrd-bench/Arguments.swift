@@ -1,7 +1,6 @@
 import ArgumentParser
 import Harness
 import Networks
-import Profiling
 
 /// A library enum given on the command line by its raw value (case-insensitive); `--help` and shell
 /// completions list the values. (A wrapper, not a conformance: the enums belong to other modules.)

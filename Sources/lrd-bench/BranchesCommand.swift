@@ -1,6 +1,7 @@
 import ArgumentParser
 import Decomposition
 import Harness
+import Machine
 import Networks
 import Profiling
 import Reports

@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import Reports
 import Results
+import Statistics
 import Store
 import Suites
 import Tensors

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Harness
-import Profiling
+import Machine
 import Reports
 
 struct CountersCommand: ParsableCommand {

@@ -4,6 +4,7 @@ import Foundation
 import Geometry
 import Harness
 import Kernels
+import Machine
 import Networks
 import Profiling
 import Programs

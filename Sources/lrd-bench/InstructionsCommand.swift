@@ -1,6 +1,6 @@
 import ArgumentParser
 import Harness
-import Profiling
+import Machine
 import Suites
 
 /// Counts one case's calls under callgrind (started by `ab --instructions`).

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Profiling
+import Machine
 import Support
 
 @main

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Harness
-import Profiling
 import Results
 import Tensors
 

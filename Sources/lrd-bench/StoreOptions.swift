@@ -1,5 +1,5 @@
 import ArgumentParser
-import Profiling
+import Machine
 import Store
 
 /// `--store` and `--machine`, shared by the commands that read or write the results store.

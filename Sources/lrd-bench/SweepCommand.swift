@@ -2,6 +2,7 @@ import ArgumentParser
 import Decomposition
 import Foundation
 import Harness
+import Machine
 import Networks
 import Profiling
 import Programs

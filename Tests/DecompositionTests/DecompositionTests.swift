@@ -1,6 +1,7 @@
 import Decomposition
 import Kernels
 import Networks
+import Support
 import Tensors
 import Testing
 

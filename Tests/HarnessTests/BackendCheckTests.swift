@@ -1,5 +1,5 @@
 import Harness
-import Profiling
+import Machine
 import Tensors
 import Testing
 

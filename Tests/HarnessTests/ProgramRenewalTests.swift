@@ -1,6 +1,6 @@
 import Decomposition
+import Machine
 import Networks
-import Profiling
 import Testing
 
 @testable import Harness

@@ -1,6 +1,6 @@
 import Foundation
 import Harness
-import Tensors
+import Support
 import Testing
 
 /// A timing curve with a fixed relative CI half-width around each median and the original at `reference`.

@@ -1,11 +1,11 @@
 import CAllocationCounter
 import Decomposition
 import Foundation
+import Machine
 import Networks
 import Profiling
 import Programs
 import Results
-import Tensors
 import Testing
 
 @testable import Harness

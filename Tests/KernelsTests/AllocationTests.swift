@@ -1,6 +1,7 @@
 import CAllocationCounter
 import Geometry
 import Kernels
+import Support
 import Tensors
 import Testing
 

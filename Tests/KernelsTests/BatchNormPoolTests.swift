@@ -1,4 +1,5 @@
 import Kernels
+import Support
 import Tensors
 import Testing
 

@@ -1,5 +1,6 @@
 import Geometry
 import Kernels
+import Support
 import Tensors
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
-import Tensors
+import Machine
+import Statistics
 import Testing
 
 @testable import Profiling

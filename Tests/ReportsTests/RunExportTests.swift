@@ -1,6 +1,6 @@
 import Foundation
 import Harness
-import Profiling
+import Machine
 import Reports
 import Store
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import Statistics
 import Suites
 import Testing
 
@@ -75,32 +76,32 @@ struct RoundComparisonTests {
 
   @Test func theSignedRankTestIsExact() {
     // All of n values positive: T⁺ is the largest sum, P = 2 · 2⁻ⁿ.
-    #expect(abs(RoundStatistics.signedRankP([1, 2, 3, 4, 5, 6, 7, 8]) - 2.0 / 256) < 1e-12)
+    #expect(abs(SignedRank.signedRankP([1, 2, 3, 4, 5, 6, 7, 8]) - 2.0 / 256) < 1e-12)
     // n = 3, T⁺ = 1 (only the smallest positive): P(T ≤ 1) = 2/8, two-sided 0.5.
-    #expect(abs(RoundStatistics.signedRankP([0.1, -2, -3]) - 0.5) < 1e-12)
-    #expect(RoundStatistics.signedRankP([]) == 1)
-    #expect(RoundStatistics.signedRankP([0, 0]) == 1)
+    #expect(abs(SignedRank.signedRankP([0.1, -2, -3]) - 0.5) < 1e-12)
+    #expect(SignedRank.signedRankP([]) == 1)
+    #expect(SignedRank.signedRankP([0, 0]) == 1)
     // The null distribution: n = 4 has 16 sign patterns; P(T ≤ 2) = #{∅, {1}, {2}} / 16.
-    let cdf = RoundStatistics.signedRankCDF(4)
+    let cdf = SignedRank.signedRankCDF(4)
     #expect(cdf.count == 11 && abs(cdf[2] - 3.0 / 16) < 1e-12 && abs(cdf[10] - 1) < 1e-12)
     // n = 16: the 5% two-sided critical value is 29 (P(T ≤ 29) ≤ 2.5% < P(T ≤ 30)).
-    let sixteen = RoundStatistics.signedRankCDF(16)
+    let sixteen = SignedRank.signedRankCDF(16)
     #expect(sixteen[29] <= 0.025 && sixteen[30] > 0.025)
     #expect(RoundStatistics.logRatios(base: [[1, 2, 3], [], [4]], new: [[4], [1], [0, 8]]).count == 2)
   }
 
   @Test func theSignTestIsExactAndIgnoresTheSizeOfAnOutlier() {
-    #expect(abs(RoundStatistics.signTestP([1, 1, 1, 1, 1, 1, 1, 1]) - 2.0 / 256) < 1e-12)
-    #expect(abs(RoundStatistics.signTestP([1, 1, 1, 1, 1, 1, 1, -1]) - 2 * 9.0 / 256) < 1e-12)
-    #expect(RoundStatistics.signTestP([1, -1]) == 1)
-    #expect(RoundStatistics.signTestP([]) == 1)
+    #expect(abs(SignedRank.signTestP([1, 1, 1, 1, 1, 1, 1, 1]) - 2.0 / 256) < 1e-12)
+    #expect(abs(SignedRank.signTestP([1, 1, 1, 1, 1, 1, 1, -1]) - 2 * 9.0 / 256) < 1e-12)
+    #expect(SignedRank.signTestP([1, -1]) == 1)
+    #expect(SignedRank.signTestP([]) == 1)
     // Fifteen rounds at +4…+7% and one round hit by a phase change (−28%), as measured on a network point:
     // the sign test counts it as one round against (p = 2·17/2¹⁶); the comparison uses it.
     let d = [-0.2835] + (0..<15).map { 0.04 + 0.002 * Double($0) }
-    #expect(abs(RoundStatistics.signTestP(d) - 2 * 17.0 / 65536) < 1e-12)
-    #expect(RoundStatistics.signedRankP(d) > 0.004)
+    #expect(abs(SignedRank.signTestP(d) - 2 * 17.0 / 65536) < 1e-12)
+    #expect(SignedRank.signedRankP(d) > 0.004)
     let point = RoundStatistics.compare([("p", d.map { _ in [1.0] }, d.map { [exp($0)] })]).points[0]
-    #expect(point.p == RoundStatistics.signTestP(d) && point.verdict == .regression)
+    #expect(point.p == SignedRank.signTestP(d) && point.verdict == .regression)
   }
 
   @Test func fewerThanSixRoundsNeverDecide() {
@@ -115,7 +116,7 @@ struct RoundComparisonTests {
 
   @Test func hodgesLehmannIsTheMedianOfWalshAverages() {
     // d = 1, 2, 9: Walsh averages 1, 1.5, 2, 5, 5.5, 9 → median 3.5.
-    let estimate = RoundStatistics.hodgesLehmann([1, 2, 9])
+    let estimate = SignedRank.hodgesLehmann([1, 2, 9])
     #expect(estimate.estimate == 3.5)
     // Three values: no 95% interval exists; the widest (min to max Walsh average) covers 1 − 2/8.
     #expect(estimate.lower == 1 && estimate.upper == 9 && estimate.level == 0.75)
@@ -124,7 +125,7 @@ struct RoundComparisonTests {
     var walsh: [Double] = []
     for i in 0..<16 { for j in i..<16 { walsh.append((values[i] + values[j]) / 2) } }
     walsh.sort()
-    let sixteen = RoundStatistics.hodgesLehmann(values)
+    let sixteen = SignedRank.hodgesLehmann(values)
     #expect(sixteen.estimate == 8.5 && sixteen.lower == walsh[29] && sixteen.upper == walsh[106])
     #expect(sixteen.level >= 0.95)
   }

@@ -1,4 +1,5 @@
 import CAllocationCounter
+import Support
 import Testing
 
 @testable import Tensors

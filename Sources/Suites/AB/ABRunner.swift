@@ -1,9 +1,11 @@
 import Foundation
 import Harness
+import Machine
 import Profiling
 import Results
+import Statistics
 import Store
-import Tensors
+import Support
 
 #if canImport(Glibc)
   import Glibc
@@ -255,7 +257,7 @@ package final class ABRunner {
           } else {
             measured.insert(key)
           }
-          let median = record.samples.isEmpty ? 0 : PairedComparison.median(record.samples)
+          let median = record.samples.isEmpty ? 0 : Estimators.median(record.samples)
           events(
             .step(
               .init(
@@ -403,8 +405,8 @@ package final class ABRunner {
         byName.removeValue(forKey: s.name)
         ?? RoundStatistics.point(name: s.name, logRatios: [], threshold: run.threshold)
       let medians = { (rounds: [[Double]]) -> Double in
-        let m = rounds.filter { !$0.isEmpty }.map { PairedComparison.median($0) }
-        return m.isEmpty ? .nan : PairedComparison.median(m)
+        let m = rounds.filter { !$0.isEmpty }.map { Estimators.median($0) }
+        return m.isEmpty ? .nan : Estimators.median(m)
       }
       return ABPoint(
         name: s.name, threads: threads[s.name] ?? Self.threads(fromName: s.name), comparison: comparison,

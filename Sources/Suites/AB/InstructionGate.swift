@@ -1,6 +1,7 @@
 import Decomposition
 import Foundation
 import Harness
+import Machine
 import Networks
 import Profiling
 import Programs

@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import Machine
 import Profiling
 import Results
 

@@ -1,4 +1,5 @@
 import CDNNL
+import Tensors
 
 /// Batch normalization of one activation shape as oneDNN primitives, with the residual add and ReLU that
 /// follow it in a ResNet block: forward (training: batch statistics out; inference: running statistics

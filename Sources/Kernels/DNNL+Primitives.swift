@@ -1,5 +1,6 @@
 import CDNNL
 import Geometry
+import Tensors
 
 /// oneDNN's execution-argument indices (`DNNL_ARG_*`, macros Swift does not import).
 enum Argument {

@@ -67,8 +67,9 @@ package struct MachineFingerprint: Codable, Sendable, Equatable {
     return copy
   }
 
-  /// Captures the fingerprint of this process on this machine.
-  package static func capture(topology: TopologySummary) -> MachineFingerprint {
+  /// Captures the fingerprint of this process on this machine; `blasCore` is the OpenBLAS core decision this
+  /// process runs under (nil before one was made).
+  package static func capture(topology: TopologySummary, blasCore: BLASCoreReport?) -> MachineFingerprint {
     let papiState: (String, Bool)
     switch PAPI.library {
     case .success(let info):
@@ -93,7 +94,7 @@ package struct MachineFingerprint: Codable, Sendable, Equatable {
     return MachineFingerprint(
       cpuModel: topology.cpuModel, topology: topology.oneLine, cores: topology.coreCount,
       processingUnits: topology.processingUnits.count, lastLevelCacheBytes: topology.lastLevelCacheBytes,
-      openBLAS: .current, blasCore: BLASCoreGate.current, gemmBackend: BLAS.backendDescription,
+      openBLAS: .current, blasCore: blasCore, gemmBackend: BLAS.backendDescription,
       papi: papiState.0, hasHardwareCounters: papiState.1, swiftVersion: swiftVersion,
       buildConfiguration: buildConfiguration, gitCommit: GitInfo.commit(),
       kernel: "\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))",

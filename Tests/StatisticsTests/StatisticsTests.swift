@@ -1,6 +1,6 @@
 import Foundation
-import Profiling
-import Tensors
+import Statistics
+import Support
 import Testing
 
 /// Log-normal noise around `center` (spread σ in log space), the usual shape of timing samples.

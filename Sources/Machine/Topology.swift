@@ -10,6 +10,12 @@ package struct TopologySummary: Codable, Sendable, Equatable {
     package var logicalIndex: Int
     /// OS indices of the core's processing units (hardware threads).
     package var processingUnits: [Int]
+
+    /// A value with every stored property given.
+    package init(logicalIndex: Int, processingUnits: [Int]) {
+      self.logicalIndex = logicalIndex
+      self.processingUnits = processingUnits
+    }
   }
 
   package struct Cache: Codable, Sendable, Equatable {
@@ -25,6 +31,16 @@ package struct TopologySummary: Codable, Sendable, Equatable {
     package var lineBytes: Int
     /// OS indices of the PUs that share this cache instance.
     package var sharedBy: [Int]
+
+    /// A value with every stored property given.
+    package init(name: String, level: Int, kind: String, sizeBytes: Int, lineBytes: Int, sharedBy: [Int]) {
+      self.name = name
+      self.level = level
+      self.kind = kind
+      self.sizeBytes = sizeBytes
+      self.lineBytes = lineBytes
+      self.sharedBy = sharedBy
+    }
   }
 
   package struct NUMANode: Codable, Sendable, Equatable {
@@ -34,6 +50,13 @@ package struct TopologySummary: Codable, Sendable, Equatable {
     package var memoryBytes: Int
     /// OS indices of the node's PUs.
     package var processingUnits: [Int]
+
+    /// A value with every stored property given.
+    package init(osIndex: Int, memoryBytes: Int, processingUnits: [Int]) {
+      self.osIndex = osIndex
+      self.memoryBytes = memoryBytes
+      self.processingUnits = processingUnits
+    }
   }
 
   /// The CPU's marketing name.
@@ -67,6 +90,21 @@ package struct TopologySummary: Codable, Sendable, Equatable {
     for (name, level) in levels { parts.append("\(name) \(ByteCount.format(level.size)) ×\(level.count)") }
     parts.append("\(numaNodes.count) NUMA node\(numaNodes.count == 1 ? "" : "s")")
     return parts.joined(separator: ", ")
+  }
+
+  /// A value with every stored property given.
+  package init(
+    cpuModel: String, packages: Int, cores: [Core], processingUnits: [Int], caches: [Cache],
+    numaNodes: [NUMANode], totalMemoryBytes: Int, hwlocVersion: String
+  ) {
+    self.cpuModel = cpuModel
+    self.packages = packages
+    self.cores = cores
+    self.processingUnits = processingUnits
+    self.caches = caches
+    self.numaNodes = numaNodes
+    self.totalMemoryBytes = totalMemoryBytes
+    self.hwlocVersion = hwlocVersion
   }
 }
 

@@ -1,5 +1,6 @@
 import CDNNL
 import Geometry
+import Tensors
 
 /// k×k max pooling as oneDNN primitives over lrd-bench's NHWC buffers: forward (training form, which
 /// records the winners in a library-allocated workspace) and backward (overwrites dx).

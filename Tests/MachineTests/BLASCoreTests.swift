@@ -1,6 +1,8 @@
-import Profiling
+import Machine
 import Tensors
 import Testing
+
+@testable import Machine
 
 /// Recorded /proc/cpuinfo heads (flags trimmed to what matters, real vendor/family/model).
 enum CPUInfoSamples {

@@ -1,5 +1,6 @@
 import CDNNL
 import Geometry
+import Tensors
 
 /// One 2-D convolution as oneDNN primitives: forward, backward-data and backward-weights (groups and a
 /// bias included), on lrd-bench's own buffers; a linear layer (1×1 kernel on a 1×1 input) is oneDNN's

@@ -1,8 +1,9 @@
 import Foundation
+import Machine
 import Tensors
 import Testing
 
-@testable import Profiling
+@testable import Machine
 
 let defaultEvents = DefaultEvents.inspection
 
@@ -144,7 +145,7 @@ struct CounterAndTopologyTests {
 
   @Test func fingerprintNamesTheMachineAndItsConditions() throws {
     let summary = try Topology().summary
-    let fingerprint = MachineFingerprint.capture(topology: summary)
+    let fingerprint = MachineFingerprint.capture(topology: summary, blasCore: nil)
     #expect(fingerprint.cores == summary.coreCount && fingerprint.cpuModel == summary.cpuModel)
     #expect(fingerprint.openBLAS.version.split(separator: ".").count == 3)
     #expect(fingerprint.hasHardwareCounters == PMU.isAvailable)

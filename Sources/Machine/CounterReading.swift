@@ -8,4 +8,12 @@ package struct CounterReading: Codable, Sendable, Equatable {
   package var total: Double?
   /// total / calls.
   package var perCall: Double?
+
+  /// A reading of `name`.
+  package init(name: String, availability: EventAvailability, total: Double?, perCall: Double?) {
+    self.name = name
+    self.availability = availability
+    self.total = total
+    self.perCall = perCall
+  }
 }
