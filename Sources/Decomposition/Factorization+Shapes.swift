@@ -13,7 +13,7 @@ package struct FactorShape: Hashable, Sendable {
 }
 
 extension Factorization {
-  /// The layers this factorization of `layer` runs, in execution order (README "Numerics").
+  /// The layers this factorization of `layer` runs, in execution order (docs/methods.md "Numerics").
   ///
   /// The layers:
   ///

@@ -1,6 +1,6 @@
 import Networks
 
-/// How one layer is computed (README "Numerics").
+/// How one layer is computed (docs/methods.md "Numerics").
 ///
 /// * `original`: the layer itself.
 /// * `svd(r)`: 1×1 Cin→r (carries the layer's stride) then 1×1 r→Cout (carries the bias).

@@ -21,7 +21,7 @@ package struct FactorizationCost: Hashable, Codable, Sendable {
     layerCount = factors.count
   }
 
-  /// Δ% against `original` (README "Numerics": (x_variant / x_original − 1) × 100) for parameters and FLOPs.
+  /// Δ% against `original` (docs/methods.md "Numerics": (x_variant / x_original − 1) × 100) for parameters and FLOPs.
   package func percentChange(from original: FactorizationCost) -> (parameters: Double, flops: Double) {
     (
       (Double(parameters) / Double(original.parameters) - 1) * 100,

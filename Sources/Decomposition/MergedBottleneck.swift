@@ -2,7 +2,7 @@ import Networks
 import Tensors
 
 /// A ResNet bottleneck whose 3×3 `conv2` is Tucker-2 decomposed and whose two inner 1×1 factors are
-/// merged into `conv1` and `conv3` (paper §2.3, README "Numerics"): three convolutions, narrower inside.
+/// merged into `conv1` and `conv3` (paper §2.3, docs/methods.md "Numerics"): three convolutions, narrower inside.
 ///
 /// conv1 (1×1 Cin→w, weight A: Cin×w), conv2 ≈ (U_in, core, U_out), conv3 (1×1 w→4w, weight C).
 /// Merged (row-vector convention, x·W): conv1' = A·U_in,r1 (Cin→r1), core (r1→r2, conv2's stride),

@@ -1,7 +1,7 @@
 import Foundation
 import Networks
 
-/// Ranks that divide a layer's parameter count by a compression ratio α (README "Numerics").
+/// Ranks that divide a layer's parameter count by a compression ratio α (docs/methods.md "Numerics").
 ///
 /// * SVD (1×1, linear): r = ⌊Cin·Cout / (α·(Cin + Cout))⌋.
 /// * Tucker-2 (paper equation 7): β = max(0.8·Cout/Cin, 1); r1 = ⌊positive root of

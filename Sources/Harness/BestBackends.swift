@@ -62,13 +62,14 @@ package enum BestBackends {
     var best: [String: (backend: GEMMBackend, seconds: Double)] = [:]
     var found = 0
     for backend in GEMMBackend.allCases {
-      let file = (directory as NSString).appendingPathComponent("\(backend.rawValue)/ranks.json")
-      guard let data = FileManager.default.contents(atPath: file) else { continue }
+      let child = (directory as NSString).appendingPathComponent(backend.rawValue)
       let result: RanksResult
       do {
-        result = try JSONCoding.decoder.decode(RanksResult.self, from: data)
+        result = try RanksResult.load(from: child)
+      } catch .noDirectory, .noFile {
+        continue
       } catch {
-        throw HarnessError.invalidOption("best:\(file) is not a readable ranks result: \(error)")
+        throw HarnessError.invalidOption("best:\(child): \(error)")
       }
       guard result.model == model else {
         throw HarnessError.invalidOption("best:\(directory) holds ranks of \(result.model), not \(model)")

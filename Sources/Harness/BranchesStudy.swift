@@ -3,7 +3,6 @@ import Machine
 import Networks
 import Profiling
 import Programs
-import Results
 import Statistics
 import Tensors
 
@@ -127,6 +126,8 @@ package struct BranchesResult: Codable, Sendable {
   package var fingerprint: MachineFingerprint
   /// How the paired comparisons were computed, in words.
   package var comparisonMethod: String
+  /// Always nil: branches has no backend check (the field makes it a `StudyResult`).
+  package var backendCheck: BackendCheck?
 
   /// The original's time: median of its medians measured alongside each branch count.
   package var referenceSeconds: Double {
@@ -136,14 +137,30 @@ package struct BranchesResult: Codable, Sendable {
 }
 
 /// Branched Tucker at each N, each measured paired with the original, journaled and resumable.
-package enum BranchesStudy {
-  /// Measures every branch count of `plan` not yet in `directory`'s journal, paired with the original, and
+package enum BranchesStudy: Study {
+  package static let kind = "branches"
+  package static let planFile = "plan.json"
+
+  package static func directoryName(for plan: BranchesPlan) -> String { plan.layer }
+
+  package static func validate(_ plan: BranchesPlan, cores: Int) throws { try plan.validate(cores: cores) }
+
+  /// The largest branched program and the original's, alive together.
+  package static func checkMemory(_ plan: BranchesPlan) throws {
+    let layer = try ModelCatalog(plan.model).layer(named: plan.layer)
+    let largest =
+      try plan.factorizations().map {
+        MemoryEstimate.layerProgram(layer, $0.factorization, batch: plan.batch, mode: plan.mode)
+      }.max() ?? 0
+    try MemoryEstimate.check(
+      largest + MemoryEstimate.layerProgram(layer, .original, batch: plan.batch, mode: plan.mode),
+      for: "\(plan.layer) at batch \(plan.batch)", hint: "use a smaller --batch")
+  }
+
+  /// Measures every branch count of `plan` not yet in the directory's journal, paired with the original, and
   /// returns the result.
-  package static func run(
-    plan: BranchesPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink
-  )
-    throws -> BranchesResult
-  {
+  package static func run(_ plan: BranchesPlan, in context: StudyContext) throws -> BranchesResult {
+    let (directory, topology, events) = (context.directory, context.topology, context.events)
     let runner = PointRunner(model: plan.model, events: plan.events, topology: topology.summary)
     let layer = try runner.catalog.layer(named: plan.layer)
     let factorizations = try plan.factorizations()
@@ -158,7 +175,7 @@ package enum BranchesStudy {
         threads: plan.threads, cache: plan.sampler.cache)
     }
     let tasks = factorizations.map { BranchTask(config: plan.threads, branches: $0.branches) }
-    try executor.run(tasks, phase: "", runner: runner) { task in
+    try executor.run(tasks, phase: context.phase, runner: runner) { task in
       let factorization = factorizations.first { $0.branches == task.branches }!.factorization
       return TaskMeasurement(point: spec(factorization), reference: spec(.original), sampler: plan.sampler)
     }

@@ -1,4 +1,3 @@
-import Geometry
 import Kernels
 import Machine
 import Networks

@@ -1,6 +1,5 @@
 import Decomposition
 import Foundation
-import Geometry
 import Networks
 import Programs
 

@@ -33,6 +33,14 @@ package final class ModelRunner {
     return made
   }
 
+  /// Makes `optimized:DIR` ranks of `model` under `policy` be `ranks` (a study's typed result) instead of
+  /// what `DIR/ranks.json` holds.
+  package func provide(
+    _ ranks: [String: Factorization], model: ResNetModel, directory: String, policy: RankPolicy
+  ) {
+    loadedRanks["\(model)|\(directory)|\(policy)"] = ranks
+  }
+
   /// The plan of `spec` (loading `optimized:DIR` ranks under `spec.policy` once per directory).
   package func plan(for spec: ModelSpec) throws -> NetworkPlan {
     var ranks: [String: Factorization]?

@@ -93,7 +93,7 @@ package struct NetworkCounts: Codable, Sendable, Equatable {
     originalBlocks = plan.variant.isDecomposed ? plan.originalBlocks : []
   }
 
-  /// Δ% against the original network (README "Numerics": (x_variant / x_original − 1) × 100).
+  /// Δ% against the original network (docs/methods.md "Numerics": (x_variant / x_original − 1) × 100).
   package func percentChange(from original: NetworkCounts) -> (parameters: Double, flops: Double) {
     (
       (Double(parameters) / Double(original.parameters) - 1) * 100,

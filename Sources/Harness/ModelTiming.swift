@@ -1,5 +1,4 @@
 import Machine
-import Networks
 import Profiling
 import Programs
 
@@ -74,7 +73,7 @@ package enum ModelTiming {
       notes.append(
         "The stem convolution (conv1, 7×7) is kept original in every decomposed variant; bottleneck 1×1 "
           + "convolutions\(plan.variant.merged ? " outside merged blocks" : ""), downsample shortcuts and fc are "
-          + "SVD-decomposed and 3×3 convolutions Tucker-2-decomposed (README \"Numerics\").")
+          + "SVD-decomposed and 3×3 convolutions Tucker-2-decomposed (docs/methods.md \"Numerics\").")
     }
     if plan.variant.merged {
       notes.append(

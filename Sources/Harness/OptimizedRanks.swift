@@ -3,35 +3,61 @@ import Foundation
 import Networks
 import Results
 
-/// Per-layer ranks for `optimized:DIR`: a finished `lrd-bench ranks` directory's choices under one
-/// policy (a rank, or ORG to keep the layer original).
+/// Why a directory's `ranks.json` could not be read.
+package enum RanksFileProblem: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The directory does not exist.
+  case noDirectory
+  /// The directory holds no `ranks.json` (not a finished ranks run).
+  case noFile
+  /// `ranks.json` is not a ranks result of this schema; the decoder's message.
+  case unreadable(String)
+
+  package var description: String {
+    switch self {
+    case .noDirectory: "no such directory"
+    case .noFile: "no ranks.json there: not a finished lrd-bench ranks run"
+    case .unreadable(let why):
+      "ranks.json is not a readable ranks result (\(RanksResult.schemaVersion)): \(why)"
+    }
+  }
+}
+
+extension RanksResult {
+  /// The result saved in `<directory>/ranks.json`: the one reader of ranks files.
+  package static func load(from directory: String) throws(RanksFileProblem) -> RanksResult {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+    else { throw .noDirectory }
+    let path = (directory as NSString).appendingPathComponent("ranks.json")
+    guard let data = FileManager.default.contents(atPath: path) else { throw .noFile }
+    do {
+      return try JSONCoding.decoder.decode(RanksResult.self, from: data)
+    } catch {
+      throw .unreadable("\(error)")
+    }
+  }
+}
+
+/// Per-layer ranks for optimized ranks: a ranks study's choices under one policy (a rank, or ORG to keep the
+/// layer original).
 package enum OptimizedRanks {
-  /// Layer name → chosen factorization (`.original` for ORG), read from `<directory>/ranks.json`.
+  /// Layer name → chosen factorization (`.original` for ORG) from `<directory>/ranks.json`.
   ///
   /// Errors name the problem: a missing directory, a directory that is not a finished ranks run, a
   /// corrupt file, ranks of another model, a policy the run did not evaluate.
   package static func load(_ directory: String, model: ResNetModel, policy: RankPolicy) throws -> [String:
     Factorization]
   {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
-    else {
-      throw HarnessError.invalidOption(
-        "optimized:\(directory): no such directory; give the --out of a finished lrd-bench ranks run")
-    }
-    let path = (directory as NSString).appendingPathComponent("ranks.json")
-    guard let data = FileManager.default.contents(atPath: path) else {
+    let result: RanksResult
+    do {
+      result = try RanksResult.load(from: directory)
+    } catch .noFile {
       throw HarnessError.invalidOption(
         "optimized:\(directory) holds no ranks.json: not a finished lrd-bench ranks run "
           + "(finish it with lrd-bench ranks --resume \(directory))")
-    }
-    let result: RanksResult
-    do {
-      result = try JSONCoding.decoder.decode(RanksResult.self, from: data)
     } catch {
       throw HarnessError.invalidOption(
-        "optimized:\(directory)/ranks.json is not a readable ranks result (\(RanksResult.schemaVersion)): \(error)"
-      )
+        "optimized:\(directory): \(error); give the --out of a finished lrd-bench ranks run")
     }
     guard result.model == model else {
       throw HarnessError.invalidOption(
@@ -43,7 +69,12 @@ package enum OptimizedRanks {
         "optimized:\(directory) has no \(policy) choices (its policies: "
           + "\(result.policies.map(\.rawValue).joined(separator: ", "))); pick one with --policy")
     }
-    let catalog = ModelCatalog(model)
+    return choices(result, policy: policy)
+  }
+
+  /// Layer name → the factorization `policy` chose in `result` (`.original` for ORG).
+  package static func choices(_ result: RanksResult, policy: RankPolicy) -> [String: Factorization] {
+    let catalog = ModelCatalog(result.model)
     var ranks: [String: Factorization] = [:]
     for row in result.rows {
       guard let layer = try? catalog.layer(named: row.layer), let choice = row.choices[policy.rawValue] else {

@@ -1,7 +1,7 @@
 import Profiling
 
 /// The machine's peak for lrd-bench's purposes: a large square sgemm on the current thread config,
-/// measured in the same run as what it is compared with (README "OpenBLAS core").
+/// measured in the same run as what it is compared with (docs/methods.md "OpenBLAS core").
 package enum PeakSGEMM {
   /// The square size used for peak figures (2048³: large enough for OpenBLAS's best blocking).
   package static let defaultSize = 2048

@@ -4,7 +4,7 @@ import Networks
 import Profiling
 import Programs
 
-/// One measured configuration (README "How measurements are made"): layer, factorization, batch, mode, frozen
+/// One measured configuration (docs/methods.md "How measurements are made"): layer, factorization, batch, mode, frozen
 /// factors, thread config and cache state.
 package struct PointSpec: Codable, Sendable, Hashable, CustomStringConvertible {
   /// The model the layer belongs to.

@@ -1,6 +1,4 @@
-import Decomposition
 import Machine
-import Networks
 import Profiling
 
 /// The result of `lrd-bench time`: one point, its counters and the machine.

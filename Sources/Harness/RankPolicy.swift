@@ -2,7 +2,7 @@ import Support
 
 /// A rank-selection policy: from a sweep's timings, a rank or ORG (keep the original).
 package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-  /// The paper's Algorithm 1 exactly (README "Rank-selection policies"): Δ(r) = t(r+step) − t(r) over the window, with
+  /// The paper's Algorithm 1 exactly (docs/methods.md "Rank-selection policies"): Δ(r) = t(r+step) − t(r) over the window, with
   /// t(R + step) measured as an anchor so Δ(R) exists and R itself can be chosen; R_opt = argmax Δ
   /// (ties → larger r); decompose at R_opt if t(R_opt) < T, else ORG. Point estimates only, on
   /// drift-corrected ratios t/T.

@@ -4,7 +4,6 @@ import Networks
 import OrderedCollections
 import Profiling
 import Programs
-import Results
 import Tensors
 
 /// What `ranks` saves as `ranks-plan.json` so `--resume` continues the same study.
@@ -14,24 +13,24 @@ package struct RanksPlan: Codable, Sendable, Equatable {
   /// A regular expression over layer names, nil for every decomposable layer.
   package var filter: String?
   /// Every sweep option but the layer and its ranks.
-  package var template: SweepPlan
+  package var settings: SweepSettings
   /// When set, each layer's step is ⌈(R − R_min) / ranksPerLayer⌉ instead of the template's, so every
   /// layer is swept at about this many ranks whatever its size (a quick study).
   package var ranksPerLayer: Int?
   /// `ranks --backend all`: the backends studied one after the other, each in its own child run directory
   /// (the template's backend is then nil); nil for a single-backend study.
   package var backends: [GEMMBackend]?
-  /// The kernel backend measured on: the template's.
+  /// The kernel backend measured on: the settings'.
   package var backend: GEMMBackend? {
-    get { template.backend }
-    set { template.backend = newValue }
+    get { settings.backend }
+    set { settings.backend = newValue }
   }
 
   /// A plan from the command's options.
-  package init(model: ResNetModel, filter: String?, template: SweepPlan, ranksPerLayer: Int? = nil) {
+  package init(model: ResNetModel, filter: String?, settings: SweepSettings, ranksPerLayer: Int? = nil) {
     self.model = model
     self.filter = filter
-    self.template = template
+    self.settings = settings
     self.ranksPerLayer = ranksPerLayer
   }
 
@@ -43,30 +42,23 @@ package struct RanksPlan: Codable, Sendable, Equatable {
 
   /// One layer's sweep plan.
   package func plan(for layer: LayerSpec) throws -> SweepPlan {
-    var step = template.step
+    var step = settings.step
     if let ranksPerLayer {
       guard ranksPerLayer >= 1 else {
         throw HarnessError.invalidOption("--ranks-per-layer must be at least 1, got \(ranksPerLayer)")
       }
-      let span = try SweepPlan.resolveRanks(layer: layer, ratio: template.ratio, from: nil, to: nil, step: 1)
+      let span = try SweepPlan.resolveRanks(layer: layer, ratio: settings.ratio, from: nil, to: nil, step: 1)
       step = max(1, (span.from - span.to + ranksPerLayer - 1) / ranksPerLayer)
     }
+    var settings = settings
+    settings.step = step
     let ranks = try SweepPlan.resolveRanks(
-      layer: layer, ratio: template.ratio, from: nil, to: nil, step: step)
-    var plan = template
-    plan.step = step
-    plan.layer = layer.name
-    plan.from = ranks.from
-    plan.to = ranks.to
-    plan.anchor = ranks.anchor
-    return plan
+      layer: layer, ratio: settings.ratio, from: nil, to: nil, step: step)
+    return SweepPlan(model: model, layer: layer.name, ranks: ranks, settings: settings)
   }
 
   /// Validates as the command line would (see `SweepPlan.validate`).
   package func validate(cores: Int) throws {
-    guard template.model == model else {
-      throw HarnessError.invalidOption("the plan's template is for \(template.model), not \(model)")
-    }
     let layers = try layers()
     guard !layers.isEmpty else { throw HarnessError.invalidOption("the study covers no layer") }
     for layer in layers { try plan(for: layer).validate(cores: cores) }
@@ -124,36 +116,46 @@ package struct RanksResult: Codable, Sendable {
   package var elapsedSeconds: Double
   /// The machine the study ran on.
   package var fingerprint: MachineFingerprint
+  /// Each swept shape's sweep, with its run directory (`sweeps/<layer>/`), for the sweeps' own reports; not
+  /// part of `ranks.json` (each sweep writes its own files).
+  package var sweepRuns: [ChildRun<SweepResult>] = []
+
+  enum CodingKeys: String, CodingKey {
+    case schema, model, ratio, batch, mode, threads, policies, rows, sweeps, points, backendCheck, interrupted
+    case elapsedSeconds, fingerprint
+  }
 }
 
-/// Runs a rank sweep per distinct layer shape (each in `<out>/sweeps/<layer>/` with its own plan and
-/// journal, so `--resume` works) and assembles the ranks table.
-package final class RanksStudy {
-  package let plan: RanksPlan
-  /// Where sweeps, journals and reports go.
-  package let directory: RunDirectory
-  /// The machine's topology, for binding threads.
-  package let topology: Topology
-  let events: EventSink
-  /// Called with each finished sweep and its directory (the CLI writes the sweep's reports there).
-  let onSweep: (SweepResult, RunDirectory) throws -> Void
+/// Algorithm 1 over a model's layers: a rank sweep per distinct layer shape (each in `<out>/sweeps/<layer>/`
+/// with its own plan and journal, so `--resume` works), assembled into the ranks table.
+package enum RanksStudy: MultiBackendStudy {
+  package static let kind = "ranks"
+  package static let planFile = "ranks-plan.json"
 
-  /// A study over `plan` in `directory`, reporting through `events`.
-  package init(
-    plan: RanksPlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink,
-    onSweep: @escaping (SweepResult, RunDirectory) throws -> Void
-  ) {
-    self.plan = plan
-    self.directory = directory
-    self.topology = topology
-    self.events = events
-    self.onSweep = onSweep
+  package static func directoryName(for plan: RanksPlan) -> String { plan.model.rawValue }
+
+  package static func validate(_ plan: RanksPlan, cores: Int) throws { try plan.validate(cores: cores) }
+
+  package static func checkMemory(_ plan: RanksPlan) throws {
+    for layer in try plan.layers() { try SweepStudy.checkMemory(try plan.plan(for: layer)) }
+  }
+
+  package static func backendCheck(_ plan: RanksPlan, in context: StudyContext) -> (
+    () throws -> BackendCheck
+  )? {
+    {
+      try BackendChecker.network(
+        plan.model,
+        threads: plan.settings.threadConfigs.last
+          ?? .init(threads: context.topology.summary.coreCount, binding: .compact),
+        topology: context.topology)
+    }
   }
 
   /// Sweeps every distinct layer shape not yet finished in the directory and returns the ranks table.
-  package func run() throws -> RanksResult {
+  package static func run(_ plan: RanksPlan, in context: StudyContext) throws -> RanksResult {
     let start = MonotonicClock.now()
-    let fingerprint = MachineFingerprint.capture(topology: topology.summary)
+    let fingerprint = MachineFingerprint.capture(topology: context.topology.summary)
     let layers = try plan.layers()
     // One sweep per distinct shape, represented by its first layer, in catalog order.
     var representatives = OrderedDictionary<String, LayerSpec>()
@@ -162,6 +164,7 @@ package final class RanksStudy {
     }
     let order = Array(representatives.values)
     var sweeps: [String: SweepResult] = [:]
+    var runs: [ChildRun<SweepResult>] = []
     var interrupted = false
     var points = 0
     for (index, layer) in order.enumerated() {
@@ -170,14 +173,15 @@ package final class RanksStudy {
         break
       }
       let sweepPlan = try plan.plan(for: layer)
-      let sub = try directory.child(
-        "sweeps/\(layer.name)", kind: "sweep", planFile: "plan.json", plan: sweepPlan)
-      let result = try SweepRunner(plan: sweepPlan, directory: sub, topology: topology, events: events)
-        .run(phase: "[\(index + 1)/\(order.count) \(layer.name)]")
+      let sub = try context.directory.child(
+        "sweeps/\(layer.name)", kind: SweepStudy.kind, planFile: SweepStudy.planFile, plan: sweepPlan)
+      let result = try SweepStudy.run(
+        sweepPlan,
+        in: context.child(sub, phase: context.phase + "[\(index + 1)/\(order.count) \(layer.name)]"))
       points += result.configs.reduce(0) {
         $0 + $1.references.count + $1.ranks.count + ($1.anchor == nil ? 0 : 1)
       }
-      try onSweep(result, sub)
+      runs.append(ChildRun(directory: sub, result: result))
       sweeps[layer.shapeKey] = result
       if result.interrupted {
         interrupted = true
@@ -187,7 +191,7 @@ package final class RanksStudy {
     var rows: [RanksRow] = []
     for layer in layers {
       guard let sweep = sweeps[layer.shapeKey], let config = sweep.configs.first else { continue }
-      let alpha = try RankSelection.factorization(for: layer, ratio: plan.template.ratio)
+      let alpha = try RankSelection.factorization(for: layer, ratio: plan.settings.ratio)
       var choices: [String: Int?] = [:]
       var speedups: [String: Double] = [:]
       for decision in config.decisions {
@@ -201,11 +205,13 @@ package final class RanksStudy {
           alphaFactorization: alpha.description, alphaRank: alpha.primaryRank ?? 0, choices: choices,
           speedups: speedups, measuredAs: sweep.plan.layer, originalSeconds: config.referenceSeconds))
     }
-    let template = plan.template
-    return RanksResult(
-      model: plan.model, ratio: template.ratio, batch: template.batch, mode: template.mode,
-      threads: template.threadConfigs.first ?? ThreadConfig(threads: 1, binding: .compact),
-      policies: template.policies, rows: rows, sweeps: sweeps.count, points: points, interrupted: interrupted,
+    let settings = plan.settings
+    var result = RanksResult(
+      model: plan.model, ratio: settings.ratio, batch: settings.batch, mode: settings.mode,
+      threads: settings.threadConfigs.first ?? ThreadConfig(threads: 1, binding: .compact),
+      policies: settings.policies, rows: rows, sweeps: sweeps.count, points: points, interrupted: interrupted,
       elapsedSeconds: MonotonicClock.seconds(since: start), fingerprint: fingerprint.finished())
+    result.sweepRuns = runs
+    return result
   }
 }

@@ -73,6 +73,20 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     self.tieTolerance = tieTolerance
   }
 
+  /// A plan for `layer` of `model` swept from `ranks.from` down to `ranks.to` with `settings`.
+  package init(
+    model: ResNetModel, layer: String, ranks: (from: Int, to: Int, anchor: Int?), settings: SweepSettings
+  ) {
+    self.init(
+      model: model, layer: layer, ratio: settings.ratio, from: ranks.from, to: ranks.to, step: settings.step,
+      anchor: ranks.anchor, batch: settings.batch, threadConfigs: settings.threadConfigs, mode: settings.mode,
+      frozen: settings.frozen, policies: settings.policies, sampler: settings.sampler,
+      events: settings.events,
+      referenceEvery: settings.referenceEvery, confirmBudget: settings.confirmBudget,
+      tieTolerance: settings.tieTolerance)
+    backend = settings.backend
+  }
+
   /// Swept ranks, largest first: from, from − step, …, ≥ to.
   package var ranks: [Int] { Array(stride(from: from, through: to, by: -step)) }
 

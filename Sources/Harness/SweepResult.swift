@@ -1,4 +1,3 @@
-import Decomposition
 import Machine
 import Statistics
 

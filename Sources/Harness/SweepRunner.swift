@@ -4,7 +4,7 @@ import Networks
 import Results
 import Statistics
 
-/// Runs a rank sweep (README "Rank-selection policies") in three steps with explicit inputs and outputs.
+/// Runs a rank sweep (docs/methods.md "Rank-selection policies") in three steps with explicit inputs and outputs.
 ///
 /// The steps:
 ///

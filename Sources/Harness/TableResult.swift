@@ -3,7 +3,7 @@ import Networks
 import Profiling
 import Programs
 
-/// A speed-up measured paired with the original network, as the README ("table") defines it:
+/// A speed-up measured paired with the original network, as the user guide (docs/guide.md, "table") defines it:
 /// (t_original / t_variant − 1) × 100, with the 95% CI of the paired comparison.
 package struct SpeedupCell: Codable, Sendable, Equatable {
   /// The speed-up in percent.
@@ -140,4 +140,12 @@ package struct TableResult: Codable, Sendable {
   package var resumedMeasurements: Int?
   /// How the paired comparisons were computed, in words.
   package var comparisonMethod: String
+  /// The quick ranks studies run for models without given ranks, for their own reports; not part of
+  /// `table.json`.
+  package var ranksRuns: [ChildRun<RanksResult>] = []
+
+  enum CodingKeys: String, CodingKey {
+    case schema, plan, models, measurements, peak, binding, fingerprint, interrupted, backendCheck
+    case elapsedSeconds, resumedMeasurements, comparisonMethod
+  }
 }

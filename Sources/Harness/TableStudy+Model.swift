@@ -2,18 +2,22 @@ import Foundation
 import Networks
 import Programs
 
-extension TableStudy {
+extension TableRun {
   /// Measures and assembles one model's tables.
-  func table(for model: ResNetModel, executor: TaskExecutor<TableTask, ModelResult>) throws -> ModelTable {
+  func table(for model: ResNetModel) throws -> ModelTable {
     let techniques = plan.techniques
     var ranksDirectory: String?
     var ranksSeconds: Double?
     if techniques.contains(where: \.needsRanks) {
       (ranksDirectory, ranksSeconds) = try ranks(for: model)
     }
+    let optimized = ranksDirectory.map { NetworkVariant.Ranks.optimized(directory: $0) }
     let modes: [Mode] = [.inference, .training]
-    func task(_ mode: Mode, _ variant: String) -> TableTask {
+    func task(_ mode: Mode, _ variant: NetworkVariant) -> TableTask {
       TableTask(config: plan.threads, model: model, mode: mode, variant: variant)
+    }
+    func lrd(frozen: Bool = false, merged: Bool = false, branches: Int = 1) -> NetworkVariant {
+      NetworkVariant(ranks: .alpha, frozen: frozen, merged: merged, branches: branches)
     }
     let largerBranches = plan.branches.filter { $0 > 1 }
     // Phase 1: every technique but the combination, both modes.
@@ -21,40 +25,42 @@ extension TableStudy {
     for mode in modes {
       for technique in techniques {
         switch technique {
-        case .vanilla: tasks.append(task(mode, "lrd"))
-        case .optimized: if ranksDirectory != nil { tasks.append(task(mode, "optimized")) }
-        case .frozen: tasks.append(task(mode, mode == .training ? "frozen" : "lrd"))
-        case .merged: tasks.append(task(mode, "merged"))
+        case .vanilla: tasks.append(task(mode, .lrd))
+        case .optimized: if let optimized { tasks.append(task(mode, NetworkVariant(ranks: optimized))) }
+        case .frozen: tasks.append(task(mode, lrd(frozen: mode == .training)))
+        case .merged: tasks.append(task(mode, lrd(merged: true)))
         case .branched:
-          if plan.branches.contains(1) { tasks.append(task(mode, "lrd")) }
-          tasks += largerBranches.map { task(mode, "branched:\($0)") }
+          if plan.branches.contains(1) { tasks.append(task(mode, .lrd)) }
+          tasks += largerBranches.map { task(mode, lrd(branches: $0)) }
         case .combined: continue
         }
       }
     }
-    if !interrupted {
-      try measure(tasks, phase: "[\(model)] techniques", ranks: ranksDirectory, executor: executor)
+    if !interrupted { try measure(tasks, phase: "[\(model)] techniques") }
+    func result(_ mode: Mode, _ variant: NetworkVariant?) -> ModelResult? {
+      variant.flatMap { executor.results[task(mode, $0).id] }
     }
-    func result(_ mode: Mode, _ variant: String) -> ModelResult? { executor.results[task(mode, variant).id] }
-    func cell(_ mode: Mode, _ variant: String, sameAs: String? = nil) -> SpeedupCell? {
-      result(mode, variant).map { SpeedupCell($0, sameNetworkAs: sameAs) }
+    func cell(_ mode: Mode, _ variant: NetworkVariant) -> SpeedupCell? {
+      result(mode, variant).map { SpeedupCell($0) }
     }
     // Figure 5: N = 1 is vanilla LRD itself.
     let figure5 = plan.branches.map { n in
-      let variant = n == 1 ? "lrd" : "branched:\(n)"
+      let variant = lrd(branches: n)
       return BranchCountPoint(
         branches: n, inference: cell(.inference, variant), training: cell(.training, variant))
     }
-    let chosen = Self.bestBranches(figure5)
+    let chosen = TableStudy.bestBranches(figure5)
     // Phase 2: the combinations, with the chosen branch count.
-    var combos: [Mode: [String]] = [:]
-    if techniques.contains(.combined), ranksDirectory != nil, let n = chosen {
-      let branched = n > 1 ? "+branched:\(n)" : ""
-      combos[.inference] = ["optimized+merged" + branched, "optimized" + branched]
-      combos[.training] = ["optimized+merged" + branched, "optimized+frozen" + branched]
+    var combos: [Mode: [NetworkVariant]] = [:]
+    if techniques.contains(.combined), let optimized, let n = chosen {
+      func combo(frozen: Bool = false, merged: Bool = false) -> NetworkVariant {
+        NetworkVariant(ranks: optimized, frozen: frozen, merged: merged, branches: n)
+      }
+      combos[.inference] = [combo(merged: true), combo()]
+      combos[.training] = [combo(merged: true), combo(frozen: true)]
       if !interrupted {
         let comboTasks = modes.flatMap { mode in combos[mode, default: []].map { task(mode, $0) } }
-        try measure(comboTasks, phase: "[\(model)] combinations", ranks: ranksDirectory, executor: executor)
+        try measure(comboTasks, phase: "[\(model)] combinations")
       }
     }
     let original = try runner.plan(
@@ -62,14 +68,15 @@ extension TableStudy {
         model: model, variant: .original, ratio: plan.ratio, policy: plan.policy, batch: plan.batch,
         mode: .inference, threads: plan.threads))
     let originalCounts = (original.layerCount, original.parameterCount, original.flopsPerImage)
-    func row(_ technique: Technique, inference: String?, training: String?, sameAs: String? = nil)
-      -> TechniqueRow?
-    {
-      let inferenceResult = inference.flatMap { result(.inference, $0) }
-      let trainingResult = training.flatMap { result(.training, $0) }
+    func row(
+      _ technique: Technique, inference: NetworkVariant?, training: NetworkVariant?, sameAs: String? = nil
+    ) -> TechniqueRow? {
+      let inferenceResult = result(.inference, inference)
+      let trainingResult = result(.training, training)
       guard let counts = (inferenceResult ?? trainingResult)?.counts else { return nil }
       return TechniqueRow(
-        technique: technique, inferenceVariant: inference, trainingVariant: training, layers: counts.layers,
+        technique: technique, inferenceVariant: inference?.label, trainingVariant: training?.label,
+        layers: counts.layers,
         parametersChangePercent: (Double(counts.parameters) / Double(originalCounts.1) - 1) * 100,
         flopsChangePercent: (Double(counts.flopsPerImage) / Double(originalCounts.2) - 1) * 100,
         training: trainingResult.map { SpeedupCell($0) },
@@ -78,17 +85,20 @@ extension TableStudy {
     var rows: [TechniqueRow] = []
     for technique in techniques {
       switch technique {
-      case .vanilla: rows += [row(.vanilla, inference: "lrd", training: "lrd")].compactMap { $0 }
+      case .vanilla: rows += [row(.vanilla, inference: .lrd, training: .lrd)].compactMap { $0 }
       case .optimized:
-        rows += [row(.optimized, inference: "optimized", training: "optimized")].compactMap { $0 }
+        let variant = optimized.map { NetworkVariant(ranks: $0) }
+        rows += [row(.optimized, inference: variant, training: variant)].compactMap { $0 }
       case .frozen:
-        rows += [row(.frozen, inference: "lrd", training: "frozen", sameAs: Technique.vanilla.description)]
-          .compactMap { $0 }
-      case .merged: rows += [row(.merged, inference: "merged", training: "merged")].compactMap { $0 }
+        rows += [
+          row(.frozen, inference: .lrd, training: lrd(frozen: true), sameAs: Technique.vanilla.description)
+        ]
+        .compactMap { $0 }
+      case .merged:
+        rows += [row(.merged, inference: lrd(merged: true), training: lrd(merged: true))].compactMap { $0 }
       case .branched:
         if let n = chosen {
-          let variant = n == 1 ? "lrd" : "branched:\(n)"
-          rows += [row(.branched, inference: variant, training: variant)].compactMap { $0 }
+          rows += [row(.branched, inference: lrd(branches: n), training: lrd(branches: n))].compactMap { $0 }
         }
       case .combined:
         let best = modes.map { mode in
@@ -99,8 +109,8 @@ extension TableStudy {
         rows += [row(.combined, inference: best[0], training: best[1])].compactMap { $0 }
       }
     }
-    let vanillaInference = result(.inference, "lrd")
-    let vanillaTraining = result(.training, "lrd")
+    let vanillaInference = result(.inference, .lrd)
+    let vanillaTraining = result(.training, .lrd)
     let lrdCounts = (vanillaInference ?? vanillaTraining)?.counts
     return ModelTable(
       model: model,
@@ -117,16 +127,6 @@ extension TableStudy {
       rows: rows, figure5: figure5, chosenBranches: chosen, ranksDirectory: ranksDirectory,
       ranksSeconds: ranksSeconds,
       notes: try notes(model, ranksDirectory: ranksDirectory))
-  }
-
-  /// The branch count with the best speed-up: the geometric mean over the modes measured.
-  static func bestBranches(_ points: [BranchCountPoint]) -> Int? {
-    let scored = points.compactMap { point -> (Int, Double)? in
-      let speedups = [point.inference, point.training].compactMap { $0.map { 1 + $0.percent / 100 } }
-      guard !speedups.isEmpty else { return nil }
-      return (point.branches, exp(speedups.map { log($0) }.reduce(0, +) / Double(speedups.count)))
-    }
-    return scored.max { $0.1 < $1.1 }?.0
   }
 
   /// What a reader of the model's tables needs to know.
@@ -166,4 +166,17 @@ extension TableStudy {
     }
     return notes
   }
+}
+
+extension TableStudy {
+  /// The branch count with the best speed-up: the geometric mean over the modes measured.
+  static func bestBranches(_ points: [BranchCountPoint]) -> Int? {
+    let scored = points.compactMap { point -> (Int, Double)? in
+      let speedups = [point.inference, point.training].compactMap { $0.map { 1 + $0.percent / 100 } }
+      guard !speedups.isEmpty else { return nil }
+      return (point.branches, exp(speedups.map { log($0) }.reduce(0, +) / Double(speedups.count)))
+    }
+    return scored.max { $0.1 < $1.1 }?.0
+  }
+
 }

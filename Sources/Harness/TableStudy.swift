@@ -2,7 +2,6 @@ import Machine
 import Networks
 import Profiling
 import Programs
-import Results
 import Statistics
 
 /// A network point of `table`: a model as a variant in one mode, measured paired with the original.
@@ -11,55 +10,83 @@ package struct TableTask: MeasurementTask {
   package var config: ThreadConfig
   package var model: ResNetModel
   package var mode: Mode
-  /// The variant's canonical form, with `optimized` standing for the model's ranks directory.
-  package var variant: String
-  /// The journal key, for example `resnet50/inference/merged`.
-  package var id: String { "\(model)/\(mode)/\(variant)" }
+  /// The network measured (optimized ranks name the ranks directory in use).
+  package var variant: NetworkVariant
+  /// The journal key, for example `resnet50/inference/merged` (optimized ranks as `optimized`, wherever they
+  /// came from).
+  package var id: String { "\(model)/\(mode)/\(variant.label)" }
 }
 
 /// The paper's Tables 1 and 3 and the whole-network Figure 5, measured here: for each model, every
 /// technique's network measured interleaved with the original network in inference and training
-/// (paired, journaled, resumable), optimized ranks from a given or a quick `ranks` study, the
-/// branch count of the branching row chosen from the measured Figure 5 sweep, and the best
+/// (paired, journaled, resumable), optimized ranks from a given ranks directory or a quick ranks study run as
+/// a child study, the branch count of the branching row chosen from the measured Figure 5 sweep, and the best
 /// combination of techniques.
-package final class TableStudy {
-  package let plan: TablePlan
-  /// Where journals, ranks studies and reports go.
-  package let directory: RunDirectory
-  /// The machine's topology, for binding threads.
-  package let topology: Topology
-  let events: EventSink
-  /// Writes a finished quick ranks study's reports (ranks.json is what optimized ranks read).
-  let writeRanks: (RanksResult, RunDirectory) throws -> Void
-  /// Writes each sweep of a quick ranks study.
-  let onSweep: (SweepResult, RunDirectory) throws -> Void
-  let runner: ModelRunner
-  var executor: TaskExecutor<TableTask, ModelResult>?
-  var interrupted = false
+package enum TableStudy: Study {
+  package static let kind = "table"
+  package static let planFile = "plan.json"
 
-  /// A study over `plan` in `directory`; `writeRanks` and `onSweep` write the reports of its ranks study.
-  package init(
-    plan: TablePlan, directory: RunDirectory, topology: Topology, events: @escaping EventSink,
-    writeRanks: @escaping (RanksResult, RunDirectory) throws -> Void,
-    onSweep: @escaping (SweepResult, RunDirectory) throws -> Void
-  ) {
-    self.plan = plan
-    self.directory = directory
-    self.topology = topology
-    self.events = events
-    self.writeRanks = writeRanks
-    self.onSweep = onSweep
-    runner = ModelRunner(events: plan.events)
+  package static func directoryName(for plan: TablePlan) -> String {
+    plan.models.map(\.rawValue).joined(separator: "-")
+  }
+
+  /// The plan's own checks, and that every given ranks directory holds the policy's choices for its model.
+  package static func validate(_ plan: TablePlan, cores: Int) throws {
+    try plan.validate(cores: cores)
+    for model in plan.models {
+      if let directory = plan.ranksFrom[model.rawValue] {
+        _ = try OptimizedRanks.load(directory, model: model, policy: plan.policy)
+      }
+    }
+  }
+
+  /// The largest pair: the original and vanilla LRD training programs together, per model.
+  package static func checkMemory(_ plan: TablePlan) throws {
+    let runner = ModelRunner(events: [])
+    for model in plan.models {
+      try runner.checkMemory(
+        ModelSpec(model: model, variant: .lrd, batch: plan.batch, mode: .training, threads: plan.threads),
+        paired: true)
+    }
+  }
+
+  /// The first model stands for all; none with per-layer backends (no single library in use to check).
+  package static func backendCheck(_ plan: TablePlan, in context: StudyContext) -> (
+    () throws -> BackendCheck
+  )? {
+    guard plan.layerBackends == nil else { return nil }
+    return { try BackendChecker.network(plan.models[0], threads: plan.threads, topology: context.topology) }
   }
 
   /// Measures every network not yet in the journal and assembles the tables.
-  package func run() throws -> TableResult {
+  package static func run(_ plan: TablePlan, in context: StudyContext) throws -> TableResult {
+    try TableRun(plan: plan, context: context).run()
+  }
+}
+
+/// One session of a table study: its journal's executor, the network programs it keeps, the child ranks
+/// studies it ran, and whether it was interrupted.
+final class TableRun {
+  let plan: TablePlan
+  let context: StudyContext
+  let runner: ModelRunner
+  let executor: TaskExecutor<TableTask, ModelResult>
+  var ranksRuns: [ChildRun<RanksResult>] = []
+  var interrupted = false
+
+  init(plan: TablePlan, context: StudyContext) throws {
+    self.plan = plan
+    self.context = context
+    runner = ModelRunner(events: plan.events)
+    executor = TaskExecutor<TableTask, ModelResult>(
+      journal: try context.directory.journal(TaskEntry<TableTask, ModelResult>.self),
+      topology: context.topology,
+      events: context.events)
+  }
+
+  func run() throws -> TableResult {
     let start = MonotonicClock.now()
-    let fingerprint = MachineFingerprint.capture(topology: topology.summary)
-    let executor = TaskExecutor<TableTask, ModelResult>(
-      journal: try directory.journal(TaskEntry<TableTask, ModelResult>.self), topology: topology,
-      events: events)
-    self.executor = executor
+    let fingerprint = MachineFingerprint.capture(topology: context.topology.summary)
     let resumed = executor.results.count
     let binding = try executor.bind(plan.threads)
     let peakStart = PeakSGEMM.measure(threads: plan.threads.threads)
@@ -67,70 +94,64 @@ package final class TableStudy {
     for model in plan.models {
       if Interruption.isRequested { interrupted = true }
       if interrupted { break }
-      tables.append(try table(for: model, executor: executor))
+      tables.append(try table(for: model))
       runner.releasePrograms()
     }
     try executor.bind(plan.threads)
     let peakEnd = PeakSGEMM.measure(threads: plan.threads.threads)
-    return TableResult(
+    var result = TableResult(
       plan: plan, models: tables,
       measurements: executor.results.values.sorted { $0.sequence < $1.sequence }, peak: [peakStart, peakEnd],
       binding: binding, fingerprint: fingerprint.finished(), interrupted: interrupted || executor.interrupted,
       elapsedSeconds: MonotonicClock.seconds(since: start), resumedMeasurements: resumed,
       comparisonMethod: "each network measured paired with the original network, one step per sample ("
         + PairedComparison.methodDescription + ")")
+    result.ranksRuns = ranksRuns
+    return result
   }
 
-  /// The ranks directory for `model`: given, or a quick ranks study run now (resumable in
-  /// `<out>/ranks-<model>/`).
+  /// Optimized ranks for `model`: the given ranks directory, or a quick ranks study run now as a child study
+  /// (resumable in `<out>/ranks-<model>/`), whose typed result the networks then use.
   ///
-  /// Nil when that study was interrupted.
+  /// The directory is nil when that study was interrupted.
   func ranks(for model: ResNetModel) throws -> (directory: String?, seconds: Double?) {
     if let given = plan.ranksFrom[model.rawValue] { return (given, nil) }
-    var template = SweepPlan(
-      model: model, layer: "", ratio: plan.ratio, from: 1, to: 1, step: 1, anchor: nil, batch: plan.batch,
-      threadConfigs: [plan.threads], mode: .inference, frozen: .none,
+    let settings = SweepSettings(
+      ratio: plan.ratio, step: 1, batch: plan.batch, threadConfigs: [plan.threads], mode: .inference,
       policies: Array(Set([plan.policy, .paper, .robust])).sorted { $0.rawValue < $1.rawValue },
-      sampler: plan.ranksSampler, events: [], referenceEvery: 16,
-      confirmBudget: plan.ranksSampler.budgetSeconds,
-      tieTolerance: RankPolicy.defaultTolerance)
-    template.backend = plan.backend
+      sampler: plan.ranksSampler, events: [], backend: plan.backend, referenceEvery: 16,
+      confirmBudget: plan.ranksSampler.budgetSeconds)
     let ranksPlan = RanksPlan(
-      model: model, filter: "^(layer|fc)", template: template, ranksPerLayer: plan.ranksPerLayer)
-    let sub = try directory.child(
-      "ranks-\(model.rawValue)", kind: "ranks", planFile: "ranks-plan.json", plan: ranksPlan)
-    let result = try RanksStudy(
-      plan: ranksPlan, directory: sub, topology: topology, events: events, onSweep: onSweep
-    ).run()
-    try writeRanks(result, sub)
-    try executor?.bind(plan.threads)
+      model: model, filter: "^(layer|fc)", settings: settings, ranksPerLayer: plan.ranksPerLayer)
+    let sub = try context.directory.child(
+      "ranks-\(model.rawValue)", kind: RanksStudy.kind, planFile: RanksStudy.planFile, plan: ranksPlan)
+    let result = try RanksStudy.run(ranksPlan, in: context.child(sub, phase: context.phase))
+    ranksRuns.append(ChildRun(directory: sub, result: result))
+    try executor.bind(plan.threads)
     if result.interrupted {
       interrupted = true
       return (nil, result.elapsedSeconds)
     }
+    runner.provide(
+      OptimizedRanks.choices(result, policy: plan.policy), model: model, directory: sub.path,
+      policy: plan.policy)
     return (sub.path, result.elapsedSeconds)
   }
 
-  func spec(_ task: TableTask, ranks: String?) throws -> ModelSpec {
-    var text = task.variant
-    if let ranks { text = text.replacingOccurrences(of: "optimized", with: "optimized:\(ranks)") }
+  func spec(_ task: TableTask) -> ModelSpec {
     var spec = ModelSpec(
-      model: task.model, variant: try NetworkVariant(parsing: text), ratio: plan.ratio, policy: plan.policy,
-      batch: plan.batch, mode: task.mode, threads: plan.threads)
+      model: task.model, variant: task.variant, ratio: plan.ratio, policy: plan.policy, batch: plan.batch,
+      mode: task.mode, threads: plan.threads)
     spec.layerBackends = plan.layerBackends?[task.model.rawValue]
     return spec
   }
 
   /// Measures the tasks not yet known (paired with the original) under a progress phase.
-  func measure(
-    _ tasks: [TableTask], phase: String, ranks: String?, executor: TaskExecutor<TableTask, ModelResult>
-  )
-    throws
-  {
+  func measure(_ tasks: [TableTask], phase: String) throws {
     var unique: [TableTask] = []
     for task in tasks where !unique.contains(task) { unique.append(task) }
-    let finished = try executor.run(unique, phase: phase) { task, _, sequence in
-      let spec = try spec(task, ranks: ranks)
+    let finished = try executor.run(unique, phase: context.phase + phase) { task, _, sequence in
+      let spec = spec(task)
       try runner.checkMemory(spec, paired: true)
       return try runner.measure(
         pairedWithOriginal: spec, sampler: plan.sampler(task.mode), sequence: sequence)

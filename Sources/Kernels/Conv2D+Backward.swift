@@ -1,4 +1,3 @@
-import Geometry
 import Tensors
 
 extension Conv2D {

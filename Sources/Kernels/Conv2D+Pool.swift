@@ -1,4 +1,3 @@
-import Geometry
 import Tensors
 
 /// The `pool` strategy: each pass is one parallel region of `Threading.pool` (backward-data two, plus one to

@@ -76,7 +76,7 @@ package enum BLASCoreDecision: Equatable, Sendable {
     }
   }
 
-  /// Decides (README "OpenBLAS core"): respect `OPENBLAS_CORETYPE` (warning when
+  /// Decides (docs/methods.md "OpenBLAS core"): respect `OPENBLAS_CORETYPE` (warning when
   /// it is weaker than the CPU); keep OpenBLAS's own choice when it matches the CPU; otherwise try the
   /// candidates best first, each verified in a child, and restart with the first that passes; when
   /// none passes, stay on OpenBLAS's choice and say so loudly.

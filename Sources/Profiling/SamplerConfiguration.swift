@@ -1,4 +1,4 @@
-/// When a point stops sampling (README "How measurements are made").
+/// When a point stops sampling (docs/methods.md "How measurements are made").
 ///
 /// Warm-up runs the body until per-call times settle (three consecutive ~1 ms batches within ±3%
 /// of their median, after at least `warmupSeconds`; at most 3× that, and never more than half the

@@ -54,7 +54,7 @@ package struct PlannedBlock: Codable, Sendable, Equatable {
   package var merged: MergeRanks?
 }
 
-/// A whole network as a variant builds it: every layer's factorization (README "Numerics": vanilla LRD of a
+/// A whole network as a variant builds it: every layer's factorization (docs/methods.md "Numerics": vanilla LRD of a
 /// model; paper §2), with the counts the paper reports.
 ///
 /// Layer count is the paper's: weight layers on the main path (stem, every factor of the bottleneck

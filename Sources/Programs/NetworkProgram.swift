@@ -1,7 +1,6 @@
 import Decomposition
 import Geometry
 import Kernels
-import Networks
 import Support
 import Tensors
 

@@ -109,12 +109,18 @@ package struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConverti
   }
 
   /// The canonical form, for example `lrd`, `merged+branched:4`, `optimized:DIR+frozen`.
-  package var description: String {
+  package var description: String { form(namingDirectory: true) }
+
+  /// The canonical form with `optimized` standing for any ranks directory, for example
+  /// `optimized+frozen`: the same label wherever the ranks came from (journal keys, report rows).
+  package var label: String { form(namingDirectory: false) }
+
+  private func form(namingDirectory: Bool) -> String {
     var parts: [String] = []
     switch ranks {
     case .original: return "original"
     case .alpha: parts.append("lrd")
-    case .optimized(let directory): parts.append("optimized:\(directory)")
+    case .optimized(let directory): parts.append(namingDirectory ? "optimized:\(directory)" : "optimized")
     }
     if frozen { parts.append("frozen") }
     if merged { parts.append("merged") }

@@ -1,6 +1,5 @@
 import Foundation
 import Results
-import Store
 import Suites
 
 /// `lrd-bench ab`: every case's new ÷ base ratio over rounds with its CI, sign test, verdict and detectable

@@ -1,6 +1,5 @@
 import Foundation
 import Results
-import Store
 import Suites
 
 /// `lrd-bench compare`: every point's change with its CI, test and verdict, a geometric-mean row,

@@ -1,6 +1,5 @@
 import Foundation
 import Results
-import Store
 import Suites
 
 /// `lrd-bench history`: a point's median and CI over runs, change points flagged, and an SVG trend.

@@ -73,8 +73,10 @@ package enum RanksReport {
     return table.text
   }
 
-  /// Writes `ranks.md`, `ranks.csv` and `ranks.json` into `directory`, atomically.
+  /// Writes `ranks.md`, `ranks.csv` and `ranks.json` into `directory`, atomically, and each sweep's reports
+  /// into its own directory.
   package static func write(_ r: RanksResult, to directory: RunDirectory) throws {
+    for sweep in r.sweepRuns { try SweepReport.write(sweep.result, to: sweep.directory) }
     try directory.write(markdown(r), to: "ranks.md")
     try directory.write(csv(r), to: "ranks.csv")
     try directory.write(try JSONCoding.encoder.encode(r), to: "ranks.json")

@@ -1,6 +1,5 @@
 import Foundation
 import Results
-import Store
 import Suites
 
 /// `lrd-bench run`: the stored run, each point's median with its CI, and the reference checks.

@@ -1,6 +1,5 @@
 import Foundation
 import Harness
-import Networks
 import Programs
 import Results
 
@@ -277,8 +276,9 @@ package enum TableReport {
   }
 
   /// Writes `table1.md`, `table3.md`, `table.csv`, `table.json`, `figure5.svg` and `speedups.svg` into
-  /// `directory`, atomically.
+  /// `directory`, atomically, and each quick ranks study's reports into its own directory.
   package static func write(_ r: TableResult, to directory: RunDirectory) throws {
+    for ranks in r.ranksRuns { try RanksReport.write(ranks.result, to: ranks.directory) }
     try directory.write(table1(r), to: "table1.md")
     try directory.write(table3(r) + "\n" + figure5AndNotes(r), to: "table3.md")
     try directory.write(csv(r), to: "table.csv")

@@ -38,7 +38,7 @@ package struct RunManifest: Codable, Sendable, Equatable {
 /// * Locked (`flock` on `.lock`, held while this object lives): a second run on the same directory
 ///   fails at once instead of interleaving writes.
 /// * Every file is written atomically (temporary file, fsync, rename, fsync of the directory).
-package final class RunDirectory {
+package final class RunDirectory: Sendable {
   package let url: URL
   /// What `run.json` says about the run.
   package let manifest: RunManifest

@@ -1,5 +1,4 @@
 import Decomposition
-import Harness
 import Networks
 import Programs
 import Support

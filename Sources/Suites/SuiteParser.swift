@@ -1,4 +1,3 @@
-import Decomposition
 import Foundation
 import Harness
 import Machine

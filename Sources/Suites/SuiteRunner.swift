@@ -1,7 +1,6 @@
 import Foundation
 import Harness
 import Machine
-import Networks
 import Profiling
 import Programs
 import Results

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Harness
 import Networks
 
 /// A library enum given on the command line by its raw value (case-insensitive); `--help` and shell

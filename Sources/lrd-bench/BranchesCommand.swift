@@ -1,11 +1,9 @@
 import ArgumentParser
-import Decomposition
 import Harness
 import Machine
 import Networks
 import Profiling
 import Reports
-import Results
 import Support
 
 struct BranchesCommand: ParsableCommand {
@@ -77,32 +75,9 @@ struct BranchesCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
-      let topology = try Topology()
-      let cores = topology.summary.coreCount
-      let (directory, plan) = try RunSetup<BranchesPlan>(
-        kind: "branches", planFile: "plan.json", output: output, blasCore: blasCore,
-        requestedBackend: backend.backend?.value.rawValue
-      ).open(name: \.layer, make: { try makePlan(cores: cores) }) { plan in
-        try plan.validate(cores: cores)
-        let layer = try ModelCatalog(plan.model).layer(named: plan.layer)
-        let largest =
-          try plan.factorizations().map {
-            MemoryEstimate.layerProgram(layer, $0.factorization, batch: plan.batch, mode: plan.mode)
-          }.max() ?? 0
-        try MemoryEstimate.check(
-          largest + MemoryEstimate.layerProgram(layer, .original, batch: plan.batch, mode: plan.mode),
-          for: "\(plan.layer) at batch \(plan.batch)", hint: "use a smaller --batch")
-      }
-      Interruption.install()
-      let bar = ProgressBar(quiet: output.quiet)
-      let result = try BranchesStudy.run(
-        plan: plan, directory: directory, topology: topology, events: bar.sink)
-      bar.finish()
-      try BranchesReport.write(result, to: directory)
-      emit(BranchesReport.markdown(result))
-      try finishRun(
-        directory: directory, files: "branches.{md,csv,json,svg}", interrupted: result.interrupted,
-        command: "branches")
+      try StudyDriver<BranchesStudy>(
+        output: output, blasCore: blasCore, requestedBackend: backend.backend?.value.rawValue
+      ).run(make: makePlan)
     }
   }
 }

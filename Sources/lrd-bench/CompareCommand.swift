@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Harness
 import Reports
 import Results
 import Statistics

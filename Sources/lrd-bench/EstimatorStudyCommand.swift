@@ -10,7 +10,7 @@ struct EstimatorStudyCommand: ParsableCommand {
     commandName: "estimator-study",
     abstract: "Compare paired-ratio estimators and interval methods on recorded samples (selftest --record).",
     discussion: """
-      For every estimator (median of per-pair log ratios, median / Hodges–Lehmann / 10%-trimmed mean of ABBA-block log ratios, ratio of minimums) and interval method (moving-block bootstrap of the pairs, bootstrap of ABBA blocks, order statistics): the A/A false-positive rate of the 95% interval, the detection rate of each injected slowdown, the mean half-width, and how often the two halves of a measurement agree within ±2%. This is how lrd-bench's paired statistics were chosen (README "How measurements are made").
+      For every estimator (median of per-pair log ratios, median / Hodges–Lehmann / 10%-trimmed mean of ABBA-block log ratios, ratio of minimums) and interval method (moving-block bootstrap of the pairs, bootstrap of ABBA blocks, order statistics): the A/A false-positive rate of the 95% interval, the detection rate of each injected slowdown, the mean half-width, and how often the two halves of a measurement agree within ±2%. This is how lrd-bench's paired statistics were chosen (docs/methods.md "How measurements are made").
       """,
     shouldDisplay: false)
 

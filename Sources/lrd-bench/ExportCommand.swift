@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Reports
-import Store
 import Suites
 
 struct ExportCommand: ParsableCommand {

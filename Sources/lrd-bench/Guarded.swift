@@ -60,12 +60,3 @@ func isBadInput(_ error: any Error) -> Bool {
 func emit(_ text: String) {
   FileHandle.standardOutput.write(Data(text.utf8))
 }
-
-/// Ends a run: where the results are, and exit 130 with the resume command when interrupted.
-func finishRun(directory: RunDirectory, files: String, interrupted: Bool, command: String) throws {
-  printError("results: \(directory.path)/\(files)")
-  if interrupted {
-    printError("interrupted: continue with  lrd-bench \(command) --resume \(directory.path)")
-    throw ExitCode(130)
-  }
-}

@@ -21,7 +21,7 @@ struct LRDBench: ParsableCommand {
       ExportCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self,
       BLASCheckCommand.self,
-      EstimatorStudyCommand.self, WorkerCommand.self, InstructionsCommand.self,
+      EstimatorStudyCommand.self, WorkerCommand.self, InstructionsCommand.self, ReferenceCommand.self,
     ])
 
   @Flag(help: "Print the version, git commit and build configuration.")

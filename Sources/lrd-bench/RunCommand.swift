@@ -4,7 +4,6 @@ import Harness
 import Machine
 import Profiling
 import Reports
-import Store
 import Suites
 
 struct RunCommand: ParsableCommand {

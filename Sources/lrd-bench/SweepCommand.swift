@@ -1,5 +1,4 @@
 import ArgumentParser
-import Decomposition
 import Foundation
 import Harness
 import Machine
@@ -7,7 +6,6 @@ import Networks
 import Profiling
 import Programs
 import Reports
-import Results
 import Tensors
 
 struct SweepCommand: ParsableCommand {
@@ -115,73 +113,18 @@ struct SweepCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
-      let topology = try Topology()
-      let cores = topology.summary.coreCount
-      let (directory, plan) = try RunSetup<SweepPlan>(
-        kind: "sweep", planFile: "plan.json", output: output, blasCore: blasCore,
-        requestedBackend: backend?.value.rawValue
-      ).open(name: \.layer, make: { try makePlan(cores: cores) }) { plan in
-        try plan.validate(cores: cores)
-        try SweepMemory.check(plan)
-      }
-      Interruption.install()
-      let bar = ProgressBar(quiet: output.quiet)
-      if plan.backends != nil {
-        let results = try PerBackendRuns.run(
-          plan.backends ?? [], in: directory, kind: "sweep", planFile: "plan.json", plan: plan.on,
-          interrupted: \.interrupted
-        ) { backend, single, child in
-          let result = try SweepRunner(plan: single, directory: child, topology: topology, events: bar.sink)
-            .run(phase: "[\(backend)]")
-          try SweepReport.write(result, to: child)
-          return result
-        }
-        bar.finish()
-        try SweepBackendsReport.write(results, to: directory)
-        emit(
-          format == .json
-            ? "["
+      try StudyDriver<SweepStudy>(
+        output: output, blasCore: blasCore, requestedBackend: backend?.value.rawValue,
+        backendCheck: backendCheck
+      ).runOnBackends(
+        make: makePlan,
+        summary: format == .json ? { String(decoding: try SweepReport.json($0), as: UTF8.self) + "\n" } : nil,
+        backendsSummary: format == .json
+          ? { results in
+            "["
               + (try results.map { String(decoding: try SweepReport.json($0), as: UTF8.self) })
               .joined(separator: ",\n") + "]\n"
-            : SweepBackendsReport.markdown(results))
-        try finishRun(
-          directory: directory, files: "backends.{md,svg} and <backend>/sweep.{md,csv,json,svg}",
-          interrupted: results.contains(where: \.interrupted) || results.count < plan.backends?.count ?? 0,
-          command: "sweep")
-        return
-      }
-      let layer = try ModelCatalog(plan.model).layer(named: plan.layer)
-      let check = try backendCheck.run(quiet: output.quiet) {
-        try BackendChecker.layer(
-          layer, batch: plan.batch, mode: plan.mode,
-          threads: plan.threadConfigs.last ?? .init(threads: cores, binding: .compact),
-          topology: topology)
-      }
-      var result = try SweepRunner(plan: plan, directory: directory, topology: topology, events: bar.sink)
-        .run()
-      result.backendCheck = check
-      bar.finish()
-      try SweepReport.write(result, to: directory)
-      emit(
-        format == .json
-          ? String(decoding: try SweepReport.json(result), as: UTF8.self) + "\n"
-          : SweepReport.markdown(result))
-      try finishRun(
-        directory: directory, files: "sweep.{md,csv,json,svg}", interrupted: result.interrupted,
-        command: "sweep")
+          } : nil)
     }
-  }
-}
-
-/// The memory check of a sweep: the original's program and the largest rank's, alive together.
-enum SweepMemory {
-  static func check(_ plan: SweepPlan) throws {
-    let layer = try ModelCatalog(plan.model).layer(named: plan.layer)
-    let largest = plan.factorization(for: layer, rank: plan.anchor ?? plan.from)
-    let bytes =
-      MemoryEstimate.layerProgram(layer, .original, batch: plan.batch, mode: plan.mode)
-      + MemoryEstimate.layerProgram(layer, largest, batch: plan.batch, mode: plan.mode)
-    try MemoryEstimate.check(
-      bytes, for: "\(plan.layer) at batch \(plan.batch)", hint: "use a smaller --batch")
   }
 }

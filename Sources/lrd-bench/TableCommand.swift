@@ -6,7 +6,6 @@ import Networks
 import Profiling
 import Programs
 import Reports
-import Results
 import Support
 import Tensors
 
@@ -155,62 +154,20 @@ struct TableCommand: ParsableCommand {
 
   /// The model of a ranks directory (its ranks.json), or an error naming the problem.
   static func ranksModel(_ directory: String) throws -> ResNetModel {
-    let path = (directory as NSString).appendingPathComponent("ranks.json")
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw HarnessError.invalidOption(
-        "--ranks-from \(directory): no ranks.json there; give the --out of a finished lrd-bench ranks run")
-    }
     do {
-      return try JSONCoding.decoder.decode(RanksResult.self, from: data).model
+      return try RanksResult.load(from: directory).model
     } catch {
       throw HarnessError.invalidOption(
-        "--ranks-from \(directory): ranks.json is not a readable ranks result: \(error)")
+        "--ranks-from \(directory): \(error); give the --out of a finished lrd-bench ranks run")
     }
   }
 
   func run() throws {
     try guarded {
-      let topology = try Topology()
-      let cores = topology.summary.coreCount
-      let (directory, plan) = try RunSetup<TablePlan>(
-        kind: "table", planFile: "plan.json", output: output, blasCore: blasCore,
-        requestedBackend: backend.backend?.text
-      ).open(name: { $0.models.map(\.rawValue).joined(separator: "-") }, make: { try makePlan(cores: cores) })
-      {
-        plan in
-        try plan.validate(cores: cores)
-        let runner = ModelRunner(events: [])
-        for model in plan.models {
-          // The largest pair: the original and vanilla LRD training programs together.
-          try runner.checkMemory(
-            ModelSpec(model: model, variant: .lrd, batch: plan.batch, mode: .training, threads: plan.threads),
-            paired: true)
-          for (name, directory) in plan.ranksFrom where name == model.rawValue {
-            _ = try OptimizedRanks.load(directory, model: model, policy: plan.policy)
-          }
-        }
-      }
-      // Per-layer backends (best:PATH) have no single library in use to check; the first model stands for all.
-      let check =
-        plan.layerBackends != nil
-        ? nil
-        : try backendCheck.run(quiet: output.quiet) {
-          try BackendChecker.network(plan.models[0], threads: plan.threads, topology: topology)
-        }
-      Interruption.install()
-      let bar = ProgressBar(quiet: output.quiet)
-      let study = TableStudy(
-        plan: plan, directory: directory, topology: topology, events: bar.sink,
-        writeRanks: { result, sub in try RanksReport.write(result, to: sub) },
-        onSweep: { sweep, sub in try SweepReport.write(sweep, to: sub) })
-      var result = try study.run()
-      result.backendCheck = check
-      bar.finish()
-      try TableReport.write(result, to: directory)
-      emit(TableReport.markdown(result))
-      try finishRun(
-        directory: directory, files: "table1.md, table3.md, table.{csv,json}, figure5.svg, speedups.svg",
-        interrupted: result.interrupted, command: "table")
+      try StudyDriver<TableStudy>(
+        output: output, blasCore: blasCore, requestedBackend: backend.backend?.text,
+        backendCheck: backendCheck
+      ).run(make: makePlan)
     }
   }
 }

@@ -1,6 +1,4 @@
-import Decomposition
 import Machine
-import Networks
 import Testing
 
 @testable import Harness

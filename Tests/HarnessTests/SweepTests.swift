@@ -1,5 +1,4 @@
 import CAllocationCounter
-import Decomposition
 import Foundation
 import Machine
 import Networks

@@ -343,18 +343,21 @@ func parsePlan(_ arguments: [String]) throws -> (SweepPlan, SweepCommand) {
   return (try command.makePlan(cores: 2), command)
 }
 
-@Suite("README stays true to --help")
-struct ReadmeTests {
-  static let readme: String = {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-      "../../README.md")
-    return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-  }()
+@Suite("Documentation stays true to the code")
+struct DocumentationTests {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "../..")
 
-  /// The README's section for `command`: from its "### `command`" heading (or the line that names
-  /// `lrd-bench command`) to the next heading.
+  static func file(_ path: String) -> String {
+    (try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)) ?? ""
+  }
+
+  static let readme = file("README.md")
+  static let guide = file("docs/guide.md")
+
+  /// The user guide's section for `command`: from its "### `command`" heading to the next heading.
   static func section(_ command: String) -> String? {
-    let lines = readme.components(separatedBy: "\n")
+    let lines = guide.components(separatedBy: "\n")
     guard
       let start = lines.firstIndex(where: {
         $0.hasPrefix("### `\(command)`") || $0.hasPrefix("### `\(command) ")
@@ -374,18 +377,59 @@ struct ReadmeTests {
     ] as [any ParsableCommand.Type])
   func optionsAreDocumented(command: any ParsableCommand.Type) throws {
     let name = try #require(command.configuration.commandName)
-    let section = try #require(Self.section(name), "README has no section for \(name)")
+    let section = try #require(Self.section(name), "docs/guide.md has no section for \(name)")
     let help = LRDBench.helpMessage(for: command)
     let options = help.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("--") && $0 != "--help" }
       .map { String($0.prefix { $0 == "-" || $0.isLetter }) }
     #expect(!options.isEmpty)
     for option in Set(options) {
-      #expect(section.contains(option), "README's `\(name)` section does not mention \(option)")
+      #expect(section.contains(option), "docs/guide.md's `\(name)` section does not mention \(option)")
     }
   }
 
   @Test func quickStartHasTheTwoCommands() {
     #expect(Self.readme.contains("scripts/lrd-bench sweep --layer layer4.2.conv2"))
     #expect(Self.readme.contains("scripts/test"))
+  }
+
+  @Test("docs/reference.md is what `lrd-bench reference` prints (regenerate it with that command)")
+  func referenceIsGenerated() {
+    let file = Self.file("docs/reference.md")
+    #expect(!file.isEmpty)
+    #expect(
+      file == ReferenceCommand.markdown, "docs/reference.md is stale: lrd-bench reference > docs/reference.md"
+    )
+  }
+
+  /// Every relative link of the README and docs/ names a file of the repository, and an anchor that is a
+  /// heading of that file; no document points outside the repository for what the code relies on.
+  @Test(
+    "links between the documents resolve",
+    arguments: ["README.md", "docs/guide.md", "docs/reference.md", "docs/methods.md", "docs/design.md"])
+  func linksResolve(path: String) throws {
+    let text = Self.file(path)
+    #expect(!text.isEmpty, "\(path) is missing")
+    #expect(!text.contains("DESIGN.md"))
+    let directory = (path as NSString).deletingLastPathComponent
+    let links = try Regex(#"\]\(([^)#:]*)(#[^)]*)?\)"#)
+    for match in text.matches(of: links) {
+      let target = match.output[1].substring.map(String.init) ?? ""
+      let anchor = match.output[2].substring.map { String($0.dropFirst()) }
+      let file = target.isEmpty ? path : (directory as NSString).appendingPathComponent(target)
+      let linked = Self.file(file)
+      #expect(!linked.isEmpty, "\(path) links to \(file), which does not exist")
+      if let anchor, !linked.isEmpty {
+        let headings = linked.components(separatedBy: "\n").filter { $0.hasPrefix("#") }.map(Self.slug)
+        #expect(headings.contains(anchor), "\(path) links to \(file)#\(anchor), which is not a heading there")
+      }
+    }
+  }
+
+  /// GitHub's anchor for a Markdown heading line.
+  static func slug(_ heading: String) -> String {
+    let text = heading.drop { $0 == "#" }.drop { $0 == " " }.lowercased()
+    return String(
+      text.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == " " || $0 == "_" }
+        .map { $0 == " " ? "-" : $0 })
   }
 }
