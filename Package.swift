@@ -40,11 +40,11 @@ let package = Package(
     // Swift modules, split along dependency lines (README "Layout" draws the graph).
     .target(name: "Support"),
     .target(name: "Statistics", dependencies: ["Support"]),
-    .target(name: "Geometry"),
+    .target(name: "Geometry", dependencies: ["Support"]),
     .target(
       name: "Tensors",
       dependencies: ["Support", "CAllocationCounter", "CBLAS", "CDNNL", "CLAPACKE", "CWorkerPool"]),
-    .target(name: "Kernels", dependencies: ["Geometry", "Tensors", "CDNNL"]),
+    .target(name: "Kernels", dependencies: ["Geometry", "Support", "Tensors", "CDNNL"]),
     .target(name: "Networks", dependencies: ["Geometry", "Support"]),
     .target(name: "Decomposition", dependencies: ["Geometry", "Networks", "Support", "Tensors"]),
     .target(
@@ -58,10 +58,12 @@ let package = Package(
       ]),
     .target(
       name: "Profiling",
-      dependencies: ["Machine", "Statistics", "Tensors", "CAllocationCounter", "CCallgrind", "CHwloc"]),
+      dependencies: [
+        "Machine", "Statistics", "Support", "Tensors", "CAllocationCounter", "CCallgrind", "CHwloc",
+      ]),
     .target(
       name: "Results", dependencies: ["Support", .product(name: "SystemPackage", package: "swift-system")]),
-    .target(name: "Store", dependencies: ["CSQLite"]),
+    .target(name: "Store", dependencies: ["Support", "CSQLite"]),
     .target(
       name: "Harness",
       dependencies: [
@@ -83,8 +85,8 @@ let package = Package(
     .executableTarget(
       name: "lrd-bench",
       dependencies: [
-        "Decomposition", "Geometry", "Harness", "Kernels", "Machine", "Networks", "Profiling", "Programs",
-        "Reports", "Results", "Statistics", "Store", "Suites", "Support", "Tensors",
+        "Decomposition", "Harness", "Machine", "Networks", "Profiling", "Programs", "Reports", "Results",
+        "Statistics", "Store", "Suites", "Support", "Tensors",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -113,8 +115,8 @@ let package = Package(
     .testTarget(
       name: "HarnessTests",
       dependencies: [
-        "Harness", "Machine", "Networks", "Profiling", "Programs", "Results", "Support", "Tensors",
-        "CAllocationCounter",
+        "Decomposition", "Harness", "Machine", "Networks", "Profiling", "Programs", "Results", "Statistics",
+        "Support", "Tensors", "CAllocationCounter",
       ]),
     .testTarget(
       name: "ReportsTests", dependencies: ["Harness", "Machine", "Reports", "Results", "Store", "Tensors"],
@@ -122,7 +124,7 @@ let package = Package(
     .testTarget(
       name: "LRDBenchTests",
       dependencies: [
-        "Harness", "Programs", "Results", "Store", "Tensors", "lrd-bench",
+        "Harness", "Networks", "Programs", "Results", "Store", "Support", "Tensors", "lrd-bench",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
   ],

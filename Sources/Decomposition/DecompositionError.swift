@@ -1,5 +1,10 @@
+import Support
+
 /// Errors raised when choosing, validating or computing a decomposition.
-package enum DecompositionError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum DecompositionError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
+
   case unparsable(String)
   case wrongFamily(layer: String, factorization: Factorization, hint: String)
   case rankOutOfRange(layer: String, rank: Int, valid: ClosedRange<Int>)

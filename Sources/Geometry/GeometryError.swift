@@ -1,5 +1,10 @@
+import Support
+
 /// A shape that cannot exist (non-positive extents, groups not dividing channels, empty output).
-package enum GeometryError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum GeometryError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
+
   case invalid(String)
 
   /// The message printed for this error: what is wrong and the valid range.

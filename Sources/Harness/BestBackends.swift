@@ -15,15 +15,15 @@ package enum BestBackends {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw HarnessError.invalidOption(
-        "best:\(path): no such file or directory; give a `kernels --backend all --format json` file or the "
-          + "--out of a `ranks --backend all` run")
+        "best:\(path): no such file or directory; give the JSON result of kernels on every backend or the "
+          + "directory of a ranks study on every backend")
     }
     let choice = try isDirectory.boolValue ? fromRanks(path, model: model) : fromKernels(path, model: model)
     let layers = ModelCatalog(model).layers.map(\.name)
     if let missing = layers.first(where: { choice[$0] == nil }) {
       throw HarnessError.invalidOption(
-        "best:\(path) has no timing for \(missing) of \(model); measure every layer (no --filter) on every "
-          + "backend (--backend all)")
+        "best:\(path) has no timing for \(missing) of \(model); measure every layer (unfiltered) on every "
+          + "backend")
     }
     return choice
   }
@@ -36,7 +36,7 @@ package enum BestBackends {
       results = try JSONCoding.decoder.decode([KernelBenchmarkResult].self, from: data)
     } catch {
       throw HarnessError.invalidOption(
-        "best:\(path) is not a `kernels --backend all --format json` file (a list of kernel results): \(error)"
+        "best:\(path) is not the JSON result of kernels on every backend (a list of kernel results): \(error)"
       )
     }
     var best: [String: (backend: GEMMBackend, gflops: Double)] = [:]
@@ -81,7 +81,7 @@ package enum BestBackends {
     }
     guard found > 0 else {
       throw HarnessError.invalidOption(
-        "best:\(directory) holds no <backend>/ranks.json: not a finished `ranks --backend all` run")
+        "best:\(directory) holds no <backend>/ranks.json: not a finished ranks study on every backend")
     }
     return best.mapValues(\.backend)
   }

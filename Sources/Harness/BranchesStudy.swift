@@ -4,6 +4,7 @@ import Networks
 import Profiling
 import Programs
 import Statistics
+import Support
 import Tensors
 
 /// Everything that defines a `branches` study (saved as `plan.json`; `--resume` continues it).
@@ -57,7 +58,7 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
       inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel, ratio: ratio)
     return try branches.map { n in
       guard n >= 1 else {
-        throw HarnessError.invalidOption("--branches: counts must be at least 1, got \(n)")
+        throw HarnessError.setting(.branches, ": counts must be at least 1, got \(n)")
       }
       let (b1, b2) = (r1 / n * n, r2 / n * n)
       guard b1 >= n, b2 >= n else {
@@ -71,7 +72,7 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
 
   /// Validates as the command line would.
   package func validate(cores: Int) throws {
-    guard !branches.isEmpty else { throw HarnessError.invalidOption("--branches needs at least one count") }
+    guard !branches.isEmpty else { throw HarnessError.setting(.branches, "needs at least one count") }
     guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
     _ = try factorizations()
     try SweepPlan.validateCommon(
@@ -154,7 +155,7 @@ package enum BranchesStudy: Study {
       }.max() ?? 0
     try MemoryEstimate.check(
       largest + MemoryEstimate.layerProgram(layer, .original, batch: plan.batch, mode: plan.mode),
-      for: "\(plan.layer) at batch \(plan.batch)", hint: "use a smaller --batch")
+      for: "\(plan.layer) at batch \(plan.batch)", reduce: .batch)
   }
 
   /// Measures every branch count of `plan` not yet in the directory's journal, paired with the original, and

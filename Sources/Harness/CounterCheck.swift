@@ -32,7 +32,7 @@ package enum CounterCheck {
     -> CounterCheckResult
   {
     try MemoryEstimate.check(
-      MemoryEstimate.sgemm(size: n), for: "an \(n)×\(n)×\(n) sgemm", hint: "use a smaller --size")
+      MemoryEstimate.sgemm(size: n), for: "an \(n)×\(n)×\(n) sgemm", reduce: .size)
     let workload = GEMMWorkload(m: n, n: n, k: n)
     let gemm = { workload.run() }
     gemm()  // OpenBLAS threads exist before counters attach to them

@@ -2,6 +2,7 @@ import Decomposition
 import Foundation
 import Networks
 import Programs
+import Support
 
 /// Memory a run will allocate, estimated from shapes before anything is allocated, so an impossible
 /// batch or size is refused with the figure instead of crashing in the allocator.
@@ -70,12 +71,14 @@ package enum MemoryEstimate {
     return nil
   }
 
-  /// Throws when `bytes` exceed 80% of the available memory, naming `what` and both figures.
-  package static func check(_ bytes: Double, for what: String, hint: String) throws(HarnessError) {
+  /// Throws when `bytes` exceed 80% of the available memory, naming `what`, both figures and the setting to
+  /// make smaller.
+  package static func check(_ bytes: Double, for what: String, reduce setting: Setting?) throws(HarnessError)
+  {
     guard let available, bytes > 0.8 * available else { return }
     throw .insufficientMemory(
-      "\(what) needs about \(format(bytes)) of memory; this machine has \(format(available)) available; \(hint)"
-    )
+      "\(what) needs about \(format(bytes)) of memory; this machine has \(format(available)) available",
+      reduce: setting)
   }
 
   /// "9.3 TiB".

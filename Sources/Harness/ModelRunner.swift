@@ -64,7 +64,7 @@ package final class ModelRunner {
     }
     try MemoryEstimate.check(
       bytes, for: "\(spec.model) \(spec.variant) at batch \(spec.batch) (\(spec.mode))",
-      hint: "use a smaller --batch")
+      reduce: .batch)
   }
 
   /// The runnable program of `spec` (built now; the original's is cached).

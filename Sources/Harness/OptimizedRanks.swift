@@ -2,9 +2,13 @@ import Decomposition
 import Foundation
 import Networks
 import Results
+import Support
 
 /// Why a directory's `ranks.json` could not be read.
-package enum RanksFileProblem: Error, Equatable, Sendable, CustomStringConvertible {
+package enum RanksFileProblem: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
+
   /// The directory does not exist.
   case noDirectory
   /// The directory holds no `ranks.json` (not a finished ranks run).
@@ -54,20 +58,20 @@ package enum OptimizedRanks {
     } catch .noFile {
       throw HarnessError.invalidOption(
         "optimized:\(directory) holds no ranks.json: not a finished lrd-bench ranks run "
-          + "(finish it with lrd-bench ranks --resume \(directory))")
+          + "(resume that ranks run to finish it)")
     } catch {
       throw HarnessError.invalidOption(
-        "optimized:\(directory): \(error); give the --out of a finished lrd-bench ranks run")
+        "optimized:\(directory): \(error); give the directory of a finished lrd-bench ranks run")
     }
     guard result.model == model else {
       throw HarnessError.invalidOption(
-        "optimized:\(directory) holds ranks of \(result.model), not \(model); run lrd-bench ranks --model \(model)"
+        "optimized:\(directory) holds ranks of \(result.model), not \(model); run a ranks study of \(model)"
       )
     }
     guard result.policies.contains(policy) else {
       throw HarnessError.invalidOption(
         "optimized:\(directory) has no \(policy) choices (its policies: "
-          + "\(result.policies.map(\.rawValue).joined(separator: ", "))); pick one with --policy")
+          + "\(result.policies.map(\.rawValue).joined(separator: ", "))); pick one of those policies")
     }
     return choices(result, policy: policy)
   }

@@ -30,7 +30,7 @@ package enum PointTiming {
     try spec.factorization.validate(for: layer)
     try MemoryEstimate.check(
       MemoryEstimate.layerProgram(layer, spec.factorization, batch: spec.batch, mode: spec.mode),
-      for: "\(spec.layer) at batch \(spec.batch) (\(spec.mode))", hint: "use a smaller --batch")
+      for: "\(spec.layer) at batch \(spec.batch) (\(spec.mode))", reduce: .batch)
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let binding = try topology.apply(spec.threads)
     let point = try runner.measure(spec, sampler: sampler, binding: binding, sequence: 0)

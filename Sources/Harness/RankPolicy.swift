@@ -32,7 +32,7 @@ package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCo
       }
       if !result.contains(policy) { result.append(policy) }
     }
-    if result.isEmpty { throw .invalidOption("--policy needs at least one policy") }
+    if result.isEmpty { throw HarnessError.setting(.policies, "needs at least one policy") }
     return result
   }
 

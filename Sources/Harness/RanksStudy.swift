@@ -4,6 +4,7 @@ import Networks
 import OrderedCollections
 import Profiling
 import Programs
+import Support
 import Tensors
 
 /// What `ranks` saves as `ranks-plan.json` so `--resume` continues the same study.
@@ -45,7 +46,7 @@ package struct RanksPlan: Codable, Sendable, Equatable {
     var step = settings.step
     if let ranksPerLayer {
       guard ranksPerLayer >= 1 else {
-        throw HarnessError.invalidOption("--ranks-per-layer must be at least 1, got \(ranksPerLayer)")
+        throw HarnessError.setting(.ranksPerLayer, "must be at least 1, got \(ranksPerLayer)")
       }
       let span = try SweepPlan.resolveRanks(layer: layer, ratio: settings.ratio, from: nil, to: nil, step: 1)
       step = max(1, (span.from - span.to + ranksPerLayer - 1) / ranksPerLayer)

@@ -3,6 +3,7 @@ import Machine
 import Networks
 import Profiling
 import Programs
+import Support
 import Tensors
 
 /// Everything that defines a rank sweep (saved as `plan.json`; `--resume` continues the same one and
@@ -102,7 +103,7 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     guard layer.groups == 1 else {
       throw .invalidOption("\(layer.name) is a grouped convolution; sweeps need groups = 1")
     }
-    guard step >= 1 else { throw .invalidOption("--step must be at least 1, got \(step)") }
+    guard step >= 1 else { throw HarnessError.setting(.step, "must be at least 1, got \(step)") }
     let full = RankSelection.fullRank(of: layer)
     let start: Int
     if let from {
@@ -111,19 +112,19 @@ package struct SweepPlan: Codable, Sendable, Equatable {
       do {
         start = try RankSelection.factorization(for: layer, ratio: ratio).primaryRank ?? full
       } catch {
-        throw .invalidOption("--ratio: \(error)")
+        throw HarnessError.setting(.ratio, ": \(error)")
       }
     }
     guard (1...full).contains(start) else {
-      throw .invalidOption("--from \(start) is outside the valid rank range 1…\(full) of \(layer.name)")
+      throw HarnessError.setting(.from, "\(start) is outside the valid rank range 1…\(full) of \(layer.name)")
     }
     let end = to ?? (start + 1) / 2
     guard (1...full).contains(end) else {
-      throw .invalidOption("--to \(end) is outside the valid rank range 1…\(full) of \(layer.name)")
+      throw HarnessError.setting(.to, "\(end) is outside the valid rank range 1…\(full) of \(layer.name)")
     }
     guard end <= start else {
-      throw .invalidOption(
-        "--from \(start) is below --to \(end); a sweep goes down from R to R_min (from ≥ to)")
+      throw HarnessError.setting(
+        .from, "\(start) is below R_min \(end); a sweep goes down from R to R_min (from ≥ to)")
     }
     return (start, end, start + step <= full ? start + step : nil)
   }
@@ -145,8 +146,8 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     if case .indices(let list) = frozen {
       let factors = spec.shape.hasOneByOneKernel ? 2 : 3
       if let bad = list.first(where: { $0 >= factors }) {
-        throw HarnessError.invalidOption(
-          "--frozen: factor \(bad) does not exist; \(layer)'s factorization has factors 0…\(factors - 1)")
+        throw HarnessError.setting(
+          .frozen, ": factor \(bad) does not exist; \(layer)'s factorization has factors 0…\(factors - 1)")
       }
     }
   }
@@ -157,21 +158,21 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     policies: [RankPolicy],
     referenceEvery: Int, confirmBudget: Double, tieTolerance: Double
   ) throws {
-    guard batch >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1, got \(batch)") }
+    guard batch >= 1 else { throw HarnessError.setting(.batch, "must be at least 1, got \(batch)") }
     guard !threadConfigs.isEmpty else {
-      throw HarnessError.invalidOption("--threads needs at least one count")
+      throw HarnessError.setting(.threads, "needs at least one count")
     }
     for config in threadConfigs where config.threads < 1 || config.threads > cores {
       throw ThreadConfigError.tooManyThreads(requested: config.threads, cores: cores)
     }
     try sampler.validate()
-    guard !policies.isEmpty else { throw HarnessError.invalidOption("--policy needs at least one policy") }
+    guard !policies.isEmpty else { throw HarnessError.setting(.policies, "needs at least one policy") }
     guard referenceEvery >= 1 else {
-      throw HarnessError.invalidOption("--reference-every must be at least 1, got \(referenceEvery)")
+      throw HarnessError.setting(.referenceEvery, "must be at least 1, got \(referenceEvery)")
     }
-    try SamplerConfiguration.checkBudget(confirmBudget, option: "--confirm-budget", allowZero: true)
+    try SamplerConfiguration.checkBudget(confirmBudget, setting: .confirmBudget, allowZero: true)
     guard tieTolerance >= 0, tieTolerance < 0.5 else {
-      throw HarnessError.invalidOption("--tie-tolerance must be in [0, 0.5) (0.05 = 5%), got \(tieTolerance)")
+      throw HarnessError.setting(.tieTolerance, "must be in [0, 0.5) (0.05 = 5%), got \(tieTolerance)")
     }
   }
 }

@@ -44,7 +44,7 @@ package enum Technique: String, Codable, Sendable, CaseIterable, CustomStringCon
       }
       if !result.contains(technique) { result.append(technique) }
     }
-    guard !result.isEmpty else { throw .invalidOption("--techniques needs at least one technique") }
+    guard !result.isEmpty else { throw HarnessError.setting(.techniques, "needs at least one technique") }
     return result
   }
 }
@@ -110,18 +110,18 @@ package struct TablePlan: Codable, Sendable, Equatable {
   /// Validates as the command line would: models, branch counts, ratio, batch, threads, samplers,
   /// the ranks study, and (for every model) that each branch count leaves a rank.
   package func validate(cores: Int) throws {
-    guard !models.isEmpty else { throw HarnessError.invalidOption("--models needs at least one model") }
+    guard !models.isEmpty else { throw HarnessError.setting(.models, "needs at least one model") }
     guard !techniques.isEmpty else {
-      throw HarnessError.invalidOption("--techniques needs at least one technique")
+      throw HarnessError.setting(.techniques, "needs at least one technique")
     }
     guard !branches.isEmpty, branches.allSatisfy({ $0 >= 1 }) else {
-      throw HarnessError.invalidOption("--branches: counts must be at least 1 (e.g. 1,2,4,8,16)")
+      throw HarnessError.setting(.branches, ": counts must be at least 1 (e.g. 1,2,4,8,16)")
     }
     guard ratio > 1, ratio.isFinite else {
-      throw HarnessError.invalidOption("--ratio must be greater than 1 (parameters ÷ α), got \(ratio)")
+      throw HarnessError.setting(.ratio, "must be greater than 1 (parameters ÷ α), got \(ratio)")
     }
     guard (1...100_000).contains(ranksPerLayer) else {
-      throw HarnessError.invalidOption("--ranks-per-layer must be at least 1, got \(ranksPerLayer)")
+      throw HarnessError.setting(.ranksPerLayer, "must be at least 1, got \(ranksPerLayer)")
     }
     try SweepPlan.validateCommon(
       batch: batch, threadConfigs: [threads], cores: cores, sampler: inference, policies: [policy],
@@ -135,7 +135,7 @@ package struct TablePlan: Codable, Sendable, Equatable {
       }
     }
     for (name, _) in ranksFrom where ResNetModel(parsing: name).map({ !models.contains($0) }) ?? true {
-      throw HarnessError.invalidOption("--ranks-from has ranks of \(name), which is not in --models")
+      throw HarnessError.setting(.ranksFrom, "has ranks of \(name), which is not among the models measured")
     }
   }
 }

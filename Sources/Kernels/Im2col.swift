@@ -1,4 +1,5 @@
 import Geometry
+import Support
 
 #if canImport(Glibc)
   import Glibc
@@ -18,14 +19,9 @@ enum Im2col {
     pack(g, x: x, rows: 0..<g.gemmM, columns: columns, rowStride: g.gemmM)
   }
 
-  /// Extra passes over the columns (test knob `LRD_BENCH_TEST_IM2COL_PASSES=N`, default 0): a deliberately
-  /// slower im2col, for checking that the instruction-count gate of `lrd-bench ab --instructions` sees it.
-  static let extraPasses: Int = {
-    guard let text = getenv("LRD_BENCH_TEST_IM2COL_PASSES"), let n = Int(String(cString: text)) else {
-      return 0
-    }
-    return min(max(n, 0), 8)
-  }()
+  /// Extra passes over the columns (`TestKnobs.im2colPasses`, default 0): a deliberately slower im2col, for
+  /// checking that the instruction-count gate of A/B runs sees it.
+  static let extraPasses = TestKnobs.current.im2colPasses
 
   /// Fills the column rows `rows` (output pixels in NHWC order) into `columns`, laid out
   /// `[groups][rowStride][K_g]` with the first row of the range at row 0.

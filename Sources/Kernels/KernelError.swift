@@ -1,7 +1,11 @@
 import Geometry
+import Support
 
 /// Errors raised when building kernels: an impossible shape, or buffers that do not fit it.
-package enum KernelError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum KernelError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
+
   case invalidGeometry(GeometryError)
   case shapeMismatch(String)
   /// The kernel backend could not build this kernel (oneDNN's message).

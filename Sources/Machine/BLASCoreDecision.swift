@@ -103,26 +103,27 @@ package enum BLASCoreDecision: Equatable, Sendable {
     switch inputs.request {
     case .keep:
       var result = report(
-        .keep, core: current, reason: "--blas-core keep: measuring the core OpenBLAS runs",
+        .keep, core: current, reason: "keep requested: measuring the core OpenBLAS runs",
         own: known ?? inputs.probeOpenBLASChoice())
-      if let warning = weaknessWarning(current, "--blas-core keep") { result.warnings.append(warning) }
+      if let warning = weaknessWarning(current, "keep requested") { result.warnings.append(warning) }
       return .run(result)
     case .named(let name):
       if simulated == nil && current.lowercased() == name.lowercased() {
         return .run(
           report(
-            .named, core: current, reason: "--blas-core \(name)", own: known ?? inputs.probeOpenBLASChoice()))
+            .named, core: current, reason: "\(name) requested", own: known ?? inputs.probeOpenBLASChoice()))
       }
       let check = inputs.verify(name)
       let own = known ?? inputs.probeOpenBLASChoice()
       if check.accepted {
         var state = report(
-          .named, core: name, reason: "--blas-core \(name), self-check passed in a child process", own: own)
-        if let warning = weaknessWarning(name, "--blas-core \(name)") { state.warnings.append(warning) }
+          .named, core: name, reason: "\(name) requested, self-check passed in a child process", own: own)
+        if let warning = weaknessWarning(name, "\(name) requested") { state.warnings.append(warning) }
         return .restart(coretype: name, state: state)
       }
       return fallback(
-        inputs, own: own, message: "--blas-core \(name) was not used: \(check.problem)", report: report)
+        inputs, own: own, message: "the requested core \(name) was not used: \(check.problem)", report: report
+      )
     case .auto:
       if let variable = inputs.coretypeVariable {
         var result = report(

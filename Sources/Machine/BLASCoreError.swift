@@ -1,5 +1,10 @@
+import Support
+
 /// Errors in choosing a BLAS core.
-package enum BLASCoreError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum BLASCoreError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
+
   case unknownCore(String)
 
   /// The message printed for this error: the core, what failed and the valid choices.

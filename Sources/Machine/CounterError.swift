@@ -1,5 +1,13 @@
+import Support
+
 /// Errors of the counter layer.
-package enum CounterError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum CounterError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Whether this case is bad input (exit 64) rather than a failure (exit 1).
+  package var isBadInput: Bool {
+    if case .unknownEvent = self { return true }
+    return false
+  }
+
   case unavailable(event: String, reason: String)
   case papi(PAPIError)
   /// A requested event that is neither a PAPI preset, a perf:: event nor a name PAPI resolves.

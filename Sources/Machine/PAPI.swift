@@ -1,8 +1,12 @@
 import CPAPI
+import Support
 import Synchronization
 
 /// A PAPI status code as a typed error (swift-system's `Errno` pattern).
-package struct PAPIError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct PAPIError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
+
   /// PAPI's return code (negative).
   package var code: Int32
   /// The PAPI function that returned it.

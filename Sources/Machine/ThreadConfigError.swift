@@ -1,5 +1,10 @@
+import Support
+
 /// Errors in thread configuration and binding.
-package enum ThreadConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ThreadConfigError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
+
   case unparsable(String)
   case tooManyThreads(requested: Int, cores: Int)
   case bindingFailed(String)

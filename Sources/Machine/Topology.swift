@@ -1,6 +1,7 @@
 import CHwloc
 import Foundation
 import OrderedCollections
+import Support
 
 /// The machine as hwloc sees it, as a plain value stored in every result.
 package struct TopologySummary: Codable, Sendable, Equatable {
@@ -125,7 +126,10 @@ package enum ByteCount {
 }
 
 /// Errors from hwloc, with the failing function and errno.
-package struct TopologyError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct TopologyError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
+
   /// The hwloc call that failed.
   package var function: String
   /// The errno it set.

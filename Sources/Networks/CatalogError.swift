@@ -1,7 +1,10 @@
 import Support
 
 /// Errors raised when looking up catalog entries.
-package enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum CatalogError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
+
   case unknownModel(String)
   case unknownLayer(name: String, model: ResNetModel, suggestions: [String])
   case badFilter(pattern: String, reason: String)
@@ -15,11 +18,11 @@ package enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
         + ResNetModel.allCases.map(\.rawValue).joined(separator: ", ")
     case .unknownLayer(let name, let model, let suggestions):
       return "\(model) has no layer '\(ClosestNames.truncated(name))'; closest names: "
-        + suggestions.joined(separator: ", ") + " (list all with: lrd-bench layers --model \(model))"
+        + suggestions.joined(separator: ", ") + " (the catalog lists them all)"
     case .badFilter(let pattern, let reason):
-      return "--filter '\(pattern)' is not a valid regular expression: \(reason)"
+      return "the layer filter '\(pattern)' is not a valid regular expression: \(reason)"
     case .filterMatchesNothing(let pattern, let model):
-      return "--filter '\(pattern)' matches no layer of \(model) (names look like layer4.2.conv2, fc)"
+      return "the layer filter '\(pattern)' matches no layer of \(model) (names look like layer4.2.conv2, fc)"
     }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Machine
+import Support
 import Synchronization
 import Tensors
 
@@ -107,7 +108,7 @@ package enum BLASCoreGate {
         .init(
           request: request, cpu: cpu, current: current,
           coretypeVariable: environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 },
-          simulatedChoice: environment[simulateVariable],
+          simulatedChoice: TestKnobs.current.simulatedOpenBLASChoice,
           probeOpenBLASChoice: { canRestart ? check(core: nil, executable: path).reported : nil },
           verify: { core in
             canRestart

@@ -1,3 +1,5 @@
+import Support
+
 /// When a point stops sampling (docs/methods.md "How measurements are made").
 ///
 /// Warm-up runs the body until per-call times settle (three consecutive ~1 ms batches within ±3%
@@ -71,29 +73,31 @@ package struct SamplerConfiguration: Codable, Sendable, Equatable {
     return copy
   }
 
-  /// Checks ranges; the message names the option and its valid range.
+  /// Checks ranges; the error names the setting and its valid range.
   package func validate() throws(SamplerError) {
-    try Self.checkBudget(budgetSeconds, option: "--budget")
+    try Self.checkBudget(budgetSeconds, setting: .budget)
     guard targetRelativeHalfWidth > 0, targetRelativeHalfWidth < 1 else {
-      throw .invalid("--ci must be between 0 and 1 (0.01 = ±1%), got \(targetRelativeHalfWidth)")
+      throw SamplerError.setting(.ci, "must be between 0 and 1 (0.01 = ±1%), got \(targetRelativeHalfWidth)")
     }
     guard maximumBudgetFactor >= 1, maximumBudgetFactor <= 10 else {
       throw .invalid("the budget growth factor must be between 1 and 10, got \(maximumBudgetFactor)")
     }
     guard minimumSampleSeconds > 0, minimumSampleSeconds < budgetSeconds else {
-      throw .invalid(
-        "--min-sample-ms must be positive and below the budget (\(budgetSeconds * 1000) ms), got "
+      throw SamplerError.setting(
+        .minSampleMilliseconds,
+        "must be positive and below the budget (\(budgetSeconds * 1000) ms), got "
           + "\(minimumSampleSeconds * 1000)")
     }
   }
 
   /// A budget must be a finite number of seconds in (0, `budgetLimit`].
-  package static func checkBudget(_ seconds: Double, option: String, allowZero: Bool = false)
+  package static func checkBudget(_ seconds: Double, setting: Setting, allowZero: Bool = false)
     throws(SamplerError)
   {
     guard seconds.isFinite, allowZero ? seconds >= 0 : seconds > 0, seconds <= budgetLimit else {
-      throw .invalid(
-        "\(option) must be \(allowZero ? "0 or " : "")a positive number of seconds up to \(Int(budgetLimit)), got \(seconds)"
+      throw .setting(
+        setting,
+        "must be \(allowZero ? "0 or " : "")a positive number of seconds up to \(Int(budgetLimit)), got \(seconds)"
       )
     }
   }

@@ -16,8 +16,8 @@ package enum FrozenFactors: Codable, Sendable, Hashable, CustomStringConvertible
     case "paper": self = .paper
     default:
       guard let indices = CommaList.integers(text), indices.allSatisfy({ (0..<3).contains($0) }) else {
-        throw .invalidOption(
-          "--frozen '\(text.prefix(40))': use none, paper, or factor indices 0…2 such as 0,2")
+        throw ProgramError.setting(
+          .frozen, "'\(text.prefix(40))': use none, paper, or factor indices 0…2 such as 0,2")
       }
       self = .indices(Array(Set(indices)).sorted())
     }

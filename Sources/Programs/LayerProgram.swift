@@ -1,5 +1,6 @@
 import Decomposition
 import Kernels
+import Support
 import Tensors
 
 /// A decomposed (or original) layer ready to run: one kernel per factor and every activation and
@@ -37,10 +38,11 @@ package final class LayerProgram {
     self.mode = mode
     let frozenSet = frozen.indices(factorCount: decomposed.factors.count)
     self.frozen = frozenSet
-    guard batch >= 1 else { throw .invalidOption("--batch must be at least 1") }
+    guard batch >= 1 else { throw ProgramError.setting(.batch, "must be at least 1") }
     if let bad = frozenSet.first(where: { $0 >= decomposed.factors.count }) {
-      throw .invalidOption(
-        "--frozen: factor \(bad) does not exist; \(decomposed.factorization) has factors 0…\(decomposed.factors.count - 1)"
+      throw ProgramError.setting(
+        .frozen,
+        ": factor \(bad) does not exist; \(decomposed.factorization) has factors 0…\(decomposed.factors.count - 1)"
       )
     }
     var kernels: [Conv2D] = []

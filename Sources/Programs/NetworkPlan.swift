@@ -1,5 +1,6 @@
 import Decomposition
 import Networks
+import Support
 import Tensors
 
 /// One weight layer of a network plan: the layer (catalog shape, or a merged block's narrowed shape),
@@ -85,7 +86,7 @@ package struct NetworkPlan: Codable, Sendable, Equatable {
     self.variant = variant
     self.ratio = ratio
     guard ratio > 1, ratio.isFinite else {
-      throw .invalidOption("--ratio must be greater than 1 (parameters ÷ α), got \(ratio)")
+      throw ProgramError.setting(.ratio, "must be greater than 1 (parameters ÷ α), got \(ratio)")
     }
     if case .optimized(let directory) = variant.ranks, optimizedRanks == nil {
       throw .ranks("optimized:\(directory): no ranks were loaded")
@@ -104,7 +105,7 @@ package struct NetworkPlan: Codable, Sendable, Equatable {
         guard let chosen = optimizedRanks?[layer.name] else {
           throw .ranks(
             "optimized:\(directory) has no rank for \(layer.name) (\(layer.shapeDescription)); "
-              + "run lrd-bench ranks over every layer of \(catalog.model) (no --filter) and pass that directory"
+              + "run lrd-bench ranks over every layer of \(catalog.model) (unfiltered) and pass that directory"
           )
         }
         return chosen

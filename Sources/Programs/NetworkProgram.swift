@@ -45,7 +45,7 @@ package final class NetworkProgram {
     plan: NetworkPlan, weights: NetworkWeights, batch: Int, mode: Mode, learningRate: Float = 1e-3,
     seed: UInt64 = 1
   ) throws {
-    guard batch >= 1 else { throw ProgramError.invalidOption("--batch must be at least 1") }
+    guard batch >= 1 else { throw ProgramError.setting(.batch, "must be at least 1") }
     self.plan = plan
     self.batch = batch
     self.mode = mode

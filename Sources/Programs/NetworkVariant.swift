@@ -60,7 +60,7 @@ package struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConverti
     var merged = false
     var branches: Int?
     var seen = Set<String>()
-    func fail(_ message: String) -> ProgramError { .invalidOption("--variant '\(text)': \(message)") }
+    func fail(_ message: String) -> ProgramError { ProgramError.setting(.variant, "'\(text)': \(message)") }
     for part in parts {
       let lower = part.lowercased()
       let key = String(lower.prefix { $0 != ":" })

@@ -1,6 +1,14 @@
+import Support
+
 /// Errors raised while building a layer or network program: a request that cannot be built (exit 64:
 /// an unknown or impossible variant, a factor that does not exist, ranks that do not fit).
-package enum ProgramError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ProgramError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
+
+  /// A setting's value is out of range; the setting and the problem, so the command line can name its option.
+  case invalidSetting(InvalidSetting)
+
   /// An option or variant is impossible; the message names it and the valid forms.
   case invalidOption(String)
   /// Per-layer ranks (`optimized:DIR`) are missing a layer the network needs, or do not fit it.
@@ -9,7 +17,13 @@ package enum ProgramError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The message printed for this error: what cannot be built and why.
   package var description: String {
     switch self {
+    case .invalidSetting(let setting): return setting.description
     case .invalidOption(let message), .ranks(let message): return message
     }
+  }
+
+  /// `setting`'s value is wrong as `problem` says (read after the setting's name).
+  package static func setting(_ setting: Setting, _ problem: String) -> Self {
+    .invalidSetting(InvalidSetting(setting, problem))
   }
 }

@@ -33,7 +33,7 @@ package enum ABReport {
       "- base: \(build(r.base))",
       "- new: \(build(r.new))",
       "- machine \(r.run.machineKey); started \(r.run.startedAt); \(r.roundsCompleted) of \(r.run.rounds) rounds "
-        + "completed" + (r.interrupted ? " (**interrupted**: `--resume ab#\(r.run.id)` continues it)" : ""),
+        + "completed" + (r.interrupted ? " (**interrupted**: resuming ab#\(r.run.id) continues it)" : ""),
       "",
       "Both builds ran in their own worker process, interleaved: in each round every point was measured once per "
         + "build, back to back, in ABBA order over rounds (layer programs built anew each round, the workers "

@@ -35,7 +35,7 @@ package enum BranchesReport {
     lines.append("N = 1 is plain Tucker-2. Comparison method: \(r.comparisonMethod).")
     if r.interrupted {
       lines += [
-        "", "**Interrupted**: partial results. Continue with `lrd-bench branches --resume <this directory>`.",
+        "", "**Interrupted**: partial results; resuming this run directory continues it.",
       ]
     }
     return lines.joined(separator: "\n") + "\n"

@@ -62,7 +62,7 @@ package enum ModelReport {
     } else if let allocations = m.usage.allocationsPerCall, allocations > 0, p.spec.threads.threads > 1 {
       lines.append(
         "  (the allocations are OpenBLAS's: its threaded level-3 driver mallocs a job array on every sgemm call "
-          + "when built with USE_ALLOC_HEAP, as Debian's is; with --threads 1 a step allocates nothing)")
+          + "when built with USE_ALLOC_HEAP, as Debian's is; with one thread a step allocates nothing)")
     }
     for metric in r.derived {
       lines.append("  \(metric.name): \(Format.fixed(metric.value, 3)) \(metric.unit)")
@@ -70,7 +70,7 @@ package enum ModelReport {
     lines.append("")
     if let choices = p.spec.layerBackends {
       lines.append(
-        "Kernel backends per layer (--backend best): \(BestBackends.summary(choices)) layers; a decomposed layer's "
+        "Kernel backends per layer (the fastest per layer): \(BestBackends.summary(choices)) layers; a decomposed layer's "
           + "factors run on the layer's backend.")
       lines.append("")
     }

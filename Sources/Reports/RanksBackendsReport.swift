@@ -94,7 +94,7 @@ package enum RanksBackendsReport {
         + first.policies.enumerated().map { p, policy in "\(policy): \(Format.duration(bestTotals[p]))" }
         .joined(separator: ", ") + ".")
     if results.contains(where: \.interrupted) {
-      lines += ["", "**Interrupted**: not every backend finished; continue with `lrd-bench ranks --resume`."]
+      lines += ["", "**Interrupted**: not every backend finished; resuming this run directory continues it."]
     }
     return lines.joined(separator: "\n") + "\n"
   }

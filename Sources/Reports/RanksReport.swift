@@ -48,7 +48,7 @@ package enum RanksReport {
         + "(r2 = ⌊β·r1⌋). Per-layer sweeps (CSV, JSON, SVG) are in sweeps/<layer>/.")
     if r.interrupted {
       lines += [
-        "", "**Interrupted**: partial table. Continue with `lrd-bench ranks --resume <this directory>`.",
+        "", "**Interrupted**: partial table; resuming this run directory continues it.",
       ]
     }
     return lines.joined(separator: "\n") + "\n"

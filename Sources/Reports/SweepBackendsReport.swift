@@ -85,7 +85,7 @@ package enum SweepBackendsReport {
       }
     }
     if results.contains(where: \.interrupted) || results.count < (first.plan.backends?.count ?? 1) {
-      lines += ["", "**Interrupted**: not every backend finished; continue with `lrd-bench sweep --resume`."]
+      lines += ["", "**Interrupted**: not every backend finished; resuming this run directory continues it."]
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -51,7 +51,7 @@ package enum SweepReport {
     if result.interrupted {
       lines.append("")
       lines.append(
-        "**Interrupted**: partial results. Continue with `lrd-bench sweep --resume <this directory>`.")
+        "**Interrupted**: partial results; resuming this run directory continues it.")
     }
     for config in result.configs { lines += section(config, plan: plan) }
     lines.append("")

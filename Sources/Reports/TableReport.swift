@@ -174,7 +174,10 @@ package enum TableReport {
       }
       lines.append("")
     }
-    if r.interrupted { lines.append("Interrupted: the tables hold what was measured; --resume continues.") }
+    if r.interrupted {
+      lines.append(
+        "Interrupted: the tables hold what was measured; resuming this run directory continues it.")
+    }
     return lines.joined(separator: "\n")
   }
 

@@ -1,11 +1,20 @@
+import Support
 import SystemPackage
 
 /// What can go wrong with result files and run directories, each with the path and the fix.
-package enum ResultsError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Whether this case is bad input (exit 64) rather than a failure (exit 1).
+  package var isBadInput: Bool {
+    switch self {
+    case .emptyPath, .occupied, .notEmpty, .notARun, .wrongKind: return true
+    case .io, .locked, .corrupt, .foreignJournal: return false
+    }
+  }
+
   /// A system call failed on `path` (`operation` says what was being done).
   case io(path: String, operation: String, errno: Errno)
-  /// An option that takes a path was given an empty one.
-  case emptyPath(option: String)
+  /// A run directory path (to create or to resume) is empty.
+  case emptyPath(RunPath)
   /// Another lrd-bench process holds the directory's lock.
   case locked(path: String, holder: String)
   /// `--out` names a directory that already holds a run.
@@ -32,30 +41,35 @@ package enum ResultsError: Error, Equatable, Sendable, CustomStringConvertible {
       case .notDirectory: return "cannot \(operation) \(path): a part of the path is not a directory"
       default: return "cannot \(operation) \(path): \(errno.description)"
       }
-    case .emptyPath(let option):
-      return "\(option) needs a directory path; an empty one is not accepted"
+    case .emptyPath(let role):
+      return "the \(role.rawValue) directory needs a path; an empty one is not accepted"
     case .locked(let path, let holder):
       return "\(path) is in use by another lrd-bench run (\(holder)); wait for it or choose another directory"
     case .occupied(let path, let kind, let differences):
       if differences.isEmpty {
-        return
-          "\(path) already holds this \(kind); continue it with --resume \(path), or choose another --out"
+        return "\(path) already holds this \(kind); resume it, or choose another directory"
       }
       return "\(path) already holds a different \(kind) (" + differences.prefix(6).joined(separator: "; ")
         + (differences.count > 6 ? "; …" : "")
-        + "); choose another --out, or continue that run with --resume \(path)"
+        + "); choose another directory, or resume that run"
     case .notEmpty(let path):
-      return
-        "--out \(path) is a non-empty directory that is not an lrd-bench run; choose a new or empty directory"
+      return "\(path) is a non-empty directory that is not an lrd-bench run; choose a new or empty directory"
     case .notARun(let path, let reason):
-      return "--resume \(path): \(reason)"
+      return "\(path): \(reason)"
     case .wrongKind(let path, let expected, let found):
-      return
-        "--resume \(path) holds a \(found) run, not a \(expected); continue it with: lrd-bench \(found) --resume \(path)"
+      return "\(path) holds a \(found) run, not a \(expected)"
     case .corrupt(let path, let reason):
       return "cannot read \(path): \(reason)"
     case .foreignJournal(let path):
       return "\(path) was written for a different plan than the directory's; it cannot be resumed"
     }
   }
+}
+
+/// Which run directory path a command was given.
+package enum RunPath: String, Sendable, Equatable {
+  /// The directory a new run is created in.
+  case output
+  /// The directory of a run to continue.
+  case resume
 }

@@ -32,7 +32,7 @@ package struct RunManifest: Codable, Sendable, Equatable {
 
 /// A directory holding one run: its manifest (`run.json`), its plan, a journal and the report files.
 ///
-/// * Created only after every option was validated, and never over another run: `--out` naming a
+/// * Created only after every option was validated, and never over another run: a path naming a
 ///   directory that holds a run is an error that names the differing plan fields; default names
 ///   (`results/<kind>/<name>-<UTC time>`) get a numeric suffix when taken.
 /// * Locked (`flock` on `.lock`, held while this object lives): a second run on the same directory
@@ -58,13 +58,13 @@ package final class RunDirectory: Sendable {
   /// Creates a new run directory for `plan` at `path`, or at `results/<kind, plural>/<name>-<UTC time>`
   /// (results/sweeps, results/ranks, results/branches, …) when `path` is nil, writes `run.json` and the plan, and locks it.
   package static func create<Plan: Encodable>(
-    at path: String?, kind: String, name: String, planFile: String, plan: Plan, option: String = "--out"
+    at path: String?, kind: String, name: String, planFile: String, plan: Plan
   ) throws(ResultsError) -> RunDirectory {
     let digest = try encodeDigest(plan)
     let url: URL
     let lock: FileDescriptor
     if let path {
-      guard !path.isEmpty else { throw .emptyPath(option: option) }
+      guard !path.isEmpty else { throw .emptyPath(.output) }
       url = URL(fileURLWithPath: path, isDirectory: true)
       var isDirectory: ObjCBool = false
       if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
@@ -114,7 +114,7 @@ package final class RunDirectory: Sendable {
   static func open<Plan: Decodable>(_ path: String, kind: String, planFile: String, as type: Plan.Type)
     throws(ResultsError) -> (URL, RunManifest, Plan)
   {
-    guard !path.isEmpty else { throw .emptyPath(option: "--resume") }
+    guard !path.isEmpty else { throw .emptyPath(.resume) }
     let url = URL(fileURLWithPath: path, isDirectory: true)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue

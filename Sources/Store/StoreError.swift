@@ -1,6 +1,8 @@
+import Support
+
 /// Errors of the results store: bad input (exit 64: not a store, a newer schema, an unknown run or
 /// label, comparing a run with itself) and failures (exit 1: I/O, a busy or corrupt database).
-package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
   /// The file exists but is not an SQLite database.
   case notADatabase(path: String)
   /// The store was written by a newer lrd-bench.
@@ -18,10 +20,10 @@ package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
   package var description: String {
     switch self {
     case .notADatabase(let path):
-      return "\(path) is not an lrd-bench results store (not an SQLite database); give another --store"
+      return "\(path) is not an lrd-bench results store (not an SQLite database); use another store"
     case .newerSchema(let path, let found, let supported):
       return "\(path) has store schema \(found), newer than this lrd-bench supports (\(supported)); "
-        + "use a newer lrd-bench or another --store"
+        + "use a newer lrd-bench or another store"
     case .unknownRun(let name, let known):
       return "no run '\(name)' in the store"
         + (known.isEmpty ? " (it holds no runs yet)" : "; known: \(known.joined(separator: ", "))")

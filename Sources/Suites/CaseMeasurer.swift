@@ -29,7 +29,7 @@ package final class CaseMeasurer {
       try factorization.validate(for: spec)
       try MemoryEstimate.check(
         MemoryEstimate.layerProgram(spec, factorization, batch: item.point.batch, mode: item.point.mode),
-        for: "\(item.name) at batch \(item.point.batch)", hint: "use a smaller batch in the suite")
+        for: "\(item.name) at batch \(item.point.batch)", reduce: nil)
     case .network:
       try modelRunner.checkMemory(try Self.modelSpec(item), paired: false)
     }

@@ -1,5 +1,10 @@
+import Support
+
 /// A suite file that cannot be used: the file, the line and column, the key, and what is wrong.
-package struct SuiteError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct SuiteError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
+
   /// The suite file's path.
   package var file: String
   /// The line of the offending key or value (1-based), nil when the file as a whole is wrong.

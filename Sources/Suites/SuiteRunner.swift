@@ -6,6 +6,7 @@ import Programs
 import Results
 import Statistics
 import Store
+import Support
 
 /// How one stored case ended: the record, and the reference check when the suite gives one for the
 /// machine's label.
@@ -63,15 +64,18 @@ package final class SuiteRunner {
   let topology: Topology
   let events: EventSink
   let machineLabel: String
+  /// The test knobs in force (an injected slowdown).
+  let knobs: TestKnobs
   private let measurer: CaseMeasurer
 
   /// A runner for the `cases` of `suite` (a shard's, or all), storing into `store`; `machineLabel`
   /// picks the references (falling back to `*`).
   package init(
     suite: Suite, cases: [SuiteCase], store: ResultStore, topology: Topology, machineLabel: String,
-    events: @escaping EventSink
+    knobs: TestKnobs = .current, events: @escaping EventSink
   ) {
     self.suite = suite
+    self.knobs = knobs
     self.cases = cases
     self.store = store
     self.topology = topology
@@ -112,7 +116,7 @@ package final class SuiteRunner {
           interrupted = true
           break rounds
         }
-        let slowdown = SlowdownInjection.fraction(for: item.name)
+        let slowdown = knobs.slowdownFraction(for: item.name)
         let binding = try topology.apply(item.threads)
         if !binding.verified {
           events(.warning("binding \(item.threads) could not be verified for \(item.name)"))

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The library the kernels run on (`--backend`): OpenBLAS (linked), BLIS (loaded at run time) or oneDNN
 /// (linked).
@@ -47,7 +48,10 @@ package enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringC
 }
 
 /// A backend's library cannot be used here.
-package struct BackendError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct BackendError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
+
   /// The backend asked for.
   package var backend: GEMMBackend
   /// Why it cannot be used.
@@ -55,7 +59,7 @@ package struct BackendError: Error, Equatable, Sendable, CustomStringConvertible
 
   /// The message printed for this error: the backend, the reason and the package to install.
   package var description: String {
-    "--backend \(backend) is not available: \(reason); install it with apt-get install \(backend.package) "
+    "the \(backend) backend is not available: \(reason); install it with apt-get install \(backend.package) "
       + "(scripts/setup installs it)"
   }
 }

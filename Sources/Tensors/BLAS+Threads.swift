@@ -1,4 +1,5 @@
 import CBLAS
+import Support
 
 extension BLAS {
   /// The number of threads the GEMM backend uses for the next call (set with `setThreads`).
@@ -75,7 +76,10 @@ extension BLAS {
 }
 
 /// OpenBLAS could not set or read a thread's CPU affinity.
-package struct BLASAffinityError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct BLASAffinityError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
+
   /// The OpenBLAS thread whose affinity could not be set (0-based).
   package var threadIndex: Int
   /// The errno returned by the affinity call.

@@ -1,3 +1,5 @@
+import Support
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -110,7 +112,10 @@ package final class BLISLibrary: @unchecked Sendable {
 }
 
 /// BLIS could not be used.
-package enum BLISError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum BLISError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
+
   case notInstalled(String)
   case missingSymbol(String, path: String)
 
@@ -119,9 +124,10 @@ package enum BLISError: Error, Equatable, Sendable, CustomStringConvertible {
     switch self {
     case .notInstalled(let reason):
       return "BLIS is not installed (\(reason)); install it with: apt-get install libblis-dev "
-        + "(scripts/setup does), or use --backend openblas"
+        + "(scripts/setup does), or use the openblas backend"
     case .missingSymbol(let name, let path):
-      return "\(path) has no \(name): not a BLIS 0.9 library; reinstall libblis-dev or use --backend openblas"
+      return
+        "\(path) has no \(name): not a BLIS 0.9 library; reinstall libblis-dev or use the openblas backend"
     }
   }
 }

@@ -1,4 +1,5 @@
 import CDNNL
+import Support
 
 #if canImport(Glibc)
   import Glibc
@@ -134,7 +135,10 @@ package final class DNNL: @unchecked Sendable {
 }
 
 /// A oneDNN call failed, or oneDNN has no implementation for what was asked.
-package enum DNNLError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum DNNLError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
+
   /// The call returned `code` (a `dnnl_status_t`).
   case status(call: String, code: Int32)
   /// oneDNN has no implementation for these arguments (`dnnl_unimplemented`).
@@ -147,7 +151,8 @@ package enum DNNLError: Error, Equatable, Sendable, CustomStringConvertible {
       return "oneDNN: \(call) failed with status \(code) (see dnnl_status_t in dnnl_types.h); "
         + "is libdnnl-dev (oneDNN 2.x) installed? apt-get install libdnnl-dev"
     case .unimplemented(let call):
-      return "oneDNN: \(call): no implementation for these shapes on this CPU; use --backend openblas or blis"
+      return
+        "oneDNN: \(call): no implementation for these shapes on this CPU; use the openblas or blis backend"
     }
   }
 }

@@ -1,4 +1,5 @@
 import CWorkerPool
+import Support
 
 /// A persistent pool of worker threads that runs one parallel region at a time: lrd-bench's own threading
 /// for the GEMM backends.
@@ -102,7 +103,10 @@ struct RegionFrame {
 }
 
 /// A worker pool operation failed.
-package struct WorkerPoolError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct WorkerPoolError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
+
   /// What was attempted, for example "pin worker 1 to [3]".
   package var operation: String
   package var errno: Int32

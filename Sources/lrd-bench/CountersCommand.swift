@@ -32,7 +32,7 @@ struct CountersCommand: ParsableCommand {
       try EventNames.validate(list)
       try MemoryEstimate.check(
         MemoryEstimate.sgemm(size: size), for: "an \(size)×\(size)×\(size) sgemm",
-        hint: "use a smaller --size")
+        reduce: .size)
       try blasCore.establish()
       let result = try CounterCheck.run(events: list, size: size)
       emit(format == .json ? try CountersReport.json(result) : CountersReport.text(result))

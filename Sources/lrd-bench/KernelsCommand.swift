@@ -56,7 +56,7 @@ struct KernelsCommand: ParsableCommand {
         layers.map { MemoryEstimate.layerProgram($0, .original, batch: batch, mode: mode) }.max() ?? 0
       try MemoryEstimate.check(
         2 * bytes + MemoryEstimate.sgemm(size: PeakSGEMM.defaultSize), for: "the kernels at batch \(batch)",
-        hint: "use a smaller --batch")
+        reduce: .batch)
       try blasCore.establish()
       let backends = backend?.value.backends ?? [BLAS.backend]
       for choice in backends { try BLAS.checkAvailable(choice) }

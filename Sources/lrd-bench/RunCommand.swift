@@ -73,7 +73,6 @@ struct RunCommand: ParsableCommand {
     try guarded {
       let topology = try Topology()
       let parsed = try SuiteParser.load(Self.suitePath(suite))
-      _ = try SlowdownInjection.fromEnvironment()  // a malformed knob is an error before measuring
       var cases = parsed.expanded(cores: topology.summary.coreCount)
       let total = cases.count
       var shardText: String?

@@ -53,7 +53,7 @@ struct SelfTestCommand: ParsableCommand {
       guard pairs >= 0, tries >= 0, pairs <= 10_000, tries <= 10_000 else {
         throw HarnessError.invalidOption("--pairs and --tries must be between 0 and 10000")
       }
-      try SamplerConfiguration.checkBudget(budget, option: "--budget")
+      try SamplerConfiguration.checkBudget(budget, setting: .budget)
       guard phases.isFinite, (0...3600).contains(phases) else {
         throw HarnessError.invalidOption("--phases must be between 0 and 3600 seconds, got \(phases)")
       }

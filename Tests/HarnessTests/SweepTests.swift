@@ -5,6 +5,7 @@ import Networks
 import Profiling
 import Programs
 import Results
+import Support
 import Testing
 
 @testable import Harness
@@ -171,8 +172,20 @@ struct SweepTests {
     tooManyThreads.threadConfigs = [ThreadConfig(threads: 64, binding: .compact)]
     var badFrozen = good
     badFrozen.frozen = .indices([2])
-    for bad in [zeroStep, hugeBudget, infiniteCheck, tooManyThreads, badFrozen] {
-      #expect(throws: (any Error).self) { try bad.validate(cores: 2) }
+    let expected: [(SweepPlan, Setting)] = [
+      (zeroStep, .step), (hugeBudget, .budget), (infiniteCheck, .confirmBudget), (tooManyThreads, .threads),
+      (badFrozen, .frozen),
+    ]
+    for (bad, setting) in expected {
+      let error = #expect(throws: (any Error).self) { try bad.validate(cores: 2) }
+      switch error {
+      case HarnessError.invalidSetting(let invalid)?, SamplerError.invalidSetting(let invalid)?:
+        #expect(invalid.setting == setting, "\(invalid)")
+      case ThreadConfigError.tooManyThreads(let requested, let cores)?:
+        #expect(setting == .threads && requested == 64 && cores == 2)
+      default:
+        Issue.record("\(setting): unexpected \(String(describing: error))")
+      }
     }
   }
 }
@@ -183,7 +196,7 @@ struct MemoryEstimateTests {
     let layer = try ModelCatalog(.resnet50).layer(named: "layer4.2.conv2")
     let bytes = MemoryEstimate.layerProgram(layer, .original, batch: 100_000_000, mode: .inference)
     #expect(bytes > 1e13)
-    #expect(throws: HarnessError.self) { try MemoryEstimate.check(bytes, for: "test", hint: "smaller") }
+    #expect(throws: HarnessError.self) { try MemoryEstimate.check(bytes, for: "test", reduce: .batch) }
     // A real program's buffers are within the estimate.
     let small = MemoryEstimate.layerProgram(layer, .tucker2(r1: 309, r2: 309), batch: 8, mode: .training)
     #expect(small > 1e6 && small < 1e9)

@@ -31,16 +31,23 @@ func exitCode(_ arguments: [String]) -> Int32 {
 let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .appendingPathComponent("../../.build/debug/lrd-bench").standardized.path
 
-/// Runs the executable; sends `signal` after `after` seconds when given; writes stdout to `stdout` when
-/// given.
+/// Runs the executable with `environment` added; sends `signal` once stderr contains `marker` when given;
+/// writes stdout to `stdout` when given.
 ///
 /// Returns status and stderr.
 func runTool(
-  _ arguments: [String], signal: Int32? = nil, after: Double = 0, stdout: String? = nil
+  _ arguments: [String], signal: Int32? = nil, whenStderrContains marker: String = "", stdout: String? = nil,
+  environment: [String: String] = [:]
 ) throws -> (status: Int32, stderr: String) {
+  // The test target depends on the executable, so `swift build --build-tests` always builds it: a missing
+  // binary is a failure, never a skip.
+  guard FileManager.default.isExecutableFile(atPath: executable) else {
+    throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: executable])
+  }
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
+  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
   let errors = Pipe()
   process.standardError = errors
   if let stdout {
@@ -50,11 +57,18 @@ func runTool(
     process.standardOutput = FileHandle.nullDevice
   }
   try process.run()
+  var data = Data()
   if let signal {
-    Thread.sleep(forTimeInterval: after)
+    // Signal once the process has printed `marker` (so its handlers are installed), whatever the load.
+    let reader = errors.fileHandleForReading
+    while !String(decoding: data, as: UTF8.self).contains(marker) {
+      let chunk = reader.availableData
+      if chunk.isEmpty { break }
+      data += chunk
+    }
     kill(process.processIdentifier, signal)
   }
-  let data = errors.fileHandleForReading.readDataToEndOfFile()
+  data += errors.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
@@ -225,15 +239,33 @@ struct CommandLineTests {
     #expect(exitCode(["--version"]) == 0)
   }
 
-  @Test func inspectionCommandsSucceed() {
-    #expect(exitCode(["layers", "--filter", "fc", "--format", "csv"]) == 0)
-    #expect(exitCode(["topology", "--format", "json", "--sgemm-size", "0"]) == 0)
-    #expect(exitCode(["counters", "--size", "64", "--events", "none"]) == 0)
+  @Test("layers, topology and counters print what they describe")
+  func inspectionCommandsSucceed() throws {
+    let out = temporaryPath("inspect")
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let layers = try runTool(["layers", "--filter", "fc", "--format", "csv"], stdout: out)
+    #expect(layers.status == 0, "\(layers.stderr)")
+    let csv = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+    #expect(csv.count == 2 && csv[1].hasPrefix("fc,linear,classifier,2048,1000,"), "\(csv)")
+    #expect(
+      csv.last?.hasSuffix(",2049000,2048000") == true, "fc: 2048·1000 + 1000 parameters, 2048·1000 MACs")
+    let topology = try runTool(["topology", "--format", "json", "--sgemm-size", "0"], stdout: out)
+    #expect(topology.status == 0, "\(topology.stderr)")
+    let json =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+    let machine = json?["topology"] as? [String: Any]
+    #expect(
+      (machine?["processingUnits"] as? [Int])?.isEmpty == false
+        && (machine?["cores"] as? [Any])?.isEmpty == false)
+    #expect((json?["blasCore"] as? [String: Any])?["coreUsed"] is String)
+    let counters = try runTool(["counters", "--size", "64", "--events", "none"], stdout: out)
+    #expect(counters.status == 0, "\(counters.stderr)")
+    let text = try String(contentsOfFile: out, encoding: .utf8)
+    #expect(text.contains("PAPI") && text.contains("sgemm 64×64×64") && text.contains("GFLOP/s"), "\(text)")
   }
 
   @Test(
     "SIGTERM and SIGHUP stop a run like Ctrl-C: reports written, exit 130",
-    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"),
     arguments: [SIGTERM, SIGHUP])
   func signalsStopARunCleanly(signal: Int32) throws {
     let path = temporaryPath("signal")
@@ -243,7 +275,7 @@ struct CommandLineTests {
         "sweep", "--layer", "layer1.0.conv1", "--batch", "1", "--from", "60", "--to", "8", "--threads", "1",
         "--budget", "0.3", "--confirm-budget", "0", "--out", path,
       ],
-      signal: signal, after: 3)
+      signal: signal, whenStderrContains: "[1/")
     #expect(outcome.status == 130, "\(outcome.stderr)")
     #expect(outcome.stderr.contains("--resume \(path)"))
     let summary = try String(contentsOfFile: path + "/sweep.md", encoding: .utf8)
@@ -251,8 +283,8 @@ struct CommandLineTests {
   }
 
   @Test(
-    "sweep --backend all sweeps each backend in its own directory and compares them; a resume keeps the backend",
-    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
+    "sweep --backend all sweeps each backend in its own directory and compares them; a resume keeps the backend"
+  )
   func sweepOnEveryBackend() throws {
     let path = temporaryPath("backends")
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -284,8 +316,7 @@ struct CommandLineTests {
   }
 
   @Test(
-    "ranks --backend all studies each backend and names the best backend per layer and policy",
-    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
+    "ranks --backend all studies each backend and names the best backend per layer and policy")
   func ranksOnEveryBackend() throws {
     let path = temporaryPath("ranks-backends")
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -303,8 +334,7 @@ struct CommandLineTests {
   }
 
   @Test(
-    "--backend best names a layer its source did not measure",
-    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
+    "--backend best names a layer its source did not measure")
   func bestBackendsMustCoverEveryLayer() throws {
     let path = temporaryPath("best") + ".json"
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -320,8 +350,7 @@ struct CommandLineTests {
   }
 
   @Test(
-    "messages name the problem and the fix",
-    .enabled(if: FileManager.default.isExecutableFile(atPath: executable), "the debug executable is built"))
+    "messages name the problem and the fix")
   func messages() throws {
     let long = String(repeating: "x", count: 98_000)
     let unknown = try runTool(["sweep", "--layer", long])

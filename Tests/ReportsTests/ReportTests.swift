@@ -13,8 +13,9 @@ import Testing
 
 /// Fixtures and golden files live next to this file.
 ///
-/// Set LRD_UPDATE_GOLDEN=1 to rewrite the goldens after an intended change of a report's format (then review
-/// the diff).
+/// Set LRD_UPDATE_GOLDEN=1 to rewrite the goldens after an intended change of a report's format: every
+/// rewritten golden is reported as a failure (a golden is never compared with itself); review the diff and run
+/// the tests again without it.
 enum Golden {
   static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
@@ -27,7 +28,11 @@ enum Golden {
     if ProcessInfo.processInfo.environment["LRD_UPDATE_GOLDEN"] != nil {
       try FileManager.default.createDirectory(
         at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      let old = try? String(contentsOf: url, encoding: .utf8)
+      guard old != text else { return }
       try text.write(to: url, atomically: true, encoding: .utf8)
+      Issue.record("rewrote \(name): review the diff, then run the tests without LRD_UPDATE_GOLDEN")
+      return
     }
     let expected = try String(contentsOf: url, encoding: .utf8)
     #expect(text == expected, "\(name) differs from its golden file (LRD_UPDATE_GOLDEN=1 rewrites it)")

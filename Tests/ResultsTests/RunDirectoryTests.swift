@@ -86,7 +86,7 @@ struct RunDirectoryTests {
       return
     }
     #expect(differences == ["batch: 8 → 1", "layer: a → b"])
-    #expect(error.description.contains("--resume"))
+    #expect(error.description.contains("resume that run"))
     #expect(throws: ResultsError.self) {
       try RunDirectory.create(
         at: path, kind: "sweep", name: "x", planFile: "plan.json", plan: Plan(layer: "a", batch: 8))
@@ -122,7 +122,7 @@ struct RunDirectoryTests {
   }
 
   @Test func emptyAndNonEmptyPathsAreRefused() throws {
-    #expect(throws: ResultsError.emptyPath(option: "--out")) {
+    #expect(throws: ResultsError.emptyPath(.output)) {
       try RunDirectory.create(
         at: "", kind: "sweep", name: "x", planFile: "plan.json", plan: Plan(layer: "a", batch: 1))
     }

@@ -18,7 +18,7 @@ package enum SweepStudy: MultiBackendStudy {
       MemoryEstimate.layerProgram(layer, .original, batch: plan.batch, mode: plan.mode)
       + MemoryEstimate.layerProgram(layer, largest, batch: plan.batch, mode: plan.mode)
     try MemoryEstimate.check(
-      bytes, for: "\(plan.layer) at batch \(plan.batch)", hint: "use a smaller --batch")
+      bytes, for: "\(plan.layer) at batch \(plan.batch)", reduce: .batch)
   }
 
   package static func backendCheck(_ plan: SweepPlan, in context: StudyContext) -> (

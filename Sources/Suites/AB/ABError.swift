@@ -1,5 +1,7 @@
+import Support
+
 /// Why an A/B run cannot go on; each case carries the values a message needs.
-package enum ABError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ABError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
   /// The base (or new) is neither an executable file nor a git commit of the repository.
   case unknownBuild(String, repository: String)
   /// A base commit did not build; the log has the compiler's output.

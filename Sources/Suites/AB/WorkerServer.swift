@@ -3,6 +3,7 @@ import Harness
 import Machine
 import Profiling
 import Results
+import Support
 
 /// The worker side of the A/B protocol (`WorkerProtocol`): answers requests read by `read` with replies
 /// given to `write` until `quit` or the end of input.
@@ -13,11 +14,16 @@ package final class WorkerServer {
   let topology: Topology
   let identity: (version: String, commit: String, build: String)
   let measurer: CaseMeasurer
+  /// The test knobs in force (an injected slowdown).
+  let knobs: TestKnobs
   private var current: [String: SuiteCase] = [:]
 
   /// A server measuring on `topology`, introducing itself with `version`, `commit` and `build`.
-  package init(topology: Topology, version: String, commit: String, build: String) {
+  package init(
+    topology: Topology, version: String, commit: String, build: String, knobs: TestKnobs = .current
+  ) {
     self.topology = topology
+    self.knobs = knobs
     identity = (version, commit, build)
     measurer = CaseMeasurer(topology: topology, keepsEveryProgram: true)
   }
@@ -79,7 +85,7 @@ package final class WorkerServer {
   func measure(_ item: SuiteCase, budget: Double, sequence: Int, core: Int) throws -> WorkerReply {
     let start = MonotonicClock.now()
     let binding = try topology.apply(item.threads, firstCore: core)
-    let slowdown = SlowdownInjection.fraction(for: item.name)
+    let slowdown = knobs.slowdownFraction(for: item.name)
     let sampler = SamplerConfiguration(
       targetRelativeHalfWidth: 1e-9, budgetSeconds: budget, minimumSamples: 3, maximumBudgetFactor: 1)
     let result = try measurer.measure(
