@@ -119,7 +119,10 @@ let package = Package(
         "Support", "Tensors", "CAllocationCounter",
       ]),
     .testTarget(
-      name: "ReportsTests", dependencies: ["Harness", "Machine", "Reports", "Results", "Store", "Tensors"],
+      name: "ReportsTests",
+      dependencies: [
+        "Harness", "Machine", "Networks", "Profiling", "Programs", "Reports", "Results", "Store", "Tensors",
+      ],
       exclude: ["Fixtures", "Golden"]),
     .testTarget(
       name: "LRDBenchTests",

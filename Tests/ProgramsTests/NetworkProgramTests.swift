@@ -21,11 +21,13 @@ func program(
     learningRate: learningRate)
 }
 
-/// Every decomposable layer at full rank (exact factorizations).
-/// The tiny network's frozen factors under LRD, counted by hand: 5 bottlenecks × (conv1 SVD 1 + conv2 Tucker-2
-/// 2 + conv3 SVD 1) + 4 downsample SVDs × 1 + fc SVD 1 = 25 (the stem stays original).
+/// The tiny network's frozen factors under LRD, counted by hand.
+///
+/// 5 bottlenecks × (conv1 SVD 1 + conv2 Tucker-2 2 + conv3 SVD 1) + 4 downsample SVDs × 1 + fc SVD 1 = 25 (the
+/// stem stays original).
 let expectedFrozenFactors = 25
 
+/// Every decomposable layer at full rank (exact factorizations).
 func fullRanks(_ catalog: ModelCatalog) -> [String: Factorization] {
   var ranks: [String: Factorization] = [:]
   for layer in catalog.layers where layer.role != .stem {

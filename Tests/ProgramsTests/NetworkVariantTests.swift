@@ -92,3 +92,24 @@ struct NetworkVariantTests {
     }
   }
 }
+
+/// External anchors for the network counts: torchvision's published figures for its ResNets at 224×224.
+///
+/// Its model documentation lists 25,557,032 / 44,549,160 / 60,192,808 parameters and 4.09 / 7.80 / 11.51
+/// "GFLOPS", which are multiply-adds of the convolution and linear layers). lrd-bench's FLOPs are 2 per
+/// multiply-add, so its figures are twice those.
+@Suite("Network counts against torchvision's published figures")
+struct ExternalCountTests {
+  @Test(
+    "parameters exactly, multiply-adds to torchvision's two decimals",
+    arguments: [
+      (ResNetModel.resnet50, 25_557_032, 4.09), (.resnet101, 44_549_160, 7.80),
+      (.resnet152, 60_192_808, 11.51),
+    ])
+  func originalNetworks(model: ResNetModel, parameters: Int, gigaMACs: Double) throws {
+    let plan = try NetworkPlan(catalog: ModelCatalog(model), variant: .original)
+    #expect(plan.parameterCount == parameters)
+    let macs = Double(plan.flopsPerImage) / 2 / 1e9
+    #expect(abs(macs - gigaMACs) < 0.005, "\(model): \(macs) GMAC per image")
+  }
+}
