@@ -38,6 +38,8 @@ package struct MachineFingerprint: Codable, Sendable, Equatable {
   /// The library the GEMMs ran on, with its version and kernel set ("OpenBLAS 0.3.21 (Cooperlake)",
   /// "BLIS 0.9.0 (zen3)"; nil in results written before backends existed).
   package var gemmBackend: String?
+  /// The kernel backend the run measured on (nil in results written before it was recorded as a value).
+  package var backend: GEMMBackend?
   /// PAPI version and whether a PMU (hardware counters) is visible, with PAPI's reason if not.
   package var papi: String
   /// True when hardware counters really count here (a CPU PMU visible and PAPI counting cycles).
@@ -94,7 +96,7 @@ package struct MachineFingerprint: Codable, Sendable, Equatable {
     return MachineFingerprint(
       cpuModel: topology.cpuModel, topology: topology.oneLine, cores: topology.coreCount,
       processingUnits: topology.processingUnits.count, lastLevelCacheBytes: topology.lastLevelCacheBytes,
-      openBLAS: .current, blasCore: blasCore, gemmBackend: BLAS.backendDescription,
+      openBLAS: .current, blasCore: blasCore, gemmBackend: BLAS.backendDescription, backend: BLAS.backend,
       papi: papiState.0, hasHardwareCounters: papiState.1, swiftVersion: swiftVersion,
       buildConfiguration: buildConfiguration, gitCommit: GitInfo.commit(),
       kernel: "\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))",
@@ -173,7 +175,7 @@ package enum CounterLibrary {
 }
 
 extension MachineFingerprint {
-  /// The kernel backend the fingerprinted run measured on (from `gemmBackend`; OpenBLAS when it was not
-  /// recorded or names no known library).
-  package var kernelBackend: GEMMBackend { GEMMBackend(library: gemmBackend) ?? .openblas }
+  /// The kernel backend the fingerprinted run measured on: `backend`, or in older results the library
+  /// `gemmBackend` names (OpenBLAS when neither says).
+  package var kernelBackend: GEMMBackend { backend ?? GEMMBackend(library: gemmBackend) ?? .openblas }
 }
