@@ -454,6 +454,53 @@ struct DocumentationTests {
     }
   }
 
+  /// Package.swift's Swift targets (tests excluded) and the dependencies each declares, by name.
+  static func declaredDependencies() throws -> [String: [String]] {
+    let manifest = file("Package.swift")
+    let target = try Regex(
+      #"\.(?:target|executableTarget)\(\s*name: "([^"]+)"(?:,\s*dependencies: \[([^\]]*)\])?"#)
+    let name = try Regex(#"\.product\(name: "([^"]+)"[^)]*\)|"([^"]+)""#)
+    var result: [String: [String]] = [:]
+    for match in manifest.matches(of: target) {
+      let module = String(match.output[1].substring ?? "")
+      guard !(module.count > 1 && module.first == "C" && module.dropFirst().first?.isUppercase == true) else {
+        continue
+      }
+      let list = match.output[2].substring.map(String.init) ?? ""
+      result[module] = list.matches(of: name).map {
+        String($0.output[1].substring ?? $0.output[2].substring ?? "")
+      }
+    }
+    return result
+  }
+
+  @Test("the design's module graph is Package.swift's, and each module depends on exactly what it imports")
+  func moduleGraph() throws {
+    let declared = try Self.declaredDependencies()
+    #expect(declared.count >= 15)
+    let design = Self.file("docs/design.md")
+    for (module, dependencies) in declared {
+      let line = "* \(module) → " + (dependencies.isEmpty ? "(none)" : dependencies.joined(separator: ", "))
+      let listed = design.contains(line + "\n")
+      #expect(listed, "docs/design.md lacks: \(line)")
+    }
+    let sources = Self.root.appendingPathComponent("Sources")
+    let imports = try Regex(#"(?m)^(?:@testable )?import (\w+)$"#)
+    let implicit: Set = ["Foundation", "Glibc", "Synchronization", "Dispatch"]
+    for (module, dependencies) in declared {
+      let directory = sources.appendingPathComponent(module)
+      let files = FileManager.default.enumerator(atPath: directory.path)?.compactMap { $0 as? String } ?? []
+      var used = Set<String>()
+      for path in files where path.hasSuffix(".swift") {
+        let text = try String(contentsOf: directory.appendingPathComponent(path), encoding: .utf8)
+        for match in text.matches(of: imports) { used.insert(String(match.output[1].substring ?? "")) }
+      }
+      used.subtract(implicit)
+      let named = Set(dependencies.map { $0 == "lrd-bench" ? "lrd_bench" : $0 })
+      #expect(used == named, "\(module): imports \(used.sorted()), declares \(named.sorted())")
+    }
+  }
+
   /// GitHub's anchor for a Markdown heading line.
   static func slug(_ heading: String) -> String {
     let text = heading.drop { $0 == "#" }.drop { $0 == " " }.lowercased()
