@@ -2,9 +2,6 @@ import Support
 
 /// Errors raised when choosing, validating or computing a decomposition.
 package enum DecompositionError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   case unparsable(String)
   case wrongFamily(layer: String, factorization: Factorization, hint: String)
   case rankOutOfRange(layer: String, rank: Int, valid: ClosedRange<Int>)
@@ -35,4 +32,7 @@ package enum DecompositionError: ClassifiedError, Equatable, Sendable, CustomStr
       return message
     }
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }

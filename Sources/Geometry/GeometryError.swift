@@ -2,9 +2,6 @@ import Support
 
 /// A shape that cannot exist (non-positive extents, groups not dividing channels, empty output).
 package enum GeometryError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   case invalid(String)
 
   /// The message printed for this error: what is wrong and the valid range.
@@ -13,4 +10,7 @@ package enum GeometryError: ClassifiedError, Equatable, Sendable, CustomStringCo
     case .invalid(let message): return "invalid convolution: \(message)"
     }
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }

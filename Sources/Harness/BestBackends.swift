@@ -14,14 +14,14 @@ package enum BestBackends {
   package static func load(_ path: String, model: ResNetModel) throws -> [String: GEMMBackend] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "best:\(path): no such file or directory; give the JSON result of kernels on every backend or the "
           + "directory of a ranks study on every backend")
     }
     let choice = try isDirectory.boolValue ? fromRanks(path, model: model) : fromKernels(path, model: model)
     let layers = ModelCatalog(model).layers.map(\.name)
     if let missing = layers.first(where: { choice[$0] == nil }) {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "best:\(path) has no timing for \(missing) of \(model); measure every layer (unfiltered) on every "
           + "backend")
     }
@@ -35,17 +35,17 @@ package enum BestBackends {
       let data = try Data(contentsOf: URL(fileURLWithPath: path))
       results = try JSONCoding.decoder.decode([KernelBenchmarkResult].self, from: data)
     } catch {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "best:\(path) is not the JSON result of kernels on every backend (a list of kernel results): \(error)"
       )
     }
     var best: [String: (backend: GEMMBackend, gflops: Double)] = [:]
     for result in results {
       guard result.model == model else {
-        throw HarnessError.invalidOption("best:\(path) measured \(result.model), not \(model)")
+        throw HarnessError.invalidRequest("best:\(path) measured \(result.model), not \(model)")
       }
       guard let backend = GEMMBackend(library: result.fingerprint.gemmBackend) else {
-        throw HarnessError.invalidOption(
+        throw HarnessError.invalidRequest(
           "best:\(path): unknown backend '\(result.fingerprint.gemmBackend ?? "none")'")
       }
       for row in result.rows {
@@ -69,10 +69,10 @@ package enum BestBackends {
       } catch .noDirectory, .noFile {
         continue
       } catch {
-        throw HarnessError.invalidOption("best:\(child): \(error)")
+        throw HarnessError.invalidRequest("best:\(child): \(error)")
       }
       guard result.model == model else {
-        throw HarnessError.invalidOption("best:\(directory) holds ranks of \(result.model), not \(model)")
+        throw HarnessError.invalidRequest("best:\(directory) holds ranks of \(result.model), not \(model)")
       }
       found += 1
       for row in result.rows where row.originalSeconds < best[row.layer]?.seconds ?? .infinity {
@@ -80,7 +80,7 @@ package enum BestBackends {
       }
     }
     guard found > 0 else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "best:\(directory) holds no <backend>/ranks.json: not a finished ranks study on every backend")
     }
     return best.mapValues(\.backend)

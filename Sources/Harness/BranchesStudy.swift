@@ -50,7 +50,7 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
   package func factorizations() throws -> [(branches: Int, factorization: Factorization)] {
     let layer = try ModelCatalog(model).layer(named: self.layer)
     guard !layer.shape.hasOneByOneKernel, layer.groups == 1 else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "\(self.layer) is \(layer.kernel)×\(layer.kernel); branched Tucker needs a k×k convolution "
           + "(e.g. layer4.2.conv2)")
     }
@@ -62,7 +62,7 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
       }
       let (b1, b2) = (r1 / n * n, r2 / n * n)
       guard b1 >= n, b2 >= n else {
-        throw HarnessError.invalidOption(
+        throw HarnessError.invalidRequest(
           "\(n) branches leave no rank at α = \(ratio) (r1 = \(r1), r2 = \(r2)); use at most \(min(r1, r2)) branches"
         )
       }

@@ -6,9 +6,6 @@ import Support
 
 /// Why a directory's `ranks.json` could not be read.
 package enum RanksFileProblem: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   /// The directory does not exist.
   case noDirectory
   /// The directory holds no `ranks.json` (not a finished ranks run).
@@ -24,6 +21,9 @@ package enum RanksFileProblem: ClassifiedError, Equatable, Sendable, CustomStrin
       "ranks.json is not a readable ranks result (\(RanksResult.schemaVersion)): \(why)"
     }
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }
 
 extension RanksResult {
@@ -56,20 +56,20 @@ package enum OptimizedRanks {
     do {
       result = try RanksResult.load(from: directory)
     } catch .noFile {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "optimized:\(directory) holds no ranks.json: not a finished lrd-bench ranks run "
           + "(resume that ranks run to finish it)")
     } catch {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "optimized:\(directory): \(error); give the directory of a finished lrd-bench ranks run")
     }
     guard result.model == model else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "optimized:\(directory) holds ranks of \(result.model), not \(model); run a ranks study of \(model)"
       )
     }
     guard result.policies.contains(policy) else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "optimized:\(directory) has no \(policy) choices (its policies: "
           + "\(result.policies.map(\.rawValue).joined(separator: ", "))); pick one of those policies")
     }

@@ -26,7 +26,7 @@ package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCo
     var result: [RankPolicy] = []
     for part in CommaList.items(text) {
       guard let policy = RankPolicy(rawValue: part.lowercased()) else {
-        throw .invalidOption(
+        throw .invalidRequest(
           "unknown policy '\(part.prefix(40))'; valid policies: \(allCases.map(\.rawValue).joined(separator: ", ")), all"
         )
       }

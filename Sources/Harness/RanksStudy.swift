@@ -61,7 +61,7 @@ package struct RanksPlan: Codable, Sendable, Equatable {
   /// Validates as the command line would (see `SweepPlan.validate`).
   package func validate(cores: Int) throws {
     let layers = try layers()
-    guard !layers.isEmpty else { throw HarnessError.invalidOption("the study covers no layer") }
+    guard !layers.isEmpty else { throw HarnessError.invalidRequest("the study covers no layer") }
     for layer in layers { try plan(for: layer).validate(cores: cores) }
   }
 }

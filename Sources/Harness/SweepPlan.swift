@@ -101,7 +101,7 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     layer: LayerSpec, ratio: Double, from: Int?, to: Int?, step: Int
   ) throws(HarnessError) -> (from: Int, to: Int, anchor: Int?) {
     guard layer.groups == 1 else {
-      throw .invalidOption("\(layer.name) is a grouped convolution; sweeps need groups = 1")
+      throw .invalidRequest("\(layer.name) is a grouped convolution; sweeps need groups = 1")
     }
     guard step >= 1 else { throw HarnessError.setting(.step, "must be at least 1, got \(step)") }
     let full = RankSelection.fullRank(of: layer)
@@ -135,7 +135,7 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     let spec = try ModelCatalog(model).layer(named: layer)
     let resolved = try Self.resolveRanks(layer: spec, ratio: ratio, from: from, to: to, step: step)
     guard anchor == resolved.anchor else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "the plan's anchor rank \(anchor.map(String.init) ?? "none") should be "
           + "\(resolved.anchor.map(String.init) ?? "none") (R + step within the full rank)")
     }

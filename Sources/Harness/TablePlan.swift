@@ -37,7 +37,7 @@ package enum Technique: String, Codable, Sendable, CaseIterable, CustomStringCon
     for part in CommaList.items(text) {
       guard let technique = Technique(rawValue: part.lowercased()) else {
         let close = ClosestNames.to(part, in: allCases.map(\.rawValue), limit: 1)
-        throw .invalidOption(
+        throw .invalidRequest(
           "unknown technique '\(ClosestNames.truncated(part))'"
             + (close.isEmpty ? "" : " (did you mean \(close[0])?)")
             + "; techniques: \(allCases.map(\.rawValue).joined(separator: ", ")), all")

@@ -3,9 +3,6 @@ import Support
 
 /// Errors raised when building kernels: an impossible shape, or buffers that do not fit it.
 package enum KernelError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   case invalidGeometry(GeometryError)
   case shapeMismatch(String)
   /// The kernel backend could not build this kernel (oneDNN's message).
@@ -19,6 +16,9 @@ package enum KernelError: ClassifiedError, Equatable, Sendable, CustomStringConv
     case .backend(let message): return message
     }
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }
 
 extension ConvGeometry {

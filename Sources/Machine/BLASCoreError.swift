@@ -2,9 +2,6 @@ import Support
 
 /// Errors in choosing a BLAS core.
 package enum BLASCoreError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   case unknownCore(String)
 
   /// The message printed for this error: the core, what failed and the valid choices.
@@ -15,4 +12,7 @@ package enum BLASCoreError: ClassifiedError, Equatable, Sendable, CustomStringCo
         + OpenBLASCores.known.joined(separator: ", ")
     }
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }

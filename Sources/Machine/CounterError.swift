@@ -2,12 +2,6 @@ import Support
 
 /// Errors of the counter layer.
 package enum CounterError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Whether this case is bad input (exit 64) rather than a failure (exit 1).
-  package var isBadInput: Bool {
-    if case .unknownEvent = self { return true }
-    return false
-  }
-
   case unavailable(event: String, reason: String)
   case papi(PAPIError)
   /// A requested event that is neither a PAPI preset, a perf:: event nor a name PAPI resolves.
@@ -22,5 +16,11 @@ package enum CounterError: ClassifiedError, Equatable, Sendable, CustomStringCon
       return "unknown event '\(name)'; close names: \(suggestions.joined(separator: ", ")) "
         + "(PAPI presets, perf:: software events, or component::event names; 'none' for no events)"
     }
+  }
+
+  /// Whether this case is bad input (exit 64) rather than a failure (exit 1).
+  package var isBadInput: Bool {
+    if case .unknownEvent = self { return true }
+    return false
   }
 }

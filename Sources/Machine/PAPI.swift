@@ -4,9 +4,6 @@ import Synchronization
 
 /// A PAPI status code as a typed error (swift-system's `Errno` pattern).
 package struct PAPIError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Never bad input: a failure (exit 1).
-  package var isBadInput: Bool { false }
-
   /// PAPI's return code (negative).
   package var code: Int32
   /// The PAPI function that returned it.
@@ -20,6 +17,9 @@ package struct PAPIError: ClassifiedError, Equatable, Sendable, CustomStringConv
   package var description: String {
     message + (detail.map { " (\($0))" } ?? "")
   }
+
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
 }
 
 /// PAPI library information, gathered once at initialisation.

@@ -2,9 +2,6 @@ import Support
 
 /// Errors in thread configuration and binding.
 package enum ThreadConfigError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   case unparsable(String)
   case tooManyThreads(requested: Int, cores: Int)
   case bindingFailed(String)
@@ -22,4 +19,7 @@ package enum ThreadConfigError: ClassifiedError, Equatable, Sendable, CustomStri
       return "binding failed: \(message)"
     }
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }

@@ -127,15 +127,15 @@ package enum ByteCount {
 
 /// Errors from hwloc, with the failing function and errno.
 package struct TopologyError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Never bad input: a failure (exit 1).
-  package var isBadInput: Bool { false }
-
   /// The hwloc call that failed.
   package var function: String
   /// The errno it set.
   package var errno: Int32
   /// The message printed for this error.
   package var description: String { "hwloc \(function) failed: \(String(cString: strerror(errno)))" }
+
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
 }
 
 /// A loaded hwloc topology.

@@ -2,9 +2,6 @@ import Support
 
 /// Errors raised when looking up catalog entries.
 package enum CatalogError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   case unknownModel(String)
   case unknownLayer(name: String, model: ResNetModel, suggestions: [String])
   case badFilter(pattern: String, reason: String)
@@ -25,4 +22,7 @@ package enum CatalogError: ClassifiedError, Equatable, Sendable, CustomStringCon
       return "the layer filter '\(pattern)' matches no layer of \(model) (names look like layer4.2.conv2, fc)"
     }
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }

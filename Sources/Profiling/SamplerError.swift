@@ -1,9 +1,6 @@
 import Support
 
 package enum SamplerError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   /// A setting's value is out of range; the setting and the problem, so the command line can name its option.
   case invalidSetting(InvalidSetting)
 
@@ -20,4 +17,7 @@ package enum SamplerError: ClassifiedError, Equatable, Sendable, CustomStringCon
   package static func setting(_ setting: Setting, _ problem: String) -> Self {
     .invalidSetting(InvalidSetting(setting, problem))
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }

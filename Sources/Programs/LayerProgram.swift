@@ -53,7 +53,7 @@ package final class LayerProgram {
             factor.spec.geometry(batch: batch), weight: factor.weight.copy(), bias: factor.bias?.copy(),
             retainColumns: mode == .training))
       } catch {
-        throw .invalidOption("cannot build \(factor.spec.name): \(error)")
+        throw .invalidRequest("cannot build \(factor.spec.name): \(error)")
       }
     }
     self.kernels = kernels

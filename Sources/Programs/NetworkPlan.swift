@@ -99,7 +99,7 @@ package struct NetworkPlan: Codable, Sendable, Equatable {
         do {
           return try RankSelection.factorization(for: layer, ratio: ratio)
         } catch {
-          throw .invalidOption("\(layer.name): \(error)")
+          throw .invalidRequest("\(layer.name): \(error)")
         }
       case .optimized(let directory):
         guard let chosen = optimizedRanks?[layer.name] else {
@@ -116,7 +116,7 @@ package struct NetworkPlan: Codable, Sendable, Equatable {
       guard n > 1, case .tucker2(let r1, let r2) = f else { return f }
       let (b1, b2) = (r1 / n * n, r2 / n * n)
       guard b1 >= n, b2 >= n else {
-        throw .invalidOption(
+        throw .invalidRequest(
           "branched:\(n) leaves no rank for \(layer.name) (r1 = \(r1), r2 = \(r2)); use at most \(min(r1, r2)) branches"
         )
       }
@@ -137,7 +137,7 @@ package struct NetworkPlan: Codable, Sendable, Equatable {
     for layer in catalog.layers { byName[layer.name] = layer }
     guard let stemLayer = catalog.layers.first(where: { $0.role == .stem }),
       let fcLayer = catalog.layers.first(where: { $0.role == .classifier })
-    else { throw .invalidOption("the catalog has no stem or classifier") }
+    else { throw .invalidRequest("the catalog has no stem or classifier") }
     stem = PlannedLayer(layer: stemLayer, factorization: .original, backend: backends?[stemLayer.name])
     fc = try planned(fcLayer)
     var blocks: [PlannedBlock] = []

@@ -3,14 +3,11 @@ import Support
 /// Errors raised while building a layer or network program: a request that cannot be built (exit 64:
 /// an unknown or impossible variant, a factor that does not exist, ranks that do not fit).
 package enum ProgramError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   /// A setting's value is out of range; the setting and the problem, so the command line can name its option.
   case invalidSetting(InvalidSetting)
 
-  /// An option or variant is impossible; the message names it and the valid forms.
-  case invalidOption(String)
+  /// A variant or layer that cannot be built; the message names it and the valid forms.
+  case invalidRequest(String)
   /// Per-layer ranks (`optimized:DIR`) are missing a layer the network needs, or do not fit it.
   case ranks(String)
 
@@ -18,7 +15,7 @@ package enum ProgramError: ClassifiedError, Equatable, Sendable, CustomStringCon
   package var description: String {
     switch self {
     case .invalidSetting(let setting): return setting.description
-    case .invalidOption(let message), .ranks(let message): return message
+    case .invalidRequest(let message), .ranks(let message): return message
     }
   }
 
@@ -26,4 +23,7 @@ package enum ProgramError: ClassifiedError, Equatable, Sendable, CustomStringCon
   package static func setting(_ setting: Setting, _ problem: String) -> Self {
     .invalidSetting(InvalidSetting(setting, problem))
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }

@@ -3,14 +3,6 @@ import SystemPackage
 
 /// What can go wrong with result files and run directories, each with the path and the fix.
 package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Whether this case is bad input (exit 64) rather than a failure (exit 1).
-  package var isBadInput: Bool {
-    switch self {
-    case .emptyPath, .occupied, .notEmpty, .notARun, .wrongKind: return true
-    case .io, .locked, .corrupt, .foreignJournal: return false
-    }
-  }
-
   /// A system call failed on `path` (`operation` says what was being done).
   case io(path: String, operation: String, errno: Errno)
   /// A run directory path (to create or to resume) is empty.
@@ -62,6 +54,14 @@ package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringCon
       return "cannot read \(path): \(reason)"
     case .foreignJournal(let path):
       return "\(path) was written for a different plan than the directory's; it cannot be resumed"
+    }
+  }
+
+  /// Whether this case is bad input (exit 64) rather than a failure (exit 1).
+  package var isBadInput: Bool {
+    switch self {
+    case .emptyPath, .occupied, .notEmpty, .notARun, .wrongKind: return true
+    case .io, .locked, .corrupt, .foreignJournal: return false
     }
   }
 }

@@ -34,7 +34,7 @@ package final class CaseMeasurer {
       try modelRunner.checkMemory(try Self.modelSpec(item), paired: false)
     }
     guard item.threads.threads <= topology.summary.coreCount else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "\(item.name): \(item.threads.threads) threads but this machine has \(topology.summary.coreCount) cores"
       )
     }
@@ -42,7 +42,7 @@ package final class CaseMeasurer {
 
   static func modelSpec(_ item: SuiteCase) throws -> ModelSpec {
     guard case .network(let model, let variant, let ratio, let policy) = item.point.target else {
-      throw HarnessError.invalidOption("\(item.name) is not a network point")
+      throw HarnessError.invalidRequest("\(item.name) is not a network point")
     }
     return ModelSpec(
       model: model, variant: variant, ratio: ratio, policy: policy, batch: item.point.batch,

@@ -2,9 +2,6 @@ import Support
 
 /// A suite file that cannot be used: the file, the line and column, the key, and what is wrong.
 package struct SuiteError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Always bad input (exit 64).
-  package var isBadInput: Bool { true }
-
   /// The suite file's path.
   package var file: String
   /// The line of the offending key or value (1-based), nil when the file as a whole is wrong.
@@ -31,4 +28,7 @@ package struct SuiteError: ClassifiedError, Equatable, Sendable, CustomStringCon
     if let line { location += ":\(line)" + (column.map { ":\($0)" } ?? "") }
     return location + ": " + (key.map { "key '\($0)': " } ?? "") + message
   }
+
+  /// Always bad input (exit 64).
+  package var isBadInput: Bool { true }
 }

@@ -49,9 +49,6 @@ package enum GEMMBackend: String, CaseIterable, Codable, Sendable, CustomStringC
 
 /// A backend's library cannot be used here.
 package struct BackendError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Never bad input: a failure (exit 1).
-  package var isBadInput: Bool { false }
-
   /// The backend asked for.
   package var backend: GEMMBackend
   /// Why it cannot be used.
@@ -62,6 +59,9 @@ package struct BackendError: ClassifiedError, Equatable, Sendable, CustomStringC
     "the \(backend) backend is not available: \(reason); install it with apt-get install \(backend.package) "
       + "(scripts/setup installs it)"
   }
+
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
 }
 
 extension BLAS {

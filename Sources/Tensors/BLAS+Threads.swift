@@ -77,9 +77,6 @@ extension BLAS {
 
 /// OpenBLAS could not set or read a thread's CPU affinity.
 package struct BLASAffinityError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Never bad input: a failure (exit 1).
-  package var isBadInput: Bool { false }
-
   /// The OpenBLAS thread whose affinity could not be set (0-based).
   package var threadIndex: Int
   /// The errno returned by the affinity call.
@@ -88,4 +85,7 @@ package struct BLASAffinityError: ClassifiedError, Equatable, Sendable, CustomSt
   package var description: String {
     "OpenBLAS could not pin thread \(threadIndex) (errno \(errno)); is the index below BLAS.threads?"
   }
+
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
 }

@@ -113,9 +113,6 @@ package final class BLISLibrary: @unchecked Sendable {
 
 /// BLIS could not be used.
 package enum BLISError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Never bad input: a failure (exit 1).
-  package var isBadInput: Bool { false }
-
   case notInstalled(String)
   case missingSymbol(String, path: String)
 
@@ -130,4 +127,7 @@ package enum BLISError: ClassifiedError, Equatable, Sendable, CustomStringConver
         "\(path) has no \(name): not a BLIS 0.9 library; reinstall libblis-dev or use the openblas backend"
     }
   }
+
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
 }

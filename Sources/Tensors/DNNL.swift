@@ -136,9 +136,6 @@ package final class DNNL: @unchecked Sendable {
 
 /// A oneDNN call failed, or oneDNN has no implementation for what was asked.
 package enum DNNLError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Never bad input: a failure (exit 1).
-  package var isBadInput: Bool { false }
-
   /// The call returned `code` (a `dnnl_status_t`).
   case status(call: String, code: Int32)
   /// oneDNN has no implementation for these arguments (`dnnl_unimplemented`).
@@ -155,4 +152,7 @@ package enum DNNLError: ClassifiedError, Equatable, Sendable, CustomStringConver
         "oneDNN: \(call): no implementation for these shapes on this CPU; use the openblas or blis backend"
     }
   }
+
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
 }

@@ -2,9 +2,6 @@ import Support
 
 /// Errors raised by the numerical layer (BLAS, LAPACK, decompositions).
 package enum NumericsError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Never bad input: a failure (exit 1).
-  package var isBadInput: Bool { false }
-
   /// LAPACK returned `info` from `routine`: negative = argument `-info` was illegal,
   /// positive = the algorithm did not converge.
   case lapack(routine: String, info: Int)
@@ -26,4 +23,7 @@ package enum NumericsError: ClassifiedError, Equatable, Sendable, CustomStringCo
       return message
     }
   }
+
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
 }

@@ -104,9 +104,6 @@ struct RegionFrame {
 
 /// A worker pool operation failed.
 package struct WorkerPoolError: ClassifiedError, Equatable, Sendable, CustomStringConvertible {
-  /// Never bad input: a failure (exit 1).
-  package var isBadInput: Bool { false }
-
   /// What was attempted, for example "pin worker 1 to [3]".
   package var operation: String
   package var errno: Int32
@@ -115,4 +112,7 @@ package struct WorkerPoolError: ClassifiedError, Equatable, Sendable, CustomStri
   package var description: String {
     "lrd-bench's worker pool could not \(operation) (errno \(errno)); is the CPU in the process's CPU set?"
   }
+
+  /// Never bad input: a failure (exit 1).
+  package var isBadInput: Bool { false }
 }

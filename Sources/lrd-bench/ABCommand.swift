@@ -102,29 +102,29 @@ struct ABCommand: ParsableCommand {
 
   func validateSettings() throws {
     guard (4...64).contains(rounds), rounds % 2 == 0 else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "--rounds must be even and within 4…64 (ABBA needs pairs), got \(rounds)")
     }
     guard (1...rounds).contains(processes) else {
-      throw HarnessError.invalidOption("--processes must be within 1…rounds (\(rounds)), got \(processes)")
+      throw HarnessError.invalidRequest("--processes must be within 1…rounds (\(rounds)), got \(processes)")
     }
     guard threshold.isFinite, threshold > 0, threshold < 1 else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "--threshold must be a fraction between 0 and 1 (0.03 = ±3%), got \(threshold)")
     }
     guard budgetScale.isFinite, budgetScale > 0, budgetScale <= 100 else {
-      throw HarnessError.invalidOption("--budget-scale must be within (0, 100], got \(budgetScale)")
+      throw HarnessError.invalidRequest("--budget-scale must be within (0, 100], got \(budgetScale)")
     }
     for entry in newEnvironment {
       let name = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
       guard entry.contains("="), !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
       else {
-        throw HarnessError.invalidOption(
+        throw HarnessError.invalidRequest(
           "--new-env '\(entry)': use NAME=VALUE, e.g. LRD_BENCH_INJECT_SLOWDOWN=0.05")
       }
     }
     if resume == nil && base == nil {
-      throw HarnessError.invalidOption("give the base build: --base PATH|COMMIT (or --resume ab#ID)")
+      throw HarnessError.invalidRequest("give the base build: --base PATH|COMMIT (or --resume ab#ID)")
     }
   }
 

@@ -56,7 +56,7 @@ struct BLASCheckCommand: ParsableCommand {
         : BLAS.selfCheck()
       var rates: [SGEMMRate] = []
       if let size = sgemmSize {
-        guard size >= 1 else { throw HarnessError.invalidOption("--sgemm-size must be at least 1") }
+        guard size >= 1 else { throw HarnessError.invalidRequest("--sgemm-size must be at least 1") }
         let topology = try Topology()
         let counts =
           try rateThreads.map { try ThreadConfig.parseThreadList($0, cores: topology.summary.coreCount) }

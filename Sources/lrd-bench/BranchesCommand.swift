@@ -63,7 +63,7 @@ struct BranchesCommand: ParsableCommand {
     let (batch, mode) = try workload.resolve()
     let text = branches ?? "1,2,4,8"
     guard let counts = CommaList.integers(text) else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "--branches '\(ClosestNames.truncated(text))': use counts such as 1,2,4,8")
     }
     return BranchesPlan(

@@ -27,7 +27,7 @@ struct CountersCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
-      guard size >= 1 else { throw HarnessError.invalidOption("--size must be at least 1, got \(size)") }
+      guard size >= 1 else { throw HarnessError.invalidRequest("--size must be at least 1, got \(size)") }
       let list = events.map { EventNames.parse($0) } ?? DefaultEvents.inspection
       try EventNames.validate(list)
       try MemoryEstimate.check(

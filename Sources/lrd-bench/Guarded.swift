@@ -17,7 +17,7 @@ import Tensors
 func guarded(_ body: () throws -> Void) throws {
   do {
     if let problem = Threading.choiceError ?? TestKnobs.current.problem {
-      throw HarnessError.invalidOption(problem)
+      throw HarnessError.invalidRequest(problem)
     }
     try body()
   } catch let exit as ExitCode {

@@ -35,10 +35,10 @@ struct InstructionsCommand: ParsableCommand {
       guard
         let item = parsed.expanded(cores: topology.summary.coreCount).first(where: { $0.name == caseName })
       else {
-        throw HarnessError.invalidOption("no case '\(caseName)' in \(suite)")
+        throw HarnessError.invalidRequest("no case '\(caseName)' in \(suite)")
       }
       guard (1...1000).contains(calls), (1...256).contains(batch) else {
-        throw HarnessError.invalidOption("--calls must be within 1…1000 and --batch within 1…256")
+        throw HarnessError.invalidRequest("--calls must be within 1…1000 and --batch within 1…256")
       }
       try InstructionProbe.run(item, topology: topology, calls: calls, batch: batch)
     }

@@ -59,13 +59,13 @@ struct ModelCommand: ParsableCommand {
       spec.layerBackends = try backend.layerBackends(for: spec.model)
       let sampler = try measurement.configuration(defaultBudget: 10)
       guard sampler.cache == .warm else {
-        throw HarnessError.invalidOption(
+        throw HarnessError.invalidRequest(
           "--cache cold is not available for whole networks (a network is far larger than the caches); drop it"
         )
       }
       let steps = profileSteps ?? 2
       guard (1...100).contains(steps) else {
-        throw HarnessError.invalidOption("--profile-steps must be within 1…100, got \(steps)")
+        throw HarnessError.invalidRequest("--profile-steps must be within 1…100, got \(steps)")
       }
       let events = try measurement.eventList(default: Self.defaultEvents)
       // Bad input fails here, before the BLAS core check and before anything is allocated.

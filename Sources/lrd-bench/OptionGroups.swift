@@ -97,7 +97,7 @@ struct WorkloadOptions: ParsableArguments, GivenOptions {
 
   func resolve() throws -> (batch: Int, mode: Mode) {
     let value = batch ?? 8
-    guard value >= 1 else { throw HarnessError.invalidOption("--batch must be at least 1, got \(value)") }
+    guard value >= 1 else { throw HarnessError.invalidRequest("--batch must be at least 1, got \(value)") }
     return (value, mode?.value ?? .inference)
   }
 }
@@ -130,7 +130,7 @@ struct ThreadOptions: ParsableArguments, GivenOptions {
     guard let threads else { return ThreadConfig(threads: cores, binding: binding) }
     let counts = try ThreadConfig.parseThreadList(threads, cores: cores)
     guard counts.count == 1 else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "\(command) measures one thread config; give one count with --threads (got \(counts.count)); sweep takes lists"
       )
     }

@@ -64,7 +64,7 @@ struct RunCommand: ParsableCommand {
   static func parseShard(_ text: String) throws -> (index: Int, count: Int) {
     let parts = text.split(separator: "/").map { Int($0) }
     guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
-      throw HarnessError.invalidOption("--shard '\(text)': use i/n with 1 ≤ i ≤ n, e.g. 1/4")
+      throw HarnessError.invalidRequest("--shard '\(text)': use i/n with 1 ≤ i ≤ n, e.g. 1/4")
     }
     return (i, n)
   }
@@ -92,7 +92,7 @@ struct RunCommand: ParsableCommand {
       try backend.establish()
       Interruption.install()
       guard (1...20).contains(rounds) else {
-        throw HarnessError.invalidOption("--rounds must be within 1…20, got \(rounds)")
+        throw HarnessError.invalidRequest("--rounds must be within 1…20, got \(rounds)")
       }
       let result = try runner.run(
         label: label, shard: shardText, skipped: total - cases.count, rounds: rounds)

@@ -51,11 +51,11 @@ struct SelfTestCommand: ParsableCommand {
   func run() throws {
     try guarded {
       guard pairs >= 0, tries >= 0, pairs <= 10_000, tries <= 10_000 else {
-        throw HarnessError.invalidOption("--pairs and --tries must be between 0 and 10000")
+        throw HarnessError.invalidRequest("--pairs and --tries must be between 0 and 10000")
       }
       try SamplerConfiguration.checkBudget(budget, setting: .budget)
       guard phases.isFinite, (0...3600).contains(phases) else {
-        throw HarnessError.invalidOption("--phases must be between 0 and 3600 seconds, got \(phases)")
+        throw HarnessError.invalidRequest("--phases must be between 0 and 3600 seconds, got \(phases)")
       }
       let topology = try Topology()
       try blasCore.establish()

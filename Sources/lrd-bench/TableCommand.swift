@@ -106,7 +106,7 @@ struct TableCommand: ParsableCommand {
     var modelList: [ResNetModel] = []
     for name in CommaList.items(models ?? "resnet50,resnet101,resnet152") {
       guard let model = ResNetModel(parsing: name) else {
-        throw HarnessError.invalidOption(
+        throw HarnessError.invalidRequest(
           "unknown model '\(ClosestNames.truncated(name))'; models: "
             + ResNetModel.allCases.map(\.rawValue).joined(separator: ", "))
       }
@@ -114,7 +114,7 @@ struct TableCommand: ParsableCommand {
     }
     let text = branches ?? "1,2,4,8,16"
     guard let counts = CommaList.integers(text) else {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "--branches '\(ClosestNames.truncated(text))': use counts such as 1,2,4,8,16")
     }
     let ci = ciTarget ?? 0.02
@@ -128,7 +128,7 @@ struct TableCommand: ParsableCommand {
     for directory in ranksFrom {
       let model = try Self.ranksModel(directory)
       if let earlier = ranks[model.rawValue] {
-        throw HarnessError.invalidOption(
+        throw HarnessError.invalidRequest(
           "--ranks-from: \(earlier) and \(directory) both hold ranks of \(model); give one per model")
       }
       ranks[model.rawValue] = directory
@@ -157,7 +157,7 @@ struct TableCommand: ParsableCommand {
     do {
       return try RanksResult.load(from: directory).model
     } catch {
-      throw HarnessError.invalidOption(
+      throw HarnessError.invalidRequest(
         "--ranks-from \(directory): \(error); give the --out of a finished lrd-bench ranks run")
     }
   }

@@ -27,7 +27,7 @@ struct TopologyCommand: ParsableCommand {
   func run() throws {
     try guarded {
       let report = try blasCore.establish()
-      guard sgemmSize >= 0 else { throw HarnessError.invalidOption("--sgemm-size must be ≥ 0") }
+      guard sgemmSize >= 0 else { throw HarnessError.invalidRequest("--sgemm-size must be ≥ 0") }
       let summary = try Topology().summary
       var candidates: [CoreCandidateResult] = []
       if sgemmSize > 0 && BLASCoreGate.canRunChildren {

@@ -221,7 +221,7 @@ package enum InstructionProbe {
     guard case .layer(let model, let layer, let factorization, let frozen) = item.point.target,
       item.threads.threads == 1
     else {
-      throw HarnessError.invalidOption("\(item.name): instruction counts cover 1-thread layer cases only")
+      throw HarnessError.invalidRequest("\(item.name): instruction counts cover 1-thread layer cases only")
     }
     _ = try topology.apply(item.threads)
     let spec = try ModelCatalog(model).layer(named: layer)
