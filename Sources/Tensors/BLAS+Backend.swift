@@ -1,5 +1,6 @@
 import Foundation
 import Support
+import Synchronization
 
 /// The library the kernels run on (`--backend`): OpenBLAS (linked), BLIS (loaded at run time) or oneDNN
 /// (linked).
@@ -66,28 +67,39 @@ package struct BackendError: ClassifiedError, Equatable, Sendable, CustomStringC
 
 extension BLAS {
   /// The backend in use: `LRD_BENCH_BACKEND` (openblas, blis or onednn) at start-up, then as set by `use`.
-  package static var backend: GEMMBackend { backendState.backend }
+  ///
+  /// An atomic read (every GEMM that names no backend of its own reads it).
+  package static var backend: GEMMBackend {
+    backends[processBackend.load(ordering: .acquiring)]
+  }
 
   /// The loaded BLIS when it is the backend.
-  static var blis: BLISLibrary? { backendState.blis }
+  static var blis: BLISLibrary? { backend == .blis ? BLISLibrary.shared : nil }
 
-  nonisolated(unsafe) static var backendState: (backend: GEMMBackend, blis: BLISLibrary?) = initialBackend()
+  /// Every backend, once (`allCases` builds a new array on every call, and GEMMs read this one).
+  private static let backends = GEMMBackend.allCases
+
+  /// The process's backend, as its index in `backends`.
+  private static let processBackend = Atomic<Int>(backends.firstIndex(of: initialBackend()) ?? 0)
 
   /// From `LRD_BENCH_BACKEND` (openblas when unset or when the library cannot be loaded: `use` reports why).
-  static func initialBackend() -> (backend: GEMMBackend, blis: BLISLibrary?) {
+  static func initialBackend() -> GEMMBackend {
     let requested = ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"]?.lowercased() ?? ""
-    guard let backend = GEMMBackend(rawValue: requested) else { return (.openblas, nil) }
-    do {
-      return (backend, try load(backend))
-    } catch {
-      return (.openblas, nil)
+    guard let backend = GEMMBackend(rawValue: requested), (try? load(backend)) != nil else {
+      return .openblas
     }
+    return backend
+  }
+
+  /// Makes `backend` the process's backend.
+  private static func setProcessBackend(_ backend: GEMMBackend) {
+    processBackend.store(backends.firstIndex(of: backend) ?? 0, ordering: .releasing)
   }
 
   /// Loads `backend`'s library and gives it OpenBLAS's thread count; returns BLIS when that is the backend.
   ///
-  /// OpenBLAS's count, because `threads` reads `backendState`, which may be being initialised. Throws when
-  /// the library is missing.
+  /// OpenBLAS's count, because `threads` reads the process's backend, which may be being initialised. Throws
+  /// when the library is missing.
   static func load(_ backend: GEMMBackend) throws(BackendError) -> BLISLibrary? {
     let count = Int(openblasThreads)
     switch backend {
@@ -117,35 +129,35 @@ extension BLAS {
   ///
   /// Call before building kernels (they decide backend-specific paths when made) and never while one runs.
   package static func use(_ backend: GEMMBackend) throws(BackendError) {
-    let blis = try load(backend)
-    registered.remove(backend)
-    backendState = (backend, blis)
+    _ = try load(backend)
+    registered.withLock { _ = $0.remove(backend) }
+    setProcessBackend(backend)
   }
 
   /// Backends kernels were built on besides the process's `backend` (`register`): thread counts and
   /// binding apply to each.
-  nonisolated(unsafe) static var registered: Set<GEMMBackend> = []
+  static let registered = Mutex<Set<GEMMBackend>>([])
 
   /// Every backend in use: the process's and those registered by kernels.
-  package static var backendsInUse: Set<GEMMBackend> { registered.union([backend]) }
+  package static var backendsInUse: Set<GEMMBackend> { registered.withLock { $0 }.union([backend]) }
 
   /// Makes `backend` usable by a kernel alongside the process's backend.
   ///
   /// Loads its library and gives it the current thread count; throws when the library is missing. Call
   /// before timing, never while a kernel runs.
   package static func register(_ backend: GEMMBackend) throws(BackendError) {
-    guard backend != self.backend, !registered.contains(backend) else { return }
+    guard backend != self.backend, !registered.withLock({ $0.contains(backend) }) else { return }
     _ = try load(backend)
-    registered.insert(backend)
+    registered.withLock { _ = $0.insert(backend) }
   }
 
   /// Runs `body` and then restores the process's backend and the registered set as they were (a check that
   /// builds kernels on other libraries leaves no trace in the binding of the study that follows).
   package static func withBackendsRestored<T>(_ body: () throws -> T) rethrows -> T {
-    let (state, saved) = (backendState, registered)
+    let (state, saved) = (backend, registered.withLock { $0 })
     defer {
-      backendState = state
-      registered = saved
+      setProcessBackend(state)
+      registered.withLock { $0 = saved }
     }
     return try body()
   }

@@ -4,8 +4,8 @@ import Support
 extension BLAS {
   /// The number of threads the GEMM backend uses for the next call (set with `setThreads`).
   package static var threads: Int {
-    if let blis = backendState.blis { return blis.threads }
-    return backendState.backend == .onednn ? DNNL.threads : Int(openblas_get_num_threads())
+    if let blis { return blis.threads }
+    return backend == .onednn ? DNNL.threads : Int(openblas_get_num_threads())
   }
 
   /// OpenBLAS's thread count (whatever the backend).

@@ -21,10 +21,10 @@ package enum BLAS {
     on backend: GEMMBackend? = nil
   ) {
     guard m > 0, n > 0 else { return }
-    switch backend ?? backendState.backend {
+    switch backend ?? self.backend {
     case .blis:
       // Loaded: it is the process's backend, or a kernel registered it (`register`) before running.
-      guard let blis = backendState.blis ?? BLISLibrary.shared else {
+      guard let blis = BLISLibrary.shared else {
         preconditionFailure("BLIS is not loaded")
       }
       blis.gemm(
