@@ -85,10 +85,13 @@ extension BLAS {
   /// From `LRD_BENCH_BACKEND` (openblas when unset or when the library cannot be loaded: `use` reports why).
   static func initialBackend() -> GEMMBackend {
     let requested = ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"]?.lowercased() ?? ""
-    guard let backend = GEMMBackend(rawValue: requested), (try? load(backend)) != nil else {
+    guard let backend = GEMMBackend(rawValue: requested) else { return .openblas }
+    do {
+      _ = try load(backend)
+      return backend
+    } catch {
       return .openblas
     }
-    return backend
   }
 
   /// Makes `backend` the process's backend.
