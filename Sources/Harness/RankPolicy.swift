@@ -2,11 +2,14 @@ import Support
 
 /// A rank-selection policy: from a sweep's timings, a rank or ORG (keep the original).
 package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-  /// The paper's Algorithm 1 exactly (docs/methods.md "Rank-selection policies"): Δ(r) = t(r+step) − t(r) over the window, with
-  /// t(R + step) measured as an anchor so Δ(R) exists and R itself can be chosen; R_opt = argmax Δ
-  /// (ties → larger r); decompose at R_opt if t(R_opt) < T, else ORG. Point estimates only, on
-  /// drift-corrected ratios t/T.
+  /// The paper's Algorithm 1 exactly as printed (docs/methods.md "Rank-selection policies"): Δ(r) = t(r+step) −
+  /// t(r) for every rank of the window below R (Δ(R) is undefined, so R itself is never chosen); R_opt = argmax
+  /// Δ (ties → larger r); decompose at R_opt if t(R_opt) < T, else ORG. Point estimates only, on drift-corrected
+  /// ratios t/T.
   case paper
+  /// lrd-bench's extension of Algorithm 1: as `paper`, with t(R + step) measured as an anchor so Δ(R) exists
+  /// and R itself can be chosen.
+  case paperAnchor = "paper+anchor"
   /// Noise-aware, hardware-friendly ranks: candidates are the ranks faster than the original with
   /// confidence (the CI of t/T lies below 1; none → ORG). The choice is the largest candidate whose
   /// throughput (FLOP/s relative to the original measured with it) is tied with the best
@@ -39,7 +42,7 @@ package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCo
   /// The default margin of `robust`: throughputs within 5% count as tied.
   package static let defaultTolerance = 0.05
 
-  /// The decision for the window's timings (any order) and the anchor R + step (paper only).
+  /// The decision for the window's timings (any order) and the anchor R + step (used by `paperAnchor` only).
   package func decide(
     _ timings: [RankTiming], anchor: RankTiming? = nil, tolerance: Double = defaultTolerance
   )
@@ -61,7 +64,8 @@ package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCo
     let sorted = timings.sorted { $0.rank > $1.rank }
     guard !sorted.isEmpty else { return [RankChoice(rank: nil, timing: nil, reason: .noRanks)] }
     switch self {
-    case .paper: return [Self.paperChoice(sorted, anchor: anchor)]
+    case .paper: return [Self.paperChoice(sorted, anchor: nil)]
+    case .paperAnchor: return [Self.paperChoice(sorted, anchor: anchor)]
     case .robust: return Self.robustChoices(sorted, tolerance: tolerance)
     case .fastest:
       let best = sorted.min { $0.ratio < $1.ratio }!

@@ -54,7 +54,8 @@ package struct RanksPlan: Codable, Sendable, Equatable {
     var settings = settings
     settings.step = step
     let ranks = try SweepPlan.resolveRanks(
-      layer: layer, ratio: settings.ratio, from: nil, to: nil, step: step)
+      layer: layer, ratio: settings.ratio, from: nil, to: nil, step: step,
+      anchor: settings.policies.contains(.paperAnchor))
     return SweepPlan(model: model, layer: layer.name, ranks: ranks, settings: settings)
   }
 

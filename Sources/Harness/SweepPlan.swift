@@ -96,9 +96,10 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     RankSelection.factorization(for: layer, sweptRank: r)
   }
 
-  /// Fills in defaults (R from α, R_min = ⌈R/2⌉, the anchor R + step) and validates the range.
+  /// Fills in defaults (R from α, R_min = ⌈R/2⌉, and with `anchor` the anchor R + step, which only the
+  /// `paper+anchor` policy uses) and validates the range.
   package static func resolveRanks(
-    layer: LayerSpec, ratio: Double, from: Int?, to: Int?, step: Int
+    layer: LayerSpec, ratio: Double, from: Int?, to: Int?, step: Int, anchor: Bool = false
   ) throws(HarnessError) -> (from: Int, to: Int, anchor: Int?) {
     guard layer.groups == 1 else {
       throw .invalidRequest("\(layer.name) is a grouped convolution; sweeps need groups = 1")
@@ -126,18 +127,20 @@ package struct SweepPlan: Codable, Sendable, Equatable {
       throw HarnessError.setting(
         .from, "\(start) is below R_min \(end); a sweep goes down from R to R_min (from ≥ to)")
     }
-    return (start, end, start + step <= full ? start + step : nil)
+    return (start, end, anchor && start + step <= full ? start + step : nil)
   }
 
   /// Checks every field as the command line would (a resumed `plan.json` may have been edited):
   /// the layer, ranks and anchor, batch, thread counts, sampler, budgets, tolerance, frozen factors.
   package func validate(cores: Int) throws {
     let spec = try ModelCatalog(model).layer(named: layer)
-    let resolved = try Self.resolveRanks(layer: spec, ratio: ratio, from: from, to: to, step: step)
+    let resolved = try Self.resolveRanks(
+      layer: spec, ratio: ratio, from: from, to: to, step: step, anchor: policies.contains(.paperAnchor))
     guard anchor == resolved.anchor else {
       throw HarnessError.invalidRequest(
         "the plan's anchor rank \(anchor.map(String.init) ?? "none") should be "
-          + "\(resolved.anchor.map(String.init) ?? "none") (R + step within the full rank)")
+          + "\(resolved.anchor.map(String.init) ?? "none") (R + step within the full rank, measured only for "
+          + "the paper+anchor policy)")
     }
     guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
     try Self.validateCommon(

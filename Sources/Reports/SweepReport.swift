@@ -155,7 +155,7 @@ package enum SweepReport {
       xLabel: family, yLabel: "throughput (images/s, median, 95% CI)")
     chart.reverseX = true
     let shapes: [RankPolicy: SVGChart.Marker.Shape] = [
-      .paper: .circle, .robust: .diamond, .fastest: .triangle,
+      .paper: .circle, .paperAnchor: .square, .robust: .diamond, .fastest: .triangle,
     ]
     let batch = Double(result.plan.batch)
     for (index, config) in result.configs.enumerated() {

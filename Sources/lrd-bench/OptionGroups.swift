@@ -160,7 +160,9 @@ struct RatioOptions: ParsableArguments, GivenOptions {
 /// Rank-selection options shared by `sweep` and `ranks`.
 struct PolicyOptions: ParsableArguments, GivenOptions {
   @Option(
-    help: "Rank-selection policies, comma-separated: paper, robust, fastest, or all (default paper,robust).")
+    help:
+      "Rank-selection policies, comma-separated: paper (Algorithm 1 as printed), paper+anchor (R can be chosen too), robust, fastest, or all (default paper,robust)."
+  )
   var policy: String?
 
   @Option(

@@ -14,7 +14,7 @@ struct RanksCommand: ParsableCommand {
       lrd-bench ranks --resume <directory> [--quiet] [--blas-core <core>]
       """,
     discussion: """
-      Each distinct layer shape is swept once (R from --ratio down to ⌈R/2⌉ and the anchor R + step, every rank paired with the original) with one thread config (default: all cores, compact); layers of identical shape share the result.
+      Each distinct layer shape is swept once (R from --ratio down to ⌈R/2⌉, and the anchor R + step when the paper+anchor policy runs, every rank paired with the original) with one thread config (default: all cores, compact); layers of identical shape share the result.
 
       Defaults here: --budget 0.25 s per point, --confirm-budget 0.5 s, --events perf::TASK-CLOCK,perf::PAGE-FAULTS.
 

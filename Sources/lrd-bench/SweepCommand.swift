@@ -17,9 +17,9 @@ struct SweepCommand: ParsableCommand {
       lrd-bench sweep --resume <directory> [--quiet] [--format <format>] [--blas-core <core>]
       """,
     discussion: """
-      For each thread config: decompose the layer once (SVD for 1×1 and linear layers, Tucker-2 for k×k with r2 = ⌊β·r1⌋) and time every rank from R down to R_min paired with the original layer (balanced ABBA/BAAB rounds), so t/T and its CI survive drift; R + step is measured too so Algorithm 1 can choose R itself, and the original is also measured alone every --reference-every ranks to report drift. Then the policies decide and each choice is checked by a longer paired measurement against the original (robust falls back to its next candidate when a check fails).
+      For each thread config: decompose the layer once (SVD for 1×1 and linear layers, Tucker-2 for k×k with r2 = ⌊β·r1⌋) and time every rank from R down to R_min paired with the original layer (balanced ABBA/BAAB rounds), so t/T and its CI survive drift (with the paper+anchor policy R + step too, so R itself can be chosen); the original is also measured alone every --reference-every ranks to report drift. Then the policies decide and each choice is checked by a longer paired measurement against the original (robust falls back to its next candidate when a check fails).
 
-      Policies: paper (Algorithm 1: largest drop Δ(r) = t(r+step) − t(r), kept if faster than the original), robust (among ranks faster than the original with confidence, the largest whose throughput reaches (1 − tie tolerance) of the best), fastest (argmin).
+      Policies: paper (Algorithm 1 as printed: largest drop Δ(r) = t(r+step) − t(r) below R, kept if faster than the original; R itself is never chosen), paper+anchor (the same with R + step measured, so R can be chosen), robust (among ranks faster than the original with confidence, the largest whose throughput reaches (1 − tie tolerance) of the best), fastest (argmin).
 
       Defaults here: --budget 0.5 s per point, --confirm-budget 1 s, --threads 1 and all cores, --events PAPI_TOT_CYC,PAPI_TOT_INS,perf::TASK-CLOCK,perf::PAGE-FAULTS.
 
@@ -87,9 +87,10 @@ struct SweepCommand: ParsableCommand {
     let spec = try ModelCatalog(model.resolved).layer(named: layer ?? "")
     let (batch, mode) = try workload.resolve()
     let alpha = try ratio.resolvedRatio()
-    let ranks = try SweepPlan.resolveRanks(
-      layer: spec, ratio: alpha, from: from, to: to, step: ratio.step ?? 1)
     let policy = try policies.resolve(defaultConfirmBudget: 1)
+    let ranks = try SweepPlan.resolveRanks(
+      layer: spec, ratio: alpha, from: from, to: to, step: ratio.step ?? 1,
+      anchor: policy.policies.contains(.paperAnchor))
     var frozenFactors = FrozenFactors.none
     if let frozen {
       frozenFactors = try FrozenFactors(parsing: frozen)

@@ -94,19 +94,29 @@ struct RankPolicyTests {
     #expect(choice.rank == expected, "cliff \(cliff), tolerance \(tolerance): \(choice.reason)")
   }
 
-  @Test func paperCanChooseRThroughTheAnchor() {
+  @Test("paper+anchor can choose R through the anchor; paper, as printed, never chooses R")
+  func onlyTheAnchorExtensionChoosesR() {
     // The only drop worth having is from R + 1 = 310 to R = 309; without the anchor Δ(309) does not exist.
     let window = curve(300...309, reference: 2) { r in 1 - Double(309 - r) * 0.001 }
     let anchor = curve(310...310, reference: 2) { _ in 1.2 }[0]
-    #expect(RankPolicy.paper.decide(window, anchor: anchor).rank == 309)
+    #expect(RankPolicy.paperAnchor.decide(window, anchor: anchor).rank == 309)
     guard
-      case .largestDrop(let delta, let anchorUsed) = RankPolicy.paper.decide(window, anchor: anchor).reason
+      case .largestDrop(let delta, let anchorUsed) = RankPolicy.paperAnchor.decide(window, anchor: anchor)
+        .reason
     else {
       Issue.record("expected the largest drop")
       return
     }
     #expect(abs(delta - 0.1) < 1e-9 && anchorUsed)
-    #expect(RankPolicy.paper.decide(window).rank != 309)
+    // Algorithm 1 as printed: Δ(R) is undefined, so R is never the choice, with or without an anchor given.
+    #expect(RankPolicy.paper.decide(window, anchor: anchor).rank == 308)
+    #expect(RankPolicy.paper.decide(window).rank == 308)
+  }
+
+  @Test("`all` and the comma list parse the anchor extension by its name")
+  func policyNames() throws {
+    #expect(try RankPolicy.parseList("paper,paper+anchor") == [.paper, .paperAnchor])
+    #expect(try RankPolicy.parseList("all").contains(.paperAnchor))
   }
 
   @Test func paperWithOnlySlowdownsSaysSo() {

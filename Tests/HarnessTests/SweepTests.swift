@@ -149,8 +149,11 @@ struct SweepTests {
   @Test func rankDefaultsAndRanges() throws {
     let layer = try ModelCatalog(.resnet50).layer(named: "layer4.2.conv2")
     let ranks = try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: nil, to: nil, step: 1)
-    #expect(ranks.from == 309 && ranks.to == 155 && ranks.anchor == 310)
-    let full = try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 512, to: 500, step: 1)
+    #expect(ranks.from == 309 && ranks.to == 155 && ranks.anchor == nil, "no anchor unless paper+anchor runs")
+    let anchored = try SweepPlan.resolveRanks(
+      layer: layer, ratio: 2, from: nil, to: nil, step: 1, anchor: true)
+    #expect(anchored.anchor == 310)
+    let full = try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: 512, to: 500, step: 1, anchor: true)
     #expect(full.anchor == nil)
     for (from, to, step) in [(100, 200, 1), (513, 300, 1), (10, 0, 1), (10, 5, 0)] {
       #expect(throws: HarnessError.self) {
