@@ -53,7 +53,8 @@ package struct PolicyDecision: Codable, Sendable, Equatable {
   package var choice: RankChoice
   /// The factorization chosen (nil = ORG).
   package var factorization: Factorization?
-  /// T / t(r) from the sweep (1 for ORG).
+  /// T / t(r) from the sweep (1 for ORG): the estimate the policy chose on, so biased toward ranks whose time
+  /// came out low by chance ("at selection" in reports).
   package var speedup: Double
   /// (params_variant / params_original − 1) × 100 (0 for ORG).
   package var parametersChangePercent: Double
@@ -66,6 +67,13 @@ package struct PolicyDecision: Codable, Sendable, Equatable {
   /// Ranks the policy preferred whose checks found no significant speed-up (robust falls back past
   /// them to the next candidate), with their checks' speed-up CIs.
   package var rejected: [RejectedCandidate]
+
+  /// The speed-up to report: the check's, a fresh paired measurement that played no part in the choice, when it
+  /// ran; the selection estimate otherwise (1 for ORG).
+  package var reportedSpeedup: Double {
+    guard choice.rank != nil else { return 1 }
+    return confirmation?.speedup ?? speedup
+  }
 
   /// A decision not yet checked (`check` is `notRun`, nothing rejected).
   package init(

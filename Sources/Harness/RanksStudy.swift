@@ -80,8 +80,12 @@ package struct RanksRow: Codable, Sendable, Equatable {
   package var alphaRank: Int
   /// Policy name → chosen rank, or nil for ORG.
   package var choices: [String: Int?]
-  /// Policy name → speed-up of the choice over the original (1 for ORG).
+  /// Policy name → speed-up of the choice over the original (1 for ORG), from the choice's check — a fresh
+  /// measurement — when it ran.
   package var speedups: [String: Double]
+  /// Policy name → the sweep's own estimate of that speed-up, the one the choice was made on (nil in results
+  /// written before it was recorded).
+  package var selectionSpeedups: [String: Double]?
   /// The layer whose sweep this row uses (itself, or an earlier layer of identical shape).
   package var measuredAs: String
   /// Time of the original layer (median of its re-measurements).
@@ -196,16 +200,19 @@ package enum RanksStudy: MultiBackendStudy {
       let alpha = try RankSelection.factorization(for: layer, ratio: plan.settings.ratio)
       var choices: [String: Int?] = [:]
       var speedups: [String: Double] = [:]
+      var selectionSpeedups: [String: Double] = [:]
       for decision in config.decisions {
         choices[decision.policy.rawValue] = decision.choice.rank
-        speedups[decision.policy.rawValue] = decision.speedup
+        speedups[decision.policy.rawValue] = decision.reportedSpeedup
+        selectionSpeedups[decision.policy.rawValue] = decision.speedup
       }
       rows.append(
         RanksRow(
           layer: layer.name, inChannels: layer.inChannels, outChannels: layer.outChannels,
           kernel: layer.kernel,
           alphaFactorization: alpha.description, alphaRank: alpha.primaryRank ?? 0, choices: choices,
-          speedups: speedups, measuredAs: sweep.plan.layer, originalSeconds: config.referenceSeconds))
+          speedups: speedups, selectionSpeedups: selectionSpeedups, measuredAs: sweep.plan.layer,
+          originalSeconds: config.referenceSeconds))
     }
     let settings = plan.settings
     var result = RanksResult(

@@ -45,14 +45,13 @@ package enum DecisionText {
     "\(Format.ratio(c.speedup)) [\(Format.ratio(1 / c.ratioCI.upper)), \(Format.ratio(1 / c.ratioCI.lower))]"
   }
 
-  /// The check column: the final check and what it changed.
+  /// The check column: how the final check ended and what it changed (its speed-up is the decision's own).
   package static func check(_ decision: PolicyDecision) -> String {
     var text: String
     switch decision.check {
     case .notRun: text = "—"
-    case .confirmed: text = decision.confirmation.map { speedup($0) } ?? "confirmed"
-    case .notConfirmed:
-      text = (decision.confirmation.map { speedup($0) + ": " } ?? "") + "not significant (choice kept)"
+    case .confirmed: text = "confirmed"
+    case .notConfirmed: text = "not significant (choice kept)"
     case .revokedToOriginal: text = "no candidate confirmed → ORG"
     case .interrupted: text = "interrupted: unchecked"
     }

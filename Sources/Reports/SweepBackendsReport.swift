@@ -60,11 +60,12 @@ package enum SweepBackendsReport {
             cells.append("—")
             continue
           }
-          let seconds = t / decision.speedup
+          let seconds = t / decision.reportedSpeedup
           candidates[policy.rawValue, default: []].append(
             Candidate(backend: name, label: decision.choice.label, seconds: seconds))
           cells.append(
-            "\(decision.choice.label): \(Format.duration(seconds)), \(Format.fixed(decision.speedup, 3))×")
+            "\(decision.choice.label): \(Format.duration(seconds)), \(Format.fixed(decision.reportedSpeedup, 3))×"
+          )
         }
         table.append(cells)
       }

@@ -70,20 +70,22 @@ package enum SweepReport {
     lines.append("")
     var table = MarkdownTable(
       header: [
-        "policy", "decision", "speed-up (paired, 95% CI)", "time (T·t/T)", "Δparams", "ΔFLOPs",
-        "check (speed-up, 95% CI)",
+        "policy", "decision", "speed-up (check, 95% CI)", "at selection (sweep, 95% CI)",
+        "time (T ÷ speed-up)",
+        "Δparams", "ΔFLOPs", "check",
       ],
-      alignment: [.left, .left, .right, .right, .right, .right, .left])
+      alignment: [.left, .left, .right, .right, .right, .right, .right, .left])
     for decision in config.decisions {
       var speedup = "1.000× (ORG)"
-      var time = Format.duration(config.referenceSeconds)
+      var selection = "—"
       if decision.choice.rank != nil, let t = decision.choice.timing {
-        speedup =
+        selection =
           "\(Format.ratio(1 / t.ratio)) [\(Format.ratio(1 / t.ratioUpper)), \(Format.ratio(1 / t.ratioLower))]"
-        time = Format.duration(config.referenceSeconds * t.ratio)
+        speedup = decision.confirmation.map { DecisionText.speedup($0) } ?? selection + " (unchecked)"
       }
+      let time = Format.duration(config.referenceSeconds / decision.reportedSpeedup)
       table.append([
-        decision.policy.rawValue, decision.factorization?.description ?? "ORG", speedup, time,
+        decision.policy.rawValue, decision.factorization?.description ?? "ORG", speedup, selection, time,
         Format.signedPercent(decision.parametersChangePercent),
         Format.signedPercent(decision.flopsChangePercent),
         DecisionText.check(decision),

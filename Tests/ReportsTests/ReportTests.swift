@@ -159,6 +159,13 @@ struct SweepBackendsReportTests {
       for t in result.configs[c].timings.indices { result.configs[c].timings[t].ratio *= scale }
       for d in result.configs[c].decisions.indices where result.configs[c].decisions[d].choice.rank != nil {
         result.configs[c].decisions[d].speedup /= scale
+        // The reported speed-up is the check's: scale it too.
+        if var check = result.configs[c].decisions[d].confirmation {
+          check.ratio *= scale
+          check.ratioCI.lower *= scale
+          check.ratioCI.upper *= scale
+          result.configs[c].decisions[d].confirmation = check
+        }
       }
     }
     return result
