@@ -142,16 +142,9 @@ package struct PairedComparison: Codable, Sendable, Equatable {
     let wPlus = zip(nonzero, ranks).reduce(0.0) { $0 + ($1.0 > 0 ? $1.1 : 0) }
     let total = Double(n * (n + 1)) / 2
     if n <= 25 && !hasTies {
-      // Exact: the number of subsets of {1…n} with each rank sum, by dynamic programming.
-      var counts = [Double](repeating: 0, count: Int(total) + 1)
-      counts[0] = 1
-      for rank in 1...n {
-        for sum in stride(from: Int(total), through: rank, by: -1) { counts[sum] += counts[sum - rank] }
-      }
-      let all = pow(2.0, Double(n))
+      // Exact, from the signed-rank distribution (symmetric, so the smaller tail at min(W+, total − W+)).
       let w = Int(min(wPlus, total - wPlus).rounded())
-      let tail = counts[0...w].reduce(0, +) / all
-      return min(1, 2 * tail)
+      return min(1, 2 * SignedRank.signedRankCDF(n)[w])
     }
     let mean = total / 2
     let variance = Double(n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48
