@@ -28,3 +28,25 @@ package struct PointResult: Codable, Sendable, Equatable {
   /// Images per second (batch / median time).
   package var imagesPerSecond: Double { Double(spec.batch) / seconds }
 }
+
+extension PointResult {
+  /// One point measured in several passes, as one.
+  ///
+  /// It has the first pass's spec and sequence, measurements pooled
+  /// (`PointMeasurement.pooled`), and the paired comparison over every pass's pairs
+  /// (`PairedComparison(passes:)`, whose CI carries the spread between passes). One pass is returned as is.
+  package static func pooled(_ passes: [PointResult]) -> PointResult {
+    guard var pooled = passes.first, passes.count > 1 else { return passes[0] }
+    pooled.measurement = .pooled(passes.map(\.measurement))
+    let references = passes.compactMap(\.pairedReference)
+    if references.count == passes.count {
+      pooled.pairedReference = .pooled(references)
+      pooled.comparison = PairedComparison(
+        passes: zip(references, passes).map { ($0.samples, $1.measurement.samples) })
+    } else {
+      pooled.pairedReference = nil
+      pooled.comparison = nil
+    }
+    return pooled
+  }
+}

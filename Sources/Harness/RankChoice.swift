@@ -67,6 +67,10 @@ package struct PolicyDecision: Codable, Sendable, Equatable {
   /// Ranks the policy preferred whose checks found no significant speed-up (robust falls back past
   /// them to the next candidate), with their checks' speed-up CIs.
   package var rejected: [RejectedCandidate]
+  /// How often the policy picks what it picked when the sweep's samples are resampled (nil before assessment).
+  package var stability: DecisionStability?
+  /// Whether the point the decision rests on held up when measured again (nil for ORG or before assessment).
+  package var reproduction: Reproduction?
 
   /// The speed-up to report: the check's, a fresh paired measurement that played no part in the choice, when it
   /// ran; the selection estimate otherwise (1 for ORG).
@@ -89,6 +93,8 @@ package struct PolicyDecision: Codable, Sendable, Equatable {
     self.confirmation = nil
     self.check = .notRun
     self.rejected = []
+    self.stability = nil
+    self.reproduction = nil
   }
 }
 

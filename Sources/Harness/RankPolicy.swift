@@ -43,12 +43,15 @@ package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCo
   package static let defaultTolerance = 0.05
 
   /// The decision for the window's timings (any order) and the anchor R + step (used by `paperAnchor` only).
+  ///
+  /// With `step`, `paper`'s drops are taken only between ranks exactly `step` apart (a sweep that skips ranks
+  /// never compares ranks further apart than Algorithm 1 does); without it, between neighbouring timings.
   package func decide(
-    _ timings: [RankTiming], anchor: RankTiming? = nil, tolerance: Double = defaultTolerance
+    _ timings: [RankTiming], anchor: RankTiming? = nil, tolerance: Double = defaultTolerance, step: Int? = nil
   )
     -> RankChoice
   {
-    candidates(timings, anchor: anchor, tolerance: tolerance).first
+    candidates(timings, anchor: anchor, tolerance: tolerance, step: step).first
       ?? RankChoice(rank: nil, timing: nil, reason: .noRanks)
   }
 
@@ -57,15 +60,15 @@ package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCo
   ///
   /// An ORG decision is a one-element list.
   package func candidates(
-    _ timings: [RankTiming], anchor: RankTiming? = nil, tolerance: Double = defaultTolerance
+    _ timings: [RankTiming], anchor: RankTiming? = nil, tolerance: Double = defaultTolerance, step: Int? = nil
   )
     -> [RankChoice]
   {
     let sorted = timings.sorted { $0.rank > $1.rank }
     guard !sorted.isEmpty else { return [RankChoice(rank: nil, timing: nil, reason: .noRanks)] }
     switch self {
-    case .paper: return [Self.paperChoice(sorted, anchor: nil)]
-    case .paperAnchor: return [Self.paperChoice(sorted, anchor: anchor)]
+    case .paper: return [Self.paperChoice(sorted, anchor: nil, step: step)]
+    case .paperAnchor: return [Self.paperChoice(sorted, anchor: anchor, step: step)]
     case .robust: return Self.robustChoices(sorted, tolerance: tolerance)
     case .fastest:
       let best = sorted.min { $0.ratio < $1.ratio }!
@@ -76,20 +79,22 @@ package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCo
   }
 
   /// Δ(r) = t(r + step) − t(r), in units of T, for every rank of `sorted` (largest rank first) that has
-  /// a measured rank above it: the anchor R + step, when measured, gives Δ(R) (`fromAnchor`).
+  /// a measured rank above it (exactly `step` above, when `step` is given): the anchor R + step, when measured,
+  /// gives Δ(R) (`fromAnchor`).
   package static func drops(
-    _ sorted: [RankTiming], anchor: RankTiming?
+    _ sorted: [RankTiming], anchor: RankTiming?, step: Int? = nil
   ) -> [(timing: RankTiming, delta: Double, fromAnchor: Bool)] {
     let chain = (anchor.map { [$0] } ?? []) + sorted
-    return chain.indices.dropFirst().map { i in
-      (chain[i], chain[i - 1].ratio - chain[i].ratio, i == 1 && anchor != nil)
+    return chain.indices.dropFirst().compactMap { i in
+      if let step, chain[i - 1].rank - chain[i].rank != step { return nil }
+      return (chain[i], chain[i - 1].ratio - chain[i].ratio, i == 1 && anchor != nil)
     }
   }
 
   /// Algorithm 1 on t/T (drift of the machine between measurements cancels; without drift this is
   /// exactly Algorithm 1 on t(r)).
-  static func paperChoice(_ sorted: [RankTiming], anchor: RankTiming?) -> RankChoice {
-    let drops = Self.drops(sorted, anchor: anchor)
+  static func paperChoice(_ sorted: [RankTiming], anchor: RankTiming?, step: Int?) -> RankChoice {
+    let drops = Self.drops(sorted, anchor: anchor, step: step)
     var best = sorted[0]
     var bestDelta = drops.isEmpty ? 0 : -Double.infinity
     var usedAnchor = false

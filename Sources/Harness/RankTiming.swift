@@ -1,8 +1,9 @@
 /// One rank of a sweep as the policies see it: its time t(r) (median and 95% CI, seconds), the
-/// original's time T measured alongside it, their ratio t/T with its 95% CI, and FLOPs per call.
+/// original's time T, their ratio t/T with its 95% CI, and FLOPs per call.
 ///
 /// In a sweep every rank is measured interleaved with the original (A B A B …), so the ratio and its
-/// CI come from the paired samples (bootstrap over pairs) and drift of the machine cancels.
+/// CI come from the paired samples (bootstrap over pairs, and over passes) and drift of the machine cancels;
+/// t(r) and its CI are then the ratio's times T, the original's run-wide median.
 package struct RankTiming: Codable, Sendable, Equatable {
   /// The rank r (r1 for Tucker-2).
   package var rank: Int
@@ -10,13 +11,13 @@ package struct RankTiming: Codable, Sendable, Equatable {
   package var flops: Double
   /// Analytic FLOPs of one call of the original layer.
   package var referenceFlops: Double
-  /// Median time per call t(r), in seconds.
+  /// Time per call t(r), in seconds (in a sweep: t/T × the original's run-wide median).
   package var median: Double
   /// Lower bound of t(r)'s 95% CI, in seconds.
   package var lower: Double
   /// Upper bound of t(r)'s 95% CI, in seconds.
   package var upper: Double
-  /// The original's median time measured with this rank.
+  /// The original's time T the ratio is applied to (in a sweep: its run-wide median).
   package var referenceMedian: Double
   /// t(r) / T (< 1: the decomposed layer is faster) and its 95% CI.
   package var ratio: Double

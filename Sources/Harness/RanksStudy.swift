@@ -90,6 +90,10 @@ package struct RanksRow: Codable, Sendable, Equatable {
   package var measuredAs: String
   /// Time of the original layer (median of its re-measurements).
   package var originalSeconds: Double
+  /// Policy name → how often resampled sweeps pick the same answer (nil in results written before it existed).
+  package var stability: [String: DecisionStability]?
+  /// Policies whose decision rests on a point that did not reproduce (see `Reproduction`).
+  package var unreproduced: [String]?
 }
 
 /// The `ranks` result: Algorithm 1 over a model's layers.
@@ -201,10 +205,14 @@ package enum RanksStudy: MultiBackendStudy {
       var choices: [String: Int?] = [:]
       var speedups: [String: Double] = [:]
       var selectionSpeedups: [String: Double] = [:]
+      var stability: [String: DecisionStability] = [:]
+      var unreproduced: [String] = []
       for decision in config.decisions {
         choices[decision.policy.rawValue] = decision.choice.rank
         speedups[decision.policy.rawValue] = decision.reportedSpeedup
         selectionSpeedups[decision.policy.rawValue] = decision.speedup
+        stability[decision.policy.rawValue] = decision.stability
+        if decision.reproduction?.reproduced == false { unreproduced.append(decision.policy.rawValue) }
       }
       rows.append(
         RanksRow(
@@ -212,7 +220,7 @@ package enum RanksStudy: MultiBackendStudy {
           kernel: layer.kernel,
           alphaFactorization: alpha.description, alphaRank: alpha.primaryRank ?? 0, choices: choices,
           speedups: speedups, selectionSpeedups: selectionSpeedups, measuredAs: sweep.plan.layer,
-          originalSeconds: config.referenceSeconds))
+          originalSeconds: config.referenceSeconds, stability: stability, unreproduced: unreproduced))
     }
     let settings = plan.settings
     var result = RanksResult(

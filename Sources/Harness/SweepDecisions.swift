@@ -1,52 +1,88 @@
 import Decomposition
 import Machine
 import Networks
+import Statistics
+
+/// What was measured under one thread config of a sweep, by what it measured: the original alone, and each
+/// rank's (and the anchor's) passes in pass order.
+struct ConfigMeasurements {
+  var references: [PointResult] = []
+  var rankPasses: [Int: [PointResult]] = [:]
+  var anchorPasses: [PointResult] = []
+
+  /// Collects `results` of `tasks` under `config` (tasks not measured are left out).
+  init(config: ThreadConfig, tasks: [SweepTask], results: [String: PointResult]) {
+    for task in tasks where task.config == config {
+      guard let result = results[task.id] else { continue }
+      switch task.kind {
+      case .reference: references.append(result)
+      case .rank(let r, _): rankPasses[r, default: []].append(result)
+      case .anchor: anchorPasses.append(result)
+      case .confirmation: break
+      }
+    }
+    references.sort { $0.sequence < $1.sequence }
+  }
+
+  /// The original's run-wide median: every sample of it taken paired with a rank (all ranks, all passes).
+  var originalRunMedian: Double? {
+    let samples = (rankPasses.values.joined() + anchorPasses).flatMap { $0.pairedReference?.samples ?? [] }
+    return samples.isEmpty ? nil : SampleStatistics.quantile(samples.sorted(), 0.5)
+  }
+
+  /// Each rank's per-pass log ratios ln(t/T) (and the anchor's under its rank), for resampling.
+  var logRatios: [Int: [[Double]]] {
+    var result = rankPasses.mapValues { passes in passes.map(Self.logRatios) }
+    if let anchor = anchorPasses.first?.spec.factorization.primaryRank {
+      result[anchor] = anchorPasses.map(Self.logRatios)
+    }
+    return result
+  }
+
+  static func logRatios(_ pass: PointResult) -> [Double] {
+    PairedComparison.logRatios(pass.pairedReference?.samples ?? [], pass.measurement.samples)
+  }
+}
 
 /// Step 2 of a sweep: the policies' decisions for one thread config, a pure function of the measured
 /// points (no measurement, no output).
 enum SweepDecisions {
   static func make(
     plan: SweepPlan, layer: LayerSpec, config: ThreadConfig, binding: BindingRecord,
-    results: [String: PointResult], originalFlops: Int
+    measured: ConfigMeasurements, originalFlops: Int
   ) throws -> ThreadConfigSweep {
-    var references: [PointResult] = []
-    var ranks: [PointResult] = []
-    var anchor: PointResult?
-    for task in SweepTask.schedule(plan) where task.config == config {
-      guard let result = results[task.id] else { continue }
-      switch task.kind {
-      case .reference: references.append(result)
-      case .rank: ranks.append(result)
-      case .anchor: anchor = result
-      case .confirmation: break
-      }
+    let ranks = measured.rankPasses.values.map(PointResult.pooled).sorted {
+      ($0.spec.factorization.primaryRank ?? 0) > ($1.spec.factorization.primaryRank ?? 0)
     }
-    references.sort { $0.sequence < $1.sequence }
-    ranks.sort { ($0.spec.factorization.primaryRank ?? 0) > ($1.spec.factorization.primaryRank ?? 0) }
-    let timings = ranks.compactMap { timing($0, originalFlops: originalFlops) }
-    let anchorTiming = anchor.flatMap { timing($0, originalFlops: originalFlops) }
+    let anchor = measured.anchorPasses.isEmpty ? nil : PointResult.pooled(measured.anchorPasses)
+    let original = measured.originalRunMedian
+    let timings = ranks.compactMap { timing($0, originalFlops: originalFlops, originalSeconds: original) }
+    let anchorTiming = anchor.flatMap { timing($0, originalFlops: originalFlops, originalSeconds: original) }
     let decisions = plan.policies.map { policy in
       decision(
-        policy, policy.decide(timings, anchor: anchorTiming, tolerance: plan.tieTolerance), plan: plan,
-        layer: layer)
+        policy, policy.decide(timings, anchor: anchorTiming, tolerance: plan.tieTolerance, step: plan.step),
+        plan: plan, layer: layer)
     }
     return ThreadConfigSweep(
-      config: config, binding: binding, references: references, ranks: ranks, anchor: anchor,
-      timings: timings,
-      anchorTiming: anchorTiming, decisions: decisions)
+      config: config, binding: binding, references: measured.references, ranks: ranks, anchor: anchor,
+      timings: timings, anchorTiming: anchorTiming, decisions: decisions, originalRunSeconds: original)
   }
 
-  /// What the policies see of one paired point.
-  static func timing(_ result: PointResult, originalFlops: Int) -> RankTiming? {
+  /// What the policies see of one pooled paired point.
+  ///
+  /// t/T and its CI come from the pairs, and t(r) = (t/T) × T_run,
+  /// the ratio times the original's run-wide median (not the point's own median, which carries the machine's
+  /// drift at the time it was measured). Without a run-wide median, T is the one measured with the point.
+  static func timing(_ result: PointResult, originalFlops: Int, originalSeconds: Double?) -> RankTiming? {
     guard let rank = result.spec.factorization.primaryRank, let comparison = result.comparison else {
       return nil
     }
-    let own = result.measurement.statistics
+    let t = originalSeconds ?? comparison.baseline.median
     return RankTiming(
       rank: rank, flops: Double(result.flopsPerCall), referenceFlops: Double(originalFlops),
-      median: own.median,
-      lower: own.medianCI.lower, upper: own.medianCI.upper, referenceMedian: comparison.baseline.median,
-      ratio: comparison.ratio, ratioLower: comparison.ratioCI.lower, ratioUpper: comparison.ratioCI.upper)
+      median: comparison.ratio * t, lower: comparison.ratioCI.lower * t, upper: comparison.ratioCI.upper * t,
+      referenceMedian: t, ratio: comparison.ratio, ratioLower: comparison.ratioCI.lower,
+      ratioUpper: comparison.ratioCI.upper)
   }
 
   /// A decision for `choice`, with its cost changes against the original.
@@ -105,8 +141,10 @@ struct DecisionConfirmation {
     let candidates =
       decision.policy == .robust
       ? Array(
-        decision.policy.candidates(config.timings, anchor: config.anchorTiming, tolerance: plan.tieTolerance)
-          .prefix(Self.maximumAttempts))
+        decision.policy.candidates(
+          config.timings, anchor: config.anchorTiming, tolerance: plan.tieTolerance, step: plan.step
+        )
+        .prefix(Self.maximumAttempts))
       : [decision.choice]
     var rejected: [RejectedCandidate] = []
     for candidate in candidates {

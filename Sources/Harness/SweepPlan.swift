@@ -47,13 +47,21 @@ package struct SweepPlan: Codable, Sendable, Equatable {
   package var confirmBudget: Double
   /// The throughput margin within which `robust` treats a rank as tied with the best.
   package var tieTolerance: Double
+  /// Which ranks of the window are measured: every one, or the cliff grid's and their refinements.
+  package var strategy: SweepStrategy
+  /// Passes over the ranks: each visits every rank in a fresh random order with 1/passes of the budget, and
+  /// a rank's samples are pooled over the passes.
+  package var passes: Int
+  /// Seeds the random order of each pass.
+  package var orderSeed: UInt64
 
   /// A plan from the command's options.
   package init(
     model: ResNetModel, layer: String, ratio: Double, from: Int, to: Int, step: Int, anchor: Int?, batch: Int,
     threadConfigs: [ThreadConfig], mode: Mode, frozen: FrozenFactors, policies: [RankPolicy],
     sampler: SamplerConfiguration, events: [String], referenceEvery: Int, confirmBudget: Double,
-    tieTolerance: Double = RankPolicy.defaultTolerance
+    tieTolerance: Double = RankPolicy.defaultTolerance, strategy: SweepStrategy = .full, passes: Int = 1,
+    orderSeed: UInt64 = 1
   ) {
     self.model = model
     self.layer = layer
@@ -72,6 +80,9 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     self.referenceEvery = referenceEvery
     self.confirmBudget = confirmBudget
     self.tieTolerance = tieTolerance
+    self.strategy = strategy
+    self.passes = passes
+    self.orderSeed = orderSeed
   }
 
   /// A plan for `layer` of `model` swept from `ranks.from` down to `ranks.to` with `settings`.
@@ -84,12 +95,22 @@ package struct SweepPlan: Codable, Sendable, Equatable {
       frozen: settings.frozen, policies: settings.policies, sampler: settings.sampler,
       events: settings.events,
       referenceEvery: settings.referenceEvery, confirmBudget: settings.confirmBudget,
-      tieTolerance: settings.tieTolerance)
+      tieTolerance: settings.tieTolerance, strategy: settings.strategy, passes: settings.passes,
+      orderSeed: settings.orderSeed)
     backend = settings.backend
   }
 
   /// Swept ranks, largest first: from, from − step, …, ≥ to.
   package var ranks: [Int] { Array(stride(from: from, through: to, by: -step)) }
+
+  /// How each pass samples a point: 1/passes of the budget, with the CI target widened by √passes so the
+  /// pooled point's CI reaches about the target when every pass reaches its own.
+  package var passSampler: SamplerConfiguration {
+    guard passes > 1 else { return sampler }
+    var pass = sampler.withBudget(sampler.budgetSeconds / Double(passes))
+    pass.targetRelativeHalfWidth = min(sampler.targetRelativeHalfWidth * Double(passes).squareRoot(), 0.5)
+    return pass
+  }
 
   /// The factorization measured at swept rank `r` for `layer` (SVD r, or Tucker-2 r, ⌊β·r⌋).
   package func factorization(for layer: LayerSpec, rank r: Int) -> Factorization {
@@ -145,7 +166,8 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
     try Self.validateCommon(
       batch: batch, threadConfigs: threadConfigs, cores: cores, sampler: sampler, policies: policies,
-      referenceEvery: referenceEvery, confirmBudget: confirmBudget, tieTolerance: tieTolerance)
+      referenceEvery: referenceEvery, confirmBudget: confirmBudget, tieTolerance: tieTolerance, passes: passes
+    )
     if case .indices(let list) = frozen {
       let factors = spec.shape.hasOneByOneKernel ? 2 : 3
       if let bad = list.first(where: { $0 >= factors }) {
@@ -159,8 +181,11 @@ package struct SweepPlan: Codable, Sendable, Equatable {
   static func validateCommon(
     batch: Int, threadConfigs: [ThreadConfig], cores: Int, sampler: SamplerConfiguration,
     policies: [RankPolicy],
-    referenceEvery: Int, confirmBudget: Double, tieTolerance: Double
+    referenceEvery: Int, confirmBudget: Double, tieTolerance: Double, passes: Int
   ) throws {
+    guard (1...20).contains(passes) else {
+      throw HarnessError.setting(.passes, "must be between 1 and 20, got \(passes)")
+    }
     guard batch >= 1 else { throw HarnessError.setting(.batch, "must be at least 1, got \(batch)") }
     guard !threadConfigs.isEmpty else {
       throw HarnessError.setting(.threads, "needs at least one count")
@@ -177,5 +202,35 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     guard tieTolerance >= 0, tieTolerance < 0.5 else {
       throw HarnessError.setting(.tieTolerance, "must be in [0, 0.5) (0.05 = 5%), got \(tieTolerance)")
     }
+  }
+}
+
+extension SweepPlan {
+  /// Plans and results written before strategies and passes existed read as `full`, one pass, seed 1 (what
+  /// those sweeps did, but in descending order).
+  package init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    model = try c.decode(ResNetModel.self, forKey: .model)
+    layer = try c.decode(String.self, forKey: .layer)
+    ratio = try c.decode(Double.self, forKey: .ratio)
+    from = try c.decode(Int.self, forKey: .from)
+    to = try c.decode(Int.self, forKey: .to)
+    step = try c.decode(Int.self, forKey: .step)
+    anchor = try c.decodeIfPresent(Int.self, forKey: .anchor)
+    batch = try c.decode(Int.self, forKey: .batch)
+    threadConfigs = try c.decode([ThreadConfig].self, forKey: .threadConfigs)
+    mode = try c.decode(Mode.self, forKey: .mode)
+    frozen = try c.decode(FrozenFactors.self, forKey: .frozen)
+    policies = try c.decode([RankPolicy].self, forKey: .policies)
+    sampler = try c.decode(SamplerConfiguration.self, forKey: .sampler)
+    events = try c.decode([String].self, forKey: .events)
+    backend = try c.decodeIfPresent(GEMMBackend.self, forKey: .backend)
+    backends = try c.decodeIfPresent([GEMMBackend].self, forKey: .backends)
+    referenceEvery = try c.decode(Int.self, forKey: .referenceEvery)
+    confirmBudget = try c.decode(Double.self, forKey: .confirmBudget)
+    tieTolerance = try c.decode(Double.self, forKey: .tieTolerance)
+    strategy = try c.decodeIfPresent(SweepStrategy.self, forKey: .strategy) ?? .full
+    passes = try c.decodeIfPresent(Int.self, forKey: .passes) ?? 1
+    orderSeed = try c.decodeIfPresent(UInt64.self, forKey: .orderSeed) ?? 1
   }
 }

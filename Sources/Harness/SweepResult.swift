@@ -17,6 +17,9 @@ package struct ThreadConfigSweep: Codable, Sendable, Equatable {
   /// The anchor's timing, when the anchor was measured.
   package var anchorTiming: RankTiming?
   package var decisions: [PolicyDecision]
+  /// The original's run-wide median T_run (every sample of it paired with a rank, over all passes), in seconds:
+  /// what t(r) = (t/T) × T_run is plotted from; nil in results written before it was kept.
+  package var originalRunSeconds: Double?
 
   /// Median of the reference medians (the original's time T).
   package var referenceSeconds: Double {
@@ -31,9 +34,11 @@ package struct ThreadConfigSweep: Codable, Sendable, Equatable {
     return (hi - lo) / referenceSeconds
   }
 
-  /// Points whose precision target was not reached (budget ran out first).
-  package var pointsMissingTarget: [PointResult] {
-    (references + ranks).filter { !$0.measurement.reachedTarget }
+  /// Points whose precision target was not reached (budget ran out first): for a rank, its pooled paired
+  /// ratio's CI is wider than ±`target`; for the original alone, its own measurement missed its target.
+  package func pointsMissingTarget(_ target: Double) -> [PointResult] {
+    references.filter { !$0.measurement.reachedTarget }
+      + ranks.filter { ($0.comparison?.relativeHalfWidth ?? .infinity) > target }
   }
 }
 
@@ -54,6 +59,8 @@ package struct SweepResult: Codable, Sendable, Equatable {
   package var configs: [ThreadConfigSweep]
   /// True when the run was interrupted (while measuring or checking): partial results.
   package var interrupted: Bool
+  /// For a `cliffs` sweep, the grid its first ranks came from.
+  package var cliffGrid: CliffGrid?
   /// The original timed briefly on every installed kernel library before measuring (nil when skipped or in
   /// results written before the check existed).
   package var backendCheck: BackendCheck?

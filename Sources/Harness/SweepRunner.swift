@@ -1,4 +1,5 @@
 import Decomposition
+import Foundation
 import Machine
 import Networks
 import Results
@@ -8,14 +9,17 @@ import Statistics
 ///
 /// The steps:
 ///
-/// 1. **Execute** the plan's tasks (`SweepTask.schedule`): per thread config the original alone, the
-///    anchor R + step and every rank from R down to R_min, each paired with the original; every
-///    point journaled as soon as it is measured, journaled points skipped on resume.
+/// 1. **Execute** (`measure`): per thread config the original alone, then in passes of seeded random order the
+///    strategy's ranks (every rank of the window, or the cliff grid's and then its refinements) and the anchor
+///    R + step, each paired with the original; every point journaled as soon as it is measured, journaled
+///    points skipped on resume (a refinement is recomputed from the same data, so it asks for the same ranks).
 /// 2. **Decide** (pure, `SweepDecisions`): each policy's choice from the timings.
 /// 3. **Confirm** (`DecisionConfirmation`): a longer paired check of each choice, journaled too, so a
 ///    resumed run reaches the same decision; robust falls back to its next candidate when a check
 ///    fails. An interruption at any step marks the result interrupted and never turns a partial check
 ///    into a decision.
+/// 4. **Assess** (pure, `DecisionAssessment`): each decision's stability under resampling and whether the point
+///    it rests on reproduced.
 package final class SweepRunner {
   package let plan: SweepPlan
   /// Where the journal, checks and reports go.
@@ -47,17 +51,20 @@ package final class SweepRunner {
     let executor = TaskExecutor(
       journal: try directory.journal(SweepJournalEntry.self), topology: topology, events: events)
     let specs = SweepPointSpecs(plan: plan, layer: layer)
-    let tasks = SweepTask.schedule(plan)
-    try executor.run(tasks, phase: phase, runner: runner) { task in
-      TaskMeasurement(
-        point: specs.point(task), reference: task.rank == nil ? nil : specs.original(task.config),
-        sampler: plan.sampler)
-    }
-    var configs = try plan.threadConfigs.map { config in
-      try SweepDecisions.make(
-        plan: plan, layer: layer, config: config, binding: try executor.bind(config),
-        results: executor.results,
-        originalFlops: try runner.program(for: specs.original(config)).flopsPerCall)
+    let grid = CliffGrid.current
+    var configs: [ThreadConfigSweep] = []
+    var measurements: [ConfigMeasurements] = []
+    for config in plan.threadConfigs {
+      let binding = try executor.bind(config)
+      let originalFlops = try runner.program(for: specs.original(config)).flopsPerCall
+      let measured = try measure(
+        config, grid: grid, layer: layer, specs: specs, executor: executor, runner: runner, phase: phase,
+        originalFlops: originalFlops)
+      measurements.append(measured)
+      configs.append(
+        try SweepDecisions.make(
+          plan: plan, layer: layer, config: config, binding: binding, measured: measured,
+          originalFlops: originalFlops))
     }
     if !executor.interrupted && plan.confirmBudget > 0 {
       configs = try DecisionConfirmation(
@@ -65,16 +72,61 @@ package final class SweepRunner {
       )
       .confirm(configs)
     }
+    configs = zip(configs, measurements).map {
+      DecisionAssessment.assess($0, logRatios: $1.logRatios, plan: plan)
+    }
     return SweepResult(
       plan: plan, layer: Self.snapshot(layer, ratio: plan.ratio), fingerprint: fingerprint.finished(),
       topology: topology.summary, configs: configs, interrupted: executor.interrupted,
+      cliffGrid: plan.strategy == .cliffs ? grid : nil,
       decompositionSeconds: decompositionSeconds, elapsedSeconds: MonotonicClock.seconds(since: start),
-      comparisonMethod: "every rank measured paired with the original ("
-        + PairedComparison.methodDescription + "; each point until the ratio's CI reaches ±"
-        + "\(plan.sampler.targetRelativeHalfWidth * 100)% or its budget is spent); the original also measured "
-        + "alone every \(plan.referenceEvery) ranks to report drift; each decision checked by a longer paired "
-        + "measurement (\(plan.confirmBudget) s)")
+      comparisonMethod: (plan.strategy == .full
+        ? "every rank" : "the cliff grid's ranks and their refinements")
+        + " measured paired with the original (" + PairedComparison.methodDescription + ") in \(plan.passes) "
+        + "pass\(plan.passes == 1 ? "" : "es") of seeded random order (each pass until the ratio's CI reaches ±"
+        + "\(String(format: "%.3g", plan.passSampler.targetRelativeHalfWidth * 100))% or "
+        + "\(String(format: "%.3g", plan.passSampler.budgetSeconds)) s is spent), samples pooled over the passes; "
+        + "t(r) = t/T × the original's run-wide median; the original also measured alone every "
+        + "\(plan.referenceEvery) ranks to report drift; each decision checked by a longer paired measurement "
+        + "(\(plan.confirmBudget) s)")
   }
+
+  /// Measures one thread config: the strategy's ranks in passes (round 0, with the anchor), then for `cliffs`
+  /// refinement rounds until `CliffGrid.refinement` asks for nothing more (at most `maximumRounds`).
+  func measure(
+    _ config: ThreadConfig, grid: CliffGrid, layer: LayerSpec, specs: SweepPointSpecs,
+    executor: TaskExecutor<SweepTask, PointResult>, runner: PointRunner, phase: String, originalFlops: Int
+  ) throws -> ConfigMeasurements {
+    var ranks = plan.initialRanks(for: layer, grid: grid)
+    var measured = Set(ranks)
+    var tasks: [SweepTask] = []
+    var references = 0
+    let sampler = plan.passSampler
+    for round in 0..<Self.maximumRounds {
+      let roundTasks = SweepTask.round(
+        plan, config: config, ranks: ranks, anchor: round == 0 ? plan.anchor : nil, round: round,
+        references: &references)
+      tasks += roundTasks
+      let label = "\(phase)\(config.label)" + (round == 0 ? "" : " refinement \(round)")
+      let finished = try executor.run(roundTasks, phase: label, runner: runner) { task in
+        TaskMeasurement(
+          point: specs.point(task), reference: task.rank == nil ? nil : specs.original(task.config),
+          sampler: sampler)
+      }
+      guard finished, plan.strategy == .cliffs else { break }
+      let sweep = try SweepDecisions.make(
+        plan: plan, layer: layer, config: config, binding: try executor.bind(config),
+        measured: ConfigMeasurements(config: config, tasks: tasks, results: executor.results),
+        originalFlops: originalFlops)
+      ranks = plan.refinement(timings: sweep.timings, anchor: sweep.anchorTiming, measured: measured)
+      if ranks.isEmpty { break }
+      measured.formUnion(ranks)
+    }
+    return ConfigMeasurements(config: config, tasks: tasks, results: executor.results)
+  }
+
+  /// Rounds of a `cliffs` sweep at most (the first and its refinements).
+  static let maximumRounds = 12
 
   /// The layer as stored in results.
   static func snapshot(_ layer: LayerSpec, ratio: Double) -> LayerSpecSnapshot {

@@ -30,13 +30,21 @@ package struct SweepSettings: Codable, Sendable, Equatable {
   package var confirmBudget: Double
   /// The throughput margin within which `robust` treats a rank as tied with the best.
   package var tieTolerance: Double
+  /// Which ranks of the window are measured: every one, or the cliff grid's and their refinements.
+  package var strategy: SweepStrategy
+  /// Passes over the ranks: each visits every rank in a fresh random order with 1/passes of the budget, and
+  /// a rank's samples are pooled over the passes.
+  package var passes: Int
+  /// Seeds the random order of each pass.
+  package var orderSeed: UInt64
 
   /// Settings from the command's options.
   package init(
     ratio: Double, step: Int, batch: Int, threadConfigs: [ThreadConfig], mode: Mode,
     frozen: FrozenFactors = .none, policies: [RankPolicy], sampler: SamplerConfiguration, events: [String],
     backend: GEMMBackend? = nil, referenceEvery: Int, confirmBudget: Double,
-    tieTolerance: Double = RankPolicy.defaultTolerance
+    tieTolerance: Double = RankPolicy.defaultTolerance, strategy: SweepStrategy = .full, passes: Int = 1,
+    orderSeed: UInt64 = 1
   ) {
     self.ratio = ratio
     self.step = step
@@ -51,5 +59,31 @@ package struct SweepSettings: Codable, Sendable, Equatable {
     self.referenceEvery = referenceEvery
     self.confirmBudget = confirmBudget
     self.tieTolerance = tieTolerance
+    self.strategy = strategy
+    self.passes = passes
+    self.orderSeed = orderSeed
+  }
+}
+
+extension SweepSettings {
+  /// Settings written before strategies and passes existed read as `full`, one pass, seed 1.
+  package init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    ratio = try c.decode(Double.self, forKey: .ratio)
+    step = try c.decode(Int.self, forKey: .step)
+    batch = try c.decode(Int.self, forKey: .batch)
+    threadConfigs = try c.decode([ThreadConfig].self, forKey: .threadConfigs)
+    mode = try c.decode(Mode.self, forKey: .mode)
+    frozen = try c.decode(FrozenFactors.self, forKey: .frozen)
+    policies = try c.decode([RankPolicy].self, forKey: .policies)
+    sampler = try c.decode(SamplerConfiguration.self, forKey: .sampler)
+    events = try c.decode([String].self, forKey: .events)
+    backend = try c.decodeIfPresent(GEMMBackend.self, forKey: .backend)
+    referenceEvery = try c.decode(Int.self, forKey: .referenceEvery)
+    confirmBudget = try c.decode(Double.self, forKey: .confirmBudget)
+    tieTolerance = try c.decode(Double.self, forKey: .tieTolerance)
+    strategy = try c.decodeIfPresent(SweepStrategy.self, forKey: .strategy) ?? .full
+    passes = try c.decodeIfPresent(Int.self, forKey: .passes) ?? 1
+    orderSeed = try c.decodeIfPresent(UInt64.self, forKey: .orderSeed) ?? 1
   }
 }

@@ -71,8 +71,9 @@ package struct TablePlan: Codable, Sendable, Equatable {
   /// Model → a finished `ranks` directory; models without one get a quick ranks study of their own
   /// (in `<out>/ranks-<model>/`).
   package var ranksFrom: [String: String]
-  /// The quick ranks study: ranks per layer and its sampler (inference, batch and threads as above).
-  package var ranksPerLayer: Int
+  /// The quick ranks study's uniform grid: about this many ranks per layer; nil (the default) sweeps each layer
+  /// with the `cliffs` strategy instead (inference, batch and threads as above).
+  package var ranksPerLayer: Int?
   /// The quick ranks study's sampler.
   package var ranksSampler: SamplerConfiguration
   /// Counters read during sampling (empty for none).
@@ -87,7 +88,7 @@ package struct TablePlan: Codable, Sendable, Equatable {
   package init(
     models: [ResNetModel], techniques: [Technique], branches: [Int], ratio: Double, policy: RankPolicy,
     batch: Int, threads: ThreadConfig, inference: SamplerConfiguration, training: SamplerConfiguration,
-    ranksFrom: [String: String], ranksPerLayer: Int, ranksSampler: SamplerConfiguration, events: [String]
+    ranksFrom: [String: String], ranksPerLayer: Int?, ranksSampler: SamplerConfiguration, events: [String]
   ) {
     self.models = models
     self.techniques = techniques
@@ -120,12 +121,12 @@ package struct TablePlan: Codable, Sendable, Equatable {
     guard ratio > 1, ratio.isFinite else {
       throw HarnessError.setting(.ratio, "must be greater than 1 (parameters ÷ α), got \(ratio)")
     }
-    guard (1...100_000).contains(ranksPerLayer) else {
+    if let ranksPerLayer, !(1...100_000).contains(ranksPerLayer) {
       throw HarnessError.setting(.ranksPerLayer, "must be at least 1, got \(ranksPerLayer)")
     }
     try SweepPlan.validateCommon(
       batch: batch, threadConfigs: [threads], cores: cores, sampler: inference, policies: [policy],
-      referenceEvery: 1, confirmBudget: 0, tieTolerance: 0)
+      referenceEvery: 1, confirmBudget: 0, tieTolerance: 0, passes: 1)
     try training.validate()
     try ranksSampler.validate()
     for model in models {

@@ -120,7 +120,8 @@ final class TableRun {
       ratio: plan.ratio, step: 1, batch: plan.batch, threadConfigs: [plan.threads], mode: .inference,
       policies: Array(Set([plan.policy, .paper, .robust])).sorted { $0.rawValue < $1.rawValue },
       sampler: plan.ranksSampler, events: [], backend: plan.backend, referenceEvery: 16,
-      confirmBudget: plan.ranksSampler.budgetSeconds)
+      confirmBudget: plan.ranksSampler.budgetSeconds, strategy: plan.ranksPerLayer == nil ? .cliffs : .full,
+      passes: 3)
     let ranksPlan = RanksPlan(
       model: model, filter: "^(layer|fc)", settings: settings, ranksPerLayer: plan.ranksPerLayer)
     let sub = try context.directory.child(

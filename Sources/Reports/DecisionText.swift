@@ -40,6 +40,32 @@ package enum DecisionText {
     }
   }
 
+  /// "chosen in 43% of 400 resampled sweeps; 212 in 31%, ORG in 5%".
+  package static func stability(_ decision: PolicyDecision) -> String? {
+    guard let s = decision.stability else { return nil }
+    let others = s.runnersUp.map { "\($0.label) in \(Format.percent($0.share, digits: 0))" }
+    return
+      "\(decision.choice.label) chosen in \(Format.percent(s.share, digits: 0)) of \(s.replicates) resampled sweeps"
+      + (others.isEmpty ? "" : "; " + others.joined(separator: ", "))
+  }
+
+  /// The warning for a decision whose point did not hold up when measured again (nil when it did).
+  package static func reproduction(_ decision: PolicyDecision) -> String? {
+    guard let r = decision.reproduction, !r.reproduced else { return nil }
+    var reasons: [String] = []
+    if let drops = r.passDrops, !drops.allSatisfy({ $0 > 0 }) {
+      reasons.append(
+        "the deciding drop is not in every pass (Δ per pass: "
+          + drops.map { Format.signedPercent($0 * 100) }.joined(separator: ", ") + " of T)")
+    }
+    if r.checkAgrees == false, let ratio = r.checkRatio, let t = decision.choice.timing {
+      reasons.append(
+        "its check measured t/T = \(percent(ratio)), outside the sweep's [\(percent(t.ratioLower)), "
+          + "\(percent(t.ratioUpper))]")
+    }
+    return "**Not reproduced**: " + reasons.joined(separator: "; ")
+  }
+
   /// "2.088× [2.062×, 2.106×]" for a paired comparison original → candidate.
   package static func speedup(_ c: PairedComparison) -> String {
     "\(Format.ratio(c.speedup)) [\(Format.ratio(1 / c.ratioCI.upper)), \(Format.ratio(1 / c.ratioCI.lower))]"

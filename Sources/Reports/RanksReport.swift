@@ -9,6 +9,17 @@ package enum RanksReport {
     return value.map(String.init) ?? "ORG"
   }
 
+  /// The replicate count the table's stabilities come from.
+  static func replicates(_ r: RanksResult) -> Int {
+    r.rows.lazy.compactMap { $0.stability?.values.first?.replicates }.first ?? 0
+  }
+
+  /// The choice with its stability ("252 (43%)") and a † when its point did not reproduce.
+  static func choiceWithStability(_ row: RanksRow, _ policy: String) -> String {
+    choice(row, policy) + (row.stability?[policy].map { " (\(Format.percent($0.share, digits: 0)))" } ?? "")
+      + (row.unreproduced?.contains(policy) == true ? " †" : "")
+  }
+
   /// Every layer's chosen ranks and speed-ups per policy, with the network totals, as Markdown.
   package static func markdown(_ r: RanksResult) -> String {
     var lines =
@@ -34,7 +45,7 @@ package enum RanksReport {
           row.layer + (row.measuredAs == row.layer ? "" : " ¹"), String(row.inChannels),
           String(row.outChannels), String(row.alphaRank),
         ]
-          + r.policies.map { choice(row, $0.rawValue) }
+          + r.policies.map { choiceWithStability(row, $0.rawValue) }
           + r.policies.map { Format.ratio(row.speedups[$0.rawValue] ?? 1) })
     }
     lines.append(table.text)
@@ -46,6 +57,14 @@ package enum RanksReport {
       "ORG: the original layer is kept (no rank in the window was faster by the policy's rule; robust also requires the "
         + "paired check to confirm the speed-up). Ranks are r for SVD (1×1, fc) and r1 for Tucker-2 "
         + "(r2 = ⌊β·r1⌋). Per-layer sweeps (CSV, JSON, SVG) are in sweeps/<layer>/.")
+    if r.rows.contains(where: { $0.stability != nil }) {
+      lines.append("")
+      lines.append(
+        "(x%): the share of \(replicates(r)) resampled sweeps (each rank's paired samples redrawn) "
+          + "in which the policy picks the same answer; low shares mark decisions that move between runs. "
+          + "†: the decision rests on a point that did not reproduce (a pass without the deciding drop, or a check "
+          + "outside the sweep's CI). Speed-ups are the checks' (fresh paired measurements).")
+    }
     if r.interrupted {
       lines += [
         "", "**Interrupted**: partial table; resuming this run directory continues it.",

@@ -18,6 +18,9 @@ package struct SVGChart: Sendable {
     package var showsDots: Bool
     /// Vertical error bars (for example 95% CIs): x with the low and high y.
     package var intervals: [(x: Double, low: Double, high: Double)]
+    /// When set, the line joins only points at most this far apart in x (points measured with gaps between
+    /// them stay unjoined dots); nil joins every point.
+    package var joinsWithin: Double? = nil
 
     /// A series; solid, with dots, no intervals by default.
     package init(
@@ -224,11 +227,20 @@ package struct SVGChart: Sendable {
     }
     // Series.
     for s in series where !s.points.isEmpty {
-      let path = s.points.sorted { $0.x < $1.x }.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(
-        separator: " ")
-      out.append(
-        "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\""
-          + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>")
+      var runs: [[(x: Double, y: Double)]] = []
+      for point in s.points.sorted(by: { $0.x < $1.x }) {
+        if let last = runs.last?.last, point.x - last.x <= s.joinsWithin ?? .infinity {
+          runs[runs.count - 1].append(point)
+        } else {
+          runs.append([point])
+        }
+      }
+      for run in runs where run.count > 1 || s.joinsWithin == nil {
+        let path = run.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(separator: " ")
+        out.append(
+          "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\""
+            + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>")
+      }
       for bar in s.intervals {
         let x = px(bar.x)
         out.append(

@@ -43,9 +43,14 @@ package enum SweepReport {
     lines.append("")
     lines += FingerprintText.header(result.fingerprint)
     lines += BackendCheckText.lines(result.backendCheck)
+    lines.append(measuredRanks(result))
+    lines.append("")
     lines.append(
-      "Per point: CI target ±\(Format.percent(plan.sampler.targetRelativeHalfWidth, digits: 1)) of the paired ratio, "
-        + "budget \(Format.fixed(plan.sampler.budgetSeconds, 2)) s; decomposition "
+      "Per point: \(plan.passes) pass\(plan.passes == 1 ? "" : "es") in seeded random order (seed \(plan.orderSeed)), "
+        + "each until the paired ratio's CI reaches ±"
+        + "\(Format.percent(plan.passSampler.targetRelativeHalfWidth, digits: 1)) or "
+        + "\(Format.fixed(plan.passSampler.budgetSeconds, 2)) s is spent (\(Format.fixed(plan.sampler.budgetSeconds, 2)) s "
+        + "in all), samples pooled; decomposition "
         + "\(Format.duration(result.decompositionSeconds)) (once per sweep); total \(Format.clock(result.elapsedSeconds))."
     )
     if result.interrupted {
@@ -67,6 +72,11 @@ package enum SweepReport {
       : "Original: T = \(Format.duration(config.referenceSeconds)) per call alone (median of \(config.references.count) "
         + "measurement\(config.references.count == 1 ? "" : "s"); drift \(Format.percent(config.referenceDrift, digits: 1)))"
     lines.append(original + (config.binding.verified ? ", binding verified." : ", binding NOT verified."))
+    if let run = config.originalRunSeconds {
+      lines.append(
+        "t(r) = t/T × T_run, where T_run = \(Format.duration(run)) is the original's median over every sample of it "
+          + "taken paired with a rank (the times and the plot carry no drift of the point's own minute).")
+    }
     lines.append("")
     var table = MarkdownTable(
       header: [
@@ -93,7 +103,10 @@ package enum SweepReport {
     }
     lines.append(table.text)
     for decision in config.decisions {
-      lines.append("- **\(decision.policy)**: \(DecisionText.reason(decision.choice, step: plan.step))")
+      lines.append(
+        "- **\(decision.policy)**: \(DecisionText.reason(decision.choice, step: plan.step))"
+          + (DecisionText.stability(decision).map { ". Stability: " + $0 } ?? "")
+          + (DecisionText.reproduction(decision).map { ". " + $0 } ?? ""))
     }
     let fastest = config.timings.sorted { $0.ratio < $1.ratio }.prefix(5)
     if !fastest.isEmpty {
@@ -102,13 +115,15 @@ package enum SweepReport {
         "Fastest ranks (paired speed-up): "
           + fastest.map { "\($0.rank) (\(Format.ratio(1 / $0.ratio)))" }.joined(separator: ", ") + ".")
     }
-    let missed = config.pointsMissingTarget
+    let missed = config.pointsMissingTarget(plan.sampler.targetRelativeHalfWidth)
     let total = config.references.count + config.ranks.count
     lines.append("")
     if total == 0 {
       lines.append("No point was measured.")
     } else if missed.isEmpty {
-      lines.append("All \(total) points reached the CI target.")
+      lines.append(
+        "All \(total) points reached the CI target (±\(Format.percent(plan.sampler.targetRelativeHalfWidth, digits: 1)) "
+          + "for a rank's pooled ratio).")
     } else {
       let names = missed.prefix(12).map { point -> String in
         let name = point.spec.factorization.primaryRank.map { "rank \($0)" } ?? "original"
@@ -118,7 +133,8 @@ package enum SweepReport {
         return "\(name) ±\(Format.percent(comparison.relativeHalfWidth, digits: 1))"
       }
       lines.append(
-        "\(total - missed.count) of \(total) points reached the CI target (stopped by budget instead: "
+        "\(total - missed.count) of \(total) points reached the CI target (±"
+          + "\(Format.percent(plan.sampler.targetRelativeHalfWidth, digits: 1)) for a rank's pooled ratio; wider: "
           + names.joined(separator: ", ") + (missed.count > 12 ? ", …" : "") + ").")
     }
     let unstable = (config.ranks + (config.anchor.map { [$0] } ?? [])).filter {
@@ -143,6 +159,44 @@ package enum SweepReport {
     return lines
   }
 
+  /// Which ranks were measured: the whole window, or for `cliffs` how many and which, as ranges.
+  static func measuredRanks(_ result: SweepResult) -> String {
+    let plan = result.plan
+    let window = plan.ranks.count
+    guard plan.strategy == .cliffs else {
+      return "Strategy full: every rank of the window (\(window) ranks)."
+    }
+    var text = "Strategy cliffs"
+    if let grid = result.cliffGrid {
+      text +=
+        " (boundaries at multiples of \(grid.spacing) and \(grid.lanes): \(grid.lanes) fp32 lanes, \(grid.source))"
+    }
+    for config in result.configs {
+      let ranks = config.timings.map(\.rank).sorted(by: >)
+      text +=
+        "; \(config.config.label): \(ranks.count) of \(window) ranks measured (\(ranges(ranks, step: plan.step))), "
+        + "\(window - ranks.count) skipped"
+    }
+    return text + "."
+  }
+
+  /// "309, 305–303, 297" for ranks largest first.
+  static func ranges(_ ranks: [Int], step: Int) -> String {
+    var parts: [String] = []
+    var start = ranks.first
+    var previous = ranks.first
+    for rank in ranks.dropFirst() + [Int.min] {
+      if let p = previous, rank == p - step {
+        previous = rank
+        continue
+      }
+      if let s = start, let p = previous { parts.append(s == p ? "\(s)" : "\(s)–\(p)") }
+      start = rank
+      previous = rank
+    }
+    return parts.joined(separator: ", ")
+  }
+
   /// Throughput (images/s) versus rank per thread config with 95% CI bars, the original as a dashed line
   /// with the band its separate measurements span, and each policy's choice marked (the paper's Figure 2).
   package static func svg(_ result: SweepResult) -> String {
@@ -154,7 +208,7 @@ package enum SweepReport {
         "\(result.layer.shape); \(result.fingerprint.cpuModel); "
         + (result.fingerprint.gemmBackend
           ?? "OpenBLAS \(result.fingerprint.openBLAS.version) (\(result.fingerprint.openBLAS.coreName))"),
-      xLabel: family, yLabel: "throughput (images/s, median, 95% CI)")
+      xLabel: family, yLabel: "throughput (images/s, from t/T × T_run, 95% CI)")
     chart.reverseX = true
     let shapes: [RankPolicy: SVGChart.Marker.Shape] = [
       .paper: .circle, .paperAnchor: .square, .robust: .diamond, .fastest: .triangle,
@@ -162,11 +216,13 @@ package enum SweepReport {
     let batch = Double(result.plan.batch)
     for (index, config) in result.configs.enumerated() {
       let color = SVGChart.palette[index % SVGChart.palette.count]
-      chart.series.append(
-        .init(
-          name: "decomposed, \(config.config)", color: color,
-          points: config.timings.map { (Double($0.rank), batch / $0.median) },
-          intervals: config.timings.map { (Double($0.rank), batch / $0.upper, batch / $0.lower) }))
+      var series = SVGChart.Series(
+        name: "decomposed, \(config.config)", color: color,
+        points: config.timings.map { (Double($0.rank), batch / $0.median) },
+        intervals: config.timings.map { (Double($0.rank), batch / $0.upper, batch / $0.lower) })
+      // A cliff-aware sweep joins only ranks measured next to each other: the plot shows measured ranks only.
+      if result.plan.strategy == .cliffs { series.joinsWithin = Double(result.plan.step) }
+      chart.series.append(series)
       let medians = config.references.map(\.seconds)
       chart.references.append(
         .init(

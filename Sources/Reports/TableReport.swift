@@ -169,7 +169,10 @@ package enum TableReport {
         lines.append(
           "- The ranks study ran here (\(directory)) and took \(Format.clock(seconds))"
             + ((r.resumedMeasurements ?? 0) > 0 ? " in the last session " : " ")
-            + "(\(r.plan.ranksPerLayer) ranks per layer, budget \(Format.duration(r.plan.ranksSampler.budgetSeconds)) per rank)."
+            + "("
+            + (r.plan.ranksPerLayer.map { "\($0) evenly spaced ranks per layer" }
+              ?? "cliff-aware sweeps, 3 passes")
+            + ", budget \(Format.duration(r.plan.ranksSampler.budgetSeconds)) per rank)."
         )
       }
       lines.append("")

@@ -35,6 +35,9 @@ package struct PairedComparison: Codable, Sendable, Equatable {
   package var method: String
   /// |ratio of the first half's estimate to the second half's − 1| (nil with fewer than 8 pairs).
   package var halvesDifference: Double?
+  /// For a comparison pooled over passes (measurements of the same pair at different times of a run): each
+  /// pass's own ratio, in pass order; nil for one measurement.
+  package var passRatios: [Double]?
 
   /// 1 / ratio: how many times faster B is.
   package var speedup: Double { 1 / ratio }
@@ -55,16 +58,34 @@ package struct PairedComparison: Codable, Sendable, Equatable {
 
   /// Compares paired samples; `a[i]` and `b[i]` were taken in the same round.
   package init(baseline a: [Double], candidate b: [Double], replicates: Int = 2000, seed: UInt64 = 0x5EED) {
+    self.init(passes: [(a, b)], replicates: replicates, seed: seed)
+  }
+
+  /// Compares paired samples measured in several passes (the same pair measured at different times of a run).
+  ///
+  /// The passes are pooled: the ratio is exp(median) of every pass's log ratios together, and the CI comes from a two-stage
+  /// bootstrap — passes resampled with replacement, then ABBA blocks within each drawn pass — so it widens
+  /// with the spread between passes as well as with the noise within them. One pass is the plain comparison.
+  package init(
+    passes: [(baseline: [Double], candidate: [Double])], replicates: Int = 2000, seed: UInt64 = 0x5EED
+  ) {
+    let a = passes.flatMap(\.baseline)
+    let b = passes.flatMap(\.candidate)
     precondition(!a.isEmpty && !b.isEmpty, "comparison of empty samples")
     baseline = SampleStatistics(a)
     candidate = SampleStatistics(b)
-    let d = Self.logRatios(a, b)
+    let groups = passes.map { Self.logRatios($0.baseline, $0.candidate) }.filter { !$0.isEmpty }
+    let d = groups.flatMap { $0 }
     pairs = d.count
     ratio = exp(Estimators.median(d))
     blockLength = 2
-    ratioCI = Self.blockBootstrap(d, replicates: replicates, seed: seed)
+    ratioCI = Self.blockBootstrap(groups, replicates: replicates, seed: seed)
     wilcoxonP = Self.wilcoxonSignedRankP(d)
-    method = Self.methodDescription
+    method =
+      groups.count > 1
+      ? Self.methodDescription + "; pooled over \(groups.count) passes (CI: passes, then blocks, resampled)"
+      : Self.methodDescription
+    passRatios = groups.count > 1 ? groups.map { exp(Estimators.median($0)) } : nil
     let half = d.count / 4 * 2
     halvesDifference =
       half >= 4
@@ -93,30 +114,26 @@ package struct PairedComparison: Codable, Sendable, Equatable {
 
   /// Percentile interval of exp(median) over bootstrap resamples of whole ABBA blocks (pairs 2k and
   /// 2k + 1 together; an odd last pair is a block of its own).
-  static func blockBootstrap(_ d: [Double], replicates: Int, seed: UInt64) -> ConfidenceInterval {
-    let n = d.count
-    guard n > 1 else {
-      let value = exp(d.first ?? .nan)
+  ///
+  /// With several groups (passes) each replicate first draws as many groups with replacement, then resamples
+  /// each drawn group's blocks up to its size; one group is the plain block bootstrap.
+  static func blockBootstrap(_ groups: [[Double]], replicates: Int, seed: UInt64) -> ConfidenceInterval {
+    var passes = PassBlocks(groups)
+    guard passes.count > 1 else {
+      let value = exp(groups.first?.first ?? .nan)
       return ConfidenceInterval(lower: value, upper: value, level: 0, method: "one pair: no interval")
     }
-    let blocks = stride(from: 0, to: n, by: 2).map { Array(d[$0..<min($0 + 2, n)]) }
     var rng = SplitMix64(seed: seed)
-    var resample = [Double]()
-    resample.reserveCapacity(n + 1)
-    var estimates = [Double]()
-    estimates.reserveCapacity(replicates)
-    for _ in 0..<replicates {
-      resample.removeAll(keepingCapacity: true)
-      while resample.count < n { resample += blocks[Int(rng.next() % UInt64(blocks.count))] }
-      resample.sort()
-      estimates.append(SampleStatistics.quantile(resample, 0.5))
-    }
+    var estimates = (0..<replicates).map { _ in passes.resampledMedian(using: &rng) }
     estimates.sort()
     return ConfidenceInterval(
       lower: exp(SampleStatistics.quantile(estimates, 0.025)),
       upper: exp(SampleStatistics.quantile(estimates, 0.975)),
       level: 0.95,
-      method: "bootstrap of ABBA blocks (\(blocks.count) blocks of 2 rounds), \(replicates) replicates")
+      method: passes.passCount > 1
+        ? "bootstrap of \(passes.passCount) passes, then of ABBA blocks within each (\(passes.blockCount) blocks "
+          + "of 2 rounds), \(replicates) replicates"
+        : "bootstrap of ABBA blocks (\(passes.blockCount) blocks of 2 rounds), \(replicates) replicates")
   }
 
   /// Two-sided p of the Wilcoxon signed-rank test that the median of `d` is 0 (zeros dropped).

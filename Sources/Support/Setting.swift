@@ -3,7 +3,7 @@
 package enum Setting: String, CaseIterable, Sendable, Codable {
   case batch, step, from, to, ratio, threads, policies, referenceEvery, confirmBudget, tieTolerance, frozen
   case branches, models, techniques, ranksPerLayer, ranksFrom, budget, ci, minSampleMilliseconds, variant
-  case filter, size, blasCore, backend
+  case filter, size, blasCore, backend, passes, strategy, orderSeed
 }
 
 /// A setting whose value cannot be used: which setting and what is wrong with its value, including the value

@@ -197,6 +197,37 @@ struct PolicyOptions: ParsableArguments, GivenOptions {
   }
 }
 
+/// `--strategy`, `--passes` and `--seed` of sweep and ranks: which ranks are measured, and in what order.
+struct SweepOrderOptions: ParsableArguments, GivenOptions {
+  @Option(
+    help:
+      "Ranks to measure: full (every rank of the window) or cliffs (the ranks where the kernels' blocking can change the time — multiples of half the SIMD width and their successors, and the window's ends — then the neighbours of every chosen rank until none is unmeasured; docs/methods.md) (default full)."
+  )
+  var strategy: Choice<SweepStrategy>?
+
+  @Option(
+    parsing: .unconditional,
+    help:
+      "Passes over the ranks, each in a fresh random order with 1/N of the budget; a rank's samples are pooled over the passes and its CI carries their spread (default 3)."
+  )
+  var passes: Int?
+
+  @Option(parsing: .unconditional, help: "Seed of the random order of the ranks in each pass (default 1).")
+  var seed: UInt64?
+
+  var given: [String] {
+    [("--strategy", strategy != nil), ("--passes", passes != nil), ("--seed", seed != nil)].filter(\.1).map(
+      \.0)
+  }
+
+  /// Sets a plan's strategy, passes and seed from these options (defaults: full, 3 passes, seed 1).
+  func apply(to strategy: inout SweepStrategy, passes: inout Int, seed: inout UInt64) {
+    strategy = self.strategy?.value ?? .full
+    passes = self.passes ?? 3
+    seed = self.seed ?? 1
+  }
+}
+
 /// `--out`, `--resume` and `--quiet` of the commands that write a run directory.
 struct RunDirectoryOptions: ParsableArguments {
   @Option(help: "Output directory (a new or empty one; default results/<kind>s/<name>-<UTC time>).")

@@ -30,6 +30,7 @@ struct RanksCommand: ParsableCommand {
   @OptionGroup var workload: WorkloadOptions
   @OptionGroup var threads: ThreadOptions
   @OptionGroup var policies: PolicyOptions
+  @OptionGroup var order: SweepOrderOptions
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
@@ -41,8 +42,8 @@ struct RanksCommand: ParsableCommand {
   var backend: Choice<BackendSelection>?
 
   var given: [String] {
-    model.given + ratio.given + workload.given + threads.given + policies.given + measurement.given
-      + (filter == nil ? [] : ["--filter"])
+    model.given + ratio.given + workload.given + threads.given + policies.given + order.given
+      + measurement.given + (filter == nil ? [] : ["--filter"])
   }
 
   func validate() throws { try output.checkResume(given: given) }
@@ -50,12 +51,13 @@ struct RanksCommand: ParsableCommand {
   func makePlan(cores: Int) throws -> RanksPlan {
     let (batch, mode) = try workload.resolve()
     let policy = try policies.resolve(defaultConfirmBudget: 0.5)
-    let settings = SweepSettings(
+    var settings = SweepSettings(
       ratio: try ratio.resolvedRatio(), step: ratio.step ?? 1, batch: batch,
       threadConfigs: [try threads.single(cores: cores, command: "ranks")], mode: mode,
       policies: policy.policies, sampler: try measurement.configuration(defaultBudget: 0.25),
       events: try measurement.eventList(default: DefaultEvents.study), referenceEvery: policy.referenceEvery,
       confirmBudget: policy.confirmBudget, tieTolerance: policy.tieTolerance)
+    order.apply(to: &settings.strategy, passes: &settings.passes, seed: &settings.orderSeed)
     var plan = RanksPlan(model: model.resolved, filter: filter, settings: settings)
     if backend?.value == .all { plan.backends = GEMMBackend.allCases }
     return plan

@@ -48,6 +48,7 @@ struct SweepCommand: ParsableCommand {
   var frozen: String?
 
   @OptionGroup var policies: PolicyOptions
+  @OptionGroup var order: SweepOrderOptions
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
@@ -67,7 +68,8 @@ struct SweepCommand: ParsableCommand {
 
   var given: [String] {
     var names =
-      model.given + ratio.given + workload.given + threads.given + policies.given + measurement.given
+      model.given + ratio.given + workload.given + threads.given + policies.given + order.given
+      + measurement.given
     for (name, value) in [
       ("--layer", layer != nil), ("--from", from != nil), ("--to", to != nil), ("--frozen", frozen != nil),
     ]
@@ -108,6 +110,7 @@ struct SweepCommand: ParsableCommand {
       sampler: try measurement.configuration(defaultBudget: 0.5),
       events: try measurement.eventList(default: DefaultEvents.sweep), referenceEvery: policy.referenceEvery,
       confirmBudget: policy.confirmBudget, tieTolerance: policy.tieTolerance)
+    order.apply(to: &plan.strategy, passes: &plan.passes, seed: &plan.orderSeed)
     if backend?.value == .all { plan.backends = GEMMBackend.allCases }
     return plan
   }

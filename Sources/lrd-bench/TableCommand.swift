@@ -52,7 +52,9 @@ struct TableCommand: ParsableCommand {
 
   @Option(
     name: .customLong("ranks-per-layer"), parsing: .unconditional,
-    help: "Ranks per layer of the quick ranks study run when --ranks-from lacks a model (default 6).")
+    help:
+      "The quick ranks study run when --ranks-from lacks a model sweeps each layer with the cliffs strategy (see sweep --strategy); with N it measures about N evenly spaced ranks per layer instead."
+  )
   var ranksPerLayer: Int?
 
   @Option(
@@ -142,7 +144,7 @@ struct TableCommand: ParsableCommand {
       models: modelList, techniques: try Technique.parseList(techniques ?? "all"), branches: counts,
       ratio: ratio ?? 2, policy: policy?.value ?? .robust, batch: batch ?? 8,
       threads: try threads.single(cores: cores, command: "table"), inference: try sampler(budget ?? 15),
-      training: try sampler(trainBudget ?? 45), ranksFrom: ranks, ranksPerLayer: ranksPerLayer ?? 6,
+      training: try sampler(trainBudget ?? 45), ranksFrom: ranks, ranksPerLayer: ranksPerLayer,
       ranksSampler: SamplerConfiguration(budgetSeconds: ranksBudget ?? 0.2), events: eventList ?? [])
     if case .best = backend.backend {
       var choices: [String: [String: GEMMBackend]] = [:]

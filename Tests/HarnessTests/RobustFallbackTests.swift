@@ -54,7 +54,7 @@ struct RobustFallbackTests {
         let ratio: Double? =
           switch task.kind {
           case .reference: nil
-          case .rank(let r), .anchor(let r): ratios[r] ?? 1
+          case .rank(let r, _), .anchor(let r, _): ratios[r] ?? 1
           case .confirmation(let r): checks[r] ?? 1
           }
         try journal.append(

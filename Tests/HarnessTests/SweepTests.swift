@@ -55,13 +55,32 @@ final class EventLog: @unchecked Sendable {
 
 @Suite("Sweeps end to end", .serialized)
 struct SweepTests {
-  @Test func scheduleMeasuresTheAnchorAndReMeasuresTheOriginal() {
-    let plan = tinyPlan(threads: [ThreadConfig(threads: 1, binding: .compact)])
-    #expect(
-      SweepTask.schedule(plan).map(\.id) == [
-        "1t-compact/reference/0", "1t-compact/anchor/5", "1t-compact/rank/4", "1t-compact/rank/3",
-        "1t-compact/reference/1", "1t-compact/rank/2", "1t-compact/reference/2",
-      ])
+  @Test func scheduleVisitsEveryRankOncePerPassInSeededRandomOrder() {
+    var plan = tinyPlan(threads: [ThreadConfig(threads: 1, binding: .compact)])
+    plan.passes = 3
+    let tasks = SweepTask.schedule(plan)
+    let ids = tasks.map(\.id)
+    #expect(ids.first == "1t-compact/reference/0" && ids.last?.contains("/reference/") == true)
+    var orders: [[Int]] = []
+    for pass in 0..<3 {
+      let visited = tasks.compactMap { task -> Int? in
+        switch task.kind {
+        case .rank(let r, let p) where p == pass, .anchor(let r, let p) where p == pass: return r
+        default: return nil
+        }
+      }
+      #expect(visited.sorted() == [2, 3, 4, 5], "pass \(pass) visits every rank and the anchor once")
+      orders.append(visited)
+    }
+    #expect(orders.contains { $0 != [5, 4, 3, 2] }, "the order is not simply descending: \(orders)")
+    // The original is measured alone after every 2 ranks (referenceEvery) and at the end.
+    let between = ids.split { $0.contains("/reference/") }.map(\.count)
+    #expect(between.allSatisfy { $0 <= 2 } && ids.filter { $0.contains("/reference/") }.count == 7)
+    // The same seed gives the same order; another seed another one.
+    #expect(SweepTask.schedule(plan).map(\.id) == ids)
+    plan.orderSeed = 2
+    #expect(SweepTask.schedule(plan).map(\.id) != ids)
+    #expect(Set(SweepTask.schedule(plan).map(\.id)) == Set(ids))
   }
 
   @Test func tinySweepRunsInterruptsAndResumes() throws {

@@ -68,7 +68,7 @@ struct ReportTests {
     try Golden.check(svg, against: "sweep.svg")
     let parser = XMLParser(data: Data(svg.utf8))
     #expect(parser.parse(), "SVG is not well-formed XML")
-    #expect(svg.contains("throughput (images/s, median, 95% CI)") && svg.contains("rank r"))
+    #expect(svg.contains("throughput (images/s, from t/T × T_run, 95% CI)") && svg.contains("rank r"))
   }
 
   @Test func sweepJSONRoundTripsWithSchema() throws {

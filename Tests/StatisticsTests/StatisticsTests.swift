@@ -119,3 +119,34 @@ struct PairedComparisonTests {
     #expect(PairedComparison.blockLength(1000) == 10)
   }
 }
+
+@Suite("Comparisons pooled over passes")
+struct PooledComparisonTests {
+  func samples(_ ratio: Double, count: Int, seed: UInt64) -> (baseline: [Double], candidate: [Double]) {
+    var rng = SplitMix64(seed: seed)
+    let a = (0..<count).map { _ in 1e-3 * (1 + 0.002 * Double(rng.next() % 1001) / 1000) }
+    return (a, a.map { $0 * ratio * (1 + 0.002 * (Double(rng.next() % 1001) / 1000 - 0.5)) })
+  }
+
+  @Test func onePassIsThePlainComparison() {
+    let s = samples(0.8, count: 30, seed: 1)
+    let plain = PairedComparison(baseline: s.baseline, candidate: s.candidate)
+    let pooled = PairedComparison(passes: [s])
+    #expect(plain == pooled && pooled.passRatios == nil)
+  }
+
+  @Test func passesThatDisagreeWidenTheIntervalAndAreReported() {
+    let passes = [
+      samples(0.76, count: 30, seed: 1), samples(0.80, count: 30, seed: 2), samples(0.84, count: 30, seed: 3),
+    ]
+    let pooled = PairedComparison(passes: passes)
+    let asOne = PairedComparison(
+      baseline: passes.flatMap(\.baseline), candidate: passes.flatMap(\.candidate))
+    #expect(abs(pooled.ratio - asOne.ratio) < 1e-12 && pooled.pairs == 90)
+    #expect(pooled.passRatios?.count == 3 && abs(pooled.passRatios![0] - 0.76) < 0.005)
+    // Resampling passes carries their ±5% spread; resampling blocks alone does not.
+    #expect(pooled.relativeHalfWidth > 2 * asOne.relativeHalfWidth)
+    #expect(pooled.ratioCI.lower < 0.78 && pooled.ratioCI.upper > 0.82)
+    #expect(pooled.ratioCI.method.contains("3 passes"))
+  }
+}
