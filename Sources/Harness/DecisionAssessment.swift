@@ -39,24 +39,24 @@ package struct DecisionStability: Codable, Sendable, Equatable {
   }
 }
 
-/// Whether the point a decision rests on held up when it was measured again.
+/// Whether the drop a `paper` decision rests on held up when it was measured again: in every pass of the sweep,
+/// and with the chosen rank's check in place of its sweep value.
 package struct Reproduction: Codable, Sendable, Equatable {
-  /// For `paper`: the deciding drop Δ = t(r + step)/T − t(r)/T measured in each pass; nil for other policies or
-  /// a single pass.
+  /// The deciding drop Δ = t(r + step)/T − t(r)/T measured in each pass; nil with a single pass.
   package var passDrops: [Double]?
   /// t/T of the chosen rank in its check.
   package var checkRatio: Double?
-  /// Whether the check's 95% CI of t/T overlaps the sweep's (nil when no check ran).
-  package var checkAgrees: Bool?
+  /// The drop with the check's t/T in place of the sweep's: t(r + step)/T − check; nil when no check ran.
+  package var checkDrop: Double?
 
-  package init(passDrops: [Double]?, checkRatio: Double?, checkAgrees: Bool?) {
+  package init(passDrops: [Double]?, checkRatio: Double?, checkDrop: Double?) {
     self.passDrops = passDrops
     self.checkRatio = checkRatio
-    self.checkAgrees = checkAgrees
+    self.checkDrop = checkDrop
   }
 
-  /// True unless a pass lacks the deciding drop (Δ ≤ 0) or the check disagrees with the sweep.
-  package var reproduced: Bool { (passDrops?.allSatisfy { $0 > 0 } ?? true) && (checkAgrees ?? true) }
+  /// True unless a pass lacks the drop (Δ ≤ 0) or the check makes it vanish.
+  package var reproduced: Bool { (passDrops?.allSatisfy { $0 > 0 } ?? true) && (checkDrop ?? 1) > 0 }
 }
 
 /// Step 4 of a sweep: each decision's stability under resampling and whether its point reproduced.
@@ -128,26 +128,22 @@ enum DecisionAssessment {
     return counts
   }
 
-  /// The reproduction check of a decision: per-pass drops for `paper` (when `passRatios`, each rank's t/T per
-  /// pass, has both ranks of its deciding drop) and the check's agreement with the sweep.
+  /// The reproduction check of a `paper` decision that chose a drop: the drop per pass (when `passRatios`, each
+  /// rank's t/T per pass, has both of its ranks) and with the check's t/T; nil for other decisions (their
+  /// checks are reported as they are).
   static func reproduction(
     _ decision: PolicyDecision, timings: [RankTiming], passRatios: [Int: [Double]], step: Int
   ) -> Reproduction? {
-    guard let rank = decision.choice.rank, let chosen = timings.first(where: { $0.rank == rank }) else {
-      return nil
-    }
+    guard decision.policy == .paper || decision.policy == .paperAnchor,
+      case .largestDrop(let delta, _) = decision.choice.reason, let rank = decision.choice.rank,
+      let chosen = timings.first(where: { $0.rank == rank })
+    else { return nil }
     var passDrops: [Double]?
-    if decision.policy == .paper || decision.policy == .paperAnchor,
-      case .largestDrop = decision.choice.reason,
-      let below = passRatios[rank], let above = passRatios[rank + step], above.count == below.count
-    {
+    if let below = passRatios[rank], let above = passRatios[rank + step], above.count == below.count {
       passDrops = zip(above, below).map { $0 - $1 }
     }
-    let check = decision.confirmation
+    let check = decision.confirmation?.ratio
     return Reproduction(
-      passDrops: passDrops, checkRatio: check?.ratio,
-      checkAgrees: check.map {
-        $0.ratioCI.lower <= chosen.ratioUpper && chosen.ratioLower <= $0.ratioCI.upper
-      })
+      passDrops: passDrops, checkRatio: check, checkDrop: check.map { chosen.ratio + delta - $0 })
   }
 }

@@ -27,8 +27,9 @@ package enum Technique: String, Codable, Sendable, CaseIterable, CustomStringCon
     }
   }
 
-  /// Whether the technique needs per-layer optimized ranks.
-  package var needsRanks: Bool { self == .optimized || self == .combined }
+  /// Whether the technique needs per-layer optimized ranks (the best combination uses them only when the
+  /// optimized row is measured too).
+  package var needsRanks: Bool { self == .optimized }
 
   /// Parses "vanilla,optimized,…" or "all".
   package static func parseList(_ text: String) throws(HarnessError) -> [Technique] {

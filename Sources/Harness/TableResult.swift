@@ -65,6 +65,20 @@ package struct TechniqueRow: Codable, Sendable, Equatable {
   package var training: SpeedupCell?
   /// The inference speed-up, nil when not measured.
   package var inference: SpeedupCell?
+  /// For a row whose network was chosen from measurements (branching's N, the best combination): the
+  /// measurement it was chosen on, per mode; the row's own cells come from a second, independent one.
+  package var inferenceAtSelection: SpeedupCell? = nil
+  /// The training measurement a chosen row was chosen on.
+  package var trainingAtSelection: SpeedupCell? = nil
+}
+
+/// One combination of techniques tried for the best-combination row, in one mode, with its screening run.
+package struct CombinationTrial: Codable, Sendable, Equatable {
+  package var mode: Mode
+  /// The network, for example `optimized+merged+branched:4`.
+  package var variant: String
+  /// Its screening measurement (a third of the budget), nil when not measured.
+  package var screening: SpeedupCell?
 }
 
 /// One point of the whole-network Figure 5.
@@ -110,6 +124,8 @@ package struct ModelTable: Codable, Sendable, Equatable {
   package var ranksSeconds: Double?
   /// What the reader needs to interpret the figures (the stem is kept, layer counts, …).
   package var notes: [String]
+  /// Every combination tried for the best-combination row (nil in results written before the search).
+  package var combinations: [CombinationTrial]? = nil
 }
 
 /// The `table` result (schema-versioned): every model's tables, all measurements, the machine.

@@ -13,14 +13,14 @@ extension TableRun {
     }
     let optimized = ranksDirectory.map { NetworkVariant.Ranks.optimized(directory: $0) }
     let modes: [Mode] = [.inference, .training]
-    func task(_ mode: Mode, _ variant: NetworkVariant) -> TableTask {
-      TableTask(config: plan.threads, model: model, mode: mode, variant: variant)
+    func task(_ mode: Mode, _ variant: NetworkVariant, _ stage: TableStage? = nil) -> TableTask {
+      TableTask(config: plan.threads, model: model, mode: mode, variant: variant, stage: stage)
     }
     func lrd(frozen: Bool = false, merged: Bool = false, branches: Int = 1) -> NetworkVariant {
       NetworkVariant(ranks: .alpha, frozen: frozen, merged: merged, branches: branches)
     }
     let largerBranches = plan.branches.filter { $0 > 1 }
-    // Phase 1: every technique but the combination, both modes.
+    // Phase 1: every technique on its own (Figure 5 included), both modes.
     var tasks: [TableTask] = []
     for mode in modes {
       for technique in techniques {
@@ -37,11 +37,11 @@ extension TableRun {
       }
     }
     if !interrupted { try measure(tasks, phase: "[\(model)] techniques") }
-    func result(_ mode: Mode, _ variant: NetworkVariant?) -> ModelResult? {
-      variant.flatMap { executor.results[task(mode, $0).id] }
+    func result(_ mode: Mode, _ variant: NetworkVariant?, _ stage: TableStage? = nil) -> ModelResult? {
+      variant.flatMap { executor.results[task(mode, $0, stage).id] }
     }
-    func cell(_ mode: Mode, _ variant: NetworkVariant) -> SpeedupCell? {
-      result(mode, variant).map { SpeedupCell($0) }
+    func cell(_ mode: Mode, _ variant: NetworkVariant?, _ stage: TableStage? = nil) -> SpeedupCell? {
+      result(mode, variant, stage).map { SpeedupCell($0) }
     }
     // Figure 5: N = 1 is vanilla LRD itself.
     let figure5 = plan.branches.map { n in
@@ -50,29 +50,44 @@ extension TableRun {
         branches: n, inference: cell(.inference, variant), training: cell(.training, variant))
     }
     let chosen = TableStudy.bestBranches(figure5)
-    // Phase 2: the combinations, with the chosen branch count.
-    var combos: [Mode: [NetworkVariant]] = [:]
-    if techniques.contains(.combined), let optimized, let n = chosen {
-      func combo(frozen: Bool = false, merged: Bool = false) -> NetworkVariant {
-        NetworkVariant(ranks: optimized, frozen: frozen, merged: merged, branches: n)
+    // Phase 2: every valid combination of the measured techniques, per mode, screened at a third of the budget.
+    var trials: [Mode: [NetworkVariant]] = [:]
+    if techniques.contains(.combined) {
+      for mode in modes {
+        trials[mode] = try combinations(mode, model: model, optimized: optimized, branches: chosen)
       }
-      combos[.inference] = [combo(merged: true), combo()]
-      combos[.training] = [combo(merged: true), combo(frozen: true)]
       if !interrupted {
-        let comboTasks = modes.flatMap { mode in combos[mode, default: []].map { task(mode, $0) } }
-        try measure(comboTasks, phase: "[\(model)] combinations")
+        let screening = modes.flatMap { mode in trials[mode, default: []].map { task(mode, $0, .screening) } }
+        try measure(screening, phase: "[\(model)] combinations (screening)")
       }
     }
+    var best: [Mode: NetworkVariant] = [:]
+    for mode in modes {
+      best[mode] = trials[mode, default: []].max { a, b in
+        (cell(mode, a, .screening)?.percent ?? -.infinity)
+          < (cell(mode, b, .screening)?.percent ?? -.infinity)
+      }
+    }
+    // Phase 3: what was chosen (N, each mode's best combination) measured again, independently, for the table.
+    var reports: [TableTask] = []
+    for mode in modes {
+      if techniques.contains(.branched), let n = chosen {
+        reports.append(task(mode, lrd(branches: n), .report))
+      }
+      if let variant = best[mode] { reports.append(task(mode, variant, .report)) }
+    }
+    if !interrupted { try measure(reports, phase: "[\(model)] report runs") }
     let original = try runner.plan(
       for: ModelSpec(
         model: model, variant: .original, ratio: plan.ratio, policy: plan.policy, batch: plan.batch,
         mode: .inference, threads: plan.threads))
     let originalCounts = (original.layerCount, original.parameterCount, original.flopsPerImage)
     func row(
-      _ technique: Technique, inference: NetworkVariant?, training: NetworkVariant?, sameAs: String? = nil
+      _ technique: Technique, inference: NetworkVariant?, training: NetworkVariant?, sameAs: String? = nil,
+      stage: TableStage? = nil
     ) -> TechniqueRow? {
-      let inferenceResult = result(.inference, inference)
-      let trainingResult = result(.training, training)
+      let inferenceResult = result(.inference, inference, stage)
+      let trainingResult = result(.training, training, stage)
       guard let counts = (inferenceResult ?? trainingResult)?.counts else { return nil }
       return TechniqueRow(
         technique: technique, inferenceVariant: inference?.label, trainingVariant: training?.label,
@@ -97,16 +112,21 @@ extension TableRun {
       case .merged:
         rows += [row(.merged, inference: lrd(merged: true), training: lrd(merged: true))].compactMap { $0 }
       case .branched:
-        if let n = chosen {
-          rows += [row(.branched, inference: lrd(branches: n), training: lrd(branches: n))].compactMap { $0 }
-        }
+        guard let n = chosen,
+          var branched = row(
+            .branched, inference: lrd(branches: n), training: lrd(branches: n), stage: .report)
+        else { continue }
+        branched.inferenceAtSelection = cell(.inference, lrd(branches: n))
+        branched.trainingAtSelection = cell(.training, lrd(branches: n))
+        rows.append(branched)
       case .combined:
-        let best = modes.map { mode in
-          combos[mode, default: []].max { a, b in
-            (result(mode, a)?.comparison?.speedup ?? 0) < (result(mode, b)?.comparison?.speedup ?? 0)
-          }
-        }
-        rows += [row(.combined, inference: best[0], training: best[1])].compactMap { $0 }
+        guard
+          var combined = row(
+            .combined, inference: best[.inference], training: best[.training], stage: .report)
+        else { continue }
+        combined.inferenceAtSelection = cell(.inference, best[.inference], .screening)
+        combined.trainingAtSelection = cell(.training, best[.training], .screening)
+        rows.append(combined)
       }
     }
     let vanillaInference = result(.inference, .lrd)
@@ -126,7 +146,25 @@ extension TableRun {
       },
       rows: rows, figure5: figure5, chosenBranches: chosen, ranksDirectory: ranksDirectory,
       ranksSeconds: ranksSeconds,
-      notes: try notes(model, ranksDirectory: ranksDirectory))
+      notes: try notes(model, ranksDirectory: ranksDirectory) + TableStudy.combinationNotes(rows, best: best),
+      combinations: modes.flatMap { mode in
+        trials[mode, default: []].map {
+          CombinationTrial(mode: mode, variant: $0.label, screening: cell(mode, $0, .screening))
+        }
+      })
+  }
+
+  /// Every valid combination of two or more of the plan's measured techniques in `mode` (see
+  /// `TableStudy.combinations`); valid: the network planner builds it.
+  func combinations(_ mode: Mode, model: ResNetModel, optimized: NetworkVariant.Ranks?, branches: Int?) throws
+    -> [NetworkVariant]
+  {
+    TableStudy.combinations(mode, techniques: plan.techniques, optimized: optimized, branches: branches) {
+      let spec = ModelSpec(
+        model: model, variant: $0, ratio: plan.ratio, policy: plan.policy, batch: plan.batch, mode: mode,
+        threads: plan.threads)
+      return (try? runner.plan(for: spec)) != nil
+    }
   }
 
   /// What a reader of the model's tables needs to know.
@@ -169,6 +207,62 @@ extension TableRun {
 }
 
 extension TableStudy {
+  /// Every combination of two or more of `techniques` in `mode` that `isValid` accepts: optimized ranks (when
+  /// measured and available), merging, branching with the chosen N (when above 1: N = 1 is no branching) and,
+  /// in training only, freezing (it changes nothing in inference).
+  static func combinations(
+    _ mode: Mode, techniques: [Technique], optimized: NetworkVariant.Ranks?, branches: Int?,
+    isValid: (NetworkVariant) -> Bool
+  ) -> [NetworkVariant] {
+    let available = [
+      optimized != nil && techniques.contains(.optimized), mode == .training && techniques.contains(.frozen),
+      techniques.contains(.merged), (branches ?? 1) > 1 && techniques.contains(.branched),
+    ]
+    var variants: [NetworkVariant] = []
+    for mask in 1..<16 where mask.nonzeroBitCount >= 2 {
+      let on = (0..<4).map { mask & (1 << $0) != 0 }
+      guard zip(on, available).allSatisfy({ !$0 || $1 }) else { continue }
+      let variant = NetworkVariant(
+        ranks: on[0] ? optimized! : .alpha, frozen: on[1], merged: on[2], branches: on[3] ? branches! : 1)
+      if isValid(variant) { variants.append(variant) }
+    }
+    return variants
+  }
+
+  /// A note for every mode where the best combination's reported speed-up is below a technique it combines,
+  /// with the figures that explain it: it was the best in its screening run and was measured again.
+  static func combinationNotes(_ rows: [TechniqueRow], best: [Mode: NetworkVariant]) -> [String] {
+    guard let combined = rows.first(where: { $0.technique == .combined }) else { return [] }
+    var notes: [String] = []
+    for mode in [Mode.inference, .training] {
+      let cell = mode == .inference ? combined.inference : combined.training
+      let screening = mode == .inference ? combined.inferenceAtSelection : combined.trainingAtSelection
+      guard let cell, let variant = best[mode] else { continue }
+      let parts: [Technique] =
+        (variant.ranks == .alpha ? [] : [.optimized]) + (variant.frozen ? [.frozen] : [])
+        + (variant.merged ? [.merged] : []) + (variant.branches > 1 ? [.branched] : [])
+      let better = rows.filter { row in
+        parts.contains(row.technique)
+          && ((mode == .inference ? row.inference : row.training)?.percent ?? -.infinity) > cell.percent
+      }
+      guard !better.isEmpty else { continue }
+      let named = better.map { row in
+        let other = (mode == .inference ? row.inference : row.training)!
+        return
+          "\(row.technique) alone (\(signed(other.percent))%, CI \(signed(other.lower))…\(signed(other.upper)))"
+      }
+      notes.append(
+        "Best combination, \(mode): \(variant.label) measured \(signed(cell.percent))% (CI \(signed(cell.lower))…"
+          + "\(signed(cell.upper))) in its report run, below " + named.joined(separator: " and ")
+          + ". It was the fastest combination in the screening run (\(screening.map { signed($0.percent) } ?? "n/a")%, a third "
+          + "of the budget) and was measured again for the table; where the intervals overlap the order is within "
+          + "noise, otherwise combining these techniques costs more than it saves on this machine.")
+    }
+    return notes
+  }
+
+  static func signed(_ value: Double) -> String { String(format: "%+.1f", value) }
+
   /// The branch count with the best speed-up: the geometric mean over the modes measured.
   static func bestBranches(_ points: [BranchCountPoint]) -> Int? {
     let scored = points.compactMap { point -> (Int, Double)? in

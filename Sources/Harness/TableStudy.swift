@@ -12,9 +12,33 @@ package struct TableTask: MeasurementTask {
   package var mode: Mode
   /// The network measured (optimized ranks name the ranks directory in use).
   package var variant: NetworkVariant
-  /// The journal key, for example `resnet50/inference/merged` (optimized ranks as `optimized`, wherever they
-  /// came from).
-  package var id: String { "\(model)/\(mode)/\(variant.label)" }
+  /// Which measurement of the network this is: nil for the main one (a technique's row, a Figure 5 point),
+  /// or a screening run or a report run of a choice.
+  package var stage: TableStage?
+
+  package init(
+    config: ThreadConfig, model: ResNetModel, mode: Mode, variant: NetworkVariant, stage: TableStage? = nil
+  ) {
+    self.config = config
+    self.model = model
+    self.mode = mode
+    self.variant = variant
+    self.stage = stage
+  }
+
+  /// The journal key, for example `resnet50/inference/merged` or `resnet50/training/merged+branched:4/report`
+  /// (optimized ranks as `optimized`, wherever they came from).
+  package var id: String { "\(model)/\(mode)/\(variant.label)" + (stage.map { "/\($0.rawValue)" } ?? "") }
+}
+
+/// A measurement that exists because something is chosen from measurements: choices are made on one and
+/// reported from another, independent one.
+package enum TableStage: String, Codable, Sendable {
+  /// A combination measured at a third of the budget, only to choose the best one.
+  case screening
+  /// A chosen network (the branch count from Figure 5, the best combination from the screening) measured
+  /// again with the full budget: the figure the table reports.
+  case report
 }
 
 /// The paper's Tables 1 and 3 and the whole-network Figure 5, measured here: for each model, every
@@ -154,8 +178,11 @@ final class TableRun {
     let finished = try executor.run(unique, phase: context.phase + phase) { task, _, sequence in
       let spec = spec(task)
       try runner.checkMemory(spec, paired: true)
+      let sampler = plan.sampler(task.mode)
       return try runner.measure(
-        pairedWithOriginal: spec, sampler: plan.sampler(task.mode), sequence: sequence)
+        pairedWithOriginal: spec,
+        sampler: task.stage == .screening ? sampler.withBudget(sampler.budgetSeconds / 3) : sampler,
+        sequence: sequence)
     }
     if !finished { interrupted = true }
   }

@@ -58,10 +58,10 @@ package enum DecisionText {
         "the deciding drop is not in every pass (Δ per pass: "
           + drops.map { Format.signedPercent($0 * 100) }.joined(separator: ", ") + " of T)")
     }
-    if r.checkAgrees == false, let ratio = r.checkRatio, let t = decision.choice.timing {
+    if let drop = r.checkDrop, drop <= 0, let ratio = r.checkRatio, let t = decision.choice.timing {
       reasons.append(
-        "its check measured t/T = \(percent(ratio)), outside the sweep's [\(percent(t.ratioLower)), "
-          + "\(percent(t.ratioUpper))]")
+        "its check measured t/T = \(percent(ratio)) against the sweep's \(percent(t.ratio)): with the check's value "
+          + "the drop is \(Format.signedPercent(drop * 100)) of T")
     }
     return "**Not reproduced**: " + reasons.joined(separator: "; ")
   }

@@ -62,8 +62,8 @@ package enum RanksReport {
       lines.append(
         "(x%): the share of \(replicates(r)) resampled sweeps (each rank's paired samples redrawn) "
           + "in which the policy picks the same answer; low shares mark decisions that move between runs. "
-          + "†: the decision rests on a point that did not reproduce (a pass without the deciding drop, or a check "
-          + "outside the sweep's CI). Speed-ups are the checks' (fresh paired measurements).")
+          + "†: paper's deciding drop did not reproduce (a pass without it, or it vanishes with the check's value). "
+          + "Speed-ups are the checks' (fresh paired measurements).")
     }
     if r.interrupted {
       lines += [
@@ -99,5 +99,6 @@ package enum RanksReport {
     try directory.write(markdown(r), to: "ranks.md")
     try directory.write(csv(r), to: "ranks.csv")
     try directory.write(try JSONCoding.encoder.encode(r), to: "ranks.json")
+    try directory.write(LaTeXTables.table2(r), to: "table2.tex")
   }
 }

@@ -38,7 +38,7 @@ extension SweepStudy: MultiBackendReportedStudy {
 }
 
 extension RanksStudy: MultiBackendReportedStudy {
-  package static let reportFiles = "ranks.{md,csv,json} and sweeps/<layer>/"
+  package static let reportFiles = "ranks.{md,csv,json}, table2.tex and sweeps/<layer>/"
   package static let backendsReportFiles = "backends.md and <backend>/ranks.{md,csv,json}"
   package static func writeReports(_ result: RanksResult, to directory: RunDirectory) throws {
     try RanksReport.write(result, to: directory)
@@ -61,7 +61,8 @@ extension BranchesStudy: ReportedStudy {
 }
 
 extension TableStudy: ReportedStudy {
-  package static let reportFiles = "table1.md, table3.md, table.{csv,json}, figure5.svg, speedups.svg"
+  package static let reportFiles =
+    "table1.{md,tex}, table3.{md,tex}, table.{csv,json}, figure5.svg, speedups.svg (and their PDFs with rsvg-convert)"
   package static func writeReports(_ result: TableResult, to directory: RunDirectory) throws {
     try TableReport.write(result, to: directory)
   }

@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import Results
+import Statistics
 
 /// The files and summary of a rank sweep: `sweep.csv` (one row per point), `sweep.json` (everything),
 /// `sweep.md` (the summary) and `sweep.svg` (throughput vs rank, the paper's Figure 2).
@@ -108,6 +109,10 @@ package enum SweepReport {
           + (DecisionText.stability(decision).map { ". Stability: " + $0 } ?? "")
           + (DecisionText.reproduction(decision).map { ". " + $0 } ?? ""))
     }
+    if let spread = passSpread(config) {
+      lines.append("")
+      lines.append(spread)
+    }
     let fastest = config.timings.sorted { $0.ratio < $1.ratio }.prefix(5)
     if !fastest.isEmpty {
       lines.append("")
@@ -157,6 +162,24 @@ package enum SweepReport {
         "Warning: \(faulting.count) points page-fault inside the timed region (see page_faults_per_call).")
     }
     return lines
+  }
+
+  /// How much a rank's t/T moved between passes ((max − min) / median of its pass ratios).
+  ///
+  /// That is the spread the pooled CIs carry. Nil for a single pass.
+  static func passSpread(_ config: ThreadConfigSweep) -> String? {
+    let spreads = config.ranks.compactMap { point -> (rank: Int, spread: Double)? in
+      guard let ratios = point.comparison?.passRatios, let rank = point.spec.factorization.primaryRank,
+        let lo = ratios.min(), let hi = ratios.max(), let ratio = point.comparison?.ratio
+      else { return nil }
+      return (rank, (hi - lo) / ratio)
+    }
+    guard let worst = spreads.max(by: { $0.spread < $1.spread }) else { return nil }
+    let median = SampleStatistics.quantile(spreads.map(\.spread).sorted(), 0.5)
+    let wide = spreads.filter { $0.spread > 0.02 }.count
+    return "Between passes a rank's t/T moved by a median of \(Format.percent(median, digits: 1)) (max "
+      + "\(Format.percent(worst.spread, digits: 1)) at rank \(worst.rank); \(wide) of \(spreads.count) ranks by more than "
+      + "2%): the machine's state over the run, which the pooled CIs above include."
   }
 
   /// Which ranks were measured: the whole window, or for `cliffs` how many and which, as ranges.
@@ -246,5 +269,6 @@ package enum SweepReport {
     try directory.write(try json(result), to: "sweep.json")
     try directory.write(markdown(result), to: "sweep.md")
     try directory.write(svg(result), to: "sweep.svg")
+    PDFFigures.convert(["sweep.svg"], in: directory)
   }
 }

@@ -104,8 +104,9 @@ package enum TableReport {
     for t in r.models {
       for row in t.rows {
         let networks = [row.inferenceVariant, row.trainingVariant].compactMap { $0 }
+        let chosen = row.inferenceAtSelection != nil || row.trainingAtSelection != nil
         table.append([
-          t.model.displayName, row.technique.description,
+          t.model.displayName, row.technique.description + (chosen ? " ²" : ""),
           Set(networks).count == 1 ? networks[0] : networks.joined(separator: "; "), "\(row.layers)",
           Format.fixed(row.parametersChangePercent, 2), Format.fixed(row.flopsChangePercent, 2),
           cell(row.training), cell(row.inference),
@@ -116,7 +117,9 @@ package enum TableReport {
     lines.append(
       "Speed-up % = (t_original / t_network − 1) × 100; \(r.comparisonMethod); CIs in percentage points; ⚠ unstable (CI wider than ±5% or the two "
         + "halves of the run disagree by more than 2%); ¹ the same network as the named row, whose measurement "
-        + "is shown.")
+        + "is shown; ² chosen from measurements (N from Figure 5, the combination from a screening run of every "
+        + "valid combination at a third of the budget) and reported from a second, independent run.")
+    lines += selections(r)
     lines.append("")
     lines.append("The paper's Table 3 (its GPU; for reference only, not comparable with the rows above):")
     lines.append("")
@@ -139,6 +142,26 @@ package enum TableReport {
       "The paper's Table 3 prints its layer-branching rows as all zeros (it reports branching in its Figure 5 "
         + "only); they are copied as printed.")
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// For each chosen row, the measurement it was chosen on; and every combination screened.
+  static func selections(_ r: TableResult) -> [String] {
+    var lines: [String] = []
+    for t in r.models {
+      for row in t.rows where row.inferenceAtSelection != nil || row.trainingAtSelection != nil {
+        lines.append(
+          "- \(t.model.displayName), \(row.technique) ²: at selection train \(cell(row.trainingAtSelection)), "
+            + "infer \(cell(row.inferenceAtSelection)); reported above from the second run.")
+      }
+      for mode in [Mode.inference, .training] {
+        let trials = (t.combinations ?? []).filter { $0.mode == mode }
+        guard !trials.isEmpty else { continue }
+        lines.append(
+          "- \(t.model.displayName), combinations screened in \(mode): "
+            + trials.map { "\($0.variant) \(cell($0.screening))" }.joined(separator: "; ") + ".")
+      }
+    }
+    return lines.isEmpty ? [] : [""] + lines
   }
 
   /// Figure 5 as a table, and each model's notes.
@@ -286,10 +309,17 @@ package enum TableReport {
   package static func write(_ r: TableResult, to directory: RunDirectory) throws {
     for ranks in r.ranksRuns { try RanksReport.write(ranks.result, to: ranks.directory) }
     try directory.write(table1(r), to: "table1.md")
-    try directory.write(table3(r) + "\n" + figure5AndNotes(r), to: "table3.md")
+    try directory.write(
+      table3(r) + "\n" + figure5AndNotes(r) + "\n" + PDFFigures.sentence(figures) + "\n", to: "table3.md")
     try directory.write(csv(r), to: "table.csv")
     try directory.writeJSON(r, to: "table.json")
     try directory.write(figure5(r), to: "figure5.svg")
     try directory.write(speedups(r), to: "speedups.svg")
+    try directory.write(LaTeXTables.table1(r), to: "table1.tex")
+    try directory.write(LaTeXTables.table3(r), to: "table3.tex")
+    PDFFigures.convert(figures, in: directory)
   }
+
+  /// The figures a table run writes.
+  static let figures = ["figure5.svg", "speedups.svg"]
 }

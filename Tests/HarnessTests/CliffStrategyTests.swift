@@ -1,4 +1,6 @@
+import Foundation
 import Machine
+import Programs
 import Support
 import Testing
 
@@ -106,5 +108,67 @@ struct CliffStrategyTests {
     #expect(
       CliffGrid.refinement(chosen: [300], drops: [], window: 155...309, step: 1, measured: [299, 300, 301])
         .isEmpty)
+  }
+}
+
+@Suite("The table's combination search")
+struct CombinationSearchTests {
+  let optimized = NetworkVariant.Ranks.optimized(directory: "r")
+
+  @Test func everyValidCombinationOfTheMeasuredTechniquesMergingIncludedInInference() {
+    let all = Technique.allCases
+    let inference = TableStudy.combinations(.inference, techniques: all, optimized: optimized, branches: 4) {
+      _ in
+      true
+    }
+    #expect(
+      Set(inference.map(\.label)) == [
+        "optimized+merged", "optimized+branched:4", "merged+branched:4", "optimized+merged+branched:4",
+      ])
+    let training = TableStudy.combinations(.training, techniques: all, optimized: optimized, branches: 4) {
+      _ in
+      true
+    }
+    #expect(training.count == 11 && training.contains { $0.frozen && $0.merged && $0.branches == 4 })
+    // N = 1 is no branching; without ranks no optimized; what the planner refuses is left out.
+    let narrow = TableStudy.combinations(.training, techniques: all, optimized: nil, branches: 1) {
+      !($0.frozen && $0.merged)
+    }
+    #expect(narrow.isEmpty)
+    let unmeasured = TableStudy.combinations(
+      .inference, techniques: [.vanilla, .merged, .combined], optimized: optimized, branches: 4
+    ) { _ in true }
+    #expect(unmeasured.isEmpty, "only measured techniques are combined")
+  }
+
+  /// A speed-up cell of `percent` ± 2 points.
+  func cell(_ percent: Double) -> SpeedupCell {
+    let json = """
+      {"percent": \(percent), "lower": \(percent - 2), "upper": \(percent + 2), "pairs": 10, "unstable": false,
+       "imagesPerSecond": 1, "imagesPerSecondLower": 1, "imagesPerSecondUpper": 1, "originalImagesPerSecond": 1}
+      """
+    return try! JSONDecoder().decode(SpeedupCell.self, from: Data(json.utf8))
+  }
+
+  @Test func aBestCombinationBelowATechniqueItCombinesGetsANote() {
+    func row(_ technique: Technique, _ inference: Double) -> TechniqueRow {
+      TechniqueRow(
+        technique: technique, inferenceVariant: nil, trainingVariant: nil, layers: 1,
+        parametersChangePercent: 0,
+        flopsChangePercent: 0, training: nil, inference: cell(inference))
+    }
+    var combined = row(.combined, 44.3)
+    combined.inferenceAtSelection = cell(47.0)
+    let variant = NetworkVariant(ranks: .alpha, merged: true, branches: 4)
+    let rows = [row(.merged, 46.6), row(.branched, 51.7), row(.optimized, 60), combined]
+    let notes = TableStudy.combinationNotes(rows, best: [.inference: variant])
+    #expect(notes.count == 1)
+    #expect(notes.first?.contains("Layer merging alone (+46.6%") == true)
+    #expect(notes.first?.contains("Layer branching alone (+51.7%") == true)
+    #expect(notes.first?.contains("Optimized") == false, "optimized ranks are not part of this combination")
+    #expect(notes.first?.contains("+47.0%") == true, "the screening figure it was chosen on")
+    var better = rows
+    better[3].inference = cell(55)
+    #expect(TableStudy.combinationNotes(better, best: [.inference: variant]).isEmpty)
   }
 }

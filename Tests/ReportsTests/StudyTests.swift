@@ -88,11 +88,13 @@ struct StudyTests {
     #expect(csv.count == 3, "a header and one row per N")
   }
 
-  @Test("table: Tables 1 and 3 for vanilla LRD and layer freezing, paired with the original")
+  @Test(
+    "table: Tables 1 and 3 paired with the original; the branch count chosen on one run, reported from another"
+  )
   func table() throws {
     var plan = TablePlan(
-      models: [.resnet50], techniques: [.vanilla, .frozen], branches: [1], ratio: 2, policy: .robust,
-      batch: 1,
+      models: [.resnet50], techniques: [.vanilla, .frozen, .branched], branches: [1, 2], ratio: 2,
+      policy: .robust, batch: 1,
       threads: one, inference: quickSampler, training: quickSampler, ranksFrom: [:], ranksPerLayer: 2,
       ranksSampler: quickSampler, events: [])
     plan.backend = .openblas
@@ -102,18 +104,31 @@ struct StudyTests {
     let model = try #require(result.models.first)
     #expect(model.original.parameters == 25_557_032 && model.original.layers == 50)
     #expect(model.lrd?.layers == 115, "the paper's Table 1: vanilla LRD ResNet-50 has 115 layers")
-    #expect(model.rows.map(\.technique) == [.vanilla, .frozen])
+    #expect(model.rows.map(\.technique) == [.vanilla, .frozen, .branched])
     let vanilla = model.rows[0]
     #expect(vanilla.inference != nil && vanilla.training != nil)
     #expect(vanilla.parametersChangePercent < -40 && vanilla.parametersChangePercent > -60)
     // Freezing changes training only: its inference cell is vanilla LRD's measurement.
     #expect(model.rows[1].inferenceVariant == "lrd" && model.rows[1].trainingVariant == "frozen")
     #expect(model.rows[1].inference?.sameNetworkAs == Technique.vanilla.description)
-    #expect(result.measurements.count == 3, "lrd in both modes and frozen in training")
+    // N is chosen on Figure 5's runs and the branching row reports a second, independent run of that network.
+    let n = try #require(model.chosenBranches)
+    let branched = model.rows[2]
+    let chosenPoint = try #require(model.figure5.first { $0.branches == n })
+    #expect(
+      branched.inferenceAtSelection == chosenPoint.inference
+        && branched.trainingAtSelection == chosenPoint.training)
+    #expect(branched.inference != nil && branched.inference != branched.inferenceAtSelection)
+    // lrd and branched:2 in both modes, frozen in training, then the chosen N again in both modes.
+    #expect(result.measurements.count == 7)
     let files = try FileManager.default.contentsOfDirectory(atPath: url.path)
-    #expect(Set(["table1.md", "table3.md", "table.csv", "table.json", "figure5.svg"]).isSubset(of: files))
+    #expect(
+      Set(["table1.md", "table3.md", "table1.tex", "table3.tex", "table.csv", "table.json", "figure5.svg"])
+        .isSubset(of: files))
     let table3 = TableReport.table3(result)
-    #expect(table3.contains("| Vanilla LRD |") && table3.contains("| Layer freezing |"))
+    #expect(table3.contains("| Vanilla LRD |") && table3.contains("| Layer branching ² |"))
+    let latex = LaTeXTables.table3(result)
+    #expect(latex.components(separatedBy: "\\\\\n").count - 1 == 1 + 3 + 3, "header, three rows, three notes")
   }
 
   @Test("kernels: every distinct shape against the machine's peak, measured in the same run")
