@@ -107,7 +107,9 @@ package final class SweepRunner {
         plan, config: config, ranks: ranks, anchor: round == 0 ? plan.anchor : nil, round: round,
         references: &references)
       tasks += roundTasks
-      let label = "\(phase)\(config.label)" + (round == 0 ? "" : " refinement \(round)")
+      let label =
+        (phase.isEmpty || phase.hasSuffix(" ") ? phase : phase + " ") + config.label
+        + (round == 0 ? "" : " refinement \(round)")
       let finished = try executor.run(roundTasks, phase: label, runner: runner) { task in
         TaskMeasurement(
           point: specs.point(task), reference: task.rank == nil ? nil : specs.original(task.config),

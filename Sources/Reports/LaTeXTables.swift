@@ -36,11 +36,16 @@ package enum LaTeXTables {
     if cell.unstable { marks += "a" }
     if cell.sameNetworkAs != nil { marks += "b" }
     if chosen { marks += "c" }
-    return String(format: "%+.1f $\\pm$ %.1f", cell.percent, cell.halfWidth)
+    return math(String(format: "%+.1f", cell.percent)) + String(format: " $\\pm$ %.1f", cell.halfWidth)
       + (marks.isEmpty ? "" : "\\textsuperscript{\(marks.map(String.init).joined(separator: ","))}")
   }
 
-  static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+  static func fixed(_ value: Double, _ digits: Int) -> String { math(String(format: "%.\(digits)f", value)) }
+
+  /// A number with a typeset minus sign ("$-$47.3") rather than a hyphen.
+  static func math(_ number: String) -> String {
+    number.hasPrefix("-") ? "$-$" + number.dropFirst() : number
+  }
 
   /// A `table` float around a booktabs tabular.
   static func float(
@@ -114,7 +119,7 @@ package enum LaTeXTables {
         let ratio = parameters / (parameters * (1 + row.parametersChangePercent / 100))
         rows.append([
           escape(t.model.displayName), escape(row.technique.description), "\(row.layers)",
-          fixed(ratio, 2) + "$\\times$", String(format: "%+.1f", row.flopsChangePercent),
+          fixed(ratio, 2) + "$\\times$", math(String(format: "%+.1f", row.flopsChangePercent)),
           speedup(row.training, chosen: chosen), speedup(row.inference, chosen: chosen),
         ])
       }
