@@ -8,7 +8,7 @@ import Tensors
 
 /// Everything that defines a rank sweep (saved as `plan.json`; `--resume` continues the same one and
 /// validates it exactly as command-line options are validated).
-package struct SweepPlan: Codable, Sendable, Equatable {
+package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
   /// The model the layer belongs to.
   package var model: ResNetModel
   /// The layer's torchvision name.
@@ -47,13 +47,8 @@ package struct SweepPlan: Codable, Sendable, Equatable {
   package var confirmBudget: Double
   /// The throughput margin within which `robust` treats a rank as tied with the best.
   package var tieTolerance: Double
-  /// Which ranks of the window are measured: every one, or the cliff grid's and their refinements.
-  package var strategy: SweepStrategy
-  /// Passes over the ranks: each visits every rank in a fresh random order with 1/passes of the budget, and
-  /// a rank's samples are pooled over the passes.
-  package var passes: Int
-  /// Seeds the random order of each pass.
-  package var orderSeed: UInt64
+  /// Which ranks are measured, in how many passes, in which order (nil: written before orders existed).
+  package var order: SweepOrder?
 
   /// A plan from the command's options.
   package init(
@@ -80,9 +75,7 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     self.referenceEvery = referenceEvery
     self.confirmBudget = confirmBudget
     self.tieTolerance = tieTolerance
-    self.strategy = strategy
-    self.passes = passes
-    self.orderSeed = orderSeed
+    self.order = SweepOrder(strategy: strategy, passes: passes, seed: orderSeed)
   }
 
   /// A plan for `layer` of `model` swept from `ranks.from` down to `ranks.to` with `settings`.
@@ -95,8 +88,8 @@ package struct SweepPlan: Codable, Sendable, Equatable {
       frozen: settings.frozen, policies: settings.policies, sampler: settings.sampler,
       events: settings.events,
       referenceEvery: settings.referenceEvery, confirmBudget: settings.confirmBudget,
-      tieTolerance: settings.tieTolerance, strategy: settings.strategy, passes: settings.passes,
-      orderSeed: settings.orderSeed)
+      tieTolerance: settings.tieTolerance)
+    order = settings.order
     backend = settings.backend
   }
 
@@ -202,35 +195,5 @@ package struct SweepPlan: Codable, Sendable, Equatable {
     guard tieTolerance >= 0, tieTolerance < 0.5 else {
       throw HarnessError.setting(.tieTolerance, "must be in [0, 0.5) (0.05 = 5%), got \(tieTolerance)")
     }
-  }
-}
-
-extension SweepPlan {
-  /// Plans and results written before strategies and passes existed read as `full`, one pass, seed 1 (what
-  /// those sweeps did, but in descending order).
-  package init(from decoder: any Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    model = try c.decode(ResNetModel.self, forKey: .model)
-    layer = try c.decode(String.self, forKey: .layer)
-    ratio = try c.decode(Double.self, forKey: .ratio)
-    from = try c.decode(Int.self, forKey: .from)
-    to = try c.decode(Int.self, forKey: .to)
-    step = try c.decode(Int.self, forKey: .step)
-    anchor = try c.decodeIfPresent(Int.self, forKey: .anchor)
-    batch = try c.decode(Int.self, forKey: .batch)
-    threadConfigs = try c.decode([ThreadConfig].self, forKey: .threadConfigs)
-    mode = try c.decode(Mode.self, forKey: .mode)
-    frozen = try c.decode(FrozenFactors.self, forKey: .frozen)
-    policies = try c.decode([RankPolicy].self, forKey: .policies)
-    sampler = try c.decode(SamplerConfiguration.self, forKey: .sampler)
-    events = try c.decode([String].self, forKey: .events)
-    backend = try c.decodeIfPresent(GEMMBackend.self, forKey: .backend)
-    backends = try c.decodeIfPresent([GEMMBackend].self, forKey: .backends)
-    referenceEvery = try c.decode(Int.self, forKey: .referenceEvery)
-    confirmBudget = try c.decode(Double.self, forKey: .confirmBudget)
-    tieTolerance = try c.decode(Double.self, forKey: .tieTolerance)
-    strategy = try c.decodeIfPresent(SweepStrategy.self, forKey: .strategy) ?? .full
-    passes = try c.decodeIfPresent(Int.self, forKey: .passes) ?? 1
-    orderSeed = try c.decodeIfPresent(UInt64.self, forKey: .orderSeed) ?? 1
   }
 }

@@ -5,7 +5,7 @@ import Tensors
 
 /// Everything that defines a rank sweep except its layer and ranks: what a study of many layers (`ranks`)
 /// applies to each layer's sweep.
-package struct SweepSettings: Codable, Sendable, Equatable {
+package struct SweepSettings: Codable, Sendable, Equatable, SweepOrdered {
   /// Compression ratio α that gives each layer's starting rank R.
   package var ratio: Double
   /// Rank step between swept ranks.
@@ -30,13 +30,8 @@ package struct SweepSettings: Codable, Sendable, Equatable {
   package var confirmBudget: Double
   /// The throughput margin within which `robust` treats a rank as tied with the best.
   package var tieTolerance: Double
-  /// Which ranks of the window are measured: every one, or the cliff grid's and their refinements.
-  package var strategy: SweepStrategy
-  /// Passes over the ranks: each visits every rank in a fresh random order with 1/passes of the budget, and
-  /// a rank's samples are pooled over the passes.
-  package var passes: Int
-  /// Seeds the random order of each pass.
-  package var orderSeed: UInt64
+  /// Which ranks are measured, in how many passes, in which order (nil: written before orders existed).
+  package var order: SweepOrder?
 
   /// Settings from the command's options.
   package init(
@@ -59,31 +54,6 @@ package struct SweepSettings: Codable, Sendable, Equatable {
     self.referenceEvery = referenceEvery
     self.confirmBudget = confirmBudget
     self.tieTolerance = tieTolerance
-    self.strategy = strategy
-    self.passes = passes
-    self.orderSeed = orderSeed
-  }
-}
-
-extension SweepSettings {
-  /// Settings written before strategies and passes existed read as `full`, one pass, seed 1.
-  package init(from decoder: any Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    ratio = try c.decode(Double.self, forKey: .ratio)
-    step = try c.decode(Int.self, forKey: .step)
-    batch = try c.decode(Int.self, forKey: .batch)
-    threadConfigs = try c.decode([ThreadConfig].self, forKey: .threadConfigs)
-    mode = try c.decode(Mode.self, forKey: .mode)
-    frozen = try c.decode(FrozenFactors.self, forKey: .frozen)
-    policies = try c.decode([RankPolicy].self, forKey: .policies)
-    sampler = try c.decode(SamplerConfiguration.self, forKey: .sampler)
-    events = try c.decode([String].self, forKey: .events)
-    backend = try c.decodeIfPresent(GEMMBackend.self, forKey: .backend)
-    referenceEvery = try c.decode(Int.self, forKey: .referenceEvery)
-    confirmBudget = try c.decode(Double.self, forKey: .confirmBudget)
-    tieTolerance = try c.decode(Double.self, forKey: .tieTolerance)
-    strategy = try c.decodeIfPresent(SweepStrategy.self, forKey: .strategy) ?? .full
-    passes = try c.decodeIfPresent(Int.self, forKey: .passes) ?? 1
-    orderSeed = try c.decodeIfPresent(UInt64.self, forKey: .orderSeed) ?? 1
+    self.order = SweepOrder(strategy: strategy, passes: passes, seed: orderSeed)
   }
 }

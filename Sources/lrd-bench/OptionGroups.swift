@@ -220,11 +220,9 @@ struct SweepOrderOptions: ParsableArguments, GivenOptions {
       \.0)
   }
 
-  /// Sets a plan's strategy, passes and seed from these options (defaults: full, 3 passes, seed 1).
-  func apply(to strategy: inout SweepStrategy, passes: inout Int, seed: inout UInt64) {
-    strategy = self.strategy?.value ?? .full
-    passes = self.passes ?? 3
-    seed = self.seed ?? 1
+  /// The order these options ask for (defaults: full, 3 passes, seed 1).
+  var resolved: SweepOrder {
+    SweepOrder(strategy: strategy?.value ?? .full, passes: passes ?? 3, seed: seed ?? 1)
   }
 }
 

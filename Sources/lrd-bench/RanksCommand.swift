@@ -57,7 +57,7 @@ struct RanksCommand: ParsableCommand {
       policies: policy.policies, sampler: try measurement.configuration(defaultBudget: 0.25),
       events: try measurement.eventList(default: DefaultEvents.study), referenceEvery: policy.referenceEvery,
       confirmBudget: policy.confirmBudget, tieTolerance: policy.tieTolerance)
-    order.apply(to: &settings.strategy, passes: &settings.passes, seed: &settings.orderSeed)
+    settings.order = order.resolved
     var plan = RanksPlan(model: model.resolved, filter: filter, settings: settings)
     if backend?.value == .all { plan.backends = GEMMBackend.allCases }
     return plan

@@ -110,7 +110,7 @@ struct SweepCommand: ParsableCommand {
       sampler: try measurement.configuration(defaultBudget: 0.5),
       events: try measurement.eventList(default: DefaultEvents.sweep), referenceEvery: policy.referenceEvery,
       confirmBudget: policy.confirmBudget, tieTolerance: policy.tieTolerance)
-    order.apply(to: &plan.strategy, passes: &plan.passes, seed: &plan.orderSeed)
+    plan.order = order.resolved
     if backend?.value == .all { plan.backends = GEMMBackend.allCases }
     return plan
   }

@@ -1,19 +1,5 @@
-import Decomposition
 import Machine
-import Networks
 import Tensors
-
-/// Which ranks of its window a sweep measures (docs/methods.md "Cliff-aware sweeps").
-package enum SweepStrategy: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-  /// Every rank of the window.
-  case full
-  /// First the ranks where the kernels' blocking can change the time (see `CliffGrid`), then, at full
-  /// resolution, the neighbours of every rank a policy chooses until no unmeasured neighbour is left
-  /// (`CliffGrid.refinement`).
-  case cliffs
-
-  package var description: String { rawValue }
-}
 
 /// Where a backend's time can jump as the rank grows: at multiples of its SIMD width in fp32 lanes (`lanes`: 16
 /// with AVX-512, 8 with AVX2, 4 below) and of half of it.
@@ -99,42 +85,5 @@ package struct CliffGrid: Codable, Sendable, Equatable {
       wanted
       .filter { window.contains($0) && (window.upperBound - $0) % step == 0 && !measured.contains($0) }
       .sorted(by: >)
-  }
-}
-
-extension SweepPlan {
-  /// The ranks a sweep measures before any refinement: every rank (`full`) or the cliff grid's (`cliffs`).
-  package func initialRanks(for layer: LayerSpec, grid: CliffGrid) -> [Int] {
-    switch strategy {
-    case .full: return ranks
-    case .cliffs:
-      return grid.initialRanks(window: ranks, step: step) { r in
-        switch factorization(for: layer, rank: r) {
-        case .svd(let rank): return [rank]
-        case .tucker2(let r1, let r2), .branched(let r1, let r2, _): return [r1, r2]
-        case .original: return []
-        }
-      }
-    }
-  }
-}
-
-extension SweepPlan {
-  /// The next round of a `cliffs` sweep from what is measured so far.
-  ///
-  /// The plan's policies decide on `timings`,
-  /// and `CliffGrid.refinement` names the unmeasured neighbours of their choices and of `paper`'s three largest
-  /// drops (drops only when the plan has a paper policy). Empty when the sweep is done.
-  package func refinement(timings: [RankTiming], anchor: RankTiming?, measured: Set<Int>) -> [Int] {
-    let chosen = policies.compactMap {
-      $0.decide(timings, anchor: anchor, tolerance: tieTolerance, step: step).rank
-    }
-    let paper = policies.contains(.paper) || policies.contains(.paperAnchor)
-    let drops =
-      paper
-      ? RankPolicy.drops(timings.sorted { $0.rank > $1.rank }, anchor: anchor, step: step)
-        .sorted { $0.delta > $1.delta }.prefix(3).map(\.timing.rank) : []
-    return CliffGrid.refinement(
-      chosen: chosen, drops: drops, window: to...from, step: step, measured: measured)
   }
 }
