@@ -70,9 +70,18 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
     }
   }
 
+  /// Refuses a branch count given twice (each count is one measurement, keyed by its value).
+  static func checkDistinct(_ branches: [Int]) throws(HarnessError) {
+    var seen = Set<Int>()
+    for n in branches where !seen.insert(n).inserted {
+      throw HarnessError.setting(.branches, "lists \(n) twice; give each count once (e.g. 1,2,4,8)")
+    }
+  }
+
   /// Validates as the command line would.
   package func validate(cores: Int) throws {
     guard !branches.isEmpty else { throw HarnessError.setting(.branches, "needs at least one count") }
+    try Self.checkDistinct(branches)
     guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
     _ = try factorizations()
     try SweepPlan.validateCommon(

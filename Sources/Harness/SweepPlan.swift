@@ -120,6 +120,9 @@ package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
     }
     guard step >= 1 else { throw HarnessError.setting(.step, "must be at least 1, got \(step)") }
     let full = RankSelection.fullRank(of: layer)
+    guard step <= full else {
+      throw HarnessError.setting(.step, "must be at most \(layer.name)'s full rank \(full), got \(step)")
+    }
     let start: Int
     if let from {
       start = from

@@ -119,6 +119,7 @@ package struct TablePlan: Codable, Sendable, Equatable {
     guard !branches.isEmpty, branches.allSatisfy({ $0 >= 1 }) else {
       throw HarnessError.setting(.branches, ": counts must be at least 1 (e.g. 1,2,4,8,16)")
     }
+    try BranchesPlan.checkDistinct(branches)
     guard ratio > 1, ratio.isFinite else {
       throw HarnessError.setting(.ratio, "must be greater than 1 (parameters ÷ α), got \(ratio)")
     }

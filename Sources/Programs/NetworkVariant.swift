@@ -95,10 +95,9 @@ package struct NetworkVariant: Hashable, Codable, Sendable, CustomStringConverti
             + "; use \(Self.forms)")
       }
     }
-    if ranks == .original {
-      guard parts.count == 1 else {
-        throw fail("original is the undecomposed network and combines with nothing; drop the other parts")
-      }
+    // Whichever part comes later (a later lrd or optimized:DIR would otherwise overwrite original).
+    if seen.contains("original"), parts.count > 1 {
+      throw fail("original is the undecomposed network and combines with nothing; drop the other parts")
     }
     if frozen && merged {
       throw fail(

@@ -43,7 +43,8 @@ package enum BranchesReport {
 
   /// One CSV row per (thread config, branch count) with the paired ratio and its CI.
   package static func csv(_ r: BranchesResult) -> String {
-    let branches = Dictionary(uniqueKeysWithValues: r.points.map { ($0.result.sequence, $0.branches) })
+    // Never trap on a result that repeats a point (a report writer must not crash a finished run).
+    let branches = Dictionary(r.points.map { ($0.result.sequence, $0.branches) }) { first, _ in first }
     return PointColumns.table(
       r.points.map(\.result).sorted { $0.sequence < $1.sequence }, leading: ["branches"]
     ) {

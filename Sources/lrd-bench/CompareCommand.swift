@@ -59,12 +59,7 @@ struct CompareCommand: ParsableCommand {
   var svg: String?
 
   func validate() throws {
-    guard threshold >= 0, threshold < 1, threshold.isFinite else {
-      throw ValidationError("--threshold must be a fraction within 0…1 (e.g. 0.03), got \(threshold)")
-    }
-    guard alpha > 0, alpha < 1 else {
-      throw ValidationError("--alpha must be within 0…1 (e.g. 0.01), got \(alpha)")
-    }
+    try Self.checkSignificance(threshold: threshold, alpha: alpha)
     guard (0...1000).contains(history) else {
       throw ValidationError("--history must be within 0…1000, got \(history)")
     }
@@ -162,5 +157,17 @@ struct CompareCommand: ParsableCommand {
     let store = try options.open()
     let run = try store.resolve(name, machine: try options.machineKey())
     return (run, try store.points(of: run.id))
+  }
+}
+
+extension CompareCommand {
+  /// The checks of `--threshold` and `--alpha`, shared by every command that flags changes (compare, history).
+  static func checkSignificance(threshold: Double, alpha: Double) throws {
+    guard threshold >= 0, threshold < 1, threshold.isFinite else {
+      throw ValidationError("--threshold must be a fraction within 0…1 (e.g. 0.03), got \(threshold)")
+    }
+    guard alpha > 0, alpha < 1 else {
+      throw ValidationError("--alpha must be within 0…1 (e.g. 0.01), got \(alpha)")
+    }
   }
 }

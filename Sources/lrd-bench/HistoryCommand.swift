@@ -38,6 +38,8 @@ struct HistoryCommand: ParsableCommand {
   @Flag(help: "The point's ratio in every stored A/B run (lrd-bench ab) instead of its runs.")
   var ab = false
 
+  func validate() throws { try CompareCommand.checkSignificance(threshold: threshold, alpha: alpha) }
+
   func run() throws {
     try guarded {
       let store = try storeOptions.open()

@@ -26,8 +26,13 @@ struct TopologyCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
-      let report = try blasCore.establish()
       guard sgemmSize >= 0 else { throw HarnessError.invalidRequest("--sgemm-size must be ≥ 0") }
+      // Three N×N matrices per child process: refuse what cannot fit before any child runs.
+      try MemoryEstimate.check(
+        MemoryEstimate.sgemm(size: sgemmSize),
+        for: "--sgemm-size \(sgemmSize) (three \(sgemmSize)² matrices)",
+        reduce: nil)
+      let report = try blasCore.establish()
       let summary = try Topology().summary
       var candidates: [CoreCandidateResult] = []
       if sgemmSize > 0 && BLASCoreGate.canRunChildren {

@@ -165,6 +165,31 @@ struct SweepTests {
     }
   }
 
+  @Test("a step beyond the layer's full rank is a setting error, not an arithmetic overflow")
+  func hugeStepIsRefused() throws {
+    let fc = try ModelCatalog(.resnet50).layer(named: "fc")
+    for anchor in [false, true] {
+      #expect(throws: HarnessError.self) {
+        try SweepPlan.resolveRanks(layer: fc, ratio: 2, from: 10, to: 9, step: Int.max, anchor: anchor)
+      }
+    }
+  }
+
+  @Test("a branch count given twice is refused before anything is measured, in branches and table plans")
+  func duplicateBranchCountsAreRefused() throws {
+    let plan = BranchesPlan(
+      model: .resnet50, layer: "layer4.2.conv2", branches: [1, 1, 1], ratio: 2, batch: 1, mode: .inference,
+      threads: ThreadConfig(threads: 1, binding: .compact), sampler: SamplerConfiguration(), events: [])
+    #expect(throws: HarnessError.self) { try plan.validate(cores: 2) }
+    let table = TablePlan(
+      models: [.resnet50], techniques: [.branched], branches: [2, 4, 2], ratio: 2, policy: .robust, batch: 1,
+      threads: ThreadConfig(threads: 1, binding: .compact), inference: SamplerConfiguration(),
+      training: SamplerConfiguration(), ranksFrom: [:], ranksPerLayer: nil,
+      ranksSampler: SamplerConfiguration(),
+      events: [])
+    #expect(throws: HarnessError.self) { try table.validate(cores: 2) }
+  }
+
   @Test func rankDefaultsAndRanges() throws {
     let layer = try ModelCatalog(.resnet50).layer(named: "layer4.2.conv2")
     let ranks = try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: nil, to: nil, step: 1)

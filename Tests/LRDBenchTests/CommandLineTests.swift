@@ -127,6 +127,12 @@ struct CommandLineTests {
       ["branches", "--layer", "layer4.2.conv2", "--branches", "0"],
       ["kernels", "--batch", "0"],
       ["counters", "--size", "10000000"],
+      ["topology", "--sgemm-size", "99999999"],
+      ["branches", "--layer", "layer4.2.conv2", "--branches", "1,1,1"],
+      ["table", "--branches", "2,4,2"],
+      ["sweep", "--layer", "fc", "--from", "10", "--to", "9", "--step", "9223372036854775807"],
+      ["ranks", "--step", "9223372036854775807"],
+      ["model", "--variant", "original+lrd"],
       ["counters", "--events", "bogus"],
       ["topology", "--blas-core", "Pentium4000"],
       ["model", "--variant", "bogus"],
@@ -419,6 +425,14 @@ struct DocumentationTests {
   @Test func quickStartHasTheTwoCommands() {
     #expect(Self.readme.contains("scripts/lrd-bench sweep --layer layer4.2.conv2"))
     #expect(Self.readme.contains("scripts/test"))
+  }
+
+  @Test(
+    "history refuses a threshold or alpha that compare refuses",
+    arguments: [["--threshold", "-5"], ["--alpha", "2"], ["--threshold", "1.5"], ["--alpha", "0"]])
+  func historyValidatesLikeCompare(arguments: [String]) {
+    #expect(throws: (any Error).self) { try HistoryCommand.parse(["fc/alpha/t1"] + arguments) }
+    #expect(throws: (any Error).self) { try CompareCommand.parse(["1", "2"] + arguments) }
   }
 
   @Test("docs/reference.md is what `lrd-bench reference` prints (regenerate it with that command)")

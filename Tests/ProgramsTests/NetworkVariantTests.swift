@@ -20,7 +20,9 @@ struct NetworkVariantTests {
   @Test(
     "impossible variants are errors naming the problem",
     arguments: [
-      ("original+frozen", "combines with nothing"), ("frozen+merged", "do not combine"),
+      ("original+frozen", "combines with nothing"), ("original+lrd", "combines with nothing"),
+      ("lrd+original", "combines with nothing"), ("original+optimized:x", "combines with nothing"),
+      ("frozen+merged", "do not combine"),
       ("lrd+optimized:x", "both choose the ranks"), ("merged+merged", "appears twice"),
       ("branched:0", "at least 1"), ("branched", "branch count"), ("optimized", "ranks directory"),
       ("mreged", "did you mean merged"), ("", "unknown part"),
