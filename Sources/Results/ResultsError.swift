@@ -20,6 +20,13 @@ package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringCon
   case corrupt(path: String, reason: String)
   /// A journal belongs to another plan.
   case foreignJournal(path: String)
+  /// An output file path is empty.
+  case emptyOutputFile
+  /// An output path names something that is neither a regular file, a character device nor a FIFO
+  /// (`type` says what it is).
+  case notAnOutputFile(path: String, type: String)
+  /// An output file's directory does not exist (it is never created).
+  case missingDirectory(path: String, directory: String)
 
   /// The message printed for this error: the path, what failed and how to fix it.
   package var description: String {
@@ -54,13 +61,22 @@ package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringCon
       return "cannot read \(path): \(reason)"
     case .foreignJournal(let path):
       return "\(path) was written for a different plan than the directory's; it cannot be resumed"
+    case .emptyOutputFile:
+      return "an output file needs a path (or - for standard output); an empty one is not accepted"
+    case .notAnOutputFile(let path, let type):
+      return
+        "cannot write \(path): it is \(type); name a regular file, a device such as /dev/stdout, a FIFO or -"
+    case .missingDirectory(let path, let directory):
+      return "cannot write \(path): the directory \(directory) does not exist; create it first"
     }
   }
 
   /// Whether this case is bad input (exit 64) rather than a failure (exit 1).
   package var isBadInput: Bool {
     switch self {
-    case .emptyPath, .occupied, .notEmpty, .notARun, .wrongKind: return true
+    case .emptyPath, .occupied, .notEmpty, .notARun, .wrongKind, .emptyOutputFile, .notAnOutputFile,
+      .missingDirectory:
+      return true
     case .io, .locked, .corrupt, .foreignJournal: return false
     }
   }

@@ -170,30 +170,8 @@ package final class RunDirectory: Sendable {
   ///
   /// Readers see the old file or the new one, never a mix; a crash leaves no torn file.
   package func write(_ data: Data, to name: String) throws(ResultsError) {
-    let target = url.appendingPathComponent(name)
-    let temporary = url.appendingPathComponent(".\(name).\(getpid()).tmp")
-    do {
-      let fd = try FileDescriptor.open(
-        FilePath(temporary.path), .writeOnly, options: [.create, .truncate, .closeOnExec],
-        permissions: [.ownerReadWrite, .groupRead, .otherRead])
-      do {
-        _ = try fd.writeAll(data)
-        if fsync(fd.rawValue) != 0 { throw Errno(rawValue: errno) }
-        try fd.close()
-      } catch {
-        try? fd.close()
-        throw error
-      }
-    } catch {
-      unlink(temporary.path)
-      throw .io(path: target.path, operation: "write", errno: (error as? Errno) ?? .ioError)
-    }
-    if rename(temporary.path, target.path) != 0 {
-      let failure = Errno(rawValue: errno)
-      unlink(temporary.path)
-      throw .io(path: target.path, operation: "write", errno: failure)
-    }
-    Self.syncDirectory(url)
+    let target = url.appendingPathComponent(name).path
+    try OutputFile.replace(target, with: data, reportedAs: target)
   }
 
   /// Writes a string (UTF-8) atomically.
@@ -318,14 +296,6 @@ package final class RunDirectory: Sendable {
     _ = try? fd.resize(to: 0)
     _ = try? fd.writeAll(Array("pid \(getpid())\n".utf8))
     return fd
-  }
-
-  static func syncDirectory(_ url: URL) {
-    let fd = Glibc.open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if fd >= 0 {
-      _ = fsync(fd)
-      close(fd)
-    }
   }
 
   static func timestamp() -> String {

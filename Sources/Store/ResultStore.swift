@@ -93,25 +93,73 @@ package final class ResultStore {
     """,
   ]
 
-  /// Opens the store at `path`, creating it (and its directory) when missing and migrating an older schema.
+  /// Opens the store at `path` for `access`, migrating an older schema.
   ///
-  /// Errors: not an SQLite database, a newer schema, I/O.
-  package init(path: String = ResultStore.defaultPath) throws(StoreError) {
+  /// Only `.create` makes a missing store, and a missing directory only for the default path
+  /// (`results/`); a store opened for writing must pass SQLite's `quick_check` first, so nothing is
+  /// measured for a store that cannot take it. Errors: missing, not an SQLite database, corrupt, a
+  /// newer schema, I/O.
+  package init(path: String = ResultStore.defaultPath, access: Access) throws(StoreError) {
+    guard !path.isEmpty else {
+      throw .invalid("the results store needs a path; an empty one is not accepted")
+    }
     self.path = path
     let directory = (path as NSString).deletingLastPathComponent
-    if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
-      do {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-      } catch {
-        throw .invalid("cannot create the directory of the store \(path): \(error.localizedDescription)")
+    var isDirectory: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+    if isDirectory.boolValue {
+      throw .invalid("the results store \(path) is a directory; name an SQLite file")
+    }
+    if !exists {
+      guard access == .create else { throw .missing(path: path) }
+      if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+        guard path == Self.defaultPath else { throw .missingDirectory(path: path, directory: directory) }
+        do {
+          try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+          throw .invalid("cannot create the directory of the store \(path): \(error.localizedDescription)")
+        }
       }
     }
-    database = try SQLiteDatabase(path: path)
+    var database = try SQLiteDatabase(path: path, readOnly: access == .read)
+    if access == .read {
+      if try Self.version(of: database) < Self.schemaVersion {
+        // An older store is migrated once by whoever opens it first, readers included.
+        database = try SQLiteDatabase(path: path, create: false)
+      }
+    } else if exists {
+      try Self.checkIntegrity(of: database)
+    }
+    self.database = database
     try migrate()
   }
 
-  /// The schema version stored in the file.
-  package func storedVersion() throws(StoreError) -> Int {
+  /// How a store is opened.
+  package enum Access: Sendable, Equatable {
+    /// For reading only (compare, history, export, baseline show): it must exist.
+    case read
+    /// For reading and writing (baseline set and clear): it must exist.
+    case write
+    /// For recording runs: created when missing.
+    case create
+  }
+
+  /// SQLite's `quick_check`: refuses a store with a damaged page before anything is written to it.
+  static func checkIntegrity(of database: SQLiteDatabase) throws(StoreError) {
+    let problems: [String]
+    do {
+      problems = try database.query("PRAGMA quick_check") { $0.text(0) ?? "" }
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw .invalid("\(error)")
+    }
+    guard problems == ["ok"] else {
+      throw .corrupt(path: database.path, detail: problems.prefix(3).joined(separator: "; "))
+    }
+  }
+
+  static func version(of database: SQLiteDatabase) throws(StoreError) -> Int {
     do {
       return try database.query("PRAGMA user_version") { Int($0.int(0)) }.first ?? 0
     } catch let error as StoreError {
@@ -119,6 +167,11 @@ package final class ResultStore {
     } catch {
       throw .invalid("\(error)")
     }
+  }
+
+  /// The schema version stored in the file.
+  package func storedVersion() throws(StoreError) -> Int {
+    try Self.version(of: database)
   }
 
   func migrate() throws(StoreError) {

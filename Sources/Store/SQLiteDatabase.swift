@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// One SQLite connection: the only owner of its `sqlite3` handle (closed in `deinit`).
 ///
@@ -8,12 +9,30 @@ final class SQLiteDatabase {
   let path: String
   private let handle: OpaquePointer
 
-  /// Opens (creating) the database at `path`, in WAL mode with a 10 s busy timeout.
-  init(path: String) throws(StoreError) {
+  /// Opens the database at `path` with a 10 s busy timeout: for writing in WAL mode (creating the
+  /// file when `create`), or read-only.
+  ///
+  /// A read-only connection in a directory it cannot write to opens the file as immutable (SQLite
+  /// cannot create the WAL index there; nobody can write the store in WAL mode there either).
+  /// `immutable` overrides that choice (nil: decided by the directory's permissions).
+  init(path: String, readOnly: Bool = false, create: Bool = true, immutable: Bool? = nil) throws(StoreError) {
     self.path = path
     var db: OpaquePointer?
-    let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-    let code = sqlite3_open_v2(path, &db, flags, nil)
+    var flags = SQLITE_OPEN_NOMUTEX
+    var name = path
+    if readOnly {
+      flags |= SQLITE_OPEN_READONLY
+      let directory = (path as NSString).deletingLastPathComponent
+      if immutable
+        ?? (access(directory.isEmpty ? "." : directory, W_OK) != 0 && access(path + "-wal", F_OK) != 0)
+      {
+        flags |= SQLITE_OPEN_URI
+        name = "file:" + Self.uriEscaped(path) + "?immutable=1"
+      }
+    } else {
+      flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
+    }
+    let code = sqlite3_open_v2(name, &db, flags, nil)
     guard code == SQLITE_OK, let db else {
       let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
       if let db { sqlite3_close_v2(db) }
@@ -23,9 +42,13 @@ final class SQLiteDatabase {
     sqlite3_busy_timeout(db, 10_000)
     do {
       // The first read of a non-database file fails with SQLITE_NOTADB.
-      try execute("PRAGMA journal_mode = WAL")
+      if readOnly {
+        try execute("SELECT count(*) FROM sqlite_schema")
+      } else {
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA synchronous = NORMAL")
+      }
       try execute("PRAGMA foreign_keys = ON")
-      try execute("PRAGMA synchronous = NORMAL")
     } catch {
       sqlite3_close_v2(db)
       throw error
@@ -34,12 +57,19 @@ final class SQLiteDatabase {
 
   deinit { sqlite3_close_v2(handle) }
 
+  /// `path` as the path of a `file:` URI (`%`, `?` and `#` percent-encoded).
+  static func uriEscaped(_ path: String) -> String {
+    path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3F")
+      .replacingOccurrences(of: "#", with: "%23")
+  }
+
   /// Maps a result code to an error (SQLITE_OK, SQLITE_ROW and SQLITE_DONE pass).
   @discardableResult
   func check(_ code: Int32) throws(StoreError) -> Int32 {
     switch code {
     case SQLITE_OK, SQLITE_ROW, SQLITE_DONE: return code
     case SQLITE_NOTADB: throw .notADatabase(path: path)
+    case SQLITE_CORRUPT: throw .corrupt(path: path, detail: String(cString: sqlite3_errmsg(handle)))
     default: throw .sqlite(path: path, code: code, message: String(cString: sqlite3_errmsg(handle)))
     }
   }

@@ -13,6 +13,12 @@ package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConve
   case noBaseline(machine: String)
   /// A request that cannot be served (the message names it and the fix).
   case invalid(String)
+  /// No store at the path (only recording a run creates one).
+  case missing(path: String)
+  /// The store's directory does not exist (it is never created, except `results/` for the default store).
+  case missingDirectory(path: String, directory: String)
+  /// SQLite's integrity check found damage (its first findings).
+  case corrupt(path: String, detail: String)
   /// SQLite failed (code and message).
   case sqlite(path: String, code: Int32, message: String)
 
@@ -31,6 +37,15 @@ package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConve
       return "no baseline is set for machine \(machine); set one with lrd-bench baseline set [RUN]"
     case .invalid(let message):
       return message
+    case .missing(let path):
+      return
+        "no results store at \(path); check the path, or record a run there first with lrd-bench run SUITE"
+    case .missingDirectory(let path, let directory):
+      return
+        "cannot create the results store \(path): the directory \(directory) does not exist; create it first"
+    case .corrupt(let path, let detail):
+      return "the results store \(path) is damaged (SQLite quick_check: \(detail)); "
+        + "restore it from a copy or use another store"
     case .sqlite(let path, let code, let message):
       return "results store \(path): SQLite error \(code): \(message)"
     }
@@ -39,8 +54,8 @@ package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConve
   /// Whether the error is the user's input rather than a failure.
   package var isBadInput: Bool {
     switch self {
-    case .notADatabase, .newerSchema, .unknownRun, .invalid: return true
-    case .noBaseline, .sqlite: return false
+    case .notADatabase, .newerSchema, .unknownRun, .invalid, .missing, .missingDirectory: return true
+    case .noBaseline, .sqlite, .corrupt: return false
     }
   }
 }

@@ -150,7 +150,7 @@ struct ABCommand: ParsableCommand {
       let path = RunCommand.suitePath(suite)
       let parsed = try SuiteParser.load(path)
       let topology = try Topology()
-      let store = try storeOptions.open()
+      let store = try storeOptions.open(.create)
       let bar = ProgressBar(quiet: quiet)
       var workerArguments: [String] = []
       if let core = blasCore.blasCore { workerArguments += ["--blas-core", core] }

@@ -21,9 +21,12 @@ struct BaselineCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @Flag(help: "Create the store when it does not exist yet (the first night).")
+    var create = false
+
     func run() throws {
       try guarded {
-        let store = try storeOptions.open()
+        let store = try storeOptions.open(create ? .create : .write)
         let key = try storeOptions.machineKey()
         guard
           case .commit(let commit) = try BaseBuild.resolve(
@@ -46,7 +49,7 @@ struct BaselineCommand: ParsableCommand {
 
     func run() throws {
       try guarded {
-        let store = try storeOptions.open()
+        let store = try storeOptions.open(.write)
         let record = try store.resolve(target, machine: try storeOptions.machineKey())
         guard record.status == .complete else {
           throw StoreError.invalid(
@@ -66,7 +69,7 @@ struct BaselineCommand: ParsableCommand {
 
     func run() throws {
       try guarded {
-        let store = try storeOptions.open()
+        let store = try storeOptions.open(.read)
         let key = try storeOptions.machineKey()
         var lines = ["machine key: \(key)"]
         do {

@@ -67,6 +67,7 @@ struct CompareCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
+      let svgFile = try svg.map { path throws(ResultsError) in try OutputFile(path) }
       let baseRun: (run: RunRecord, points: [PointRecord])
       do {
         baseRun = try Self.load(base, storeOptions)
@@ -102,9 +103,7 @@ struct CompareCommand: ParsableCommand {
       guard !comparison.points.isEmpty else {
         throw StoreError.invalid("runs #\(baseRun.run.id) and #\(newRun.run.id) have no point in common")
       }
-      if let svg {
-        try Data(CompareReport.svg(comparison).utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
-      }
+      try svgFile?.write(CompareReport.svg(comparison))
       emit(format == .json ? try CompareReport.json(comparison) : CompareReport.markdown(comparison))
       if comparison.exitCode != 0 { throw ExitCode(comparison.exitCode) }
     }
@@ -116,7 +115,7 @@ struct CompareCommand: ParsableCommand {
     commit: String, medians: [String: Double]
   )] {
     guard history > 0, !self.new.hasSuffix(".json") else { return [] }
-    let store = try storeOptions.open()
+    let store = try storeOptions.open(.read)
     let backend = Self.backend(of: new)
     let earlier = try store.runs(machine: new.machineKey).filter {
       $0.status == .complete && $0.suite == new.suite && $0.id < new.id && Self.backend(of: $0) == backend
@@ -154,7 +153,7 @@ struct CompareCommand: ParsableCommand {
           "\(name) is not an lrd-bench export (\(RunExport.Document.schemaVersion)): \(error)")
       }
     }
-    let store = try options.open()
+    let store = try options.open(.read)
     let run = try store.resolve(name, machine: try options.machineKey())
     return (run, try store.points(of: run.id))
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reports
+import Results
 import Suites
 
 struct ExportCommand: ParsableCommand {
@@ -23,30 +24,36 @@ struct ExportCommand: ParsableCommand {
   @Option(help: "gbench, bmf or json.")
   var format: Choice<RunExport.Format>
 
-  @Option(help: "Write to this file (atomically) instead of stdout.")
+  @Option(
+    help:
+      "Write to this file instead of stdout (a regular file is replaced atomically; a device, FIFO or - is written as a stream)."
+  )
   var out: String?
 
   @OptionGroup var storeOptions: StoreOptions
 
   func run() throws {
     try guarded {
-      let store = try storeOptions.open()
+      let output = try out.map { path throws(ResultsError) in try OutputFile(path) }
+      let store = try storeOptions.open(.read)
       if target.lowercased().hasPrefix("ab#") {
         let run = try store.resolveAB(String(target.dropFirst(3)))
         let measurements = try store.abMeasurements(of: run.id)
         var result = try ABRunner.compare(run: run, measurements: measurements)
         result.store = store.path
-        return try write(try ABExport.render(format.value, result: result, measurements: measurements))
+        return try write(
+          try ABExport.render(format.value, result: result, measurements: measurements), to: output)
       }
       let record = try store.resolve(target, machine: try storeOptions.machineKey())
-      try write(try RunExport.render(format.value, run: record, points: try store.points(of: record.id)))
+      try write(
+        try RunExport.render(format.value, run: record, points: try store.points(of: record.id)), to: output)
     }
   }
 
-  func write(_ text: String) throws {
-    if let out {
-      try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-      printError("wrote \(out)")
+  func write(_ text: String, to output: OutputFile?) throws {
+    if let output {
+      try output.write(text)
+      if output.kind == .atomic { printError("wrote \(output.path)") }
     } else {
       emit(text)
     }

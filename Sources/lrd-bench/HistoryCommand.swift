@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reports
+import Results
 import Store
 import Suites
 import Support
@@ -42,7 +43,8 @@ struct HistoryCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
-      let store = try storeOptions.open()
+      let svgFile = try svg.map { path throws(ResultsError) in try OutputFile(path) }
+      let store = try storeOptions.open(.read)
       let machine = storeOptions.machine == "all" ? nil : try storeOptions.machineKey()
       if ab {
         guard svg == nil else {
@@ -66,9 +68,7 @@ struct HistoryCommand: ParsableCommand {
       }
       let history = PointHistory(
         point: point, records: records, settings: ComparisonSettings(threshold: threshold, alpha: alpha))
-      if let svg {
-        try Data(HistoryReport.svg(history).utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
-      }
+      try svgFile?.write(HistoryReport.svg(history))
       emit(format == .json ? try HistoryReport.json(history) : HistoryReport.markdown(history))
     }
   }

@@ -81,7 +81,7 @@ struct RunCommand: ParsableCommand {
         cases = cases.enumerated().filter { $0.offset % n == i - 1 }.map(\.element)
         shardText = "\(i)/\(n)"
       }
-      let store = try storeOptions.open()
+      let store = try storeOptions.open(.create)
       let key = MachineKey.make(topology: topology.summary, cpu: CPUFeatures.current)
       let bar = ProgressBar(quiet: quiet)
       let runner = SuiteRunner(

@@ -57,6 +57,7 @@ struct SelfTestCommand: ParsableCommand {
       guard phases.isFinite, (0...3600).contains(phases) else {
         throw HarnessError.invalidRequest("--phases must be between 0 and 3600 seconds, got \(phases)")
       }
+      let recordFile = try record.map { path throws(ResultsError) in try OutputFile(path) }
       let topology = try Topology()
       try blasCore.establish()
       Interruption.install()
@@ -65,9 +66,9 @@ struct SelfTestCommand: ParsableCommand {
         topology: topology, pairs: pairs, injectionTries: tries, budget: budget,
         minimumSampleSeconds: minSampleMs / 1000, phasesSeconds: phases, events: bar.sink)
       bar.finish()
-      if let record {
-        try JSONCoding.encoder.encode(result.recorded).write(to: URL(fileURLWithPath: record))
-        printError("raw samples: \(record)")
+      if let recordFile {
+        try recordFile.write(try JSONCoding.encoder.encode(result.recorded))
+        printError("raw samples: \(recordFile.path)")
       }
       emit(format == .json ? try SelfTestReport.json(result) : SelfTestReport.text(result))
       if Interruption.isRequested { throw ExitCode(130) }

@@ -4,7 +4,10 @@ import Store
 
 /// `--store` and `--machine`, shared by the commands that read or write the results store.
 struct StoreOptions: ParsableArguments {
-  @Option(help: "The results store, an SQLite file (default results/lrd-bench.sqlite; created when missing).")
+  @Option(
+    help:
+      "The results store, an SQLite file (default results/lrd-bench.sqlite; only run and ab create a missing one)."
+  )
   var store: String?
 
   @Option(
@@ -13,7 +16,10 @@ struct StoreOptions: ParsableArguments {
   )
   var machine: String?
 
-  func open() throws -> ResultStore { try ResultStore(path: store ?? ResultStore.defaultPath) }
+  /// Opens the store: `.read` for commands that only read it, `.create` for those that record runs.
+  func open(_ access: ResultStore.Access) throws -> ResultStore {
+    try ResultStore(path: store ?? ResultStore.defaultPath, access: access)
+  }
 
   /// The machine key to resolve run names with: --machine, or this machine's.
   func machineKey() throws -> String {

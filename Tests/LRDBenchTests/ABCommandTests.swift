@@ -45,7 +45,7 @@ struct ABCommandTests {
     let other = points.first { ($0["name"] as? String) == "l1c1/alpha/t1" }
     #expect((other?["comparison"] as? [String: Any])?["verdict"] as? String != "regression")
     // Both builds' rounds are in the store; export and history read them.
-    let opened = try ResultStore(path: store)
+    let opened = try ResultStore(path: store, access: .create)
     let run = try opened.resolveAB("inj")
     #expect(run.status == .complete)
     #expect(try opened.abMeasurements(of: run.id).count == 2 * 2 * 8)
@@ -97,7 +97,7 @@ struct ABCommandTests {
     let deadline = Date().addingTimeInterval(300)
     while Date() < deadline && process.isRunning {
       Thread.sleep(forTimeInterval: 0.2)
-      let stored = (try? ResultStore(path: store)).flatMap { store in
+      let stored = (try? ResultStore(path: store, access: .create)).flatMap { store in
         (try? store.abRuns().first).flatMap { try? store.abMeasurements(of: $0.id).count }
       }
       if (stored ?? 0) >= 2 { break }
@@ -107,7 +107,7 @@ struct ABCommandTests {
     process.waitUntilExit()
     #expect(process.terminationStatus == 130, "\(stderr)")
     #expect(stderr.contains("--resume ab#"))
-    let opened = try ResultStore(path: store)
+    let opened = try ResultStore(path: store, access: .create)
     let run = try opened.resolveAB("cut")
     let kept = try opened.abMeasurements(of: run.id).count
     #expect(run.status == .incomplete && kept > 0 && kept < 32, "\(kept) measurements kept")
@@ -119,8 +119,11 @@ struct ABCommandTests {
     #expect(try opened.resolveAB("cut").status == .complete)
   }
 
-  @Test func baseBaselineWithoutABaselineCommitExits5() {
-    let store = temporaryPath("ab-nobaseline") + "/s.sqlite"
+  @Test func baseBaselineWithoutABaselineCommitExits5() throws {
+    let directory = temporaryPath("ab-nobaseline")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let store = directory + "/s.sqlite"
     #expect(exitCode(["ab", "smoke", "--base", "baseline", "--store", store, "--quiet"]) == 5)
   }
 }

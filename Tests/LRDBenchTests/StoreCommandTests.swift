@@ -71,7 +71,25 @@ struct StoreCommandTests {
     let exported = directory + "/two.json"
     #expect(exitCode(["export", "two", "--format", "json", "--store", store, "--out", exported]) == 0)
     #expect(exitCode(["compare", "one", exported, "--store", store]) == 2)
-    let opened = try ResultStore(path: store)
+    // Output paths: a link keeps its place, a device stays a device, a directory is refused (exit 64).
+    let target = directory + "/target.json"
+    try "old".write(toFile: target, atomically: true, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(atPath: directory + "/link.json", withDestinationPath: target)
+    #expect(
+      exitCode(["export", "two", "--format", "json", "--store", store, "--out", directory + "/link.json"])
+        == 0)
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/link.json") == target)
+    #expect(try String(contentsOfFile: target, encoding: .utf8).contains("l1c1/alpha/t1"))
+    #expect(exitCode(["history", "l1c1/alpha/t1", "--store", store, "--svg", "/dev/null"]) == 0)
+    #expect(
+      (try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType)
+        == .typeCharacterSpecial)
+    #expect(exitCode(["compare", "one", "two", "--store", store, "--svg", directory]) == 64)
+    #expect(
+      exitCode(["export", "two", "--format", "bmf", "--store", store, "--out", directory + "/no/x.json"])
+        == 64)
+    #expect(!FileManager.default.fileExists(atPath: directory + "/no"))
+    let opened = try ResultStore(path: store, access: .create)
     let runs = try opened.runs()
     #expect(runs.count == 3 && runs.allSatisfy { $0.status == .complete })
     #expect(try opened.points(of: runs[0].id).map(\.name) == ["l1c1/original/t1", "l1c1/alpha/t1"])
@@ -91,11 +109,31 @@ struct StoreCommandTests {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let store = directory + "/store.sqlite"
-    #expect(exitCode(["baseline", "show", "--store", store]) == 0, "creates the empty store")
+    _ = try ResultStore(path: store, access: .create)
     let before = try Data(contentsOf: URL(fileURLWithPath: store))
     #expect(exitCode(arguments + ["--store", store]) == 64, "\(arguments)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: store)) == before, "\(arguments) changed the store")
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["store.sqlite"])
+  }
+
+  @Test(
+    "reading commands and baseline commands refuse a missing store and create nothing; run never makes a directory",
+    arguments: [
+      ["compare", "baseline", "latest", "--store", "DIR/missing.sqlite"],
+      ["history", "l1c1/alpha/t1", "--store", "DIR/missing.sqlite"],
+      ["export", "latest", "--format", "json", "--store", "DIR/missing.sqlite"],
+      ["baseline", "show", "--store", "DIR/missing.sqlite"],
+      ["baseline", "set", "--store", "DIR/missing.sqlite"],
+      ["baseline", "commit", "--store", "DIR/missing.sqlite"],
+      ["run", "smoke", "--store", "DIR/no/such/dir/x.sqlite"],
+    ])
+  func aMissingStoreIsNotCreated(arguments: [String]) throws {
+    let directory = temporaryPath("missing-store")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let resolved = arguments.map { $0.replacingOccurrences(of: "DIR", with: directory) }
+    #expect(exitCode(resolved) == 64, "\(resolved)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty, "\(resolved)")
   }
 
   @Test func aStoreThatIsNotSQLiteIsRefused() throws {

@@ -3,11 +3,12 @@ import Testing
 
 @testable import Store
 
+/// A store path in a new, empty directory.
 func temporaryStore(_ name: String) -> String {
-  FileManager.default.temporaryDirectory.appendingPathComponent(
-    "lrd-bench-store-\(name)-\(UUID().uuidString)"
-  )
-  .appendingPathComponent("store.sqlite").path
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "lrd-bench-store-\(name)-\(UUID().uuidString)")
+  try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  return directory.appendingPathComponent("store.sqlite").path
 }
 
 func run(_ label: String?, machine: String = "m-1") -> RunRecord {
@@ -29,7 +30,7 @@ struct ResultStoreTests {
   @Test func runsPointsAndSamplesRoundTrip() throws {
     let path = temporaryStore("roundtrip")
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    let store = try ResultStore(path: path)
+    let store = try ResultStore(path: path, access: .create)
     let first = try store.beginRun(run("first"))
     let samples = [0.001, 0.0011, 0.00105, 1e-9, 123.456]
     try store.addPoint(point("a/t1", samples), to: first.id)
@@ -42,7 +43,7 @@ struct ResultStoreTests {
     #expect(try store.resolve("first", machine: nil).id == first.id)
     #expect(try store.resolve("#\(first.id)", machine: nil).status == .complete)
     // Reopening the file keeps everything (schema already current).
-    let reopened = try ResultStore(path: path)
+    let reopened = try ResultStore(path: path, access: .create)
     #expect(try reopened.runs().count == 1)
     #expect(try reopened.storedVersion() == ResultStore.schemaVersion)
   }
@@ -50,7 +51,7 @@ struct ResultStoreTests {
   @Test func anInterruptedRunStaysIncompleteAndIsNotLatest() throws {
     let path = temporaryStore("incomplete")
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    let store = try ResultStore(path: path)
+    let store = try ResultStore(path: path, access: .create)
     let done = try store.beginRun(run("done"))
     try store.addPoint(point("a", [1, 2, 3]), to: done.id)
     try store.finishRun(done.id, complete: true)
@@ -66,7 +67,7 @@ struct ResultStoreTests {
   @Test func baselinesArePerMachine() throws {
     let path = temporaryStore("baseline")
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    let store = try ResultStore(path: path)
+    let store = try ResultStore(path: path, access: .create)
     #expect(throws: StoreError.noBaseline(machine: "m-1")) { try store.baseline(machine: "m-1") }
     let a = try store.beginRun(run("a"))
     try store.finishRun(a.id, complete: true)
@@ -82,7 +83,7 @@ struct ResultStoreTests {
   @Test func unknownRunsNameWhatExists() throws {
     let path = temporaryStore("unknown")
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    let store = try ResultStore(path: path)
+    let store = try ResultStore(path: path, access: .create)
     let a = try store.beginRun(run("tuesday"))
     try store.finishRun(a.id, complete: true)
     #expect {
@@ -99,7 +100,7 @@ struct ResultStoreTests {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let garbage = String(repeating: "not a database ", count: 100)
     try garbage.write(toFile: path, atomically: true, encoding: .utf8)
-    #expect(throws: StoreError.notADatabase(path: path)) { try ResultStore(path: path) }
+    #expect(throws: StoreError.notADatabase(path: path)) { try ResultStore(path: path, access: .create) }
     #expect(try String(contentsOfFile: path, encoding: .utf8) == garbage)
   }
 
@@ -107,18 +108,18 @@ struct ResultStoreTests {
     let path = temporaryStore("newer")
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
     do {
-      let store = try ResultStore(path: path)
+      let store = try ResultStore(path: path, access: .create)
       try store.database.execute("PRAGMA user_version = 99")
     }
     #expect(throws: StoreError.newerSchema(path: path, found: 99, supported: ResultStore.schemaVersion)) {
-      try ResultStore(path: path)
+      try ResultStore(path: path, access: .create)
     }
   }
 
   @Test func aCorruptRowIsAnErrorNamingIt() throws {
     let path = temporaryStore("corrupt")
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    let store = try ResultStore(path: path)
+    let store = try ResultStore(path: path, access: .create)
     let a = try store.beginRun(run("a"))
     try store.addPoint(point("x/t1", [1, 2]), to: a.id)
     try store.database.execute("UPDATE points SET samples = 'garbage'")
@@ -132,8 +133,8 @@ struct ResultStoreTests {
   @Test func twoConnectionsWriteTheSameStore() throws {
     let path = temporaryStore("concurrent")
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    let one = try ResultStore(path: path)
-    let two = try ResultStore(path: path)
+    let one = try ResultStore(path: path, access: .create)
+    let two = try ResultStore(path: path, access: .create)
     let a = try one.beginRun(run("a"))
     let b = try two.beginRun(run("b"))
     for i in 0..<20 {
@@ -164,7 +165,7 @@ struct ResultStoreABTests {
         "INSERT INTO runs(suite, suite_digest, machine_key, started_at, status, git_commit, build, fingerprint) "
           + "VALUES ('smoke', 'abc', 'm-1', 't', 'complete', 'c', 'release', '{}')", [])
     }
-    let store = try ResultStore(path: path)
+    let store = try ResultStore(path: path, access: .create)
     #expect(try store.storedVersion() == 2)
     #expect(try store.runs().count == 1)
     #expect(try store.abRuns().isEmpty)
@@ -173,7 +174,7 @@ struct ResultStoreABTests {
   @Test func abRunsMeasurementsAndTheBaselineCommitRoundTrip() throws {
     let path = temporaryStore("ab")
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    let store = try ResultStore(path: path)
+    let store = try ResultStore(path: path, access: .create)
     let run = try store.beginABRun(
       ABRunRecord(
         suite: "smoke", suiteDigest: "abc", label: "night-1", machineKey: "m-1", startedAt: "t", base: "{}",

@@ -99,6 +99,9 @@ struct ABRunnerTests {
     } catch ABError.notAWorker(let path, _) {
       #expect(path == "/bin/echo")
     }
+    // The log is opened in place: a device named as the log stays a device.
+    var status = stat()
+    #expect(lstat("/dev/null", &status) == 0 && status.st_mode & S_IFMT == S_IFCHR, "/dev/null was replaced")
   }
 
   @Test("A worker that exits mid-request is reported, and a restart serves again")
@@ -135,7 +138,7 @@ struct ABRunnerTests {
   func pairingAndVerdicts() throws {
     let scratch = try Scratch()
     let log = scratch.directory + "/order"
-    let store = try ResultStore(path: scratch.directory + "/s.sqlite")
+    let store = try ResultStore(path: scratch.directory + "/s.sqlite", access: .create)
     let runner = try scratch.runner(
       base: ["FAKE_LOG=\(log)"], new: ["FAKE_LOG=\(log)", "FAKE_A=0.0012"], store: store)
     let result = try runner.run(label: "fake")
@@ -164,7 +167,7 @@ struct ABRunnerTests {
   @Test("A crash is restarted once; a point that crashes again is failed and the run goes on")
   func restartOnceThenFail() throws {
     let scratch = try Scratch()
-    let store = try ResultStore(path: scratch.directory + "/s.sqlite")
+    let store = try ResultStore(path: scratch.directory + "/s.sqlite", access: .create)
     let warnings = Warnings()
     let runner = try scratch.runner(
       new: ["FAKE_CRASH=\(scratch.directory)/once", "FAKE_CRASH_ALWAYS=b/t1"], rounds: 4, store: store,
@@ -182,7 +185,7 @@ struct ABRunnerTests {
   func duet() throws {
     let scratch = try Scratch()
     let log = scratch.directory + "/order"
-    let store = try ResultStore(path: scratch.directory + "/s.sqlite")
+    let store = try ResultStore(path: scratch.directory + "/s.sqlite", access: .create)
     let result = try scratch.runner(
       base: ["FAKE_LOG=\(log)"], new: ["FAKE_LOG=\(log)", "FAKE_A=0.0012"], rounds: 8, duet: true,
       store: store
@@ -207,7 +210,7 @@ struct ABRunnerTests {
   @Test("Cases only one build has are listed, not compared")
   func suiteChangedBetweenBuilds() throws {
     let scratch = try Scratch()
-    let store = try ResultStore(path: scratch.directory + "/s.sqlite")
+    let store = try ResultStore(path: scratch.directory + "/s.sqlite", access: .create)
     let result = try scratch.runner(new: [#"FAKE_NAMES="a/t1","c/t1""#], rounds: 4, store: store).run(
       label: nil)
     #expect(result.points.map(\.name) == ["a/t1"])
@@ -217,7 +220,7 @@ struct ABRunnerTests {
   @Test("Resuming measures only what is missing")
   func resume() throws {
     let scratch = try Scratch()
-    let store = try ResultStore(path: scratch.directory + "/s.sqlite")
+    let store = try ResultStore(path: scratch.directory + "/s.sqlite", access: .create)
     let parsed = try SuiteParser.load(scratch.suite)
     let run = try store.beginABRun(
       ABRunRecord(

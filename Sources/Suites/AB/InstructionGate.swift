@@ -89,9 +89,8 @@ package enum InstructionGate {
       }
       .merging(environment) { _, b in b }
       let log = file + ".log"
-      _ = FileManager.default.createFile(atPath: log, contents: nil)
       process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle(forWritingAtPath: log) ?? FileHandle.nullDevice
+      process.standardError = LogFile.open(log)
       do {
         try process.run()
       } catch {

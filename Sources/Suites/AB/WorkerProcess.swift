@@ -1,5 +1,6 @@
 import Foundation
 import Results
+import Support
 
 #if canImport(Glibc)
   import Glibc
@@ -46,8 +47,7 @@ package final class WorkerProcess {
     let stdout = Pipe()
     process.standardInput = stdin
     process.standardOutput = stdout
-    _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-    process.standardError = FileHandle(forWritingAtPath: logPath) ?? FileHandle.nullDevice
+    process.standardError = LogFile.open(logPath)
     do {
       try process.run()
     } catch {

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+@testable import Store
+
+@Suite("Opening the results store")
+struct StoreAccessTests {
+  @Test(
+    "only recording creates a store; reading and writing commands refuse a missing one and create nothing",
+    arguments: [ResultStore.Access.read, .write])
+  func aMissingStoreIsNotCreated(access: ResultStore.Access) throws {
+    let path = temporaryStore("missing")
+    let directory = (path as NSString).deletingLastPathComponent
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    #expect(throws: StoreError.missing(path: path)) { try ResultStore(path: path, access: access) }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+  }
+
+  @Test func aMissingDirectoryIsNeverCreated() throws {
+    let directory = temporaryStore("parent")
+    defer { try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent) }
+    let path = directory + "/deeper/store.sqlite"
+    #expect(throws: StoreError.missingDirectory(path: path, directory: directory + "/deeper")) {
+      try ResultStore(path: path, access: .create)
+    }
+    #expect(!FileManager.default.fileExists(atPath: directory))
+  }
+
+  @Test func aStoreOpenedForReadingCannotBeWritten() throws {
+    let path = temporaryStore("read-only")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    _ = try ResultStore(path: path, access: .create).beginRun(run("one"))
+    let reader = try ResultStore(path: path, access: .read)
+    #expect(try reader.runs().map(\.label) == ["one"])
+    #expect(throws: (any Error).self) { try reader.beginRun(run("two")) }
+  }
+
+  @Test("a read-only connection in a directory it cannot write opens the file immutable (odd names too)")
+  func immutableOpening() throws {
+    let path = temporaryStore("odd") + "?x#y%z"
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    _ = try ResultStore(path: path, access: .create).beginRun(run("one"))
+    let database = try SQLiteDatabase(path: path, readOnly: true, immutable: true)
+    #expect(try database.query("SELECT label FROM runs") { $0.text(0) } == ["one"])
+  }
+
+  @Test("a store with a damaged page is refused before anything is recorded in it")
+  func aDamagedStoreIsRefusedForWriting() throws {
+    let path = temporaryStore("damaged")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    do {
+      let store = try ResultStore(path: path, access: .create)
+      for index in 0..<40 {
+        let record = try store.beginRun(run("run-\(index)"))
+        try store.addPoint(point("p\(index)", Array(repeating: 1.5, count: 200)), to: record.id)
+      }
+      try store.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+    // Overwrite the b-tree headers of two pages past the schema page with garbage.
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(bytes.count > 6 * 4096)
+    for page in [3, 5] {
+      for offset in (page * 4096)..<(page * 4096 + 64) { bytes[offset] = 0xA5 }
+    }
+    try bytes.write(to: URL(fileURLWithPath: path))
+    #expect(throws: (any Error).self) { try ResultStore(path: path, access: .create) }
+    do {
+      _ = try ResultStore(path: path, access: .create)
+    } catch {
+      guard case .corrupt = error else {
+        Issue.record("expected a damaged-store error, got \(error)")
+        return
+      }
+      #expect(!error.isBadInput)
+    }
+  }
+}
