@@ -87,7 +87,7 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
     try SweepPlan.validateCommon(
       batch: batch, threadConfigs: [threads], cores: cores, sampler: sampler, policies: [.paper],
       referenceEvery: 1,
-      confirmBudget: 0, tieTolerance: 0, passes: 1)
+      confirmBudget: 0, tieTolerance: 0, passes: 1, events: events)
   }
 }
 

@@ -162,8 +162,9 @@ package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
     guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
     try Self.validateCommon(
       batch: batch, threadConfigs: threadConfigs, cores: cores, sampler: sampler, policies: policies,
-      referenceEvery: referenceEvery, confirmBudget: confirmBudget, tieTolerance: tieTolerance, passes: passes
-    )
+      referenceEvery: referenceEvery, confirmBudget: confirmBudget, tieTolerance: tieTolerance,
+      passes: passes,
+      events: events)
     if case .indices(let list) = frozen {
       let factors = spec.shape.hasOneByOneKernel ? 2 : 3
       if let bad = list.first(where: { $0 >= factors }) {
@@ -177,8 +178,9 @@ package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
   static func validateCommon(
     batch: Int, threadConfigs: [ThreadConfig], cores: Int, sampler: SamplerConfiguration,
     policies: [RankPolicy],
-    referenceEvery: Int, confirmBudget: Double, tieTolerance: Double, passes: Int
+    referenceEvery: Int, confirmBudget: Double, tieTolerance: Double, passes: Int, events: [String]
   ) throws {
+    try EventNames.validate(events)
     guard (1...20).contains(passes) else {
       throw HarnessError.setting(.passes, "must be between 1 and 20, got \(passes)")
     }

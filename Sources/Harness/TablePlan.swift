@@ -128,7 +128,7 @@ package struct TablePlan: Codable, Sendable, Equatable {
     }
     try SweepPlan.validateCommon(
       batch: batch, threadConfigs: [threads], cores: cores, sampler: inference, policies: [policy],
-      referenceEvery: 1, confirmBudget: 0, tieTolerance: 0, passes: 1)
+      referenceEvery: 1, confirmBudget: 0, tieTolerance: 0, passes: 1, events: events)
     try training.validate()
     try ranksSampler.validate()
     for model in models {

@@ -85,6 +85,12 @@ package final class TaskExecutor<Task: MeasurementTask, Result: MeasuredResult> 
           "\(journal.path): cut \(journal.repairedBytes) bytes of a torn last line (a crash or a full disk while "
             + "writing); the point it held will be measured again"))
     }
+    if journal.duplicateLines > 0 {
+      events(
+        .warning(
+          "\(journal.path): dropped \(journal.duplicateLines) line(s) repeating an earlier line exactly; each "
+            + "point counts once"))
+    }
   }
 
   /// Applies `config` (once per config) and returns what was read back.

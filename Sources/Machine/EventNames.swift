@@ -13,7 +13,11 @@ package enum EventNames {
   /// Throws `CounterError.unknownEvent` for the first name that is none of the accepted kinds.
   package static func validate(_ names: [String]) throws(CounterError) {
     let presets = Set(PAPI.presetNames)
+    var seen: Set<String> = []
     for name in names {
+      guard seen.insert(name.uppercased()).inserted else {
+        throw .duplicateEvent(name: ClosestNames.truncated(name))
+      }
       if name.contains("::") || presets.contains(name) || PerfSoftwareCounter.lookup(name) != nil { continue }
       if case .success = PAPI.resolve(name) { continue }
       let known = PAPI.presetNames + PerfSoftwareCounter.events.keys.map { "perf::\($0)" }

@@ -82,6 +82,16 @@ package struct SamplerConfiguration: Codable, Sendable, Equatable {
     guard maximumBudgetFactor >= 1, maximumBudgetFactor <= 10 else {
       throw .invalid("the budget growth factor must be between 1 and 10, got \(maximumBudgetFactor)")
     }
+    guard (2...1_000_000).contains(minimumSamples), (minimumSamples...10_000_000).contains(maximumSamples)
+    else {
+      throw .invalid(
+        "samples per point must be at least 2 and at most 10,000,000, the most no fewer than the least; got "
+          + "\(minimumSamples)…\(maximumSamples)")
+    }
+    guard warmupSeconds.isFinite, warmupSeconds >= 0, warmupSeconds <= budgetSeconds else {
+      throw .invalid(
+        "the warm-up must be between 0 and the budget (\(budgetSeconds) s), got \(warmupSeconds) s")
+    }
     guard minimumSampleSeconds > 0, minimumSampleSeconds < budgetSeconds else {
       throw SamplerError.setting(
         .minSampleMilliseconds,

@@ -22,6 +22,8 @@ package final class Journal<Entry: Codable> {
   package let entries: [Entry]
   /// Bytes of a torn last line removed on open (0 when the file ended cleanly).
   package let repairedBytes: Int
+  /// Lines that repeated an earlier line exactly (a copied or re-appended record), dropped on open.
+  package let duplicateLines: Int
   private let descriptor: FileDescriptor
 
   struct Header: Codable {
@@ -89,6 +91,8 @@ package final class Journal<Entry: Codable> {
     repairedBytes = repaired
     let lines = content.split(separator: 0x0A, omittingEmptySubsequences: true)
     var read: [Entry] = []
+    var seen: Set<ArraySlice<UInt8>> = []
+    var duplicates = 0
     do {
       if let first = lines.first {
         let header = try JSONCoding.decoder.decode(Header.self, from: Data(first))
@@ -97,6 +101,10 @@ package final class Journal<Entry: Codable> {
         }
         guard header.plan == plan else { throw ResultsError.foreignJournal(path: path) }
         for (index, bytes) in lines.dropFirst().enumerated() {
+          guard seen.insert(bytes).inserted else {
+            duplicates += 1
+            continue
+          }
           let line: Line
           do {
             line = try JSONCoding.decoder.decode(Line.self, from: Data(bytes))
@@ -119,6 +127,7 @@ package final class Journal<Entry: Codable> {
       throw .corrupt(path: path, reason: "the header is not an lrd-bench journal header (\(error))")
     }
     entries = read
+    duplicateLines = duplicates
   }
 
   deinit { try? descriptor.close() }

@@ -20,6 +20,8 @@ package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringCon
   case corrupt(path: String, reason: String)
   /// A journal belongs to another plan.
   case foreignJournal(path: String)
+  /// A run's plan file was edited after the run began (the changed fields, "field: was → now").
+  case alteredPlan(path: String, differences: [String])
   /// An output file path is empty.
   case emptyOutputFile
   /// An output path names something that is neither a regular file, a character device nor a FIFO
@@ -61,6 +63,10 @@ package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringCon
       return "cannot read \(path): \(reason)"
     case .foreignJournal(let path):
       return "\(path) was written for a different plan than the directory's; it cannot be resumed"
+    case .alteredPlan(let path, let differences):
+      return "\(path) was changed after the run began (" + differences.prefix(6).joined(separator: "; ")
+        + (differences.count > 6 ? "; …" : "")
+        + "); a run continues only with the plan it began with: restore the file, or start a new run"
     case .emptyOutputFile:
       return "an output file needs a path (or - for standard output); an empty one is not accepted"
     case .notAnOutputFile(let path, let type):
@@ -75,7 +81,7 @@ package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringCon
   package var isBadInput: Bool {
     switch self {
     case .emptyPath, .occupied, .notEmpty, .notARun, .wrongKind, .emptyOutputFile, .notAnOutputFile,
-      .missingDirectory:
+      .missingDirectory, .alteredPlan:
       return true
     case .io, .locked, .corrupt, .foreignJournal: return false
     }

@@ -21,12 +21,15 @@ package struct RunManifest: Codable, Sendable, Equatable {
   package var plan: String
   /// ISO 8601 creation time.
   package var created: String
+  /// The plan as it was when the run began (compact JSON), so an edited plan file is caught on resume
+  /// and its changed fields named (nil in directories written before it was recorded).
+  package var planText: String?
 
   /// The manifest of a run created now.
-  static func new(kind: String, planFile: String, plan: String) -> RunManifest {
+  static func new(kind: String, planFile: String, plan: String, planText: String?) -> RunManifest {
     RunManifest(
       schema: schemaVersion, kind: kind, planFile: planFile, plan: plan,
-      created: ISO8601DateFormatter().string(from: Date()))
+      created: ISO8601DateFormatter().string(from: Date()), planText: planText)
   }
 }
 
@@ -85,7 +88,8 @@ package final class RunDirectory: Sendable {
       lock = try acquireLock(url)
     }
     let directory = RunDirectory(
-      url: url, manifest: .new(kind: kind, planFile: planFile, plan: digest), lock: lock)
+      url: url, manifest: .new(kind: kind, planFile: planFile, plan: digest, planText: planText(plan)),
+      lock: lock)
     try directory.writeJSON(plan, to: planFile)
     try directory.writeJSON(directory.manifest, to: "run.json")
     _ = try directory.journal(JournalHeaderOnly.self)
@@ -94,7 +98,7 @@ package final class RunDirectory: Sendable {
 
   /// The plan saved in the run directory at `path` (which must hold a run of `kind`), read without
   /// locking, so it can be validated before anything else happens.
-  package static func savedPlan<Plan: Decodable>(
+  package static func savedPlan<Plan: Codable>(
     _ path: String, kind: String, planFile: String, as type: Plan.Type
   )
     throws(ResultsError) -> Plan
@@ -104,14 +108,14 @@ package final class RunDirectory: Sendable {
 
   /// Opens the run directory at `path` to continue it: it must hold a run of `kind`; returns it (locked)
   /// with its saved plan (to be validated by the caller exactly as command-line options are).
-  package static func resume<Plan: Decodable>(
+  package static func resume<Plan: Codable>(
     _ path: String, kind: String, planFile: String, as type: Plan.Type
   ) throws(ResultsError) -> (directory: RunDirectory, plan: Plan) {
     let (url, manifest, plan) = try open(path, kind: kind, planFile: planFile, as: type)
     return (RunDirectory(url: url, manifest: manifest, lock: try acquireLock(url)), plan)
   }
 
-  static func open<Plan: Decodable>(_ path: String, kind: String, planFile: String, as type: Plan.Type)
+  static func open<Plan: Codable>(_ path: String, kind: String, planFile: String, as type: Plan.Type)
     throws(ResultsError) -> (URL, RunManifest, Plan)
   {
     guard !path.isEmpty else { throw .emptyPath(.resume) }
@@ -127,12 +131,39 @@ package final class RunDirectory: Sendable {
     guard manifest.kind == kind else { throw .wrongKind(path: path, expected: kind, found: manifest.kind) }
     let planURL = url.appendingPathComponent(manifest.planFile)
     let plan: Plan
+    let data: Data
     do {
-      plan = try JSONCoding.decoder.decode(Plan.self, from: try Data(contentsOf: planURL))
+      data = try Data(contentsOf: planURL)
+      plan = try JSONCoding.decoder.decode(Plan.self, from: data)
     } catch {
       throw .corrupt(path: planURL.path, reason: "\(error)")
     }
+    try checkUnchanged(plan, data: data, manifest: manifest, file: planURL.path)
     return (url, manifest, plan)
+  }
+
+  /// The plan file still holds the plan the run began with: its fields equal the copy in `run.json`
+  /// (the changed ones are named), or, in directories without a copy, its digest is the manifest's.
+  static func checkUnchanged<Plan: Encodable>(_ plan: Plan, data: Data, manifest: RunManifest, file: String)
+    throws(ResultsError)
+  {
+    if let text = manifest.planText,
+      let saved = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
+      let now = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    {
+      var differences: [String] = []
+      PlanIdentity.compare(saved, now, path: "", into: &differences)
+      guard differences.isEmpty else { throw .alteredPlan(path: file, differences: differences) }
+      return
+    }
+    guard try encodeDigest(plan) == manifest.plan else {
+      throw .alteredPlan(path: file, differences: ["digest: \(manifest.plan) → \(try encodeDigest(plan))"])
+    }
+  }
+
+  /// The plan's canonical compact JSON, kept in the manifest.
+  static func planText<Plan: Encodable>(_ plan: Plan) -> String? {
+    (try? JSONCoding.compactEncoder.encode(plan)).map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// A run inside this one (for example each layer's sweep of a `ranks` run), covered by this directory's
@@ -152,7 +183,8 @@ package final class RunDirectory: Sendable {
     }
     try Self.makeDirectory(childURL)
     let directory = RunDirectory(
-      url: childURL, manifest: .new(kind: kind, planFile: planFile, plan: digest), lock: nil)
+      url: childURL,
+      manifest: .new(kind: kind, planFile: planFile, plan: digest, planText: Self.planText(plan)), lock: nil)
     try directory.writeJSON(plan, to: planFile)
     try directory.writeJSON(directory.manifest, to: "run.json")
     return directory

@@ -127,7 +127,8 @@ enum Failure {
     case .wrongKind(let path, let expected, let found):
       return
         "--resume \(path) holds a \(found) run, not a \(expected); continue it with: lrd-bench \(found) --resume \(path)"
-    case .io, .locked, .corrupt, .foreignJournal, .emptyOutputFile, .notAnOutputFile, .missingDirectory:
+    case .io, .locked, .corrupt, .foreignJournal, .emptyOutputFile, .notAnOutputFile, .missingDirectory,
+      .alteredPlan:
       return error.description
     }
   }

@@ -190,6 +190,24 @@ struct SweepTests {
     #expect(throws: HarnessError.self) { try table.validate(cores: 2) }
   }
 
+  @Test(
+    "a resumed plan's every field is checked as the command line checks it",
+    arguments: [
+      "events BOGUS", "events twice", "maximumSamples 1", "minimumSamples 0", "warmupSeconds 1e9",
+    ])
+  func resumedPlanFieldsAreValidated(edit: String) throws {
+    var plan = tinyPlan(threads: [ThreadConfig(threads: 1, binding: .compact)])
+    try plan.validate(cores: 2)
+    switch edit {
+    case "events BOGUS": plan.events = ["BOGUS"]
+    case "events twice": plan.events = ["perf::TASK-CLOCK", "perf::task-clock"]
+    case "maximumSamples 1": plan.sampler.maximumSamples = 1
+    case "minimumSamples 0": plan.sampler.minimumSamples = 0
+    default: plan.sampler.warmupSeconds = 1e9
+    }
+    #expect(throws: (any Error).self, "\(edit)") { try plan.validate(cores: 2) }
+  }
+
   @Test func rankDefaultsAndRanges() throws {
     let layer = try ModelCatalog(.resnet50).layer(named: "layer4.2.conv2")
     let ranks = try SweepPlan.resolveRanks(layer: layer, ratio: 2, from: nil, to: nil, step: 1)

@@ -224,6 +224,19 @@ struct CommandLineTests {
     #expect(exitCode(["sweep", "--resume", path]) == 64)
   }
 
+  @Test func anEditedPlanIsNotResumed() throws {
+    let path = temporaryPath("edited-batch")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let (plan, _) = try parsePlan(["sweep", "--layer", "layer1.0.conv1", "--batch", "1"])
+    _ = try RunDirectory.create(at: path, kind: "sweep", name: "x", planFile: "plan.json", plan: plan)
+    let planURL = URL(fileURLWithPath: path + "/plan.json")
+    let edited = try String(contentsOf: planURL, encoding: .utf8).replacingOccurrences(
+      of: "\"batch\" : 1", with: "\"batch\" : 2")
+    try edited.write(to: planURL, atomically: true, encoding: .utf8)
+    let refused = try runTool(["sweep", "--resume", path])
+    #expect(refused.status == 64 && refused.stderr.contains("batch: 1 → 2"), "\(refused)")
+  }
+
   @Test func helpIsHonest() {
     let sweepHelp = LRDBench.helpMessage(for: SweepCommand.self)
     #expect(

@@ -59,6 +59,50 @@ struct RunDirectoryTests {
     #expect(throws: ResultsError.self) { try directory.journal(Entry.self) }
   }
 
+  @Test("an exact repeat of a journal line is dropped and counted, so a point counts once")
+  func aRepeatedLineIsDropped() throws {
+    let path = temporaryPath("repeated")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let directory = try RunDirectory.create(
+      at: path, kind: "sweep", name: "x", planFile: "plan.json", plan: Plan(layer: "a", batch: 1))
+    try directory.journal(Entry.self).append(Entry(id: "one", value: 1))
+    let file = path + "/points.jsonl"
+    let line = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")[1]
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data((line + "\n").utf8))
+    try handle.close()
+    let reopened = try directory.journal(Entry.self)
+    #expect(reopened.entries.map(\.id) == ["one"])
+    #expect(reopened.duplicateLines == 1)
+  }
+
+  @Test("a plan file edited after the run began is refused on resume, naming the changed fields")
+  func anEditedPlanIsRefused() throws {
+    let path = temporaryPath("edited")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    _ = try RunDirectory.create(
+      at: path, kind: "sweep", name: "x", planFile: "plan.json", plan: Plan(layer: "a", batch: 1))
+    #expect(
+      try RunDirectory.resume(path, kind: "sweep", planFile: "plan.json", as: Plan.self).plan.batch == 1)
+    let planFile = path + "/plan.json"
+    let text = try String(contentsOfFile: planFile, encoding: .utf8)
+    try text.replacingOccurrences(of: "\"batch\" : 1", with: "\"batch\" : 2").write(
+      toFile: planFile, atomically: true, encoding: .utf8)
+    #expect(throws: ResultsError.alteredPlan(path: planFile, differences: ["batch: 1 → 2"])) {
+      try RunDirectory.resume(path, kind: "sweep", planFile: "plan.json", as: Plan.self)
+    }
+    // A directory written before the manifest kept the plan: the digest still catches the edit.
+    let manifestFile = path + "/run.json"
+    var manifest = try JSONCoding.decoder.decode(
+      RunManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestFile)))
+    manifest.planText = nil
+    try JSONCoding.encoder.encode(manifest).write(to: URL(fileURLWithPath: manifestFile))
+    #expect(throws: ResultsError.self) {
+      try RunDirectory.resume(path, kind: "sweep", planFile: "plan.json", as: Plan.self)
+    }
+  }
+
   @Test func journalsBelongToTheirPlan() throws {
     let path = temporaryPath("foreign")
     defer { try? FileManager.default.removeItem(atPath: path) }
