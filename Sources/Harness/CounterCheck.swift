@@ -51,6 +51,7 @@ package enum CounterCheck {
       measurement: measurement,
       derived: DerivedMetrics.compute(
         counters: measurement.counters, secondsPerCall: measurement.statistics.median,
-        flopsPerCall: 2 * n * n * n), blasCore: BLASCoreGate.current, pmu: PMU.unavailableReason)
+        windowSeconds: measurement.counterSeconds, flopsPerCall: 2 * n * n * n),
+      blasCore: BLASCoreGate.current, pmu: PMU.unavailableReason)
   }
 }

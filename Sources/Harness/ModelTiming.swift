@@ -61,7 +61,7 @@ package enum ModelTiming {
       point: point, sampler: sampler, binding: binding,
       derived: DerivedMetrics.compute(
         counters: point.measurement.counters, secondsPerCall: point.seconds,
-        flopsPerCall: point.counts.flopsPerStep),
+        windowSeconds: point.measurement.counterSeconds, flopsPerCall: point.counts.flopsPerStep),
       fingerprint: fingerprint.finished(), peak: [before, after], breakdown: breakdown,
       outputError: outputError, buildSeconds: buildSeconds, notes: notes(program.plan))
   }

@@ -37,7 +37,8 @@ package enum PointTiming {
     return PointTimingResult(
       point: point, sampler: sampler, binding: binding,
       derived: DerivedMetrics.compute(
-        counters: point.measurement.counters, secondsPerCall: point.seconds, flopsPerCall: point.flopsPerCall),
+        counters: point.measurement.counters, secondsPerCall: point.seconds,
+        windowSeconds: point.measurement.counterSeconds, flopsPerCall: point.flopsPerCall),
       fingerprint: fingerprint.finished(), layer: SweepRunner.snapshot(layer, ratio: 2))
   }
 }

@@ -14,9 +14,14 @@ package struct DerivedMetric: Codable, Sendable, Equatable {
 /// Derives metrics from a point's counter readings.
 package enum DerivedMetrics {
   /// IPC, counted GFLOP/s vs analytic, cache misses per kFLOP, CPU utilisation (threads busy).
-  package static func compute(counters: [CounterReading], secondsPerCall: Double, flopsPerCall: Int)
-    -> [DerivedMetric]
-  {
+  ///
+  /// `secondsPerCall` is the point's reported time per call (its median); `windowSeconds` the total
+  /// wall time of the windows the counters were read around, which CPU utilisation divides the task
+  /// clock's total by (totals over the same windows, so it cannot exceed the busy threads, as a
+  /// per-call mean over a median could).
+  package static func compute(
+    counters: [CounterReading], secondsPerCall: Double, windowSeconds: Double?, flopsPerCall: Int
+  ) -> [DerivedMetric] {
     func value(_ name: String) -> Double? {
       counters.first { $0.name.uppercased() == name.uppercased() }?.perCall.flatMap { $0.isFinite ? $0 : nil }
     }
@@ -49,11 +54,13 @@ package enum DerivedMetrics {
             formula: "\(event) / (FLOPs / 1000)"))
       }
     }
-    if let taskClock = value("perf::TASK-CLOCK"), secondsPerCall > 0 {
+    if let taskClock = counters.first(where: { $0.name.uppercased() == "PERF::TASK-CLOCK" })?.total,
+      taskClock.isFinite, let windowSeconds, windowSeconds > 0
+    {
       metrics.append(
         .init(
-          name: "CPU utilisation", value: taskClock * 1e-9 / secondsPerCall, unit: "busy threads",
-          formula: "perf::TASK-CLOCK / wall time"))
+          name: "CPU utilisation", value: taskClock * 1e-9 / windowSeconds, unit: "busy threads",
+          formula: "perf::TASK-CLOCK total / wall time of the counted windows"))
     }
     if let faults = value("perf::PAGE-FAULTS") {
       metrics.append(

@@ -25,6 +25,8 @@ extension PointMeasurement {
     pooled.elapsedSeconds = passes.reduce(0) { $0 + $1.elapsedSeconds }
     let timed = passes.compactMap(\.timedSeconds)
     pooled.timedSeconds = timed.count == passes.count ? timed.reduce(0, +) : nil
+    let counted = passes.compactMap(\.counterSeconds)
+    pooled.counterSeconds = counted.count == passes.count ? counted.reduce(0, +) : nil
     pooled.usage = ProcessUsage(
       pageFaultsPerCall: weighted(\.usage.pageFaultsPerCall),
       contextSwitchesPerCall: weighted(\.usage.contextSwitchesPerCall),

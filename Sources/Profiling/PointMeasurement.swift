@@ -20,6 +20,10 @@ package struct PointMeasurement: Codable, Sendable, Equatable {
   package var elapsedSeconds: Double
   /// Wall time inside the timed regions (all samples); nil in results written before it was kept.
   package var timedSeconds: Double?
+  /// Wall time of the windows the counters were read around (each sample's timed region plus the
+  /// reads themselves), what counter totals are divided by for rates; nil without counters or in
+  /// results written before it was kept.
+  package var counterSeconds: Double?
   /// Warm or cold caches before each sample.
   package var cache: CacheState
   /// Every requested counter, per call.

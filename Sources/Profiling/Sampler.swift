@@ -90,6 +90,7 @@ package struct Sampler {
     var switches = 0.0
     var cpu = 0.0
     var wall = 0.0
+    var counterWall = 0.0
     var allocations: UInt64 = 0
 
     init(events: Int) {
@@ -105,32 +106,42 @@ package struct Sampler {
     flusher?.flush()
     var usage0 = rusage()
     var usage1 = rusage()
+    // Nested windows, each total divided by its own wall time: counters outermost (timed by c0…c1),
+    // then getrusage, then the process CPU clock right around the timed calls (t0…t1).
+    let c0 = counters == nil ? 0 : clock()
     counters?.read(into: &acc.before)
     getrusage(RUSAGE_SELF.rawValue, &usage0)
     let allocations0 = lrd_alloc_process_count()
     lrd_alloc_process_enable(1)
+    let cpu0 = Self.processCPUSeconds()
     let t0 = clock()
     for _ in 0..<calls { body() }
     let t1 = clock()
+    let cpu1 = Self.processCPUSeconds()
     lrd_alloc_process_enable(0)
     acc.allocations += lrd_alloc_process_count() &- allocations0
     getrusage(RUSAGE_SELF.rawValue, &usage1)
     counters?.read(into: &acc.after)
+    if counters != nil { acc.counterWall += Double(clock() &- c0) * 1e-9 }
     let elapsed = Double(t1 &- t0) * 1e-9
     acc.samples.append(elapsed / Double(calls))
     acc.wall += elapsed
     for i in acc.counterTotals.indices { acc.counterTotals[i] += acc.after[i] - acc.before[i] }
     acc.faults += Double((usage1.ru_minflt - usage0.ru_minflt) + (usage1.ru_majflt - usage0.ru_majflt))
     acc.switches += Double((usage1.ru_nvcsw - usage0.ru_nvcsw) + (usage1.ru_nivcsw - usage0.ru_nivcsw))
-    acc.cpu +=
-      Self.seconds(usage1.ru_utime) + Self.seconds(usage1.ru_stime) - Self.seconds(usage0.ru_utime)
-      - Self.seconds(usage0.ru_stime)
+    acc.cpu += cpu1 - cpu0
+  }
+
+  /// CPU seconds of every thread of the process (CLOCK_PROCESS_CPUTIME_ID, nanosecond resolution; the
+  /// microsecond getrusage times are too coarse for millisecond samples).
+  static func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
   }
 
   /// Whether heap allocations in timed regions can be counted (the interposer is linked).
   static let countsAllocations = lrd_alloc_interposed() == 1
-
-  static func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
 
   /// Whether to recompute the CI after `n` samples (every sample early on, then every ~2%).
   static func shouldCheck(_ n: Int) -> Bool { n < 100 || n % max(n / 50, 1) == 0 }
@@ -153,7 +164,8 @@ package struct Sampler {
       samples: acc.samples, callsPerSample: calibration.callsPerSample, warmupCalls: calibration.warmupCalls,
       warmupSeconds: calibration.warmupSeconds, statistics: SampleStatistics(acc.samples), stopReason: reason,
       reachedTarget: reached, elapsedSeconds: seconds(since: start),
-      timedSeconds: acc.wall, cache: configuration.cache, counters: readings,
+      timedSeconds: acc.wall, counterSeconds: counters == nil ? nil : acc.counterWall,
+      cache: configuration.cache, counters: readings,
       usage: ProcessUsage(
         pageFaultsPerCall: acc.faults / calls, contextSwitchesPerCall: acc.switches / calls,
         cpuSecondsPerCall: acc.cpu / calls,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Machine
 import Programs
 import Results
 import Tensors
@@ -222,6 +223,37 @@ struct CommandLineTests {
       of: "\"step\" : 1", with: "\"step\" : 0")
     try edited.write(to: planURL, atomically: true, encoding: .utf8)
     #expect(exitCode(["sweep", "--resume", path]) == 64)
+  }
+
+  @Test(
+    "CPU utilisation never exceeds the threads measuring, by the CPU clock or by the task clock",
+    arguments: [1, 2])
+  func utilisationStaysWithinTheThreads(threads: Int) throws {
+    let cores = try Topology().summary.coreCount
+    let output = temporaryPath("utilisation") + ".json"
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    let outcome = try runTool(
+      [
+        "time", "--layer", "layer1.0.conv1", "--threads", "\(min(threads, cores))", "--batch", "1",
+        "--budget",
+        "0.3", "--format", "json",
+      ], stdout: output)
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    let data = try Data(contentsOf: URL(fileURLWithPath: output))
+    let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let measurement = try #require((json["point"] as? [String: Any])?["measurement"] as? [String: Any])
+    let usage = try #require(measurement["usage"] as? [String: Any])
+    let calls =
+      Double((measurement["samples"] as? [Any])?.count ?? 0) * (measurement["callsPerSample"] as? Double ?? 0)
+    let cpu =
+      (usage["cpuSecondsPerCall"] as? Double ?? .nan) * calls
+      / (measurement["timedSeconds"] as? Double ?? .nan)
+    let limit = Double(min(threads, cores)) * 1.01
+    #expect(cpu <= limit, "CPU clock ÷ timed wall: \(cpu)")
+    for metric in json["derived"] as? [[String: Any]] ?? []
+    where metric["name"] as? String == "CPU utilisation" {
+      #expect(metric["value"] as? Double ?? .nan <= limit, "task clock ÷ its windows: \(metric)")
+    }
   }
 
   @Test func anEditedPlanIsNotResumed() throws {
