@@ -9,6 +9,9 @@ import Foundation
 ///   instruction counts must see.
 /// * `LRD_BENCH_SIMULATE_OPENBLAS_CHOICE=CORE`: the OpenBLAS core decision behaves as if OpenBLAS had chosen
 ///   CORE on this CPU.
+/// * `LRD_BENCH_SELFCHECK_FAULT=crash|gemm`: `blas-check` aborts, or checks a GEMM with a broken tail.
+///
+/// A malformed value of any of them is a `problem` (the command line refuses to run), never ignored.
 package struct TestKnobs: Sendable, Equatable {
   /// An injected slowdown: the fraction of each call's time added, and the point names it applies to.
   package struct Slowdown: Sendable, Equatable {
@@ -25,6 +28,15 @@ package struct TestKnobs: Sendable, Equatable {
   /// Extra im2col passes, 0 … 8.
   package var im2colPasses: Int
   package var simulatedOpenBLASChoice: String?
+  /// A fault `blas-check` injects into itself.
+  package var selfCheckFault: SelfCheckFault?
+  /// The faults `LRD_BENCH_SELFCHECK_FAULT` names.
+  package enum SelfCheckFault: String, Sendable, Equatable, CaseIterable {
+    /// The process aborts.
+    case crash
+    /// The checked GEMM gets a broken tail.
+    case gemm
+  }
   /// What is wrong with a malformed knob (the command line refuses to run); nil when every knob is usable.
   package var problem: String?
 
@@ -33,9 +45,22 @@ package struct TestKnobs: Sendable, Equatable {
 
   /// The knobs set in `environment`.
   package init(environment: [String: String]) {
-    im2colPasses =
-      environment["LRD_BENCH_TEST_IM2COL_PASSES"].flatMap(Int.init).map { min(max($0, 0), 8) } ?? 0
+    im2colPasses = 0
     simulatedOpenBLASChoice = environment["LRD_BENCH_SIMULATE_OPENBLAS_CHOICE"]
+    if let text = environment["LRD_BENCH_TEST_IM2COL_PASSES"], !text.isEmpty {
+      guard let passes = Int(text), (0...8).contains(passes) else {
+        problem = "LRD_BENCH_TEST_IM2COL_PASSES='\(text)': use a whole number from 0 to 8"
+        return
+      }
+      im2colPasses = passes
+    }
+    if let text = environment["LRD_BENCH_SELFCHECK_FAULT"], !text.isEmpty {
+      guard let fault = SelfCheckFault(rawValue: text) else {
+        problem = "LRD_BENCH_SELFCHECK_FAULT='\(text)': use crash or gemm, or unset it"
+        return
+      }
+      selfCheckFault = fault
+    }
     guard let text = environment[Self.slowdownVariable], !text.isEmpty else { return }
     let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
     guard let fraction = Double(parts[0]), fraction.isFinite, (0...10).contains(fraction) else {

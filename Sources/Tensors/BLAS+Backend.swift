@@ -82,6 +82,23 @@ extension BLAS {
   /// The process's backend, as its index in `backends`.
   private static let processBackend = Atomic<Int>(backends.firstIndex(of: initialBackend()) ?? 0)
 
+  /// The problem with `LRD_BENCH_BACKEND`, validated as `--backend` is: nil when unset or one of
+  /// openblas, blis, onednn (any case) whose library loads; a message naming the value and the fix for
+  /// any other value (a misspelling is never silently OpenBLAS); `BackendError` when the library
+  /// cannot be loaded.
+  package static func checkBackendVariable() throws(BackendError) -> String? {
+    guard let text = ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"], !text.isEmpty else {
+      return nil
+    }
+    guard let backend = GEMMBackend(rawValue: text.lowercased()) else {
+      return "LRD_BENCH_BACKEND='\(text)' is not one of "
+        + GEMMBackend.allCases.map(\.rawValue).joined(separator: ", ")
+        + "; unset it for the default (openblas)"
+    }
+    _ = try load(backend)
+    return nil
+  }
+
   /// From `LRD_BENCH_BACKEND` (openblas when unset or when the library cannot be loaded: `use` reports why).
   static func initialBackend() -> GEMMBackend {
     let requested = ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"]?.lowercased() ?? ""

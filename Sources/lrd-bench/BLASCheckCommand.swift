@@ -4,6 +4,7 @@ import Harness
 import Machine
 import Profiling
 import Reports
+import Support
 import Tensors
 
 /// The child process behind `--blas-core auto` and `topology`: reports the core this process runs, its
@@ -45,10 +46,10 @@ struct BLASCheckCommand: ParsableCommand {
         printError("OpenBLAS runs \(BLAS.coreName), not \(expectCore)")
         throw ExitCode(2)
       }
-      let fault = ProcessInfo.processInfo.environment["LRD_BENCH_SELFCHECK_FAULT"]
-      if fault == "crash" { abort() }
+      let fault = TestKnobs.current.selfCheckFault
+      if fault == .crash { abort() }
       let check =
-        fault == "gemm"
+        fault == .gemm
         ? BLAS.selfCheck(sgemm: { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
           BLAS.systemSGEMM(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
           c[(m - 1) * ldc + n - 1] += 1  // a broken tail

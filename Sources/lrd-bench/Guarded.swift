@@ -16,7 +16,8 @@ import Tensors
 /// Never a stack trace.
 func guarded(_ body: () throws -> Void) throws {
   do {
-    if let problem = Threading.choiceError ?? TestKnobs.current.problem {
+    // Every environment variable the tool reads is checked as its option would be.
+    if let problem = try Threading.choiceError ?? BLAS.checkBackendVariable() ?? TestKnobs.current.problem {
       throw HarnessError.invalidRequest(problem)
     }
     try body()

@@ -146,14 +146,19 @@ struct StoreCommandTests {
     #expect(try String(contentsOfFile: path, encoding: .utf8).count == 4096)
   }
 
-  @Test("a malformed test knob is refused at start-up, by any command, before anything is created")
-  func aMalformedInjectionKnobIsRefused() throws {
+  @Test(
+    "a malformed environment variable is refused at start-up, by any command, before anything is created",
+    arguments: [
+      ("LRD_BENCH_INJECT_SLOWDOWN", "lots"), ("LRD_BENCH_BACKEND", "onedn"), ("LRD_BENCH_BACKEND", "blis "),
+      ("LRD_BENCH_BACKEND", "bogus"), ("LRD_BENCH_THREADING", "many"), ("LRD_BENCH_TEST_IM2COL_PASSES", "9"),
+      ("LRD_BENCH_SELFCHECK_FAULT", "boom"),
+    ])
+  func aMalformedVariableIsRefused(variable: String, value: String) throws {
     let directory = temporaryPath("knob")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     for arguments in [["run", "smoke", "--store", directory + "/s.sqlite"], ["layers"]] {
-      let refused = try runTool(arguments, environment: ["LRD_BENCH_INJECT_SLOWDOWN": "lots"])
-      #expect(
-        refused.status == 64 && refused.stderr.contains("LRD_BENCH_INJECT_SLOWDOWN='lots'"), "\(refused)")
+      let refused = try runTool(arguments, environment: [variable: value])
+      #expect(refused.status == 64 && refused.stderr.contains("\(variable)"), "\(refused)")
     }
     #expect(!FileManager.default.fileExists(atPath: directory))
   }
