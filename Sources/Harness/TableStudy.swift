@@ -59,7 +59,11 @@ package enum TableStudy: Study {
     try plan.validate(cores: cores)
     for model in plan.models {
       if let directory = plan.ranksFrom[model.rawValue] {
-        _ = try OptimizedRanks.load(directory, model: model, policy: plan.policy)
+        // Every layer the network decomposes must have a choice: planned now, before any directory exists.
+        _ = try NetworkPlan(
+          catalog: ModelCatalog(model), variant: NetworkVariant(ranks: .optimized(directory: directory)),
+          ratio: plan.ratio,
+          optimizedRanks: try OptimizedRanks.load(directory, model: model, policy: plan.policy))
       }
     }
   }

@@ -180,6 +180,28 @@ struct CommandLineTests {
     #expect(!FileManager.default.fileExists(atPath: base), "a directory was created for invalid options")
   }
 
+  @Test("ranks that miss a layer are refused before the table's directory exists")
+  func partialRanksAreRefusedBeforeAnythingIsCreated() throws {
+    let base = temporaryPath("partial-ranks")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    let ranks = base + "/ranks"
+    try FileManager.default.createDirectory(atPath: ranks, withIntermediateDirectories: true)
+    // A measured ranks result (the reports' fixture) without its fc row, as a `--filter ^layer4` run has.
+    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../ReportsTests/Fixtures/ranks.json")
+    var result = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any])
+    result["rows"] = (result["rows"] as? [[String: Any]] ?? []).filter { $0["layer"] as? String != "fc" }
+    try JSONSerialization.data(withJSONObject: result).write(to: URL(fileURLWithPath: ranks + "/ranks.json"))
+    let refused = try runTool(
+      [
+        "table", "--ranks-from", ranks, "--techniques", "optimized", "--policy", "robust", "--out",
+        base + "/table",
+      ])
+    #expect(refused.status == 64 && refused.stderr.contains("has no rank for fc"), "\(refused)")
+    #expect(!FileManager.default.fileExists(atPath: base + "/table"), "the table directory was created")
+  }
+
   @Test func optimizedRanksMustComeFromAFinishedRanksRun() throws {
     let path = temporaryPath("fake-ranks")
     defer { try? FileManager.default.removeItem(atPath: path) }
