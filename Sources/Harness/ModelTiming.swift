@@ -19,12 +19,13 @@ package struct ModelTimingResult: Codable, Sendable {
   package var derived: [DerivedMetric]
   /// The machine it ran on.
   package var fingerprint: MachineFingerprint
-  /// A 2048³ sgemm on the same threads, before and after the network.
+  /// A 2048³ sgemm on the same threads, before and after the network (before only when interrupted).
   package var peak: [SGEMMRate]
-  /// Where one step's time goes, by operation kind.
+  /// Where one step's time goes, by operation kind (no steps when interrupted).
   package var breakdown: OperationBreakdown
-  /// ‖y − y₀‖/‖y₀‖ of the logits against the original network on one batch (inference).
-  package var outputError: Double
+  /// ‖y − y₀‖/‖y₀‖ of the logits against the original network on one batch (inference); nil when
+  /// interrupted (nothing runs after the signal).
+  package var outputError: Double?
   /// Seconds to decompose the weights and build the program (once, before timing).
   package var buildSeconds: Double
   /// What the reader needs to interpret the figures (the stem is kept, layer counts, …).
@@ -54,15 +55,19 @@ package enum ModelTiming {
     program.run()
     let buildSeconds = MonotonicClock.seconds(since: buildStart)
     let point = try runner.measure(spec, sampler: sampler, sequence: 0)
-    let breakdown = program.profile(steps: profileSteps) { MonotonicClock.now() }
-    let after = PeakSGEMM.measure(threads: spec.threads.threads)
-    let outputError = try runner.outputError(spec, batch: min(spec.batch, 2))
+    // After a stop signal nothing more runs: no profiled steps, no second peak, no output check.
+    let interrupted = point.measurement.stopReason == .interrupted || Interruption.isRequested
+    let breakdown =
+      interrupted
+      ? .none : program.profile(steps: profileSteps) { MonotonicClock.now() }
+    let peak = interrupted ? [before] : [before, PeakSGEMM.measure(threads: spec.threads.threads)]
+    let outputError = interrupted ? nil : try runner.outputError(spec, batch: min(spec.batch, 2))
     return ModelTimingResult(
       point: point, sampler: sampler, binding: binding,
       derived: DerivedMetrics.compute(
         counters: point.measurement.counters, secondsPerCall: point.seconds,
         windowSeconds: point.measurement.counterSeconds, flopsPerCall: point.counts.flopsPerStep),
-      fingerprint: fingerprint.finished(), peak: [before, after], breakdown: breakdown,
+      fingerprint: fingerprint.finished(), peak: peak, breakdown: breakdown,
       outputError: outputError, buildSeconds: buildSeconds, notes: notes(program.plan))
   }
 

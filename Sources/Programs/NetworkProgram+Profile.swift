@@ -12,6 +12,9 @@ package struct OperationBreakdown: Codable, Sendable, Equatable {
     package var seconds: Double
   }
 
+  /// No step profiled (a run stopped by a signal profiles nothing).
+  package static let none = OperationBreakdown(seconds: [], steps: 0)
+
   /// The sum of all kinds (the profiled step's time, clock readings included).
   package var total: Double { seconds.reduce(0) { $0 + $1.seconds } }
 

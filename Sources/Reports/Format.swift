@@ -1,4 +1,5 @@
 import Foundation
+import Statistics
 
 /// Number formatting shared by progress lines, summaries and reports.
 package enum Format {
@@ -8,6 +9,16 @@ package enum Format {
     if seconds >= 1 { return String(format: "%.2f s", seconds) }
     if seconds >= 1e-3 { return String(format: "%.3f ms", seconds * 1e3) }
     return String(format: "%.1f µs", seconds * 1e6)
+  }
+
+  /// The median's 95% CI, "95% CI [4.301 ms, 4.322 ms] (±0.24%)", only when the samples support one;
+  /// fewer (an interrupted point) say so instead of printing a zero-width interval.
+  package static func medianCI(_ s: SampleStatistics) -> String {
+    guard s.medianCI.level >= 0.95 else {
+      return "no 95% CI from \(s.count) sample\(s.count == 1 ? "" : "s") (at least 6 are needed)"
+    }
+    return
+      "95% CI [\(duration(s.medianCI.lower)), \(duration(s.medianCI.upper))] (±\(percent(s.relativeHalfWidth)))"
   }
 
   /// A fraction as a percentage: 0.0123 → "1.23%".

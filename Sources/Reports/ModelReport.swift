@@ -21,13 +21,13 @@ package enum ModelReport {
       "  \(c.layers) layers (paper count), \(Format.fixed(Double(c.parameters) / 1e6, 2)) M parameters, "
         + "\(Format.fixed(Double(c.flopsPerImage) / 1e9, 2)) GFLOPs per image, "
         + "\(Format.fixed(Double(c.flopsPerStep) / 1e9, 1)) GFLOP per step; output vs the original network: "
-        + "relative error \(Format.fixed(r.outputError, 4)) (inference, one batch)")
+        + (r.outputError.map { "relative error \(Format.fixed($0, 4)) (inference, one batch)" }
+          ?? "not checked (interrupted)"))
     lines.append(
       "  built in \(Format.duration(r.buildSeconds)) (decompositions, buffers allocated and touched)")
     lines.append("")
     lines.append(
-      "  step     \(Format.duration(s.median))   95% CI [\(Format.duration(s.medianCI.lower)), "
-        + "\(Format.duration(s.medianCI.upper))] (±\(Format.percent(s.relativeHalfWidth)))   "
+      "  step     \(Format.duration(s.median))   \(Format.medianCI(s))   "
         + "\(Format.fixed(p.imagesPerSecond, 1)) images/s")
     lines.append(
       "  min \(Format.duration(s.minimum))  mean \(Format.duration(s.mean))  max \(Format.duration(s.maximum))  "
@@ -41,7 +41,10 @@ package enum ModelReport {
         + "(sgemm \(r.peak.first?.size ?? 0)³ on the same threads, before / after: \(peak) GFLOP/s)")
     lines.append("")
     lines.append(
-      "Where a step's time goes (\(r.breakdown.steps) profiled step\(r.breakdown.steps == 1 ? "" : "s")):")
+      r.breakdown.steps == 0
+        ? "Where a step's time goes: not profiled (interrupted)"
+        : "Where a step's time goes (\(r.breakdown.steps) profiled step\(r.breakdown.steps == 1 ? "" : "s")):"
+    )
     for entry in r.breakdown.seconds {
       lines.append(
         "  \(entry.kind.description.padding(toLength: 34, withPad: " ", startingAt: 0)) "

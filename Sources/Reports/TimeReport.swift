@@ -21,8 +21,8 @@ package enum TimeReport {
         + "reconstruction error \(Format.fixed(p.relativeError, 4))")
     lines.append("")
     lines.append(
-      "  median   \(Format.duration(s.median))   95% CI [\(Format.duration(s.medianCI.lower)), \(Format.duration(s.medianCI.upper))] "
-        + "(±\(Format.percent(s.relativeHalfWidth)), \(s.medianCI.method))")
+      "  median   \(Format.duration(s.median))   \(Format.medianCI(s))"
+        + (s.medianCI.level >= 0.95 ? " (\(s.medianCI.method))" : ""))
     lines.append(
       "  min \(Format.duration(s.minimum))  p10 \(Format.duration(s.p10))  mean \(Format.duration(s.mean))  "
         + "p90 \(Format.duration(s.p90))  max \(Format.duration(s.maximum))")

@@ -149,9 +149,26 @@ struct StudyTests {
     let result = try ModelTiming.run(
       spec, sampler: quickSampler, events: [], topology: try Topology(), profileSteps: 1)
     #expect(result.point.imagesPerSecond > 0 && result.peak.count == 2)
-    #expect(result.outputError > 0 && result.outputError < 1, "LRD at α = 2 approximates the original")
+    let outputError = try #require(result.outputError)
+    #expect(outputError > 0 && outputError < 1, "LRD at α = 2 approximates the original")
     #expect(!result.breakdown.seconds.isEmpty && result.breakdown.steps == 1)
     let text = ModelReport.text(result)
     #expect(text.contains("images/s") && text.contains("ResNet-50"))
+  }
+
+  @Test("an interrupted model reports only what its samples support and runs nothing after the signal")
+  func interruptedModel() throws {
+    Interruption.request()
+    defer { Interruption.reset() }
+    let spec = ModelSpec(model: .resnet50, variant: .original, batch: 1, mode: .inference, threads: one)
+    let result = try ModelTiming.run(
+      spec, sampler: quickSampler, events: [], topology: try Topology(), profileSteps: 1)
+    #expect(result.point.measurement.stopReason == .interrupted)
+    #expect(result.peak.count == 1, "no second peak sgemm after the signal")
+    #expect(result.breakdown.steps == 0 && result.outputError == nil, "no profiled steps, no output check")
+    let text = ModelReport.text(result)
+    #expect(
+      !text.contains("95% CI ["), "no interval from \(result.point.measurement.samples.count) sample(s)")
+    #expect(text.contains("no 95% CI from") && text.contains("not profiled (interrupted)"))
   }
 }
