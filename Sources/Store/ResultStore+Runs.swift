@@ -114,6 +114,48 @@ extension ResultStore {
     }
   }
 
+  /// Checks a label for a new run (`ab` for an A/B run): it must be selectable later, so not empty, not a
+  /// keyword (latest, previous, baseline), not shaped like a run id (12, #12, ab#12), and not already
+  /// another run's label.
+  package func checkNewLabel(_ label: String, ab: Bool = false) throws(StoreError) {
+    let trimmed = label.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !trimmed.isEmpty, trimmed == label else {
+      throw .invalid(
+        "the label '\(label)' is empty or has surrounding spaces; give a word such as nightly-1204")
+    }
+    let lower = label.lowercased()
+    guard !["latest", "previous", "baseline"].contains(lower) else {
+      throw .invalid(
+        "the label '\(label)' is a keyword (latest, previous, baseline) and could never be selected; choose another"
+      )
+    }
+    var digits = lower
+    for prefix in ["ab#", "ab", "#"] where digits.hasPrefix(prefix) {
+      digits = String(digits.dropFirst(prefix.count))
+      break
+    }
+    guard Int64(digits) == nil else {
+      throw .invalid(
+        "the label '\(label)' looks like a run id and could never be selected; choose one with a letter")
+    }
+    let holder: Int64?
+    do {
+      holder =
+        ab
+        ? try abRuns().last(where: { $0.label == label })?.id
+        : try runs().last(where: { $0.label == label })?.id
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw .invalid("\(error)")
+    }
+    if let holder {
+      throw .invalid(
+        "the label '\(label)' already names \(ab ? "ab#" : "run #")\(holder); a label names one run, choose another"
+      )
+    }
+  }
+
   /// Marks `run` as the baseline of its machine key.
   package func setBaseline(_ run: RunRecord) throws {
     try database.transaction {

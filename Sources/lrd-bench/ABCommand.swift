@@ -183,6 +183,7 @@ struct ABCommand: ParsableCommand {
           processes: processes, duet: duet)
         resuming = run
       } else {
+        if let label { try store.checkNewLabel(label, ab: true) }
         let selfPath = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         var baseText = base ?? ""
         if baseText == "baseline" {

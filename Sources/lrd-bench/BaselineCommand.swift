@@ -55,6 +55,10 @@ struct BaselineCommand: ParsableCommand {
           throw StoreError.invalid(
             "run #\(record.id) is incomplete (interrupted); a baseline must be a complete run")
         }
+        guard try !store.points(of: record.id).isEmpty else {
+          throw StoreError.invalid(
+            "run #\(record.id) holds no point; a baseline must have measured something")
+        }
         try store.setBaseline(record)
         emit("baseline of \(record.machineKey): run \(record.title)\n")
       }

@@ -80,8 +80,14 @@ struct RunCommand: ParsableCommand {
         let (i, n) = try Self.parseShard(shard)
         cases = cases.enumerated().filter { $0.offset % n == i - 1 }.map(\.element)
         shardText = "\(i)/\(n)"
+        guard !cases.isEmpty else {
+          throw HarnessError.invalidRequest(
+            "--shard \(i)/\(n) holds no point: the suite \(parsed.name) has \(total) point\(total == 1 ? "" : "s") "
+              + "(with its thread configs); use at most \(total) shards")
+        }
       }
       let store = try storeOptions.open(.create)
+      if let label { try store.checkNewLabel(label) }
       let key = MachineKey.make(topology: topology.summary, cpu: CPUFeatures.current)
       let bar = ProgressBar(quiet: quiet)
       let runner = SuiteRunner(

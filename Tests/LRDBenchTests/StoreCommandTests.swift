@@ -29,6 +29,8 @@ struct StoreCommandTests {
     // First night: a run, then compare has no baseline → 5.
     #expect(exitCode(["run", suite, "--store", store, "--label", "one", "--quiet"]) == 0)
     #expect(exitCode(["compare", "--store", store]) == 5)
+    #expect(
+      exitCode(["run", suite, "--store", store, "--label", "one", "--quiet"]) == 64, "a label names one run")
     // --check: the reference (1000 s per call ± 50%) is far off → exit 2. This run's every call is made 3×
     // slower (LRD_BENCH_INJECT_SLOWDOWN=2), so each comparison below has one known answer.
     let slower = try runTool(
@@ -101,6 +103,11 @@ struct StoreCommandTests {
       ["run", "/nonexistent/suite.yaml"],
       ["run", "nonesuch"],
       ["run", "smoke", "--shard", "3/2"],
+      ["run", "smoke", "--shard", "999/999"],
+      ["run", "smoke", "--label", "5"],
+      ["run", "smoke", "--label", "#5"],
+      ["run", "smoke", "--label", "Latest"],
+      ["run", "smoke", "--label", ""],
       ["compare", "1", "2", "--threshold", "-1"],
       ["export", "1", "--format", "xml"],
     ])

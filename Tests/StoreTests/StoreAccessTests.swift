@@ -16,6 +16,18 @@ struct StoreAccessTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
   }
 
+  @Test(
+    "a label that could never be selected, or that another run has, is refused",
+    arguments: ["", " x", "12", "#12", "ab#3", "latest", "PREVIOUS", "baseline", "taken"])
+  func labels(label: String) throws {
+    let path = temporaryStore("labels")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    let store = try ResultStore(path: path, access: .create)
+    _ = try store.beginRun(run("taken"))
+    #expect(throws: StoreError.self, "\(label)") { try store.checkNewLabel(label) }
+    try store.checkNewLabel("nightly-12")
+  }
+
   @Test func aMissingDirectoryIsNeverCreated() throws {
     let directory = temporaryStore("parent")
     defer { try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent) }
