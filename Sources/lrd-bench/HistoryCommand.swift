@@ -39,13 +39,31 @@ struct HistoryCommand: ParsableCommand {
   @Flag(help: "The point's ratio in every stored A/B run (lrd-bench ab) instead of its runs.")
   var ab = false
 
-  func validate() throws { try CompareCommand.checkSignificance(threshold: threshold, alpha: alpha) }
+  func validate() throws {
+    try CompareCommand.checkSignificance(threshold: threshold, alpha: alpha)
+    if let since, Self.date(since) == nil {
+      throw ValidationError(
+        "--since '\(ClosestNames.truncated(since))' is not a date; use ISO 8601, e.g. 2026-11-01 or 2026-11-01T12:00:00Z"
+      )
+    }
+  }
+
+  /// An ISO 8601 date (2026-11-01) or date and time (2026-11-01T12:00:00Z), nil for anything else.
+  static func date(_ text: String) -> Date? {
+    let full = ISO8601DateFormatter()
+    if let date = full.date(from: text) { return date }
+    let day = ISO8601DateFormatter()
+    day.formatOptions = [.withFullDate]
+    return text.count == 10 ? day.date(from: text) : nil
+  }
 
   func run() throws {
     try guarded {
       let svgFile = try svg.map { path throws(ResultsError) in try OutputFile(path) }
       let store = try storeOptions.open(.read)
       let machine = storeOptions.machine == "all" ? nil : try storeOptions.machineKey()
+      // Start times are stored as UTC ISO 8601, so the date is compared in that form.
+      let since = self.since.flatMap(Self.date).map { ISO8601DateFormatter().string(from: $0) }
       if ab {
         guard svg == nil else {
           throw StoreError.invalid("--svg draws runs, not A/B runs; drop --svg or --ab")
@@ -59,6 +77,12 @@ struct HistoryCommand: ParsableCommand {
         return emit(format == .json ? try ABHistoryReport.json(history) : ABHistoryReport.markdown(history))
       }
       let records = try store.history(of: point, machine: machine, since: since)
+      if records.isEmpty, let since, !(try store.history(of: point, machine: machine, since: nil)).isEmpty {
+        throw StoreError.invalid(
+          "no stored run measured '\(ClosestNames.truncated(point))' since \(since)"
+            + (machine.map { " on machine \($0)" } ?? "")
+            + "; it was measured only earlier: drop --since or give an earlier date")
+      }
       guard !records.isEmpty else {
         let close = ClosestNames.to(point, in: try store.pointNames(), limit: 5)
         throw StoreError.invalid(

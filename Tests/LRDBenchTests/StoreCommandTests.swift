@@ -59,6 +59,10 @@ struct StoreCommandTests {
     #expect(try String(contentsOfFile: allowed, encoding: .utf8).contains("l1c1/alpha/t1"))
     #expect(exitCode(["history", "l1c1/alpha/t1", "--store", store]) == 0)
     #expect(exitCode(["history", "l1c1/alpa/t1", "--store", store]) == 64)
+    #expect(exitCode(["history", "l1c1/alpha/t1", "--store", store, "--since", "notadate"]) == 64)
+    #expect(exitCode(["history", "l1c1/alpha/t1", "--store", store, "--since", "2020-01-01"]) == 0)
+    let future = try runTool(["history", "l1c1/alpha/t1", "--store", store, "--since", "2999-01-01"])
+    #expect(future.status == 64 && future.stderr.contains("measured only earlier"), "\(future.stderr)")
     let gbench = directory + "/gbench.json"
     #expect(exitCode(["export", "two", "--format", "gbench", "--store", store, "--out", gbench]) == 0)
     let json =
