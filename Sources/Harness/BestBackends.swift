@@ -36,7 +36,7 @@ package enum BestBackends {
       results = try JSONCoding.decoder.decode([KernelBenchmarkResult].self, from: data)
     } catch {
       throw HarnessError.invalidRequest(
-        "best:\(path) is not the JSON result of kernels on every backend (a list of kernel results): \(error)"
+        "best:\(path) is not the JSON result of kernels on every backend (a list of kernel results): \(JSONCoding.problem(error))"
       )
     }
     var best: [String: (backend: GEMMBackend, gflops: Double)] = [:]

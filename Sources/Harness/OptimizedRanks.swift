@@ -37,7 +37,7 @@ extension RanksResult {
     do {
       return try JSONCoding.decoder.decode(RanksResult.self, from: data)
     } catch {
-      throw .unreadable("\(error)")
+      throw .unreadable(JSONCoding.problem(error))
     }
   }
 }

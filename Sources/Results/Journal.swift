@@ -110,7 +110,7 @@ package final class Journal<Entry: Codable> {
             line = try JSONCoding.decoder.decode(Line.self, from: Data(bytes))
           } catch {
             throw ResultsError.corrupt(
-              path: path, reason: "line \(index + 2) is not a journal entry (\(error))")
+              path: path, reason: "line \(index + 2) is not a journal entry (\(JSONCoding.problem(error)))")
           }
           guard line.plan == plan else { throw ResultsError.foreignJournal(path: path) }
           read.append(line.entry)
@@ -124,7 +124,8 @@ package final class Journal<Entry: Codable> {
       throw error
     } catch {
       try? fd.close()
-      throw .corrupt(path: path, reason: "the header is not an lrd-bench journal header (\(error))")
+      throw .corrupt(
+        path: path, reason: "the header is not an lrd-bench journal header (\(JSONCoding.problem(error)))")
     }
     entries = read
     duplicateLines = duplicates

@@ -130,13 +130,16 @@ package final class RunDirectory: Sendable {
     }
     guard manifest.kind == kind else { throw .wrongKind(path: path, expected: kind, found: manifest.kind) }
     let planURL = url.appendingPathComponent(manifest.planFile)
+    guard let data = FileManager.default.contents(atPath: planURL.path) else {
+      throw .notARun(
+        path: path,
+        reason: "its plan file \(manifest.planFile) is missing; the run cannot be continued without it")
+    }
     let plan: Plan
-    let data: Data
     do {
-      data = try Data(contentsOf: planURL)
       plan = try JSONCoding.decoder.decode(Plan.self, from: data)
     } catch {
-      throw .corrupt(path: planURL.path, reason: "\(error)")
+      throw .corrupt(path: planURL.path, reason: JSONCoding.problem(error))
     }
     try checkUnchanged(plan, data: data, manifest: manifest, file: planURL.path)
     return (url, manifest, plan)
@@ -231,7 +234,7 @@ package final class RunDirectory: Sendable {
     do {
       return try JSONCoding.decoder.decode(T.self, from: data)
     } catch {
-      throw .corrupt(path: file.path, reason: "\(error)")
+      throw .corrupt(path: file.path, reason: JSONCoding.problem(error))
     }
   }
 
@@ -274,7 +277,7 @@ package final class RunDirectory: Sendable {
     do {
       return try JSONCoding.decoder.decode(RunManifest.self, from: data)
     } catch {
-      throw .corrupt(path: file.path, reason: "not an lrd-bench run manifest (\(error))")
+      throw .corrupt(path: file.path, reason: "not an lrd-bench run manifest (\(JSONCoding.problem(error)))")
     }
   }
 

@@ -83,10 +83,9 @@ extension BLAS {
   private static let processBackend = Atomic<Int>(backends.firstIndex(of: initialBackend()) ?? 0)
 
   /// The problem with `LRD_BENCH_BACKEND`, validated as `--backend` is: nil when unset or one of
-  /// openblas, blis, onednn (any case) whose library loads; a message naming the value and the fix for
-  /// any other value (a misspelling is never silently OpenBLAS); `BackendError` when the library
-  /// cannot be loaded.
-  package static func checkBackendVariable() throws(BackendError) -> String? {
+  /// openblas, blis, onednn (any case) whose library loads; otherwise a message naming the value and
+  /// the fix (a misspelling, or a library that is not installed, is never silently OpenBLAS).
+  package static func checkBackendVariable() -> String? {
     guard let text = ProcessInfo.processInfo.environment["LRD_BENCH_BACKEND"], !text.isEmpty else {
       return nil
     }
@@ -95,7 +94,11 @@ extension BLAS {
         + GEMMBackend.allCases.map(\.rawValue).joined(separator: ", ")
         + "; unset it for the default (openblas)"
     }
-    _ = try load(backend)
+    do {
+      _ = try load(backend)
+    } catch {
+      return "LRD_BENCH_BACKEND=\(text): \(error.description)"
+    }
     return nil
   }
 

@@ -150,7 +150,8 @@ struct CompareCommand: ParsableCommand {
         return (document.run, document.points)
       } catch {
         throw StoreError.invalid(
-          "\(name) is not an lrd-bench export (\(RunExport.Document.schemaVersion)): \(error)")
+          "\(name) is not an lrd-bench export (\(RunExport.Document.schemaVersion)): \(JSONCoding.problem(error))"
+        )
       }
     }
     let store = try options.open(.read)

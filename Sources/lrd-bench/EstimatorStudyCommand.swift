@@ -23,8 +23,17 @@ struct EstimatorStudyCommand: ParsableCommand {
   func run() throws {
     try guarded {
       for file in files {
-        let data = try Data(contentsOf: URL(fileURLWithPath: file))
-        let recorded = try JSONCoding.decoder.decode([RecordedPairs].self, from: data)
+        guard let data = FileManager.default.contents(atPath: file) else {
+          throw HarnessError.invalidRequest("\(file): no such readable file; give a selftest --record file")
+        }
+        let recorded: [RecordedPairs]
+        do {
+          recorded = try JSONCoding.decoder.decode([RecordedPairs].self, from: data)
+        } catch {
+          throw HarnessError.invalidRequest(
+            "\(file) is not a selftest --record file (\(JSONCoding.problem(error)))")
+        }
+        guard !recorded.isEmpty else { throw HarnessError.invalidRequest("\(file) holds no measurement") }
         let rows = EstimatorStudy.evaluate(recorded, replicates: replicates)
         emit(
           "\(file): \(recorded.filter { $0.injected == 0 }.count) A/A measurements, "

@@ -17,7 +17,7 @@ import Tensors
 func guarded(_ body: () throws -> Void) throws {
   do {
     // Every environment variable the tool reads is checked as its option would be.
-    if let problem = try Threading.choiceError ?? BLAS.checkBackendVariable() ?? TestKnobs.current.problem {
+    if let problem = Threading.choiceError ?? BLAS.checkBackendVariable() ?? TestKnobs.current.problem {
       throw HarnessError.invalidRequest(problem)
     }
     try body()
@@ -67,7 +67,7 @@ enum Failure {
       return
         "--backend \(backend.backend) is not available: \(backend.reason); install it with apt-get install "
         + "\(backend.backend.package) (scripts/setup installs it)"
-    default: return "\(error)"
+    default: return JSONCoding.problem(error)
     }
   }
 

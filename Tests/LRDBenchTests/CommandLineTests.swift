@@ -278,6 +278,33 @@ struct CommandLineTests {
     }
   }
 
+  @Test(
+    "file problems are told in words with exit 64, never as a Foundation error dump, and before any work",
+    arguments: [
+      ["selftest", "--record", "/proc/version", "--phases", "0"],
+      ["selftest", "--record", "DIR", "--phases", "0"],
+      ["selftest", "--record", "DIR/missing/raw.json", "--phases", "0"],
+      ["estimator-study", "DIR/missing.json"],
+      ["sweep", "--resume", "DIR/run"],
+      ["model", "--backend", "best:DIR/missing.json"],
+    ])
+  func fileProblemsInWords(arguments: [String]) throws {
+    let directory = temporaryPath("words")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    // A sweep directory whose plan file was deleted.
+    let (plan, _) = try parsePlan(["sweep", "--layer", "layer1.0.conv1"])
+    _ = try RunDirectory.create(
+      at: directory + "/run", kind: "sweep", name: "x", planFile: "plan.json", plan: plan)
+    try FileManager.default.removeItem(atPath: directory + "/run/plan.json")
+    let resolved = arguments.map { $0.replacingOccurrences(of: "DIR", with: directory) }
+    let outcome = try runTool(resolved)
+    #expect(outcome.status == 64, "\(resolved): \(outcome.stderr)")
+    #expect(
+      !outcome.stderr.contains("Error Domain") && !outcome.stderr.contains("NSCocoa"), "\(outcome.stderr)")
+    #expect(
+      !outcome.stderr.contains("sample length"), "measured before checking its output: \(outcome.stderr)")
+  }
+
   @Test func anEditedPlanIsNotResumed() throws {
     let path = temporaryPath("edited-batch")
     defer { try? FileManager.default.removeItem(atPath: path) }
