@@ -27,7 +27,8 @@ package enum DecompositionError: ClassifiedError, Equatable, Sendable, CustomStr
       return "the number of branches must be at least 1, got \(n)"
     case .badCompressionRatio(let alpha):
       return
-        "compression ratio α must be a finite number greater than 1 (α = 2 halves the parameters), got \(alpha)"
+        "compression ratio α must be greater than 1 and at most \(Int(RankSelection.maximumRatio)) "
+        + "(α = 2 halves the parameters), got \(alpha)"
     case .numerics(let message):
       return message
     }

@@ -8,11 +8,17 @@ import Networks
 ///   β·k²·r² + (Cin + β·Cout)·r − Cin·Cout·k²/α = 0⌋; r2 = ⌊β·r1⌋.
 /// Ranks are clamped to at least 1 and at most the full rank.
 package enum RankSelection {
+  /// The largest compression ratio accepted: beyond it every rank is 1.
+  package static let maximumRatio = 1000.0
+
+  /// Whether α is a usable compression ratio: finite, greater than 1 and at most `maximumRatio`.
+  package static func isValidRatio(_ alpha: Double) -> Bool { alpha > 1 && alpha <= maximumRatio }
+
   /// The SVD rank for a Cin×Cout matrix at compression α.
   package static func svdRank(inChannels: Int, outChannels: Int, ratio alpha: Double)
     throws(DecompositionError) -> Int
   {
-    guard alpha > 1, alpha.isFinite else { throw .badCompressionRatio(alpha) }
+    guard isValidRatio(alpha) else { throw .badCompressionRatio(alpha) }
     let r = Int(
       (Double(inChannels * outChannels) / (alpha * Double(inChannels + outChannels))).rounded(.down))
     return min(max(r, 1), min(inChannels, outChannels))
@@ -35,7 +41,7 @@ package enum RankSelection {
   package static func tucker2Ranks(
     inChannels c: Int, outChannels s: Int, kernel k: Int, ratio alpha: Double
   ) throws(DecompositionError) -> (r1: Int, r2: Int) {
-    guard alpha > 1, alpha.isFinite else { throw .badCompressionRatio(alpha) }
+    guard isValidRatio(alpha) else { throw .badCompressionRatio(alpha) }
     let b = beta(inChannels: c, outChannels: s)
     let k2 = Double(k * k)
     let qa = b * k2

@@ -82,7 +82,7 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
   package func validate(cores: Int) throws {
     guard !branches.isEmpty else { throw HarnessError.setting(.branches, "needs at least one count") }
     try Self.checkDistinct(branches)
-    guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
+    guard RankSelection.isValidRatio(ratio) else { throw DecompositionError.badCompressionRatio(ratio) }
     _ = try factorizations()
     try SweepPlan.validateCommon(
       batch: batch, threadConfigs: [threads], cores: cores, sampler: sampler, policies: [.paper],

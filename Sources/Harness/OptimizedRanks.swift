@@ -56,9 +56,15 @@ package enum OptimizedRanks {
     do {
       result = try RanksResult.load(from: directory)
     } catch .noFile {
+      if let kind = RunDirectory.kind(at: directory), kind != RanksStudy.kind {
+        throw HarnessError.invalidRequest(
+          "optimized:\(directory) holds a \(kind) run, not a ranks study; give the directory of a finished "
+            + "lrd-bench ranks run")
+      }
       throw HarnessError.invalidRequest(
-        "optimized:\(directory) holds no ranks.json: not a finished lrd-bench ranks run "
-          + "(resume that ranks run to finish it)")
+        "optimized:\(directory) holds no ranks.json: not a finished lrd-bench ranks run"
+          + (RunDirectory.kind(at: directory) == RanksStudy.kind
+            ? " (resume that ranks run to finish it)" : ""))
     } catch {
       throw HarnessError.invalidRequest(
         "optimized:\(directory): \(error); give the directory of a finished lrd-bench ranks run")

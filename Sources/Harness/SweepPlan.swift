@@ -159,7 +159,7 @@ package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
           + "\(resolved.anchor.map(String.init) ?? "none") (R + step within the full rank, measured only for "
           + "the paper+anchor policy)")
     }
-    guard ratio > 1, ratio.isFinite else { throw DecompositionError.badCompressionRatio(ratio) }
+    guard RankSelection.isValidRatio(ratio) else { throw DecompositionError.badCompressionRatio(ratio) }
     try Self.validateCommon(
       batch: batch, threadConfigs: threadConfigs, cores: cores, sampler: sampler, policies: policies,
       referenceEvery: referenceEvery, confirmBudget: confirmBudget, tieTolerance: tieTolerance,

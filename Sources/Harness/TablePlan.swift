@@ -1,3 +1,4 @@
+import Decomposition
 import Machine
 import Networks
 import Profiling
@@ -120,8 +121,11 @@ package struct TablePlan: Codable, Sendable, Equatable {
       throw HarnessError.setting(.branches, ": counts must be at least 1 (e.g. 1,2,4,8,16)")
     }
     try BranchesPlan.checkDistinct(branches)
-    guard ratio > 1, ratio.isFinite else {
-      throw HarnessError.setting(.ratio, "must be greater than 1 (parameters ÷ α), got \(ratio)")
+    guard RankSelection.isValidRatio(ratio) else {
+      throw HarnessError.setting(
+        .ratio,
+        "must be greater than 1 and at most \(Int(RankSelection.maximumRatio)) (parameters ÷ α), got \(ratio)"
+      )
     }
     if let ranksPerLayer, !(1...100_000).contains(ranksPerLayer) {
       throw HarnessError.setting(.ranksPerLayer, "must be at least 1, got \(ranksPerLayer)")

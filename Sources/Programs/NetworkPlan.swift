@@ -85,8 +85,11 @@ package struct NetworkPlan: Codable, Sendable, Equatable {
     self.catalog = catalog
     self.variant = variant
     self.ratio = ratio
-    guard ratio > 1, ratio.isFinite else {
-      throw ProgramError.setting(.ratio, "must be greater than 1 (parameters ÷ α), got \(ratio)")
+    guard RankSelection.isValidRatio(ratio) else {
+      throw ProgramError.setting(
+        .ratio,
+        "must be greater than 1 and at most \(Int(RankSelection.maximumRatio)) (parameters ÷ α), got \(ratio)"
+      )
     }
     if case .optimized(let directory) = variant.ranks, optimizedRanks == nil {
       throw .ranks("optimized:\(directory): no ranks were loaded")

@@ -27,6 +27,13 @@ package enum PlanIdentity {
   }
 
   static func compare(_ a: Any?, _ b: Any?, path: String, into result: inout [String]) {
+    // An enum case is an object with one key (its name): another case is one change, named by the cases.
+    if let x = a as? [String: Any], let y = b as? [String: Any], x.count == 1, y.count == 1,
+      x.keys.first != y.keys.first, x.values.first is [String: Any], y.values.first is [String: Any]
+    {
+      result.append("\(path.isEmpty ? "plan" : path): \(render(a)) → \(render(b))")
+      return
+    }
     if let x = a as? [String: Any], let y = b as? [String: Any] {
       for key in Set(x.keys).union(y.keys).sorted() {
         compare(x[key], y[key], path: path.isEmpty ? key : "\(path).\(key)", into: &result)
@@ -41,6 +48,16 @@ package enum PlanIdentity {
   static func render(_ value: Any?) -> String {
     guard let value, !(value is NSNull) else { return "none" }
     if let text = value as? String { return text }
+    // An enum case without values ({"paper": {}}) reads as its name; with values as name(values).
+    if let object = value as? [String: Any], object.count == 1, let (name, inner) = object.first,
+      let fields = inner as? [String: Any]
+    {
+      if fields.isEmpty { return name }
+      if fields.count == 1, let only = fields.first, only.key == "_0" {
+        return "\(name)(\(render(only.value)))"
+      }
+      return "\(name)(\(render(inner)))"
+    }
     if let data = try? JSONSerialization.data(
       withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
     {

@@ -22,6 +22,8 @@ package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringCon
   case foreignJournal(path: String)
   /// A run's plan file was edited after the run began (the changed fields, "field: was → now").
   case alteredPlan(path: String, differences: [String])
+  /// A directory to create lies below `file`, which is not a directory.
+  case fileInPath(path: String, file: String)
   /// An output file path is empty.
   case emptyOutputFile
   /// An output path names something that is neither a regular file, a character device nor a FIFO
@@ -67,6 +69,8 @@ package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringCon
       return "\(path) was changed after the run began (" + differences.prefix(6).joined(separator: "; ")
         + (differences.count > 6 ? "; …" : "")
         + "); a run continues only with the plan it began with: restore the file, or start a new run"
+    case .fileInPath(let path, let file):
+      return "cannot create the directory \(path): \(file) is a file, not a directory; choose another path"
     case .emptyOutputFile:
       return "an output file needs a path (or - for standard output); an empty one is not accepted"
     case .notAnOutputFile(let path, let type):
@@ -81,7 +85,7 @@ package enum ResultsError: ClassifiedError, Equatable, Sendable, CustomStringCon
   package var isBadInput: Bool {
     switch self {
     case .emptyPath, .occupied, .notEmpty, .notARun, .wrongKind, .emptyOutputFile, .notAnOutputFile,
-      .missingDirectory, .alteredPlan:
+      .missingDirectory, .alteredPlan, .fileInPath:
       return true
     case .io, .locked, .corrupt, .foreignJournal: return false
     }

@@ -271,6 +271,11 @@ package final class RunDirectory: Sendable {
     guard contents.isEmpty else { throw .notEmpty(path: url.path) }
   }
 
+  /// The kind of run the directory at `path` holds ("sweep", "ranks", …), nil when it holds none.
+  package static func kind(at path: String) -> String? {
+    (try? readManifest(URL(fileURLWithPath: path, isDirectory: true)))??.kind
+  }
+
   static func readManifest(_ url: URL) throws(ResultsError) -> RunManifest? {
     let file = url.appendingPathComponent("run.json")
     guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
@@ -282,6 +287,17 @@ package final class RunDirectory: Sendable {
   }
 
   static func makeDirectory(_ url: URL) throws(ResultsError) {
+    // A file where a directory of the path should be: say so (Foundation reports it as a permission problem).
+    var ancestor = url.deletingLastPathComponent()
+    while ancestor.path != "/" && !FileManager.default.fileExists(atPath: ancestor.path) {
+      ancestor = ancestor.deletingLastPathComponent()
+    }
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory),
+      !isDirectory.boolValue
+    {
+      throw .fileInPath(path: url.path, file: ancestor.path)
+    }
     do {
       try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     } catch {

@@ -16,6 +16,20 @@ package struct Suite: Codable, Sendable, Equatable {
   /// The suite's points, in file order.
   package var points: [SuitePoint]
 
+  /// Every thread count fits a machine of `cores` cores; the error points at the count in `file`.
+  package func checkThreads(cores: Int, file: String) throws(SuiteError) {
+    for point in points {
+      if let count = point.threads.counts.first(where: { $0 > cores }) {
+        throw SuiteError(
+          file: file, line: point.threads.position?.line, column: point.threads.position?.column,
+          key: "threads",
+          message:
+            "\(point.name): \(count) threads, but this machine has \(cores) cores; use at most \(cores) or all"
+        )
+      }
+    }
+  }
+
   /// Every point × thread config, in order: what a run measures and stores (named `<point>/t<threads>`).
   package func expanded(cores: Int) -> [SuiteCase] {
     points.flatMap { point in
@@ -58,6 +72,19 @@ package struct SuitePoint: Codable, Sendable, Equatable {
 package struct ThreadCounts: Codable, Sendable, Equatable {
   /// 0 stands for all cores.
   package var counts: [Int]
+  /// Where the counts were written in the suite file (line, column; 1-based), nil for the defaults.
+  package var position: (line: Int, column: Int)?
+
+  /// Counts written at `position`.
+  package init(counts: [Int], position: (line: Int, column: Int)? = nil) {
+    self.counts = counts
+    self.position = position
+  }
+
+  enum CodingKeys: String, CodingKey { case counts }
+
+  /// Equal counts are equal, wherever they were written.
+  package static func == (a: ThreadCounts, b: ThreadCounts) -> Bool { a.counts == b.counts }
 
   /// The counts with `all` replaced by `cores`, duplicates dropped, in order.
   package func resolved(cores: Int) -> [Int] {

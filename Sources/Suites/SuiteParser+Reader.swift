@@ -88,9 +88,9 @@ struct Reader {
       guard !items.isEmpty else { throw error(node, key: "threads", "must list at least one count") }
       var counts: [Int] = []
       for item in items { counts.append(try one(item)) }
-      return ThreadCounts(counts: counts)
+      return ThreadCounts(counts: counts, position: node.mark.map { ($0.line, $0.column) })
     }
-    return ThreadCounts(counts: [try one(node)])
+    return ThreadCounts(counts: [try one(node)], position: node.mark.map { ($0.line, $0.column) })
   }
 
   /// Settings read from `entries` on top of `base`.

@@ -150,6 +150,7 @@ struct ABCommand: ParsableCommand {
       let path = RunCommand.suitePath(suite)
       let parsed = try SuiteParser.load(path)
       let topology = try Topology()
+      try parsed.checkThreads(cores: topology.summary.coreCount, file: path)
       let store = try storeOptions.open(.create)
       let bar = ProgressBar(quiet: quiet)
       var workerArguments: [String] = []

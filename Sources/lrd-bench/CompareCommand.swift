@@ -164,10 +164,11 @@ extension CompareCommand {
   /// The checks of `--threshold` and `--alpha`, shared by every command that flags changes (compare, history).
   static func checkSignificance(threshold: Double, alpha: Double) throws {
     guard threshold >= 0, threshold < 1, threshold.isFinite else {
-      throw ValidationError("--threshold must be a fraction within 0…1 (e.g. 0.03), got \(threshold)")
+      throw ValidationError(
+        "--threshold must be a fraction from 0 up to (not including) 1 (e.g. 0.03), got \(threshold)")
     }
     guard alpha > 0, alpha < 1 else {
-      throw ValidationError("--alpha must be within 0…1 (e.g. 0.01), got \(alpha)")
+      throw ValidationError("--alpha must lie strictly between 0 and 1 (e.g. 0.01), got \(alpha)")
     }
   }
 }

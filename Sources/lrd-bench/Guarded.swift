@@ -129,13 +129,14 @@ enum Failure {
       return
         "--resume \(path) holds a \(found) run, not a \(expected); continue it with: lrd-bench \(found) --resume \(path)"
     case .io, .locked, .corrupt, .foreignJournal, .emptyOutputFile, .notAnOutputFile, .missingDirectory,
-      .alteredPlan:
+      .alteredPlan, .fileInPath:
       return error.description
     }
   }
 }
 
-/// Writes `text` to stdout.
+/// Writes `text` to stdout, ending it with a newline when it has none (so what follows on stderr
+/// starts a line of its own).
 func emit(_ text: String) {
-  FileHandle.standardOutput.write(Data(text.utf8))
+  FileHandle.standardOutput.write(Data((text.isEmpty || text.hasSuffix("\n") ? text : text + "\n").utf8))
 }

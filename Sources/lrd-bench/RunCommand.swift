@@ -73,6 +73,7 @@ struct RunCommand: ParsableCommand {
     try guarded {
       let topology = try Topology()
       let parsed = try SuiteParser.load(Self.suitePath(suite))
+      try parsed.checkThreads(cores: topology.summary.coreCount, file: Self.suitePath(suite))
       var cases = parsed.expanded(cores: topology.summary.coreCount)
       let total = cases.count
       var shardText: String?

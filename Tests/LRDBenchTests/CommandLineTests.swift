@@ -98,6 +98,7 @@ struct CommandLineTests {
       ["sweep", "--layer", "layer4.2.conv2", "--from", "100", "--to", "200"],
       ["sweep", "--layer", "layer4.2.conv2", "--from", "9999"],
       ["sweep", "--layer", "layer4.2.conv2", "--from", "-5"],
+      ["sweep", "--layer", "fc", "--ratio", "1e300"],
       ["sweep", "--layer", "layer4.2.conv2", "--ratio", "1"],
       ["sweep", "--layer", "layer4.2.conv2", "--ratio", "inf"],
       ["sweep", "--layer", "layer4.2.conv2", "--threads", "99"],
@@ -217,6 +218,15 @@ struct CommandLineTests {
     }
     #expect(exitCode(["model", "--variant", "optimized:" + path]) == 64)
     #expect(exitCode(["table", "--ranks-from", path]) == 64)
+    // A sweep's directory is named as what it is, not advised to be resumed as a ranks run.
+    let sweep = path + "/sweep"
+    let (plan, _) = try parsePlan(["sweep", "--layer", "layer1.0.conv1"])
+    _ = try RunDirectory.create(at: sweep, kind: "sweep", name: "x", planFile: "plan.json", plan: plan)
+    #expect {
+      try OptimizedRanks.load(sweep, model: .resnet50, policy: .robust)
+    } throws: { error in
+      "\(error)".contains("holds a sweep run, not a ranks study") && !"\(error)".contains("resume")
+    }
   }
 
   @Test func aRunDirectoryIsNeverReusedForAnotherPlan() throws {
@@ -287,6 +297,7 @@ struct CommandLineTests {
       ["estimator-study", "DIR/missing.json"],
       ["sweep", "--resume", "DIR/run"],
       ["model", "--backend", "best:DIR/missing.json"],
+      ["sweep", "--layer", "fc", "--out", "DIR/run/run.json/sub"],
     ])
   func fileProblemsInWords(arguments: [String]) throws {
     let directory = temporaryPath("words")
@@ -303,6 +314,7 @@ struct CommandLineTests {
       !outcome.stderr.contains("Error Domain") && !outcome.stderr.contains("NSCocoa"), "\(outcome.stderr)")
     #expect(
       !outcome.stderr.contains("sample length"), "measured before checking its output: \(outcome.stderr)")
+    #expect(!outcome.stderr.contains("Permission denied"), "\(outcome.stderr)")
   }
 
   @Test func anEditedPlanIsNotResumed() throws {

@@ -215,3 +215,23 @@ struct RunDirectoryTests {
     #expect(leftovers.isEmpty)
   }
 }
+
+@Suite("Plan identity")
+struct PlanIdentityTests {
+  enum Frozen: Codable {
+    case none, paper
+    case indices([Int])
+  }
+  struct Holder: Codable { var frozen: Frozen }
+
+  @Test("another enum case is one difference named by its cases, not a field per case")
+  func enumCasesReadAsNames() {
+    #expect(
+      PlanIdentity.differences(saved: Holder(frozen: .none), new: Holder(frozen: .paper)) == [
+        "frozen: none → paper"
+      ])
+    #expect(
+      PlanIdentity.differences(saved: Holder(frozen: .paper), new: Holder(frozen: .indices([0, 1])))
+        == ["frozen: paper → indices([0,1])"])
+  }
+}

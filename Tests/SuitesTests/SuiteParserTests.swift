@@ -80,6 +80,19 @@ struct SuiteParserTests {
     }
   }
 
+  @Test("more threads than the machine's cores is an error at the count's line and column")
+  func tooManyThreadsPointsAtTheCount() throws {
+    let suite = try SuiteParser.parse(
+      "suite: t\npoints:\n  - name: a\n    layer: fc\n    threads: [1, 999]\n", file: "t.yaml")
+    try suite.checkThreads(cores: 999, file: "t.yaml")
+    #expect {
+      try suite.checkThreads(cores: 2, file: "t.yaml")
+    } throws: { error in
+      guard let error = error as? SuiteError else { return false }
+      return error.line == 5 && error.column == 14 && error.description.contains("999 threads")
+    }
+  }
+
   @Test func machineKeysAreStableAndReadable() {
     let suite = try? SuiteParser.parse("suite: t\npoints:\n  - {name: a, layer: fc}\n", file: "t.yaml")
     #expect(suite?.digest.count == 16)
