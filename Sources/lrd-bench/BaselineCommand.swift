@@ -16,7 +16,7 @@ struct BaselineCommand: ParsableCommand {
 
     @Argument(
       help: ArgumentHelp(
-        "A commit, branch or tag of the repository here (default HEAD).", valueName: "commit"))
+        "A commit, branch or tag of the repository here.", valueName: "commit"))
     var target: String = "HEAD"
 
     @OptionGroup var storeOptions: StoreOptions
@@ -42,7 +42,7 @@ struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Make RUN (default latest) the baseline of its machine key.")
 
-    @Argument(help: ArgumentHelp("A run id, label, latest or previous (default latest).", valueName: "run"))
+    @Argument(help: ArgumentHelp("A run id, label, latest or previous.", valueName: "run"))
     var target: String = "latest"
 
     @OptionGroup var storeOptions: StoreOptions

@@ -20,16 +20,16 @@ struct CompareCommand: ParsableCommand {
       Runs of different machine keys are refused unless --allow-different-machines, runs on different kernel backends unless --allow-different-backends (earlier runs used for the band are those of the same backend). Exit status: 0 no regression, 2 a regression, 4 improvements only, 5 no baseline (or no earlier run) to compare with, 64 bad arguments.
       """)
 
-  @Argument(help: "The base run (default baseline).")
+  @Argument(help: "The base run.")
   var base: String = "baseline"
 
-  @Argument(help: "The new run (default latest).")
+  @Argument(help: "The new run.")
   var new: String = "latest"
 
-  @Option(parsing: .unconditional, help: "Smallest change that counts, as a fraction (default 0.03).")
+  @Option(parsing: .unconditional, help: "Smallest change that counts, as a fraction.")
   var threshold: Double = 0.03
 
-  @Option(parsing: .unconditional, help: "Significance level after correction (default 0.01).")
+  @Option(parsing: .unconditional, help: "Significance level after correction.")
   var alpha: Double = 0.01
 
   @Option(help: "Multiple-comparison correction.")
@@ -38,7 +38,7 @@ struct CompareCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help:
-      "Earlier runs of the suite on the machine whose spread widens the band (once 3 are known, a change must exceed the 99% prediction interval of one more run's median from theirs; 0 turns this off; default 10)."
+      "Earlier runs of the suite on the machine whose spread widens the band (once 3 are known, a change must exceed the 99% prediction interval of one more run's median from theirs; 0 turns this off)."
   )
   var history: Int = 10
 

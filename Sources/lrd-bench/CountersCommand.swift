@@ -17,7 +17,7 @@ struct CountersCommand: ParsableCommand {
   @Option(help: "Comma-separated events (default: see above); none for none.")
   var events: String?
 
-  @Option(parsing: .unconditional, help: "Size n of the n×n×n sgemm that is measured (default 512).")
+  @Option(parsing: .unconditional, help: "Size n of the n×n×n sgemm that is measured.")
   var size: Int = 512
 
   @OptionGroup var blasCore: BLASCoreOptions

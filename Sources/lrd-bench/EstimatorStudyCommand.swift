@@ -17,7 +17,7 @@ struct EstimatorStudyCommand: ParsableCommand {
   @Argument(help: "JSON files written by selftest --record.")
   var files: [String]
 
-  @Option(help: "Bootstrap replicates per interval (default 1000).")
+  @Option(help: "Bootstrap replicates per interval.")
   var replicates: Int = 1000
 
   func run() throws {

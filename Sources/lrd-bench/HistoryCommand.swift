@@ -22,10 +22,10 @@ struct HistoryCommand: ParsableCommand {
   @Option(help: "Only runs started on or after this date (ISO 8601, e.g. 2026-11-01).")
   var since: String?
 
-  @Option(parsing: .unconditional, help: "Smallest change flagged, as a fraction (default 0.03).")
+  @Option(parsing: .unconditional, help: "Smallest change flagged, as a fraction.")
   var threshold: Double = 0.03
 
-  @Option(parsing: .unconditional, help: "Significance level (default 0.01).")
+  @Option(parsing: .unconditional, help: "Significance level.")
   var alpha: Double = 0.01
 
   @OptionGroup var storeOptions: StoreOptions

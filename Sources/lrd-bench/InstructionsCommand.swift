@@ -17,10 +17,10 @@ struct InstructionsCommand: ParsableCommand {
   @Option(name: .customLong("case"), help: "The case's name (<point>/t1).")
   var caseName: String
 
-  @Option(help: "Calls counted (default 1).")
+  @Option(help: "Calls counted.")
   var calls: Int = 1
 
-  @Option(help: "Images per call (default 1).")
+  @Option(help: "Images per call.")
   var batch: Int = 1
 
   @OptionGroup var blasCore: BLASCoreOptions

@@ -29,7 +29,7 @@ struct MeasurementOptions: ParsableArguments, GivenOptions {
   @Option(
     parsing: .unconditional,
     help:
-      "Seconds of measurement per point, warm-up included (sampling stops earlier once the CI target is met)."
+      "Seconds of measurement per point, warm-up included: sampling stops once the CI target is met or this is spent, but never before the minimum samples (10; a slow point, such as a whole network, takes longer), and a noisy point may go on up to 3× this when it is projected to reach the target."
   )
   var budget: Double?
 

@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help:
-      "Passes over the suite, each with 1/rounds of every point's budget; the samples are pooled so they span the run (default 2)."
+      "Passes over the suite, each with 1/rounds of every point's budget; the samples are pooled so they span the run."
   )
   var rounds: Int = 2
 

@@ -17,23 +17,23 @@ struct SelfTestCommand: ParsableCommand {
       The phases benchmark (--phases seconds) runs layer1.0.conv2 at batch 8 on every core on each installed library in turns, in short windows, and reports for each library the share of windows within ±15% of its median and the phases beyond it: a phase of the machine that slows one library's threading and not another's shows here in one run.
       """)
 
-  @Option(help: "A/A paired measurements (default 40).")
+  @Option(help: "A/A paired measurements.")
   var pairs: Int = 40
 
-  @Option(help: "Measurements per injected slowdown (default 20).")
+  @Option(help: "Measurements per injected slowdown.")
   var tries: Int = 20
 
-  @Option(parsing: .unconditional, help: "Seconds per paired measurement (default 0.2).")
+  @Option(parsing: .unconditional, help: "Seconds per paired measurement.")
   var budget: Double = 0.2
 
   @Option(
-    parsing: .unconditional, help: "Minimum sample length in milliseconds for the paired checks (default 1).")
+    parsing: .unconditional, help: "Minimum sample length in milliseconds for the paired checks.")
   var minSampleMs: Double = 1
 
   @Option(
     parsing: .unconditional,
     help:
-      "Seconds of the phases benchmark (default 60; 0 skips it): layer1.0.conv2 at batch 8 on every core, on each installed library in turns (OpenBLAS on lrd-bench's pool and on its own threads), in 0.25 s windows; reports each library's windows beyond ±15% of its median."
+      "Seconds of the phases benchmark (0 skips it): layer1.0.conv2 at batch 8 on every core, on each installed library in turns (OpenBLAS on lrd-bench's pool and on its own threads), in 0.25 s windows; reports each library's windows beyond ±15% of its median."
   )
   var phases: Double = 60
 

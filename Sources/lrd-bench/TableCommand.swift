@@ -67,12 +67,16 @@ struct TableCommand: ParsableCommand {
 
   @OptionGroup var threads: ThreadOptions
 
-  @Option(parsing: .unconditional, help: "Seconds per inference comparison, at most (default 15).")
+  @Option(
+    parsing: .unconditional,
+    help:
+      "Seconds per inference comparison (default 15): it stops once its CI target is met or this is spent, but never before 6 paired samples (so a slow network takes longer), and a noisy one may go on up to 3× this when projected to reach the target."
+  )
   var budget: Double?
 
   @Option(
     name: .customLong("train-budget"), parsing: .unconditional,
-    help: "Seconds per training comparison, at most (default 45).")
+    help: "Seconds per training comparison (default 45), bounded as --budget is.")
   var trainBudget: Double?
 
   @Option(

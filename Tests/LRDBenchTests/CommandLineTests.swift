@@ -340,6 +340,14 @@ struct CommandLineTests {
     let help = LRDBench.helpMessage().split(whereSeparator: \.isWhitespace).joined(separator: " ")
     #expect(help.contains("64 bad arguments") && help.contains("130 interrupted"))
     for command in LRDBench.commandNames { #expect(help.contains(command)) }
+    // An option's default is stated once: never a default in the text and another from the parser.
+    for command in LRDBench.configuration.subcommands {
+      let text = LRDBench.helpMessage(for: command).split(whereSeparator: \.isWhitespace).joined(
+        separator: " ")
+      #expect(
+        text.firstMatch(of: /default [^():]+\)\.? \(default:/) == nil,
+        "\(command.configuration.commandName ?? "?") states a default twice")
+    }
     // Paragraphs are single lines (the parser wraps them to the terminal), never hard-wrapped.
     for command in LRDBench.configuration.subcommands {
       for paragraph in command.configuration.discussion.components(separatedBy: "\n\n") {
