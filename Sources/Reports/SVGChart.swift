@@ -142,9 +142,16 @@ package struct SVGChart: Sendable {
     let left = 80.0
     let right = 30.0
     let top = 70.0
-    let legendRows = Double(series.count + references.count + Set(markers.map(\.label)).count)
-    let bottom = 70.0 + 18 * ((legendRows / 2).rounded(.up))
+    var seen = Set<String>()
+    let legendMarkers = markers.filter { seen.insert($0.label).inserted }
+    let legendTexts =
+      series.map(\.name)
+      + references.map { $0.label + ($0.band == nil ? "" : " (band: range of its measurements)") }
+      + legendMarkers.map(\.label)
     let plotW = width - left - right
+    // The legend's height is known before the plot's (it sits 62 px below the plot, under the x-axis title).
+    let legendHeight = LegendLayout(legendTexts, left: left, top: 0, width: plotW).height
+    let bottom = 70.0 + legendHeight
     let plotH = height - top - bottom
     let xs = series.flatMap { $0.points.map(\.x) } + markers.map(\.x)
     let ys =
@@ -257,32 +264,31 @@ package struct SVGChart: Sendable {
     for m in markers {
       out.append(Self.shape(m.shape, x: px(m.x), y: py(m.y), color: m.color))
     }
-    // Legend: two columns under the plot.
-    var slot = 0
-    func place(_ symbol: (Double, Double) -> String, _ text: String) {
-      let x = left + Double(slot % 2) * (plotW / 2)
-      let y = top + plotH + 62 + Double(slot / 2) * 18
-      out.append(symbol(x, y - 4))
-      out.append("<text x=\"\(n(x + 28))\" y=\"\(n(y))\">\(Self.escape(text))</text>")
-      slot += 1
-    }
+    // Legend: under the plot, laid out so entries never overlap (see `LegendLayout`).
+    let legend = LegendLayout(legendTexts, left: left, top: top + plotH + 62, width: plotW)
+    var symbols: [(Double, Double) -> String] = []
     for s in series {
-      place(
-        { x, y in
-          "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(s.color)\" stroke-width=\"3\""
-            + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>"
-        }, s.name)
+      symbols.append { x, y in
+        "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(s.color)\" stroke-width=\"3\""
+          + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>"
+      }
     }
     for reference in references {
-      place(
-        { x, y in
-          "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(reference.color)\" "
-            + "stroke-width=\"2\" stroke-dasharray=\"4 3\"/>"
-        }, reference.label + (reference.band == nil ? "" : " (band: range of its measurements)"))
+      symbols.append { x, y in
+        "<line x1=\"\(n(x))\" y1=\"\(n(y))\" x2=\"\(n(x + 22))\" y2=\"\(n(y))\" stroke=\"\(reference.color)\" "
+          + "stroke-width=\"2\" stroke-dasharray=\"4 3\"/>"
+      }
     }
-    var seen = Set<String>()
-    for m in markers where seen.insert(m.label).inserted {
-      place({ x, y in Self.shape(m.shape, x: x + 11, y: y, color: m.color) }, m.label)
+    for m in legendMarkers {
+      symbols.append { x, y in Self.shape(m.shape, x: x + 11, y: y, color: m.color) }
+    }
+    for (entry, symbol) in zip(legend.entries, symbols) {
+      out.append(symbol(entry.x, entry.y - 4))
+      for (index, line) in entry.lines.enumerated() {
+        out.append(
+          "<text x=\"\(n(entry.x + LegendLayout.symbolWidth))\" y=\"\(n(entry.y + Double(index) * LegendLayout.lineHeight))\">"
+            + "\(Self.escape(line))</text>")
+      }
     }
     out.append("</svg>")
     return out.joined(separator: "\n") + "\n"

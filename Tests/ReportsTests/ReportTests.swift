@@ -136,6 +136,39 @@ struct ReportTests {
     #expect(table.text == "| a | b |\n|---|---:|\n| x\\|y | 1 |\n")
   }
 
+  @Test(
+    "legend entries never overlap one another or leave the chart, at any label length",
+    arguments: [4, 30, 60, 120, 400])
+  func legendEntriesNeverOverlap(labelLength: Int) throws {
+    var chart = SVGChart(title: "t", xLabel: "rank", yLabel: "images/s")
+    let label = { (i: Int) in
+      String(repeating: "w", count: labelLength / 2) + " \(i) "
+        + String(repeating: "m", count: labelLength / 2)
+    }
+    for i in 0..<3 {
+      chart.series.append(.init(name: label(i), color: "#000", points: [(1, 1), (2, 2)]))
+    }
+    chart.references.append(.init(y: 1.5, label: label(9), color: "#333", band: (1.4, 1.6)))
+    chart.markers.append(.init(x: 1, y: 1, label: label(7), color: "#f00", shape: .circle))
+    let svg = chart.render()
+    // Every legend text line as (x, baseline y, estimated width) at the layout's glyph width.
+    var boxes: [(x: Double, y: Double, width: Double)] = []
+    for match in svg.matches(of: /<text x="([0-9.]+)" y="([0-9.]+)">([^<]*)<\/text>/) {
+      let text = String(match.3)
+      guard text.contains("w") || text.contains("m") else { continue }
+      boxes.append((Double(match.1)!, Double(match.2)!, Double(text.count) * LegendLayout.characterWidth))
+    }
+    #expect(boxes.count >= 5)
+    for box in boxes { #expect(box.x + box.width <= chart.width, "a legend line leaves the chart: \(box)") }
+    for (i, a) in boxes.enumerated() {
+      for b in boxes[(i + 1)...] where abs(a.y - b.y) < LegendLayout.lineHeight {
+        let disjoint = a.x + a.width <= b.x - 4 || b.x + b.width <= a.x - 4
+        #expect(disjoint, "legend lines overlap: \(a) and \(b)")
+      }
+    }
+    #expect(boxes.allSatisfy { $0.y <= chart.height }, "the legend fits the chart's height")
+  }
+
   @Test func niceTicks() {
     #expect(SVGChart.ticks(0, 10) == [0, 2, 4, 6, 8, 10])
     #expect(SVGChart.ticks(155, 309, count: 8) == [175, 200, 225, 250, 275, 300])
