@@ -13,6 +13,9 @@ package struct SpeedupCell: Codable, Sendable, Equatable {
   /// Upper bound of the speed-up's 95% CI, in percent.
   package var upper: Double
   package var pairs: Int
+  /// True when the CI is the exact order-statistics interval (a comparison of few pairs); nil in results
+  /// written before the choice existed.
+  package var exactInterval: Bool?
   /// True when the CI is wider than ±5% or the run's two halves disagree by more than 2%.
   package var unstable: Bool
   /// The variant's images/s and the original's, measured together.
@@ -34,6 +37,7 @@ package struct SpeedupCell: Codable, Sendable, Equatable {
     lower = (1 / (comparison?.ratioCI.upper ?? .nan) - 1) * 100
     upper = (1 / (comparison?.ratioCI.lower ?? .nan) - 1) * 100
     pairs = comparison?.pairs ?? 0
+    exactInterval = comparison?.usesExactInterval
     unstable = comparison?.isUnstable ?? true
     imagesPerSecond = result.imagesPerSecond
     let statistics = result.measurement.statistics

@@ -33,6 +33,7 @@ package enum BranchesReport {
     }
     lines.append(table.text)
     lines.append("N = 1 is plain Tucker-2. Comparison method: \(r.comparisonMethod).")
+    if lines.contains(where: { $0.contains("]°") }) { lines.append(DecisionText.exactIntervalNote) }
     if r.interrupted {
       lines += [
         "", "**Interrupted**: partial results; resuming this run directory continues it.",

@@ -66,10 +66,17 @@ package enum DecisionText {
     return "**Not reproduced**: " + reasons.joined(separator: "; ")
   }
 
-  /// "2.088× [2.062×, 2.106×]" for a paired comparison original → candidate.
+  /// "2.088× [2.062×, 2.106×]" for a paired comparison original → candidate; "[…]°" when the CI is the
+  /// exact order-statistics interval of a comparison with few pairs (see `exactIntervalNote`).
   package static func speedup(_ c: PairedComparison) -> String {
     "\(Format.ratio(c.speedup)) [\(Format.ratio(1 / c.ratioCI.upper)), \(Format.ratio(1 / c.ratioCI.lower))]"
+      + (c.usesExactInterval == true ? "°" : "")
   }
+
+  /// What "°" on a CI means.
+  package static let exactIntervalNote =
+    "° fewer than \(PairedComparison.bootstrapMinimumPairs) pairs: the CI is the exact order-statistics interval of "
+    + "the ABBA blocks' log ratios (the block bootstrap under-covers with so few)."
 
   /// The check column: how the final check ended and what it changed (its speed-up is the decision's own).
   package static func check(_ decision: PolicyDecision) -> String {

@@ -62,6 +62,7 @@ package enum SweepReport {
     for config in result.configs { lines += section(config, plan: plan) }
     lines.append("")
     lines.append("Comparison method: \(result.comparisonMethod).")
+    if lines.contains(where: { $0.contains("]°") }) { lines.append(DecisionText.exactIntervalNote) }
     return lines.joined(separator: "\n") + "\n"
   }
 

@@ -42,7 +42,8 @@ package enum TableReport {
   static func cell(_ c: SpeedupCell?) -> String {
     guard let c, c.percent.isFinite else { return "—" }
     let sign = { (v: Double) in (v >= 0 ? "+" : "") + Format.fixed(v, 1) }
-    return "\(sign(c.percent))% [\(sign(c.lower)), \(sign(c.upper))]" + (c.unstable ? " ⚠" : "")
+    return "\(sign(c.percent))% [\(sign(c.lower)), \(sign(c.upper))]" + (c.exactInterval == true ? "°" : "")
+      + (c.unstable ? " ⚠" : "")
       + (c.sameNetworkAs == nil ? "" : " ¹")
   }
 
@@ -84,6 +85,7 @@ package enum TableReport {
         ])
       }
     }
+    if lines.contains(where: { $0.contains("]°") }) { lines.append(DecisionText.exactIntervalNote) }
     lines.append(paper.text)
     lines.append(
       "The paper's Table 3 prints its layer-branching rows as all zeros (it reports branching in its Figure 5 "
@@ -137,6 +139,7 @@ package enum TableReport {
         ])
       }
     }
+    if lines.contains(where: { $0.contains("]°") }) { lines.append(DecisionText.exactIntervalNote) }
     lines.append(paper.text)
     lines.append(
       "The paper's Table 3 prints its layer-branching rows as all zeros (it reports branching in its Figure 5 "

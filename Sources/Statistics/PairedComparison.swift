@@ -10,7 +10,11 @@ import Support
 ///   rounds, one AB and one BA, kept together), 2,000 replicates, fixed seed: the same samples always
 ///   give the same interval. Chosen by `lrd-bench estimator-study` on recorded A/A measurements: it
 ///   flagged 4.5% of them at the 95% level (a moving-block bootstrap of single pairs flagged 8%, the
-///   ratio of minimums 14%) while staying as narrow and detecting every injected 3% slowdown.
+///   ratio of minimums 14%) while staying as narrow and detecting every injected 3% slowdown. Those
+///   measurements had at least `bootstrapMinimumPairs` pairs; with fewer (a budget-stopped point, a
+///   training network) a percentile bootstrap of a median under-covers, so the CI is then the exact
+///   order-statistics interval of the ABBA blocks' mean log ratios (the interval the stop rule uses),
+///   widened to hold the estimate; `ratioCI.method` and `usesExactInterval` say which one a figure carries.
 /// * `wilcoxonP`: two-sided Wilcoxon signed-rank test of median d = 0 (exact for n ≤ 25, normal
 ///   approximation with tie and continuity corrections above). Reported where a decision uses it.
 /// * `halvesDifference`: the estimate from the first half of the rounds against the second; with the
@@ -29,6 +33,9 @@ package struct PairedComparison: Codable, Sendable, Equatable {
   package var ratioCI: ConfidenceInterval
   /// Rounds per resampled block (2: an ABBA block).
   package var blockLength: Int
+  /// True when `ratioCI` is the exact order-statistics interval (fewer than `bootstrapMinimumPairs` pairs);
+  /// nil in results written before the choice existed (bootstrap).
+  package var usesExactInterval: Bool?
   /// Two-sided Wilcoxon signed-rank p-value of the log ratios.
   package var wilcoxonP: Double
   /// How the ratio, CI and test were computed, in words (printed in every report).
@@ -50,6 +57,9 @@ package struct PairedComparison: Codable, Sendable, Equatable {
   /// Too noisy to present as precise: the CI is wider than ±5%, or the two halves of the measurement
   /// disagree by more than 2%.
   package var isUnstable: Bool { relativeHalfWidth > 0.05 || (halvesDifference ?? 0) > 0.02 }
+
+  /// The fewest pairs for which the block bootstrap's coverage was checked; below, the exact interval is used.
+  package static let bootstrapMinimumPairs = 30
 
   /// The method in words, as reports print it.
   package static let methodDescription =
@@ -79,12 +89,23 @@ package struct PairedComparison: Codable, Sendable, Equatable {
     pairs = d.count
     ratio = exp(Estimators.median(d))
     blockLength = 2
-    ratioCI = Self.blockBootstrap(groups, replicates: replicates, seed: seed)
+    let exact = d.count < Self.bootstrapMinimumPairs
+    usesExactInterval = exact
+    ratioCI =
+      exact
+      ? Self.exactInterval(groups, containing: ratio)
+      : Self.blockBootstrap(groups, replicates: replicates, seed: seed)
     wilcoxonP = Self.wilcoxonSignedRankP(d)
     method =
-      groups.count > 1
-      ? Self.methodDescription + "; pooled over \(groups.count) passes (CI: passes, then blocks, resampled)"
-      : Self.methodDescription
+      (exact
+        ? Self.methodDescription.replacingOccurrences(
+          of: "95% CI by bootstrap of ABBA blocks",
+          with: "95% CI from the exact order statistics of the ABBA blocks' log ratios (fewer than "
+            + "\(Self.bootstrapMinimumPairs) pairs)")
+        : Self.methodDescription)
+      + (groups.count > 1
+        ? "; pooled over \(groups.count) passes" + (exact ? "" : " (CI: passes, then blocks, resampled)")
+        : "")
     passRatios = groups.count > 1 ? groups.map { exp(Estimators.median($0)) } : nil
     let half = d.count / 4 * 2
     halvesDifference =
@@ -134,6 +155,34 @@ package struct PairedComparison: Codable, Sendable, Equatable {
         ? "bootstrap of \(passes.passCount) passes, then of ABBA blocks within each (\(passes.blockCount) blocks "
           + "of 2 rounds), \(replicates) replicates"
         : "bootstrap of ABBA blocks (\(passes.blockCount) blocks of 2 rounds), \(replicates) replicates")
+  }
+
+  /// The exact 95% interval of the median of the ABBA blocks' mean log ratios, from order statistics.
+  ///
+  /// Blocks are pairs 2k and 2k + 1 (an odd last pair alone); the interval is exponentiated and widened
+  /// to hold `estimate`. Fewer than 6 blocks cannot reach 95%: it is then their range, with the level
+  /// it has.
+  static func exactInterval(_ groups: [[Double]], containing estimate: Double) -> ConfidenceInterval {
+    var blocks: [Double] = []
+    for d in groups {
+      for i in stride(from: 0, to: d.count, by: 2) {
+        blocks.append(i + 1 < d.count ? (d[i] + d[i + 1]) / 2 : d[i])
+      }
+    }
+    blocks.sort()
+    guard let first = blocks.first, let last = blocks.last else {
+      return ConfidenceInterval(lower: .nan, upper: .nan, level: 0, method: "no pairs: no interval")
+    }
+    let n = blocks.count
+    let k = SampleStatistics.orderStatisticRank(n: n, alpha: 0.05)
+    let low = k >= 1 ? blocks[k - 1] : first
+    let high = k >= 1 ? blocks[n - k] : last
+    let level = k >= 1 ? 0.95 : 1 - 2 * pow(0.5, Double(n))
+    return ConfidenceInterval(
+      lower: min(exp(low), estimate), upper: max(exp(high), estimate), level: level,
+      method: k >= 1
+        ? "exact order statistics of \(n) ABBA-block log ratios"
+        : "range of \(n) ABBA-block log ratios (too few for 95%)")
   }
 
   /// Two-sided p of the Wilcoxon signed-rank test that the median of `d` is 0 (zeros dropped).
