@@ -33,7 +33,10 @@ package enum RankPolicy: String, Codable, Sendable, CaseIterable, CustomStringCo
           "unknown policy '\(part.prefix(40))'; valid policies: \(allCases.map(\.rawValue).joined(separator: ", ")), all"
         )
       }
-      if !result.contains(policy) { result.append(policy) }
+      guard !result.contains(policy) else {
+        throw HarnessError.setting(.policies, ": \(policy.rawValue) is listed twice; list each policy once")
+      }
+      result.append(policy)
     }
     if result.isEmpty { throw HarnessError.setting(.policies, "needs at least one policy") }
     return result

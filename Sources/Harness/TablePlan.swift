@@ -44,7 +44,11 @@ package enum Technique: String, Codable, Sendable, CaseIterable, CustomStringCon
             + (close.isEmpty ? "" : " (did you mean \(close[0])?)")
             + "; techniques: \(allCases.map(\.rawValue).joined(separator: ", ")), all")
       }
-      if !result.contains(technique) { result.append(technique) }
+      guard !result.contains(technique) else {
+        throw HarnessError.setting(
+          .techniques, ": \(technique.rawValue) is listed twice; list each technique once")
+      }
+      result.append(technique)
     }
     guard !result.isEmpty else { throw HarnessError.setting(.techniques, "needs at least one technique") }
     return result

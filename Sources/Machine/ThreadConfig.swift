@@ -25,9 +25,10 @@ package struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertibl
   /// Parses a thread list such as "1,2" or "1-4" or "all" into counts (validated against `cores`).
   package static func parseThreadList(_ text: String, cores: Int) throws(ThreadConfigError) -> [Int] {
     var counts: [Int] = []
+    var includesAll = false
     for part in CommaList.items(text) {
       if part == "all" {
-        counts.append(cores)
+        includesAll = true
       } else if let dash = part.dropFirst().firstIndex(of: "-"), let lo = Int(part[..<dash]),
         let hi = Int(part[part.index(after: dash)...]), lo <= hi
       {
@@ -45,8 +46,11 @@ package struct ThreadConfig: Codable, Sendable, Hashable, CustomStringConvertibl
     for n in counts where n < 1 || n > cores {
       throw .tooManyThreads(requested: n, cores: cores)
     }
-    if counts.isEmpty { throw .unparsable(text) }
     var seen = Set<Int>()
-    return counts.filter { seen.insert($0).inserted }
+    if let repeated = counts.first(where: { !seen.insert($0).inserted }) { throw .duplicate(repeated) }
+    // `all` stands for the core count wherever it falls; it may coincide with a count given (1,all on one core).
+    if includesAll && !seen.contains(cores) { counts.append(cores) }
+    if counts.isEmpty { throw .unparsable(text) }
+    return counts
   }
 }

@@ -5,6 +5,8 @@ package enum ThreadConfigError: ClassifiedError, Equatable, Sendable, CustomStri
   case unparsable(String)
   case tooManyThreads(requested: Int, cores: Int)
   case bindingFailed(String)
+  /// A thread count listed twice (directly, through `all`, or by overlapping ranges).
+  case duplicate(Int)
 
   /// The message printed for this error: the bad value and the valid range.
   package var description: String {
@@ -17,6 +19,8 @@ package enum ThreadConfigError: ClassifiedError, Equatable, Sendable, CustomStri
         : "\(requested) threads requested but this machine has \(cores) core\(cores == 1 ? "" : "s"); use 1…\(cores)"
     case .bindingFailed(let message):
       return "binding failed: \(message)"
+    case .duplicate(let count):
+      return "thread count \(count) is listed twice; list each count once"
     }
   }
 

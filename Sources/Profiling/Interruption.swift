@@ -32,15 +32,25 @@ package enum Interruption {
   /// parent's signal mask (threads of libdispatch, CI runners and test harnesses block them), and a
   /// blocked SIGTERM would never reach the handler.
   package static func install() {
+    // Initialise both atomics before a handler can run: a handler must never be the first to touch a
+    // lazily initialised global (its one-time initialisation takes a lock and may allocate, neither of
+    // which is safe in a signal handler, and it may interrupt that very initialisation on another path).
+    _ = flag.load(ordering: .relaxed)
+    _ = received.load(ordering: .relaxed)
     var set = sigset_t()
     sigemptyset(&set)
     for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, number) }
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    for number in [SIGINT, SIGTERM, SIGHUP] {
-      _ = Glibc.signal(number) { number in
-        Interruption.received.store(number, ordering: .relaxed)
-        if Interruption.flag.exchange(true, ordering: .relaxed) { _exit(130) }
-      }
+    // sigaction with SA_RESTART: system calls interrupted by the signal resume (a write, fsync or futex
+    // wait in any library never sees EINTR because of us); the handler touches only the two atomics and
+    // _exit, all async-signal-safe.
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { number in
+      Interruption.received.store(number, ordering: .relaxed)
+      if Interruption.flag.exchange(true, ordering: .relaxed) { _exit(130) }
     }
+    action.sa_flags = SA_RESTART
+    sigemptyset(&action.sa_mask)
+    for number in [SIGINT, SIGTERM, SIGHUP] { sigaction(number, &action, nil) }
   }
 }

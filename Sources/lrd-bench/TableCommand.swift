@@ -116,7 +116,10 @@ struct TableCommand: ParsableCommand {
           "unknown model '\(ClosestNames.truncated(name))'; models: "
             + ResNetModel.allCases.map(\.rawValue).joined(separator: ", "))
       }
-      if !modelList.contains(model) { modelList.append(model) }
+      guard !modelList.contains(model) else {
+        throw HarnessError.invalidRequest("--models lists \(model) twice; list each model once")
+      }
+      modelList.append(model)
     }
     let text = branches ?? "1,2,4,8,16"
     guard let counts = CommaList.integers(text) else {

@@ -148,5 +148,11 @@ struct RankPolicyTests {
     #expect(try RankPolicy.parseList("paper,robust") == [.paper, .robust])
     #expect(try RankPolicy.parseList("all") == RankPolicy.allCases)
     #expect(throws: HarnessError.self) { try RankPolicy.parseList("paper,magic") }
+    #expect(throws: HarnessError.self, "a policy listed twice") {
+      try RankPolicy.parseList("paper,robust,paper")
+    }
+    #expect(throws: HarnessError.self, "a technique listed twice") {
+      try Technique.parseList("vanilla,vanilla")
+    }
   }
 }

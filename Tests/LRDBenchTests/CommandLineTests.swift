@@ -99,6 +99,8 @@ struct CommandLineTests {
       ["sweep", "--layer", "layer4.2.conv2", "--from", "9999"],
       ["sweep", "--layer", "layer4.2.conv2", "--from", "-5"],
       ["sweep", "--layer", "fc", "--ratio", "1e300"],
+      ["sweep", "--layer", "fc", "--threads", "1,1"],
+      ["table", "--models", "resnet50,resnet50"],
       ["sweep", "--layer", "layer4.2.conv2", "--ratio", "1"],
       ["sweep", "--layer", "layer4.2.conv2", "--ratio", "inf"],
       ["sweep", "--layer", "layer4.2.conv2", "--threads", "99"],

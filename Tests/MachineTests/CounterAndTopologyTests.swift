@@ -141,6 +141,10 @@ struct CounterAndTopologyTests {
     }
     #expect(throws: ThreadConfigError.self) { try ThreadConfig.parseThreadList("1,x", cores: cores) }
     #expect(try ThreadConfig.parseThreadList("1-\(cores),all", cores: cores) == Array(1...cores))
+    #expect(throws: ThreadConfigError.duplicate(1)) { try ThreadConfig.parseThreadList("1,1", cores: cores) }
+    #expect(throws: ThreadConfigError.duplicate(1)) {
+      try ThreadConfig.parseThreadList("1-\(cores),1", cores: cores)
+    }
   }
 
   @Test func fingerprintNamesTheMachineAndItsConditions() throws {
