@@ -21,6 +21,10 @@ package struct RanksPlan: Codable, Sendable, Equatable {
   /// `ranks --backend all`: the backends studied one after the other, each in its own child run directory
   /// (the template's backend is then nil); nil for a single-backend study.
   package var backends: [GEMMBackend]?
+  /// The shard of the distinct layer shapes this run measures (`measuredShapes()`), nil for all of them.
+  ///
+  /// `RanksMerge` joins the shards' directories into the whole study.
+  package var shard: Shard?
   /// The kernel backend measured on: the settings'.
   package var backend: GEMMBackend? {
     get { settings.backend }
@@ -39,6 +43,27 @@ package struct RanksPlan: Codable, Sendable, Equatable {
   package func layers() throws -> [LayerSpec] {
     let catalog = ModelCatalog(model)
     return try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+  }
+
+  /// The study's work list: one representative layer per distinct shape, in catalog order.
+  package func shapes() throws -> [LayerSpec] {
+    var representatives = OrderedDictionary<String, LayerSpec>()
+    for layer in try layers() where representatives[layer.shapeKey] == nil {
+      representatives[layer.shapeKey] = layer
+    }
+    return Array(representatives.values)
+  }
+
+  /// The shapes this run sweeps: every shape, or its shard's, split by estimated cost (the layer's FLOPs
+  /// per image × the ranks swept), so the same plan always gives the same shards.
+  package func measuredShapes() throws -> [LayerSpec] {
+    let all = try shapes()
+    guard let shard else { return all }
+    let costs = try all.map { layer -> Double in
+      let sweep = try plan(for: layer)
+      return Double(layer.flopsPerImage) * Double((sweep.from - sweep.to) / max(sweep.step, 1) + 1)
+    }
+    return shard.items(costs: costs).map { all[$0] }
   }
 
   /// One layer's sweep plan.
@@ -122,6 +147,10 @@ package struct RanksResult: Codable, Sendable {
   package var backendCheck: BackendCheck?
   /// True when the run was interrupted: partial results.
   package var interrupted: Bool
+  /// The shard this result holds (its rows are the layers of its shapes); nil for a whole study, merged or not.
+  package var shard: Shard?
+  /// For a merged study: each shard's directory and the layers it measured, in shard order (nil otherwise).
+  package var mergedFrom: [MergedShard]?
   /// Wall time of this process, in seconds.
   package var elapsedSeconds: Double
   /// The machine the study ran on.
@@ -132,8 +161,20 @@ package struct RanksResult: Codable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case schema, model, ratio, batch, mode, threads, policies, rows, sweeps, points, backendCheck, interrupted
-    case elapsedSeconds, fingerprint
+    case elapsedSeconds, fingerprint, shard, mergedFrom
   }
+}
+
+/// Where a merged study's rows came from: one shard's directory and the layers of its shapes.
+package struct MergedShard: Codable, Sendable, Equatable {
+  /// The shard, i of n.
+  package var shard: Shard
+  /// The shard's run directory as given to merge.
+  package var directory: String
+  /// The layers whose rows it measured, in catalog order.
+  package var layers: [String]
+  /// The machine it ran on, as the fingerprint's CPU model and core count.
+  package var machine: String
 }
 
 /// Algorithm 1 over a model's layers: a rank sweep per distinct layer shape (each in `<out>/sweeps/<layer>/`
@@ -167,12 +208,8 @@ package enum RanksStudy: MultiBackendStudy {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: context.topology.summary)
     let layers = try plan.layers()
-    // One sweep per distinct shape, represented by its first layer, in catalog order.
-    var representatives = OrderedDictionary<String, LayerSpec>()
-    for layer in layers where representatives[layer.shapeKey] == nil {
-      representatives[layer.shapeKey] = layer
-    }
-    let order = Array(representatives.values)
+    // One sweep per distinct shape (this shard's, when sharded), represented by its first layer, in catalog order.
+    let order = try plan.measuredShapes()
     var sweeps: [String: SweepResult] = [:]
     var runs: [ChildRun<SweepResult>] = []
     var interrupted = false
@@ -229,6 +266,7 @@ package enum RanksStudy: MultiBackendStudy {
       policies: settings.policies, rows: rows, sweeps: sweeps.count, points: points, interrupted: interrupted,
       elapsedSeconds: MonotonicClock.seconds(since: start), fingerprint: fingerprint.finished())
     result.sweepRuns = runs
+    result.shard = plan.shard
     return result
   }
 }

@@ -3,6 +3,7 @@ import Harness
 import Machine
 import Profiling
 import Reports
+import Support
 import Tensors
 
 struct RanksCommand: ParsableCommand {
@@ -26,6 +27,12 @@ struct RanksCommand: ParsableCommand {
   @Option(help: "Regular expression on layer names (default: every conv and linear layer).")
   var filter: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Sweep only shard i of n of the distinct layer shapes (split by estimated cost, the same for the same options); join the shards' directories with lrd-bench merge.",
+      valueName: "i/n"))
+  var shard: String?
+
   @OptionGroup var ratio: RatioOptions
   @OptionGroup var workload: WorkloadOptions
   @OptionGroup var threads: ThreadOptions
@@ -43,7 +50,7 @@ struct RanksCommand: ParsableCommand {
 
   var given: [String] {
     model.given + ratio.given + workload.given + threads.given + policies.given + order.given
-      + measurement.given + (filter == nil ? [] : ["--filter"])
+      + measurement.given + (filter == nil ? [] : ["--filter"]) + (shard == nil ? [] : ["--shard"])
   }
 
   func validate() throws { try output.checkResume(given: given) }
@@ -60,6 +67,17 @@ struct RanksCommand: ParsableCommand {
     settings.order = order.resolved
     var plan = RanksPlan(model: model.resolved, filter: filter, settings: settings)
     if backend?.value == .all { plan.backends = GEMMBackend.allCases }
+    if let shard {
+      guard let parsed = Shard(parsing: shard) else {
+        throw HarnessError.invalidRequest(
+          "--shard '\(ClosestNames.truncated(shard))': use i/n with 1 ≤ i ≤ n, e.g. 2/3")
+      }
+      guard plan.backends == nil else {
+        throw HarnessError.invalidRequest(
+          "--shard splits one backend's study; give --backend openblas, blis or onednn")
+      }
+      plan.shard = parsed
+    }
     return plan
   }
 

@@ -5,6 +5,7 @@ import Machine
 import Profiling
 import Reports
 import Suites
+import Support
 
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -62,11 +63,11 @@ struct RunCommand: ParsableCommand {
 
   /// (i, n) from "i/n", 1 ≤ i ≤ n.
   static func parseShard(_ text: String) throws -> (index: Int, count: Int) {
-    let parts = text.split(separator: "/").map { Int($0) }
-    guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
-      throw HarnessError.invalidRequest("--shard '\(text)': use i/n with 1 ≤ i ≤ n, e.g. 1/4")
+    guard let shard = Shard(parsing: text) else {
+      throw HarnessError.invalidRequest(
+        "--shard '\(ClosestNames.truncated(text))': use i/n with 1 ≤ i ≤ n, e.g. 1/4")
     }
-    return (i, n)
+    return (shard.index, shard.count)
   }
 
   func run() throws {

@@ -319,6 +319,41 @@ struct CommandLineTests {
     #expect(!outcome.stderr.contains("Permission denied"), "\(outcome.stderr)")
   }
 
+  @Test("ranks shards merge into the unsharded study's table; a missing, repeated or foreign shard is named")
+  func ranksShardsMerge() throws {
+    let base = temporaryPath("shards")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    let study = [
+      "ranks", "--filter", "^layer1\\.0\\.conv[123]$", "--threads", "1", "--batch", "1", "--budget", "0.01",
+      "--confirm-budget", "0", "--step", "4", "--passes", "1", "--quiet", "--no-backend-check",
+    ]
+    func layers(_ directory: String) throws -> [String] {
+      let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/ranks.json"))
+      let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+      return (json?["rows"] as? [[String: Any]] ?? []).compactMap { $0["layer"] as? String }
+    }
+    #expect(exitCode(study + ["--out", base + "/whole"]) == 0)
+    var measured: [String] = []
+    for index in 1...3 {
+      #expect(exitCode(study + ["--shard", "\(index)/3", "--out", base + "/s\(index)"]) == 0)
+      measured += try layers(base + "/s\(index)")
+    }
+    #expect(measured.sorted() == (try layers(base + "/whole")).sorted(), "the shards partition the study")
+    #expect(exitCode(["merge", base + "/s3", base + "/s1", base + "/s2", "--out", base + "/merged"]) == 0)
+    #expect(
+      try layers(base + "/merged") == (try layers(base + "/whole")), "every layer once, in catalog order")
+    let missing = try runTool(["merge", base + "/s1", base + "/s3", "--out", base + "/m2"])
+    #expect(missing.status == 64 && missing.stderr.contains("shard 2/3 of 3 missing"), "\(missing.stderr)")
+    let twice = try runTool([
+      "merge", base + "/s1", base + "/s1", base + "/s2", base + "/s3", "--out", base + "/m3",
+    ])
+    #expect(twice.status == 64 && twice.stderr.contains("1/3 given more than once"), "\(twice.stderr)")
+    #expect(exitCode(study.map { $0 == "4" ? "5" : $0 } + ["--shard", "2/3", "--out", base + "/other"]) == 0)
+    let foreign = try runTool(["merge", base + "/s1", base + "/other", base + "/s3", "--out", base + "/m4"])
+    #expect(foreign.status == 64 && foreign.stderr.contains("different study"), "\(foreign.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: base + "/m2"), "a refused merge creates nothing")
+  }
+
   @Test func anEditedPlanIsNotResumed() throws {
     let path = temporaryPath("edited-batch")
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -521,7 +556,8 @@ struct DocumentationTests {
   @Test(
     "every option of every command is documented in that command's section",
     arguments: [
-      SweepCommand.self, RanksCommand.self, BranchesCommand.self, TimeCommand.self, KernelsCommand.self,
+      SweepCommand.self, RanksCommand.self, MergeCommand.self, BranchesCommand.self, TimeCommand.self,
+      KernelsCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self, ModelCommand.self,
       TableCommand.self, RunCommand.self, ABCommand.self, CompareCommand.self, HistoryCommand.self,
       ExportCommand.self,
