@@ -89,6 +89,12 @@ package struct RanksPlan: Codable, Sendable, Equatable {
     let layers = try layers()
     guard !layers.isEmpty else { throw HarnessError.invalidRequest("the study covers no layer") }
     for layer in layers { try plan(for: layer).validate(cores: cores) }
+    if let shard, try measuredShapes().isEmpty {
+      let shapes = try shapes().count
+      throw HarnessError.invalidRequest(
+        "shard \(shard) holds no layer shape: the study has \(shapes) distinct shape\(shapes == 1 ? "" : "s"), "
+          + "so it splits into at most \(shapes) shards")
+    }
   }
 }
 

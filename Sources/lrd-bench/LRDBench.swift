@@ -14,7 +14,8 @@ struct LRDBench: ParsableCommand {
       Exit status: 0 success; 1 a measurement or file operation failed; 64 bad arguments (unknown layer or model, rank out of range, …: the message names the valid values); 130 interrupted by Ctrl-C, SIGTERM or SIGHUP (what was measured is written).
       """,
     subcommands: [
-      SweepCommand.self, RanksCommand.self, MergeCommand.self, BranchesCommand.self, TimeCommand.self,
+      SweepCommand.self, RanksCommand.self, MergeCommand.self, SubmitCommand.self, BranchesCommand.self,
+      TimeCommand.self,
       ModelCommand.self,
       TableCommand.self,
       KernelsCommand.self,

@@ -556,7 +556,8 @@ struct DocumentationTests {
   @Test(
     "every option of every command is documented in that command's section",
     arguments: [
-      SweepCommand.self, RanksCommand.self, MergeCommand.self, BranchesCommand.self, TimeCommand.self,
+      SweepCommand.self, RanksCommand.self, MergeCommand.self, SubmitCommand.self, BranchesCommand.self,
+      TimeCommand.self,
       KernelsCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self, ModelCommand.self,
       TableCommand.self, RunCommand.self, ABCommand.self, CompareCommand.self, HistoryCommand.self,
