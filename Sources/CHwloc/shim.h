@@ -14,6 +14,22 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/// Writes the CPUs the calling thread may run on into `out` (at most `capacity`), from the raw
+/// sched_getaffinity syscall; returns how many, or -1 with errno set.
+static inline int lrd_allowed_cpus(int *out, int capacity) {
+  unsigned long mask[64];
+  memset(mask, 0, sizeof(mask));
+  long bytes = syscall(SYS_sched_getaffinity, 0, sizeof(mask), mask);
+  if (bytes < 0) return -1;
+  int n = 0;
+  for (int cpu = 0; cpu < (int)(bytes * 8) && n < capacity; cpu++) {
+    if (mask[cpu / (8 * (int)sizeof(unsigned long))] & (1UL << (cpu % (8 * (int)sizeof(unsigned long))))) {
+      out[n++] = cpu;
+    }
+  }
+  return n;
+}
+
 /// HWLOC_VERSION (the library release, e.g. "2.9.0") of the headers compiled against.
 static inline const char *lrd_hwloc_release(void) { return HWLOC_VERSION; }
 

@@ -89,7 +89,10 @@ package struct MachineFingerprint: Codable, Sendable, Equatable {
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
       }
     }
-    let prefixes = ["OPENBLAS_", "OMP_", "GOTO_", "LIBPFM_", "PAPI_"]
+    // SLURM_* records the allocation a cluster job ran in (job, array task, CPUs per task).
+    let prefixes = [
+      "OPENBLAS_", "OMP_", "GOTO_", "LIBPFM_", "PAPI_", "SLURM_JOB_ID", "SLURM_ARRAY_", "SLURM_CPUS_",
+    ]
     let environment = ProcessInfo.processInfo.environment.filter { key, _ in
       prefixes.contains { key.hasPrefix($0) }
     }

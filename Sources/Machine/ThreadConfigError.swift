@@ -16,7 +16,8 @@ package enum ThreadConfigError: ClassifiedError, Equatable, Sendable, CustomStri
     case .tooManyThreads(let requested, let cores):
       return requested < 1
         ? "thread count \(requested) must be at least 1"
-        : "\(requested) threads requested but this machine has \(cores) core\(cores == 1 ? "" : "s"); use 1…\(cores)"
+        : "\(requested) threads requested but \(cores) core\(cores == 1 ? " is" : "s are") available here (the machine's, "
+          + "or the CPUs this process may use); use 1…\(cores)"
     case .bindingFailed(let message):
       return "binding failed: \(message)"
     case .duplicate(let count):

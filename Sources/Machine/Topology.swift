@@ -157,12 +157,39 @@ package final class Topology {
     guard let topology else { throw TopologyError(function: "hwloc_topology_init", errno: ENOMEM) }
     do {
       try Self.check(hwloc_topology_load(topology), "hwloc_topology_load")
+      try Self.restrictToAllocation(topology)
     } catch {
       hwloc_topology_destroy(topology)
       throw error
     }
     handle = topology
     summary = Self.summarize(topology)
+  }
+
+  /// The CPUs the process may run on, nil when they cannot be read.
+  ///
+  /// Read once, when the first topology is loaded (before lrd-bench binds any thread): a Slurm task's
+  /// allocation, `taskset`, a container's cpuset.
+  static let allocation: [Int]? = {
+    var cpus = [Int32](repeating: 0, count: 4096)
+    let count = lrd_allowed_cpus(&cpus, Int32(cpus.count))
+    return count < 0 ? nil : cpus.prefix(Int(count)).map(Int.init)
+  }()
+
+  /// Restricts the topology to the allocation, so core counts, thread configs and bindings never reach
+  /// outside the CPUs this process was given.
+  static func restrictToAllocation(_ topology: hwloc_topology_t) throws(TopologyError) {
+    guard let allocation, !allocation.isEmpty, let root = hwloc_get_root_obj(topology) else { return }
+    let all = indices(root.pointee.cpuset)
+    guard Set(all) != Set(allocation).intersection(all), !Set(allocation).isDisjoint(with: all) else {
+      return
+    }
+    guard let set = hwloc_bitmap_alloc() else {
+      throw TopologyError(function: "hwloc_bitmap_alloc", errno: ENOMEM)
+    }
+    defer { hwloc_bitmap_free(set) }
+    for cpu in allocation { hwloc_bitmap_set(set, UInt32(cpu)) }
+    try check(hwloc_topology_restrict(topology, set, 0), "hwloc_topology_restrict")
   }
 
   deinit { hwloc_topology_destroy(handle) }

@@ -50,6 +50,25 @@ struct SlurmTests {
     #expect(exitCode(arguments) == 64, "\(arguments)")
   }
 
+  @Test(
+    "a process limited to some CPUs (a Slurm task's allocation, taskset) sees and binds only those",
+    .enabled(
+      if: FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset"), "needs taskset (util-linux)"))
+  func theAllocationIsRespected() throws {
+    let output = temporaryPath("allocation") + ".txt"
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+    process.arguments = ["-c", "0", executable, "topology", "--sgemm-size", "0"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(text.contains("Cores:       1  (core 0: PU 0)"), "\(text.prefix(400))")
+  }
+
   /// Waits until the local cluster's queue is empty (at most 5 minutes).
   static func drain() throws {
     for _ in 0..<300 {
