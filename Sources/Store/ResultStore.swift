@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// The results store: one SQLite file (default `results/lrd-bench.sqlite`) holding every run of
@@ -121,6 +122,9 @@ package final class ResultStore {
         }
       }
     }
+    if access != .read, let system = Self.networkFileSystem(directory.isEmpty ? "." : directory) {
+      throw .networkFileSystem(path: path, fileSystem: system)
+    }
     var database = try SQLiteDatabase(path: path, readOnly: access == .read)
     if access == .read {
       if try Self.version(of: database) < Self.schemaVersion {
@@ -142,6 +146,18 @@ package final class ResultStore {
     case write
     /// For recording runs: created when missing.
     case create
+  }
+
+  /// The network file system `directory` is on (nfs, cifs, smb2, lustre, gpfs, beegfs), nil for a local one:
+  /// SQLite's locking is not safe there when several machines write one store.
+  static func networkFileSystem(_ directory: String) -> String? {
+    let type = lrd_filesystem_type(directory)
+    guard type >= 0 else { return nil }
+    let known: [Int: String] = [
+      0x6969: "nfs", 0xFF53_4D42: "cifs", 0xFE53_4D42: "smb2", 0x0BD0_0BD0: "lustre", 0x4750_4653: "gpfs",
+      0x1961_0826: "beegfs",
+    ]
+    return known[Int(UInt32(truncatingIfNeeded: type))]
   }
 
   /// SQLite's `quick_check`: refuses a store with a damaged page before anything is written to it.

@@ -17,6 +17,8 @@ package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConve
   case missing(path: String)
   /// The store's directory does not exist (it is never created, except `results/` for the default store).
   case missingDirectory(path: String, directory: String)
+  /// A store to write lies on a network file system, where SQLite's locking is unsafe across machines.
+  case networkFileSystem(path: String, fileSystem: String)
   /// SQLite's integrity check found damage (its first findings).
   case corrupt(path: String, detail: String)
   /// SQLite failed (code and message).
@@ -43,6 +45,11 @@ package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConve
     case .missingDirectory(let path, let directory):
       return
         "cannot create the results store \(path): the directory \(directory) does not exist; create it first"
+    case .networkFileSystem(let path, let system):
+      return
+        "the results store \(path) is on a network file system (\(system)), where SQLite's locking is not safe "
+        + "when several machines write: give each node a store on a local disk and join them afterwards "
+        + "(lrd-bench store merge)"
     case .corrupt(let path, let detail):
       return "the results store \(path) is damaged (SQLite quick_check: \(detail)); "
         + "restore it from a copy or use another store"
@@ -54,7 +61,8 @@ package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConve
   /// Whether the error is the user's input rather than a failure.
   package var isBadInput: Bool {
     switch self {
-    case .notADatabase, .newerSchema, .unknownRun, .invalid, .missing, .missingDirectory: return true
+    case .notADatabase, .newerSchema, .unknownRun, .invalid, .missing, .missingDirectory, .networkFileSystem:
+      return true
     case .noBaseline, .sqlite, .corrupt: return false
     }
   }

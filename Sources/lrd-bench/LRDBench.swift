@@ -20,6 +20,7 @@ struct LRDBench: ParsableCommand {
       TableCommand.self,
       KernelsCommand.self,
       RunCommand.self, ABCommand.self, CompareCommand.self, HistoryCommand.self, BaselineCommand.self,
+      StoreCommand.self,
       ExportCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self,
       BLASCheckCommand.self,

@@ -87,3 +87,40 @@ struct StoreAccessTests {
     }
   }
 }
+
+@Suite("Merging stores")
+struct StoreMergeTests {
+  @Test("every run of every source is copied with its points; a run or label found twice copies nothing")
+  func merge() throws {
+    let first = temporaryStore("merge-a")
+    let second = temporaryStore("merge-b")
+    let target = temporaryStore("merge-into")
+    defer {
+      for path in [first, second, target] {
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+      }
+    }
+    let a = try ResultStore(path: first, access: .create)
+    let one = try a.beginRun(run("node-1"))
+    try a.addPoint(point("p/t1", [1, 2, 3]), to: one.id)
+    try a.finishRun(one.id, complete: true)
+    let b = try ResultStore(path: second, access: .create)
+    var other = run("node-2", machine: "m-2")
+    other.shard = "2/2"
+    let two = try b.beginRun(other)
+    try b.addPoint(point("q/t1", [4, 5, 6]), to: two.id)
+    let into = try ResultStore(path: target, access: .create)
+    #expect(try into.merge([a, b]) == .init(runs: 2, points: 2))
+    let runs = try into.runs()
+    #expect(runs.map(\.label) == ["node-1", "node-2"] && runs.map(\.machineKey) == ["m-1", "m-2"])
+    #expect(runs.map(\.status) == [.complete, .incomplete] && runs[1].shard == "2/2")
+    #expect(try into.points(of: runs[1].id).map(\.samples) == [[4, 5, 6]])
+    // Merging a source again: the same run twice is refused and nothing more is copied.
+    #expect(throws: StoreError.self) { try into.merge([b]) }
+    #expect(try into.runs().count == 2)
+  }
+
+  @Test func aLocalDiskIsNotANetworkFileSystem() {
+    #expect(ResultStore.networkFileSystem(FileManager.default.temporaryDirectory.path) == nil)
+  }
+}
