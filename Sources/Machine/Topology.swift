@@ -166,11 +166,14 @@ package final class Topology {
     summary = Self.summarize(topology)
   }
 
-  /// The CPUs the process may run on, nil when they cannot be read.
+  /// Inside a Slurm job (SLURM_JOB_ID set), the CPUs the job step may run on; nil elsewhere or when they
+  /// cannot be read.
   ///
-  /// Read once, when the first topology is loaded (before lrd-bench binds any thread): a Slurm task's
-  /// allocation, `taskset`, a container's cpuset.
+  /// Read once, when the first topology is loaded (before lrd-bench binds any thread). Only under Slurm:
+  /// elsewhere a process started by a thread lrd-bench itself bound (a child of a run, a test) would
+  /// mistake that binding for an allocation.
   static let allocation: [Int]? = {
+    guard ProcessInfo.processInfo.environment["SLURM_JOB_ID"] != nil else { return nil }
     var cpus = [Int32](repeating: 0, count: 4096)
     let count = lrd_allowed_cpus(&cpus, Int32(cpus.count))
     return count < 0 ? nil : cpus.prefix(Int(count)).map(Int.init)

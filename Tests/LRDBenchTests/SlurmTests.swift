@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 import Testing
 
 @testable import lrd_bench
@@ -51,22 +52,28 @@ struct SlurmTests {
   }
 
   @Test(
-    "a process limited to some CPUs (a Slurm task's allocation, taskset) sees and binds only those",
+    "a Slurm task limited to some CPUs sees and binds only those; outside Slurm a binding is not an allocation",
     .enabled(
       if: FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset"), "needs taskset (util-linux)"))
   func theAllocationIsRespected() throws {
-    let output = temporaryPath("allocation") + ".txt"
-    defer { try? FileManager.default.removeItem(atPath: output) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
-    process.arguments = ["-c", "0", executable, "topology", "--sgemm-size", "0"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(text.contains("Cores:       1  (core 0: PU 0)"), "\(text.prefix(400))")
+    func cores(slurm: Bool) throws -> String {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+      process.arguments = ["-c", "0", executable, "topology", "--sgemm-size", "0"]
+      var environment = ProcessInfo.processInfo.environment
+      environment["SLURM_JOB_ID"] = slurm ? "4242" : nil
+      process.environment = environment
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      return text.split(separator: "\n").first { $0.hasPrefix("Cores:") }.map(String.init) ?? text
+    }
+    #expect(try cores(slurm: true).contains("Cores:       1  (core 0: PU 0)"))
+    let machine = try Topology().summary.coreCount
+    #expect(try cores(slurm: false).hasPrefix("Cores:       \(machine)"), "outside Slurm the machine's cores")
   }
 
   /// Waits until the local cluster's queue is empty (at most 5 minutes).
