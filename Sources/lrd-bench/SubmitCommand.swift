@@ -144,7 +144,7 @@ struct SubmitCommand: ParsableCommand {
       text.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
       ?? ""
     guard process.terminationStatus == 0, !id.isEmpty else {
-      throw HarnessError.invalidRequest(
+      throw HarnessError.failed(
         "sbatch failed (exit \(process.terminationStatus)): "
           + problem.trimmingCharacters(in: .whitespacesAndNewlines))
     }
