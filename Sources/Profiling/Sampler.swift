@@ -209,7 +209,7 @@ package struct Sampler {
   /// stopping early on it does not make the reported CI optimistic. Infinity with fewer than 6 blocks.
   package static func pairedHalfWidth(_ a: [Double], _ b: [Double]) -> Double {
     let d = PairedComparison.logRatios(a, b)
-    let blocks = stride(from: 0, to: d.count - 1, by: 2).map { (d[$0] + d[$0 + 1]) / 2 }.sorted()
+    let blocks = PairedComparison.blockLogRatios(d)
     let k = SampleStatistics.orderStatisticRank(n: blocks.count, alpha: 0.05)
     guard k >= 1, blocks.count >= 6 else { return .infinity }
     return exp((blocks[blocks.count - k] - blocks[k - 1]) / 2) - 1

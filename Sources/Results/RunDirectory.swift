@@ -349,7 +349,8 @@ package final class RunDirectory: Sendable {
     return fd
   }
 
-  static func timestamp() -> String {
+  /// The current UTC time as directory names carry it, `yyyyMMdd-HHmmss`.
+  package static func timestamp() -> String {
     let formatter = DateFormatter()
     formatter.dateFormat = "yyyyMMdd-HHmmss"
     formatter.timeZone = TimeZone(identifier: "UTC")

@@ -157,19 +157,18 @@ package struct PairedComparison: Codable, Sendable, Equatable {
         : "bootstrap of ABBA blocks (\(passes.blockCount) blocks of 2 rounds), \(replicates) replicates")
   }
 
+  /// The mean log ratio of each ABBA block (pairs 2k and 2k + 1; an odd last pair is no block), sorted:
+  /// what the sampler's stop rule and the exact interval take order statistics of.
+  package static func blockLogRatios(_ d: [Double]) -> [Double] {
+    stride(from: 0, to: d.count - 1, by: 2).map { (d[$0] + d[$0 + 1]) / 2 }.sorted()
+  }
+
   /// The exact 95% interval of the median of the ABBA blocks' mean log ratios, from order statistics.
   ///
-  /// Blocks are pairs 2k and 2k + 1 (an odd last pair alone); the interval is exponentiated and widened
-  /// to hold `estimate`. Fewer than 6 blocks cannot reach 95%: it is then their range, with the level
-  /// it has.
+  /// Blocks as `blockLogRatios` (of each group); the interval is exponentiated and widened to hold
+  /// `estimate`. Fewer than 6 blocks cannot reach 95%: it is then their range, with the level it has.
   static func exactInterval(_ groups: [[Double]], containing estimate: Double) -> ConfidenceInterval {
-    var blocks: [Double] = []
-    for d in groups {
-      for i in stride(from: 0, to: d.count, by: 2) {
-        blocks.append(i + 1 < d.count ? (d[i] + d[i + 1]) / 2 : d[i])
-      }
-    }
-    blocks.sort()
+    let blocks = groups.flatMap(blockLogRatios).sorted()
     guard let first = blocks.first, let last = blocks.last else {
       return ConfidenceInterval(lower: .nan, upper: .nan, level: 0, method: "no pairs: no interval")
     }

@@ -18,9 +18,10 @@ extension ResultStore {
       "\(run.suite) on \(run.machineKey) started \(run.startedAt)"
         + (run.shard.map { " (shard \($0))" } ?? "")
     }
-    var seen = Dictionary(uniqueKeysWithValues: try runs().map { (identity($0), path) })
+    let existing = try runs()
+    var seen = Dictionary(uniqueKeysWithValues: existing.map { (identity($0), path) })
     var labels = Dictionary(
-      try runs().compactMap { run in run.label.map { ($0, path) } }, uniquingKeysWith: { a, _ in a })
+      existing.compactMap { run in run.label.map { ($0, path) } }, uniquingKeysWith: { a, _ in a })
     var copies: [(RunRecord, [PointRecord])] = []
     for source in sources {
       for run in try source.runs() {

@@ -77,7 +77,7 @@ struct SubmitCommand: ParsableCommand {
 
   func run() throws {
     try guarded {
-      let directory = try out ?? Self.defaultDirectory(command[0])
+      let directory = out ?? Self.defaultDirectory(command[0])
       let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
       let jobs = SlurmJobs(
         executable: executable, command: command, shards: shards,
@@ -113,11 +113,8 @@ struct SubmitCommand: ParsableCommand {
     }
   }
 
-  static func defaultDirectory(_ study: String) throws -> String {
-    let formatter = DateFormatter()
-    formatter.dateFormat = "yyyyMMdd-HHmmss"
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return "results/slurm/\(study)-\(formatter.string(from: Date()))"
+  static func defaultDirectory(_ study: String) -> String {
+    "results/slurm/\(study)-\(RunDirectory.timestamp())"
   }
 
   static func sbatch() -> String? {
