@@ -11,9 +11,9 @@ struct StoreCommand: ParsableCommand {
   struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract:
-        "Copy every run (with all its points) of STORE… into --into, so compare, history and export see them all.",
+        "Copy every run (with all its points) and A/B run of STORE… into --into, so compare, history and export see them all.",
       discussion: """
-        For suites run as shards on several nodes (run SUITE --shard i/n), each node writing its own store on a local disk: the runs keep their labels, machine keys, times, shards and status. All or nothing: a run found twice (the same suite, machine key, start time and shard — one measurement given twice) or a label carried by two runs is an error naming it, and nothing is copied. A/B runs are not copied. The target is created when missing; it must not be on a network file system.
+        For suites run as shards on several nodes (run SUITE --shard i/n), each node writing its own store on a local disk: the runs keep their labels, machine keys, times, shards and status. All or nothing: a run found twice (the same suite, machine key, start time and shard — one measurement given twice) or a label carried by two runs is an error naming it, and nothing is copied. A/B runs (lrd-bench ab) are copied too, with every measurement, checked the same way. Baseline marks stay with their stores. The target is created when missing; it must not be on a network file system.
         """)
 
     @Argument(help: ArgumentHelp("The stores to copy from (read only).", valueName: "store"))
@@ -44,7 +44,8 @@ struct StoreCommand: ParsableCommand {
           throw error
         }
         emit(
-          "merged \(summary.runs) run\(summary.runs == 1 ? "" : "s") (\(summary.points) points) into \(into)\n"
+          "merged \(summary.runs) run\(summary.runs == 1 ? "" : "s") (\(summary.points) points) and "
+            + "\(summary.abRuns) A/B run\(summary.abRuns == 1 ? "" : "s") into \(into)\n"
         )
       }
     }

@@ -90,7 +90,9 @@ struct StoreAccessTests {
 
 @Suite("Merging stores")
 struct StoreMergeTests {
-  @Test("every run of every source is copied with its points; a run or label found twice copies nothing")
+  @Test(
+    "every run and A/B run of every source is copied with its points; a run or label found twice copies nothing"
+  )
   func merge() throws {
     let first = temporaryStore("merge-a")
     let second = temporaryStore("merge-b")
@@ -109,15 +111,41 @@ struct StoreMergeTests {
     other.shard = "2/2"
     let two = try b.beginRun(other)
     try b.addPoint(point("q/t1", [4, 5, 6]), to: two.id)
+    let ab = try b.beginABRun(
+      ABRunRecord(
+        suite: "smoke", suiteDigest: "abc", label: "night-1", machineKey: "m-2", startedAt: "t",
+        base: "{\"b\":1}",
+        new: "{}", rounds: 4, threshold: 0.03, seed: 9, fingerprint: "{}"))
+    let measured = ABMeasurementRecord(
+      name: "a/t1", side: .new, round: 1, samples: [0.5, 0.25], callsPerSample: 2, injected: 0.1, error: "x")
+    try b.addABMeasurement(measured, to: ab.id)
+    try b.finishABRun(ab.id, complete: true)
     let into = try ResultStore(path: target, access: .create)
-    #expect(try into.merge([a, b]) == .init(runs: 2, points: 2))
+    #expect(try into.merge([a, b]) == .init(runs: 2, points: 2, abRuns: 1))
+    let abRuns = try into.abRuns()
+    try #require(abRuns.count == 1, "the A/B run is copied")
+    #expect(
+      abRuns.map(\.label) == ["night-1"] && abRuns[0].status == .complete && abRuns[0].base == "{\"b\":1}")
+    #expect(abRuns[0].finishedAt != nil && abRuns[0].machineKey == "m-2" && abRuns[0].seed == 9)
+    #expect(try into.abMeasurements(of: abRuns[0].id) == [measured])
     let runs = try into.runs()
     #expect(runs.map(\.label) == ["node-1", "node-2"] && runs.map(\.machineKey) == ["m-1", "m-2"])
     #expect(runs.map(\.status) == [.complete, .incomplete] && runs[1].shard == "2/2")
     #expect(try into.points(of: runs[1].id).map(\.samples) == [[4, 5, 6]])
     // Merging a source again: the same run twice is refused and nothing more is copied.
     #expect(throws: StoreError.self) { try into.merge([b]) }
-    #expect(try into.runs().count == 2)
+    #expect(try into.runs().count == 2 && into.abRuns().count == 1)
+    // An A/B run alone found twice is refused too, naming it.
+    let again = temporaryStore("merge-ab")
+    defer { try? FileManager.default.removeItem(atPath: (again as NSString).deletingLastPathComponent) }
+    let d = try ResultStore(path: again, access: .create)
+    _ = try d.beginABRun(ab)
+    #expect {
+      try into.merge([d])
+    } throws: {
+      "\($0)".contains("A/B run of smoke on m-2 started t")
+    }
+    #expect(try into.abRuns().count == 1)
   }
 
   @Test func aLocalDiskIsNotANetworkFileSystem() {
