@@ -80,7 +80,7 @@ let package = Package(
       name: "Reports",
       dependencies: [
         "Harness", "Machine", "Networks", "Profiling", "Programs", "Results", "Statistics", "Store", "Suites",
-        "Tensors",
+        "Support", "Tensors",
       ]),
     .executableTarget(
       name: "lrd-bench",

@@ -27,6 +27,8 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
   package var events: [String]
   /// The kernel backend measured on (nil in plans written before backends were recorded: OpenBLAS).
   package var backend: GEMMBackend?
+  /// The shard of the branch counts this run measures, nil for all of them; `ShardMerge` joins the shards.
+  package var shard: Shard?
 
   /// A plan from the command's options.
   package init(
@@ -88,6 +90,7 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
       batch: batch, threadConfigs: [threads], cores: cores, sampler: sampler, policies: [.paper],
       referenceEvery: 1,
       confirmBudget: 0, tieTolerance: 0, passes: 1, events: events)
+    try checkShard(unit: BranchesStudy.shardUnit)
   }
 }
 
@@ -138,6 +141,10 @@ package struct BranchesResult: Codable, Sendable {
   package var comparisonMethod: String
   /// Always nil: branches has no backend check (the field makes it a `StudyResult`).
   package var backendCheck: BackendCheck?
+  /// The shard of the branch counts this result holds; nil for a whole study, merged or not.
+  package var shard: Shard?
+  /// For a merged study: each shard's directory and the branch counts it measured.
+  package var mergedFrom: [MergedShard]?
 
   /// The original's time: median of its medians measured alongside each branch count.
   package var referenceSeconds: Double {
@@ -173,7 +180,8 @@ package enum BranchesStudy: Study {
     let (directory, topology, events) = (context.directory, context.topology, context.events)
     let runner = PointRunner(model: plan.model, events: plan.events, topology: topology.summary)
     let layer = try runner.catalog.layer(named: plan.layer)
-    let factorizations = try plan.factorizations()
+    let all = try plan.factorizations()
+    let factorizations = try plan.measuredUnitIndices().map { all[$0] }
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let executor = TaskExecutor(
       journal: try directory.journal(TaskEntry<BranchTask, PointResult>.self), topology: topology,
@@ -200,12 +208,14 @@ package enum BranchesStudy: Study {
         branches: entry.branches, factorization: entry.factorization, result: result,
         parametersChangePercent: change.parameters, flopsChangePercent: change.flops)
     }
-    return BranchesResult(
+    var result = BranchesResult(
       plan: plan, layer: SweepRunner.snapshot(layer, ratio: plan.ratio),
       binding: try executor.bind(plan.threads),
       points: points, interrupted: executor.interrupted, fingerprint: fingerprint.finished(),
       comparisonMethod: "each branch count measured paired with the original ("
         + PairedComparison.methodDescription
         + ")")
+    result.shard = plan.shard
+    return result
   }
 }

@@ -23,7 +23,7 @@ package struct RanksPlan: Codable, Sendable, Equatable {
   package var backends: [GEMMBackend]?
   /// The shard of the distinct layer shapes this run measures (`measuredShapes()`), nil for all of them.
   ///
-  /// `RanksMerge` joins the shards' directories into the whole study.
+  /// `ShardMerge` joins the shards' directories into the whole study.
   package var shard: Shard?
   /// The kernel backend measured on: the settings'.
   package var backend: GEMMBackend? {
@@ -54,16 +54,22 @@ package struct RanksPlan: Codable, Sendable, Equatable {
     return Array(representatives.values)
   }
 
-  /// The shapes this run sweeps: every shape, or its shard's, split by estimated cost (the layer's FLOPs
-  /// per image × the ranks swept), so the same plan always gives the same shards.
+  /// The study's work list for sharding: each distinct shape (by its first layer), costing its FLOPs per
+  /// image × the ranks swept.
+  package func shardUnits() throws -> [ShardUnit] {
+    try shapes().map { layer in
+      let sweep = try plan(for: layer)
+      return ShardUnit(
+        name: layer.name,
+        cost: Double(layer.flopsPerImage) * Double((sweep.from - sweep.to) / max(sweep.step, 1) + 1))
+    }
+  }
+
+  /// The shapes this run sweeps: every shape, or its shard's, split by estimated cost (`shardUnits()`), so
+  /// the same plan always gives the same shards.
   package func measuredShapes() throws -> [LayerSpec] {
     let all = try shapes()
-    guard let shard else { return all }
-    let costs = try all.map { layer -> Double in
-      let sweep = try plan(for: layer)
-      return Double(layer.flopsPerImage) * Double((sweep.from - sweep.to) / max(sweep.step, 1) + 1)
-    }
-    return shard.items(costs: costs).map { all[$0] }
+    return try measuredUnitIndices().map { all[$0] }
   }
 
   /// One layer's sweep plan.
@@ -89,12 +95,7 @@ package struct RanksPlan: Codable, Sendable, Equatable {
     let layers = try layers()
     guard !layers.isEmpty else { throw HarnessError.invalidRequest("the study covers no layer") }
     for layer in layers { try plan(for: layer).validate(cores: cores) }
-    if let shard, try measuredShapes().isEmpty {
-      let shapes = try shapes().count
-      throw HarnessError.invalidRequest(
-        "shard \(shard) holds no layer shape: the study has \(shapes) distinct shape\(shapes == 1 ? "" : "s"), "
-          + "so it splits into at most \(shapes) shards")
-    }
+    try checkShard(unit: RanksStudy.shardUnit)
   }
 }
 
@@ -169,18 +170,6 @@ package struct RanksResult: Codable, Sendable {
     case schema, model, ratio, batch, mode, threads, policies, rows, sweeps, points, backendCheck, interrupted
     case elapsedSeconds, fingerprint, shard, mergedFrom
   }
-}
-
-/// Where a merged study's rows came from: one shard's directory and the layers of its shapes.
-package struct MergedShard: Codable, Sendable, Equatable {
-  /// The shard, i of n.
-  package var shard: Shard
-  /// The shard's run directory as given to merge.
-  package var directory: String
-  /// The layers whose rows it measured, in catalog order.
-  package var layers: [String]
-  /// The machine it ran on, as the fingerprint's CPU model and core count.
-  package var machine: String
 }
 
 /// Algorithm 1 over a model's layers: a rank sweep per distinct layer shape (each in `<out>/sweeps/<layer>/`

@@ -49,6 +49,9 @@ package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
   package var tieTolerance: Double
   /// Which ranks are measured, in how many passes, in which order (nil: written before orders existed).
   package var order: SweepOrder?
+  /// The shard of the thread configs this run measures (`measuredConfigs`), nil for all of them; `ShardMerge`
+  /// joins the shards' directories into the whole sweep.
+  package var shard: Shard?
 
   /// A plan from the command's options.
   package init(
@@ -91,6 +94,11 @@ package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
       tieTolerance: settings.tieTolerance)
     order = settings.order
     backend = settings.backend
+  }
+
+  /// The thread configs this run measures: all, or its shard's (see `shardUnits()`).
+  package var measuredConfigs: [ThreadConfig] {
+    ((try? measuredUnitIndices()) ?? Array(threadConfigs.indices)).map { threadConfigs[$0] }
   }
 
   /// Swept ranks, largest first: from, from − step, …, ≥ to.
@@ -165,6 +173,11 @@ package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
       referenceEvery: referenceEvery, confirmBudget: confirmBudget, tieTolerance: tieTolerance,
       passes: passes,
       events: events)
+    if shard != nil, backends != nil {
+      throw HarnessError.invalidRequest(
+        "a shard splits one backend's sweep; sweep every backend's shards separately")
+    }
+    try checkShard(unit: SweepStudy.shardUnit)
     if case .indices(let list) = frozen {
       let factors = spec.shape.hasOneByOneKernel ? 2 : 3
       if let bad = list.first(where: { $0 >= factors }) {

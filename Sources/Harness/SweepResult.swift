@@ -1,5 +1,6 @@
 import Machine
 import Statistics
+import Support
 
 /// The result of one thread config of a sweep.
 package struct ThreadConfigSweep: Codable, Sendable, Equatable {
@@ -70,6 +71,10 @@ package struct SweepResult: Codable, Sendable, Equatable {
   package var elapsedSeconds: Double
   /// How the paired comparisons were computed, in words.
   package var comparisonMethod: String
+  /// The shard of the thread configs this result holds; nil for a whole sweep, merged or not.
+  package var shard: Shard?
+  /// For a merged sweep: each shard's directory and the thread configs it measured.
+  package var mergedFrom: [MergedShard]?
 }
 
 /// The layer being swept, as stored in results.

@@ -54,7 +54,7 @@ package final class SweepRunner {
     let grid = CliffGrid.current
     var configs: [ThreadConfigSweep] = []
     var measurements: [ConfigMeasurements] = []
-    for config in plan.threadConfigs {
+    for config in plan.measuredConfigs {
       let binding = try executor.bind(config)
       let originalFlops = try runner.program(for: specs.original(config)).flopsPerCall
       let measured = try measure(
@@ -75,7 +75,7 @@ package final class SweepRunner {
     configs = zip(configs, measurements).map {
       DecisionAssessment.assess($0, logRatios: $1.logRatios, plan: plan)
     }
-    return SweepResult(
+    var result = SweepResult(
       plan: plan, layer: Self.snapshot(layer, ratio: plan.ratio), fingerprint: fingerprint.finished(),
       topology: topology.summary, configs: configs, interrupted: executor.interrupted,
       cliffGrid: plan.strategy == .cliffs ? grid : nil,
@@ -89,6 +89,8 @@ package final class SweepRunner {
         + "t(r) = t/T × the original's run-wide median; the original also measured alone every "
         + "\(plan.referenceEvery) ranks to report drift; each decision checked by a longer paired measurement "
         + "(\(plan.confirmBudget) s)")
+    result.shard = plan.shard
+    return result
   }
 
   /// Measures one thread config: the strategy's ranks in passes (round 0, with the anchor), then for `cliffs`

@@ -89,6 +89,9 @@ package struct TablePlan: Codable, Sendable, Equatable {
   /// `--backend best:PATH`: per model, each catalog layer's fastest backend (resolved when the plan is made,
   /// so a resumed table uses the same); nil: every kernel on `backend`.
   package var layerBackends: [String: [String: GEMMBackend]]?
+  /// The shard of the models this run measures (`measuredModels`), nil for all of them; `ShardMerge` joins
+  /// the shards' directories into the whole table.
+  package var shard: Shard?
 
   /// A plan from the command's options.
   package init(
@@ -145,6 +148,7 @@ package struct TablePlan: Codable, Sendable, Equatable {
           catalog: ModelCatalog(model), variant: NetworkVariant(ranks: .alpha, branches: n), ratio: ratio)
       }
     }
+    try checkShard(unit: TableStudy.shardUnit)
     for (name, _) in ranksFrom where ResNetModel(parsing: name).map({ !models.contains($0) }) ?? true {
       throw HarnessError.setting(.ranksFrom, "has ranks of \(name), which is not among the models measured")
     }

@@ -2,6 +2,7 @@ import Machine
 import Networks
 import Profiling
 import Programs
+import Support
 
 /// A speed-up measured paired with the original network, as the user guide (docs/guide.md, "table") defines it:
 /// (t_original / t_variant − 1) × 100, with the 95% CI of the paired comparison.
@@ -143,7 +144,7 @@ package struct TableResult: Codable, Sendable {
   package var models: [ModelTable]
   /// Every paired measurement (all samples of the variant and of the original).
   package var measurements: [ModelResult]
-  /// A 2048³ sgemm on the table's threads at the start and the end.
+  /// A 2048³ sgemm on the table's threads at the start and the end (of each shard, for a merged table).
   package var peak: [SGEMMRate]
   /// The binding read back for the thread config.
   package var binding: BindingRecord?
@@ -160,12 +161,16 @@ package struct TableResult: Codable, Sendable {
   package var resumedMeasurements: Int?
   /// How the paired comparisons were computed, in words.
   package var comparisonMethod: String
+  /// The shard of the models this result holds; nil for a whole table, merged or not.
+  package var shard: Shard?
+  /// For a merged table: each shard's directory and the models it measured.
+  package var mergedFrom: [MergedShard]?
   /// The quick ranks studies run for models without given ranks, for their own reports; not part of
   /// `table.json`.
   package var ranksRuns: [ChildRun<RanksResult>] = []
 
   enum CodingKeys: String, CodingKey {
     case schema, plan, models, measurements, peak, binding, fingerprint, interrupted, backendCheck
-    case elapsedSeconds, resumedMeasurements, comparisonMethod
+    case elapsedSeconds, resumedMeasurements, comparisonMethod, shard, mergedFrom
   }
 }

@@ -83,7 +83,9 @@ package enum TableStudy: Study {
     () throws -> BackendCheck
   )? {
     guard plan.layerBackends == nil else { return nil }
-    return { try BackendChecker.network(plan.models[0], threads: plan.threads, topology: context.topology) }
+    return {
+      try BackendChecker.network(plan.measuredModels[0], threads: plan.threads, topology: context.topology)
+    }
   }
 
   /// Measures every network not yet in the journal and assembles the tables.
@@ -119,7 +121,7 @@ final class TableRun {
     let binding = try executor.bind(plan.threads)
     let peakStart = PeakSGEMM.measure(threads: plan.threads.threads)
     var tables: [ModelTable] = []
-    for model in plan.models {
+    for model in plan.measuredModels {
       if Interruption.isRequested { interrupted = true }
       if interrupted { break }
       tables.append(try table(for: model))
@@ -135,6 +137,7 @@ final class TableRun {
       comparisonMethod: "each network measured paired with the original network, one step per sample ("
         + PairedComparison.methodDescription + ")")
     result.ranksRuns = ranksRuns
+    result.shard = plan.shard
     return result
   }
 

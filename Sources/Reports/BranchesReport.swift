@@ -14,6 +14,7 @@ package enum BranchesReport {
         + "Original: \(Format.duration(r.referenceSeconds)) per call (median of the measurements paired with each N).",
       "",
     ]
+    lines += ShardText.lines(shard: r.shard, mergedFrom: r.mergedFrom, unit: "branch count")
     lines += FingerprintText.header(r.fingerprint)
     lines.append("")
     var table = MarkdownTable(

@@ -20,21 +20,6 @@ package enum RanksReport {
       + (row.unreproduced?.contains(policy) == true ? " †" : "")
   }
 
-  /// What a shard, or a study merged from shards, holds.
-  static func shardLines(_ r: RanksResult) -> [String] {
-    if let shard = r.shard {
-      return [
-        "Shard \(shard) of the study: the rows below are this shard's layers only; join every shard's directory "
-          + "with lrd-bench merge for the whole table.", "",
-      ]
-    }
-    guard let shards = r.mergedFrom else { return [] }
-    return ["Merged from \(shards.count) shards:"]
-      + shards.map { "- shard \($0.shard): \($0.directory) (\($0.layers.count) layers; \($0.machine))" } + [
-        ""
-      ]
-  }
-
   /// Every layer's chosen ranks and speed-ups per policy, with the network totals, as Markdown.
   package static func markdown(_ r: RanksResult) -> String {
     var lines =
@@ -44,7 +29,8 @@ package enum RanksReport {
         "α = \(Format.fixed(r.ratio, 2)); batch \(r.batch), \(r.mode), \(r.threads). \(r.sweeps) distinct shapes "
           + "swept (\(r.points) points) in \(Format.clock(r.elapsedSeconds)); layers of identical shape share one sweep.",
         "",
-      ] + shardLines(r) + FingerprintText.header(r.fingerprint) + BackendCheckText.lines(r.backendCheck) + [
+      ] + ShardText.lines(shard: r.shard, mergedFrom: r.mergedFrom, unit: "layer")
+      + FingerprintText.header(r.fingerprint) + BackendCheckText.lines(r.backendCheck) + [
         ""
       ]
     var header = ["Layer", "# In Channels", "# Out Channels", "\(Format.fixed(r.ratio, 0))x Ranks"]

@@ -42,6 +42,7 @@ package enum SweepReport {
         + "\(result.layer.alphaRank); batch \(plan.batch), \(plan.mode)"
         + (plan.frozen == .none ? "" : ", frozen factors: \(plan.frozen)") + ", cache \(plan.sampler.cache).")
     lines.append("")
+    lines += ShardText.lines(shard: result.shard, mergedFrom: result.mergedFrom, unit: "thread config")
     lines += FingerprintText.header(result.fingerprint)
     lines += BackendCheckText.lines(result.backendCheck)
     lines.append(measuredRanks(result))

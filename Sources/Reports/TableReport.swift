@@ -21,7 +21,8 @@ package enum TableReport {
         + " layers)"
     }
     let place: String = "Measured on \(r.fingerprint.cpuModel), \(p.threads), batch \(p.batch), \(core)"
-    return place + "; peak sgemm 2048³ \(peak) GFLOP/s (start / end); α = \(Format.fixed(p.ratio, 2)); "
+    return place + "; peak sgemm 2048³ \(peak) GFLOP/s (start / end"
+      + (r.peak.count > 2 ? " of each shard" : "") + "); α = \(Format.fixed(p.ratio, 2)); "
       + duration(r)
   }
 
@@ -212,7 +213,7 @@ package enum TableReport {
 
   /// Everything, as printed by the command.
   package static func markdown(_ r: TableResult) -> String {
-    table1(r) + "\n" + table3(r) + "\n" + figure5AndNotes(r)
+    shardLines(r) + table1(r) + "\n" + table3(r) + "\n" + figure5AndNotes(r)
   }
 
   /// One CSV row per model and technique with params, FLOPs and both speed-ups with CIs.
@@ -313,7 +314,8 @@ package enum TableReport {
     for ranks in r.ranksRuns { try RanksReport.write(ranks.result, to: ranks.directory) }
     try directory.write(table1(r), to: "table1.md")
     try directory.write(
-      table3(r) + "\n" + figure5AndNotes(r) + "\n" + PDFFigures.sentence(figures) + "\n", to: "table3.md")
+      shardLines(r) + table3(r) + "\n" + figure5AndNotes(r) + "\n" + PDFFigures.sentence(figures) + "\n",
+      to: "table3.md")
     try directory.write(csv(r), to: "table.csv")
     try directory.writeJSON(r, to: "table.json")
     try directory.write(figure5(r), to: "figure5.svg")
@@ -321,6 +323,11 @@ package enum TableReport {
     try directory.write(LaTeXTables.table1(r), to: "table1.tex")
     try directory.write(LaTeXTables.table3(r), to: "table3.tex")
     PDFFigures.convert(figures, in: directory)
+  }
+
+  /// Which shard a table holds, or which shards it was merged from (empty for an unsharded table).
+  static func shardLines(_ r: TableResult) -> String {
+    ShardText.lines(shard: r.shard, mergedFrom: r.mergedFrom, unit: "model").map { $0 + "\n" }.joined()
   }
 
   /// The figures a table run writes.

@@ -36,13 +36,14 @@ struct BranchesCommand: ParsableCommand {
 
   @OptionGroup var workload: WorkloadOptions
   @OptionGroup var threads: ThreadOptions
+  @OptionGroup var shard: ShardOption
   @OptionGroup var measurement: MeasurementOptions
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
   @OptionGroup var backend: BackendOptions
 
   var given: [String] {
-    var names = model.given + workload.given + threads.given + measurement.given
+    var names = model.given + workload.given + threads.given + measurement.given + shard.given
     for (name, value) in [
       ("--layer", layer != nil), ("--branches", branches != nil), ("--ratio", ratio != nil),
     ] where value {
@@ -66,11 +67,13 @@ struct BranchesCommand: ParsableCommand {
       throw HarnessError.invalidRequest(
         "--branches '\(ClosestNames.truncated(text))': use counts such as 1,2,4,8")
     }
-    return BranchesPlan(
+    var plan = BranchesPlan(
       model: model.resolved, layer: spec.name, branches: counts, ratio: ratio ?? 2, batch: batch, mode: mode,
       threads: try threads.single(cores: cores, command: "branches"),
       sampler: try measurement.configuration(defaultBudget: 2),
       events: try measurement.eventList(default: DefaultEvents.study))
+    plan.shard = try shard.resolve()
+    return plan
   }
 
   func run() throws {

@@ -6,6 +6,7 @@ import Machine
 import Networks
 import Profiling
 import Programs
+import Support
 import Tensors
 
 /// Each option group lists the names of the options the user gave, so `--resume` can refuse them
@@ -372,5 +373,36 @@ struct BackendCheckOptions: ParsableArguments {
           + (result.warns ? " — warning: speed-ups here are inflated (see the report)" : ""))
     }
     return result
+  }
+}
+
+/// `--shard i/n` of the studies that split (ranks, sweep, branches, table).
+struct ShardOption: ParsableArguments, GivenOptions {
+  @Option(
+    help: ArgumentHelp(
+      "Measure only shard i of n of the study's work list (ranks: distinct layer shapes; sweep: thread configs; branches: branch counts; table: models), split by estimated cost, the same for the same options; join the shards' directories with lrd-bench merge.",
+      valueName: "i/n"))
+  var shard: String?
+
+  var given: [String] { shard == nil ? [] : ["--shard"] }
+
+  /// The shard, nil when not given; `multiBackend` (a `--backend all` study) cannot be split.
+  func resolve(multiBackend: Bool = false) throws -> Shard? {
+    guard let shard else { return nil }
+    let parsed = try Self.parse(shard)
+    guard !multiBackend else {
+      throw HarnessError.invalidRequest(
+        "--shard splits one backend's study; give --backend openblas, blis or onednn")
+    }
+    return parsed
+  }
+
+  /// "i/n" as a shard, or an error naming the option and the form.
+  static func parse(_ text: String) throws -> Shard {
+    guard let parsed = Shard(parsing: text) else {
+      throw HarnessError.invalidRequest(
+        "--shard '\(ClosestNames.truncated(text))': use i/n with 1 ≤ i ≤ n, e.g. 2/3")
+    }
+    return parsed
   }
 }

@@ -27,11 +27,7 @@ struct RanksCommand: ParsableCommand {
   @Option(help: "Regular expression on layer names (default: every conv and linear layer).")
   var filter: String?
 
-  @Option(
-    help: ArgumentHelp(
-      "Sweep only shard i of n of the distinct layer shapes (split by estimated cost, the same for the same options); join the shards' directories with lrd-bench merge.",
-      valueName: "i/n"))
-  var shard: String?
+  @OptionGroup var shard: ShardOption
 
   @OptionGroup var ratio: RatioOptions
   @OptionGroup var workload: WorkloadOptions
@@ -50,7 +46,7 @@ struct RanksCommand: ParsableCommand {
 
   var given: [String] {
     model.given + ratio.given + workload.given + threads.given + policies.given + order.given
-      + measurement.given + (filter == nil ? [] : ["--filter"]) + (shard == nil ? [] : ["--shard"])
+      + measurement.given + (filter == nil ? [] : ["--filter"]) + shard.given
   }
 
   func validate() throws { try output.checkResume(given: given) }
@@ -67,17 +63,7 @@ struct RanksCommand: ParsableCommand {
     settings.order = order.resolved
     var plan = RanksPlan(model: model.resolved, filter: filter, settings: settings)
     if backend?.value == .all { plan.backends = GEMMBackend.allCases }
-    if let shard {
-      guard let parsed = Shard(parsing: shard) else {
-        throw HarnessError.invalidRequest(
-          "--shard '\(ClosestNames.truncated(shard))': use i/n with 1 ≤ i ≤ n, e.g. 2/3")
-      }
-      guard plan.backends == nil else {
-        throw HarnessError.invalidRequest(
-          "--shard splits one backend's study; give --backend openblas, blis or onednn")
-      }
-      plan.shard = parsed
-    }
+    plan.shard = try shard.resolve(multiBackend: plan.backends != nil)
     return plan
   }
 

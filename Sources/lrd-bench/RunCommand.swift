@@ -4,6 +4,7 @@ import Harness
 import Machine
 import Profiling
 import Reports
+import Store
 import Suites
 import Support
 
@@ -25,8 +26,17 @@ struct RunCommand: ParsableCommand {
   @Option(help: "A label for the run (compare and export accept it in place of the run id).")
   var label: String?
 
-  @Option(help: "Run only shard i of n (points dealt round-robin), e.g. 1/4.")
+  @Option(
+    help: ArgumentHelp(
+      "Run only shard i of n of the suite's points × thread configs, split by estimated time (each point's budget, or with --costs-from its last measured time), the same for the same suite and costs; e.g. 1/4.",
+      valueName: "i/n"))
   var shard: String?
+
+  @Option(
+    help:
+      "A results store (read only) whose latest timings of this machine key's points balance the shards; give every shard the same one (default: each point's budget)."
+  )
+  var costsFrom: String?
 
   @Option(
     name: .customLong("machine-label"),
@@ -61,15 +71,6 @@ struct RunCommand: ParsableCommand {
     return "suites/\(text).yaml"
   }
 
-  /// (i, n) from "i/n", 1 ≤ i ≤ n.
-  static func parseShard(_ text: String) throws -> (index: Int, count: Int) {
-    guard let shard = Shard(parsing: text) else {
-      throw HarnessError.invalidRequest(
-        "--shard '\(ClosestNames.truncated(text))': use i/n with 1 ≤ i ≤ n, e.g. 1/4")
-    }
-    return (shard.index, shard.count)
-  }
-
   func run() throws {
     try guarded {
       let topology = try Topology()
@@ -78,19 +79,22 @@ struct RunCommand: ParsableCommand {
       var cases = parsed.expanded(cores: topology.summary.coreCount)
       let total = cases.count
       var shardText: String?
-      if let shard {
-        let (i, n) = try Self.parseShard(shard)
-        cases = cases.enumerated().filter { $0.offset % n == i - 1 }.map(\.element)
-        shardText = "\(i)/\(n)"
+      let key = MachineKey.make(topology: topology.summary, cpu: CPUFeatures.current)
+      if let shard = try shard.map(ShardOption.parse) {
+        let history = try costsFrom.map { try ResultStore(path: $0, access: .read) }
+        let costs = try SuiteCase.estimatedSeconds(cases, history: history, machine: key)
+        cases = shard.items(costs: costs).map { cases[$0] }
+        shardText = "\(shard)"
         guard !cases.isEmpty else {
           throw HarnessError.invalidRequest(
-            "--shard \(i)/\(n) holds no point: the suite \(parsed.name) has \(total) point\(total == 1 ? "" : "s") "
+            "--shard \(shard) holds no point: the suite \(parsed.name) has \(total) point\(total == 1 ? "" : "s") "
               + "(with its thread configs); use at most \(total) shards")
         }
+      } else if costsFrom != nil {
+        throw ValidationError("--costs-from balances shards; give --shard i/n too")
       }
       let store = try storeOptions.open(.create)
       if let label { try store.checkNewLabel(label) }
-      let key = MachineKey.make(topology: topology.summary, cpu: CPUFeatures.current)
       let bar = ProgressBar(quiet: quiet)
       let runner = SuiteRunner(
         suite: parsed, cases: cases, store: store, topology: topology, machineLabel: machineLabel ?? key,

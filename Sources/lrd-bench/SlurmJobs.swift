@@ -1,7 +1,8 @@
 import Foundation
 
 /// The two Slurm jobs of a sharded study: a job array whose task k runs the study's shard k+1 of n in its
-/// own directory, and a merge job that runs only after every task succeeded (`afterok`).
+/// own directory (a suite run: into its own store), and a merge job that runs only after every task
+/// succeeded (`afterok`): `lrd-bench merge` of the directories, or `lrd-bench store merge` of the stores.
 ///
 /// Scripts hold the commands as bash arrays of single-quoted words (`'` written as `'\''`), so no user
 /// text is ever read by the shell as code; sbatch is run with an argument vector.
@@ -26,13 +27,19 @@ struct SlurmJobs: Equatable {
     "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
   }
 
-  /// The shard directory of shard `index` (1-based).
+  /// True for `run SUITE`, whose shards each write a results store instead of a run directory.
+  var writesStore: Bool { command.first == "run" }
+
+  /// The file name suffix of a shard's output: none for a run directory, `.sqlite` for a store.
+  var suffix: String { writesStore ? ".sqlite" : "" }
+
+  /// The run directory (or store) of shard `index` (1-based).
   func shardDirectory(_ index: Int) -> String {
-    (directory as NSString).appendingPathComponent("shard-\(index)")
+    (directory as NSString).appendingPathComponent("shard-\(index)" + suffix)
   }
 
-  /// The merged result's directory.
-  var mergedDirectory: String { (directory as NSString).appendingPathComponent("merged") }
+  /// The merged result's directory (or store).
+  var mergedDirectory: String { (directory as NSString).appendingPathComponent("merged" + suffix) }
 
   /// The array task's script: runs shard $SLURM_ARRAY_TASK_ID + 1 of `shards`.
   var arrayScript: String {
@@ -43,7 +50,7 @@ struct SlurmJobs: Equatable {
       set -euo pipefail
       command=(\(words))
       shard=$((SLURM_ARRAY_TASK_ID + 1))
-      exec "${command[@]}" --shard "$shard/\(shards)" --out \(Self.quoted(directory))/shard-"$shard" --quiet
+      exec "${command[@]}" --shard "$shard/\(shards)" \(writesStore ? "--store" : "--out") \(Self.quoted(directory))/shard-"$shard"\(suffix) --quiet
 
       """
   }
@@ -55,7 +62,7 @@ struct SlurmJobs: Equatable {
       #!/bin/bash
       # lrd-bench merge job: runs after every shard succeeded.
       set -euo pipefail
-      exec \(Self.quoted(executable)) merge \(inputs) --out \(Self.quoted(mergedDirectory))
+      exec \(Self.quoted(executable)) \(writesStore ? "store merge" : "merge") \(inputs) \(writesStore ? "--into" : "--out") \(Self.quoted(mergedDirectory))
 
       """
   }

@@ -9,9 +9,10 @@ struct SubmitCommand: ParsableCommand {
     commandName: "submit",
     abstract:
       "Run a study as shards on a Slurm cluster: one job array, then a merge job after every shard succeeded.",
-    usage: "lrd-bench submit --slurm --shards <n> [<options>] -- ranks [<ranks options>]",
+    usage:
+      "lrd-bench submit --slurm --shards <n> [<options>] -- <ranks|sweep|branches|table|run> [<its options>]",
     discussion: """
-      COMMAND is the study after `lrd-bench` (today: ranks, with any of its options but --shard, --out and --resume). Task k of the array runs `lrd-bench COMMAND --shard k+1/n --out OUT/shard-<k+1>`; the merge job (--dependency=afterok on the array, so it never starts when a shard fails) runs `lrd-bench merge` into OUT/merged. The job scripts and their logs are written to OUT (default results/slurm/<command>-<UTC time>/), which must be on a file system every node sees. Prints both job ids and where the merged result will appear; --dry-run prints the scripts and the sbatch commands instead of submitting. Threads are bound inside each task's allocation (lrd-bench reads the CPUs it may use).
+      COMMAND is the study after `lrd-bench`: ranks, sweep, branches or table (with any of its options but --shard, --out and --resume), or run SUITE (with any of its options but --shard, --store and --label: every shard is a run of its own). Task k of the array runs `lrd-bench COMMAND --shard k+1/n --out OUT/shard-<k+1>`; the merge job (--dependency=afterok on the array, so it never starts when a shard fails) runs `lrd-bench merge` into OUT/merged. A suite's task k writes its own store, OUT/shard-<k+1>.sqlite, and the merge job runs `lrd-bench store merge` into OUT/merged.sqlite (give run --costs-from a store that every node reads to balance the shards by last time's timings). The job scripts and their logs are written to OUT (default results/slurm/<command>-<UTC time>/), which must be on a file system every node sees. Prints both job ids and where the merged result will appear; --dry-run prints the scripts and the sbatch commands instead of submitting. Threads are bound inside each task's allocation (lrd-bench reads the CPUs it may use).
       """)
 
   @Flag(help: "Submit through Slurm's sbatch (the only scheduler supported).")
@@ -59,13 +60,21 @@ struct SubmitCommand: ParsableCommand {
       throw ValidationError(
         "give the study to shard after --, e.g. lrd-bench submit --slurm --shards 4 -- ranks")
     }
-    guard study == "ranks" else {
+    guard Self.studies.contains(study) else {
       throw ValidationError(
-        "'\(ClosestNames.truncated(study))' cannot be sharded yet; submit shards ranks studies")
+        "'\(ClosestNames.truncated(study))' cannot be sharded; submit shards "
+          + Self.studies.joined(separator: ", "))
     }
-    for word in command
-    where ["--shard", "--out", "--resume"].contains(where: { word == $0 || word.hasPrefix($0 + "=") }) {
-      throw ValidationError("drop \(word) from the study: submit gives every shard its own --shard and --out")
+    if study == "run", let label = command.first(where: { $0 == "--label" || $0.hasPrefix("--label=") }) {
+      throw ValidationError(
+        "drop \(label) from the suite run: every shard is a run of its own in the merged store, and a label "
+          + "names one run")
+    }
+    let given = study == "run" ? ["--shard", "--store"] : ["--shard", "--out", "--resume"]
+    for word in command where given.contains(where: { word == $0 || word.hasPrefix($0 + "=") }) {
+      throw ValidationError(
+        "drop \(word) from the study: submit gives every shard its own --shard and "
+          + (study == "run" ? "--store" : "--out"))
     }
     // The study's own options are checked now, not on the cluster.
     do {
@@ -112,6 +121,9 @@ struct SubmitCommand: ParsableCommand {
           + "(after all of them) → \(jobs.mergedDirectory)")
     }
   }
+
+  /// The commands that split into shards.
+  static let studies = ["ranks", "sweep", "branches", "table", "run"]
 
   static func defaultDirectory(_ study: String) -> String {
     "results/slurm/\(study)-\(RunDirectory.timestamp())"

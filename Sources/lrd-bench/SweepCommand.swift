@@ -40,6 +40,7 @@ struct SweepCommand: ParsableCommand {
 
   @OptionGroup var workload: WorkloadOptions
   @OptionGroup var threads: ThreadOptions
+  @OptionGroup var shard: ShardOption
 
   @Option(
     help:
@@ -69,7 +70,7 @@ struct SweepCommand: ParsableCommand {
   var given: [String] {
     var names =
       model.given + ratio.given + workload.given + threads.given + policies.given + order.given
-      + measurement.given
+      + measurement.given + shard.given
     for (name, value) in [
       ("--layer", layer != nil), ("--from", from != nil), ("--to", to != nil), ("--frozen", frozen != nil),
     ]
@@ -112,6 +113,7 @@ struct SweepCommand: ParsableCommand {
       confirmBudget: policy.confirmBudget, tieTolerance: policy.tieTolerance)
     plan.order = order.resolved
     if backend?.value == .all { plan.backends = GEMMBackend.allCases }
+    plan.shard = try shard.resolve(multiBackend: plan.backends != nil)
     return plan
   }
 

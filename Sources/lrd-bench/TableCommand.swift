@@ -87,13 +87,14 @@ struct TableCommand: ParsableCommand {
   @Option(help: "Comma-separated PAPI or perf:: events counted on every thread (default none).")
   var events: String?
 
+  @OptionGroup var shard: ShardOption
   @OptionGroup var output: RunDirectoryOptions
   @OptionGroup var blasCore: BLASCoreOptions
   @OptionGroup var backendCheck: BackendCheckOptions
   @OptionGroup var backend: NetworkBackendOptions
 
   var given: [String] {
-    var names = threads.given
+    var names = threads.given + shard.given
     let options: [(String, Bool)] = [
       ("--models", models != nil), ("--techniques", techniques != nil), ("--branches", branches != nil),
       ("--ratio", ratio != nil), ("--policy", policy != nil), ("--ranks-from", !ranksFrom.isEmpty),
@@ -158,6 +159,7 @@ struct TableCommand: ParsableCommand {
       for model in modelList { choices[model.rawValue] = try backend.layerBackends(for: model) }
       plan.layerBackends = choices
     }
+    plan.shard = try shard.resolve()
     return plan
   }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Machine
+import Store
 import Testing
 
 @testable import lrd_bench
@@ -35,6 +36,14 @@ struct SlurmTests {
       array.contains("--array=0-3%2") && array.contains("--partition=cpu") && array.contains("--exclusive"))
     #expect(array.contains("--time=01:00:00") && array.last == "/shared/out/shard.sh")
     #expect(jobs.mergeArguments(script: "m.sh", after: "42").contains("--dependency=afterok:42"))
+    // A suite's shards each write a store, joined by store merge.
+    let suite = SlurmJobs(
+      executable: "/bin/lrd-bench", command: ["run", "nightly"], shards: 2, directory: "/shared/s",
+      partition: nil, time: nil, arrayLimit: nil)
+    #expect(suite.arrayScript.contains("--shard \"$shard/2\" --store '/shared/s'/shard-\"$shard\".sqlite"))
+    #expect(
+      suite.mergeScript.contains(
+        "store merge '/shared/s/shard-1.sqlite' '/shared/s/shard-2.sqlite' --into '/shared/s/merged.sqlite'"))
   }
 
   @Test(
@@ -42,7 +51,10 @@ struct SlurmTests {
     arguments: [
       ["submit", "--shards", "2", "--", "ranks"], ["submit", "--slurm", "--shards", "0", "--", "ranks"],
       ["submit", "--slurm", "--shards", "2"],
-      ["submit", "--slurm", "--shards", "2", "--", "sweep", "--layer", "fc"],
+      ["submit", "--slurm", "--shards", "2", "--", "layers"],
+      ["submit", "--slurm", "--shards", "2", "--", "run", "smoke", "--store", "x.sqlite"],
+      ["submit", "--slurm", "--shards", "2", "--", "run", "smoke", "--label", "night"],
+      ["submit", "--slurm", "--shards", "2", "--", "sweep", "--layer", "fc", "--resume", "x"],
       ["submit", "--slurm", "--shards", "2", "--", "ranks", "--out", "x"],
       ["submit", "--slurm", "--shards", "2", "--time", "soon", "--", "ranks"],
       ["submit", "--slurm", "--shards", "2", "--", "ranks", "--batch", "0x"],
@@ -129,5 +141,32 @@ struct SlurmTests {
     let named = try runTool(
       ["merge"] + (1...3).map { base + "/bad/shard-\($0)" } + ["--out", base + "/bad/m"])
     #expect(named.status == 64 && named.stderr.contains("shard 4/4 of 4 missing"), "\(named.stderr)")
+  }
+
+  @Test(
+    "a suite submitted in 2 shards writes a store per shard, joined by store merge: every case once",
+    .enabled(if: slurmConf != nil, "needs the local Slurm cluster scripts/test starts (scripts/slurm-local)"))
+  func suiteEndToEnd() throws {
+    let base = temporaryPath("slurm-suite")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+    let suite = base + "/tiny.yaml"
+    try """
+    suite: tiny
+    defaults: {model: resnet50, batch: 1, threads: [1], budget: 0.05, ci: 0.05}
+    points:
+      - {name: fc/original, layer: fc}
+      - {name: fc/alpha, layer: fc, factorization: alpha}
+      - {name: conv1/alpha, layer: layer1.0.conv1, factorization: alpha}
+    """.write(toFile: suite, atomically: true, encoding: .utf8)
+    let submitted = try runTool(
+      ["submit", "--slurm", "--shards", "2", "--out", base + "/jobs", "--", "run", suite, "--rounds", "1"])
+    #expect(submitted.status == 0, "\(submitted.stderr)")
+    try Self.drain()
+    let store = try ResultStore(path: base + "/jobs/merged.sqlite", access: .read)
+    let runs = try store.runs()
+    #expect(Set(runs.compactMap(\.shard)) == ["1/2", "2/2"], "one run per shard")
+    let cases = try runs.flatMap { try store.points(of: $0.id).map(\.name) }
+    #expect(cases.sorted() == ["conv1/alpha/t1", "fc/alpha/t1", "fc/original/t1"], "every case once")
   }
 }
