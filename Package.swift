@@ -13,6 +13,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    // The ONNX reader's runtime only; Sources/ONNX/Generated/onnx.pb.swift was generated once (see its header).
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
   ],
   targets: [
     // C libraries from Debian, one systemLibrary each (module.modulemap + shim.h under Sources/C*).
@@ -65,9 +67,16 @@ let package = Package(
       name: "Results", dependencies: ["Support", .product(name: "SystemPackage", package: "swift-system")]),
     .target(name: "Store", dependencies: ["Support", "CSQLite"]),
     .target(
+      name: "ONNX",
+      dependencies: [
+        "Geometry", "Networks", "Support", "Tensors",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]),
+    .target(
       name: "Harness",
       dependencies: [
-        "Decomposition", "Kernels", "Machine", "Networks", "Profiling", "Programs", "Results", "Statistics",
+        "Decomposition", "Kernels", "Machine", "Networks", "ONNX", "Profiling", "Programs", "Results",
+        "Statistics",
         "Support", "Tensors", .product(name: "OrderedCollections", package: "swift-collections"),
       ]),
     .target(
@@ -79,19 +88,23 @@ let package = Package(
     .target(
       name: "Reports",
       dependencies: [
-        "Harness", "Machine", "Networks", "Profiling", "Programs", "Results", "Statistics", "Store", "Suites",
-        "Support", "Tensors",
+        "Harness", "Machine", "Networks", "ONNX", "Profiling", "Programs", "Results", "Statistics", "Store",
+        "Suites", "Support", "Tensors",
       ]),
     .executableTarget(
       name: "lrd-bench",
       dependencies: [
-        "Decomposition", "Harness", "Machine", "Networks", "Profiling", "Programs", "Reports", "Results",
+        "Decomposition", "Harness", "Machine", "Networks", "ONNX", "Profiling", "Programs", "Reports",
+        "Results",
         "Statistics", "Store", "Suites", "Support", "Tensors",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // Tests: one target per module.
     .testTarget(name: "SupportTests", dependencies: ["Support"]),
+    .testTarget(
+      name: "ONNXTests", dependencies: ["Decomposition", "Networks", "ONNX", "Tensors"], exclude: ["Fixtures"]
+    ),
     .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
     .testTarget(name: "TensorsTests", dependencies: ["Support", "Tensors", "CAllocationCounter"]),
     .testTarget(

@@ -13,6 +13,9 @@ package struct PointResult: Codable, Sendable, Equatable {
   package var flopsPerCall: Int
   /// ‖W − W'‖/‖W‖ of the factorization's reconstructed weights.
   package var relativeError: Double
+  /// ‖y − y'‖/‖y‖ of the layer's output on one fixed random image against the original's (nil in results
+  /// written before it was recorded).
+  package var outputError: Double?
   /// The point's own measurement (seconds per call).
   package var measurement: PointMeasurement
   /// For points measured interleaved with a reference (sweeps: every rank with the original): the

@@ -1,6 +1,7 @@
 import Decomposition
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 
@@ -10,11 +11,15 @@ import Programs
 /// programs of original layers are built once and reused by every paired measurement (building one allocates
 /// and fills every buffer).
 ///
-/// Weights are He-normal random with a seed derived from the layer name (timing does not depend on
-/// weight values; reconstruction errors are reported for these weights).
+/// Weights are the ONNX file's when the runner has one; else He-normal random with a seed derived from the
+/// layer name (timing does not depend on weight values; reconstruction errors are reported for these weights).
 package final class PointRunner {
-  /// The model whose layers the runner builds.
+  /// The model whose layers the runner builds (when it has no ONNX file).
   package let catalog: ModelCatalog
+  /// The ONNX file whose layers (and real weights) the runner builds instead of the catalog's.
+  package let onnx: ModelFile?
+  private var importedDecomposers: [String: LayerDecomposer] = [:]
+  private var outputErrors: [String: Double] = [:]
   let events: [String]
   let topology: TopologySummary
   private let weights: NetworkWeights
@@ -27,9 +32,11 @@ package final class PointRunner {
   /// A runner for `model`, counting `events` on every thread; `keepsEveryProgram` keeps decomposed
   /// layers' programs too.
   package init(
-    model: ResNetModel, events: [String], topology: TopologySummary, keepsEveryProgram: Bool = false
+    model: ResNetModel, onnx: ModelFile? = nil, events: [String], topology: TopologySummary,
+    keepsEveryProgram: Bool = false
   ) {
     catalog = ModelCatalog(model)
+    self.onnx = onnx
     weights = NetworkWeights(catalog: catalog)
     self.events = events
     self.topology = topology
@@ -39,7 +46,36 @@ package final class PointRunner {
   /// The layer's decomposer (the model's original weights, shared with whole networks), created on
   /// first use.
   package func decomposer(for name: String) throws -> LayerDecomposer {
-    try weights.decomposer(for: name)
+    guard let onnx else { return try weights.decomposer(for: name) }
+    if let cached = importedDecomposers[name] { return cached }
+    let layer = try ImportedModel.cached(onnx).layer(named: name)
+    let decomposer = try LayerDecomposer(layer: layer.spec, weight: layer.weight, bias: layer.bias)
+    importedDecomposers[name] = decomposer
+    return decomposer
+  }
+
+  /// The layer named `name`: the ONNX file's, or the catalog model's.
+  package func layer(named name: String) throws -> LayerSpec {
+    if let onnx { return try ImportedModel.cached(onnx).layer(named: name).spec }
+    return try catalog.layer(named: name)
+  }
+
+  /// ‖y − y'‖_F / ‖y‖_F of the layer's output on one fixed random image (seed 1) against the original's.
+  ///
+  /// How far the factorization moves what the layer computes, with these weights (0 for the original).
+  /// Computed once per layer and factorization, outside any timed region.
+  package func outputError(_ spec: PointSpec) throws -> Double {
+    guard spec.factorization != .original else { return 0 }
+    let key = "\(spec.layer)|\(spec.factorization)"
+    if let known = outputErrors[key] { return known }
+    let decomposer = try decomposer(for: spec.layer)
+    let original = try LayerProgram(decomposer.decompose(.original), batch: 1, mode: .inference)
+    let decomposed = try LayerProgram(decomposer.decompose(spec.factorization), batch: 1, mode: .inference)
+    original.run()
+    decomposed.run()
+    let error = decomposed.output.relativeError(to: original.output)
+    outputErrors[key] = error
+    return error
   }
 
   /// The runnable program of a point (decomposition done, buffers allocated and touched).
@@ -80,10 +116,12 @@ package final class PointRunner {
   func result(_ spec: PointSpec, _ program: LayerProgram, _ measurement: PointMeasurement, sequence: Int)
     -> PointResult
   {
-    PointResult(
+    var result = PointResult(
       spec: spec, sequence: sequence, cost: program.decomposed.cost, flopsPerCall: program.flopsPerCall,
       relativeError: program.decomposed.relativeError, measurement: measurement, pairedReference: nil,
       comparison: nil)
+    result.outputError = try? outputError(spec)
+    return result
   }
 
   /// Measures one point with the current binding (the caller applies the thread config).

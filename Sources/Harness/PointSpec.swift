@@ -1,6 +1,7 @@
 import Decomposition
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 
@@ -21,11 +22,13 @@ package struct PointSpec: Codable, Sendable, Hashable, CustomStringConvertible {
   package var threads: ThreadConfig
   /// Warm or cold caches before each sample.
   package var cache: CacheState
+  /// The ONNX file the layer comes from (its real weights); nil for the catalog model's layer with random weights.
+  package var onnx: ModelFile?
 
   /// A point; nothing frozen and warm caches by default.
   package init(
     model: ResNetModel, layer: String, factorization: Factorization, batch: Int, mode: Mode,
-    frozen: FrozenFactors = .none, threads: ThreadConfig, cache: CacheState = .warm
+    frozen: FrozenFactors = .none, threads: ThreadConfig, cache: CacheState = .warm, onnx: ModelFile? = nil
   ) {
     self.model = model
     self.layer = layer
@@ -35,6 +38,7 @@ package struct PointSpec: Codable, Sendable, Hashable, CustomStringConvertible {
     self.frozen = frozen
     self.threads = threads
     self.cache = cache
+    self.onnx = onnx
   }
 
   /// One line: layer, factorization, batch, mode, frozen factors, threads and cache state.

@@ -1,6 +1,7 @@
 import Decomposition
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 import Support
@@ -52,6 +53,8 @@ package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
   /// The shard of the thread configs this run measures (`measuredConfigs`), nil for all of them; `ShardMerge`
   /// joins the shards' directories into the whole sweep.
   package var shard: Shard?
+  /// The ONNX file whose layer is swept with its real weights; nil for a catalog model's layer.
+  package var onnx: ModelFile?
 
   /// A plan from the command's options.
   package init(
@@ -155,10 +158,16 @@ package struct SweepPlan: Codable, Sendable, Equatable, SweepOrdered {
     return (start, end, anchor && start + step <= full ? start + step : nil)
   }
 
+  /// The swept layer: the ONNX file's, or the catalog model's.
+  package func layerSpec() throws -> LayerSpec {
+    if let onnx { return try ImportedModel.cached(onnx).layer(named: layer).spec }
+    return try ModelCatalog(model).layer(named: layer)
+  }
+
   /// Checks every field as the command line would (a resumed `plan.json` may have been edited):
   /// the layer, ranks and anchor, batch, thread counts, sampler, budgets, tolerance, frozen factors.
   package func validate(cores: Int) throws {
-    let spec = try ModelCatalog(model).layer(named: layer)
+    let spec = try layerSpec()
     let resolved = try Self.resolveRanks(
       layer: spec, ratio: ratio, from: from, to: to, step: step, anchor: policies.contains(.paperAnchor))
     guard anchor == resolved.anchor else {

@@ -42,8 +42,9 @@ package final class SweepRunner {
   package func run(phase: String = "") throws -> SweepResult {
     let start = MonotonicClock.now()
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
-    let runner = PointRunner(model: plan.model, events: plan.events, topology: topology.summary)
-    let layer = try runner.catalog.layer(named: plan.layer)
+    let runner = PointRunner(
+      model: plan.model, onnx: plan.onnx, events: plan.events, topology: topology.summary)
+    let layer = try runner.layer(named: plan.layer)
     let decomposeStart = MonotonicClock.now()
     let decomposer = try runner.decomposer(for: plan.layer)
     if layer.shape.hasOneByOneKernel { _ = try decomposer.svd() } else { _ = try decomposer.tucker2() }
@@ -151,7 +152,7 @@ struct SweepPointSpecs {
   func original(_ config: ThreadConfig) -> PointSpec {
     PointSpec(
       model: plan.model, layer: plan.layer, factorization: .original, batch: plan.batch, mode: plan.mode,
-      frozen: .none, threads: config, cache: plan.sampler.cache)
+      frozen: .none, threads: config, cache: plan.sampler.cache, onnx: plan.onnx)
   }
 
   func decomposed(_ rank: Int, _ config: ThreadConfig) -> PointSpec {

@@ -32,8 +32,16 @@ package enum SweepReport {
   package static func markdown(_ result: SweepResult) -> String {
     let plan = result.plan
     var lines: [String] = []
-    lines.append("# Rank sweep: \(result.layer.name) (\(plan.model), \(result.layer.shape))")
+    lines.append(
+      "# Rank sweep: \(result.layer.name) (\(plan.onnx.map(\.description) ?? plan.model.description), "
+        + "\(result.layer.shape))")
     lines.append("")
+    if let onnx = plan.onnx {
+      lines.append(
+        "Model file \(onnx.path), SHA-256 \(onnx.sha256): the layer's own weights are decomposed, so the errors "
+          + "below are the model's.")
+      lines.append("")
+    }
     let family = result.layer.decomposition == "svd" ? "SVD, rank r" : "Tucker-2, r1 = r, r2 = ⌊β·r⌋"
     lines.append(
       "\(family); ranks \(plan.from) → \(plan.to) step \(plan.step)"
@@ -85,9 +93,9 @@ package enum SweepReport {
       header: [
         "policy", "decision", "speed-up (check, 95% CI)", "at selection (sweep, 95% CI)",
         "time (T ÷ speed-up)",
-        "Δparams", "ΔFLOPs", "check",
+        "Δparams", "ΔFLOPs", "error (W / y)", "check",
       ],
-      alignment: [.left, .left, .right, .right, .right, .right, .right, .left])
+      alignment: [.left, .left, .right, .right, .right, .right, .right, .right, .left])
     for decision in config.decisions {
       var speedup = "1.000× (ORG)"
       var selection = "—"
@@ -101,6 +109,7 @@ package enum SweepReport {
         decision.policy.rawValue, decision.factorization?.description ?? "ORG", speedup, selection, time,
         Format.signedPercent(decision.parametersChangePercent),
         Format.signedPercent(decision.flopsChangePercent),
+        errors(config.ranks.first { $0.spec.factorization == decision.factorization }),
         DecisionText.check(decision),
       ])
     }
@@ -272,5 +281,13 @@ package enum SweepReport {
     try directory.write(markdown(result), to: "sweep.md")
     try directory.write(svg(result), to: "sweep.svg")
     PDFFigures.convert(["sweep.svg"], in: directory)
+  }
+
+  /// A point's reconstruction errors: ‖W − W'‖/‖W‖ of the weights and ‖y − y'‖/‖y‖ of the layer's output on a
+  /// fixed random image, in percent ("—" for the original, "?" where not recorded).
+  static func errors(_ point: PointResult?) -> String {
+    guard let point else { return "—" }
+    return Format.percent(point.relativeError, digits: 1) + " / "
+      + (point.outputError.map { Format.percent($0, digits: 1) } ?? "?")
   }
 }

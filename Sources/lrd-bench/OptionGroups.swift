@@ -4,6 +4,7 @@ import Foundation
 import Harness
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 import Support
@@ -404,5 +405,43 @@ struct ShardOption: ParsableArguments, GivenOptions {
         "--shard '\(ClosestNames.truncated(text))': use i/n with 1 ≤ i ≤ n, e.g. 2/3")
     }
     return parsed
+  }
+}
+
+/// `--onnx FILE` and `--input-shape N,C,H,W`: a user's model instead of a catalog ResNet.
+struct ONNXOptions: ParsableArguments, GivenOptions {
+  @Option(
+    help: ArgumentHelp(
+      "An ONNX model (exported from PyTorch, TensorFlow, …) whose conv and linear layers are used with their real weights, instead of --model; layer names are its weights' (layer4.2.conv2) or its nodes' names, as Netron shows them.",
+      valueName: "file"))
+  var onnx: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The ONNX model's input shape, for a file whose input is dynamic or missing (with --onnx).",
+      valueName: "N,C,H,W"))
+  var inputShape: String?
+
+  var given: [String] {
+    [("--onnx", onnx != nil), ("--input-shape", inputShape != nil)].filter(\.1).map(\.0)
+  }
+
+  /// The imported model, nil without --onnx; `model` is the command's --model group (not both).
+  func open(model: ModelOption) throws -> ImportedModel? {
+    guard let onnx else {
+      if inputShape != nil { throw ValidationError("--input-shape goes with --onnx FILE") }
+      return nil
+    }
+    if model.model != nil { throw ValidationError("--onnx replaces --model; give one of them") }
+    var shape: [Int]?
+    if let inputShape {
+      guard let parsed = CommaList.integers(inputShape), parsed.count == 4, parsed.allSatisfy({ $0 >= 1 })
+      else {
+        throw ValidationError(
+          "--input-shape '\(ClosestNames.truncated(inputShape))': give N,C,H,W, e.g. 1,3,224,224")
+      }
+      shape = parsed
+    }
+    return try ImportedModel.open(onnx, inputShape: shape)
   }
 }

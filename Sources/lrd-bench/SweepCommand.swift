@@ -30,6 +30,7 @@ struct SweepCommand: ParsableCommand {
   var layer: String?
 
   @OptionGroup var model: ModelOption
+  @OptionGroup var onnx: ONNXOptions
   @OptionGroup var ratio: RatioOptions
 
   @Option(parsing: .unconditional, help: "Largest rank R (default: from --ratio).")
@@ -70,7 +71,7 @@ struct SweepCommand: ParsableCommand {
   var given: [String] {
     var names =
       model.given + ratio.given + workload.given + threads.given + policies.given + order.given
-      + measurement.given + shard.given
+      + measurement.given + shard.given + onnx.given
     for (name, value) in [
       ("--layer", layer != nil), ("--from", from != nil), ("--to", to != nil), ("--frozen", frozen != nil),
     ]
@@ -87,7 +88,9 @@ struct SweepCommand: ParsableCommand {
   }
 
   func makePlan(cores: Int) throws -> SweepPlan {
-    let spec = try ModelCatalog(model.resolved).layer(named: layer ?? "")
+    let imported = try onnx.open(model: model)
+    let spec =
+      try imported?.layer(named: layer ?? "").spec ?? ModelCatalog(model.resolved).layer(named: layer ?? "")
     let (batch, mode) = try workload.resolve()
     let alpha = try ratio.resolvedRatio()
     let policy = try policies.resolve(defaultConfirmBudget: 1)
@@ -114,6 +117,7 @@ struct SweepCommand: ParsableCommand {
     plan.order = order.resolved
     if backend?.value == .all { plan.backends = GEMMBackend.allCases }
     plan.shard = try shard.resolve(multiBackend: plan.backends != nil)
+    plan.onnx = imported?.file
     return plan
   }
 

@@ -25,7 +25,7 @@ extension SweepStudy: ShardedStudy {
 extension SweepPlan: ShardedPlan {
   /// One unit per thread config, costing the layer's FLOPs per image × the points swept ÷ the threads.
   package func shardUnits() throws -> [ShardUnit] {
-    let flops = Double((try? ModelCatalog(model).layer(named: layer))?.flopsPerImage ?? 1)
+    let flops = Double((try? layerSpec())?.flopsPerImage ?? 1)
     let points = Double(ranks.count + 1 + (anchor == nil ? 0 : 1))
     return threadConfigs.map { ShardUnit(name: $0.label, cost: flops * points / Double(max($0.threads, 1))) }
   }

@@ -6,13 +6,16 @@ package enum SweepStudy: MultiBackendStudy {
   package static let kind = "sweep"
   package static let planFile = "plan.json"
 
-  package static func directoryName(for plan: SweepPlan) -> String { plan.layer }
+  /// The layer's name, with characters a path cannot hold as one component (an ONNX node's `/`) as `_`.
+  package static func directoryName(for plan: SweepPlan) -> String {
+    String(plan.layer.map { $0 == "/" || $0 == "\0" || $0 == " " ? "_" : $0 })
+  }
 
   package static func validate(_ plan: SweepPlan, cores: Int) throws { try plan.validate(cores: cores) }
 
   /// The original's program and the largest rank's, alive together.
   package static func checkMemory(_ plan: SweepPlan) throws {
-    let layer = try ModelCatalog(plan.model).layer(named: plan.layer)
+    let layer = try plan.layerSpec()
     let largest = plan.factorization(for: layer, rank: plan.anchor ?? plan.from)
     let bytes =
       MemoryEstimate.layerProgram(layer, .original, batch: plan.batch, mode: plan.mode)
@@ -26,7 +29,7 @@ package enum SweepStudy: MultiBackendStudy {
   )? {
     {
       try BackendChecker.layer(
-        try ModelCatalog(plan.model).layer(named: plan.layer), batch: plan.batch, mode: plan.mode,
+        try plan.layerSpec(), batch: plan.batch, mode: plan.mode,
         threads: plan.threadConfigs.last
           ?? .init(threads: context.topology.summary.coreCount, binding: .compact),
         topology: context.topology)

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+@testable import lrd_bench
+
+/// A fixture of the ONNX import tests (scripts/onnx-fixtures writes them).
+private func onnxFixture(_ name: String) -> String {
+  URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../ONNXTests/Fixtures/\(name)").standardizedFileURL.path
+}
+
+@Suite("ONNX models on the command line", .serialized)
+struct ONNXCommandTests {
+  @Test(
+    "layers --onnx lists the file's layers with its digest; sweep --onnx sweeps a layer with its real weights"
+  )
+  func layersAndSweep() throws {
+    let base = temporaryPath("onnx")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+    let listed = try runTool(
+      ["layers", "--onnx", onnxFixture("small-cnn.onnx")], stdout: base + "/layers.txt")
+    let table = try String(contentsOfFile: base + "/layers.txt", encoding: .utf8)
+    #expect(
+      listed.status == 0 && table.contains("layer1.0.downsample.0") && table.contains("SHA-256 "), "\(table)")
+    let model = base + "/model.onnx"
+    try FileManager.default.copyItem(atPath: onnxFixture("small-cnn.onnx"), toPath: model)
+    let sweep = [
+      "sweep", "--onnx", model, "--layer", "layer1.0.downsample.0", "--threads", "1", "--batch", "1",
+      "--budget", "0.01", "--confirm-budget", "0", "--passes", "1", "--quiet", "--no-backend-check",
+      "--out", base + "/sweep",
+    ]
+    #expect(exitCode(sweep) == 0)
+    let data = try Data(contentsOf: URL(fileURLWithPath: base + "/sweep/sweep.json"))
+    let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let plan = json["plan"] as? [String: Any]
+    #expect(((plan?["onnx"] as? [String: Any])?["sha256"] as? String)?.count == 64)
+    let ranks = ((json["configs"] as? [[String: Any]])?.first?["ranks"] as? [[String: Any]]) ?? []
+    let errors = ranks.compactMap { $0["outputError"] as? Double }
+    #expect(
+      !ranks.isEmpty && errors.count == ranks.count && errors.allSatisfy { $0 > 0 && $0 < 1 }, "\(errors)")
+    let report = try String(contentsOfFile: base + "/sweep/sweep.md", encoding: .utf8)
+    #expect(report.contains("model.onnx (sha256 ") && report.contains("error (W / y)"))
+    // The file changed since the run began: resuming it is refused.
+    try FileManager.default.removeItem(atPath: model)
+    try FileManager.default.copyItem(atPath: onnxFixture("half.onnx"), toPath: model)
+    let resumed = try runTool(["sweep", "--resume", base + "/sweep", "--quiet"])
+    #expect(
+      resumed.status == 64 && resumed.stderr.contains("changed since the run began"), "\(resumed.stderr)")
+  }
+
+  @Test(
+    "bad ONNX input exits 64 naming the problem",
+    arguments: [
+      (["layers", "--onnx", "not-onnx.onnx"], "is not an ONNX model"),
+      (["layers", "--onnx", "small-cnn.onnx", "--model", "resnet50"], "--onnx replaces --model"),
+      (["layers", "--input-shape", "1,3,8,8"], "--input-shape goes with --onnx"),
+      (["layers", "--onnx", "dynamic.onnx", "--input-shape", "1,3"], "give N,C,H,W"),
+      (["layers", "--onnx", "small-cnn.onnx", "--filter", "nothing"], "matches no layer"),
+      (["sweep", "--onnx", "small-cnn.onnx", "--layer", "layer1.0.conv9"], "did you mean"),
+      (["sweep", "--onnx", "small-cnn.onnx", "--layer", "layer1.0.conv2"], "grouped convolution"),
+      (["sweep", "--onnx", "dynamic.onnx", "--layer", "conv"], "dynamic shape"),
+    ])
+  func badInput(arguments: [String], message: String) throws {
+    let resolved = arguments.map { $0.hasSuffix(".onnx") ? onnxFixture($0) : $0 }
+    let outcome = try runTool(resolved)
+    #expect(outcome.status == 64 && outcome.stderr.contains(message), "\(outcome.stderr)")
+  }
+}
