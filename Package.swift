@@ -69,7 +69,7 @@ let package = Package(
     .target(
       name: "ONNX",
       dependencies: [
-        "Geometry", "Networks", "Support", "Tensors",
+        "Geometry", "Networks", "Programs", "Support", "Tensors",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
     .target(
@@ -103,7 +103,8 @@ let package = Package(
     // Tests: one target per module.
     .testTarget(name: "SupportTests", dependencies: ["Support"]),
     .testTarget(
-      name: "ONNXTests", dependencies: ["Decomposition", "Networks", "ONNX", "Tensors"], exclude: ["Fixtures"]
+      name: "ONNXTests", dependencies: ["Decomposition", "Networks", "ONNX", "Programs", "Tensors"],
+      exclude: ["Fixtures"]
     ),
     .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
     .testTarget(name: "TensorsTests", dependencies: ["Support", "Tensors", "CAllocationCounter"]),

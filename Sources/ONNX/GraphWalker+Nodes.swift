@@ -87,6 +87,55 @@ extension GraphWalker {
     default:
       throw .unsupportedOperator(file: file, node: name, op: node.opType)
     }
+    emitOperation(node, name: name)
+  }
+
+  /// The node as an operation of the runnable graph (shapes are known by now).
+  mutating func emitOperation(_ node: Onnx_NodeProto, name: String) {
+    let first = node.input.first ?? ""
+    switch node.opType {
+    case "Conv", "Gemm", "MatMul":
+      emit(.layer(layers[layers.count - 1].spec.name), node, name: name, inputs: [first])
+    case "BatchNormalization":
+      let parameters = node.input.dropFirst().prefix(4).compactMap { constants[$0]?.floats }
+      guard parameters.count == 4 else {
+        return cannotRun("batch norm \(name) takes its parameters as graph inputs, not constants")
+      }
+      emit(
+        .batchNorm(
+          scale: parameters[0], shift: parameters[1], mean: parameters[2], variance: parameters[3],
+          epsilon: node.float("epsilon") ?? 1e-5), node, name: name, inputs: [first])
+    case "Relu": emit(.relu, node, name: name, inputs: [first])
+    case "Softmax":
+      guard (shapes[first]?.count ?? 0) == 2 else { return cannotRun("softmax \(name) is not over a vector") }
+      emit(.softmax, node, name: name, inputs: [first])
+    case "MaxPool", "AveragePool":
+      let kernel = node.ints("kernel_shape")?.first ?? 1
+      let stride = node.ints("strides")?.first ?? 1
+      let padding = node.ints("pads")?.first ?? 0
+      emit(
+        node.opType == "MaxPool"
+          ? .maxPool(kernel: kernel, stride: stride, padding: padding)
+          : .averagePool(
+            kernel: kernel, stride: stride, padding: padding,
+            countsPadding: node.int("count_include_pad") == 1),
+        node, name: name, inputs: [first])
+    case "GlobalAveragePool": emit(.globalAveragePool, node, name: name, inputs: [first])
+    case "Add", "Sum":
+      let bias = node.input.compactMap { constants[$0] }
+      let activations = node.input.filter { constants[$0] == nil }
+      if bias.isEmpty {
+        emit(.add, node, name: name, inputs: activations)
+      } else if bias.count == 1, activations.count == 1, let shape = shapes[activations[0]],
+        bias[0].count == (shape.count > 1 ? shape[1] : 0)
+      {
+        emit(.addBias(bias[0].floats), node, name: name, inputs: activations)
+      } else {
+        cannotRun("\(node.opType) \(name) adds a constant that is not a per-channel bias")
+      }
+    case "Identity", "Dropout", "Flatten", "Reshape": alias(node, name: name)
+    default: break
+    }
   }
 
   /// Padding `pads` (begin…, end…) as one value for every side; throws when sides differ.

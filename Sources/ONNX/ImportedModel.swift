@@ -1,4 +1,5 @@
 import Networks
+import Programs
 import Support
 import Tensors
 
@@ -55,6 +56,10 @@ package struct ImportedModel: @unchecked Sendable {
   package var operators: [String: Int]
   /// Trainable parameters: convolution and linear weights and biases, and batch norm's scale and shift.
   package var parameterCount: Int
+  /// The whole graph as operations over NHWC slots, for running it; nil when it cannot run (`graphProblem`).
+  package var graph: GraphSpec?
+  /// Why the graph cannot run as a whole network (its layers can still be swept one by one).
+  package var graphProblem: String?
 
   /// The layer named `name`: its lrd-bench name, its node's name or its weight initializer's name.
   package func layer(named name: String) throws(ONNXError) -> ImportedLayer {

@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import Networks
+import Programs
 import Support
 import SwiftProtobuf
 import Tensors
@@ -14,6 +15,28 @@ package enum ONNXImporter {
   /// `memoryLimit` bounds the bytes of Float weights held (the file's size is checked before reading).
   package static func load(_ path: String, inputShape: [Int]? = nil, memoryLimit: Int = 8 << 30)
     throws(ONNXError) -> ImportedModel
+  {
+    let (data, model) = try decode(path, memoryLimit: memoryLimit)
+    var walker = GraphWalker(
+      file: path, directory: (path as NSString).deletingLastPathComponent, memoryLimit: memoryLimit)
+    try walker.readInitializers(model.graph.initializer)
+    let input = try walker.input(model.graph, given: inputShape)
+    for (index, node) in model.graph.node.enumerated() { try walker.visit(node, index: index) }
+    let graph = walker.graph(output: model.graph.output.first?.name ?? "", input: input.name)
+    let opset =
+      model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map { Int($0.version) } ?? 0
+    return ImportedModel(
+      file: ModelFile(
+        path: URL(fileURLWithPath: path).standardizedFileURL.path, sha256: SHA256.hex(data),
+        inputShape: inputShape),
+      opset: opset,
+      producer: [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " "),
+      input: input, layers: walker.layers, operators: walker.operators, parameterCount: walker.parameters,
+      graph: graph, graphProblem: graph == nil ? walker.problem ?? "it has no output" : nil)
+  }
+
+  /// The file's bytes and its decoded `ModelProto` (one with a graph of at least one node).
+  static func decode(_ path: String, memoryLimit: Int = 8 << 30) throws(ONNXError) -> (Data, Onnx_ModelProto)
   {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -34,20 +57,7 @@ package enum ONNXImporter {
     guard model.irVersion > 0, model.hasGraph, !model.graph.node.isEmpty else {
       throw .notONNX(file: path, reason: model.hasGraph ? "its graph has no node" : "it holds no graph")
     }
-    var walker = GraphWalker(
-      file: path, directory: (path as NSString).deletingLastPathComponent, memoryLimit: memoryLimit)
-    try walker.readInitializers(model.graph.initializer)
-    let input = try walker.input(model.graph, given: inputShape)
-    for (index, node) in model.graph.node.enumerated() { try walker.visit(node, index: index) }
-    let opset =
-      model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map { Int($0.version) } ?? 0
-    return ImportedModel(
-      file: ModelFile(
-        path: URL(fileURLWithPath: path).standardizedFileURL.path, sha256: SHA256.hex(data),
-        inputShape: inputShape),
-      opset: opset,
-      producer: [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " "),
-      input: input, layers: walker.layers, operators: walker.operators, parameterCount: walker.parameters)
+    return (data, model)
   }
 }
 
@@ -64,6 +74,12 @@ struct GraphWalker {
   var operators: [String: Int] = [:]
   var parameters = 0
   var bytes = 0
+  /// Slot of each activation in the graph spec being built, and each slot's NHWC shape at batch 1.
+  var slots: [String: Int] = [:]
+  var slotShapes: [[Int]] = []
+  var nodes: [GraphSpec.Node] = []
+  /// The first reason the graph cannot run as a network (nil while it can).
+  var problem: String?
 
   init(file: String, directory: String, memoryLimit: Int) {
     self.file = file

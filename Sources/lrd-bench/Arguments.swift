@@ -1,5 +1,6 @@
 import ArgumentParser
 import Networks
+import Programs
 
 /// A library enum given on the command line by its raw value (case-insensitive); `--help` and shell
 /// completions list the values. (A wrapper, not a conformance: the enums belong to other modules.)
@@ -38,3 +39,5 @@ enum TextFormat: String, ExpressibleByArgument, CaseIterable {
   case text
   case json
 }
+
+extension GraphMode: ExpressibleByArgument {}

@@ -21,7 +21,7 @@ struct LRDBench: ParsableCommand {
       KernelsCommand.self,
       RunCommand.self, ABCommand.self, CompareCommand.self, HistoryCommand.self, BaselineCommand.self,
       StoreCommand.self,
-      ExportCommand.self,
+      ExportCommand.self, ExportONNXCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self,
       BLASCheckCommand.self,
       EstimatorStudyCommand.self, WorkerCommand.self, InstructionsCommand.self, ReferenceCommand.self,

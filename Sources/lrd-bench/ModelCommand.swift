@@ -1,6 +1,8 @@
 import ArgumentParser
+import Decomposition
 import Harness
 import Machine
+import ONNX
 import Profiling
 import Programs
 import Reports
@@ -15,10 +17,13 @@ struct ModelCommand: ParsableCommand {
 
       Variants: \(NetworkVariant.forms). lrd is vanilla LRD at --ratio (bottleneck 1×1, downsample and fc by SVD; 3×3 by Tucker-2; the stem kept original). optimized:DIR takes each layer's rank or ORG from a finished `lrd-bench ranks` run, under --policy.
 
+      With --onnx FILE (a model exported to ONNX, see lrd-bench layers --onnx): the file's whole graph with its real weights, as inference operations (--graph eager: each its own pass over memory, as a framework runs them; fused: batch norm folded into the convolutions, ReLU in place, add + ReLU in one pass), and its vanilla LRD (every layer with groups 1 but the first at --ratio), timed paired in one run: time per batch with 95% CIs, images/s, GFLOP/s, the paired speed-up, and LRD's output error against the original's. --variant, --policy, --mode training, --profile-steps and --backend best: do not apply.
+
       Defaults here: --variant lrd, --mode inference, --batch 8, --threads all cores, --budget 10 s, --profile-steps 2, --events perf::TASK-CLOCK,perf::PAGE-FAULTS,perf::CONTEXT-SWITCHES.
       """)
 
   @OptionGroup var model: ModelOption
+  @OptionGroup var onnx: ONNXOptions
 
   @Option(help: "Network variant (default lrd): \(NetworkVariant.forms).")
   var variant: String?
@@ -42,6 +47,12 @@ struct ModelCommand: ParsableCommand {
   @OptionGroup var backendCheck: BackendCheckOptions
   @OptionGroup var backend: NetworkBackendOptions
 
+  @Option(
+    help:
+      "With --onnx: eager (every operation its own pass, as a framework runs it; the default) or fused (batch norm folded into the convolutions, ReLU in place, add + ReLU in one pass, as inference engines run it)."
+  )
+  var graph: GraphMode?
+
   @Option(help: "Output format.")
   var format: TextFormat = .text
 
@@ -52,6 +63,12 @@ struct ModelCommand: ParsableCommand {
     try guarded {
       let topology = try Topology()
       let (batch, mode) = try workload.resolve()
+      if graph != nil && onnx.onnx == nil {
+        throw ValidationError("--graph applies to --onnx networks; give --onnx FILE")
+      }
+      if let imported = try onnx.open(model: model) {
+        return try runImported(imported, batch: batch, mode: mode, topology: topology)
+      }
       var spec = ModelSpec(
         model: model.resolved, variant: try NetworkVariant(parsing: variant ?? "lrd"), ratio: ratio ?? 2,
         policy: policy?.value ?? .robust, batch: batch, mode: mode,
@@ -91,5 +108,33 @@ struct ModelCommand: ParsableCommand {
       emit(format == .json ? try ModelReport.json(result) : ModelReport.text(result))
       if result.point.measurement.stopReason == .interrupted { throw ExitCode(130) }
     }
+  }
+
+  /// `--onnx FILE`: the imported graph and its vanilla LRD, paired.
+  func runImported(_ imported: ImportedModel, batch: Int, mode: Mode, topology: Topology) throws {
+    guard mode == .inference else {
+      throw ValidationError("--onnx networks run in inference only; drop --mode training")
+    }
+    for (name, given) in [
+      ("--variant", variant != nil), ("--policy", policy != nil), ("--profile-steps", profileSteps != nil),
+    ] where given {
+      throw ValidationError(
+        "\(name) does not apply with --onnx (the original and vanilla LRD are both timed)")
+    }
+    if case .best = backend.backend { throw ValidationError("--backend best: does not apply with --onnx") }
+    let sampler = try measurement.configuration(defaultBudget: 10)
+    let threads = try threads.single(cores: topology.summary.coreCount, command: "model")
+    let ratio = ratio ?? 2
+    guard RankSelection.isValidRatio(ratio) else { throw DecompositionError.badCompressionRatio(ratio) }
+    // A graph that cannot run is refused before the BLAS core check.
+    _ = try ImportedNetworkTiming.program(imported, batch: 1, ratio: ratio, decomposed: [])
+    try blasCore.establish()
+    try backend.establish()
+    Interruption.install()
+    let result = try ImportedNetworkTiming.run(
+      imported, batch: batch, ratio: ratio, mode: graph ?? .eager, threads: threads, sampler: sampler,
+      topology: topology)
+    emit(format == .json ? try ImportedNetworkReport.json(result) : ImportedNetworkReport.text(result))
+    if result.lrd.stopReason == .interrupted { throw ExitCode(130) }
   }
 }

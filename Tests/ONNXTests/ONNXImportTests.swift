@@ -1,6 +1,8 @@
 import Decomposition
 import Foundation
 import Networks
+import Programs
+import Tensors
 import Testing
 
 @testable import ONNX
@@ -113,5 +115,121 @@ struct ONNXImportTests {
     } throws: {
       "\($0)".contains("did you mean conv")
     }
+  }
+}
+
+@Suite("Imported networks against the exporting framework")
+struct ImportedNetworkTests {
+  /// The program of `model` with every layer as `factorization(layer)` (the original by default).
+  static func program(
+    _ model: ImportedModel, batch: Int = 1, mode: GraphMode = .eager,
+    factorization: (ImportedLayer) throws -> Factorization = { _ in .original }
+  ) throws -> GraphProgram {
+    let graph = try #require(model.graph, "\(model.graphProblem ?? "")")
+    return try GraphProgram(spec: graph, batch: batch, mode: mode) { name in
+      let layer = try model.layer(named: name)
+      return try LayerDecomposer(layer: layer.spec, weight: layer.weight, bias: layer.bias)
+        .decompose(try factorization(layer)).factors
+    }
+  }
+
+  @Test(
+    "the small CNN's output equals the onnx reference evaluator's on the same input (relative error < 1e-4)")
+  func matchesTheReference() throws {
+    let model = try ONNXImporter.load(fixture("small-cnn.onnx"))
+    let program = try Self.program(model)
+    let reference = try expected("small-cnn.expected.json")
+    // The fixture's input is NCHW [1, 3, 32, 32]; the program's is NHWC.
+    let nchw = floats(reference["input"])
+    var nhwc = [Float](repeating: 0, count: nchw.count)
+    for c in 0..<3 {
+      for y in 0..<32 { for x in 0..<32 { nhwc[(y * 32 + x) * 3 + c] = nchw[(c * 32 + y) * 32 + x] } }
+    }
+    program.input.assign(nhwc)
+    program.run()
+    let expectedOutput = Tensor(shape: [1, 1, 1, 5], scalars: floats(reference["output"]))
+    let error = program.output.relativeError(to: expectedOutput)
+    #expect(error < 1e-4, "relative error \(error): \(program.output.scalars) vs \(expectedOutput.scalars)")
+  }
+
+  @Test("vanilla LRD of the imported network runs, and its output moves as far as its ranks say")
+  func vanillaLRD() throws {
+    let model = try ONNXImporter.load(fixture("small-cnn.onnx"))
+    let original = try Self.program(model)
+    // Full ranks (r1 = Cin, r2 = Cout for Tucker-2; min(Cin, Cout) for SVD) reproduce every layer.
+    let full = try Self.program(model) { layer in
+      let spec = layer.spec
+      guard spec.groups == 1 else { return .original }
+      return spec.shape.hasOneByOneKernel
+        ? .svd(rank: min(spec.inChannels, spec.outChannels))
+        : .tucker2(r1: spec.inChannels, r2: spec.outChannels)
+    }
+    let halved = try Self.program(model) { layer in
+      layer.spec.groups == 1 ? try RankSelection.factorization(for: layer.spec, ratio: 2) : .original
+    }
+    for program in [original, full, halved] { program.run() }
+    #expect(full.output.relativeError(to: original.output) < 1e-4, "full rank reproduces the network")
+    #expect(halved.output.relativeError(to: original.output) > 1e-3, "α = 2 changes it")
+    #expect(halved.flopsPerCall < original.flopsPerCall)
+  }
+
+  @Test(
+    "the fused graph (batch norm folded, ReLU in place, add + ReLU in one pass) computes what the eager one does"
+  )
+  func fusedEqualsEager() throws {
+    let model = try ONNXImporter.load(fixture("small-cnn.onnx"))
+    for factorization in [
+      { (_: ImportedLayer) in Factorization.original },
+      { layer in
+        layer.spec.groups == 1 ? try RankSelection.factorization(for: layer.spec, ratio: 2) : .original
+      },
+    ] {
+      let eager = try Self.program(model, batch: 2, factorization: factorization)
+      let fused = try Self.program(model, batch: 2, mode: .fused, factorization: factorization)
+      eager.run()
+      fused.run()
+      #expect(fused.output.relativeError(to: eager.output) < 1e-5)
+      #expect(fused.stepCount < eager.stepCount, "\(fused.stepCount) vs \(eager.stepCount) steps")
+    }
+  }
+
+  @Test("the light ResNet-50's whole graph maps to a runnable network: 1000 classes out")
+  func lightResNetRuns() throws {
+    let model = try ONNXImporter.load(fixture("light_resnet50.onnx"))
+    let graph = try #require(model.graph, "\(model.graphProblem ?? "")")
+    #expect(graph.shapes[graph.output] == [1, 1, 1, 1000])
+    #expect(graph.nodes.filter { if case .layer = $0.operation { true } else { false } }.count == 54)
+  }
+}
+
+@Suite("Writing a variant as ONNX")
+struct ONNXExportTests {
+  @Test("the exported vanilla-LRD file, imported again, computes what lrd-bench's LRD network computes")
+  func roundTrip() throws {
+    let model = try ONNXImporter.load(fixture("small-cnn.onnx"))
+    var replacements: [String: [ONNXExporter.Factor]] = [:]
+    var factorizations: [String: Factorization] = [:]
+    for layer in model.layers.dropFirst() where layer.spec.groups == 1 {
+      let factorization = try RankSelection.factorization(for: layer.spec, ratio: 2)
+      factorizations[layer.spec.name] = factorization
+      replacements[layer.spec.name] = try LayerDecomposer(
+        layer: layer.spec, weight: layer.weight, bias: layer.bias
+      )
+      .decompose(factorization).factors.map {
+        ONNXExporter.Factor(spec: $0.spec, weight: $0.weight, bias: $0.bias)
+      }
+    }
+    let data = try ONNXExporter.variant(of: model, replacing: replacements, producer: "test")
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("lrd-\(UUID().uuidString).onnx")
+      .path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try data.write(to: URL(fileURLWithPath: path))
+    let exported = try ONNXImporter.load(path)
+    #expect(exported.layers.count == model.layers.count + replacements.values.reduce(0) { $0 + $1.count - 1 })
+    let lrd = try ImportedNetworkTests.program(model) { factorizations[$0.spec.name] ?? .original }
+    let reread = try ImportedNetworkTests.program(exported)
+    lrd.run()
+    reread.run()
+    #expect(reread.output.relativeError(to: lrd.output) < 1e-5)
   }
 }

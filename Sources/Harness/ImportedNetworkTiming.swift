@@ -1,0 +1,115 @@
+import Decomposition
+import Machine
+import ONNX
+import Profiling
+import Programs
+import Statistics
+
+/// An imported (ONNX) network and its vanilla LRD, timed paired in one run.
+package struct ImportedNetworkTimingResult: Codable, Sendable {
+  /// The model file and its digest.
+  package var file: ModelFile
+  package var batch: Int
+  package var threads: ThreadConfig
+  /// The binding read back.
+  package var binding: BindingRecord
+  /// Compression ratio α of the LRD layers.
+  package var ratio: Double
+  /// Eager (every operation its own pass) or fused (batch norm folded, ReLU and add fused).
+  package var mode: GraphMode
+  /// Layers decomposed at α, and those kept original (the stem, grouped convolutions).
+  package var decomposedLayers: [String]
+  package var keptLayers: [String]
+  /// The original network's forward pass (seconds per batch).
+  package var original: PointMeasurement
+  /// Vanilla LRD's, measured interleaved with the original.
+  package var lrd: PointMeasurement
+  /// original → LRD, paired.
+  package var comparison: PairedComparison
+  /// FLOPs of one forward pass (batch included) of each.
+  package var originalFlops: Int
+  package var lrdFlops: Int
+  /// ‖y − y₀‖/‖y₀‖ of LRD's output against the original's on one seeded batch.
+  package var outputError: Double
+  /// The machine.
+  package var fingerprint: MachineFingerprint
+  /// A 2048³ sgemm on the same threads before and after.
+  package var peak: [SGEMMRate]
+}
+
+/// Runs an imported network as a whole: the original and its vanilla LRD (every layer with groups 1 at α but
+/// the first, the stem, as lrd-bench's own ResNets keep it), each as eager operations, paired.
+package enum ImportedNetworkTiming {
+  /// The program of `model` at `batch`: original layers, or with `decomposed` layers at α = `ratio`.
+  package static func program(
+    _ model: ImportedModel, batch: Int, ratio: Double, decomposed: Set<String>, mode: GraphMode = .eager,
+    seed: UInt64 = 1
+  ) throws -> GraphProgram {
+    guard let graph = model.graph else {
+      throw HarnessError.invalidRequest(
+        "\(model.file.path) cannot run as a whole network: \(model.graphProblem ?? "unknown"); its layers can "
+          + "still be swept one by one")
+    }
+    return try GraphProgram(spec: graph, batch: batch, mode: mode, seed: seed) { name in
+      let layer = try model.layer(named: name)
+      let decomposer = try LayerDecomposer(layer: layer.spec, weight: layer.weight, bias: layer.bias)
+      let factorization =
+        decomposed.contains(name) ? try RankSelection.factorization(for: layer.spec, ratio: ratio) : .original
+      return try decomposer.decompose(factorization).factors
+    }
+  }
+
+  /// The layers vanilla LRD decomposes: every layer with groups 1 but the first.
+  package static func lrdLayers(_ model: ImportedModel) -> (decomposed: [String], kept: [String]) {
+    var decomposed: [String] = []
+    var kept: [String] = []
+    for (index, layer) in model.layers.enumerated() {
+      if index == 0 || layer.spec.groups != 1 {
+        kept.append(layer.spec.name)
+      } else {
+        decomposed.append(layer.spec.name)
+      }
+    }
+    return (decomposed, kept)
+  }
+
+  /// Times the original and vanilla LRD paired (inference) with `sampler` on `threads`.
+  package static func run(
+    _ model: ImportedModel, batch: Int, ratio: Double, mode: GraphMode, threads: ThreadConfig,
+    sampler: SamplerConfiguration, topology: Topology
+  ) throws -> ImportedNetworkTimingResult {
+    let (decomposed, kept) = lrdLayers(model)
+    let fingerprint = MachineFingerprint.capture(topology: topology.summary)
+    let binding = try topology.apply(threads)
+    let before = PeakSGEMM.measure(threads: threads.threads)
+    let original = try program(model, batch: batch, ratio: ratio, decomposed: [], mode: mode)
+    let lrd = try program(model, batch: batch, ratio: ratio, decomposed: Set(decomposed), mode: mode)
+    original.run()
+    lrd.run()
+    let outputError = lrd.output.relativeError(to: original.output)
+    let outcome = Sampler(configuration: sampler).measurePaired(
+      baseline: { original.run() }, candidate: { lrd.run() })
+    let after = Interruption.isRequested ? [] : [PeakSGEMM.measure(threads: threads.threads)]
+    return ImportedNetworkTimingResult(
+      file: model.file, batch: batch, threads: threads, binding: binding, ratio: ratio, mode: mode,
+      decomposedLayers: decomposed, keptLayers: kept, original: outcome.baseline, lrd: outcome.candidate,
+      comparison: outcome.comparison, originalFlops: original.flopsPerCall, lrdFlops: lrd.flopsPerCall,
+      outputError: outputError, fingerprint: fingerprint.finished(), peak: [before] + after)
+  }
+}
+
+extension ImportedNetworkTiming {
+  /// Vanilla LRD's factors of every decomposed layer, for writing the variant as ONNX.
+  package static func lrdFactors(_ model: ImportedModel, ratio: Double) throws -> [String: [ONNXExporter
+    .Factor]]
+  {
+    var factors: [String: [ONNXExporter.Factor]] = [:]
+    for name in lrdLayers(model).decomposed {
+      let layer = try model.layer(named: name)
+      let decomposer = try LayerDecomposer(layer: layer.spec, weight: layer.weight, bias: layer.bias)
+      factors[name] = try decomposer.decompose(try RankSelection.factorization(for: layer.spec, ratio: ratio))
+        .factors.map { ONNXExporter.Factor(spec: $0.spec, weight: $0.weight, bias: $0.bias) }
+    }
+    return factors
+  }
+}

@@ -1,0 +1,188 @@
+import Decomposition
+import Geometry
+import Kernels
+import Support
+import Tensors
+
+/// How a graph's operations are laid out as kernels.
+package enum GraphMode: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+  /// Every operation its own pass over memory, as a framework runs it eagerly (the paper's setting).
+  case eager
+  /// Batch norm folded into the convolution before it (its last factor, after decomposition), ReLU in place,
+  /// and a residual add with its ReLU in one pass: what inference engines such as ONNX Runtime do.
+  case fused
+
+  package var description: String { rawValue }
+}
+
+/// A `GraphSpec` ready to run forward (inference): each layer as its factors' convolutions back to back, every
+/// other operation as a kernel of its own (`eager`) or folded and fused (`fused`), every activation allocated and
+/// touched up front, so `run()` allocates nothing.
+package final class GraphProgram {
+  enum Step {
+    case conv(Conv2D, input: Int, output: Int)
+    case norm(BatchNorm, input: Int, output: Int)
+    case relu(input: Int, output: Int)
+    case maxPool(MaxPool, input: Int, output: Int)
+    case averagePool(kernel: Int, stride: Int, padding: Int, countsPadding: Bool, input: Int, output: Int)
+    case globalPool(input: Int, output: Int)
+    case add(inputs: [Int], output: Int, relu: Bool)
+    case addBias(Tensor, input: Int, output: Int)
+    case softmax(input: Int, output: Int)
+  }
+
+  package let spec: GraphSpec
+  package let batch: Int
+  let steps: [Step]
+  /// Activations by slot (aliases share a tensor).
+  let slots: [Tensor]
+  /// Every convolution and linear kernel, in forward order.
+  let kernels: [Conv2D]
+
+  /// Builds the program of `spec` at `batch`, laid out as `mode` says.
+  ///
+  /// `factors` gives each layer's factors (the original layer as one factor, or its decomposition). The image is
+  /// seeded uniform random.
+  package init(
+    spec: GraphSpec, batch: Int, mode: GraphMode = .eager, seed: UInt64 = 1,
+    factors: (String) throws -> [FactorLayer]
+  ) throws {
+    guard batch >= 1 else { throw ProgramError.setting(.batch, "must be at least 1") }
+    self.spec = spec
+    self.batch = batch
+    func batched(_ shape: [Int]) -> [Int] { [batch] + shape.dropFirst() }
+    var slots: [Tensor?] = Array(repeating: nil, count: spec.shapes.count)
+    slots[spec.input] = Tensor(uniform: batched(spec.shapes[spec.input]), seed: seed)
+    var steps: [Step] = []
+    var kernels: [Conv2D] = []
+    func tensor(_ slot: Int) -> Tensor {
+      if let made = slots[slot] { return made }
+      let made = Tensor(zeros: batched(spec.shapes[slot]))
+      slots[slot] = made
+      return made
+    }
+    var consumers = [Int](repeating: 0, count: spec.shapes.count)
+    for node in spec.nodes { for slot in node.inputs { consumers[slot] += 1 } }
+    /// Fused: nodes already folded into the one before them.
+    var skipped: Set<Int> = []
+    for (position, node) in spec.nodes.enumerated() where !skipped.contains(position) {
+      let input = node.inputs.first ?? spec.input
+      let next = position + 1 < spec.nodes.count ? spec.nodes[position + 1] : nil
+      let feedsNextAlone = next?.inputs == [node.output] && consumers[node.output] == 1
+      switch node.operation {
+      case .layer(let name):
+        var x = input
+        var layers = try factors(name)
+        if mode == .fused, feedsNextAlone, let next,
+          case .batchNorm(let scale, let shift, let mean, let variance, let epsilon) = next.operation
+        {
+          layers[layers.count - 1] = Self.folding(
+            layers[layers.count - 1], scale: scale, shift: shift, mean: mean, variance: variance,
+            epsilon: epsilon)
+          skipped.insert(position + 1)
+          slots[next.output] = tensor(node.output)
+        }
+        for (index, factor) in layers.enumerated() {
+          let kernel = try Conv2D(
+            factor.spec.geometry(batch: batch), weight: factor.weight.copy(), bias: factor.bias?.copy())
+          // Intermediate factors get slots of their own, after the spec's.
+          let y: Int
+          if index == layers.count - 1 {
+            y = node.output
+          } else {
+            slots.append(Tensor(zeros: kernel.geometry.outputShape))
+            y = slots.count - 1
+          }
+          _ = tensor(x)
+          _ = tensor(y)
+          steps.append(.conv(kernel, input: x, output: y))
+          kernels.append(kernel)
+          x = y
+        }
+      case .batchNorm(let scale, let shift, let mean, let variance, let epsilon):
+        let norm = BatchNorm(channels: scale.count, epsilon: epsilon)
+        norm.gamma.assign(scale)
+        norm.beta.assign(shift)
+        norm.runningMean.assign(mean)
+        norm.runningVariance.assign(variance)
+        steps.append(.norm(norm, input: input, output: node.output))
+      case .relu:
+        if mode == .fused && consumers[input] == 1 && input != spec.input {
+          slots[node.output] = tensor(input)
+        }
+        steps.append(.relu(input: input, output: node.output))
+      case .maxPool(let kernel, let stride, let padding):
+        let shape = spec.shapes[input]
+        let pool = try MaxPool(
+          ConvShape(
+            inChannels: shape[3], outChannels: shape[3], kernel: kernel, stride: stride, padding: padding,
+            inputHeight: shape[1], inputWidth: shape[2]
+          ).batched(batch))
+        steps.append(.maxPool(pool, input: input, output: node.output))
+      case .averagePool(let kernel, let stride, let padding, let countsPadding):
+        steps.append(
+          .averagePool(
+            kernel: kernel, stride: stride, padding: padding, countsPadding: countsPadding, input: input,
+            output: node.output))
+      case .globalAveragePool: steps.append(.globalPool(input: input, output: node.output))
+      case .add:
+        var relu = false
+        if mode == .fused, feedsNextAlone, let next, case .relu = next.operation {
+          relu = true
+          skipped.insert(position + 1)
+          slots[next.output] = tensor(node.output)
+        }
+        steps.append(.add(inputs: node.inputs, output: node.output, relu: relu))
+      case .addBias(let bias):
+        steps.append(.addBias(Tensor(shape: [bias.count], scalars: bias), input: input, output: node.output))
+      case .softmax: steps.append(.softmax(input: input, output: node.output))
+      case .alias:
+        slots[node.output] = tensor(input)
+        continue
+      }
+      for slot in node.inputs + [node.output] { _ = tensor(slot) }
+    }
+    self.slots = slots.map { $0 ?? Tensor(zeros: [0]) }
+    self.steps = steps
+    self.kernels = kernels
+  }
+
+  /// The image batch `[N, H, W, C]` (write it before `run()` to feed a given input).
+  package var input: Tensor { slots[spec.input] }
+  /// The network's output after `run()`.
+  package var output: Tensor { slots[spec.output] }
+
+  /// Kernels run per forward pass (convolutions, norms, elementwise and pooling passes).
+  package var stepCount: Int { steps.count }
+
+  /// FLOPs of one forward pass (convolution and linear layers, batch included).
+  package var flopsPerCall: Int { kernels.reduce(0) { $0 + $1.geometry.flops } }
+
+  /// One forward pass.
+  ///
+  /// Allocation-free.
+  package func run() {
+    for step in steps {
+      switch step {
+      case .conv(let kernel, let input, let output): kernel.forward(slots[input], into: slots[output])
+      case .norm(let norm, let input, let output): norm.forwardInference(slots[input], into: slots[output])
+      case .relu(let input, let output): ReLU.forward(slots[input], into: slots[output])
+      case .maxPool(let pool, let input, let output): pool.forward(slots[input], into: slots[output])
+      case .averagePool(let kernel, let stride, let padding, let countsPadding, let input, let output):
+        Self.averagePool(
+          slots[input], into: slots[output], kernel: kernel, stride: stride, padding: padding,
+          countsPadding: countsPadding)
+      case .globalPool(let input, let output): GlobalAveragePool.forward(slots[input], into: slots[output])
+      case .add(let inputs, let output, let relu):
+        let y = slots[output]
+        Self.copy(slots[inputs[0]], into: y)
+        for other in inputs.dropFirst() { ResidualAdd.forward(adding: slots[other], into: y) }
+        if relu { ReLU.forward(y, into: y) }
+      case .addBias(let bias, let input, let output):
+        Self.copy(slots[input], into: slots[output])
+        Self.addBias(bias, to: slots[output])
+      case .softmax(let input, let output): Self.softmax(slots[input], into: slots[output])
+      }
+    }
+  }
+}

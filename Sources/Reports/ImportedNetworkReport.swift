@@ -1,0 +1,58 @@
+import Foundation
+import Harness
+import Profiling
+import Programs
+import Results
+
+/// `lrd-bench model --onnx FILE`: the imported network and its vanilla LRD, timed paired.
+package enum ImportedNetworkReport {
+  /// The text report.
+  package static func text(_ r: ImportedNetworkTimingResult) -> String {
+    func line(_ name: String, _ m: PointMeasurementView, flops: Int) -> String {
+      "  \(name)  \(Format.duration(m.median)) per batch  \(m.ci)  "
+        + "\(Format.fixed(Double(r.batch) / m.median, 1)) images/s  "
+        + "\(Format.fixed(Double(flops) / m.median / 1e9, 1)) GFLOP/s"
+    }
+    let original = PointMeasurementView(r.original)
+    let lrd = PointMeasurementView(r.lrd)
+    let speedup = r.comparison.speedup
+    var lines = [
+      "\(r.file) as \(r.mode == .eager ? "an eager" : "a fused") inference graph ("
+        + (r.mode == .eager
+          ? "every operation its own pass, as a framework runs it"
+          : "batch norm folded into the convolutions, ReLU in place, add + ReLU in one pass")
+        + "), batch \(r.batch), \(r.threads)",
+      "  vanilla LRD at α = \(Format.fixed(r.ratio, 2)): \(r.decomposedLayers.count) layers decomposed (SVD for 1×1 "
+        + "and linear, Tucker-2 for k×k), \(r.keptLayers.count) kept original ("
+        + r.keptLayers.prefix(4).joined(separator: ", ") + (r.keptLayers.count > 4 ? ", …" : "")
+        + "); output vs the original: relative error \(Format.fixed(r.outputError, 4)) (one seeded batch)",
+      "",
+      line("original   ", original, flops: r.originalFlops),
+      line("vanilla LRD", lrd, flops: r.lrdFlops),
+      "  speed-up \(Format.ratio(speedup)) [\(Format.ratio(1 / r.comparison.ratioCI.upper)), "
+        + "\(Format.ratio(1 / r.comparison.ratioCI.lower))] (paired, \(r.comparison.pairs) pairs); FLOPs "
+        + Format.signedPercent((Double(r.lrdFlops) / Double(r.originalFlops) - 1) * 100),
+      "  peak sgemm \(r.peak.first?.size ?? 0)³ on the same threads: "
+        + r.peak.map { Format.fixed($0.gflops, 1) }.joined(separator: " / ") + " GFLOP/s (before / after)",
+      "",
+    ]
+    lines += FingerprintText.header(r.fingerprint)
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The result as JSON.
+  package static func json(_ r: ImportedNetworkTimingResult) throws -> String {
+    String(decoding: try JSONCoding.encoder.encode(r), as: UTF8.self) + "\n"
+  }
+}
+
+/// A measurement's median and its CI in words.
+struct PointMeasurementView {
+  let median: Double
+  let ci: String
+
+  init(_ measurement: PointMeasurement) {
+    median = measurement.statistics.median
+    ci = Format.medianCI(measurement.statistics)
+  }
+}
