@@ -51,10 +51,11 @@ package enum ONNXExporter {
       var x = node.input[0]
       for (index, factor) in factors.enumerated() {
         let last = index == factors.count - 1
-        let y = last ? node.output[0] : "\(layer.weightName).lrd\(index).out"
-        let weightName = "\(layer.weightName).lrd\(index)"
+        let y = last ? node.output[0] : "\(layer.spec.name).lrd\(index).output"
+        let factorName = "\(layer.spec.name).lrd\(index)"
+        let weightName = factorName + ".weight"
         var made = Onnx_NodeProto()
-        made.name = node.name.isEmpty ? weightName : "\(node.name).lrd\(index)"
+        made.name = node.name.isEmpty ? factorName : "\(node.name).lrd\(index)"
         made.input = [x, weightName]
         made.output = [y]
         let shape = factor.spec.shape
@@ -79,9 +80,9 @@ package enum ONNXExporter {
               values: oihw(factor.weight, shape)))
         }
         if let bias = factor.bias {
-          made.input.append(weightName + ".bias")
+          made.input.append(factorName + ".bias")
           proto.graph.initializer.append(
-            tensor(weightName + ".bias", dims: [bias.count], values: bias.scalars))
+            tensor(factorName + ".bias", dims: [bias.count], values: bias.scalars))
         }
         nodes.append(made)
         x = y

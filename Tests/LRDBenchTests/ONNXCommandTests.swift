@@ -50,6 +50,33 @@ struct ONNXCommandTests {
   }
 
   @Test(
+    "model --onnx times the whole graph and its vanilla LRD, eager and fused; export-onnx writes the LRD file"
+  )
+  func wholeNetworks() throws {
+    let base = temporaryPath("onnx-model")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+    for graph in ["eager", "fused"] {
+      let outcome = try runTool(
+        [
+          "model", "--onnx", onnxFixture("small-cnn.onnx"), "--batch", "2", "--threads", "1", "--budget",
+          "0.2",
+          "--graph", graph, "--format", "json",
+        ], stdout: base + "/\(graph).json")
+      #expect(outcome.status == 0, "\(outcome.stderr)")
+      let data = try Data(contentsOf: URL(fileURLWithPath: base + "/\(graph).json"))
+      let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+      #expect(json["mode"] as? String == graph && (json["decomposedLayers"] as? [String])?.count == 5)
+      #expect((json["lrdFlops"] as? Int ?? 0) < (json["originalFlops"] as? Int ?? 0))
+    }
+    #expect(
+      exitCode(["export-onnx", "--onnx", onnxFixture("small-cnn.onnx"), "--out", base + "/lrd.onnx"]) == 0)
+    let listed = try runTool(["layers", "--onnx", base + "/lrd.onnx"], stdout: base + "/layers.txt")
+    let table = try String(contentsOfFile: base + "/layers.txt", encoding: .utf8)
+    #expect(listed.status == 0 && table.contains("layer1.0.downsample.0.lrd1 "), "\(table)")
+  }
+
+  @Test(
     "bad ONNX input exits 64 naming the problem",
     arguments: [
       (["layers", "--onnx", "not-onnx.onnx"], "is not an ONNX model"),
@@ -60,6 +87,14 @@ struct ONNXCommandTests {
       (["sweep", "--onnx", "small-cnn.onnx", "--layer", "layer1.0.conv9"], "did you mean"),
       (["sweep", "--onnx", "small-cnn.onnx", "--layer", "layer1.0.conv2"], "grouped convolution"),
       (["sweep", "--onnx", "dynamic.onnx", "--layer", "conv"], "dynamic shape"),
+      (["model", "--graph", "fused"], "--graph applies to --onnx"),
+      (["model", "--onnx", "small-cnn.onnx", "--mode", "training"], "inference only"),
+      (["model", "--onnx", "small-cnn.onnx", "--variant", "merged"], "does not apply with --onnx"),
+      (["export-onnx", "--out", "/tmp/never.onnx"], "--onnx FILE"),
+      (
+        ["export-onnx", "--onnx", "small-cnn.onnx", "--variant", "merged", "--out", "/tmp/never.onnx"],
+        "writes lrd"
+      ),
     ])
   func badInput(arguments: [String], message: String) throws {
     let resolved = arguments.map { $0.hasSuffix(".onnx") ? onnxFixture($0) : $0 }
