@@ -69,6 +69,11 @@ package enum OptimizedRanks {
       throw HarnessError.invalidRequest(
         "optimized:\(directory): \(error); give the directory of a finished lrd-bench ranks run")
     }
+    if let onnx = result.onnx {
+      throw HarnessError.invalidRequest(
+        "optimized:\(directory) holds ranks of the ONNX model \(onnx), not of \(model); run a ranks study of \(model)"
+      )
+    }
     guard result.model == model else {
       throw HarnessError.invalidRequest(
         "optimized:\(directory) holds ranks of \(result.model), not \(model); run a ranks study of \(model)"

@@ -1,6 +1,7 @@
 import Decomposition
 import Machine
 import Networks
+import ONNX
 import OrderedCollections
 import Profiling
 import Programs
@@ -25,6 +26,8 @@ package struct RanksPlan: Codable, Sendable, Equatable {
   ///
   /// `ShardMerge` joins the shards' directories into the whole study.
   package var shard: Shard?
+  /// The ONNX file whose layers (with their real weights) the study sweeps; nil for the catalog model's.
+  package var onnx: ModelFile?
   /// The kernel backend measured on: the settings'.
   package var backend: GEMMBackend? {
     get { settings.backend }
@@ -39,10 +42,24 @@ package struct RanksPlan: Codable, Sendable, Equatable {
     self.ranksPerLayer = ranksPerLayer
   }
 
-  /// The catalog layers the study covers.
+  /// The layers the study covers: the catalog's, or the ONNX file's with groups 1 (grouped convolutions are
+  /// not swept), matching the filter.
   package func layers() throws -> [LayerSpec] {
-    let catalog = ModelCatalog(model)
-    return try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+    guard let onnx else {
+      let catalog = ModelCatalog(model)
+      return try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+    }
+    var layers = try ImportedModel.cached(onnx).layers.map(\.spec).filter { $0.groups == 1 }
+    if let filter {
+      let regex: Regex<AnyRegexOutput>
+      do {
+        regex = try Regex(filter)
+      } catch {
+        throw CatalogError.badFilter(pattern: filter, reason: "\(error)")
+      }
+      layers = layers.filter { $0.name.contains(regex) }
+    }
+    return layers
   }
 
   /// The study's work list: one representative layer per distinct shape, in catalog order.
@@ -87,7 +104,9 @@ package struct RanksPlan: Codable, Sendable, Equatable {
     let ranks = try SweepPlan.resolveRanks(
       layer: layer, ratio: settings.ratio, from: nil, to: nil, step: step,
       anchor: settings.policies.contains(.paperAnchor))
-    return SweepPlan(model: model, layer: layer.name, ranks: ranks, settings: settings)
+    var plan = SweepPlan(model: model, layer: layer.name, ranks: ranks, settings: settings)
+    plan.onnx = onnx
+    return plan
   }
 
   /// Validates as the command line would (see `SweepPlan.validate`).
@@ -158,6 +177,8 @@ package struct RanksResult: Codable, Sendable {
   package var shard: Shard?
   /// For a merged study: each shard's directory and the layers it measured, in shard order (nil otherwise).
   package var mergedFrom: [MergedShard]?
+  /// The ONNX file the layers came from (nil for the catalog model's).
+  package var onnx: ModelFile?
   /// Wall time of this process, in seconds.
   package var elapsedSeconds: Double
   /// The machine the study ran on.
@@ -168,7 +189,7 @@ package struct RanksResult: Codable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case schema, model, ratio, batch, mode, threads, policies, rows, sweeps, points, backendCheck, interrupted
-    case elapsedSeconds, fingerprint, shard, mergedFrom
+    case elapsedSeconds, fingerprint, shard, mergedFrom, onnx
   }
 }
 
@@ -178,7 +199,11 @@ package enum RanksStudy: MultiBackendStudy {
   package static let kind = "ranks"
   package static let planFile = "ranks-plan.json"
 
-  package static func directoryName(for plan: RanksPlan) -> String { plan.model.rawValue }
+  package static func directoryName(for plan: RanksPlan) -> String {
+    guard let onnx = plan.onnx else { return plan.model.rawValue }
+    let file = onnx.path.split(separator: "/").last.map(String.init) ?? "model"
+    return file.hasSuffix(".onnx") ? String(file.dropLast(5)) : file
+  }
 
   package static func validate(_ plan: RanksPlan, cores: Int) throws { try plan.validate(cores: cores) }
 
@@ -189,7 +214,9 @@ package enum RanksStudy: MultiBackendStudy {
   package static func backendCheck(_ plan: RanksPlan, in context: StudyContext) -> (
     () throws -> BackendCheck
   )? {
-    {
+    // The check times a catalog network; an ONNX model's study has none.
+    guard plan.onnx == nil else { return nil }
+    return {
       try BackendChecker.network(
         plan.model,
         threads: plan.settings.threadConfigs.last
@@ -262,6 +289,7 @@ package enum RanksStudy: MultiBackendStudy {
       elapsedSeconds: MonotonicClock.seconds(since: start), fingerprint: fingerprint.finished())
     result.sweepRuns = runs
     result.shard = plan.shard
+    result.onnx = plan.onnx
     return result
   }
 }

@@ -24,7 +24,7 @@ package enum RanksReport {
   package static func markdown(_ r: RanksResult) -> String {
     var lines =
       [
-        "# Ranks before and after rank optimization: \(r.model.displayName)",
+        "# Ranks before and after rank optimization: \(r.onnx.map { "\($0)" } ?? r.model.displayName)",
         "",
         "α = \(Format.fixed(r.ratio, 2)); batch \(r.batch), \(r.mode), \(r.threads). \(r.sweeps) distinct shapes "
           + "swept (\(r.points) points) in \(Format.clock(r.elapsedSeconds)); layers of identical shape share one sweep.",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Harness
 import Machine
+import ONNX
 import Profiling
 import Reports
 import Support
@@ -15,6 +16,8 @@ struct RanksCommand: ParsableCommand {
       lrd-bench ranks --resume <directory> [--quiet] [--blas-core <core>]
       """,
     discussion: """
+      With --onnx FILE: the file's conv and linear layers with groups 1 (grouped convolutions are not swept), with their real weights; its ranks are the file's own (tables and optimized networks take a catalog model's).
+
       Each distinct layer shape is swept once (R from --ratio down to ⌈R/2⌉, and the anchor R + step when the paper+anchor policy runs, every rank paired with the original) with one thread config (default: all cores, compact); layers of identical shape share the result.
 
       Defaults here: --budget 0.25 s per point, --confirm-budget 0.5 s, --events perf::TASK-CLOCK,perf::PAGE-FAULTS.
@@ -23,6 +26,7 @@ struct RanksCommand: ParsableCommand {
       """)
 
   @OptionGroup var model: ModelOption
+  @OptionGroup var onnx: ONNXOptions
 
   @Option(help: "Regular expression on layer names (default: every conv and linear layer).")
   var filter: String?
@@ -46,7 +50,7 @@ struct RanksCommand: ParsableCommand {
 
   var given: [String] {
     model.given + ratio.given + workload.given + threads.given + policies.given + order.given
-      + measurement.given + (filter == nil ? [] : ["--filter"]) + shard.given
+      + measurement.given + (filter == nil ? [] : ["--filter"]) + shard.given + onnx.given
   }
 
   func validate() throws { try output.checkResume(given: given) }
@@ -62,6 +66,7 @@ struct RanksCommand: ParsableCommand {
       confirmBudget: policy.confirmBudget, tieTolerance: policy.tieTolerance)
     settings.order = order.resolved
     var plan = RanksPlan(model: model.resolved, filter: filter, settings: settings)
+    plan.onnx = try onnx.open(model: model)?.file
     if backend?.value == .all { plan.backends = GEMMBackend.allCases }
     plan.shard = try shard.resolve(multiBackend: plan.backends != nil)
     return plan

@@ -76,6 +76,24 @@ struct ONNXCommandTests {
     #expect(listed.status == 0 && table.contains("layer1.0.downsample.0.lrd1 "), "\(table)")
   }
 
+  @Test("ranks --onnx sweeps every ungrouped layer of the file; its ranks are not taken for a catalog model")
+  func ranks() throws {
+    let base = temporaryPath("onnx-ranks")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    let study = [
+      "ranks", "--onnx", onnxFixture("small-cnn.onnx"), "--threads", "1", "--batch", "1", "--budget", "0.01",
+      "--confirm-budget", "0", "--passes", "1", "--quiet", "--no-backend-check", "--out", base + "/ranks",
+    ]
+    #expect(exitCode(study) == 0)
+    let data = try Data(contentsOf: URL(fileURLWithPath: base + "/ranks/ranks.json"))
+    let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let layers = (json["rows"] as? [[String: Any]] ?? []).compactMap { $0["layer"] as? String }
+    #expect(layers == ["conv1", "layer1.0.conv1", "layer1.0.conv3", "layer1.0.downsample.0", "fc", "head"])
+    #expect(((json["onnx"] as? [String: Any])?["sha256"] as? String)?.count == 64)
+    let optimized = try runTool(["model", "--variant", "optimized:" + base + "/ranks", "--batch", "1"])
+    #expect(optimized.status == 64 && optimized.stderr.contains("ONNX model"), "\(optimized.stderr)")
+  }
+
   @Test(
     "bad ONNX input exits 64 naming the problem",
     arguments: [
