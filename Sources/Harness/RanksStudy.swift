@@ -49,17 +49,7 @@ package struct RanksPlan: Codable, Sendable, Equatable {
       let catalog = ModelCatalog(model)
       return try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
     }
-    var layers = try ImportedModel.cached(onnx).layers.map(\.spec).filter { $0.groups == 1 }
-    if let filter {
-      let regex: Regex<AnyRegexOutput>
-      do {
-        regex = try Regex(filter)
-      } catch {
-        throw CatalogError.badFilter(pattern: filter, reason: "\(error)")
-      }
-      layers = layers.filter { $0.name.contains(regex) }
-    }
-    return layers
+    return try ImportedModel.cached(onnx).layers(matching: filter).filter { $0.groups == 1 }
   }
 
   /// The study's work list: one representative layer per distinct shape, in catalog order.

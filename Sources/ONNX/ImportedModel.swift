@@ -61,6 +61,18 @@ package struct ImportedModel: @unchecked Sendable {
   /// Why the graph cannot run as a whole network (its layers can still be swept one by one).
   package var graphProblem: String?
 
+  /// The layers whose names match the regular expression `pattern` (all when nil), in graph order.
+  package func layers(matching pattern: String?) throws(CatalogError) -> [LayerSpec] {
+    guard let pattern else { return layers.map(\.spec) }
+    let regex: Regex<AnyRegexOutput>
+    do {
+      regex = try Regex(pattern)
+    } catch {
+      throw CatalogError.badFilter(pattern: pattern, reason: "\(error)")
+    }
+    return layers.map(\.spec).filter { $0.name.contains(regex) }
+  }
+
   /// The layer named `name`: its lrd-bench name, its node's name or its weight initializer's name.
   package func layer(named name: String) throws(ONNXError) -> ImportedLayer {
     if let found = layers.first(where: { $0.spec.name == name || $0.node == name || $0.weightName == name }) {

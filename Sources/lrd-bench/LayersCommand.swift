@@ -28,18 +28,9 @@ struct LayersCommand: ParsableCommand {
   func run() throws {
     try guarded {
       if let imported = try onnx.open(model: model) {
-        var shown = imported.layers.map(\.spec)
-        if let filter {
-          let regex: Regex<AnyRegexOutput>
-          do {
-            regex = try Regex(filter)
-          } catch {
-            throw CatalogError.badFilter(pattern: filter, reason: "\(error)")
-          }
-          shown = shown.filter { $0.name.contains(regex) }
-          if shown.isEmpty {
-            throw ValidationError("--filter '\(filter)' matches no layer of \(imported.file.path)")
-          }
+        let shown = try imported.layers(matching: filter)
+        if let filter, shown.isEmpty {
+          throw ValidationError("--filter '\(filter)' matches no layer of \(imported.file.path)")
         }
         switch format {
         case .table: emit(LayersReport.table(imported, shown: shown))
