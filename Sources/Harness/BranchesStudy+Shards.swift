@@ -27,7 +27,7 @@ extension BranchesStudy: ShardedStudy {
 extension BranchesPlan: ShardedPlan {
   /// One unit per branch count, costing its branched factorization's FLOPs per image.
   package func shardUnits() throws -> [ShardUnit] {
-    let layer = try ModelCatalog(model).layer(named: self.layer)
+    let layer = try layerSpec()
     return try factorizations().map {
       ShardUnit(
         name: "\($0.branches)", cost: Double(FactorizationCost(layer, $0.factorization).flopsPerImage))

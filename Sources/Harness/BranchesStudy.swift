@@ -1,6 +1,7 @@
 import Decomposition
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 import Statistics
@@ -29,6 +30,14 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
   package var backend: GEMMBackend?
   /// The shard of the branch counts this run measures, nil for all of them; `ShardMerge` joins the shards.
   package var shard: Shard?
+  /// The ONNX file whose layer (with its real weights) is branched; nil for the catalog model's.
+  package var onnx: ModelFile?
+
+  /// The branched layer: the ONNX file's, or the catalog model's.
+  package func layerSpec() throws -> LayerSpec {
+    if let onnx { return try ImportedModel.cached(onnx).layer(named: layer).spec }
+    return try ModelCatalog(model).layer(named: layer)
+  }
 
   /// A plan from the command's options.
   package init(
@@ -50,7 +59,7 @@ package struct BranchesPlan: Codable, Sendable, Equatable {
   /// Branched Tucker at the α ranks rounded down to multiples of each N (N = 1 is Tucker-2); throws
   /// when the layer is not a k×k convolution or N leaves no rank.
   package func factorizations() throws -> [(branches: Int, factorization: Factorization)] {
-    let layer = try ModelCatalog(model).layer(named: self.layer)
+    let layer = try layerSpec()
     guard !layer.shape.hasOneByOneKernel, layer.groups == 1 else {
       throw HarnessError.invalidRequest(
         "\(self.layer) is \(layer.kernel)×\(layer.kernel); branched Tucker needs a k×k convolution "
@@ -164,7 +173,7 @@ package enum BranchesStudy: Study {
 
   /// The largest branched program and the original's, alive together.
   package static func checkMemory(_ plan: BranchesPlan) throws {
-    let layer = try ModelCatalog(plan.model).layer(named: plan.layer)
+    let layer = try plan.layerSpec()
     let largest =
       try plan.factorizations().map {
         MemoryEstimate.layerProgram(layer, $0.factorization, batch: plan.batch, mode: plan.mode)
@@ -178,8 +187,9 @@ package enum BranchesStudy: Study {
   /// returns the result.
   package static func run(_ plan: BranchesPlan, in context: StudyContext) throws -> BranchesResult {
     let (directory, topology, events) = (context.directory, context.topology, context.events)
-    let runner = PointRunner(model: plan.model, events: plan.events, topology: topology.summary)
-    let layer = try runner.catalog.layer(named: plan.layer)
+    let runner = PointRunner(
+      model: plan.model, onnx: plan.onnx, events: plan.events, topology: topology.summary)
+    let layer = try runner.layer(named: plan.layer)
     let all = try plan.factorizations()
     let factorizations = try plan.measuredUnitIndices().map { all[$0] }
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
@@ -190,7 +200,7 @@ package enum BranchesStudy: Study {
       PointSpec(
         model: plan.model, layer: plan.layer, factorization: factorization, batch: plan.batch,
         mode: plan.mode,
-        threads: plan.threads, cache: plan.sampler.cache)
+        threads: plan.threads, cache: plan.sampler.cache, onnx: plan.onnx)
     }
     let tasks = factorizations.map { BranchTask(config: plan.threads, branches: $0.branches) }
     try executor.run(tasks, phase: context.phase, runner: runner) { task in

@@ -25,8 +25,8 @@ package enum PointTiming {
   package static func run(
     _ spec: PointSpec, sampler: SamplerConfiguration, events: [String], topology: Topology
   ) throws -> PointTimingResult {
-    let runner = PointRunner(model: spec.model, events: events, topology: topology.summary)
-    let layer = try runner.catalog.layer(named: spec.layer)
+    let runner = PointRunner(model: spec.model, onnx: spec.onnx, events: events, topology: topology.summary)
+    let layer = try runner.layer(named: spec.layer)
     try spec.factorization.validate(for: layer)
     try MemoryEstimate.check(
       MemoryEstimate.layerProgram(layer, spec.factorization, batch: spec.batch, mode: spec.mode),

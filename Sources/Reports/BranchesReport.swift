@@ -8,7 +8,7 @@ package enum BranchesReport {
   package static func markdown(_ r: BranchesResult) -> String {
     let p = r.plan
     var lines = [
-      "# Branched Tucker: \(r.layer.name) (\(p.model), \(r.layer.shape))",
+      "# Branched Tucker: \(r.layer.name) (\(p.onnx.map { "\($0)" } ?? p.model.description), \(r.layer.shape))",
       "",
       "α = \(Format.fixed(p.ratio, 2)) ranks rounded down to multiples of N; batch \(p.batch), \(p.mode), \(p.threads). "
         + "Original: \(Format.duration(r.referenceSeconds)) per call (median of the measurements paired with each N).",

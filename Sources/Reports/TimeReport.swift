@@ -12,7 +12,8 @@ package enum TimeReport {
     let m = p.measurement
     var lines: [String] = []
     lines.append(
-      "\(p.spec.layer) (\(r.layer.shape)) as \(p.spec.factorization), batch \(p.spec.batch), \(p.spec.mode)"
+      "\(p.spec.layer) (\(r.layer.shape)\(p.spec.onnx.map { " of \($0)" } ?? "")) as \(p.spec.factorization), "
+        + "batch \(p.spec.batch), \(p.spec.mode)"
         + (p.spec.frozen == .none ? "" : ", frozen \(p.spec.frozen)")
         + ", \(p.spec.threads), cache \(p.spec.cache)")
     lines.append(

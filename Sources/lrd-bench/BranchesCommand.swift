@@ -2,6 +2,7 @@ import ArgumentParser
 import Harness
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Reports
 import Support
@@ -27,6 +28,7 @@ struct BranchesCommand: ParsableCommand {
   var layer: String?
 
   @OptionGroup var model: ModelOption
+  @OptionGroup var onnx: ONNXOptions
 
   @Option(help: "Branch counts N, comma-separated (default 1,2,4,8).")
   var branches: String?
@@ -43,7 +45,7 @@ struct BranchesCommand: ParsableCommand {
   @OptionGroup var backend: BackendOptions
 
   var given: [String] {
-    var names = model.given + workload.given + threads.given + measurement.given + shard.given
+    var names = model.given + workload.given + threads.given + measurement.given + shard.given + onnx.given
     for (name, value) in [
       ("--layer", layer != nil), ("--branches", branches != nil), ("--ratio", ratio != nil),
     ] where value {
@@ -60,7 +62,9 @@ struct BranchesCommand: ParsableCommand {
   }
 
   func makePlan(cores: Int) throws -> BranchesPlan {
-    let spec = try ModelCatalog(model.resolved).layer(named: layer ?? "")
+    let imported = try onnx.open(model: model)
+    let spec =
+      try imported?.layer(named: layer ?? "").spec ?? ModelCatalog(model.resolved).layer(named: layer ?? "")
     let (batch, mode) = try workload.resolve()
     let text = branches ?? "1,2,4,8"
     guard let counts = CommaList.integers(text) else {
@@ -73,6 +77,7 @@ struct BranchesCommand: ParsableCommand {
       sampler: try measurement.configuration(defaultBudget: 2),
       events: try measurement.eventList(default: DefaultEvents.study))
     plan.shard = try shard.resolve()
+    plan.onnx = imported?.file
     return plan
   }
 

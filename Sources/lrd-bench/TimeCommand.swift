@@ -3,6 +3,7 @@ import Decomposition
 import Harness
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 import Reports
@@ -23,6 +24,7 @@ struct TimeCommand: ParsableCommand {
   var layer: String
 
   @OptionGroup var model: ModelOption
+  @OptionGroup var onnx: ONNXOptions
 
   @Option(help: "original (default), svd:R, tucker2:R1,R2 or branched:R1,R2,N.")
   var factorization: String?
@@ -44,7 +46,8 @@ struct TimeCommand: ParsableCommand {
     try guarded {
       let topology = try Topology()
       let resolvedModel = model.resolved
-      let spec = try ModelCatalog(resolvedModel).layer(named: layer)
+      let imported = try onnx.open(model: model)
+      let spec = try imported?.layer(named: layer).spec ?? ModelCatalog(resolvedModel).layer(named: layer)
       let (batch, mode) = try workload.resolve()
       let config = try threads.single(cores: topology.summary.coreCount, command: "time")
       let sampler = try measurement.configuration(defaultBudget: 2)
@@ -58,7 +61,7 @@ struct TimeCommand: ParsableCommand {
       let point = PointSpec(
         model: resolvedModel, layer: spec.name, factorization: parsed, batch: batch, mode: mode,
         frozen: frozenFactors,
-        threads: config, cache: sampler.cache)
+        threads: config, cache: sampler.cache, onnx: imported?.file)
       let events = try measurement.eventList(default: DefaultEvents.point)
       try blasCore.establish()
       try backend.establish()

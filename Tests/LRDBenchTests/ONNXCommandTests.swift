@@ -94,6 +94,29 @@ struct ONNXCommandTests {
     #expect(optimized.status == 64 && optimized.stderr.contains("ONNX model"), "\(optimized.stderr)")
   }
 
+  @Test("time --onnx and branches --onnx measure the file's layer, with its shape and weights")
+  func pointAndBranches() throws {
+    let base = temporaryPath("onnx-point")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+    let timed = try runTool(
+      [
+        "time", "--onnx", onnxFixture("small-cnn.onnx"), "--layer", "conv1", "--factorization", "tucker2:2,4",
+        "--batch", "1", "--budget", "0.1",
+      ], stdout: base + "/time.txt")
+    let text = try String(contentsOfFile: base + "/time.txt", encoding: .utf8)
+    #expect(timed.status == 0 && text.contains("3→8 3×3 s2 p1 @ 32×32 of small-cnn.onnx"), "\(text)")
+    #expect(text.contains("(original 224)"), "the file's layer, not the catalog's conv1: \(text)")
+    #expect(
+      exitCode([
+        "branches", "--onnx", onnxFixture("small-cnn.onnx"), "--layer", "conv1", "--branches", "1,2",
+        "--ratio",
+        "1.2", "--threads", "1", "--batch", "1", "--budget", "0.02", "--quiet", "--out", base + "/branches",
+      ]) == 0)
+    let report = try String(contentsOfFile: base + "/branches/branches.md", encoding: .utf8)
+    #expect(report.contains("conv1 (small-cnn.onnx (sha256 "), "\(report)")
+  }
+
   @Test(
     "bad ONNX input exits 64 naming the problem",
     arguments: [
