@@ -1,6 +1,7 @@
 import Kernels
 import Machine
 import Networks
+import ONNX
 import OrderedCollections
 import Profiling
 import Programs
@@ -61,6 +62,8 @@ package struct KernelBenchmarkResult: Codable, Sendable {
   package var schema = KernelBenchmarkResult.schemaVersion
   /// The model whose shapes were measured.
   package var model: ResNetModel
+  /// The ONNX file whose shapes were measured instead (nil for the catalog model's).
+  package var onnx: ModelFile?
   package var batch: Int
   /// Inference (forward) or training (forward and both backward GEMMs).
   package var mode: Mode
@@ -96,12 +99,15 @@ package enum KernelBenchmark {
   /// Measures every distinct conv/linear shape of `model` (in catalog order) and the machine's peak.
   package static func run(
     model: ResNetModel, batch: Int, mode: Mode, threads: ThreadConfig, topology: Topology,
-    sampler: SamplerConfiguration, events: [String] = [], filter: String? = nil, progress: @escaping EventSink
+    sampler: SamplerConfiguration, events: [String] = [], filter: String? = nil, onnx: ModelFile? = nil,
+    progress: @escaping EventSink
   ) throws -> KernelBenchmarkResult {
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let binding = try topology.apply(threads)
     let catalog = ModelCatalog(model)
-    let selected = try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+    let selected =
+      try onnx.map { try ImportedModel.cached($0).layers(matching: filter).filter { $0.groups == 1 } }
+      ?? filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
     // Layers of identical shape share one measurement, in catalog order.
     var byShape = OrderedDictionary<String, [LayerSpec]>()
     for layer in selected { byShape[layer.shapeKey, default: []].append(layer) }
@@ -135,9 +141,11 @@ package enum KernelBenchmark {
       peak.append(PeakSGEMM.measure(threads: threads.threads))
       progress(.step(.init(name: "peak sgemm 2048³ again", detail: .none, seconds: peak[1].medianSeconds)))
     }
-    return KernelBenchmarkResult(
+    var result = KernelBenchmarkResult(
       model: model, batch: batch, mode: mode, threads: threads, binding: binding, peak: peak, rows: rows,
       fingerprint: fingerprint.finished(), interrupted: interrupted || Interruption.isRequested)
+    result.onnx = onnx
+    return result
   }
 
   static func measure(

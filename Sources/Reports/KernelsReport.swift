@@ -15,7 +15,7 @@ package enum KernelsReport {
   package static func text(_ r: KernelBenchmarkResult) -> String {
     let peak = r.peakGFLOPS
     var lines = [
-      "Kernels of \(r.model) at batch \(r.batch), \(r.mode), \(r.threads) (binding \(r.binding.verified ? "verified" : "NOT verified")); "
+      "Kernels of \(r.onnx.map { "\($0)" } ?? r.model.description) at batch \(r.batch), \(r.mode), \(r.threads) (binding \(r.binding.verified ? "verified" : "NOT verified")); "
         + "\(r.fingerprint.buildConfiguration) build."
     ]
     lines += FingerprintText.header(r.fingerprint)
@@ -112,7 +112,7 @@ extension KernelsReport {
     let peak = results.flatMap(\.peak).map(\.gflops).max() ?? .nan
     let names = results.map { $0.fingerprint.gemmBackend ?? "?" }
     var lines = [
-      "Kernels of \(first.model) at batch \(first.batch), \(first.mode), \(first.threads), on \(results.count) kernel backends.",
+      "Kernels of \(first.onnx.map { "\($0)" } ?? first.model.description) at batch \(first.batch), \(first.mode), \(first.threads), on \(results.count) kernel backends.",
       "Backends: \(names.joined(separator: "; ")).",
     ]
     lines += FingerprintText.header(first.fingerprint)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Harness
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Reports
 import Tensors
@@ -13,6 +14,8 @@ struct KernelsCommand: ParsableCommand {
     discussion: """
       For each shape: the kernel's GFLOP/s (im2col + GEMM, or one GEMM for 1×1 stride-1 and linear layers; training adds backward-data and backward-weights) as a fraction of the machine's peak, a 2048³ sgemm on the same thread config measured before and after the kernels in the same run; where the kernel is not itself one sgemm call, also against a plain cblas_sgemm of the same M×N×K measured paired with it (its 95% CI), and the im2col copy's own time; whole-model totals.
 
+      With --onnx FILE: the file's conv and linear shapes with groups 1 (grouped convolutions are left out).
+
       --backend all measures every shape on each kernel backend (OpenBLAS, BLIS, oneDNN) and prints, per shape, each backend's GFLOP/s and % of the machine's peak (the best 2048³ sgemm of the run) and the fastest backend.
 
       Defaults here: --budget 1 s per shape, --threads all cores, no events, --backend openblas.
@@ -23,6 +26,7 @@ struct KernelsCommand: ParsableCommand {
   }
 
   @OptionGroup var model: ModelOption
+  @OptionGroup var onnx: ONNXOptions
   @OptionGroup var workload: WorkloadOptions
   @OptionGroup var threads: ThreadOptions
   @OptionGroup var measurement: MeasurementOptions
@@ -50,8 +54,14 @@ struct KernelsCommand: ParsableCommand {
       let config = try threads.single(cores: topology.summary.coreCount, command: "kernels")
       let sampler = try measurement.configuration(defaultBudget: 1)
       let events = try measurement.eventList(default: DefaultEvents.kernels)
+      let imported = try onnx.open(model: model)
       let catalog = ModelCatalog(model.resolved)
-      let layers = try filter.map { try catalog.layers(matching: $0) } ?? catalog.layers
+      let layers =
+        try imported?.layers(matching: filter).filter { $0.groups == 1 } ?? filter.map {
+          try catalog.layers(matching: $0)
+        }
+        ?? catalog.layers
+      guard !layers.isEmpty else { throw ValidationError("--filter '\(filter ?? "")' matches no layer") }
       let bytes =
         layers.map { MemoryEstimate.layerProgram($0, .original, batch: batch, mode: mode) }.max() ?? 0
       try MemoryEstimate.check(
@@ -68,7 +78,7 @@ struct KernelsCommand: ParsableCommand {
         let result = try KernelBenchmark.run(
           model: model.resolved, batch: batch, mode: mode, threads: config, topology: topology,
           sampler: sampler,
-          events: events, filter: filter, progress: bar.sink)
+          events: events, filter: filter, onnx: imported?.file, progress: bar.sink)
         results.append(result)
         if result.interrupted { break }
       }

@@ -94,7 +94,7 @@ struct ONNXCommandTests {
     #expect(optimized.status == 64 && optimized.stderr.contains("ONNX model"), "\(optimized.stderr)")
   }
 
-  @Test("time --onnx and branches --onnx measure the file's layer, with its shape and weights")
+  @Test("time, branches and kernels --onnx measure the file's layers, with their shapes and weights")
   func pointAndBranches() throws {
     let base = temporaryPath("onnx-point")
     defer { try? FileManager.default.removeItem(atPath: base) }
@@ -115,6 +115,16 @@ struct ONNXCommandTests {
       ]) == 0)
     let report = try String(contentsOfFile: base + "/branches/branches.md", encoding: .utf8)
     #expect(report.contains("conv1 (small-cnn.onnx (sha256 "), "\(report)")
+    // kernels --onnx: the file's ungrouped shapes (the grouped one is left out, not crashed on).
+    let kernels = try runTool(
+      [
+        "kernels", "--onnx", onnxFixture("small-cnn.onnx"), "--batch", "1", "--budget", "0.02", "--quiet",
+        "--format", "csv",
+      ], stdout: base + "/kernels.csv")
+    let csv = try String(contentsOfFile: base + "/kernels.csv", encoding: .utf8)
+    #expect(
+      kernels.status == 0 && csv.contains("layer1.0.downsample.0") && !csv.contains("layer1.0.conv2"),
+      "\(csv)")
   }
 
   @Test(
