@@ -231,13 +231,24 @@ package enum SweepReport {
     return parts.joined(separator: ", ")
   }
 
-  /// Throughput (images/s) versus rank per thread config with 95% CI bars, the original as a dashed line
-  /// with the band its separate measurements span, and each policy's choice marked (the paper's Figure 2).
+  /// Throughput (images/s) versus rank per thread config (the paper's Figure 2), with an error panel below.
+  ///
+  /// The top panel has 95% CI bars, the original as a dashed line with the band its separate measurements span,
+  /// and each policy's choice marked. Under it, when the points recorded them, each rank's reconstruction error
+  /// (weights and the layer's output on a fixed image): the accuracy cost the throughput is bought with.
   package static func svg(_ result: SweepResult) -> String {
+    let throughput = throughputChart(result)
+    guard let errors = errorChart(result) else { return throughput.render() }
+    return SVGChart.stacked([throughput, errors])
+  }
+
+  /// The throughput panel.
+  static func throughputChart(_ result: SweepResult) -> SVGChart {
     let family = result.layer.decomposition == "svd" ? "rank r" : "rank r1 (r2 = ⌊β·r1⌋)"
     var chart = SVGChart(
       title:
-        "\(result.layer.name): throughput vs rank (\(result.plan.model), batch \(result.plan.batch), \(result.plan.mode))",
+        "\(result.layer.name): throughput vs rank (\(result.plan.onnx.map { "\($0)" } ?? result.plan.model.description), "
+        + "batch \(result.plan.batch), \(result.plan.mode))",
       subtitle:
         "\(result.layer.shape); \(result.fingerprint.cpuModel); "
         + (result.fingerprint.gemmBackend
@@ -271,7 +282,39 @@ package enum SweepReport {
             color: color, shape: shapes[decision.policy] ?? .square))
       }
     }
-    return chart.render()
+    return chart
+  }
+
+  /// Reconstruction error versus rank (the first thread config's points; errors do not depend on threads), or
+  /// nil when no point recorded its output error.
+  static func errorChart(_ result: SweepResult) -> SVGChart? {
+    guard let config = result.configs.first else { return nil }
+    let points = config.ranks.filter { $0.outputError != nil }
+      .compactMap { point -> (rank: Double, weights: Double, output: Double)? in
+        guard let rank = point.spec.factorization.primaryRank, let output = point.outputError else {
+          return nil
+        }
+        return (Double(rank), point.relativeError * 100, output * 100)
+      }
+      .sorted { $0.rank < $1.rank }
+    guard !points.isEmpty else { return nil }
+    var chart = SVGChart(
+      title: "\(result.layer.name): reconstruction error vs rank",
+      subtitle: result.plan.onnx.map { "the weights of \($0)" }
+        ?? "random He-normal weights (seeded per layer)",
+      xLabel: result.layer.decomposition == "svd" ? "rank r" : "rank r1 (r2 = ⌊β·r1⌋)",
+      yLabel: "relative error (%)")
+    chart.reverseX = true
+    chart.height = 420
+    chart.series.append(
+      SVGChart.Series(
+        name: "weights ‖W − W'‖/‖W‖", color: SVGChart.palette[0], points: points.map { ($0.rank, $0.weights) }
+      ))
+    chart.series.append(
+      SVGChart.Series(
+        name: "output ‖y − y'‖/‖y‖ on a fixed image", color: SVGChart.palette[1 % SVGChart.palette.count],
+        points: points.map { ($0.rank, $0.output) }))
+    return chart
   }
 
   /// Writes csv, json, md and svg into `directory` (atomically).

@@ -57,6 +57,21 @@ struct ReportTests {
     #expect(lines[0].hasPrefix("kind,rank,sequence,layer,factorization"))
   }
 
+  @Test("with output errors recorded, the sweep plot gains an error panel under the throughput panel")
+  func sweepErrorPanel() throws {
+    var result = try sweep()
+    #expect(!SweepReport.svg(result).contains("reconstruction error vs rank"), "no panel without errors")
+    for index in result.configs.indices {
+      for point in result.configs[index].ranks.indices {
+        result.configs[index].ranks[point].outputError = 0.1 * Double(point + 1)
+      }
+    }
+    let svg = SweepReport.svg(result)
+    #expect(svg.contains("reconstruction error vs rank") && svg.contains("throughput vs rank"))
+    #expect(svg.components(separatedBy: "<svg ").count == 4, "one outer and two panels")
+    #expect(XMLParser(data: Data(svg.utf8)).parse() && !svg.lowercased().contains("nan"))
+  }
+
   @Test func sweepMarkdownMatchesGolden() throws {
     let markdown = SweepReport.markdown(try sweep())
     try Golden.check(markdown, against: "sweep.md")
