@@ -17,9 +17,12 @@ package struct ImportedNetworkTimingResult: Codable, Sendable {
   package var ratio: Double
   /// Eager (every operation its own pass) or fused (batch norm folded, ReLU and add fused).
   package var mode: GraphMode
-  /// Layers decomposed at α, and those kept original (the stem, grouped convolutions).
+  /// Layers decomposed, and those kept original (vanilla LRD: the stem and grouped convolutions; optimized:
+  /// those its ranks study chose ORG for).
   package var decomposedLayers: [String]
   package var keptLayers: [String]
+  /// Optimized ranks: the ranks study's directory and policy (nil for vanilla LRD at α).
+  package var optimizedFrom: String?
   /// The original network's forward pass (seconds per batch).
   package var original: PointMeasurement
   /// Vanilla LRD's, measured interleaved with the original.
@@ -40,10 +43,11 @@ package struct ImportedNetworkTimingResult: Codable, Sendable {
 /// Runs an imported network as a whole: the original and its vanilla LRD (every layer with groups 1 at α but
 /// the first, the stem, as lrd-bench's own ResNets keep it), each as eager operations, paired.
 package enum ImportedNetworkTiming {
-  /// The program of `model` at `batch`: original layers, or with `decomposed` layers at α = `ratio`.
+  /// The program of `model` at `batch`: original layers, or with `decomposed` layers at α = `ratio`, or as
+  /// `chosen` says (a layer absent from it stays original).
   package static func program(
     _ model: ImportedModel, batch: Int, ratio: Double, decomposed: Set<String>, mode: GraphMode = .eager,
-    seed: UInt64 = 1
+    chosen: [String: Factorization]? = nil, seed: UInt64 = 1
   ) throws -> GraphProgram {
     guard let graph = model.graph else {
       throw HarnessError.invalidRequest(
@@ -54,7 +58,9 @@ package enum ImportedNetworkTiming {
       let layer = try model.layer(named: name)
       let decomposer = try LayerDecomposer(layer: layer.spec, weight: layer.weight, bias: layer.bias)
       let factorization =
-        decomposed.contains(name) ? try RankSelection.factorization(for: layer.spec, ratio: ratio) : .original
+        try chosen.map { $0[name] ?? .original }
+        ?? (decomposed.contains(name)
+          ? try RankSelection.factorization(for: layer.spec, ratio: ratio) : .original)
       return try decomposer.decompose(factorization).factors
     }
   }
@@ -76,14 +82,20 @@ package enum ImportedNetworkTiming {
   /// Times the original and vanilla LRD paired (inference) with `sampler` on `threads`.
   package static func run(
     _ model: ImportedModel, batch: Int, ratio: Double, mode: GraphMode, threads: ThreadConfig,
-    sampler: SamplerConfiguration, topology: Topology
+    sampler: SamplerConfiguration, topology: Topology,
+    optimized: (directory: String, ranks: [String: Factorization])? = nil
   ) throws -> ImportedNetworkTimingResult {
-    let (decomposed, kept) = lrdLayers(model)
+    var (decomposed, kept) = lrdLayers(model)
+    if let optimized {
+      decomposed = model.layers.map(\.spec.name).filter { (optimized.ranks[$0] ?? .original) != .original }
+      kept = model.layers.map(\.spec.name).filter { !decomposed.contains($0) }
+    }
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let binding = try topology.apply(threads)
     let before = PeakSGEMM.measure(threads: threads.threads)
     let original = try program(model, batch: batch, ratio: ratio, decomposed: [], mode: mode)
-    let lrd = try program(model, batch: batch, ratio: ratio, decomposed: Set(decomposed), mode: mode)
+    let lrd = try program(
+      model, batch: batch, ratio: ratio, decomposed: Set(decomposed), mode: mode, chosen: optimized?.ranks)
     original.run()
     lrd.run()
     let outputError = lrd.output.relativeError(to: original.output)
@@ -92,7 +104,8 @@ package enum ImportedNetworkTiming {
     let after = Interruption.isRequested ? [] : [PeakSGEMM.measure(threads: threads.threads)]
     return ImportedNetworkTimingResult(
       file: model.file, batch: batch, threads: threads, binding: binding, ratio: ratio, mode: mode,
-      decomposedLayers: decomposed, keptLayers: kept, original: outcome.baseline, lrd: outcome.candidate,
+      decomposedLayers: decomposed, keptLayers: kept, optimizedFrom: optimized?.directory,
+      original: outcome.baseline, lrd: outcome.candidate,
       comparison: outcome.comparison, originalFlops: original.flopsPerCall, lrdFlops: lrd.flopsPerCall,
       outputError: outputError, fingerprint: fingerprint.finished(), peak: [before] + after)
   }

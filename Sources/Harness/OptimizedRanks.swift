@@ -1,6 +1,7 @@
 import Decomposition
 import Foundation
 import Networks
+import ONNX
 import Results
 import Support
 
@@ -87,12 +88,16 @@ package enum OptimizedRanks {
     return choices(result, policy: policy)
   }
 
-  /// Layer name → the factorization `policy` chose in `result` (`.original` for ORG).
+  /// Layer name → the factorization `policy` chose in `result` (`.original` for ORG), for the catalog model's
+  /// layers or, for a study of an ONNX file, that file's.
   package static func choices(_ result: RanksResult, policy: RankPolicy) -> [String: Factorization] {
     let catalog = ModelCatalog(result.model)
+    let imported = result.onnx.flatMap { try? ImportedModel.cached($0) }
     var ranks: [String: Factorization] = [:]
     for row in result.rows {
-      guard let layer = try? catalog.layer(named: row.layer), let choice = row.choices[policy.rawValue] else {
+      let spec =
+        imported.map { try? $0.layer(named: row.layer).spec } ?? (try? catalog.layer(named: row.layer))
+      guard let layer = spec, let choice = row.choices[policy.rawValue] else {
         continue
       }
       ranks[row.layer] = choice.map { RankSelection.factorization(for: layer, sweptRank: $0) } ?? .original

@@ -17,7 +17,7 @@ struct ModelCommand: ParsableCommand {
 
       Variants: \(NetworkVariant.forms). lrd is vanilla LRD at --ratio (bottleneck 1×1, downsample and fc by SVD; 3×3 by Tucker-2; the stem kept original). optimized:DIR takes each layer's rank or ORG from a finished `lrd-bench ranks` run, under --policy.
 
-      With --onnx FILE (a model exported to ONNX, see lrd-bench layers --onnx): the file's whole graph with its real weights, as inference operations (--graph eager: each its own pass over memory, as a framework runs them; fused: batch norm folded into the convolutions, ReLU in place, add + ReLU in one pass), and its vanilla LRD (every layer with groups 1 but the first at --ratio), timed paired in one run: time per batch with 95% CIs, images/s, GFLOP/s, the paired speed-up, and LRD's output error against the original's. --variant, --policy, --mode training, --profile-steps and --backend best: do not apply.
+      With --onnx FILE (a model exported to ONNX, see lrd-bench layers --onnx): the file's whole graph with its real weights, as inference operations (--graph eager: each its own pass over memory, as a framework runs them; fused: batch norm folded into the convolutions, ReLU in place, add + ReLU in one pass), and its vanilla LRD (every layer with groups 1 but the first at --ratio), timed paired in one run: time per batch with 95% CIs, images/s, GFLOP/s, the paired speed-up, and LRD's output error against the original's. --variant optimized:DIR with --policy times the ranks a ranks --onnx study of the same file chose instead of vanilla LRD. --mode training, --profile-steps and --backend best: do not apply.
 
       Defaults here: --variant lrd, --mode inference, --batch 8, --threads all cores, --budget 10 s, --profile-steps 2, --events perf::TASK-CLOCK,perf::PAGE-FAULTS,perf::CONTEXT-SWITCHES.
       """)
@@ -115,11 +115,39 @@ struct ModelCommand: ParsableCommand {
     guard mode == .inference else {
       throw ValidationError("--onnx networks run in inference only; drop --mode training")
     }
-    for (name, given) in [
-      ("--variant", variant != nil), ("--policy", policy != nil), ("--profile-steps", profileSteps != nil),
-    ] where given {
+    if profileSteps != nil {
       throw ValidationError(
-        "\(name) does not apply with --onnx (the original and vanilla LRD are both timed)")
+        "--profile-steps does not apply with --onnx (the original and its LRD are both timed)")
+    }
+    var optimized: (directory: String, ranks: [String: Factorization])?
+    if let variant, variant != "lrd" {
+      guard variant.hasPrefix("optimized:") else {
+        throw ValidationError(
+          "--variant \(variant) does not apply with --onnx: lrd (vanilla LRD, the default) or optimized:DIR "
+            + "(a ranks --onnx study of this file)")
+      }
+      let directory = String(variant.dropFirst("optimized:".count))
+      let study: RanksResult
+      do {
+        study = try RanksResult.load(from: directory)
+      } catch {
+        throw ValidationError("--variant optimized:\(directory): \(error)")
+      }
+      guard study.onnx?.sha256 == imported.file.sha256 else {
+        throw ValidationError(
+          "--variant optimized:\(directory) holds ranks of "
+            + (study.onnx.map { "\($0)" } ?? study.model.description) + ", not of \(imported.file); run "
+            + "lrd-bench ranks --onnx on this file")
+      }
+      let chosen = policy?.value ?? .robust
+      guard study.policies.contains(chosen) else {
+        throw ValidationError(
+          "--variant optimized:\(directory) has no \(chosen) choices; its policies: "
+            + study.policies.map(\.rawValue).joined(separator: ", "))
+      }
+      optimized = (directory, OptimizedRanks.choices(study, policy: chosen))
+    } else if policy != nil {
+      throw ValidationError("--policy goes with --variant optimized:DIR")
     }
     if case .best = backend.backend { throw ValidationError("--backend best: does not apply with --onnx") }
     let sampler = try measurement.configuration(defaultBudget: 10)
@@ -133,7 +161,7 @@ struct ModelCommand: ParsableCommand {
     Interruption.install()
     let result = try ImportedNetworkTiming.run(
       imported, batch: batch, ratio: ratio, mode: graph ?? .eager, threads: threads, sampler: sampler,
-      topology: topology)
+      topology: topology, optimized: optimized)
     emit(format == .json ? try ImportedNetworkReport.json(result) : ImportedNetworkReport.text(result))
     if result.lrd.stopReason == .interrupted { throw ExitCode(130) }
   }

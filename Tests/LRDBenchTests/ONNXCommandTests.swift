@@ -76,7 +76,9 @@ struct ONNXCommandTests {
     #expect(listed.status == 0 && table.contains("layer1.0.downsample.0.lrd1 "), "\(table)")
   }
 
-  @Test("ranks --onnx sweeps every ungrouped layer of the file; its ranks are not taken for a catalog model")
+  @Test(
+    "ranks --onnx sweeps every ungrouped layer of the file; its ranks drive that file's network, not a catalog model's"
+  )
   func ranks() throws {
     let base = temporaryPath("onnx-ranks")
     defer { try? FileManager.default.removeItem(atPath: base) }
@@ -92,6 +94,22 @@ struct ONNXCommandTests {
     #expect(((json["onnx"] as? [String: Any])?["sha256"] as? String)?.count == 64)
     let optimized = try runTool(["model", "--variant", "optimized:" + base + "/ranks", "--batch", "1"])
     #expect(optimized.status == 64 && optimized.stderr.contains("ONNX model"), "\(optimized.stderr)")
+    // The same file's whole network with those ranks: timed against the original.
+    let timed = try runTool(
+      [
+        "model", "--onnx", onnxFixture("small-cnn.onnx"), "--variant", "optimized:" + base + "/ranks",
+        "--batch",
+        "1", "--threads", "1", "--budget", "0.1", "--format", "json",
+      ], stdout: base + "/model.json")
+    let model =
+      try JSONSerialization.jsonObject(
+        with: try Data(contentsOf: URL(fileURLWithPath: base + "/model.json"))) as? [String: Any]
+    #expect(timed.status == 0 && model?["optimizedFrom"] as? String == base + "/ranks", "\(timed.stderr)")
+    let other = try runTool([
+      "model", "--onnx", onnxFixture("half.onnx"), "--variant", "optimized:" + base + "/ranks", "--batch",
+      "1",
+    ])
+    #expect(other.status == 64 && other.stderr.contains("not of half.onnx"), "\(other.stderr)")
   }
 
   @Test("time, branches and kernels --onnx measure the file's layers, with their shapes and weights")
