@@ -141,7 +141,8 @@ let package = Package(
     .testTarget(
       name: "LRDBenchTests",
       dependencies: [
-        "Harness", "Networks", "Programs", "Results", "Store", "Support", "Tensors", "lrd-bench",
+        "Decomposition", "Harness", "Networks", "ONNX", "Programs", "Results", "Store", "Support", "Tensors",
+        "lrd-bench",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
   ],

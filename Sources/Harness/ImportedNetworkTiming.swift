@@ -21,8 +21,10 @@ package struct ImportedNetworkTimingResult: Codable, Sendable {
   /// those its ranks study chose ORG for).
   package var decomposedLayers: [String]
   package var keptLayers: [String]
-  /// Optimized ranks: the ranks study's directory and policy (nil for vanilla LRD at α).
+  /// Optimized ranks: the ranks study's directory (nil for ranks at α).
   package var optimizedFrom: String?
+  /// The variant timed against the original, as `--variant` writes it (nil in results written before).
+  package var variant: String?
   /// The original network's forward pass (seconds per batch).
   package var original: PointMeasurement
   /// Vanilla LRD's, measured interleaved with the original.
@@ -82,20 +84,16 @@ package enum ImportedNetworkTiming {
   /// Times the original and vanilla LRD paired (inference) with `sampler` on `threads`.
   package static func run(
     _ model: ImportedModel, batch: Int, ratio: Double, mode: GraphMode, threads: ThreadConfig,
-    sampler: SamplerConfiguration, topology: Topology,
-    optimized: (directory: String, ranks: [String: Factorization])? = nil
+    sampler: SamplerConfiguration, topology: Topology, variant: Variant = .lrd
   ) throws -> ImportedNetworkTimingResult {
-    var (decomposed, kept) = lrdLayers(model)
-    if let optimized {
-      decomposed = model.layers.map(\.spec.name).filter { (optimized.ranks[$0] ?? .original) != .original }
-      kept = model.layers.map(\.spec.name).filter { !decomposed.contains($0) }
-    }
+    let chosen = try factorizations(model, ratio: ratio, variant: variant)
+    let decomposed = model.layers.map(\.spec.name).filter { (chosen[$0] ?? .original) != .original }
+    let kept = model.layers.map(\.spec.name).filter { !decomposed.contains($0) }
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let binding = try topology.apply(threads)
     let before = PeakSGEMM.measure(threads: threads.threads)
     let original = try program(model, batch: batch, ratio: ratio, decomposed: [], mode: mode)
-    let lrd = try program(
-      model, batch: batch, ratio: ratio, decomposed: Set(decomposed), mode: mode, chosen: optimized?.ranks)
+    let lrd = try program(model, batch: batch, ratio: ratio, decomposed: [], mode: mode, chosen: chosen)
     original.run()
     lrd.run()
     let outputError = lrd.output.relativeError(to: original.output)
@@ -104,7 +102,8 @@ package enum ImportedNetworkTiming {
     let after = Interruption.isRequested ? [] : [PeakSGEMM.measure(threads: threads.threads)]
     return ImportedNetworkTimingResult(
       file: model.file, batch: batch, threads: threads, binding: binding, ratio: ratio, mode: mode,
-      decomposedLayers: decomposed, keptLayers: kept, optimizedFrom: optimized?.directory,
+      decomposedLayers: decomposed, keptLayers: kept, optimizedFrom: variant.optimizedFrom,
+      variant: variant.label,
       original: outcome.baseline, lrd: outcome.candidate,
       comparison: outcome.comparison, originalFlops: original.flopsPerCall, lrdFlops: lrd.flopsPerCall,
       outputError: outputError, fingerprint: fingerprint.finished(), peak: [before] + after)
@@ -112,6 +111,51 @@ package enum ImportedNetworkTiming {
 }
 
 extension ImportedNetworkTiming {
+  /// The decomposed network timed against the original.
+  package struct Variant: Sendable {
+    /// As `--variant` writes it ("lrd", "optimized:DIR+branched:4").
+    package var label: String
+    /// The ranks study the ranks come from (nil: at α).
+    package var optimizedFrom: String?
+    /// Layer → factorization from that study (nil: vanilla LRD's layers at α).
+    package var ranks: [String: Factorization]?
+    /// Branches of every Tucker-2 core (1: plain Tucker-2).
+    package var branches: Int
+
+    package init(label: String, optimizedFrom: String?, ranks: [String: Factorization]?, branches: Int) {
+      self.label = label
+      self.optimizedFrom = optimizedFrom
+      self.ranks = ranks
+      self.branches = branches
+    }
+
+    /// Vanilla LRD at α.
+    package static let lrd = Variant(label: "lrd", optimizedFrom: nil, ranks: nil, branches: 1)
+  }
+
+  /// Each layer's factorization in `variant`: the study's choice or α's (vanilla LRD's layers only), with every
+  /// Tucker-2 core split into `branches` groups where its ranks allow (rounded down to multiples of N).
+  package static func factorizations(_ model: ImportedModel, ratio: Double, variant: Variant) throws
+    -> [String:
+    Factorization]
+  {
+    var chosen: [String: Factorization] = variant.ranks ?? [:]
+    if variant.ranks == nil {
+      for name in lrdLayers(model).decomposed {
+        chosen[name] = try RankSelection.factorization(for: try model.layer(named: name).spec, ratio: ratio)
+      }
+    }
+    let n = variant.branches
+    if n > 1 {
+      for (name, factorization) in chosen {
+        if case .tucker2(let r1, let r2) = factorization, r1 / n * n >= n, r2 / n * n >= n {
+          chosen[name] = .branched(r1: r1 / n * n, r2: r2 / n * n, branches: n)
+        }
+      }
+    }
+    return chosen
+  }
+
   /// Vanilla LRD's factors of every decomposed layer, for writing the variant as ONNX.
   package static func lrdFactors(_ model: ImportedModel, ratio: Double) throws -> [String: [ONNXExporter
     .Factor]]

@@ -22,16 +22,15 @@ package enum ImportedNetworkReport {
           ? "every operation its own pass, as a framework runs it"
           : "batch norm folded into the convolutions, ReLU in place, add + ReLU in one pass")
         + "), batch \(r.batch), \(r.threads)",
-      "  "
-        + (r.optimizedFrom.map { "optimized ranks from \($0)" }
-          ?? "vanilla LRD at α = \(Format.fixed(r.ratio, 2))")
-        + ": \(r.decomposedLayers.count) layers decomposed (SVD for 1×1 "
-        + "and linear, Tucker-2 for k×k), \(r.keptLayers.count) kept original ("
+      "  variant \(r.variant ?? "lrd"), "
+        + (r.optimizedFrom.map { "ranks from \($0)" } ?? "ranks at α = \(Format.fixed(r.ratio, 2))")
+        + ": \(r.decomposedLayers.count) layers decomposed (SVD for 1×1 and linear, Tucker-2 or branched "
+        + "Tucker-2 for k×k), \(r.keptLayers.count) kept original ("
         + r.keptLayers.prefix(4).joined(separator: ", ") + (r.keptLayers.count > 4 ? ", …" : "")
         + "); output vs the original: relative error \(Format.fixed(r.outputError, 4)) (one seeded batch)",
       "",
       line("original   ", original, flops: r.originalFlops),
-      line(r.optimizedFrom == nil ? "vanilla LRD" : "optimized  ", lrd, flops: r.lrdFlops),
+      line("variant    ", lrd, flops: r.lrdFlops),
       "  speed-up \(Format.ratio(speedup)) [\(Format.ratio(1 / r.comparison.ratioCI.upper)), "
         + "\(Format.ratio(1 / r.comparison.ratioCI.lower))] (paired, \(r.comparison.pairs) pairs); FLOPs "
         + Format.signedPercent((Double(r.lrdFlops) / Double(r.originalFlops) - 1) * 100),

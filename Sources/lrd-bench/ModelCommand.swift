@@ -119,33 +119,18 @@ struct ModelCommand: ParsableCommand {
       throw ValidationError(
         "--profile-steps does not apply with --onnx (the original and its LRD are both timed)")
     }
-    var optimized: (directory: String, ranks: [String: Factorization])?
-    if let variant, variant != "lrd" {
-      guard variant.hasPrefix("optimized:") else {
-        throw ValidationError(
-          "--variant \(variant) does not apply with --onnx: lrd (vanilla LRD, the default) or optimized:DIR "
-            + "(a ranks --onnx study of this file)")
-      }
-      let directory = String(variant.dropFirst("optimized:".count))
-      let study: RanksResult
-      do {
-        study = try RanksResult.load(from: directory)
-      } catch {
-        throw ValidationError("--variant optimized:\(directory): \(error)")
-      }
-      guard study.onnx?.sha256 == imported.file.sha256 else {
-        throw ValidationError(
-          "--variant optimized:\(directory) holds ranks of "
-            + (study.onnx.map { "\($0)" } ?? study.model.description) + ", not of \(imported.file); run "
-            + "lrd-bench ranks --onnx on this file")
-      }
-      let chosen = policy?.value ?? .robust
-      guard study.policies.contains(chosen) else {
-        throw ValidationError(
-          "--variant optimized:\(directory) has no \(chosen) choices; its policies: "
-            + study.policies.map(\.rawValue).joined(separator: ", "))
-      }
-      optimized = (directory, OptimizedRanks.choices(study, policy: chosen))
+    let parsed = try NetworkVariant(parsing: variant ?? "lrd")
+    guard parsed.ranks != .original, !parsed.frozen, !parsed.merged else {
+      throw ValidationError(
+        "--variant \(parsed) does not apply with --onnx: lrd (vanilla LRD, the default), optimized:DIR (a ranks "
+          + "--onnx study of this file) and branched:N on either; frozen needs training and merged is not built "
+          + "for imported graphs yet")
+    }
+    var ranks: [String: Factorization]?
+    var directory: String?
+    if case .optimized(let path) = parsed.ranks {
+      ranks = try Self.optimizedRanks(path, for: imported, policy: policy?.value ?? .robust)
+      directory = path
     } else if policy != nil {
       throw ValidationError("--policy goes with --variant optimized:DIR")
     }
@@ -161,8 +146,35 @@ struct ModelCommand: ParsableCommand {
     Interruption.install()
     let result = try ImportedNetworkTiming.run(
       imported, batch: batch, ratio: ratio, mode: graph ?? .eager, threads: threads, sampler: sampler,
-      topology: topology, optimized: optimized)
+      topology: topology,
+      variant: ImportedNetworkTiming.Variant(
+        label: parsed.description, optimizedFrom: directory, ranks: ranks, branches: parsed.branches))
     emit(format == .json ? try ImportedNetworkReport.json(result) : ImportedNetworkReport.text(result))
     if result.lrd.stopReason == .interrupted { throw ExitCode(130) }
+  }
+
+  /// The choices of a `ranks --onnx` study of the same file under `policy`.
+  static func optimizedRanks(_ directory: String, for imported: ImportedModel, policy: RankPolicy) throws
+    -> [String:
+    Factorization]
+  {
+    let study: RanksResult
+    do {
+      study = try RanksResult.load(from: directory)
+    } catch {
+      throw ValidationError("--variant optimized:\(directory): \(error)")
+    }
+    guard study.onnx?.sha256 == imported.file.sha256 else {
+      throw ValidationError(
+        "--variant optimized:\(directory) holds ranks of "
+          + (study.onnx.map { "\($0)" } ?? study.model.description) + ", not of \(imported.file); run "
+          + "lrd-bench ranks --onnx on this file")
+    }
+    guard study.policies.contains(policy) else {
+      throw ValidationError(
+        "--variant optimized:\(directory) has no \(policy) choices; its policies: "
+          + study.policies.map(\.rawValue).joined(separator: ", "))
+    }
+    return OptimizedRanks.choices(study, policy: policy)
   }
 }

@@ -1,4 +1,7 @@
+import Decomposition
 import Foundation
+import Harness
+import ONNX
 import Testing
 
 @testable import lrd_bench
@@ -143,6 +146,24 @@ struct ONNXCommandTests {
     #expect(
       kernels.status == 0 && csv.contains("layer1.0.downsample.0") && !csv.contains("layer1.0.conv2"),
       "\(csv)")
+  }
+
+  @Test(
+    "branched:N splits every Tucker-2 core whose ranks allow, rounded down to multiples of N; others stay")
+  func branchedVariant() throws {
+    let model = try ONNXImporter.load(onnxFixture("small-cnn.onnx"))
+    let variant = ImportedNetworkTiming.Variant(
+      label: "optimized:x+branched:4", optimizedFrom: "x",
+      ranks: [
+        "conv1": .tucker2(r1: 2, r2: 6), "layer1.0.conv1": .svd(rank: 2), "fc": .tucker2(r1: 9, r2: 10),
+      ],
+      branches: 4)
+    let chosen = try ImportedNetworkTiming.factorizations(model, ratio: 2, variant: variant)
+    #expect(chosen["fc"] == .branched(r1: 8, r2: 8, branches: 4))
+    #expect(chosen["conv1"] == .tucker2(r1: 2, r2: 6), "r1 = 2 leaves no multiple of 4: kept as Tucker-2")
+    #expect(chosen["layer1.0.conv1"] == .svd(rank: 2) && chosen["head"] == nil)
+    let lrd = try ImportedNetworkTiming.factorizations(model, ratio: 2, variant: .lrd)
+    #expect(Set(lrd.keys) == Set(ImportedNetworkTiming.lrdLayers(model).decomposed))
   }
 
   @Test(
