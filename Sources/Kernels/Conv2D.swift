@@ -41,6 +41,9 @@ package final class Conv2D {
   package let bias: Tensor?
   /// Gradient with respect to `bias`.
   package let biasGradient: Tensor?
+  /// True when the forward pass applies max(·, 0) to its output (inference only): a oneDNN post-op, or one
+  /// pass over the output after the GEMMs on the other libraries.
+  package let fusedReLU: Bool
   /// Whether `forward` keeps the whole im2col matrix for a following `backwardWeights`.
   package let retainsColumns: Bool
   /// Output pixels per im2col block (all of them when columns are retained).
@@ -105,9 +108,12 @@ package final class Conv2D {
   package init(
     _ geometry: ConvGeometry, weight: Tensor, bias: Tensor? = nil, retainColumns: Bool = false,
     blockRows: Int? = nil, detour: Bool? = nil, backend: GEMMBackend? = nil,
-    threading: ThreadingStrategy? = nil, workers: Int? = nil
+    threading: ThreadingStrategy? = nil, workers: Int? = nil, relu: Bool = false
   ) throws(KernelError) {
     try geometry.validateForKernel()
+    precondition(
+      !(relu && retainColumns), "a fused ReLU is for inference kernels; training kernels have none")
+    self.fusedReLU = relu
     guard weight.shape == geometry.weightShape else {
       throw KernelError.shapeMismatch(
         "weight \(weight.shape) does not match \(geometry.weightShape) for \(geometry)")
@@ -134,7 +140,7 @@ package final class Conv2D {
     if backend == .onednn {
       do {
         let convolution = try DNNLConvolution(
-          geometry, bias: bias != nil, reorderWeightsEveryCall: retainColumns)
+          geometry, bias: bias != nil, reorderWeightsEveryCall: retainColumns, relu: relu)
         if retainColumns { try convolution.prepareBackward() }
         dnnl = convolution
       } catch {
@@ -258,6 +264,7 @@ package final class Conv2D {
     }
     if poolWorkers > 1 {
       poolForward(x, into: y)
+      if fusedReLU { ReLU.forward(y, into: y) }
       return
     }
     let g = geometry
@@ -296,6 +303,7 @@ package final class Conv2D {
       }
     }
     packedInput = retainsColumns && !g.readsInputAsGEMMOperand ? ObjectIdentifier(x) : nil
+    if fusedReLU { ReLU.forward(y, into: y) }
   }
 
   /// Packs the im2col columns of `x` block by block, as `forward` does before its GEMMs (each

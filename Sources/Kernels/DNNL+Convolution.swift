@@ -37,7 +37,11 @@ package final class DNNLConvolution {
   var backwardDataWeightsReady = false
 
   /// Creates the forward primitive (backward ones follow on first use).
-  package init(_ geometry: ConvGeometry, bias: Bool, reorderWeightsEveryCall: Bool) throws(DNNLError) {
+  ///
+  /// `relu` fuses max(·, 0) into the forward primitive as a post-op (inference programs only).
+  package init(_ geometry: ConvGeometry, bias: Bool, reorderWeightsEveryCall: Bool, relu: Bool = false)
+    throws(DNNLError)
+  {
     guard let context = DNNL.shared else { throw .status(call: "dnnl_engine_create", code: -1) }
     self.geometry = geometry
     self.hasBias = bias
@@ -50,7 +54,7 @@ package final class DNNLConvolution {
     weights = try UserMemory(descriptors.weights, context)
     self.bias = bias ? try UserMemory(descriptors.bias, context) : nil
     forward = try Self.forwardStep(
-      descriptors, bias: bias, plainLinearWeights: reorderWeightsEveryCall, context: context)
+      descriptors, bias: bias, plainLinearWeights: reorderWeightsEveryCall, context: context, relu: relu)
   }
 
   /// Creates the backward-data and backward-weights primitives now (training kernels call this when made,
@@ -179,7 +183,7 @@ package final class DNNLConvolution {
 
   /// The forward primitive: an inner product for linear layers, a direct convolution otherwise.
   static func forwardStep(
-    _ d: Descriptors, bias: Bool, plainLinearWeights: Bool, context: DNNL
+    _ d: Descriptors, bias: Bool, plainLinearWeights: Bool, context: DNNL, relu: Bool = false
   ) throws(DNNLError) -> Step {
     var any = d.linear && plainLinearWeights ? d.weights : d.weightsAny
     if d.linear {
@@ -190,7 +194,7 @@ package final class DNNLConvolution {
         "dnnl_inner_product_forward_desc_init")
       return try Step(
         operation: &operation, hint: nil, context: context, weightsQuery: dnnl_query_weights_md,
-        userWeights: d.weights)
+        userWeights: d.weights, relu: relu)
     }
     var operation = dnnl_convolution_desc_t()
     try DNNL.check(
@@ -200,7 +204,7 @@ package final class DNNLConvolution {
       "dnnl_convolution_forward_desc_init")
     return try Step(
       operation: &operation, hint: nil, context: context, weightsQuery: dnnl_query_weights_md,
-      userWeights: d.weights)
+      userWeights: d.weights, relu: relu)
   }
 
   /// Runs `step` with three or four arguments and its scratchpad, then waits for the stream.

@@ -123,12 +123,12 @@ extension DNNLConvolution {
     var scratchpad: dnnl_memory_t { core.scratchpad }
 
     /// `operation` points at a oneDNN operation descriptor (`dnnl_convolution_desc_t`,
-    /// `dnnl_inner_product_desc_t`).
+    /// `dnnl_inner_product_desc_t`); `relu` appends a ReLU post-op (forward inference only).
     init(
       operation: UnsafeRawPointer, hint: dnnl_primitive_desc_t?, context: DNNL,
-      weightsQuery: dnnl_query_t, userWeights: dnnl_memory_desc_t
+      weightsQuery: dnnl_query_t, userWeights: dnnl_memory_desc_t, relu: Bool = false
     ) throws(DNNLError) {
-      core = try DNNLPrimitive(operation, context: context, hint: hint)
+      core = try DNNLPrimitive(operation, context: context, hint: hint, relu: relu)
       var info: UnsafePointer<CChar>?
       _ = dnnl_primitive_desc_query(core.descriptor, dnnl_query_impl_info_str, 0, &info)
       implementation = info.map { String(cString: $0) } ?? "unknown"

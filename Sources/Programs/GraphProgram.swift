@@ -8,8 +8,10 @@ import Tensors
 package enum GraphMode: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
   /// Every operation its own pass over memory, as a framework runs it eagerly (the paper's setting).
   case eager
-  /// Batch norm folded into the convolution before it (its last factor, after decomposition), ReLU in place,
-  /// and a residual add with its ReLU in one pass: what inference engines such as ONNX Runtime do.
+  /// Batch norm folded into the convolution before it (its last factor, after decomposition), the ReLU after
+  /// it inside that convolution (a oneDNN post-op; one pass over its output on the other libraries), other
+  /// ReLUs in place, and a residual add with its ReLU in one pass: what inference engines such as ONNX Runtime
+  /// do.
   case fused
 
   package var description: String { rawValue }
@@ -73,6 +75,7 @@ package final class GraphProgram {
       case .layer(let name):
         var x = input
         var layers = try factors(name)
+        var reluFused = false
         if mode == .fused, feedsNextAlone, let next,
           case .batchNorm(let scale, let shift, let mean, let variance, let epsilon) = next.operation
         {
@@ -81,10 +84,19 @@ package final class GraphProgram {
             epsilon: epsilon)
           skipped.insert(position + 1)
           slots[next.output] = tensor(node.output)
+          // A ReLU that alone reads the normalized output runs inside the last factor's kernel.
+          if position + 2 < spec.nodes.count, case .relu = spec.nodes[position + 2].operation,
+            spec.nodes[position + 2].inputs == [next.output], consumers[next.output] == 1
+          {
+            reluFused = true
+            skipped.insert(position + 2)
+            slots[spec.nodes[position + 2].output] = tensor(node.output)
+          }
         }
         for (index, factor) in layers.enumerated() {
           let kernel = try Conv2D(
-            factor.spec.geometry(batch: batch), weight: factor.weight.copy(), bias: factor.bias?.copy())
+            factor.spec.geometry(batch: batch), weight: factor.weight.copy(), bias: factor.bias?.copy(),
+            relu: reluFused && index == layers.count - 1)
           // Intermediate factors get slots of their own, after the spec's.
           let y: Int
           if index == layers.count - 1 {

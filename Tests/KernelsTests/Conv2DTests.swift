@@ -29,6 +29,24 @@ struct Conv2DTests {
   /// im2col block sizes: 7 rows (many blocks and a remainder) and automatic (one block here).
   static let blockRows: [Int?] = [7, nil]
 
+  @Test(
+    "a fused ReLU gives max(conv(x) + b, 0), on the current library (the kernel reruns cover each)",
+    arguments: convShapes)
+  func fusedReLU(geometry: ConvGeometry) throws {
+    var rng = SplitMix64(seed: 3)
+    let plain = try Conv2D(geometry, bias: true, using: &rng)
+    let bias = Tensor(normal: [geometry.outChannels], using: &rng)
+    let fused = try Conv2D(geometry, weight: plain.weight.copy(), bias: bias.copy(), relu: true)
+    let unfused = try Conv2D(geometry, weight: plain.weight.copy(), bias: bias.copy())
+    let x = Tensor(normal: geometry.inputShape, using: &rng)
+    let (y, z) = (Tensor(zeros: geometry.outputShape), Tensor(zeros: geometry.outputShape))
+    fused.forward(x, into: y)
+    unfused.forward(x, into: z)
+    let expected = z.scalars.map { max($0, 0) }
+    #expect(y.scalars.contains(0) && y.scalars.allSatisfy { $0 >= 0 })
+    #expect(zip(y.scalars, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+  }
+
   @Test("forward", arguments: convShapes, blockRows)
   func forward(geometry: ConvGeometry, blockRows: Int?) throws {
     var rng = SplitMix64(seed: 1)
