@@ -327,11 +327,7 @@ struct CommandLineTests {
       "ranks", "--filter", "^layer1\\.0\\.conv[123]$", "--threads", "1", "--batch", "1", "--budget", "0.01",
       "--confirm-budget", "0", "--step", "4", "--passes", "1", "--quiet", "--no-backend-check",
     ]
-    func layers(_ directory: String) throws -> [String] {
-      let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/ranks.json"))
-      let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-      return (json?["rows"] as? [[String: Any]] ?? []).compactMap { $0["layer"] as? String }
-    }
+    func layers(_ directory: String) throws -> [String] { try resultUnits(directory + "/ranks.json") }
     #expect(exitCode(study + ["--out", base + "/whole"]) == 0)
     var measured: [String] = []
     for index in 1...3 {

@@ -5,15 +5,16 @@ import Testing
 
 @testable import lrd_bench
 
+/// The units of a finished run's result file: `key` of each element of the list `field` (a ranks study's layers:
+/// `ranks.json`, "rows", "layer").
+func resultUnits(_ path: String, _ field: String = "rows", _ key: String = "layer") throws -> [String] {
+  let data = try Data(contentsOf: URL(fileURLWithPath: path))
+  let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+  return (json?[field] as? [[String: Any]] ?? []).map { "\($0[key] ?? "")" }
+}
+
 @Suite("Sharded studies", .serialized)
 struct ShardedStudyTests {
-  /// The units of a finished run's result file: `key` of each element of the list `field`.
-  static func units(_ path: String, _ field: String, _ key: String) throws -> [String] {
-    let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-    return (json?[field] as? [[String: Any]] ?? []).map { "\($0[key] ?? "")" }
-  }
-
   @Test("sweep shards split the thread configs and merge into every config once, in the plan's order")
   func sweepShardsMerge() throws {
     let base = temporaryPath("sweep-shards")
@@ -25,8 +26,8 @@ struct ShardedStudyTests {
     for index in 1...2 {
       #expect(exitCode(sweep + ["--shard", "\(index)/2", "--out", base + "/s\(index)"]) == 0)
     }
-    let first = try Self.units(base + "/s1/sweep.json", "configs", "config")
-    let second = try Self.units(base + "/s2/sweep.json", "configs", "config")
+    let first = try resultUnits(base + "/s1/sweep.json", "configs", "config")
+    let second = try resultUnits(base + "/s2/sweep.json", "configs", "config")
     #expect(first.count == 1 && second.count == 1 && first != second, "each shard sweeps one config")
     #expect(exitCode(["merge", base + "/s2", base + "/s1", "--out", base + "/merged"]) == 0)
     let merged = try Data(contentsOf: URL(fileURLWithPath: base + "/merged/sweep.json"))
@@ -57,11 +58,11 @@ struct ShardedStudyTests {
     var measured: [String] = []
     for index in 1...2 {
       #expect(exitCode(study + ["--shard", "\(index)/2", "--out", base + "/s\(index)"]) == 0)
-      measured += try Self.units(base + "/s\(index)/branches.json", "points", "branches")
+      measured += try resultUnits(base + "/s\(index)/branches.json", "points", "branches")
     }
     #expect(measured.sorted() == ["1", "2", "4"], "the shards partition the counts")
     #expect(exitCode(["merge", base + "/s1", base + "/s2", "--out", base + "/merged"]) == 0)
-    #expect(try Self.units(base + "/merged/branches.json", "points", "branches") == ["1", "2", "4"])
+    #expect(try resultUnits(base + "/merged/branches.json", "points", "branches") == ["1", "2", "4"])
     let foreign = try runTool(["merge", base + "/merged", "--out", base + "/m2"])
     #expect(foreign.status == 64 && foreign.stderr.contains("not a shard"), "\(foreign.stderr)")
     let sweep = try runTool([

@@ -105,11 +105,7 @@ struct SlurmTests {
     Issue.record("the Slurm queue did not drain in 5 minutes")
   }
 
-  static func layers(_ directory: String) throws -> [String] {
-    let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/ranks.json"))
-    let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-    return (json?["rows"] as? [[String: Any]] ?? []).compactMap { $0["layer"] as? String }
-  }
+  static func layers(_ directory: String) throws -> [String] { try resultUnits(directory + "/ranks.json") }
 
   @Test(
     "a study submitted in 3 shards merges into every layer once, after all shards; a failing shard stops the merge",
