@@ -20,7 +20,7 @@ package enum ImportedNetworkReport {
       "\(r.file) as \(r.mode == .eager ? "an eager" : "a fused") inference graph ("
         + (r.mode == .eager
           ? "every operation its own pass, as a framework runs it"
-          : "batch norm folded into the convolutions, ReLU in place, add + ReLU in one pass")
+          : "batch norm folded into the convolutions with the ReLU after it, other ReLUs in place, add + ReLU in one pass")
         + "), batch \(r.batch), \(r.threads)",
       "  variant \(r.variant ?? "lrd"), "
         + (r.optimizedFrom.map { "ranks from \($0)" } ?? "ranks at α = \(Format.fixed(r.ratio, 2))")

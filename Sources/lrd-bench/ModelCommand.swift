@@ -17,7 +17,7 @@ struct ModelCommand: ParsableCommand {
 
       Variants: \(NetworkVariant.forms). lrd is vanilla LRD at --ratio (bottleneck 1×1, downsample and fc by SVD; 3×3 by Tucker-2; the stem kept original). optimized:DIR takes each layer's rank or ORG from a finished `lrd-bench ranks` run, under --policy.
 
-      With --onnx FILE (a model exported to ONNX, see lrd-bench layers --onnx): the file's whole graph with its real weights, as inference operations (--graph eager: each its own pass over memory, as a framework runs them; fused: batch norm folded into the convolutions, ReLU in place, add + ReLU in one pass), and its vanilla LRD (every layer with groups 1 but the first at --ratio), timed paired in one run: time per batch with 95% CIs, images/s, GFLOP/s, the paired speed-up, and LRD's output error against the original's. --variant optimized:DIR with --policy times the ranks a ranks --onnx study of the same file chose instead of vanilla LRD. --mode training, --profile-steps and --backend best: do not apply.
+      With --onnx FILE (a model exported to ONNX, see lrd-bench layers --onnx): the file's whole graph with its real weights, as inference operations (--graph eager: each its own pass over memory, as a framework runs them; fused: batch norm folded into the convolutions with the ReLU after it, other ReLUs in place, add + ReLU in one pass), and its vanilla LRD (every layer with groups 1 but the first at --ratio), timed paired in one run: time per batch with 95% CIs, images/s, GFLOP/s, the paired speed-up, and LRD's output error against the original's. --variant optimized:DIR with --policy times the ranks a ranks --onnx study of the same file chose instead of vanilla LRD. --mode training, --profile-steps and --backend best: do not apply.
 
       Defaults here: --variant lrd, --mode inference, --batch 8, --threads all cores, --budget 10 s, --profile-steps 2, --events perf::TASK-CLOCK,perf::PAGE-FAULTS,perf::CONTEXT-SWITCHES.
       """)
@@ -49,7 +49,7 @@ struct ModelCommand: ParsableCommand {
 
   @Option(
     help:
-      "With --onnx: eager (every operation its own pass, as a framework runs it; the default) or fused (batch norm folded into the convolutions, ReLU in place, add + ReLU in one pass, as inference engines run it)."
+      "With --onnx: eager (every operation its own pass, as a framework runs it; the default) or fused (batch norm folded into the convolutions with the ReLU after it, other ReLUs in place, add + ReLU in one pass, as inference engines run it)."
   )
   var graph: GraphMode?
 
