@@ -129,7 +129,9 @@ struct GraphWalker {
       if case .dimValue(let value)? = dimension.value, value > 0 { return Int(value) }
       return 0
     }
-    let shape = dims.map(value)
+    // A dynamic batch is fine: lrd-bench sets the batch itself; channels and extent must be known.
+    var shape = dims.map(value)
+    if shape.first == 0 { shape[0] = 1 }
     guard !shape.contains(0) else {
       let named = dims.map { value($0) > 0 ? "\(value($0))" : ($0.dimParam.isEmpty ? "?" : $0.dimParam) }
       throw .inputShape(
