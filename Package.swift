@@ -69,7 +69,7 @@ let package = Package(
     .target(
       name: "ONNX",
       dependencies: [
-        "Geometry", "Networks", "Programs", "Support", "Tensors",
+        "Decomposition", "Geometry", "Networks", "Programs", "Support", "Tensors",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
     .target(

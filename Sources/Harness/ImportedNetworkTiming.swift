@@ -157,15 +157,13 @@ extension ImportedNetworkTiming {
   }
 
   /// Vanilla LRD's factors of every decomposed layer, for writing the variant as ONNX.
-  package static func lrdFactors(_ model: ImportedModel, ratio: Double) throws -> [String: [ONNXExporter
-    .Factor]]
-  {
-    var factors: [String: [ONNXExporter.Factor]] = [:]
+  package static func lrdFactors(_ model: ImportedModel, ratio: Double) throws -> [String: [FactorLayer]] {
+    var factors: [String: [FactorLayer]] = [:]
     for name in lrdLayers(model).decomposed {
       let layer = try model.layer(named: name)
       let decomposer = try LayerDecomposer(layer: layer.spec, weight: layer.weight, bias: layer.bias)
       factors[name] = try decomposer.decompose(try RankSelection.factorization(for: layer.spec, ratio: ratio))
-        .factors.map { ONNXExporter.Factor(spec: $0.spec, weight: $0.weight, bias: $0.bias) }
+        .factors
     }
     return factors
   }

@@ -1,3 +1,4 @@
+import Decomposition
 import Foundation
 import Geometry
 import Networks
@@ -11,23 +12,10 @@ import Tensors
 /// linear factors as Gemm with transB = 1), the last factor carrying the layer's bias; everything else is the
 /// file as it was.
 package enum ONNXExporter {
-  /// One factor of a replaced layer: its shape (stride, padding, groups) and HWIO weights.
-  package struct Factor {
-    package var spec: LayerSpec
-    package var weight: Tensor
-    package var bias: Tensor?
-
-    package init(spec: LayerSpec, weight: Tensor, bias: Tensor?) {
-      self.spec = spec
-      self.weight = weight
-      self.bias = bias
-    }
-  }
-
   /// The serialized model of `model`'s file with the layers of `replacements` (by lrd-bench layer name)
   /// replaced by their factors; `producer` is recorded as the writer.
   package static func variant(
-    of model: ImportedModel, replacing replacements: [String: [Factor]], producer: String
+    of model: ImportedModel, replacing replacements: [String: [FactorLayer]], producer: String
   ) throws(ONNXError) -> Data {
     let path = model.file.path
     let (data, decoded) = try ONNXImporter.decode(path)

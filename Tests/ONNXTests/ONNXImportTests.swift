@@ -209,7 +209,7 @@ struct ONNXExportTests {
   @Test("the exported vanilla-LRD file, imported again, computes what lrd-bench's LRD network computes")
   func roundTrip() throws {
     let model = try ONNXImporter.load(fixture("small-cnn.onnx"))
-    var replacements: [String: [ONNXExporter.Factor]] = [:]
+    var replacements: [String: [FactorLayer]] = [:]
     var factorizations: [String: Factorization] = [:]
     for layer in model.layers.dropFirst() where layer.spec.groups == 1 {
       let factorization = try RankSelection.factorization(for: layer.spec, ratio: 2)
@@ -217,9 +217,7 @@ struct ONNXExportTests {
       replacements[layer.spec.name] = try LayerDecomposer(
         layer: layer.spec, weight: layer.weight, bias: layer.bias
       )
-      .decompose(factorization).factors.map {
-        ONNXExporter.Factor(spec: $0.spec, weight: $0.weight, bias: $0.bias)
-      }
+      .decompose(factorization).factors
     }
     let data = try ONNXExporter.variant(of: model, replacing: replacements, producer: "test")
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("lrd-\(UUID().uuidString).onnx")
