@@ -103,7 +103,8 @@ let package = Package(
     // Tests: one target per module.
     .testTarget(name: "SupportTests", dependencies: ["Support"]),
     .testTarget(
-      name: "ONNXTests", dependencies: ["Decomposition", "Networks", "ONNX", "Programs", "Tensors"],
+      name: "ONNXTests",
+      dependencies: ["Decomposition", "Harness", "Networks", "ONNX", "Programs", "Tensors"],
       exclude: ["Fixtures"]
     ),
     .testTarget(name: "GeometryTests", dependencies: ["Geometry"]),
@@ -116,7 +117,7 @@ let package = Package(
       dependencies: ["Decomposition", "Kernels", "Networks", "Support", "Tensors"]),
     .testTarget(
       name: "ProgramsTests",
-      dependencies: ["Decomposition", "Networks", "Programs", "Tensors", "CAllocationCounter"]),
+      dependencies: ["Decomposition", "Kernels", "Networks", "Programs", "Tensors", "CAllocationCounter"]),
     .testTarget(name: "StatisticsTests", dependencies: ["Statistics", "Support"]),
     .testTarget(name: "MachineTests", dependencies: ["Machine", "Tensors"]),
     .testTarget(name: "ProfilingTests", dependencies: ["Machine", "Profiling", "Statistics"]),

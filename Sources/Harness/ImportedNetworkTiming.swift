@@ -40,30 +40,30 @@ package struct ImportedNetworkTimingResult: Codable, Sendable {
   package var fingerprint: MachineFingerprint
   /// A 2048³ sgemm on the same threads before and after.
   package var peak: [SGEMMRate]
+  /// Inference or training (nil in results written before training: inference).
+  package var step: Mode?
+  /// A merged variant: the bottlenecks it merged and why the other k×k layers were not.
+  package var merge: MergeOutcome?
+  /// Parameters (convolution and linear weights and biases; batch norm's γ and β) of each network.
+  package var originalParameters: Int?
+  package var lrdParameters: Int?
 }
 
-/// Runs an imported network as a whole: the original and its vanilla LRD (every layer with groups 1 at α but
-/// the first, the stem, as lrd-bench's own ResNets keep it), each as eager operations, paired.
+/// Runs an imported network as a whole: the original and a variant of it (vanilla LRD by default: every layer
+/// with groups 1 at α but the first, the stem, as lrd-bench's own ResNets keep it), paired.
 package enum ImportedNetworkTiming {
-  /// The program of `model` at `batch`: original layers, or with `decomposed` layers at α = `ratio`, or as
-  /// `chosen` says (a layer absent from it stays original).
+  /// The program of `built` at `batch`, laid out as `mode` says, for an inference or training `step`.
   package static func program(
-    _ model: ImportedModel, batch: Int, ratio: Double, decomposed: Set<String>, mode: GraphMode = .eager,
-    chosen: [String: Factorization]? = nil, seed: UInt64 = 1
+    _ built: Built, batch: Int, mode: GraphMode = .eager, step: Mode = .inference, learningRate: Float = 1e-3,
+    seed: UInt64 = 1
   ) throws -> GraphProgram {
-    guard let graph = model.graph else {
-      throw HarnessError.invalidRequest(
-        "\(model.file.path) cannot run as a whole network: \(model.graphProblem ?? "unknown"); its layers can "
-          + "still be swept one by one")
-    }
-    return try GraphProgram(spec: graph, batch: batch, mode: mode, seed: seed) { name in
-      let layer = try model.layer(named: name)
-      let decomposer = try LayerDecomposer(layer: layer.spec, weight: layer.weight, bias: layer.bias)
-      let factorization =
-        try chosen.map { $0[name] ?? .original }
-        ?? (decomposed.contains(name)
-          ? try RankSelection.factorization(for: layer.spec, ratio: ratio) : .original)
-      return try decomposer.decompose(factorization).factors
+    try GraphProgram(
+      spec: built.graph, batch: batch, mode: mode, step: step, frozen: built.frozen,
+      learningRate: learningRate,
+      seed: seed
+    ) {
+      guard let factors = built.factors[$0] else { throw HarnessError.invalidRequest("no layer named \($0)") }
+      return factors
     }
   }
 
@@ -81,56 +81,76 @@ package enum ImportedNetworkTiming {
     return (decomposed, kept)
   }
 
-  /// Times the original and vanilla LRD paired (inference) with `sampler` on `threads`.
+  /// Times the original and `variant` paired with `sampler` on `threads`, in inference or training.
   package static func run(
-    _ model: ImportedModel, batch: Int, ratio: Double, mode: GraphMode, threads: ThreadConfig,
-    sampler: SamplerConfiguration, topology: Topology, variant: Variant = .lrd
+    _ model: ImportedModel, batch: Int, ratio: Double, mode: GraphMode, step: Mode = .inference,
+    threads: ThreadConfig, sampler: SamplerConfiguration, topology: Topology, variant: Variant = .lrd
   ) throws -> ImportedNetworkTimingResult {
-    let chosen = try factorizations(model, ratio: ratio, variant: variant)
-    let decomposed = model.layers.map(\.spec.name).filter { (chosen[$0] ?? .original) != .original }
-    let kept = model.layers.map(\.spec.name).filter { !decomposed.contains($0) }
+    let built = try build(model, ratio: ratio, variant: variant)
+    let originalBuilt = try build(model, ratio: ratio, variant: .original)
+    let names = model.layers.map(\.spec.name)
+    let kept = names.filter { built.factors[$0]?.count == 1 && !built.isMerged($0) }
+    let decomposed = names.filter { !kept.contains($0) }
     let fingerprint = MachineFingerprint.capture(topology: topology.summary)
     let binding = try topology.apply(threads)
     let before = PeakSGEMM.measure(threads: threads.threads)
-    let original = try program(model, batch: batch, ratio: ratio, decomposed: [], mode: mode)
-    let lrd = try program(model, batch: batch, ratio: ratio, decomposed: [], mode: mode, chosen: chosen)
+    // The output error, always from inference programs (running statistics).
+    var original = try program(originalBuilt, batch: batch, mode: mode)
+    var lrd = try program(built, batch: batch, mode: mode)
     original.run()
     lrd.run()
     let outputError = lrd.output.relativeError(to: original.output)
+    if step == .training {
+      original = try program(originalBuilt, batch: batch, step: .training)
+      lrd = try program(built, batch: batch, step: .training)
+      original.run()
+      lrd.run()
+    }
     let outcome = Sampler(configuration: sampler).measurePaired(
       baseline: { original.run() }, candidate: { lrd.run() })
     let after = Interruption.isRequested ? [] : [PeakSGEMM.measure(threads: threads.threads)]
-    return ImportedNetworkTimingResult(
+    var result = ImportedNetworkTimingResult(
       file: model.file, batch: batch, threads: threads, binding: binding, ratio: ratio, mode: mode,
       decomposedLayers: decomposed, keptLayers: kept, optimizedFrom: variant.optimizedFrom,
       variant: variant.label,
       original: outcome.baseline, lrd: outcome.candidate,
-      comparison: outcome.comparison, originalFlops: original.flopsPerCall, lrdFlops: lrd.flopsPerCall,
+      comparison: outcome.comparison, originalFlops: original.flopsPerStep, lrdFlops: lrd.flopsPerStep,
       outputError: outputError, fingerprint: fingerprint.finished(), peak: [before] + after)
+    result.step = step
+    result.merge = built.merge
+    result.originalParameters = originalBuilt.parameterCount
+    result.lrdParameters = built.parameterCount
+    return result
   }
 }
 
 extension ImportedNetworkTiming {
-  /// The decomposed network timed against the original.
+  /// The network timed against the original: a `--variant` (ranks at α or from a ranks study, frozen, merged,
+  /// branched) with the ranks study's choices loaded.
   package struct Variant: Sendable {
-    /// As `--variant` writes it ("lrd", "optimized:DIR+branched:4").
-    package var label: String
-    /// The ranks study the ranks come from (nil: at α).
-    package var optimizedFrom: String?
-    /// Layer → factorization from that study (nil: vanilla LRD's layers at α).
+    package var network: NetworkVariant
+    /// Layer → factorization from the ranks study `network` names (nil: at α).
     package var ranks: [String: Factorization]?
-    /// Branches of every Tucker-2 core (1: plain Tucker-2).
-    package var branches: Int
 
-    package init(label: String, optimizedFrom: String?, ranks: [String: Factorization]?, branches: Int) {
-      self.label = label
-      self.optimizedFrom = optimizedFrom
+    package init(_ network: NetworkVariant, ranks: [String: Factorization]? = nil) {
+      self.network = network
       self.ranks = ranks
-      self.branches = branches
     }
 
+    /// As `--variant` writes it ("lrd", "optimized:DIR+branched:4").
+    package var label: String { network.description }
+    /// The ranks study the ranks come from (nil: at α).
+    package var optimizedFrom: String? {
+      if case .optimized(let directory) = network.ranks { return directory }
+      return nil
+    }
+    /// Branches of every Tucker-2 core (1: plain Tucker-2).
+    package var branches: Int { network.branches }
+
     /// Vanilla LRD at α.
-    package static let lrd = Variant(label: "lrd", optimizedFrom: nil, ranks: nil, branches: 1)
+    package static let lrd = Variant(.lrd)
+    /// The network as the file has it.
+    package static let original = Variant(.original)
   }
 
   /// Each layer's factorization in `variant`: the study's choice or α's (vanilla LRD's layers only), with every
@@ -139,6 +159,7 @@ extension ImportedNetworkTiming {
     -> [String:
     Factorization]
   {
+    guard variant.network.ranks != .original else { return [:] }
     var chosen: [String: Factorization] = variant.ranks ?? [:]
     if variant.ranks == nil {
       for name in lrdLayers(model).decomposed {

@@ -58,6 +58,22 @@ package enum MemoryEstimate {
     return 4 * floats
   }
 
+  /// Bytes of a `GraphProgram` of `built` (every slot, its gradient and a scratch copy in training, every
+  /// factor's weights with gradient and copies, im2col workspaces), estimated from shapes.
+  package static func graph(_ built: ImportedNetworkTiming.Built, batch: Int, mode: Mode) -> Double {
+    let training = mode == .training
+    var floats = built.graph.shapes.reduce(0.0) { $0 + Double(batch * $1.dropFirst().reduce(1, *)) }
+    floats *= training ? 3 : 1
+    for factor in built.factors.values.joined() {
+      let shape = factor.spec.shape
+      let rows = Double(batch * shape.outputHeight * shape.outputWidth)
+      floats += rows * Double(shape.outChannels) * (training ? 2 : 1) + 3 * Double(shape.weightCount)
+      guard !shape.readsInputAsGEMMOperand else { continue }
+      floats += Double(shape.kernel * shape.kernel * shape.inChannels) * rows * (training ? 2 : 1)
+    }
+    return 4 * floats
+  }
+
   /// Bytes of an n×n×n sgemm workload (three n×n matrices).
   package static func sgemm(size n: Int) -> Double { 3 * 4 * Double(n) * Double(n) }
 

@@ -1,6 +1,7 @@
 import Decomposition
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 
@@ -17,6 +18,9 @@ package final class ModelRunner {
   /// When true every program is kept (a worker process serving many rounds of a few networks).
   let keepsEveryProgram: Bool
   private var retired: [ModelSpec: NetworkProgram] = [:]
+  /// Imported networks: each variant as built, and the originals' programs (as for the catalog's).
+  private var builds: [String: ImportedNetworkTiming.Built] = [:]
+  private var graphOriginals: [ModelSpec: GraphProgram] = [:]
 
   /// A runner counting `events` on every thread of each measurement; `keepsEveryProgram` keeps the
   /// variants' programs too, not only the originals'.
@@ -33,24 +37,57 @@ package final class ModelRunner {
     return made
   }
 
-  /// Makes `optimized:DIR` ranks of `model` under `policy` be `ranks` (a study's typed result) instead of
-  /// what `DIR/ranks.json` holds.
+  /// Makes `optimized:DIR` ranks of `model` (or of the ONNX file `onnx`) under `policy` be `ranks` (a study's
+  /// typed result) instead of what `DIR/ranks.json` holds.
   package func provide(
-    _ ranks: [String: Factorization], model: ResNetModel, directory: String, policy: RankPolicy
+    _ ranks: [String: Factorization], model: ResNetModel, onnx: ModelFile? = nil, directory: String,
+    policy: RankPolicy
   ) {
-    loadedRanks["\(model)|\(directory)|\(policy)"] = ranks
+    loadedRanks["\(onnx?.sha256 ?? model.rawValue)|\(directory)|\(policy)"] = ranks
+  }
+
+  /// `spec`'s `optimized:DIR` ranks under `spec.policy`, loaded once per directory; nil for ranks at α.
+  func optimizedRanks(for spec: ModelSpec) throws -> [String: Factorization]? {
+    guard case .optimized(let directory) = spec.variant.ranks else { return nil }
+    let key = "\(spec.onnx?.sha256 ?? spec.model.rawValue)|\(directory)|\(spec.policy)"
+    if loadedRanks[key] == nil {
+      loadedRanks[key] = try OptimizedRanks.load(
+        directory, model: spec.model, onnx: spec.onnx, policy: spec.policy)
+    }
+    return loadedRanks[key]
+  }
+
+  /// The imported network of `spec` as its variant builds it (once per variant, ratio and policy).
+  package func built(for spec: ModelSpec) throws -> ImportedNetworkTiming.Built {
+    guard let onnx = spec.onnx else {
+      throw HarnessError.invalidRequest("\(spec) is not an imported network")
+    }
+    let key = "\(onnx.sha256)|\(spec.variant)|\(spec.ratio)|\(spec.policy)"
+    if let made = builds[key] { return made }
+    let made = try ImportedNetworkTiming.build(
+      try ImportedModel.cached(onnx), ratio: spec.ratio,
+      variant: .init(spec.variant, ranks: try optimizedRanks(for: spec)))
+    builds[key] = made
+    return made
+  }
+
+  /// Layers, parameters and FLOPs per image of `spec`'s network, from its plan (nothing is allocated).
+  package func counts(for spec: ModelSpec) throws -> (layers: Int, parameters: Int, flopsPerImage: Int) {
+    guard spec.onnx != nil else {
+      let plan = try plan(for: spec)
+      return (plan.layerCount, plan.parameterCount, plan.flopsPerImage)
+    }
+    let built = try built(for: spec)
+    let factors = built.factors.values.joined()
+    return (factors.count, built.parameterCount, factors.reduce(0) { $0 + $1.spec.flopsPerImage })
   }
 
   /// The plan of `spec` (loading `optimized:DIR` ranks under `spec.policy` once per directory).
   package func plan(for spec: ModelSpec) throws -> NetworkPlan {
-    var ranks: [String: Factorization]?
-    if case .optimized(let directory) = spec.variant.ranks {
-      let key = "\(spec.model)|\(directory)|\(spec.policy)"
-      if loadedRanks[key] == nil {
-        loadedRanks[key] = try OptimizedRanks.load(directory, model: spec.model, policy: spec.policy)
-      }
-      ranks = loadedRanks[key]
+    if spec.onnx != nil {
+      throw HarnessError.invalidRequest("\(spec) is an imported network: it has a graph, not a catalog plan")
     }
+    let ranks = try optimizedRanks(for: spec)
     return try NetworkPlan(
       catalog: ModelCatalog(spec.model), variant: spec.variant, ratio: spec.ratio, optimizedRanks: ranks,
       backends: spec.layerBackends)
@@ -58,12 +95,18 @@ package final class ModelRunner {
 
   /// Refuses a point whose program (with the original's, when paired) would not fit in memory.
   package func checkMemory(_ spec: ModelSpec, paired: Bool) throws {
-    var bytes = MemoryEstimate.network(try plan(for: spec), batch: spec.batch, mode: spec.mode)
-    if paired && originals[spec.original] == nil {
-      bytes += MemoryEstimate.network(try plan(for: spec.original), batch: spec.batch, mode: spec.mode)
+    func estimate(_ spec: ModelSpec) throws -> Double {
+      spec.onnx == nil
+        ? MemoryEstimate.network(try plan(for: spec), batch: spec.batch, mode: spec.mode)
+        : MemoryEstimate.graph(try built(for: spec), batch: spec.batch, mode: spec.mode)
+    }
+    var bytes = try estimate(spec)
+    if paired && originals[spec.original] == nil && graphOriginals[spec.original] == nil {
+      bytes += try estimate(spec.original)
     }
     try MemoryEstimate.check(
-      bytes, for: "\(spec.model) \(spec.variant) at batch \(spec.batch) (\(spec.mode))",
+      bytes,
+      for: "\(spec.onnx?.stem ?? spec.model.rawValue) \(spec.variant) at batch \(spec.batch) (\(spec.mode))",
       reduce: .batch)
   }
 
@@ -77,17 +120,38 @@ package final class ModelRunner {
     return program
   }
 
+  /// The runnable program of an imported `spec` (built now; the original's is cached).
+  package func graphProgram(for spec: ModelSpec) throws -> GraphProgram {
+    let kept = spec.variant == .original || keepsEveryProgram
+    if kept, let cached = graphOriginals[spec] { return cached }
+    let program = try ImportedNetworkTiming.program(try built(for: spec), batch: spec.batch, step: spec.mode)
+    if kept { graphOriginals[spec] = program }
+    return program
+  }
+
+  /// `spec`'s step and its counts, whichever kind of network it is.
+  func runnable(_ spec: ModelSpec) throws -> (run: () -> Void, counts: NetworkCounts) {
+    if spec.onnx != nil {
+      let program = try graphProgram(for: spec)
+      return ({ program.run() }, NetworkCounts(built: try built(for: spec), program: program))
+    }
+    let program = try program(for: spec)
+    return ({ program.run() }, NetworkCounts(plan: program.plan, program: program))
+  }
+
   /// Drops the kept programs so the next measurements build new ones (new buffers, placed anew).
   ///
   /// They are freed at the next renewal, so the new buffers cannot reuse their addresses. Weights and decompositions are kept.
   package func renewPrograms() {
     retired = originals
     originals = [:]
+    graphOriginals = [:]
   }
 
   /// Drops the cached original programs (between models of a study, to free their memory).
   package func releasePrograms() {
     originals.removeAll()
+    graphOriginals.removeAll()
   }
 
   func sampler(_ configuration: SamplerConfiguration, orderSeed: UInt64) -> Sampler {
@@ -101,14 +165,14 @@ package final class ModelRunner {
   package func measure(
     _ spec: ModelSpec, sampler configuration: SamplerConfiguration, sequence: Int, slowdown: Double = 0
   ) throws -> ModelResult {
-    let program = try program(for: spec)
+    let program = try runnable(spec)
     program.run()
     let measurement = sampler(configuration, orderSeed: UInt64(sequence)).measure {
       SlowdownInjection.run(slowdown) { program.run() }
     }
     return ModelResult(
       spec: spec, sequence: sequence, measurement: measurement, pairedReference: nil, comparison: nil,
-      counts: NetworkCounts(plan: program.plan, program: program))
+      counts: program.counts)
   }
 
   /// Measures `spec` interleaved with the original network (balanced order) and returns its result
@@ -116,13 +180,13 @@ package final class ModelRunner {
   package func measure(
     pairedWithOriginal spec: ModelSpec, sampler configuration: SamplerConfiguration, sequence: Int
   ) throws -> ModelResult {
-    let original = try program(for: spec.original)
-    let candidate = try program(for: spec)
+    let original = try runnable(spec.original)
+    let candidate = try runnable(spec)
     let outcome = sampler(configuration, orderSeed: UInt64(sequence)).measurePaired(
-      baseline: { original.run() }, candidate: { candidate.run() })
+      baseline: original.run, candidate: candidate.run)
     return ModelResult(
       spec: spec, sequence: sequence, measurement: outcome.candidate, pairedReference: outcome.baseline,
-      comparison: outcome.comparison, counts: NetworkCounts(plan: candidate.plan, program: candidate))
+      comparison: outcome.comparison, counts: candidate.counts)
   }
 
   /// ‖y − y₀‖/‖y₀‖ of the network's logits against the original's on the same batch (inference,
@@ -132,6 +196,13 @@ package final class ModelRunner {
     var inference = spec
     inference.mode = .inference
     inference.batch = batch
+    if spec.onnx != nil {
+      let original = try ImportedNetworkTiming.program(try built(for: inference.original), batch: batch)
+      let variant = try ImportedNetworkTiming.program(try built(for: inference), batch: batch)
+      original.run()
+      variant.run()
+      return variant.output.relativeError(to: original.output)
+    }
     let original = try NetworkProgram(
       plan: try plan(for: inference.original), weights: weights(for: spec.model), batch: batch,
       mode: .inference)

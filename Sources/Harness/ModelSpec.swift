@@ -1,5 +1,6 @@
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 import Statistics
@@ -21,6 +22,8 @@ package struct ModelSpec: Codable, Sendable, Hashable, CustomStringConvertible {
   /// Each catalog layer's kernel backend (`--backend best`: its fastest measured one; a decomposed layer's
   /// factors run on its backend); nil: every kernel on the process's backend.
   package var layerBackends: [String: GEMMBackend]?
+  /// An imported (ONNX) network measured instead of `model` (nil: the catalog model), eager graph.
+  package var onnx: ModelFile?
 
   /// A network point; α = 2 and the robust policy by default.
   package init(
@@ -45,7 +48,8 @@ package struct ModelSpec: Codable, Sendable, Hashable, CustomStringConvertible {
 
   /// One line: model, variant, batch, mode and thread config.
   package var description: String {
-    "\(model) \(variant) b\(batch) \(mode) \(threads.label)" + (layerBackends == nil ? "" : " best-backends")
+    "\(onnx?.stem ?? model.rawValue) \(variant) b\(batch) \(mode) \(threads.label)"
+      + (layerBackends == nil ? "" : " best-backends")
   }
 }
 
@@ -91,6 +95,17 @@ package struct NetworkCounts: Codable, Sendable, Equatable {
     flopsPerImage = plan.flopsPerImage
     flopsPerStep = program.flopsPerStep
     originalBlocks = plan.variant.isDecomposed ? plan.originalBlocks : []
+  }
+
+  /// The counts of an imported network as `built`: every factor of every layer (an imported graph has no
+  /// main path to single out), parameters with batch norm's γ and β, and the step FLOPs of `program`.
+  package init(built: ImportedNetworkTiming.Built, program: GraphProgram) {
+    let factors = built.factors.values.joined()
+    layers = factors.count
+    parameters = built.parameterCount
+    flopsPerImage = factors.reduce(0) { $0 + $1.spec.flopsPerImage }
+    flopsPerStep = program.flopsPerStep
+    originalBlocks = []
   }
 
   /// Δ% against the original network (docs/methods.md "Numerics": (x_variant / x_original − 1) × 100).

@@ -49,10 +49,11 @@ package enum OptimizedRanks {
   /// Layer name → chosen factorization (`.original` for ORG) from `<directory>/ranks.json`.
   ///
   /// Errors name the problem: a missing directory, a directory that is not a finished ranks run, a
-  /// corrupt file, ranks of another model, a policy the run did not evaluate.
-  package static func load(_ directory: String, model: ResNetModel, policy: RankPolicy) throws -> [String:
-    Factorization]
-  {
+  /// corrupt file, ranks of another model (a catalog model, or with `onnx` a file of other contents), a policy
+  /// the run did not evaluate.
+  package static func load(
+    _ directory: String, model: ResNetModel, onnx: ModelFile? = nil, policy: RankPolicy
+  ) throws -> [String: Factorization] {
     let result: RanksResult
     do {
       result = try RanksResult.load(from: directory)
@@ -70,12 +71,18 @@ package enum OptimizedRanks {
       throw HarnessError.invalidRequest(
         "optimized:\(directory): \(error); give the directory of a finished lrd-bench ranks run")
     }
-    if let onnx = result.onnx {
+    if let onnx {
+      guard result.onnx?.sha256 == onnx.sha256 else {
+        throw HarnessError.invalidRequest(
+          "optimized:\(directory) holds ranks of " + (result.onnx.map { "\($0)" } ?? result.model.description)
+            + ", not of \(onnx); run lrd-bench ranks --onnx on this file")
+      }
+    } else if let other = result.onnx {
       throw HarnessError.invalidRequest(
-        "optimized:\(directory) holds ranks of the ONNX model \(onnx), not of \(model); run a ranks study of \(model)"
+        "optimized:\(directory) holds ranks of the ONNX model \(other), not of \(model); run a ranks study of \(model)"
       )
     }
-    guard result.model == model else {
+    guard onnx != nil || result.model == model else {
       throw HarnessError.invalidRequest(
         "optimized:\(directory) holds ranks of \(result.model), not \(model); run a ranks study of \(model)"
       )

@@ -190,9 +190,7 @@ package enum RanksStudy: MultiBackendStudy {
   package static let planFile = "ranks-plan.json"
 
   package static func directoryName(for plan: RanksPlan) -> String {
-    guard let onnx = plan.onnx else { return plan.model.rawValue }
-    let file = onnx.path.split(separator: "/").last.map(String.init) ?? "model"
-    return file.hasSuffix(".onnx") ? String(file.dropLast(5)) : file
+    plan.onnx?.stem ?? plan.model.rawValue
   }
 
   package static func validate(_ plan: RanksPlan, cores: Int) throws { try plan.validate(cores: cores) }

@@ -1,6 +1,7 @@
 import Decomposition
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 import Support
@@ -92,6 +93,9 @@ package struct TablePlan: Codable, Sendable, Equatable {
   /// The shard of the models this run measures (`measuredModels`), nil for all of them; `ShardMerge` joins
   /// the shards' directories into the whole table.
   package var shard: Shard?
+  /// An imported (ONNX) network measured instead of catalog models: `models` then holds one entry that only
+  /// stands for it (names the journal's keys), and `ranksFrom` is keyed by that entry.
+  package var onnx: ModelFile?
 
   /// A plan from the command's options.
   package init(
@@ -142,10 +146,16 @@ package struct TablePlan: Codable, Sendable, Equatable {
       referenceEvery: 1, confirmBudget: 0, tieTolerance: 0, passes: 1, events: events)
     try training.validate()
     try ranksSampler.validate()
-    for model in models {
-      for n in branches where n > 1 {
-        _ = try NetworkPlan(
-          catalog: ModelCatalog(model), variant: NetworkVariant(ranks: .alpha, branches: n), ratio: ratio)
+    if onnx != nil {
+      guard models.count == 1 else {
+        throw HarnessError.invalidRequest("a table of an ONNX model measures that one network, not \(models)")
+      }
+    } else {
+      for model in models {
+        for n in branches where n > 1 {
+          _ = try NetworkPlan(
+            catalog: ModelCatalog(model), variant: NetworkVariant(ranks: .alpha, branches: n), ratio: ratio)
+        }
       }
     }
     try checkShard(unit: TableStudy.shardUnit)

@@ -1,5 +1,6 @@
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 import Support
@@ -112,7 +113,10 @@ package struct ModelSummary: Codable, Sendable, Equatable {
 
 /// Everything `table` measured for one model.
 package struct ModelTable: Codable, Sendable, Equatable {
+  /// The catalog model; for an imported network it only stands for `onnx` (the plan's one model).
   package var model: ResNetModel
+  /// The imported (ONNX) network measured instead of `model`, nil for a catalog model.
+  package var onnx: ModelFile? = nil
   /// The original network's row of Table 1.
   package var original: ModelSummary
   /// Vanilla LRD's row of Table 1, nil when not measured.
@@ -131,6 +135,11 @@ package struct ModelTable: Codable, Sendable, Equatable {
   package var notes: [String]
   /// Every combination tried for the best-combination row (nil in results written before the search).
   package var combinations: [CombinationTrial]? = nil
+
+  /// The model's name in reports: "ResNet-50", or the ONNX file's stem.
+  package var displayName: String { onnx?.stem ?? model.displayName }
+  /// The model's name in files and CSV columns: "resnet50", or the ONNX file's stem.
+  package var unitName: String { onnx?.stem ?? model.rawValue }
 }
 
 /// The `table` result (schema-versioned): every model's tables, all measurements, the machine.

@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import ONNX
 import Programs
 
 extension TableRun {
@@ -77,11 +78,7 @@ extension TableRun {
       if let variant = best[mode] { reports.append(task(mode, variant, .report)) }
     }
     if !interrupted { try measure(reports, phase: "[\(model)] report runs") }
-    let original = try runner.plan(
-      for: ModelSpec(
-        model: model, variant: .original, ratio: plan.ratio, policy: plan.policy, batch: plan.batch,
-        mode: .inference, threads: plan.threads))
-    let originalCounts = (original.layerCount, original.parameterCount, original.flopsPerImage)
+    let originalCounts = try runner.counts(for: spec(model, .original, .inference))
     func row(
       _ technique: Technique, inference: NetworkVariant?, training: NetworkVariant?, sameAs: String? = nil,
       stage: TableStage? = nil
@@ -132,7 +129,7 @@ extension TableRun {
     let vanillaInference = result(.inference, .lrd)
     let vanillaTraining = result(.training, .lrd)
     let lrdCounts = (vanillaInference ?? vanillaTraining)?.counts
-    return ModelTable(
+    var table = ModelTable(
       model: model,
       original: ModelSummary(
         layers: originalCounts.0, parameters: originalCounts.1, flopsPerImage: originalCounts.2,
@@ -152,6 +149,40 @@ extension TableRun {
           CombinationTrial(mode: mode, variant: $0.label, screening: cell(mode, $0, .screening))
         }
       })
+    table.onnx = plan.onnx
+    return table
+  }
+
+  /// The point of `model` as `variant` in `mode` (the plan's ONNX file when it has one).
+  func spec(_ model: ResNetModel, _ variant: NetworkVariant, _ mode: Mode) -> ModelSpec {
+    var spec = ModelSpec(
+      model: model, variant: variant, ratio: plan.ratio, policy: plan.policy, batch: plan.batch, mode: mode,
+      threads: plan.threads)
+    spec.onnx = plan.onnx
+    return spec
+  }
+
+  /// What differs for an imported network: how layers are counted, which layers vanilla LRD keeps, and what
+  /// merging found.
+  func importedNotes(_ model: ResNetModel) throws -> [String] {
+    let imported = try ImportedModel.cached(plan.onnx!)
+    let kept = ImportedNetworkTiming.lrdLayers(imported).kept
+    var notes = [
+      "\(plan.onnx!) as an eager graph with its own weights. Layers count every convolution and linear factor "
+        + "of the graph (shortcut projections included: an imported graph has no main path to single out).",
+      "Vanilla LRD decomposes every layer with groups 1 but the first; kept original: "
+        + kept.joined(separator: ", ") + ".",
+    ]
+    if plan.techniques.contains(.merged) {
+      let merge = try runner.built(for: spec(model, NetworkVariant(ranks: .alpha, merged: true), .inference))
+        .merge
+      let refused = (merge?.notMerged ?? []).map { "\($0.layer) \($0.reason)" }
+      notes.append(
+        "Layer merging merged \(merge?.merged.count ?? 0) bottleneck(s)"
+          + ((merge?.merged.isEmpty ?? true) ? "" : " (around " + merge!.merged.joined(separator: ", ") + ")")
+          + (refused.isEmpty ? "" : "; not merged: " + refused.joined(separator: "; ")) + ".")
+    }
+    return notes
   }
 
   /// Every valid combination of two or more of the plan's measured techniques in `mode` (see
@@ -160,29 +191,27 @@ extension TableRun {
     -> [NetworkVariant]
   {
     TableStudy.combinations(mode, techniques: plan.techniques, optimized: optimized, branches: branches) {
-      let spec = ModelSpec(
-        model: model, variant: $0, ratio: plan.ratio, policy: plan.policy, batch: plan.batch, mode: mode,
-        threads: plan.threads)
-      return (try? runner.plan(for: spec)) != nil
+      (try? runner.counts(for: spec(model, $0, mode))) != nil
     }
   }
 
   /// What a reader of the model's tables needs to know.
   func notes(_ model: ResNetModel, ranksDirectory: String?) throws -> [String] {
-    let lrd = try runner.plan(
-      for: ModelSpec(
-        model: model, variant: .lrd, ratio: plan.ratio, policy: plan.policy, batch: plan.batch,
-        mode: .inference,
-        threads: plan.threads))
-    var notes = ModelTiming.notes(lrd)
-    let paperLRDLayers: [ResNetModel: Int] = [.resnet50: 115, .resnet101: 233, .resnet152: 352]
-    if let paper = paperLRDLayers[model], paper != lrd.layerCount {
-      notes.append(
-        "Vanilla LRD counts \(lrd.layerCount) layers here and \(paper) in the paper: 1 stem + 7 per bottleneck "
-          + "(SVD 2 + Tucker-2 3 + SVD 2) + 2 for fc gives \(lrd.layerCount); the paper's ResNet-50 figure (115) "
-          + "follows the same rule, its ResNet-101/152 figures are one lower.")
+    var notes: [String] = []
+    if plan.onnx != nil {
+      notes += try importedNotes(model)
+    } else {
+      let lrd = try runner.plan(for: spec(model, .lrd, .inference))
+      notes += ModelTiming.notes(lrd)
+      let paperLRDLayers: [ResNetModel: Int] = [.resnet50: 115, .resnet101: 233, .resnet152: 352]
+      if let paper = paperLRDLayers[model], paper != lrd.layerCount {
+        notes.append(
+          "Vanilla LRD counts \(lrd.layerCount) layers here and \(paper) in the paper: 1 stem + 7 per bottleneck "
+            + "(SVD 2 + Tucker-2 3 + SVD 2) + 2 for fc gives \(lrd.layerCount); the paper's ResNet-50 figure (115) "
+            + "follows the same rule, its ResNet-101/152 figures are one lower.")
+      }
     }
-    if plan.techniques.contains(.merged) {
+    if plan.techniques.contains(.merged) && plan.onnx == nil {
       notes.append(
         "Merged networks count one layer more than the original (fc is SVD-decomposed, as in vanilla LRD); "
           + "the paper reports the original count.")

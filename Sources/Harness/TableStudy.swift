@@ -1,5 +1,7 @@
+import Foundation
 import Machine
 import Networks
+import ONNX
 import Profiling
 import Programs
 import Statistics
@@ -51,14 +53,20 @@ package enum TableStudy: Study {
   package static let planFile = "plan.json"
 
   package static func directoryName(for plan: TablePlan) -> String {
-    plan.models.map(\.rawValue).joined(separator: "-")
+    plan.onnx?.stem ?? plan.models.map(\.rawValue).joined(separator: "-")
   }
 
   /// The plan's own checks, and that every given ranks directory holds the policy's choices for its model.
   package static func validate(_ plan: TablePlan, cores: Int) throws {
     try plan.validate(cores: cores)
     for model in plan.models {
-      if let directory = plan.ranksFrom[model.rawValue] {
+      if let directory = plan.ranksFrom[model.rawValue], let onnx = plan.onnx {
+        _ = try ImportedNetworkTiming.build(
+          try ImportedModel.cached(onnx), ratio: plan.ratio,
+          variant: .init(
+            NetworkVariant(ranks: .optimized(directory: directory)),
+            ranks: try OptimizedRanks.load(directory, model: model, onnx: onnx, policy: plan.policy)))
+      } else if let directory = plan.ranksFrom[model.rawValue] {
         // Every layer the network decomposes must have a choice: planned now, before any directory exists.
         _ = try NetworkPlan(
           catalog: ModelCatalog(model), variant: NetworkVariant(ranks: .optimized(directory: directory)),
@@ -72,9 +80,10 @@ package enum TableStudy: Study {
   package static func checkMemory(_ plan: TablePlan) throws {
     let runner = ModelRunner(events: [])
     for model in plan.models {
-      try runner.checkMemory(
-        ModelSpec(model: model, variant: .lrd, batch: plan.batch, mode: .training, threads: plan.threads),
-        paired: true)
+      var spec = ModelSpec(
+        model: model, variant: .lrd, batch: plan.batch, mode: .training, threads: plan.threads)
+      spec.onnx = plan.onnx
+      try runner.checkMemory(spec, paired: true)
     }
   }
 
@@ -82,7 +91,7 @@ package enum TableStudy: Study {
   package static func backendCheck(_ plan: TablePlan, in context: StudyContext) -> (
     () throws -> BackendCheck
   )? {
-    guard plan.layerBackends == nil else { return nil }
+    guard plan.layerBackends == nil, plan.onnx == nil else { return nil }
     return {
       try BackendChecker.network(plan.measuredModels[0], threads: plan.threads, topology: context.topology)
     }
@@ -153,10 +162,17 @@ final class TableRun {
       sampler: plan.ranksSampler, events: [], backend: plan.backend, referenceEvery: 16,
       confirmBudget: plan.ranksSampler.budgetSeconds, strategy: plan.ranksPerLayer == nil ? .cliffs : .full,
       passes: 3)
-    let ranksPlan = RanksPlan(
+    var ranksPlan = RanksPlan(
       model: model, filter: "^(layer|fc)", settings: settings, ranksPerLayer: plan.ranksPerLayer)
+    if let onnx = plan.onnx {
+      // Every layer vanilla LRD decomposes: all but the first (the stem), as for a catalog model.
+      let first = try ImportedModel.cached(onnx).layers.first?.spec.name ?? ""
+      ranksPlan.filter = "^(?!" + NSRegularExpression.escapedPattern(for: first) + "$)"
+      ranksPlan.onnx = onnx
+    }
     let sub = try context.directory.child(
-      "ranks-\(model.rawValue)", kind: RanksStudy.kind, planFile: RanksStudy.planFile, plan: ranksPlan)
+      "ranks-\(plan.onnx?.stem ?? model.rawValue)", kind: RanksStudy.kind, planFile: RanksStudy.planFile,
+      plan: ranksPlan)
     let result = try RanksStudy.run(ranksPlan, in: context.child(sub, phase: context.phase))
     ranksRuns.append(ChildRun(directory: sub, result: result))
     try executor.bind(plan.threads)
@@ -165,7 +181,7 @@ final class TableRun {
       return (nil, result.elapsedSeconds)
     }
     runner.provide(
-      OptimizedRanks.choices(result, policy: plan.policy), model: model, directory: sub.path,
+      OptimizedRanks.choices(result, policy: plan.policy), model: model, onnx: plan.onnx, directory: sub.path,
       policy: plan.policy)
     return (sub.path, result.elapsedSeconds)
   }
@@ -175,6 +191,7 @@ final class TableRun {
       model: task.model, variant: task.variant, ratio: plan.ratio, policy: plan.policy, batch: plan.batch,
       mode: task.mode, threads: plan.threads)
     spec.layerBackends = plan.layerBackends?[task.model.rawValue]
+    spec.onnx = plan.onnx
     return spec
   }
 

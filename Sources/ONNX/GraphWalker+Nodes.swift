@@ -94,7 +94,9 @@ extension GraphWalker {
   mutating func emitOperation(_ node: Onnx_NodeProto, name: String) {
     let first = node.input.first ?? ""
     switch node.opType {
-    case "Conv", "Gemm", "MatMul":
+    case "Conv":
+      emit(.layer(layers[layers.count - 1].spec.name), node, name: name, inputs: [padded(first, for: name)])
+    case "Gemm", "MatMul":
       emit(.layer(layers[layers.count - 1].spec.name), node, name: name, inputs: [first])
     case "BatchNormalization":
       let parameters = node.input.dropFirst().prefix(4).compactMap { constants[$0]?.floats }
@@ -112,14 +114,15 @@ extension GraphWalker {
     case "MaxPool", "AveragePool":
       let kernel = node.ints("kernel_shape")?.first ?? 1
       let stride = node.ints("strides")?.first ?? 1
-      let padding = node.ints("pads")?.first ?? 0
+      let padding = paddings[name]?.symmetric ?? 0
+      let input = padded(first, for: name, value: node.opType == "MaxPool" ? -.infinity : 0)
       emit(
         node.opType == "MaxPool"
           ? .maxPool(kernel: kernel, stride: stride, padding: padding)
           : .averagePool(
             kernel: kernel, stride: stride, padding: padding,
             countsPadding: node.int("count_include_pad") == 1),
-        node, name: name, inputs: [first])
+        node, name: name, inputs: [input])
     case "GlobalAveragePool": emit(.globalAveragePool, node, name: name, inputs: [first])
     case "Add", "Sum":
       let bias = node.input.compactMap { constants[$0] }
@@ -138,9 +141,9 @@ extension GraphWalker {
     }
   }
 
-  /// Padding `pads` (begin…, end…) as one value for every side; throws when sides differ.
-  func symmetricPadding(_ node: Onnx_NodeProto, name: String, input: [Int], kernel: Int, stride: Int)
-    throws(ONNXError) -> Int
+  /// The padding of a Conv or pool: `pads` (begin…, end…) or `auto_pad`, as ONNX defines them.
+  func padding(_ node: Onnx_NodeProto, name: String, input: [Int], kernel: Int, stride: Int)
+    throws(ONNXError) -> Padding
   {
     let autoPad = node.string("auto_pad") ?? "NOTSET"
     var pads = node.ints("pads") ?? [0, 0, 0, 0]
@@ -148,22 +151,22 @@ extension GraphWalker {
     case "NOTSET", "": break
     case "VALID": pads = [0, 0, 0, 0]
     case "SAME_UPPER", "SAME_LOWER":
-      pads = input.dropFirst(2).map { extent in
+      // The output is ⌈extent / stride⌉; SAME_UPPER puts an odd padding's extra at the end, SAME_LOWER first.
+      let sides = input.dropFirst(2).map { extent in
         let out = (extent + stride - 1) / stride
-        return max((out - 1) * stride + kernel - extent, 0)
-      }.flatMap { total in [total / 2, total - total / 2] }
-      pads = [pads[0], pads[2], pads[1], pads[3]]
+        let total = max((out - 1) * stride + kernel - extent, 0)
+        return autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
+      }
+      pads = [sides[0].0, sides[1].0, sides[0].1, sides[1].1]
     default:
       throw .unsupportedAttribute(file: file, node: name, what: "auto_pad \(autoPad) is not an ONNX value")
     }
-    guard Set(pads).count <= 1 else {
+    guard pads.count == 4, pads.allSatisfy({ $0 >= 0 && $0 < kernel }) else {
       throw .unsupportedAttribute(
-        file: file, node: name,
-        what:
-          "asymmetric padding \(pads) (begin, end per axis) is not run yet: lrd-bench's kernels pad every "
-          + "side equally")
+        file: file, node: name, what: "pads \(pads): give 4 values, each at least 0 and below the kernel size"
+      )
     }
-    return pads.first ?? 0
+    return Padding(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3])
   }
 
   /// A Conv: one lrd-bench convolution layer with its weights, and its output shape.
@@ -194,10 +197,14 @@ extension GraphWalker {
         file: file, node: name,
         reason: "weight \(weight.dims) with \(groups) groups does not fit \(input[1]) input channels")
     }
-    let padding = try symmetricPadding(node, name: name, input: input, kernel: kh, stride: strides[0])
+    // Unequal sides run as a Pad before the convolution, which then reads the padded map unpadded.
+    let padding = try padding(node, name: name, input: input, kernel: kh, stride: strides[0])
+    paddings[name] = padding
     let shape = ConvShape(
-      inChannels: input[1], outChannels: outChannels, kernel: kh, stride: strides[0], padding: padding,
-      groups: groups, inputHeight: input[2], inputWidth: input[3])
+      inChannels: input[1], outChannels: outChannels, kernel: kh, stride: strides[0],
+      padding: padding.symmetric ?? 0, groups: groups,
+      inputHeight: input[2] + (padding.symmetric == nil ? padding.top + padding.bottom : 0),
+      inputWidth: input[3] + (padding.symmetric == nil ? padding.left + padding.right : 0))
     // OIHW → HWIO.
     var hwio = [Float](repeating: 0, count: weight.count)
     for o in 0..<outChannels {
@@ -293,8 +300,8 @@ extension GraphWalker {
       ImportedLayer(spec: spec, node: node.name, weightName: weightName, weight: weight, bias: biasTensor))
   }
 
-  /// MaxPool or AveragePool: the output shape (square windows, equal strides, symmetric padding, floor).
-  func pool(_ node: Onnx_NodeProto, name: String, input: [Int]) throws(ONNXError) -> [Int] {
+  /// MaxPool or AveragePool: the output shape (square windows, equal strides, floor).
+  mutating func pool(_ node: Onnx_NodeProto, name: String, input: [Int]) throws(ONNXError) -> [Int] {
     guard input.count == 4, let kernel = node.ints("kernel_shape"), kernel.count == 2, kernel[0] == kernel[1]
     else {
       throw .unsupportedAttribute(file: file, node: name, what: "only square 2-D pooling windows run")
@@ -304,10 +311,36 @@ extension GraphWalker {
       throw .unsupportedAttribute(
         file: file, node: name, what: "pooling with strides \(strides) or ceil_mode 1 is not run")
     }
-    let padding = try symmetricPadding(node, name: name, input: input, kernel: kernel[0], stride: strides[0])
+    let padding = try padding(node, name: name, input: input, kernel: kernel[0], stride: strides[0])
+    // Unequal sides run as a Pad first: of −∞ for MaxPool, of zeros for an AveragePool that counts padding.
+    // One that leaves padding out of its divisor would need each window's own count: refused.
+    if padding.symmetric == nil && node.opType == "AveragePool" && node.int("count_include_pad") != 1 {
+      throw .unsupportedAttribute(
+        file: file, node: name,
+        what: "asymmetric padding \(padding) of an AveragePool that leaves padding out of its divisor "
+          + "(count_include_pad 0) is not run")
+    }
+    paddings[name] = padding
+    let extents = [padding.top + padding.bottom, padding.left + padding.right]
     return [input[0], input[1]]
-      + input.dropFirst(2).map {
-        ConvShape.outputExtent(input: $0, kernel: kernel[0], stride: strides[0], padding: padding)
+      + zip(input.dropFirst(2), extents).map { extent, sides in
+        padding.symmetric == nil
+          ? ConvShape.outputExtent(input: extent + sides, kernel: kernel[0], stride: strides[0], padding: 0)
+          : ConvShape.outputExtent(input: extent, kernel: kernel[0], stride: strides[0], padding: sides / 2)
       }
   }
+}
+
+/// The padding of a Conv or pool node, per side.
+struct Padding: Equatable, CustomStringConvertible {
+  var top: Int
+  var left: Int
+  var bottom: Int
+  var right: Int
+
+  /// The one value of every side, nil when sides differ.
+  var symmetric: Int? { Set([top, left, bottom, right]).count == 1 ? top : nil }
+
+  /// "[top, left, bottom, right]", ONNX's `pads` order.
+  var description: String { "[\(top), \(left), \(bottom), \(right)]" }
 }

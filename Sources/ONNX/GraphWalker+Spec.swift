@@ -40,6 +40,25 @@ extension GraphWalker {
     nodes.append(GraphSpec.Node(operation: operation, inputs: read, output: output, name: name))
   }
 
+  /// The activation node `name` reads: `input` itself, or, when the node's padding has unequal sides, a padded
+  /// copy of it (a Pad operation of `value` added now).
+  mutating func padded(_ input: String, for name: String, value: Float = 0) -> String {
+    guard problem == nil, let padding = paddings[name], padding.symmetric == nil, let shape = shapes[input],
+      shape.count == 4, let from = slot(input)
+    else { return input }
+    let padded = "\(input)#padded for \(name)"
+    shapes[padded] = [
+      shape[0], shape[1], shape[2] + padding.top + padding.bottom, shape[3] + padding.left + padding.right,
+    ]
+    guard let to = slot(padded) else { return input }
+    nodes.append(
+      GraphSpec.Node(
+        operation: .pad(
+          top: padding.top, left: padding.left, bottom: padding.bottom, right: padding.right, value: value),
+        inputs: [from], output: to, name: name + "#pad"))
+    return padded
+  }
+
   /// Makes `output` the same slot as `input` (Identity, Dropout, Flatten or Reshape of a 1×1 map).
   mutating func alias(_ node: Onnx_NodeProto, name: String) {
     guard problem == nil, let input = node.input.first, let output = node.output.first,

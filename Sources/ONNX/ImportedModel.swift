@@ -19,6 +19,12 @@ package struct ModelFile: Codable, Sendable, Hashable, CustomStringConvertible {
     self.inputShape = inputShape
   }
 
+  /// The file's name without its directory and `.onnx` ("resnet50"), for directory names and table rows.
+  package var stem: String {
+    let file = path.split(separator: "/").last.map(String.init) ?? "model"
+    return file.hasSuffix(".onnx") ? String(file.dropLast(5)) : file
+  }
+
   /// "resnet50.onnx (sha256 1f2e3d4c…)".
   package var description: String {
     "\(path.split(separator: "/").last.map(String.init) ?? path) (sha256 \(sha256.prefix(12))…)"

@@ -56,12 +56,18 @@ package enum ONNXExporter {
               values: transposedLinear(factor.weight, shape)))
         } else {
           made.opType = "Conv"
-          made.attribute = [
-            attribute("kernel_shape", ints: [shape.kernel, shape.kernel]),
-            attribute("strides", ints: [shape.stride, shape.stride]),
-            attribute("pads", ints: Array(repeating: shape.padding, count: 4)),
-            attribute("group", int: shape.groups),
-          ]
+          // The k×k factor pads as the layer did (its pads or auto_pad as written, unequal sides included);
+          // 1×1 factors pad nothing.
+          let padding =
+            shape.kernel > 1
+            ? node.attribute.filter { ["pads", "auto_pad"].contains($0.name) }
+            : [attribute("pads", ints: [0, 0, 0, 0])]
+          made.attribute =
+            [
+              attribute("kernel_shape", ints: [shape.kernel, shape.kernel]),
+              attribute("strides", ints: [shape.stride, shape.stride]),
+              attribute("group", int: shape.groups),
+            ] + padding
           proto.graph.initializer.append(
             tensor(
               weightName, dims: [shape.outChannels, shape.groupInChannels, shape.kernel, shape.kernel],

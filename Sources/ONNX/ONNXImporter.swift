@@ -80,6 +80,9 @@ struct GraphWalker {
   var nodes: [GraphSpec.Node] = []
   /// The first reason the graph cannot run as a network (nil while it can).
   var problem: String?
+  /// Padding of each Conv and pool node by name: one value for every side, or explicit sides (top, left,
+  /// bottom, right) run as a Pad before the node.
+  var paddings: [String: Padding] = [:]
 
   init(file: String, directory: String, memoryLimit: Int) {
     self.file = file

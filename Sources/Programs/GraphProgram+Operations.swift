@@ -48,38 +48,118 @@ extension GraphProgram {
   static func averagePool(
     _ x: Tensor, into y: Tensor, kernel: Int, stride: Int, padding: Int, countsPadding: Bool
   ) {
-    let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (outH, outW) = (y.shape[1], y.shape[2])
+    let c = x.shape[3]
     x.withUnsafeBufferPointer { xp in
       y.withUnsafeMutableBufferPointer { yp in
         yp.update(repeating: 0)
-        for b in 0..<n {
-          for oy in 0..<outH {
-            for ox in 0..<outW {
-              let out = ((b * outH + oy) * outW + ox) * c
-              var count = 0
-              for ky in 0..<kernel {
-                let iy = oy * stride - padding + ky
-                guard iy >= 0, iy < h else { continue }
-                for kx in 0..<kernel {
-                  let ix = ox * stride - padding + kx
-                  guard ix >= 0, ix < w else { continue }
-                  count += 1
-                  let row = ((b * h + iy) * w + ix) * c
-                  for j in 0..<c { yp[out + j] += xp[row + j] }
-                }
-              }
-              let divisor = Float(countsPadding ? kernel * kernel : max(count, 1))
-              for j in 0..<c { yp[out + j] /= divisor }
+        AveragePoolWindows(input: x.shape, output: y.shape, kernel: kernel, stride: stride, padding: padding)
+          .forEach(countsPadding: countsPadding) { out, pixels, share in
+            for pixel in pixels {
+              for j in 0..<c { yp[out + j] += xp[pixel + j] }
             }
+            for j in 0..<c { yp[out + j] *= share }
           }
+      }
+    }
+  }
+}
+
+/// The windows of an NHWC k×k average pool with symmetric zero padding.
+struct AveragePoolWindows {
+  let input: [Int]
+  let output: [Int]
+  let kernel: Int
+  let stride: Int
+  let padding: Int
+
+  /// Calls `body` for every output position with its offset, the offsets of the input pixels in its window
+  /// (padding left out) and the weight of each: 1/(k·k) when padding counts, else 1/(pixels in the window).
+  func forEach(countsPadding: Bool, _ body: (_ out: Int, _ pixels: PixelOffsets, _ share: Float) -> Void) {
+    let (n, h, w, c) = (input[0], input[1], input[2], input[3])
+    let (outH, outW) = (output[1], output[2])
+    for b in 0..<n {
+      for oy in 0..<outH {
+        for ox in 0..<outW {
+          let (top, left) = (oy * stride - padding, ox * stride - padding)
+          let pixels = PixelOffsets(
+            rows: max(top, 0)..<min(top + kernel, h), columns: max(left, 0)..<min(left + kernel, w),
+            base: b * h * w * c, width: w, channels: c)
+          guard pixels.count > 0 else { continue }
+          body(
+            ((b * outH + oy) * outW + ox) * c, pixels,
+            1 / Float(countsPadding ? kernel * kernel : pixels.count))
         }
       }
     }
   }
 }
 
+/// The NHWC offsets of the pixels in a window (rows × columns of one image).
+struct PixelOffsets: Sequence {
+  let rows: Range<Int>
+  let columns: Range<Int>
+  let base: Int
+  let width: Int
+  let channels: Int
+
+  var count: Int { rows.count * columns.count }
+
+  func makeIterator() -> Iterator { Iterator(window: self, row: rows.lowerBound, column: columns.lowerBound) }
+
+  /// Row-major over the window; allocates nothing.
+  struct Iterator: IteratorProtocol {
+    let window: PixelOffsets
+    var row: Int
+    var column: Int
+
+    mutating func next() -> Int? {
+      guard row < window.rows.upperBound, !window.columns.isEmpty else { return nil }
+      let offset = window.base + (row * window.width + column) * window.channels
+      column += 1
+      if column == window.columns.upperBound {
+        column = window.columns.lowerBound
+        row += 1
+      }
+      return offset
+    }
+  }
+}
+
 extension GraphProgram {
+  /// NHWC y ← x placed at row `top`, column `left` of y, every other position `value`.
+  static func pad(_ x: Tensor, into y: Tensor, top: Int, left: Int, value: Float) {
+    let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (outH, outW) = (y.shape[1], y.shape[2])
+    x.withUnsafeBufferPointer { xp in
+      y.withUnsafeMutableBufferPointer { yp in
+        yp.update(repeating: value)
+        for b in 0..<n {
+          for row in 0..<h {
+            let from = xp.baseAddress! + (b * h + row) * w * c
+            let to = yp.baseAddress! + ((b * outH + row + top) * outW + left) * c
+            to.update(from: from, count: w * c)
+          }
+        }
+      }
+    }
+  }
+
+  /// The gradient of `pad`: dx ← the part of dy at row `top`, column `left` (overwrites dx).
+  static func unpad(_ dy: Tensor, into dx: Tensor, top: Int, left: Int) {
+    let (n, h, w, c) = (dx.shape[0], dx.shape[1], dx.shape[2], dx.shape[3])
+    let (outH, outW) = (dy.shape[1], dy.shape[2])
+    dy.withUnsafeBufferPointer { gp in
+      dx.withUnsafeMutableBufferPointer { dp in
+        for b in 0..<n {
+          for row in 0..<h {
+            let from = gp.baseAddress! + ((b * outH + row + top) * outW + left) * c
+            (dp.baseAddress! + (b * h + row) * w * c).update(from: from, count: w * c)
+          }
+        }
+      }
+    }
+  }
+
   /// `factor` with the batch norm after it folded in: each output channel o scaled by
   /// s_o = scale_o/√(variance_o + ε), and bias b'_o = (b_o − mean_o)·s_o + shift_o.
   static func folding(

@@ -17,12 +17,19 @@ package enum GraphMode: String, Codable, Sendable, CaseIterable, CustomStringCon
   package var description: String { rawValue }
 }
 
-/// A `GraphSpec` ready to run forward (inference): each layer as its factors' convolutions back to back, every
-/// other operation as a kernel of its own (`eager`) or folded and fused (`fused`), every activation allocated and
-/// touched up front, so `run()` allocates nothing.
+/// A `GraphSpec` ready to run: each layer as its factors' convolutions back to back, every other operation as a
+/// kernel of its own (`eager`) or folded and fused (`fused`, inference only), every activation (and in training
+/// every gradient) allocated and touched up front, so `run()` allocates nothing.
+///
+/// * Inference: a forward pass, batch norm with the file's running statistics.
+/// * Training (eager only): forward with batch statistics, softmax cross-entropy on fixed random labels (over the
+///   logits: a final Softmax is left out, as frameworks train on logits), backward through every operation
+///   (frozen factors skip their weight gradient), then SGD on every trained factor and batch norm's γ and β. A
+///   constant bias of an Add passes its gradient on and is not trained.
 package final class GraphProgram {
   enum Step {
-    case conv(Conv2D, input: Int, output: Int)
+    /// `trainable`: false for a frozen factor (no weight gradient, no update).
+    case conv(Conv2D, input: Int, output: Int, trainable: Bool)
     case norm(BatchNorm, input: Int, output: Int)
     case relu(input: Int, output: Int)
     case maxPool(MaxPool, input: Int, output: Int)
@@ -31,27 +38,56 @@ package final class GraphProgram {
     case add(inputs: [Int], output: Int, relu: Bool)
     case addBias(Tensor, input: Int, output: Int)
     case softmax(input: Int, output: Int)
+    case pad(top: Int, left: Int, value: Float, input: Int, output: Int)
   }
 
   package let spec: GraphSpec
   package let batch: Int
+  /// Inference (a forward pass) or training (forward, backward and update).
+  package let step: Mode
+  /// SGD learning rate of the training step.
+  package let learningRate: Float
   let steps: [Step]
   /// Activations by slot (aliases share a tensor).
   let slots: [Tensor]
   /// Every convolution and linear kernel, in forward order.
-  let kernels: [Conv2D]
-
-  /// Builds the program of `spec` at `batch`, laid out as `mode` says.
+  package let kernels: [Conv2D]
+  /// Training state, empty in inference.
   ///
-  /// `factors` gives each layer's factors (the original layer as one factor, or its decomposition). The image is
-  /// seeded uniform random.
+  /// ∂L/∂slot (aliases share a tensor; the image has an empty one), how each step writes its inputs' gradients,
+  /// the labels, the loss's slot and what SGD updates.
+  let gradients: [Tensor]
+  let writes: [[GradientWrite]]
+  /// Per step: where an input gradient is computed first when it must be added to another consumer's (kernels
+  /// that only overwrite), nil elsewhere.
+  let scratch: [Tensor?]
+  let labels: [Int32]
+  let logits: Int
+  let trainedKernels: [Conv2D]
+  let norms: [BatchNorm]
+  /// The loss of the last training step.
+  package internal(set) var loss: Double = .nan
+
+  /// Builds the program of `spec` at `batch`, laid out as `mode` says, for an inference or training `step`.
+  ///
+  /// `factors` gives each layer's factors (the original layer as one factor, or its decomposition); in training,
+  /// `frozen` says which factors of a decomposed layer (two factors or more) are not trained. The image is
+  /// seeded uniform random; the labels from `seed` too.
   package init(
-    spec: GraphSpec, batch: Int, mode: GraphMode = .eager, seed: UInt64 = 1,
-    factors: (String) throws -> [FactorLayer]
+    spec: GraphSpec, batch: Int, mode: GraphMode = .eager, step: Mode = .inference,
+    frozen: FrozenFactors = .none,
+    learningRate: Float = 1e-3, seed: UInt64 = 1, factors: (String) throws -> [FactorLayer]
   ) throws {
     guard batch >= 1 else { throw ProgramError.setting(.batch, "must be at least 1") }
+    let training = step == .training
+    if training && mode == .fused {
+      throw ProgramError.invalidRequest(
+        "the fused graph mode is for inference (batch norm folded into its running statistics); train eager")
+    }
     self.spec = spec
     self.batch = batch
+    self.step = step
+    self.learningRate = learningRate
     func batched(_ shape: [Int]) -> [Int] { [batch] + shape.dropFirst() }
     var slots: [Tensor?] = Array(repeating: nil, count: spec.shapes.count)
     slots[spec.input] = Tensor(uniform: batched(spec.shapes[spec.input]), seed: seed)
@@ -67,6 +103,14 @@ package final class GraphProgram {
     for node in spec.nodes { for slot in node.inputs { consumers[slot] += 1 } }
     /// Fused: nodes already folded into the one before them.
     var skipped: Set<Int> = []
+    // Training leaves out a final Softmax: the loss is taken over its input, the logits.
+    var logits = spec.output
+    if training, let last = spec.nodes.last, case .softmax = last.operation, last.output == spec.output,
+      let input = last.inputs.first
+    {
+      logits = input
+      skipped.insert(spec.nodes.count - 1)
+    }
     for (position, node) in spec.nodes.enumerated() where !skipped.contains(position) {
       let input = node.inputs.first ?? spec.input
       let next = position + 1 < spec.nodes.count ? spec.nodes[position + 1] : nil
@@ -93,10 +137,11 @@ package final class GraphProgram {
             slots[spec.nodes[position + 2].output] = tensor(node.output)
           }
         }
+        let frozenFactors = layers.count > 1 ? frozen.indices(factorCount: layers.count) : []
         for (index, factor) in layers.enumerated() {
           let kernel = try Conv2D(
             factor.spec.geometry(batch: batch), weight: factor.weight.copy(), bias: factor.bias?.copy(),
-            relu: reluFused && index == layers.count - 1)
+            retainColumns: training, relu: reluFused && index == layers.count - 1)
           // Intermediate factors get slots of their own, after the spec's.
           let y: Int
           if index == layers.count - 1 {
@@ -107,7 +152,7 @@ package final class GraphProgram {
           }
           _ = tensor(x)
           _ = tensor(y)
-          steps.append(.conv(kernel, input: x, output: y))
+          steps.append(.conv(kernel, input: x, output: y, trainable: !frozenFactors.contains(index)))
           kernels.append(kernel)
           x = y
         }
@@ -151,12 +196,27 @@ package final class GraphProgram {
       case .alias:
         slots[node.output] = tensor(input)
         continue
+      case .pad(let top, let left, _, _, let value):
+        steps.append(.pad(top: top, left: left, value: value, input: input, output: node.output))
       }
       for slot in node.inputs + [node.output] { _ = tensor(slot) }
     }
-    self.slots = slots.map { $0 ?? Tensor(zeros: [0]) }
+    let built = slots.map { $0 ?? Tensor(zeros: [0]) }
+    self.slots = built
     self.steps = steps
     self.kernels = kernels
+    self.logits = logits
+    let backward = training ? Self.backwardPlan(steps: steps, slots: built, image: spec.input) : .init()
+    gradients = backward.gradients
+    writes = backward.writes
+    scratch = backward.scratch
+    trainedKernels = steps.compactMap {
+      if case .conv(let kernel, _, _, true) = $0, training { return kernel } else { return nil }
+    }
+    norms = steps.compactMap { if case .norm(let norm, _, _) = $0 { return norm } else { return nil } }
+    let classes = built[logits].shape.last ?? 1
+    var rng = SplitMix64(seed: seed &+ 0x1abe1)
+    labels = training ? (0..<batch).map { _ in Int32(rng.next() % UInt64(max(classes, 1))) } : []
   }
 
   /// The image batch `[N, H, W, C]` (write it before `run()` to feed a given input).
@@ -170,14 +230,42 @@ package final class GraphProgram {
   /// FLOPs of one forward pass (convolution and linear layers, batch included).
   package var flopsPerCall: Int { kernels.reduce(0) { $0 + $1.geometry.flops } }
 
-  /// One forward pass.
+  /// FLOPs of one step (batch included): forward, plus in training backward-data (every layer whose input needs
+  /// a gradient) and backward-weights (every trained factor).
+  package var flopsPerStep: Int {
+    guard step == .training else { return flopsPerCall }
+    return steps.indices.reduce(0) { total, index in
+      guard case .conv(let kernel, _, _, let trainable) = steps[index] else { return total }
+      let forward = kernel.geometry.flops
+      return total + forward + (writes[index][0] == .none ? 0 : forward) + (trainable ? forward : 0)
+    }
+  }
+
+  /// One step: a forward pass (inference), or forward, loss, backward and SGD update (training).
   ///
   /// Allocation-free.
   package func run() {
-    for step in steps {
-      switch step {
-      case .conv(let kernel, let input, let output): kernel.forward(slots[input], into: slots[output])
-      case .norm(let norm, let input, let output): norm.forwardInference(slots[input], into: slots[output])
+    guard step == .training else {
+      forwardPass()
+      return
+    }
+    computeGradients()
+    update()
+  }
+
+  /// The forward pass alone (batch statistics in training, which also moves the running ones).
+  package func forwardPass() {
+    let training = step == .training
+    // Index loops: iterating arrays of class references allocates in unoptimised builds.
+    for index in steps.indices {
+      switch steps[index] {
+      case .conv(let kernel, let input, let output, _): kernel.forward(slots[input], into: slots[output])
+      case .norm(let norm, let input, let output):
+        if training {
+          norm.forwardTraining(slots[input], into: slots[output])
+        } else {
+          norm.forwardInference(slots[input], into: slots[output])
+        }
       case .relu(let input, let output): ReLU.forward(slots[input], into: slots[output])
       case .maxPool(let pool, let input, let output): pool.forward(slots[input], into: slots[output])
       case .averagePool(let kernel, let stride, let padding, let countsPadding, let input, let output):
@@ -188,12 +276,14 @@ package final class GraphProgram {
       case .add(let inputs, let output, let relu):
         let y = slots[output]
         Self.copy(slots[inputs[0]], into: y)
-        for other in inputs.dropFirst() { ResidualAdd.forward(adding: slots[other], into: y) }
+        for position in 1..<inputs.count { ResidualAdd.forward(adding: slots[inputs[position]], into: y) }
         if relu { ReLU.forward(y, into: y) }
       case .addBias(let bias, let input, let output):
         Self.copy(slots[input], into: slots[output])
         Self.addBias(bias, to: slots[output])
       case .softmax(let input, let output): Self.softmax(slots[input], into: slots[output])
+      case .pad(let top, let left, let value, let input, let output):
+        Self.pad(slots[input], into: slots[output], top: top, left: left, value: value)
       }
     }
   }

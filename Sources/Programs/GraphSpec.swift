@@ -26,6 +26,9 @@ package struct GraphSpec: Sendable {
     case softmax
     /// The input itself (no copy): Identity, Dropout, and Flatten or Reshape of a 1×1 map.
     case alias
+    /// The map surrounded by `value` (rows above and below, columns left and right): padding with unequal
+    /// sides, run before a convolution or pool that then pads nothing.
+    case pad(top: Int, left: Int, bottom: Int, right: Int, value: Float)
   }
 
   /// An operation with the slots it reads and the one it writes.

@@ -118,21 +118,8 @@ extension NetworkProgram {
   }
 
   /// SGD on every trained factor (weights and bias) and every batch norm's γ and β.
-  ///
-  /// Loops run over index ranges: iterating an array of class references allocates in unoptimised builds.
   func update() {
-    for index in trainedKernels.indices {
-      let kernel = trainedKernels[index]
-      SGD.update(kernel.weight, gradient: kernel.weightGradient, learningRate: learningRate)
-      if let bias = kernel.bias, let gradient = kernel.biasGradient {
-        SGD.update(bias, gradient: gradient, learningRate: learningRate)
-      }
-    }
-    for index in batchNorms.indices {
-      let norm = batchNorms[index]
-      SGD.update(norm.gamma, gradient: norm.gammaGradient, learningRate: learningRate)
-      SGD.update(norm.beta, gradient: norm.betaGradient, learningRate: learningRate)
-    }
+    SGDStep.apply(kernels: trainedKernels, norms: batchNorms, learningRate: learningRate)
   }
 
 }

@@ -16,18 +16,40 @@ package enum ImportedNetworkReport {
     let original = PointMeasurementView(r.original)
     let lrd = PointMeasurementView(r.lrd)
     let speedup = r.comparison.speedup
+    let training = r.step == .training
     var lines = [
-      "\(r.file) as \(r.mode == .eager ? "an eager" : "a fused") inference graph ("
+      "\(r.file) as \(r.mode == .eager ? "an eager" : "a fused") \(training ? "training" : "inference") graph ("
         + (r.mode == .eager
           ? "every operation its own pass, as a framework runs it"
           : "batch norm folded into the convolutions with the ReLU after it, other ReLUs in place, add + ReLU in one pass")
+        + (training
+          ? "; one step: forward, softmax cross-entropy on fixed random labels, backward and an SGD update"
+          : "")
         + "), batch \(r.batch), \(r.threads)",
       "  variant \(r.variant ?? "lrd"), "
         + (r.optimizedFrom.map { "ranks from \($0)" } ?? "ranks at α = \(Format.fixed(r.ratio, 2))")
         + ": \(r.decomposedLayers.count) layers decomposed (SVD for 1×1 and linear, Tucker-2 or branched "
         + "Tucker-2 for k×k), \(r.keptLayers.count) kept original ("
         + r.keptLayers.prefix(4).joined(separator: ", ") + (r.keptLayers.count > 4 ? ", …" : "")
-        + "); output vs the original: relative error \(Format.fixed(r.outputError, 4)) (one seeded batch)",
+        + "); output vs the original: relative error \(Format.fixed(r.outputError, 4)) (inference, one seeded "
+        + "batch)",
+    ]
+    if let original = r.originalParameters, let variant = r.lrdParameters {
+      lines.append(
+        "  parameters \(Self.count(original)) → \(Self.count(variant)) ("
+          + Format.signedPercent((Double(variant) / Double(original) - 1) * 100) + ")")
+    }
+    if let merge = r.merge {
+      lines.append(
+        "  merged \(merge.merged.count) bottleneck\(merge.merged.count == 1 ? "" : "s")"
+          + (merge.merged.isEmpty ? "" : " (around " + merge.merged.joined(separator: ", ") + ")")
+          + "; fresh batch norms inside them (γ = 1, β = 0, as before fine-tuning), so the output error is not an "
+          + "accuracy estimate")
+      for refusal in merge.notMerged {
+        lines.append("    not merged: \(refusal.layer) \(refusal.reason)")
+      }
+    }
+    lines += [
       "",
       line("original   ", original, flops: r.originalFlops),
       line("variant    ", lrd, flops: r.lrdFlops),
@@ -41,6 +63,9 @@ package enum ImportedNetworkReport {
     lines += FingerprintText.header(r.fingerprint)
     return lines.joined(separator: "\n") + "\n"
   }
+
+  /// A parameter count: in millions from 100 000, as is below.
+  static func count(_ n: Int) -> String { n >= 100_000 ? Format.fixed(Double(n) / 1e6, 2) + " M" : "\(n)" }
 
   /// The result as JSON.
   package static func json(_ r: ImportedNetworkTimingResult) throws -> String {

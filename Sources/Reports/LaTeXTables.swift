@@ -85,7 +85,7 @@ package enum LaTeXTables {
     func rate(_ value: Double?) -> String { value.map { fixed($0, 1) } ?? "--" }
     for t in r.models {
       groups.append(rows.count)
-      let name = escape(t.model.displayName)
+      let name = escape(t.displayName)
       rows.append([
         name, "\(t.original.layers)", fixed(Double(t.original.parameters) / 1e6, 2),
         fixed(Double(t.original.flopsPerImage) / 1e9, 2), rate(t.original.trainingImagesPerSecond),
@@ -118,7 +118,7 @@ package enum LaTeXTables {
         let chosen = row.inferenceAtSelection != nil || row.trainingAtSelection != nil
         let ratio = parameters / (parameters * (1 + row.parametersChangePercent / 100))
         rows.append([
-          escape(t.model.displayName), escape(row.technique.description), "\(row.layers)",
+          escape(t.displayName), escape(row.technique.description), "\(row.layers)",
           fixed(ratio, 2) + "$\\times$", math(String(format: "%+.1f", row.flopsChangePercent)),
           speedup(row.training, chosen: chosen), speedup(row.inference, chosen: chosen),
         ])

@@ -56,7 +56,7 @@ package enum TableReport {
       header: ["model", "layers", "params (M)", "FLOPs (G)", "train images/s", "infer images/s"],
       alignment: [.left, .right, .right, .right, .right, .right])
     for t in r.models {
-      let name = t.model.displayName
+      let name = t.displayName
       table.append([
         name, "\(t.original.layers)", m(t.original.parameters), g(t.original.flopsPerImage),
         rate(t.original.trainingImagesPerSecond), rate(t.original.inferenceImagesPerSecond),
@@ -71,6 +71,8 @@ package enum TableReport {
     lines.append(table.text)
     lines.append("Images/s of each network measured interleaved with the other (the vanilla-LRD paired run).")
     lines.append("")
+    // An imported network has no row in the paper.
+    guard r.plan.onnx == nil else { return lines.joined(separator: "\n") + "\n" }
     lines.append("The paper's Table 1 (its GPU; for reference only, not comparable with the rows above):")
     lines.append("")
     var paper = MarkdownTable(
@@ -78,7 +80,7 @@ package enum TableReport {
       alignment: [.left, .right, .right, .right, .right, .right])
     for t in r.models {
       let (original, lrd) = PaperTables.table1(t.model)
-      for (name, s) in [(t.model.displayName, original), ("\(t.model.displayName) vanilla LRD", lrd)] {
+      for (name, s) in [(t.displayName, original), ("\(t.displayName) vanilla LRD", lrd)] {
         paper.append([
           name, "\(s.layers)", Format.fixed(s.parameters, 2), Format.fixed(s.flops, 2),
           Format.fixed(s.training, 0),
@@ -109,7 +111,7 @@ package enum TableReport {
         let networks = [row.inferenceVariant, row.trainingVariant].compactMap { $0 }
         let chosen = row.inferenceAtSelection != nil || row.trainingAtSelection != nil
         table.append([
-          t.model.displayName, row.technique.description + (chosen ? " ²" : ""),
+          t.displayName, row.technique.description + (chosen ? " ²" : ""),
           Set(networks).count == 1 ? networks[0] : networks.joined(separator: "; "), "\(row.layers)",
           Format.fixed(row.parametersChangePercent, 2), Format.fixed(row.flopsChangePercent, 2),
           cell(row.training), cell(row.inference),
@@ -124,6 +126,8 @@ package enum TableReport {
         + "valid combination at a third of the budget) and reported from a second, independent run.")
     lines += selections(r)
     lines.append("")
+    if lines.contains(where: { $0.contains("]°") }) { lines.append(DecisionText.exactIntervalNote) }
+    guard r.plan.onnx == nil else { return lines.joined(separator: "\n") + "\n" }
     lines.append("The paper's Table 3 (its GPU; for reference only, not comparable with the rows above):")
     lines.append("")
     var paper = MarkdownTable(
@@ -135,12 +139,11 @@ package enum TableReport {
     for t in r.models {
       for row in PaperTables.table3(t.model) {
         paper.append([
-          t.model.displayName, row.technique, "\(row.layers)", Format.fixed(row.parametersChange, 2),
+          t.displayName, row.technique, "\(row.layers)", Format.fixed(row.parametersChange, 2),
           Format.fixed(row.flopsChange, 2), Format.fixed(row.training, 2), Format.fixed(row.inference, 2),
         ])
       }
     }
-    if lines.contains(where: { $0.contains("]°") }) { lines.append(DecisionText.exactIntervalNote) }
     lines.append(paper.text)
     lines.append(
       "The paper's Table 3 prints its layer-branching rows as all zeros (it reports branching in its Figure 5 "
@@ -154,14 +157,14 @@ package enum TableReport {
     for t in r.models {
       for row in t.rows where row.inferenceAtSelection != nil || row.trainingAtSelection != nil {
         lines.append(
-          "- \(t.model.displayName), \(row.technique) ²: at selection train \(cell(row.trainingAtSelection)), "
+          "- \(t.displayName), \(row.technique) ²: at selection train \(cell(row.trainingAtSelection)), "
             + "infer \(cell(row.inferenceAtSelection)); reported above from the second run.")
       }
       for mode in [Mode.inference, .training] {
         let trials = (t.combinations ?? []).filter { $0.mode == mode }
         guard !trials.isEmpty else { continue }
         lines.append(
-          "- \(t.model.displayName), combinations screened in \(mode): "
+          "- \(t.displayName), combinations screened in \(mode): "
             + trials.map { "\($0.variant) \(cell($0.screening))" }.joined(separator: "; ") + ".")
       }
     }
@@ -172,7 +175,7 @@ package enum TableReport {
   static func figure5AndNotes(_ r: TableResult) -> String {
     var lines: [String] = []
     for t in r.models where !t.figure5.isEmpty {
-      lines.append("## Figure 5 (whole network): \(t.model.displayName), throughput vs branches")
+      lines.append("## Figure 5 (whole network): \(t.displayName), throughput vs branches")
       lines.append("")
       var table = MarkdownTable(
         header: ["branches N", "infer images/s", "infer speed-up", "train images/s", "train speed-up"],
@@ -190,7 +193,7 @@ package enum TableReport {
         )
       }
       lines.append("")
-      lines.append("Notes (\(t.model.displayName)):")
+      lines.append("Notes (\(t.displayName)):")
       for note in t.notes { lines.append("- " + note) }
       if let seconds = t.ranksSeconds, let directory = t.ranksDirectory {
         lines.append(
@@ -229,7 +232,7 @@ package enum TableReport {
       [f(c?.percent), f(c?.lower), f(c?.upper), c.map { "\($0.pairs)" } ?? "", f(c?.imagesPerSecond)]
     }
     for t in r.models {
-      let model = t.model.rawValue
+      let model = t.unitName
       for (name, s) in [("original", Optional(t.original)), ("lrd", t.lrd)] {
         guard let s else { continue }
         table.append(
@@ -273,13 +276,13 @@ package enum TableReport {
         let palette = SVGChart.palette[color % SVGChart.palette.count]
         chart.series.append(
           .init(
-            name: "\(t.model.displayName) \(mode)", color: palette,
+            name: "\(t.displayName) \(mode)", color: palette,
             points: points.map { ($0.0, $0.1.imagesPerSecond) },
             intervals: points.map { ($0.0, $0.1.imagesPerSecondLower, $0.1.imagesPerSecondUpper) }))
         let originals = points.map(\.1.originalImagesPerSecond).sorted()
         chart.references.append(
           .init(
-            y: originals[originals.count / 2], label: "\(t.model.displayName) original, \(mode)",
+            y: originals[originals.count / 2], label: "\(t.displayName) original, \(mode)",
             color: palette))
         color += 1
       }
@@ -289,7 +292,7 @@ package enum TableReport {
 
   /// Table 3's speed-ups as bars with CI whiskers, per technique, training and inference.
   package static func speedups(_ r: TableResult) -> String {
-    let rows = r.models.flatMap { t in t.rows.map { (t.model, $0) } }
+    let rows = r.models.flatMap { t in t.rows.map { (t.unitName, $0) } }
     func bar(_ c: SpeedupCell?) -> SVGBarChart.Bar? {
       c.map { SVGBarChart.Bar(value: $0.percent, low: $0.lower, high: $0.upper) }
     }
@@ -300,7 +303,7 @@ package enum TableReport {
         + "whiskers: 95% CI",
       yLabel: "speed-up %",
       groups: rows.map {
-        r.models.count > 1 ? "\($0.0.rawValue) \($0.1.technique.rawValue)" : $0.1.technique.rawValue
+        r.models.count > 1 ? "\($0.0) \($0.1.technique.rawValue)" : $0.1.technique.rawValue
       },
       series: [
         ("training", rows.map { bar($0.1.training) }), ("inference", rows.map { bar($0.1.inference) }),

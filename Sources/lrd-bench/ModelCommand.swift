@@ -110,27 +110,29 @@ struct ModelCommand: ParsableCommand {
     }
   }
 
-  /// `--onnx FILE`: the imported graph and its vanilla LRD, paired.
+  /// `--onnx FILE`: the imported graph and a variant of it (vanilla LRD by default), paired.
   func runImported(_ imported: ImportedModel, batch: Int, mode: Mode, topology: Topology) throws {
-    guard mode == .inference else {
-      throw ValidationError("--onnx networks run in inference only; drop --mode training")
-    }
     if profileSteps != nil {
       throw ValidationError(
-        "--profile-steps does not apply with --onnx (the original and its LRD are both timed)")
+        "--profile-steps does not apply with --onnx (the original and its variant are both timed)")
+    }
+    if mode == .training && graph == .fused {
+      throw ValidationError(
+        "--graph fused is for inference (batch norm folded into its running statistics); training runs eager: "
+          + "drop --graph or use --mode inference")
     }
     let parsed = try NetworkVariant(parsing: variant ?? "lrd")
-    guard parsed.ranks != .original, !parsed.frozen, !parsed.merged else {
+    guard parsed.ranks != .original else {
       throw ValidationError(
-        "--variant \(parsed) does not apply with --onnx: lrd (vanilla LRD, the default), optimized:DIR (a ranks "
-          + "--onnx study of this file) and branched:N on either; frozen needs training and merged is not built "
-          + "for imported graphs yet")
+        "--variant original does not apply with --onnx: the original is timed next to every variant")
+    }
+    if mode == .inference && parsed.frozen {
+      printError("warning: frozen has no effect in inference mode (nothing is trained); use --mode training")
     }
     var ranks: [String: Factorization]?
-    var directory: String?
     if case .optimized(let path) = parsed.ranks {
-      ranks = try Self.optimizedRanks(path, for: imported, policy: policy?.value ?? .robust)
-      directory = path
+      ranks = try OptimizedRanks.load(
+        path, model: model.resolved, onnx: imported.file, policy: policy?.value ?? .robust)
     } else if policy != nil {
       throw ValidationError("--policy goes with --variant optimized:DIR")
     }
@@ -140,41 +142,15 @@ struct ModelCommand: ParsableCommand {
     let ratio = ratio ?? 2
     guard RankSelection.isValidRatio(ratio) else { throw DecompositionError.badCompressionRatio(ratio) }
     // A graph that cannot run is refused before the BLAS core check.
-    _ = try ImportedNetworkTiming.program(imported, batch: 1, ratio: ratio, decomposed: [])
+    _ = try ImportedNetworkTiming.program(
+      try ImportedNetworkTiming.build(imported, ratio: ratio, variant: .original), batch: 1)
     try blasCore.establish()
     try backend.establish()
     Interruption.install()
     let result = try ImportedNetworkTiming.run(
-      imported, batch: batch, ratio: ratio, mode: graph ?? .eager, threads: threads, sampler: sampler,
-      topology: topology,
-      variant: ImportedNetworkTiming.Variant(
-        label: parsed.description, optimizedFrom: directory, ranks: ranks, branches: parsed.branches))
+      imported, batch: batch, ratio: ratio, mode: graph ?? .eager, step: mode, threads: threads,
+      sampler: sampler, topology: topology, variant: ImportedNetworkTiming.Variant(parsed, ranks: ranks))
     emit(format == .json ? try ImportedNetworkReport.json(result) : ImportedNetworkReport.text(result))
     if result.lrd.stopReason == .interrupted { throw ExitCode(130) }
-  }
-
-  /// The choices of a `ranks --onnx` study of the same file under `policy`.
-  static func optimizedRanks(_ directory: String, for imported: ImportedModel, policy: RankPolicy) throws
-    -> [String:
-    Factorization]
-  {
-    let study: RanksResult
-    do {
-      study = try RanksResult.load(from: directory)
-    } catch {
-      throw ValidationError("--variant optimized:\(directory): \(error)")
-    }
-    guard study.onnx?.sha256 == imported.file.sha256 else {
-      throw ValidationError(
-        "--variant optimized:\(directory) holds ranks of "
-          + (study.onnx.map { "\($0)" } ?? study.model.description) + ", not of \(imported.file); run "
-          + "lrd-bench ranks --onnx on this file")
-    }
-    guard study.policies.contains(policy) else {
-      throw ValidationError(
-        "--variant optimized:\(directory) has no \(policy) choices; its policies: "
-          + study.policies.map(\.rawValue).joined(separator: ", "))
-    }
-    return OptimizedRanks.choices(study, policy: policy)
   }
 }

@@ -428,11 +428,21 @@ struct ONNXOptions: ParsableArguments, GivenOptions {
 
   /// The imported model, nil without --onnx; `model` is the command's --model group (not both).
   func open(model: ModelOption) throws -> ImportedModel? {
+    try open(replacing: model.model != nil ? "--model" : nil)
+  }
+
+  /// The imported model, nil without --onnx; `models` is the command's --models (not both).
+  func open(models: String?) throws -> ImportedModel? {
+    try open(replacing: models != nil ? "--models" : nil)
+  }
+
+  /// The imported model; `conflicting` names the catalog option also given, if any.
+  private func open(replacing conflicting: String?) throws -> ImportedModel? {
     guard let onnx else {
       if inputShape != nil { throw ValidationError("--input-shape goes with --onnx FILE") }
       return nil
     }
-    if model.model != nil { throw ValidationError("--onnx replaces --model; give one of them") }
+    if let conflicting { throw ValidationError("--onnx replaces \(conflicting); give one of them") }
     var shape: [Int]?
     if let inputShape {
       guard let parsed = CommaList.integers(inputShape), parsed.count == 4, parsed.allSatisfy({ $0 >= 1 })

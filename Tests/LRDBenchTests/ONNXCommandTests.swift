@@ -2,6 +2,7 @@ import Decomposition
 import Foundation
 import Harness
 import ONNX
+import Programs
 import Testing
 
 @testable import lrd_bench
@@ -69,7 +70,7 @@ struct ONNXCommandTests {
       #expect(outcome.status == 0, "\(outcome.stderr)")
       let data = try Data(contentsOf: URL(fileURLWithPath: base + "/\(graph).json"))
       let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-      #expect(json["mode"] as? String == graph && (json["decomposedLayers"] as? [String])?.count == 5)
+      #expect(json["mode"] as? String == graph && (json["decomposedLayers"] as? [String])?.count == 8)
       #expect((json["lrdFlops"] as? Int ?? 0) < (json["originalFlops"] as? Int ?? 0))
     }
     #expect(
@@ -93,7 +94,12 @@ struct ONNXCommandTests {
     let data = try Data(contentsOf: URL(fileURLWithPath: base + "/ranks/ranks.json"))
     let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     let layers = (json["rows"] as? [[String: Any]] ?? []).compactMap { $0["layer"] as? String }
-    #expect(layers == ["conv1", "layer1.0.conv1", "layer1.0.conv3", "layer1.0.downsample.0", "fc", "head"])
+    #expect(
+      layers == [
+        "conv1", "layer1.0.conv1", "layer1.0.conv3", "layer1.0.downsample.0", "layer1.1.conv1",
+        "layer1.1.conv2",
+        "layer1.1.conv3", "fc", "head",
+      ])
     #expect(((json["onnx"] as? [String: Any])?["sha256"] as? String)?.count == 64)
     let optimized = try runTool(["model", "--variant", "optimized:" + base + "/ranks", "--batch", "1"])
     #expect(optimized.status == 64 && optimized.stderr.contains("ONNX model"), "\(optimized.stderr)")
@@ -149,15 +155,64 @@ struct ONNXCommandTests {
   }
 
   @Test(
+    "model --onnx --mode training times a training step of a merged and branched variant, saying what was merged"
+  )
+  func trainingMergedFrozen() throws {
+    let path = temporaryPath("onnx-training.txt")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let outcome = try runTool(
+      [
+        "model", "--onnx", onnxFixture("small-cnn.onnx"), "--mode", "training", "--variant",
+        "merged+branched:2",
+        "--batch", "2", "--threads", "1", "--budget", "0.2",
+      ], stdout: path)
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text.contains("as an eager training graph"), "\(text)")
+    #expect(text.contains("merged 1 bottleneck (around layer1.1.conv2)"), "\(text)")
+    #expect(text.contains("not merged: layer1.0.conv2 is not Tucker-2 decomposed"), "\(text)")
+    #expect(text.contains("variant merged+branched:2"), "\(text)")
+  }
+
+  @Test("table --onnx measures the file's own Tables 1 and 3, optimized ranks from its own ranks study")
+  func table() throws {
+    let base = temporaryPath("onnx-table")
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    let outcome = try runTool([
+      "table", "--onnx", onnxFixture("small-cnn.onnx"), "--techniques", "vanilla,optimized,frozen,merged",
+      "--batch", "2", "--threads", "1", "--budget", "0.05", "--train-budget", "0.05", "--ranks-budget",
+      "0.005",
+      "--ranks-per-layer", "2", "--quiet", "--out", base + "/table",
+    ])
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    let table3 = try String(contentsOfFile: base + "/table/table3.md", encoding: .utf8)
+    for row in ["| small-cnn | Vanilla LRD | lrd | 19 |", "| small-cnn | Layer merging | merged | 15 |"] {
+      #expect(table3.contains(row), "\(table3)")
+    }
+    #expect(table3.contains("Layer merging merged 1 bottleneck(s) (around layer1.1.conv2)"), "\(table3)")
+    #expect(!table3.contains("The paper's Table 3"), "an imported network has no paper row")
+    #expect(FileManager.default.fileExists(atPath: base + "/table/ranks-small-cnn/ranks.json"))
+    let data = try Data(contentsOf: URL(fileURLWithPath: base + "/table/table.json"))
+    let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let plan = try #require(json["plan"] as? [String: Any])
+    #expect(((plan["onnx"] as? [String: Any])?["sha256"] as? String)?.count == 64)
+    // A catalog model's ranks are not this file's.
+    let refused = try runTool([
+      "table", "--onnx", onnxFixture("small-cnn.onnx"), "--ranks-from", base + "/table/ranks-small-cnn",
+      "--models", "resnet50",
+    ])
+    #expect(refused.status == 64 && refused.stderr.contains("--onnx replaces --models"), "\(refused.stderr)")
+  }
+
+  @Test(
     "branched:N splits every Tucker-2 core whose ranks allow, rounded down to multiples of N; others stay")
   func branchedVariant() throws {
     let model = try ONNXImporter.load(onnxFixture("small-cnn.onnx"))
     let variant = ImportedNetworkTiming.Variant(
-      label: "optimized:x+branched:4", optimizedFrom: "x",
+      NetworkVariant(ranks: .optimized(directory: "x"), branches: 4),
       ranks: [
         "conv1": .tucker2(r1: 2, r2: 6), "layer1.0.conv1": .svd(rank: 2), "fc": .tucker2(r1: 9, r2: 10),
-      ],
-      branches: 4)
+      ])
     let chosen = try ImportedNetworkTiming.factorizations(model, ratio: 2, variant: variant)
     #expect(chosen["fc"] == .branched(r1: 8, r2: 8, branches: 4))
     #expect(chosen["conv1"] == .tucker2(r1: 2, r2: 6), "r1 = 2 leaves no multiple of 4: kept as Tucker-2")
@@ -178,8 +233,10 @@ struct ONNXCommandTests {
       (["sweep", "--onnx", "small-cnn.onnx", "--layer", "layer1.0.conv2"], "grouped convolution"),
       (["sweep", "--onnx", "dynamic.onnx", "--layer", "conv"], "dynamic shape"),
       (["model", "--graph", "fused"], "--graph applies to --onnx"),
-      (["model", "--onnx", "small-cnn.onnx", "--mode", "training"], "inference only"),
-      (["model", "--onnx", "small-cnn.onnx", "--variant", "merged"], "does not apply with --onnx"),
+      (
+        ["model", "--onnx", "small-cnn.onnx", "--mode", "training", "--graph", "fused"], "training runs eager"
+      ),
+      (["model", "--onnx", "small-cnn.onnx", "--variant", "original"], "timed next to every variant"),
       (["export-onnx", "--out", "/tmp/never.onnx"], "--onnx FILE"),
       (
         ["export-onnx", "--onnx", "small-cnn.onnx", "--variant", "merged", "--out", "/tmp/never.onnx"],
