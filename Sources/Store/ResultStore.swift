@@ -122,11 +122,18 @@ package final class ResultStore {
         }
       }
     }
-    if access != .read, let system = Self.networkFileSystem(directory.isEmpty ? "." : directory) {
+    if access == .write || access == .create,
+      let system = Self.networkFileSystem(directory.isEmpty ? "." : directory)
+    {
       throw .networkFileSystem(path: path, fileSystem: system)
     }
-    var database = try SQLiteDatabase(path: path, readOnly: access == .read)
-    if access == .read {
+    var database = try SQLiteDatabase(path: path, readOnly: access == .read || access == .readAsIs)
+    if access == .readAsIs {
+      let version = try Self.version(of: database)
+      guard version == Self.schemaVersion else {
+        throw .otherSchema(path: path, found: version, supported: Self.schemaVersion)
+      }
+    } else if access == .read {
       if try Self.version(of: database) < Self.schemaVersion {
         // An older store is migrated once by whoever opens it first, readers included.
         database = try SQLiteDatabase(path: path, create: false)
@@ -142,6 +149,8 @@ package final class ResultStore {
   package enum Access: Sendable, Equatable {
     /// For reading only (compare, history, export, baseline show): it must exist.
     case read
+    /// For reading only, as the file is (publish): a store of another schema version is refused untouched.
+    case readAsIs
     /// For reading and writing (baseline set and clear): it must exist.
     case write
     /// For recording runs: created when missing.

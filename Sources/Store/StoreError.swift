@@ -7,6 +7,8 @@ package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConve
   case notADatabase(path: String)
   /// The store was written by a newer lrd-bench.
   case newerSchema(path: String, found: Int, supported: Int)
+  /// A reader that must not migrate (publishing) found another schema version than this lrd-bench's.
+  case otherSchema(path: String, found: Int, supported: Int)
   /// A run id or label that the store does not hold.
   case unknownRun(String, known: [String])
   /// No baseline is set for the machine (compare exits 5).
@@ -32,6 +34,11 @@ package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConve
     case .newerSchema(let path, let found, let supported):
       return "\(path) has store schema \(found), newer than this lrd-bench supports (\(supported)); "
         + "use a newer lrd-bench or another store"
+    case .otherSchema(let path, let found, let supported):
+      return "\(path) has store schema \(found), not this lrd-bench's (\(supported)); it was left untouched: "
+        + (found < supported
+          ? "migrate it first (any command that reads it, such as lrd-bench history, does) or use another store"
+          : "use a newer lrd-bench or another store")
     case .unknownRun(let name, let known):
       return "no run '\(name)' in the store"
         + (known.isEmpty ? " (it holds no runs yet)" : "; known: \(known.joined(separator: ", "))")
@@ -61,7 +68,8 @@ package enum StoreError: ClassifiedError, Equatable, Sendable, CustomStringConve
   /// Whether the error is the user's input rather than a failure.
   package var isBadInput: Bool {
     switch self {
-    case .notADatabase, .newerSchema, .unknownRun, .invalid, .missing, .missingDirectory, .networkFileSystem:
+    case .notADatabase, .newerSchema, .otherSchema, .unknownRun, .invalid, .missing, .missingDirectory,
+      .networkFileSystem:
       return true
     case .noBaseline, .sqlite, .corrupt: return false
     }

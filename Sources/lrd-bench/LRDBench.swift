@@ -20,6 +20,7 @@ struct LRDBench: ParsableCommand {
       TableCommand.self,
       KernelsCommand.self,
       RunCommand.self, ABCommand.self, CompareCommand.self, HistoryCommand.self, BaselineCommand.self,
+      PublishCommand.self,
       StoreCommand.self,
       ExportCommand.self, ExportONNXCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self,

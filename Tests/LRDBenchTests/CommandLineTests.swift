@@ -557,7 +557,7 @@ struct DocumentationTests {
       KernelsCommand.self,
       LayersCommand.self, TopologyCommand.self, CountersCommand.self, SelfTestCommand.self, ModelCommand.self,
       TableCommand.self, RunCommand.self, ABCommand.self, CompareCommand.self, HistoryCommand.self,
-      ExportCommand.self, ExportONNXCommand.self,
+      ExportCommand.self, ExportONNXCommand.self, PublishCommand.self,
     ] as [any ParsableCommand.Type])
   func optionsAreDocumented(command: any ParsableCommand.Type) throws {
     let name = try #require(command.configuration.commandName)

@@ -171,6 +171,30 @@ struct ResultStoreABTests {
     #expect(try store.abRuns().isEmpty)
   }
 
+  @Test(
+    "a reader that must not migrate (publish) refuses an older or newer store, leaving its bytes as they were"
+  )
+  func readAsIsRefusesOtherSchemas() throws {
+    for version in [1, 99] {
+      let path = temporaryStore("as-is-\(version)")
+      defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+      try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      do {
+        let database = try SQLiteDatabase(path: path)
+        try database.execute(ResultStore.migrations[0])
+        try database.execute("PRAGMA user_version = \(version)")
+      }
+      let before = try Data(contentsOf: URL(fileURLWithPath: path))
+      #expect(
+        throws: StoreError.otherSchema(path: path, found: version, supported: ResultStore.schemaVersion)
+      ) {
+        try ResultStore(path: path, access: .readAsIs)
+      }
+      #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "schema \(version): untouched")
+    }
+  }
+
   @Test func abRunsMeasurementsAndTheBaselineCommitRoundTrip() throws {
     let path = temporaryStore("ab")
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
