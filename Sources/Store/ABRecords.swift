@@ -81,3 +81,18 @@ package struct ABMeasurementRecord: Codable, Sendable, Equatable {
     self.error = error
   }
 }
+
+/// One case's instructions per call on both builds of an A/B run (`ab --instructions`, counted under callgrind).
+package struct ABInstructionRecord: Codable, Sendable, Equatable {
+  package var name: String
+  /// The base build's instructions per call.
+  package var base: Double
+  /// The new build's instructions per call.
+  package var new: Double
+
+  package init(name: String, base: Double, new: Double) {
+    self.name = name
+    self.base = base
+    self.new = new
+  }
+}

@@ -47,6 +47,24 @@ extension ResultStore {
     }
   }
 
+  /// Stores an A/B run's instruction counts (a repeat of a case replaces it).
+  package func addABInstructions(_ counts: [ABInstructionRecord], to run: Int64) throws {
+    try database.transaction {
+      for count in counts {
+        try database.run(
+          "INSERT OR REPLACE INTO ab_instructions(ab_run_id, name, base, new) VALUES (?, ?, ?, ?)",
+          [.integer(run), .text(count.name), .real(count.base), .real(count.new)])
+      }
+    }
+  }
+
+  /// The instruction counts of A/B run `run`, by case name (empty when it counted none).
+  package func abInstructions(of run: Int64) throws -> [ABInstructionRecord] {
+    try database.query(
+      "SELECT name, base, new FROM ab_instructions WHERE ab_run_id = ? ORDER BY id", [.integer(run)]
+    ) { ABInstructionRecord(name: $0.text(0) ?? "", base: $0.double(1), new: $0.double(2)) }
+  }
+
   /// Marks an A/B run complete (or leaves it incomplete) with its end time.
   package func finishABRun(_ id: Int64, complete: Bool) throws {
     try database.transaction {

@@ -26,7 +26,7 @@ extension ResultStore {
     let abCopies = try Self.toCopy(
       from: sources, existing: try abRuns(), into: path, kind: "A/B run", runs: { try $0.abRuns() },
       identity: { "A/B run of \($0.suite) on \($0.machineKey) started \($0.startedAt)" }, label: \.label,
-      contents: { try $0.abMeasurements(of: $1.id) })
+      contents: { (try $0.abMeasurements(of: $1.id), try $0.abInstructions(of: $1.id)) })
     try database.transaction {
       for (run, points) in copies {
         try database.run(
@@ -52,7 +52,7 @@ extension ResultStore {
             ])
         }
       }
-      for (run, measurements) in abCopies { try insert(run, measurements) }
+      for (run, contents) in abCopies { try insert(run, contents.0, instructions: contents.1) }
     }
     return MergeSummary(
       runs: copies.count, points: copies.reduce(0) { $0 + $1.1.count }, abRuns: abCopies.count)
@@ -91,8 +91,13 @@ extension ResultStore {
     return copies
   }
 
-  /// Inserts an A/B run as it was recorded (times and status kept) with its measurements; inside a transaction.
-  func insert(_ run: ABRunRecord, _ measurements: [ABMeasurementRecord]) throws {
+  /// Inserts an A/B run as it was recorded (times and status kept) with its measurements and instruction counts;
+  /// inside a transaction.
+  func insert(
+    _ run: ABRunRecord, _ measurements: [ABMeasurementRecord], instructions: [ABInstructionRecord] = []
+  )
+    throws
+  {
     try database.run(
       "INSERT INTO ab_runs(suite, suite_digest, label, machine_key, started_at, finished_at, status, base, new, "
         + "rounds, threshold, seed, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -112,6 +117,11 @@ extension ResultStore {
           .integer(id), .text(m.name), .text(m.side.rawValue), .integer(Int64(m.round)), .text(samples),
           .integer(Int64(m.callsPerSample)), .real(m.injected), .optional(m.error),
         ])
+    }
+    for count in instructions {
+      try database.run(
+        "INSERT INTO ab_instructions(ab_run_id, name, base, new) VALUES (?, ?, ?, ?)",
+        [.integer(id), .text(count.name), .real(count.base), .real(count.new)])
     }
   }
 }

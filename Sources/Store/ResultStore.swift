@@ -11,7 +11,7 @@ import Foundation
 /// leaves the run `incomplete`.
 package final class ResultStore {
   /// The schema this build writes; migrations bring older stores up to it.
-  package static let schemaVersion = 2
+  package static let schemaVersion = 3
   /// The default store path, relative to the working directory.
   package static let defaultPath = "results/lrd-bench.sqlite"
 
@@ -91,6 +91,16 @@ package final class ResultStore {
       machine_key TEXT PRIMARY KEY,
       git_commit TEXT NOT NULL,
       set_at TEXT NOT NULL);
+    """,
+    // 2 → 3: the instruction counts of an A/B run (`ab --instructions`), per case and build.
+    """
+    CREATE TABLE ab_instructions(
+      id INTEGER PRIMARY KEY,
+      ab_run_id INTEGER NOT NULL REFERENCES ab_runs(id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      base REAL NOT NULL,
+      new REAL NOT NULL,
+      UNIQUE (ab_run_id, name));
     """,
   ]
 

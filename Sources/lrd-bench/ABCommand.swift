@@ -211,7 +211,8 @@ struct ABCommand: ParsableCommand {
       var result = try runner.run(label: label, resuming: resuming)
       if instructions && !result.interrupted {
         result.instructions = try runner.countInstructions(
-          directory: (store.path as NSString).deletingLastPathComponent + "/ab-logs/callgrind")
+          directory: (store.path as NSString).deletingLastPathComponent + "/ab-logs/callgrind",
+          run: result.run.id)
         result.interrupted = Interruption.isRequested
       }
       bar.finish()

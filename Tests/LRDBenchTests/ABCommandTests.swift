@@ -170,5 +170,10 @@ struct ABInstructionTests {
     // The fully connected layer has no im2col: the same count on both builds.
     let fc = counts.first { ($0["name"] as? String) == "fc/t1" }
     #expect(fc?["flagged"] as? Bool == false, "\(String(describing: fc))")
+    // The counts are stored with the A/B run, under the names of its points (the published site shows them).
+    let store = try ResultStore(path: directory + "/s.sqlite", access: .read)
+    let stored = try store.abInstructions(of: try store.resolveAB("latest").id)
+    #expect(
+      Set(stored.map(\.name)) == ["l1c2/t1", "fc/t1"] && stored.allSatisfy { $0.base > 0 && $0.new > 0 })
   }
 }

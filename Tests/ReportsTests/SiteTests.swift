@@ -1,5 +1,6 @@
 import Foundation
 import Reports
+import Store
 import Testing
 
 @Suite("The published site's HTML")
@@ -62,5 +63,37 @@ struct SiteTests {
       (error as? SiteError)?.isBadInput == true && "\(error)".contains("not a site lrd-bench published")
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: other) == ["data.csv"])
+  }
+
+  @Test("a point's page shows the instruction counts of the A/B runs that counted them")
+  func instructionCounts() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("site-\(UUID().uuidString)")
+      .path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let store = try ResultStore(path: directory + "/store.sqlite", access: .create)
+    let run = try store.beginABRun(
+      ABRunRecord(
+        suite: "smoke", suiteDigest: "abc", label: "night-1", machineKey: "m-1",
+        startedAt: "2026-12-01T03:00:00Z",
+        base: "{}", new: "{}", rounds: 6, threshold: 0.03, seed: 1, fingerprint: "{}"))
+    for round in 0..<6 {
+      for side in ABMeasurementRecord.Side.allCases {
+        try store.addABMeasurement(
+          ABMeasurementRecord(
+            name: "a/t1", side: side, round: round, samples: [1e-3, 1.01e-3, 0.99e-3], callsPerSample: 1,
+            injected: 0), to: run.id)
+      }
+    }
+    try store.addABInstructions(
+      [ABInstructionRecord(name: "a/t1", base: 2_000_000, new: 2_020_000)], to: run.id)
+    try store.finishABRun(run.id, complete: true)
+    let site = try SiteBuilder.build(store: store, options: .init(), generatedAt: "now")
+    let page = try #require(site.pages.first { $0.hasPrefix("point/a-t1") })
+    let html = String(decoding: site.files[page]!, as: UTF8.self)
+    #expect(html.contains("<h2>Instruction counts</h2>"), "\(html)")
+    #expect(
+      html.contains(
+        "<td class=\"num\">2000000</td><td class=\"num\">2020000</td><td class=\"num\">+1.00%</td>"))
   }
 }

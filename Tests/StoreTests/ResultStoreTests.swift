@@ -166,7 +166,7 @@ struct ResultStoreABTests {
           + "VALUES ('smoke', 'abc', 'm-1', 't', 'complete', 'c', 'release', '{}')", [])
     }
     let store = try ResultStore(path: path, access: .create)
-    #expect(try store.storedVersion() == 2)
+    #expect(try store.storedVersion() == ResultStore.schemaVersion)
     #expect(try store.runs().count == 1)
     #expect(try store.abRuns().isEmpty)
   }
@@ -229,5 +229,30 @@ struct ResultStoreABTests {
     try store.setBaselineCommit("abc123", machine: "m-1")
     try store.setBaselineCommit("def456", machine: "m-1")
     #expect(try store.baselineCommit(machine: "m-1") == "def456")
+  }
+
+  @Test("an A/B run's instruction counts are stored per case, replaced on a repeat, and merged with the run")
+  func instructionCounts() throws {
+    let path = temporaryStore("instructions")
+    defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    let store = try ResultStore(path: path, access: .create)
+    let run = try store.beginABRun(
+      ABRunRecord(
+        suite: "smoke", suiteDigest: "abc", label: nil, machineKey: "m-1", startedAt: "t", base: "{}",
+        new: "{}", rounds: 4, threshold: 0.03, seed: 9, fingerprint: "{}"))
+    try store.addABInstructions(
+      [
+        ABInstructionRecord(name: "a/t1", base: 1000, new: 1100),
+        ABInstructionRecord(name: "b/t1", base: 5, new: 5),
+      ],
+      to: run.id)
+    try store.addABInstructions([ABInstructionRecord(name: "a/t1", base: 1000, new: 1010)], to: run.id)
+    let counts = try store.abInstructions(of: run.id)
+    #expect(Set(counts.map(\.name)) == ["a/t1", "b/t1"] && counts.first { $0.name == "a/t1" }?.new == 1010)
+    let merged = try ResultStore(path: temporaryStore("instructions-merged"), access: .create)
+    defer { try? FileManager.default.removeItem(atPath: (merged.path as NSString).deletingLastPathComponent) }
+    _ = try merged.merge([store])
+    let copy = try #require(try merged.abRuns().first)
+    #expect(Set(try merged.abInstructions(of: copy.id).map(\.name)) == ["a/t1", "b/t1"])
   }
 }

@@ -51,9 +51,11 @@ package enum SiteBuilder {
       for record in records { points[record.name, default: []].append((run, record)) }
     }
     var abResults: [(ABRunRecord, [ABMeasurementRecord], ABResult?)] = []
+    var instructions: [(run: ABRunRecord, count: ABInstructionRecord)] = []
     for run in abRuns {
       let measurements = try store.abMeasurements(of: run.id)
       abResults.append((run, measurements, try? ABRunner.compare(run: run, measurements: measurements)))
+      instructions += try store.abInstructions(of: run.id).map { (run, $0) }
     }
     for run in runs {
       site.add(
@@ -75,7 +77,9 @@ package enum SiteBuilder {
       let ab = try ABHistory(point: name, runs: abResults.map { ($0.0, $0.1) })
       if !history.entries.isEmpty { site.add("point/\(slug(name)).svg", HistoryReport.svg(history)) }
       if !ab.entries.isEmpty { site.add("point/\(slug(name))-ab.svg", abChart(ab)) }
-      site.add("point/\(slug(name)).html", pointPage(history, ab))
+      site.add(
+        "point/\(slug(name)).html",
+        pointPage(history, ab, instructions: instructions.filter { $0.count.name == name }))
     }
     var studies: [(name: String, title: String)] = []
     for directory in options.runDirectories {
@@ -316,7 +320,9 @@ extension SiteBuilder {
 
   /// A point: its median over runs (chart and table), change points with the commits between, its A/B ratio per
   /// night.
-  static func pointPage(_ history: PointHistory, _ ab: ABHistory) -> String {
+  static func pointPage(
+    _ history: PointHistory, _ ab: ABHistory, instructions: [(run: ABRunRecord, count: ABInstructionRecord)]
+  ) -> String {
     let file = slug(history.point)
     var body = ["<h1>\(HTML.escape(history.point))</h1>"]
     if history.entries.isEmpty {
@@ -352,6 +358,24 @@ extension SiteBuilder {
           "\(file)-ab.svg",
           alt: "New build ÷ base build of \(history.point) per A/B run, with 95% confidence intervals"))
       body.append(MarkdownHTML.render(ABHistoryReport.markdown(ab), headingsBelow: 2))
+    }
+    if !instructions.isEmpty {
+      body.append("<h2>Instruction counts</h2>")
+      body.append(
+        "<p>Instructions per call under callgrind (batch 1, AVX2 kernel path) on both builds of the A/B runs that "
+          + "counted them (<code>ab --instructions</code>): deterministic, so any change is the code's.</p>")
+      body.append(
+        "<table class=\"sortable\"><thead><tr><th scope=\"col\">A/B run</th><th scope=\"col\">started</th>"
+          + "<th scope=\"col\">base</th><th scope=\"col\">new</th><th scope=\"col\">change</th></tr></thead><tbody>"
+      )
+      for (run, count) in instructions {
+        body.append(
+          "<tr><td><a href=\"../ab/\(run.id).html\">ab#\(run.id)</a></td><td>\(HTML.escape(run.startedAt))</td>"
+            + "<td class=\"num\">\(Format.fixed(count.base, 0))</td><td class=\"num\">\(Format.fixed(count.new, 0))</td>"
+            + "<td class=\"num\">\(count.base > 0 ? ABReport.percent(count.new / count.base) : "n/a")</td></tr>"
+        )
+      }
+      body.append("</tbody></table>")
     }
     return HTML.page(title: history.point, root: "../", body: body.joined(separator: "\n"))
   }

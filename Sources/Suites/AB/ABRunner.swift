@@ -284,8 +284,9 @@ package final class ABRunner {
   }
 
   /// Counts instructions of every 1-thread layer case on both builds (`InstructionGate`), the two builds at
-  /// once, after the timed rounds (valgrind would disturb them).
-  package func countInstructions(directory: String) throws -> [InstructionGate.Comparison] {
+  /// once, after the timed rounds (valgrind would disturb them), and stores each case's counts with A/B run
+  /// `run` as it is counted.
+  package func countInstructions(directory: String, run: Int64) throws -> [InstructionGate.Comparison] {
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let eligible = InstructionGate.eligible(cases)
     events(.phase(label: "instruction counts (callgrind, AVX2 path)", steps: eligible.count))
@@ -297,6 +298,8 @@ package final class ABRunner {
         item.name, suite: suitePath, builds: [("base", builds[.base]!), ("new", builds[.new]!)],
         directory: directory)
       result.append(InstructionGate.compare(name: item.name, base: counts[0], new: counts[1]))
+      try store.addABInstructions(
+        [ABInstructionRecord(name: item.name, base: counts[0].perCall, new: counts[1].perCall)], to: run)
       events(.step(.init(name: item.name, detail: .none, seconds: MonotonicClock.seconds(since: began))))
     }
     return result
