@@ -52,8 +52,8 @@ extension Factorization {
       var groups = 1
       if case .branched(_, _, let n) = self { groups = n }
       let core = ConvShape(
-        inChannels: r1, outChannels: r2, kernel: layer.kernel, stride: layer.stride, padding: layer.padding,
-        groups: groups, inputHeight: inH, inputWidth: inW)
+        inChannels: r1, outChannels: r2, kernel: layer.kernel, kernelWidth: layer.shape.kernelWidth,
+        stride: layer.stride, padding: layer.padding, groups: groups, inputHeight: inH, inputWidth: inW)
       return [
         pointwise("u_in", cin, r1, atOutput: false),
         FactorShape(part: groups == 1 ? "core" : "core/\(groups)", shape: core, carriesBias: false),

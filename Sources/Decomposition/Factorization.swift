@@ -80,7 +80,7 @@ package enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible
       guard !layer.shape.hasOneByOneKernel, layer.groups == 1 else {
         throw .wrongFamily(layer: layer.name, factorization: self, hint: Self.hint(layer))
       }
-      let k2 = layer.kernel * layer.kernel
+      let k2 = layer.shape.kernelArea
       let full1 = min(layer.inChannels, k2 * layer.outChannels)
       let full2 = min(layer.outChannels, k2 * layer.inChannels)
       guard (1...full1).contains(r1) else {
@@ -99,8 +99,10 @@ package enum Factorization: Hashable, Codable, Sendable, CustomStringConvertible
   static func hint(_ layer: LayerSpec) -> String {
     if layer.shape.hasOneByOneKernel {
       let full = min(layer.inChannels, layer.outChannels)
-      return "\(layer.name) is \(layer.kernel)×\(layer.kernel): use original or svd:R with 1 ≤ R ≤ \(full)"
+      return
+        "\(layer.name) is \(layer.kernel)×\(layer.shape.kernelWidth): use original or svd:R with 1 ≤ R ≤ \(full)"
     }
-    return "\(layer.name) is \(layer.kernel)×\(layer.kernel): use original, tucker2:R1,R2 or branched:R1,R2,N"
+    return
+      "\(layer.name) is \(layer.kernel)×\(layer.shape.kernelWidth): use original, tucker2:R1,R2 or branched:R1,R2,N"
   }
 }

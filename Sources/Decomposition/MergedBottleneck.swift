@@ -46,7 +46,7 @@ package struct MergedBottleneck {
     try factorization.validate(for: conv2.layer)
     let width = conv2.layer.inChannels
     guard conv1.spec.outChannels == width, conv3.spec.inChannels == conv2.layer.outChannels,
-      conv1.spec.kernel == 1, conv3.spec.kernel == 1
+      conv1.spec.shape.hasOneByOneKernel, conv3.spec.shape.hasOneByOneKernel
     else {
       throw .numerics("\(conv1.spec.name), \(conv2.layer.name), \(conv3.spec.name) do not form a bottleneck")
     }

@@ -1,15 +1,17 @@
 import Tensors
 
-/// Tucker-2 of a k×k convolution weight by HOSVD over the two channel modes (paper equation 4).
+/// Tucker-2 of a k×k (or kh×kw) convolution weight by HOSVD over the two channel modes (paper equation 4).
 ///
-/// With W in HWIO layout `[k, k, Cin, Cout]`: U_in = left singular vectors of the Cin-mode
+/// With W in HWIO layout `[k, k, Cin, Cout]` (k² below stands for kh·kw): U_in = left singular vectors of the Cin-mode
 /// unfolding (Cin × k²·Cout), U_out = those of the Cout-mode unfolding (Cout × k²·Cin), and the full
 /// core G[s] = U_inᵀ·W[s]·U_out for every spatial position s. All three are computed once; ranks
 /// (r1, r2) truncate them: the factors are U_in[:, :r1] (1×1 Cin→r1), G[:, :, :r1, :r2] (k×k
 /// r1→r2) and U_out[:, :r2]ᵀ (1×1 r2→Cout). Cost: two `sgesdd` plus 2·k² GEMMs.
 package struct Tucker2Decomposition: Sendable {
-  /// Kernel extent k of the decomposed k×k convolution.
+  /// Kernel height of the decomposed convolution.
   package let kernel: Int
+  /// Kernel width (the height unless the kernel is not square).
+  package let kernelWidth: Int
   package let inChannels: Int
   package let outChannels: Int
   /// Cin × pIn, row-major (pIn = min(Cin, k²·Cout)).
@@ -27,16 +29,17 @@ package struct Tucker2Decomposition: Sendable {
   /// Mode-2 (output channel) singular values, for diagnostics.
   package let outputSingularValues: [Float]
 
-  /// Decomposes a `[k, k, Cin, Cout]` weight.
+  /// Decomposes a `[kh, kw, Cin, Cout]` weight.
   package init(weight: Tensor) throws(DecompositionError) {
-    guard weight.rank == 4, weight.shape[0] == weight.shape[1] else {
-      throw .numerics("Tucker-2 needs a [k, k, Cin, Cout] weight, got \(weight.shape)")
+    guard weight.rank == 4 else {
+      throw .numerics("Tucker-2 needs a [kh, kw, Cin, Cout] weight, got \(weight.shape)")
     }
     let (k, cin, cout) = (weight.shape[0], weight.shape[2], weight.shape[3])
     kernel = k
+    kernelWidth = weight.shape[1]
     inChannels = cin
     outChannels = cout
-    let k2 = k * k
+    let k2 = k * kernelWidth
     let w = weight.scalars
     // Cin-mode unfolding: row ci, column (s, co).
     var unfoldIn = [Float](repeating: 0, count: cin * k2 * cout)
@@ -57,7 +60,7 @@ package struct Tucker2Decomposition: Sendable {
       svdIn = try LAPACK.svd(unfoldIn, m: cin, n: k2 * cout)
       svdOut = try LAPACK.svd(unfoldOut, m: cout, n: k2 * cin)
     } catch {
-      throw .numerics("HOSVD of the \(k)×\(k) \(cin)→\(cout) weight failed: \(error)")
+      throw .numerics("HOSVD of the \(k)×\(kernelWidth) \(cin)→\(cout) weight failed: \(error)")
     }
     inputBasis = svdIn.u
     inputRank = svdIn.p
@@ -95,16 +98,16 @@ package struct Tucker2Decomposition: Sendable {
     return Tensor(shape: [1, 1, r2, outChannels], scalars: v)
   }
 
-  /// The truncated core `[k, k, r1, r2]`.
+  /// The truncated core `[kh, kw, r1, r2]`.
   package func coreFactor(r1: Int, r2: Int) -> Tensor {
-    let k2 = kernel * kernel
+    let k2 = kernel * kernelWidth
     var c = [Float](repeating: 0, count: k2 * r1 * r2)
     for s in 0..<k2 {
       for i in 0..<r1 {
         for j in 0..<r2 { c[(s * r1 + i) * r2 + j] = core[(s * inputRank + i) * outputRank + j] }
       }
     }
-    return Tensor(shape: [kernel, kernel, r1, r2], scalars: c)
+    return Tensor(shape: [kernel, kernelWidth, r1, r2], scalars: c)
   }
 
   /// The branched core (paper §2.4) as a grouped-convolution weight `[k, k, r1/N, r2]`: output channel o of
@@ -114,7 +117,7 @@ package struct Tucker2Decomposition: Sendable {
   /// N = 1 gives `coreFactor`.
   package func branchedCoreFactor(r1: Int, r2: Int, branches n: Int) -> Tensor {
     precondition(n >= 1 && r1 % n == 0 && r2 % n == 0, "branches must divide both ranks")
-    let k2 = kernel * kernel
+    let k2 = kernel * kernelWidth
     let (b1, b2) = (r1 / n, r2 / n)
     var c = [Float](repeating: 0, count: k2 * b1 * r2)
     for s in 0..<k2 {
@@ -125,13 +128,13 @@ package struct Tucker2Decomposition: Sendable {
         }
       }
     }
-    return Tensor(shape: [kernel, kernel, b1, r2], scalars: c)
+    return Tensor(shape: [kernel, kernelWidth, b1, r2], scalars: c)
   }
 
   /// W' = G_r ×_in U_in,r ×_out U_out,r as `[k, k, Cin, Cout]`; with `branches` only the diagonal
   /// core blocks contribute (the branched-Tucker weight).
   package func reconstruction(r1: Int, r2: Int, branches n: Int = 1) -> Tensor {
-    let k2 = kernel * kernel
+    let k2 = kernel * kernelWidth
     let uIn = Tensor(
       shape: [inChannels, r1],
       scalars: Self.leadingColumns(inputBasis, rows: inChannels, columns: inputRank, take: r1))
@@ -151,7 +154,7 @@ package struct Tucker2Decomposition: Sendable {
       let full = BLAS.matmul(left, uOut, transposeB: true)
       for i in 0..<full.count { w[s * inChannels * outChannels + i] = full.scalars[i] }
     }
-    return Tensor(shape: [kernel, kernel, inChannels, outChannels], scalars: w)
+    return Tensor(shape: [kernel, kernelWidth, inChannels, outChannels], scalars: w)
   }
 
   static func leadingColumns(_ m: [Float], rows: Int, columns: Int, take: Int) -> [Float] {

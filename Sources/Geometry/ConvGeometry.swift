@@ -14,13 +14,14 @@ package struct ConvGeometry: Hashable, Codable, Sendable, CustomStringConvertibl
   /// A geometry from its extents (input `height`×`width`); defaults as `ConvShape`.
   package init(
     batch: Int, height: Int, width: Int, inChannels: Int, outChannels: Int,
-    kernel: Int = 1, stride: Int = 1, padding: Int = 0, groups: Int = 1
+    kernel: Int = 1, kernelWidth: Int? = nil, stride: Int = 1, padding: Int = 0, groups: Int = 1
   ) {
     self.init(
       batch: batch,
       shape: ConvShape(
-        inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
-        groups: groups, inputHeight: height, inputWidth: width))
+        inChannels: inChannels, outChannels: outChannels, kernel: kernel, kernelWidth: kernelWidth,
+        stride: stride,
+        padding: padding, groups: groups, inputHeight: height, inputWidth: width))
   }
 
   /// A linear layer `inFeatures → outFeatures` over `batch` rows.
@@ -42,8 +43,10 @@ package struct ConvGeometry: Hashable, Codable, Sendable, CustomStringConvertibl
   package var inChannels: Int { shape.inChannels }
   /// Output channels (all groups).
   package var outChannels: Int { shape.outChannels }
-  /// Square kernel extent k.
+  /// Kernel height kh.
   package var kernel: Int { shape.kernel }
+  /// Kernel width kw (kh unless the kernel is not square).
+  package var kernelWidth: Int { shape.kernelWidth }
   /// Stride in pixels, both directions.
   package var stride: Int { shape.stride }
   /// Zero padding on each side, in pixels.
@@ -63,8 +66,8 @@ package struct ConvGeometry: Hashable, Codable, Sendable, CustomStringConvertibl
   package var gemmM: Int { batch * outHeight * outWidth }
   /// GEMM columns per group: `outChannels / groups`.
   package var gemmN: Int { groupOutChannels }
-  /// GEMM depth per group: `kernel² · inChannels / groups`.
-  package var gemmK: Int { kernel * kernel * groupInChannels }
+  /// GEMM depth per group: `kh · kw · inChannels / groups`.
+  package var gemmK: Int { shape.kernelArea * groupInChannels }
 
   /// See `ConvShape.readsInputAsGEMMOperand`: no im2col copy.
   package var readsInputAsGEMMOperand: Bool { shape.readsInputAsGEMMOperand }

@@ -4,15 +4,18 @@
 /// The one place output sizes, weight counts and multiply-adds are computed; catalog layers, decomposition
 /// factors and kernels all derive theirs from it.
 ///
-/// Output extent: ⌊(input + 2·padding − kernel) / stride⌋ + 1. A linear layer is the 1×1
-/// convolution on a 1×1 input. Weights are HWIO, `[k, k, Cin/groups, Cout]`.
+/// Output extent: ⌊(input + 2·padding − kernel) / stride⌋ + 1 per axis. A linear layer is the 1×1
+/// convolution on a 1×1 input. Weights are HWIO, `[kh, kw, Cin/groups, Cout]`; kernels are square (kh = kw = k)
+/// unless `kernelWidth` says otherwise (an imported 1×7, for example).
 package struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
   /// Input channels (all groups).
   package var inChannels: Int
   /// Output channels (all groups).
   package var outChannels: Int
-  /// Square kernel extent k (k×k).
+  /// Kernel height kh (the kernel is kh × `kernelWidth`; square unless that differs).
   package var kernel: Int
+  /// Kernel width kw.
+  package var kernelWidth: Int
   /// Stride in pixels, both directions.
   package var stride: Int
   /// Zero padding on each side.
@@ -24,14 +27,16 @@ package struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
   /// Input width in pixels.
   package var inputWidth: Int
 
-  /// A shape; defaults give a 1×1, stride-1, unpadded, dense convolution.
+  /// A shape; defaults give a 1×1, stride-1, unpadded, dense convolution; `kernelWidth` nil: square.
   package init(
-    inChannels: Int, outChannels: Int, kernel: Int = 1, stride: Int = 1, padding: Int = 0, groups: Int = 1,
-    inputHeight: Int, inputWidth: Int
+    inChannels: Int, outChannels: Int, kernel: Int = 1, kernelWidth: Int? = nil, stride: Int = 1,
+    padding: Int = 0,
+    groups: Int = 1, inputHeight: Int, inputWidth: Int
   ) {
     self.inChannels = inChannels
     self.outChannels = outChannels
     self.kernel = kernel
+    self.kernelWidth = kernelWidth ?? kernel
     self.stride = stride
     self.padding = padding
     self.groups = groups
@@ -55,33 +60,39 @@ package struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
   }
   /// Output width in pixels.
   package var outputWidth: Int {
-    Self.outputExtent(input: inputWidth, kernel: kernel, stride: stride, padding: padding)
+    Self.outputExtent(input: inputWidth, kernel: kernelWidth, stride: stride, padding: padding)
   }
+
+  /// Whether the kernel is k×k.
+  package var isSquare: Bool { kernel == kernelWidth }
 
   /// Input channels per group.
   package var groupInChannels: Int { inChannels / groups }
   /// Output channels per group.
   package var groupOutChannels: Int { outChannels / groups }
 
-  /// Weights (no bias): k²·Cin/groups·Cout.
-  package var weightCount: Int { kernel * kernel * groupInChannels * outChannels }
+  /// Kernel taps kh·kw.
+  package var kernelArea: Int { kernel * kernelWidth }
 
-  /// Multiply-adds for one image: outH·outW·k²·Cin/groups·Cout.
+  /// Weights (no bias): kh·kw·Cin/groups·Cout.
+  package var weightCount: Int { kernelArea * groupInChannels * outChannels }
+
+  /// Multiply-adds for one image: outH·outW·kh·kw·Cin/groups·Cout.
   package var macsPerImage: Int { outputHeight * outputWidth * weightCount }
 
-  /// HWIO weight shape `[k, k, Cin/groups, Cout]`.
-  package var weightShape: [Int] { [kernel, kernel, groupInChannels, outChannels] }
+  /// HWIO weight shape `[kh, kw, Cin/groups, Cout]`.
+  package var weightShape: [Int] { [kernel, kernelWidth, groupInChannels, outChannels] }
 
   /// A 1×1 kernel (any stride or padding): decomposed with SVD rather than Tucker-2.
-  package var hasOneByOneKernel: Bool { kernel == 1 }
+  package var hasOneByOneKernel: Bool { kernelArea == 1 }
 
   /// 1×1, stride 1, no padding: the NHWC input itself is the GEMM operand (no im2col copy).
-  package var readsInputAsGEMMOperand: Bool { kernel == 1 && stride == 1 && padding == 0 }
+  package var readsInputAsGEMMOperand: Bool { kernelArea == 1 && stride == 1 && padding == 0 }
 
   /// Checks that every extent is positive, groups divide both channel counts and the output is not
   /// empty; the error names the problem.
   package func validate() throws(GeometryError) {
-    let positive = [inputHeight, inputWidth, inChannels, outChannels, kernel, stride, groups]
+    let positive = [inputHeight, inputWidth, inChannels, outChannels, kernel, kernelWidth, stride, groups]
     guard positive.allSatisfy({ $0 > 0 }), padding >= 0 else {
       throw .invalid("all extents must be positive and padding ≥ 0: \(self)")
     }
@@ -90,7 +101,7 @@ package struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
         "groups = \(groups) must divide inChannels = \(inChannels) and outChannels = \(outChannels)")
     }
     guard outputHeight > 0, outputWidth > 0 else {
-      throw .invalid("kernel \(kernel) larger than the padded input: \(self)")
+      throw .invalid("kernel \(kernel)×\(kernelWidth) larger than the padded input: \(self)")
     }
   }
 
@@ -99,7 +110,42 @@ package struct ConvShape: Hashable, Codable, Sendable, CustomStringConvertible {
 
   /// "512→512 3×3 s1 p1 @ 7×7" (" g4" after the padding when grouped).
   package var description: String {
-    "\(inChannels)→\(outChannels) \(kernel)×\(kernel) s\(stride) p\(padding)"
+    "\(inChannels)→\(outChannels) \(kernel)×\(kernelWidth) s\(stride) p\(padding)"
       + (groups == 1 ? "" : " g\(groups)") + " @ \(inputHeight)×\(inputWidth)"
+  }
+}
+
+extension ConvShape {
+  enum CodingKeys: String, CodingKey {
+    case inChannels, outChannels, kernel, kernelWidth, stride, padding, groups, inputHeight, inputWidth
+  }
+
+  /// Reads a shape; one written before non-square kernels (no `kernelWidth`) is square.
+  package init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      inChannels: try c.decode(Int.self, forKey: .inChannels),
+      outChannels: try c.decode(Int.self, forKey: .outChannels),
+      kernel: try c.decode(Int.self, forKey: .kernel),
+      kernelWidth: try c.decodeIfPresent(Int.self, forKey: .kernelWidth),
+      stride: try c.decode(Int.self, forKey: .stride),
+      padding: try c.decode(Int.self, forKey: .padding), groups: try c.decode(Int.self, forKey: .groups),
+      inputHeight: try c.decode(Int.self, forKey: .inputHeight),
+      inputWidth: try c.decode(Int.self, forKey: .inputWidth))
+  }
+
+  /// Writes a shape; a square kernel's width is left out, so square shapes (every catalog layer) read and hash as
+  /// they always have.
+  package func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(inChannels, forKey: .inChannels)
+    try c.encode(outChannels, forKey: .outChannels)
+    try c.encode(kernel, forKey: .kernel)
+    if !isSquare { try c.encode(kernelWidth, forKey: .kernelWidth) }
+    try c.encode(stride, forKey: .stride)
+    try c.encode(padding, forKey: .padding)
+    try c.encode(groups, forKey: .groups)
+    try c.encode(inputHeight, forKey: .inputHeight)
+    try c.encode(inputWidth, forKey: .inputWidth)
   }
 }

@@ -65,7 +65,7 @@ extension ImportedNetworkTiming {
     }
     guard variant.network.merged else { return built }
     let specs = Dictionary(model.layers.map { ($0.spec.name, $0.spec) }) { first, _ in first }
-    for layer in model.layers where layer.spec.kernel > 1 {
+    for layer in model.layers where !layer.spec.shape.hasOneByOneKernel {
       let name = layer.spec.name
       func refuse(_ reason: String) { built.merge?.notMerged.append(.init(layer: name, reason: reason)) }
       let (r1, r2, branches): (Int, Int, Int)

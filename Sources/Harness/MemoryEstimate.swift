@@ -24,7 +24,7 @@ package enum MemoryEstimate {
       let activations = (input + output) * (mode == .training ? 2 : 1)
       let weights = 3 * Double(shape.weightCount)
       let rows = Double(batch) * pixelsOut
-      let k = Double(shape.kernel * shape.kernel * shape.groupInChannels)
+      let k = Double(shape.kernelArea * shape.groupInChannels)
       let block =
         mode == .training ? rows : min(rows, max(512, Double(2 << 20) / (4 * k * Double(shape.groups))))
       let columns = shape.readsInputAsGEMMOperand ? 0 : Double(shape.groups) * k * (block + min(rows, block))
@@ -47,7 +47,7 @@ package enum MemoryEstimate {
         floats += rows * Double(shape.outChannels) * (training ? 2 : 1)
         floats += 3 * Double(shape.weightCount)
         guard !shape.readsInputAsGEMMOperand else { continue }
-        let k = Double(shape.kernel * shape.kernel * shape.groupInChannels * shape.groups)
+        let k = Double(shape.kernelArea * shape.groupInChannels * shape.groups)
         let block = training ? rows : min(rows, max(512, Double(2 << 20) / (4 * k)))
         floats += k * (block + min(rows, max(512, Double(2 << 20) / (4 * k))))
       }
@@ -69,7 +69,7 @@ package enum MemoryEstimate {
       let rows = Double(batch * shape.outputHeight * shape.outputWidth)
       floats += rows * Double(shape.outChannels) * (training ? 2 : 1) + 3 * Double(shape.weightCount)
       guard !shape.readsInputAsGEMMOperand else { continue }
-      floats += Double(shape.kernel * shape.kernel * shape.inChannels) * rows * (training ? 2 : 1)
+      floats += Double(shape.kernelArea * shape.inChannels) * rows * (training ? 2 : 1)
     }
     return 4 * floats
   }

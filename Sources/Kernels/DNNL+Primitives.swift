@@ -50,13 +50,13 @@ extension DNNLConvolution {
       }
       let s = g.shape
       linear =
-        s.kernel == 1 && s.inputHeight == 1 && s.inputWidth == 1 && s.groups == 1 && s.stride == 1
+        s.kernelArea == 1 && s.inputHeight == 1 && s.inputWidth == 1 && s.groups == 1 && s.stride == 1
         && s.padding == 0
       strides = [Int64(s.stride), Int64(s.stride)]
       paddingLeft = [Int64(s.padding), Int64(s.padding)]
       paddingRight = [
         Int64((s.outputHeight - 1) * s.stride + s.kernel - s.inputHeight - s.padding),
-        Int64((s.outputWidth - 1) * s.stride + s.kernel - s.inputWidth - s.padding),
+        Int64((s.outputWidth - 1) * s.stride + s.kernelWidth - s.inputWidth - s.padding),
       ]
       try make(&bias, [s.outChannels], dnnl_a)
       if linear {
@@ -71,8 +71,8 @@ extension DNNLConvolution {
       let groups = s.groups
       let weightDims =
         groups == 1
-        ? [s.outChannels, s.inChannels, s.kernel, s.kernel]
-        : [groups, s.outChannels / groups, s.inChannels / groups, s.kernel, s.kernel]
+        ? [s.outChannels, s.inChannels, s.kernel, s.kernelWidth]
+        : [groups, s.outChannels / groups, s.inChannels / groups, s.kernel, s.kernelWidth]
       try make(&weights, weightDims, groups == 1 ? dnnl_hwio : dnnl_hwigo)
       try make(&weightsAny, weightDims, dnnl_format_tag_any)
     }

@@ -8,8 +8,8 @@ import Support
 /// im2col / col2im for NHWC inputs, the copies that turn a convolution into GEMMs.
 ///
 /// Column layout: `[groups][M][K_g]` row-major with `M = batch·outH·outW` and
-/// `K_g = k·k·Cin/groups` ordered `(ky, kx, c)`, matching the HWIO weight rows. Padding reads as 0.
-/// Complexity O(M·k²·Cin) element copies; without groups the `k` horizontally adjacent input pixels
+/// `K_g = kh·kw·Cin/groups` ordered `(ky, kx, c)`, matching the HWIO weight rows. Padding reads as 0.
+/// Complexity O(M·kh·kw·Cin) element copies; without groups the `kw` horizontally adjacent input pixels
 /// of one kernel row are contiguous in NHWC (whatever the stride), so they move as one block.
 enum Im2col {
   /// Fills `columns` from the NHWC input `x`.
@@ -36,7 +36,7 @@ enum Im2col {
     _ g: ConvGeometry, x: UnsafePointer<Float>, rows: Range<Int>, columns: UnsafeMutablePointer<Float>,
     rowStride: Int
   ) {
-    let k = g.kernel
+    let (kh, kw) = (g.kernel, g.kernelWidth)
     let cin = g.inChannels
     let cg = g.groupInChannels
     let kg = g.gemmK
@@ -48,19 +48,19 @@ enum Im2col {
       for group in 0..<g.groups {
         let dst = columns + group * rowStride * kg + local * kg
         let channelOffset = group * cg
-        for ky in 0..<k {
+        for ky in 0..<kh {
           let iy = iy0 + ky
-          let rowDst = dst + ky * k * cg
+          let rowDst = dst + ky * kw * cg
           if iy < 0 || iy >= g.height {
-            rowDst.update(repeating: 0, count: k * cg)
+            rowDst.update(repeating: 0, count: kw * cg)
             continue
           }
           let lineBase = x + ((n * g.height + iy) * g.width) * cin + channelOffset
-          if contiguousRow && ix0 >= 0 && ix0 + k <= g.width {
-            copy(rowDst, lineBase + ix0 * cin, k * cin)
+          if contiguousRow && ix0 >= 0 && ix0 + kw <= g.width {
+            copy(rowDst, lineBase + ix0 * cin, kw * cin)
             continue
           }
-          for kx in 0..<k {
+          for kx in 0..<kw {
             let ix = ix0 + kx
             let d = rowDst + kx * cg
             if ix < 0 || ix >= g.width {
@@ -101,7 +101,7 @@ enum Im2col {
     _ g: ConvGeometry, columns: UnsafePointer<Float>, rows: Range<Int>, rowStride: Int,
     dx: UnsafeMutablePointer<Float>
   ) {
-    let k = g.kernel
+    let (kh, kw) = (g.kernel, g.kernelWidth)
     let cin = g.inChannels
     let cg = g.groupInChannels
     let kg = g.gemmK
@@ -111,15 +111,15 @@ enum Im2col {
       let local = row - rows.lowerBound
       for group in 0..<g.groups {
         let src = columns + group * rowStride * kg + local * kg
-        for ky in 0..<k {
+        for ky in 0..<kh {
           let iy = iy0 + ky
           if iy < 0 || iy >= g.height { continue }
           let lineBase = dx + ((n * g.height + iy) * g.width) * cin + group * cg
-          for kx in 0..<k {
+          for kx in 0..<kw {
             let ix = ix0 + kx
             if ix < 0 || ix >= g.width { continue }
             let d = lineBase + ix * cin
-            let s = src + (ky * k + kx) * cg
+            let s = src + (ky * kw + kx) * cg
             for c in 0..<cg { d[c] += s[c] }
           }
         }

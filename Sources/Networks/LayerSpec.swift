@@ -102,12 +102,15 @@ package struct LayerSpec: Hashable, Codable, Sendable {
 
   /// Layers with the same shape key time identically (same kernels, same sizes); `name` differs.
   package var shapeKey: String {
-    "\(kind.rawValue):\(inChannels)x\(outChannels)k\(kernel)s\(stride)p\(padding)g\(groups)"
+    "\(kind.rawValue):\(inChannels)x\(outChannels)k\(kernel)"
+      + (shape.isSquare ? "" : "x\(shape.kernelWidth)")
+      + "s\(stride)p\(padding)g\(groups)"
       + "@\(inputHeight)x\(inputWidth)"
   }
 
   enum CodingKeys: String, CodingKey {
-    case name, kind, role, inChannels, outChannels, kernel, stride, padding, groups, bias, inputHeight,
+    case name, kind, role, inChannels, outChannels, kernel, kernelWidth, stride, padding, groups, bias,
+      inputHeight,
       inputWidth
   }
 
@@ -123,6 +126,7 @@ package struct LayerSpec: Hashable, Codable, Sendable {
       groups: try c.decode(Int.self, forKey: .groups), bias: try c.decode(Bool.self, forKey: .bias),
       inputHeight: try c.decode(Int.self, forKey: .inputHeight),
       inputWidth: try c.decode(Int.self, forKey: .inputWidth))
+    shape.kernelWidth = try c.decodeIfPresent(Int.self, forKey: .kernelWidth) ?? shape.kernel
   }
 
   /// Encodes the flat form that `init(from:)` reads (name, kind, role and the shape's fields).
@@ -134,6 +138,8 @@ package struct LayerSpec: Hashable, Codable, Sendable {
     try c.encode(inChannels, forKey: .inChannels)
     try c.encode(outChannels, forKey: .outChannels)
     try c.encode(kernel, forKey: .kernel)
+    // A square kernel's width is left out: catalog layers encode (and hash) as they always have.
+    if !shape.isSquare { try c.encode(shape.kernelWidth, forKey: .kernelWidth) }
     try c.encode(stride, forKey: .stride)
     try c.encode(padding, forKey: .padding)
     try c.encode(groups, forKey: .groups)

@@ -142,7 +142,7 @@ extension GraphWalker {
   }
 
   /// The padding of a Conv or pool: `pads` (begin…, end…) or `auto_pad`, as ONNX defines them.
-  func padding(_ node: Onnx_NodeProto, name: String, input: [Int], kernel: Int, stride: Int)
+  func padding(_ node: Onnx_NodeProto, name: String, input: [Int], kernel: (Int, Int), stride: Int)
     throws(ONNXError) -> Padding
   {
     let autoPad = node.string("auto_pad") ?? "NOTSET"
@@ -152,7 +152,7 @@ extension GraphWalker {
     case "VALID": pads = [0, 0, 0, 0]
     case "SAME_UPPER", "SAME_LOWER":
       // The output is ⌈extent / stride⌉; SAME_UPPER puts an odd padding's extra at the end, SAME_LOWER first.
-      let sides = input.dropFirst(2).map { extent in
+      let sides = zip(input.dropFirst(2), [kernel.0, kernel.1]).map { extent, kernel in
         let out = (extent + stride - 1) / stride
         let total = max((out - 1) * stride + kernel - extent, 0)
         return autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
@@ -161,7 +161,9 @@ extension GraphWalker {
     default:
       throw .unsupportedAttribute(file: file, node: name, what: "auto_pad \(autoPad) is not an ONNX value")
     }
-    guard pads.count == 4, pads.allSatisfy({ $0 >= 0 && $0 < kernel }) else {
+    guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }), max(pads[0], pads[2]) < kernel.0,
+      max(pads[1], pads[3]) < kernel.1
+    else {
       throw .unsupportedAttribute(
         file: file, node: name, what: "pads \(pads): give 4 values, each at least 0 and below the kernel size"
       )
@@ -181,10 +183,6 @@ extension GraphWalker {
     let groups = node.int("group") ?? 1
     let strides = node.ints("strides") ?? [1, 1]
     let dilations = node.ints("dilations") ?? [1, 1]
-    guard kh == kw else {
-      throw .unsupportedAttribute(
-        file: file, node: name, what: "a \(kh)×\(kw) kernel: only square kernels run")
-    }
     guard Set(strides).count == 1 else {
       throw .unsupportedAttribute(file: file, node: name, what: "strides \(strides): only equal strides run")
     }
@@ -198,10 +196,10 @@ extension GraphWalker {
         reason: "weight \(weight.dims) with \(groups) groups does not fit \(input[1]) input channels")
     }
     // Unequal sides run as a Pad before the convolution, which then reads the padded map unpadded.
-    let padding = try padding(node, name: name, input: input, kernel: kh, stride: strides[0])
+    let padding = try padding(node, name: name, input: input, kernel: (kh, kw), stride: strides[0])
     paddings[name] = padding
     let shape = ConvShape(
-      inChannels: input[1], outChannels: outChannels, kernel: kh, stride: strides[0],
+      inChannels: input[1], outChannels: outChannels, kernel: kh, kernelWidth: kw, stride: strides[0],
       padding: padding.symmetric ?? 0, groups: groups,
       inputHeight: input[2] + (padding.symmetric == nil ? padding.top + padding.bottom : 0),
       inputWidth: input[3] + (padding.symmetric == nil ? padding.left + padding.right : 0))
@@ -289,7 +287,7 @@ extension GraphWalker {
     let role: LayerSpec.Role =
       kind == .linear
       ? .classifier
-      : shape.kernel > 1
+      : !shape.hasOneByOneKernel
         ? (layers.isEmpty ? .stem : .spatial)
         : layerName.contains("downsample") || layerName.contains("branch1")
           ? .downsample
@@ -311,7 +309,8 @@ extension GraphWalker {
       throw .unsupportedAttribute(
         file: file, node: name, what: "pooling with strides \(strides) or ceil_mode 1 is not run")
     }
-    let padding = try padding(node, name: name, input: input, kernel: kernel[0], stride: strides[0])
+    let padding = try padding(
+      node, name: name, input: input, kernel: (kernel[0], kernel[0]), stride: strides[0])
     // Unequal sides run as a Pad first: of −∞ for MaxPool, of zeros for an AveragePool that counts padding.
     // One that leaves padding out of its divisor would need each window's own count: refused.
     if padding.symmetric == nil && node.opType == "AveragePool" && node.int("count_include_pad") != 1 {

@@ -59,18 +59,18 @@ package enum ONNXExporter {
           // The k×k factor pads as the layer did (its pads or auto_pad as written, unequal sides included);
           // 1×1 factors pad nothing.
           let padding =
-            shape.kernel > 1
+            shape.kernelArea > 1
             ? node.attribute.filter { ["pads", "auto_pad"].contains($0.name) }
             : [attribute("pads", ints: [0, 0, 0, 0])]
           made.attribute =
             [
-              attribute("kernel_shape", ints: [shape.kernel, shape.kernel]),
+              attribute("kernel_shape", ints: [shape.kernel, shape.kernelWidth]),
               attribute("strides", ints: [shape.stride, shape.stride]),
               attribute("group", int: shape.groups),
             ] + padding
           proto.graph.initializer.append(
             tensor(
-              weightName, dims: [shape.outChannels, shape.groupInChannels, shape.kernel, shape.kernel],
+              weightName, dims: [shape.outChannels, shape.groupInChannels, shape.kernel, shape.kernelWidth],
               values: oihw(factor.weight, shape)))
         }
         if let bias = factor.bias {
@@ -123,14 +123,14 @@ package enum ONNXExporter {
 
   /// HWIO `[k, k, Cin/g, Cout]` → OIHW `[Cout, Cin/g, k, k]`.
   static func oihw(_ weight: Tensor, _ shape: ConvShape) -> [Float] {
-    let (k, i, o) = (shape.kernel, shape.groupInChannels, shape.outChannels)
+    let (kh, kw, i, o) = (shape.kernel, shape.kernelWidth, shape.groupInChannels, shape.outChannels)
     var out = [Float](repeating: 0, count: weight.count)
     for oc in 0..<o {
       for ic in 0..<i {
-        for y in 0..<k {
-          for x in 0..<k {
-            let target = ((oc * i + ic) * k + y) * k + x
-            let source = ((y * k + x) * i + ic) * o + oc
+        for y in 0..<kh {
+          for x in 0..<kw {
+            let target = ((oc * i + ic) * kh + y) * kw + x
+            let source = ((y * kw + x) * i + ic) * o + oc
             out[target] = weight.scalars[source]
           }
         }

@@ -32,7 +32,9 @@ extension GraphSpec {
     else {
       return .failure(Reason("is not a layer of the graph"))
     }
-    guard spec.kernel > 1 else { return .failure(Reason("is a 1×1 layer, not a bottleneck's middle")) }
+    guard !spec.shape.hasOneByOneKernel else {
+      return .failure(Reason("is a 1×1 layer, not a bottleneck's middle"))
+    }
     guard spec.groups == 1 else { return .failure(Reason("is grouped (\(spec.groups) groups)")) }
     /// The node that alone reads `slot`, when it is `matching`.
     func next(_ slot: Int, _ matching: (GraphSpec.Operation) -> Bool) -> Int? {
@@ -46,7 +48,7 @@ extension GraphSpec {
     }
     func isPointwise(_ operation: GraphSpec.Operation) -> Bool {
       guard case .layer(let other) = operation, let shape = layer(other) else { return false }
-      return shape.kernel == 1 && shape.groups == 1 && !shape.bias
+      return shape.shape.hasOneByOneKernel && shape.groups == 1 && !shape.bias
     }
     // Backwards: ReLU ← batch norm ← 1×1 convolution, each read once.
     let input = nodes[middle].inputs[0]

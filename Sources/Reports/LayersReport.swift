@@ -12,7 +12,7 @@ package enum LayersReport {
   static func cells(_ l: LayerSpec) -> [String] {
     [
       l.name, l.kind.rawValue, l.role.rawValue, String(l.inChannels), String(l.outChannels),
-      "\(l.kernel)×\(l.kernel)",
+      "\(l.kernel)×\(l.shape.kernelWidth)",
       String(l.stride), String(l.padding), String(l.groups), "\(l.inputHeight)×\(l.inputWidth)",
       "\(l.outputHeight)×\(l.outputWidth)", String(l.parameterCount), String(l.macsPerImage),
     ]

@@ -48,6 +48,27 @@ struct DecompositionTests {
     #expect(decomposed.relativeError < 1e-5)
   }
 
+  @Test(
+    "a non-square kernel (1×7, 3×1): Tucker-2 reconstructs at full rank and its factors compute the reconstruction",
+    arguments: [(1, 7), (3, 1)])
+  func nonSquareKernel(kh: Int, kw: Int) throws {
+    var layer = conv("l", 6, 5, k: kh, size: 9)
+    layer.shape.kernelWidth = kw
+    layer.shape.padding = 0
+    let decomposer = try LayerDecomposer(layer: layer, seed: 13)
+    #expect(decomposer.weight.shape == [kh, kw, 6, 5])
+    #expect(try decomposer.decompose(.tucker2(r1: 6, r2: 5)).relativeError < 1e-5)
+    let decomposed = try decomposer.decompose(.tucker2(r1: 3, r2: 2))
+    #expect(decomposed.factors[1].spec.shape.weightShape == [kh, kw, 3, 2])
+    var rng = SplitMix64(seed: 14)
+    let x = Tensor(normal: [2, 9, 9, 6], using: &rng)
+    let reconstructed = try decomposer.tucker2().reconstruction(r1: 3, r2: 2)
+    let reference = try run([FactorLayer(spec: layer, weight: reconstructed)], on: x)
+    #expect(try run(decomposed.factors, on: x).relativeError(to: reference) < 1e-4)
+    let ranks = try RankSelection.factorization(for: layer, ratio: 2)
+    #expect(FactorizationCost(layer, ranks).parameters * 2 <= layer.parameterCount + 2 * 6, "\(ranks)")
+  }
+
   @Test func branchedWithOneBranchIsTucker2() throws {
     let decomposer = try LayerDecomposer(layer: conv("l", 8, 8, k: 3), seed: 10)
     let tucker = try decomposer.decompose(.tucker2(r1: 6, r2: 4))

@@ -1,3 +1,4 @@
+import Foundation
 import Geometry
 import Testing
 
@@ -67,5 +68,24 @@ struct ConvShapeTests {
       inputWidth: 8)
     #expect(conv.description == "16→16 3×3 s2 p1 g4 @ 8×8")
     #expect(conv.batched(2).description == "16→16 3×3 s2 p1 g4 @ 2×8×8")
+  }
+
+  @Test(
+    "a non-square kernel: sizes and costs per axis; JSON of square shapes is as it was, non-square round-trips"
+  )
+  func nonSquare() throws {
+    let shape = ConvShape(
+      inChannels: 8, outChannels: 4, kernel: 1, kernelWidth: 7, stride: 1, padding: 0, inputHeight: 5,
+      inputWidth: 9)
+    #expect(shape.outputHeight == 5 && shape.outputWidth == 3 && shape.weightShape == [1, 7, 8, 4])
+    #expect(shape.weightCount == 7 * 8 * 4 && shape.macsPerImage == 15 * 7 * 8 * 4)
+    #expect(!shape.hasOneByOneKernel && !shape.isSquare && shape.description == "8→4 1×7 s1 p0 @ 5×9")
+    let square = ConvShape(
+      inChannels: 8, outChannels: 4, kernel: 3, padding: 1, inputHeight: 5, inputWidth: 5)
+    let json = String(decoding: try JSONEncoder().encode(square), as: UTF8.self)
+    #expect(!json.contains("kernelWidth"), "\(json)")
+    #expect(try JSONDecoder().decode(ConvShape.self, from: Data(json.utf8)) == square)
+    let roundTrip = try JSONDecoder().decode(ConvShape.self, from: try JSONEncoder().encode(shape))
+    #expect(roundTrip == shape)
   }
 }

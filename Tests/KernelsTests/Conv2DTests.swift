@@ -21,6 +21,11 @@ let convShapes: [ConvGeometry] = [
   ConvGeometry(
     batch: 1, height: 11, width: 11, inChannels: 3, outChannels: 4, kernel: 7, stride: 2, padding: 3),
   ConvGeometry(batch: 2, height: 4, width: 4, inChannels: 4, outChannels: 4, kernel: 3, padding: 3),
+  // Non-square kernels (an imported 1×7 / 7×1, as Inception's).
+  ConvGeometry(batch: 2, height: 5, width: 9, inChannels: 4, outChannels: 6, kernel: 1, kernelWidth: 7),
+  ConvGeometry(
+    batch: 1, height: 9, width: 6, inChannels: 6, outChannels: 4, kernel: 3, kernelWidth: 1, stride: 2,
+    padding: 1, groups: 2),
   .linear(batch: 3, inFeatures: 7, outFeatures: 5),
 ]
 

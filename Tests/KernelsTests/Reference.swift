@@ -15,7 +15,7 @@ enum Reference {
             let group = o / og
             var acc = Double(bias?.scalars[o] ?? 0)
             for ky in 0..<g.kernel {
-              for kx in 0..<g.kernel {
+              for kx in 0..<g.kernelWidth {
                 let iy = oy * g.stride - g.padding + ky
                 let ix = ox * g.stride - g.padding + kx
                 guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }
@@ -45,7 +45,7 @@ enum Reference {
             let group = o / og
             let grad = Double(dy[n, oy, ox, o])
             for ky in 0..<g.kernel {
-              for kx in 0..<g.kernel {
+              for kx in 0..<g.kernelWidth {
                 let iy = oy * g.stride - g.padding + ky
                 let ix = ox * g.stride - g.padding + kx
                 guard iy >= 0, iy < g.height, ix >= 0, ix < g.width else { continue }

@@ -165,9 +165,12 @@ struct ImportedNetworkTests {
     let pads = graph.nodes.filter { if case .pad = $0.operation { true } else { false } }
     #expect(
       pads.map(\.name) == [
-        "/conv1/Conv#pad", "/maxpool/MaxPool#pad", "/conv2/Conv#pad", "/conv3/Conv#pad",
-        "/avgpool/AveragePool#pad",
+        "/conv1/Conv#pad", "/maxpool/MaxPool#pad", "/conv2/Conv#pad", "/conv3/Conv#pad", "/conv4/Conv#pad",
+        "/conv5/Conv#pad", "/avgpool/AveragePool#pad",
       ])
+    // Non-square kernels keep their shape: 1×3 and 3×1, HWIO [kh, kw, Cin, Cout].
+    #expect(try model.layer(named: "conv4").spec.shape.weightShape == [1, 3, 8, 8])
+    #expect(try model.layer(named: "conv5").spec.shape.weightShape == [3, 1, 8, 8])
     // The 3×3 stride-2 conv1 reads a 16×16 map (15 + 0 + 1) unpadded.
     let conv1 = try model.layer(named: "conv1").spec
     #expect(conv1.padding == 0 && conv1.inputHeight == 16 && conv1.outputHeight == 7)
