@@ -75,7 +75,7 @@ package enum OptimizedRanks {
       guard result.onnx?.sha256 == onnx.sha256 else {
         throw HarnessError.invalidRequest(
           "optimized:\(directory) holds ranks of " + (result.onnx.map { "\($0)" } ?? result.model.description)
-            + ", not of \(onnx); run lrd-bench ranks --onnx on this file")
+            + ", not of \(onnx); run a ranks study of this file")
       }
     } else if let other = result.onnx {
       throw HarnessError.invalidRequest(
