@@ -58,14 +58,15 @@ package enum MemoryEstimate {
     return 4 * floats
   }
 
-  /// Bytes of a `GraphProgram` of `built` (every slot, its gradient and a scratch copy in training, every
-  /// factor's weights with gradient and copies, im2col workspaces), estimated from shapes.
-  package static func graph(_ built: ImportedNetworkTiming.Built, batch: Int, mode: Mode) -> Double {
+  /// Bytes of a `GraphProgram` of `graph` whose layers run as `factors` (every slot, its gradient and a scratch
+  /// copy in training, every factor's weights with gradient and copies, im2col workspaces), estimated from shapes
+  /// before anything is decomposed or allocated.
+  package static func graph(_ graph: GraphSpec, factors: [FactorShape], batch: Int, mode: Mode) -> Double {
     let training = mode == .training
-    var floats = built.graph.shapes.reduce(0.0) { $0 + Double(batch * $1.dropFirst().reduce(1, *)) }
+    var floats = graph.shapes.reduce(0.0) { $0 + Double(batch * $1.dropFirst().reduce(1, *)) }
     floats *= training ? 3 : 1
-    for factor in built.factors.values.joined() {
-      let shape = factor.spec.shape
+    for factor in factors {
+      let shape = factor.shape
       let rows = Double(batch * shape.outputHeight * shape.outputWidth)
       floats += rows * Double(shape.outChannels) * (training ? 2 : 1) + 3 * Double(shape.weightCount)
       guard !shape.readsInputAsGEMMOperand else { continue }

@@ -96,9 +96,18 @@ package final class ModelRunner {
   /// Refuses a point whose program (with the original's, when paired) would not fit in memory.
   package func checkMemory(_ spec: ModelSpec, paired: Bool) throws {
     func estimate(_ spec: ModelSpec) throws -> Double {
-      spec.onnx == nil
-        ? MemoryEstimate.network(try plan(for: spec), batch: spec.batch, mode: spec.mode)
-        : MemoryEstimate.graph(try built(for: spec), batch: spec.batch, mode: spec.mode)
+      guard let onnx = spec.onnx else {
+        return MemoryEstimate.network(try plan(for: spec), batch: spec.batch, mode: spec.mode)
+      }
+      // From the factorizations' shapes: nothing is decomposed to check.
+      let model = try ImportedModel.cached(onnx)
+      guard let graph = model.graph else { return 0 }
+      let chosen = try ImportedNetworkTiming.factorizations(
+        model, ratio: spec.ratio, variant: .init(spec.variant, ranks: try optimizedRanks(for: spec)))
+      let shapes = model.layers.flatMap { layer in
+        (chosen[layer.spec.name] ?? .original).factorShapes(of: layer.spec)
+      }
+      return MemoryEstimate.graph(graph, factors: shapes, batch: spec.batch, mode: spec.mode)
     }
     var bytes = try estimate(spec)
     if paired && originals[spec.original] == nil && graphOriginals[spec.original] == nil {
